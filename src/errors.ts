@@ -1,0 +1,66 @@
+/**
+ * Errors are values: every failure the app reports carries a stable code, a sentence the user can act
+ * on, and the offending input (the field's path and its value). Adapters that must throw wrap one in
+ * `AppFailure`; HTTP turns one into RFC 9457 problem+json (src/http/problem.ts).
+ */
+export interface AppError {
+  /** Stable, dotted, machine-readable code, e.g. `recurrence.interval.out_of_range`. */
+  readonly code: string;
+  /** A sentence the user can act on: what is wrong and what to do. */
+  readonly message: string;
+  /** Path of the offending field, dotted / bracketed from the document root, e.g. `recurrence.hours[2]`. */
+  readonly field?: string;
+  /** The offending value, as given. */
+  readonly value?: unknown;
+  /** Where the input came from (a file name, a setting name), when not the request itself. */
+  readonly source?: string;
+  /** HTTP status to answer with when this error reaches an HTTP caller. */
+  readonly status?: number;
+  /** Whether trying again later may succeed (throttling, timeouts, 5xx). */
+  readonly transient?: boolean;
+  /** Further errors found in the same input (validation reports all of them). */
+  readonly errors?: readonly AppError[];
+}
+
+export type Result<T, E = AppError> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: E };
+
+export function ok<T>(value: T): { readonly ok: true; readonly value: T } {
+  return { ok: true, value };
+}
+
+export function err<E>(error: E): { readonly ok: false; readonly error: E } {
+  return { ok: false, error };
+}
+
+/** An exception that carries an AppError, for the few places that must throw (start-up, adapters). */
+export class AppFailure extends Error {
+  constructor(readonly error: AppError) {
+    super(error.message);
+    this.name = 'AppFailure';
+  }
+}
+
+/** Short, printable form of an offending value for use inside messages. */
+export function showValue(value: unknown, max = 120): string {
+  let text: string;
+  if (value === undefined) text = 'undefined';
+  else if (typeof value === 'string') text = JSON.stringify(value);
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = String(value);
+    }
+  }
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** Joins a parent path and a key the way error `field`s are written: `a.b`, `a[2]`, `a["odd key"]`. */
+export function fieldPath(parent: string | undefined, key: string | number): string {
+  if (typeof key === 'number') return `${parent ?? ''}[${key}]`;
+  const plain = /^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(key);
+  if (!parent) return plain ? key : `[${JSON.stringify(key)}]`;
+  return plain ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
+}
