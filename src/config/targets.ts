@@ -1,0 +1,439 @@
+/**
+ * The targets file: the named Azure ML pipelines this app may submit to, and nothing else.
+ *
+ * Where it is: app setting `AML_TARGETS_FILE` (absolute, or relative to the app root, the folder with
+ * host.json); when unset, the first of `config/pipelines.yaml`, `config/pipelines.yml`,
+ * `config/pipelines.json` that exists. No file and no setting means no targets (every submission is
+ * refused with 404 and the listing is empty); a setting that names a missing file is an error.
+ *
+ * How it is read: JSON or YAML (by extension) → `%SETTING%` references resolved from app settings →
+ * targets without a workspace (and without `endpoint_url`) get the default workspace from
+ * `AML_SUBSCRIPTION_ID` / `AML_RESOURCE_GROUP` / `AML_WORKSPACE_NAME` → checked against
+ * targets.schema.json (JSON Schema 2020-12, ships with the app) → `PipelineTarget`s. Every problem is
+ * reported at once, each naming the file, the line:column, the JSON path and what to do.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import type { AppError, Result } from '../errors';
+import { err, ok, showValue } from '../errors';
+import type { DataPathAssignment, ParameterValue, PipelineRef, PipelineTarget, WorkspaceRef } from '../aml/types';
+import { formatOf, parseConfigText, where, type ConfigDocument, type ConfigFormat } from './loadFile';
+import { jsonPath, resolveSettingRefs } from './settingsRefs';
+import schema from './targets.schema.json';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Setting names read here (documented in docs/http.md). */
+export const SETTINGS = {
+  targetsFile: 'AML_TARGETS_FILE',
+  subscriptionId: 'AML_SUBSCRIPTION_ID',
+  resourceGroup: 'AML_RESOURCE_GROUP',
+  workspaceName: 'AML_WORKSPACE_NAME',
+} as const;
+
+export const DEFAULT_TARGETS_FILES = ['config/pipelines.yaml', 'config/pipelines.yml', 'config/pipelines.json'] as const;
+
+export const TARGET_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+export interface TargetCatalog {
+  /** The file the targets came from, as shown in messages; undefined when there is no file. */
+  readonly source: string | undefined;
+  /** Targets by name, in file order. */
+  readonly targets: ReadonlyMap<string, PipelineTarget>;
+  /** Set when something is worth a warning in the log (e.g. no targets file at all). */
+  readonly notice?: string;
+}
+
+export interface LoadTargetsOptions {
+  /** App settings; `process.env` in the app. */
+  env?: Env;
+  /** Folder that relative paths are resolved against; the folder holding host.json by default. */
+  appRoot?: string;
+}
+
+/** Reads, resolves and validates the targets file. Pure apart from reading the file system. */
+export function loadTargets(options: LoadTargetsOptions = {}): Result<TargetCatalog, AppError> {
+  const env = options.env ?? process.env;
+  const appRoot = options.appRoot ?? findAppRoot();
+  const configured = env[SETTINGS.targetsFile]?.trim();
+  let file: string | undefined;
+  if (configured) {
+    file = isAbsolute(configured) ? configured : join(appRoot, configured);
+    if (!existsSync(file)) {
+      return err({
+        code: 'config.file.missing',
+        source: configured,
+        message: `App setting ${SETTINGS.targetsFile} names ${configured} (${file}), which does not exist. Deploy the file with the app or correct the setting.`,
+      });
+    }
+  } else {
+    file = DEFAULT_TARGETS_FILES.map((f) => join(appRoot, f)).find((f) => existsSync(f));
+    if (!file) {
+      return ok({
+        source: undefined,
+        targets: new Map(),
+        notice: `No targets file: none of ${DEFAULT_TARGETS_FILES.join(', ')} exists under ${appRoot} and app setting ${SETTINGS.targetsFile} is not set, so no pipeline can be triggered.`,
+      });
+    }
+  }
+  const format = formatOf(file);
+  const shown = configured ?? file;
+  if (!format) {
+    return err({
+      code: 'config.file.format',
+      source: shown,
+      message: `${shown}: a targets file must end in .yaml, .yml or .json.`,
+    });
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return err({ code: 'config.file.unreadable', source: shown, message: `${shown} cannot be read: ${e instanceof Error ? e.message : String(e)}.` });
+  }
+  return parseTargets(text, shown, format, env);
+}
+
+/** Parses and validates the text of a targets file (no I/O). `source` is used in messages only. */
+export function parseTargets(text: string, source: string, format: ConfigFormat, env: Env): Result<TargetCatalog, AppError> {
+  const parsed = parseConfigText(text, source, format);
+  if (!parsed.ok) return parsed;
+  const doc = parsed.value;
+
+  const resolved = resolveSettingRefs(doc.data, env, source);
+  const provenance = new Map<string, string[]>(resolved.references.map((r) => [jsonPath(r.path), r.settings]));
+  const errors: AppError[] = resolved.errors.map((e) => withPosition(e, doc, splitPath(e.field)));
+
+  const data = applyDefaultWorkspace(resolved.data, env, provenance);
+  if (!validate(data)) {
+    for (const e of translate(validate.errors ?? [], doc, provenance)) errors.push(e);
+  }
+  if (errors.length === 0) {
+    for (const e of checkWorkspaces(data as TargetsFile, env, doc)) errors.push(e);
+  }
+  if (errors.length > 0) return err(summarize(source, sortByPosition(errors)));
+
+  const targets = new Map<string, PipelineTarget>();
+  for (const [name, raw] of Object.entries((data as TargetsFile).targets)) targets.set(name, toPipelineTarget(name, raw));
+  return ok({ source, targets });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The file's shape after validation (snake_case like the SDK).
+
+interface TargetsFile {
+  targets: Record<string, RawTarget>;
+}
+interface RawWorkspace {
+  subscription_id: string;
+  resource_group: string;
+  workspace_name: string;
+}
+interface RawTarget {
+  description?: string;
+  workspace?: RawWorkspace;
+  endpoint_url?: string;
+  pipeline_id?: string;
+  pipeline_endpoint_id?: string;
+  pipeline_endpoint_name?: string;
+  pipeline_version?: string | number;
+  experiment_name: string;
+  parameters?: Record<string, ParameterValue>;
+  data_paths?: Record<string, { datastore: string; path: string }>;
+  continue_on_step_failure?: boolean;
+  tags?: Record<string, string>;
+}
+
+function toPipelineTarget(name: string, raw: RawTarget): PipelineTarget {
+  const target: PipelineTarget = {
+    name,
+    experimentName: raw.experiment_name,
+    parameterAssignments: { ...(raw.parameters ?? {}) },
+    dataPathAssignments: {},
+  };
+  if (raw.description !== undefined) target.description = raw.description;
+  if (raw.workspace) target.workspace = toWorkspace(raw.workspace);
+  if (raw.endpoint_url !== undefined) target.endpointUrl = raw.endpoint_url;
+  const version = raw.pipeline_version === undefined ? undefined : String(raw.pipeline_version);
+  let pipeline: PipelineRef | undefined;
+  if (raw.pipeline_id !== undefined) pipeline = { kind: 'published', pipelineId: raw.pipeline_id };
+  else if (raw.pipeline_endpoint_id !== undefined)
+    pipeline = { kind: 'endpoint', pipelineEndpointId: raw.pipeline_endpoint_id, ...(version !== undefined ? { version } : {}) };
+  else if (raw.pipeline_endpoint_name !== undefined)
+    pipeline = { kind: 'endpointByName', pipelineEndpointName: raw.pipeline_endpoint_name, ...(version !== undefined ? { version } : {}) };
+  if (pipeline) target.pipeline = pipeline;
+  for (const [param, dp] of Object.entries(raw.data_paths ?? {})) {
+    const assignment: DataPathAssignment = { DataStoreName: dp.datastore, RelativePath: dp.path };
+    target.dataPathAssignments[param] = assignment;
+  }
+  if (raw.continue_on_step_failure !== undefined) target.continueOnStepFailure = raw.continue_on_step_failure;
+  if (raw.tags !== undefined) target.tags = { ...raw.tags };
+  return target;
+}
+
+function toWorkspace(raw: RawWorkspace): WorkspaceRef {
+  return { subscriptionId: raw.subscription_id, resourceGroup: raw.resource_group, workspaceName: raw.workspace_name };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Default workspace from app settings.
+
+function defaultWorkspace(env: Env): { value?: RawWorkspace; missing: string[] } {
+  const sub = env[SETTINGS.subscriptionId]?.trim();
+  const rg = env[SETTINGS.resourceGroup]?.trim();
+  const ws = env[SETTINGS.workspaceName]?.trim();
+  const missing = ([
+    sub ? undefined : SETTINGS.subscriptionId,
+    rg ? undefined : SETTINGS.resourceGroup,
+    ws ? undefined : SETTINGS.workspaceName,
+  ] as Array<string | undefined>).filter((s): s is string => s !== undefined);
+  if (sub && rg && ws) return { value: { subscription_id: sub, resource_group: rg, workspace_name: ws }, missing };
+  return { missing };
+}
+
+function applyDefaultWorkspace(data: unknown, env: Env, provenance: Map<string, string[]>): unknown {
+  const fallback = defaultWorkspace(env).value;
+  if (!fallback || !isObject(data) || !isObject(data.targets)) return data;
+  const targets: Record<string, unknown> = {};
+  for (const [name, t] of Object.entries(data.targets)) {
+    if (isObject(t) && t.workspace === undefined && t.endpoint_url === undefined) {
+      targets[name] = { ...t, workspace: { ...fallback } };
+      const base = jsonPath(['targets', name, 'workspace']);
+      provenance.set(`${base}.subscription_id`, [SETTINGS.subscriptionId]);
+      provenance.set(`${base}.resource_group`, [SETTINGS.resourceGroup]);
+      provenance.set(`${base}.workspace_name`, [SETTINGS.workspaceName]);
+    } else targets[name] = t;
+  }
+  return { ...data, targets };
+}
+
+function checkWorkspaces(data: TargetsFile, env: Env, doc: ConfigDocument): AppError[] {
+  const out: AppError[] = [];
+  for (const [name, t] of Object.entries(data.targets)) {
+    if (t.workspace || t.endpoint_url !== undefined) continue;
+    const path = ['targets', name];
+    const field = jsonPath(path);
+    const { missing } = defaultWorkspace(env);
+    out.push(
+      withPosition(
+        {
+          code: 'config.target.workspace_missing',
+          source: doc.source,
+          field,
+          message: `${field} does not say which workspace its pipeline is in: add workspace: {subscription_id, resource_group, workspace_name} to it, give endpoint_url instead, or set the default workspace app settings (missing: ${missing.join(', ')}).`,
+        },
+        doc,
+        path,
+      ),
+    );
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Schema validation and its errors.
+
+const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
+ajv.addVocabulary(['x-message']);
+addFormats(ajv);
+/** Compiled once per process. */
+const validate: ValidateFunction = ajv.compile(schema);
+
+interface SchemaNode {
+  'x-message'?: string;
+  properties?: Record<string, unknown>;
+  type?: string | string[];
+}
+
+function translate(errors: ErrorObject[], doc: ConfigDocument, provenance: Map<string, string[]>): AppError[] {
+  const out: AppError[] = [];
+  const seen = new Set<string>();
+  for (const e of errors) {
+    // Inside oneOf/not/propertyNames the branch errors only explain why a branch failed; the
+    // enclosing keyword's own error (handled below) says it better.
+    if (/\/(oneOf|not|propertyNames)\//.test(e.schemaPath)) continue;
+    const base = pointerToPath(e.instancePath);
+    const parent = (e.parentSchema ?? {}) as SchemaNode;
+    let path = base;
+    let code = 'config.field.invalid';
+    let problem: string;
+    switch (e.keyword) {
+      case 'additionalProperties': {
+        const key = String((e.params as { additionalProperty: string }).additionalProperty);
+        path = [...base, key];
+        code = 'config.field.unknown';
+        const allowed = Object.keys(parent.properties ?? {});
+        const hint = suggest(key, allowed);
+        problem = `is not a known field${hint ? ` (did you mean ${hint}?)` : ''}; allowed here: ${allowed.join(', ')}`;
+        break;
+      }
+      case 'required': {
+        const key = String((e.params as { missingProperty: string }).missingProperty);
+        path = [...base, key];
+        code = 'config.field.required';
+        problem = 'is required';
+        break;
+      }
+      case 'type':
+        code = 'config.field.type';
+        problem = `must be ${describeTypes(parent.type ?? String((e.params as { type: string }).type))}, not ${jsonType(e.data)}`;
+        break;
+      case 'propertyNames': {
+        const key = String((e.params as { propertyName: string }).propertyName);
+        path = [...base, key];
+        code = 'config.target.name';
+        problem = `has an invalid name ${showValue(key)}: ${(parent as { propertyNames?: SchemaNode }).propertyNames?.['x-message'] ?? 'invalid name'}`;
+        break;
+      }
+      case 'oneOf': {
+        code = 'config.target.pipeline_ref';
+        const target = e.data as Record<string, unknown>;
+        const given = ['endpoint_url', 'pipeline_id', 'pipeline_endpoint_id', 'pipeline_endpoint_name', 'pipeline_version'].filter(
+          (k) => target[k] !== undefined,
+        );
+        problem = `${parent['x-message'] ?? e.message ?? 'is invalid'}; found ${given.length ? given.join(', ') : 'none of them'}`;
+        break;
+      }
+      default:
+        problem = parent['x-message'] ?? e.message ?? 'is invalid';
+        code = `config.field.${e.keyword === 'pattern' || e.keyword === 'format' ? 'format' : 'invalid'}`;
+    }
+    const field = jsonPath(path);
+    const key = `${field}|${code}`;
+    if (seen.has(key)) continue; // e.g. pattern and format failing on the same URL
+    seen.add(key);
+    const settings = provenance.get(field);
+    const aboutObject = ['required', 'additionalProperties', 'propertyNames', 'oneOf'].includes(e.keyword);
+    const valueText = aboutObject
+        ? ''
+        : settings
+          ? ` (value from app setting ${settings.join(', ')})`
+          : ` (value ${showValue(e.data)})`;
+    out.push(
+      withPosition(
+        {
+          code,
+          source: doc.source,
+          field,
+          ...(settings || aboutObject || e.data === undefined ? {} : { value: e.data }),
+          message: `${field} ${problem}${valueText}.`,
+        },
+        doc,
+        path,
+      ),
+    );
+  }
+  return out;
+}
+
+function withPosition(error: AppError, doc: ConfigDocument, path: Array<string | number>): AppError {
+  const position = doc.locate(path);
+  return { ...error, message: `${where(doc.source, position)}: ${error.message}` };
+}
+
+function summarize(source: string, errors: AppError[]): AppError {
+  const first = errors[0] as AppError;
+  const list = errors.length === 1 ? first.message : errors.map((e, i) => `(${i + 1}) ${e.message}`).join(' ');
+  return {
+    code: errors.length === 1 ? first.code : 'config.invalid',
+    source,
+    ...(first.field !== undefined ? { field: first.field } : {}),
+    message: `Invalid targets file ${source}: ${errors.length === 1 ? '' : `${errors.length} problems: `}${list}`,
+    errors,
+  };
+}
+
+/** Errors in file order (messages start with `file:line:column`). */
+function sortByPosition(errors: AppError[]): AppError[] {
+  const key = (e: AppError): [number, number] => {
+    const m = /:(\d+):(\d+): /.exec(e.message);
+    return m ? [Number(m[1]), Number(m[2])] : [0, 0];
+  };
+  return errors
+    .map((e, i) => ({ e, i, k: key(e) }))
+    .sort((a, b) => a.k[0] - b.k[0] || a.k[1] - b.k[1] || a.i - b.i)
+    .map((x) => x.e);
+}
+
+function pointerToPath(pointer: string): Array<string | number> {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function splitPath(field: string | undefined): Array<string | number> {
+  if (!field) return [];
+  const out: Array<string | number> = [];
+  const re = /([A-Za-z_$][A-Za-z0-9_$-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g;
+  for (let m = re.exec(field); m; m = re.exec(field)) {
+    if (m[1] !== undefined) out.push(m[1]);
+    else if (m[2] !== undefined) out.push(Number(m[2]));
+    else if (m[3] !== undefined) out.push(JSON.parse(m[3]) as string);
+  }
+  return out;
+}
+
+function describeTypes(type: string | string[]): string {
+  const names: Record<string, string> = { string: 'a string', number: 'a number', integer: 'an integer', boolean: 'true or false', object: 'a mapping', array: 'a list', null: 'null' };
+  const list = (Array.isArray(type) ? type : [type]).map((t) => names[t] ?? t);
+  return list.length <= 1 ? (list[0] ?? 'valid') : `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}`;
+}
+
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'an integer' : 'a number';
+  if (typeof value === 'boolean') return 'a boolean';
+  return `a ${typeof value}`;
+}
+
+/** The allowed name closest to `key` (case-insensitive match, or at most two edits away). */
+export function suggest(key: string, allowed: readonly string[]): string | undefined {
+  const lower = key.toLowerCase().replace(/[-_]/g, '');
+  const exact = allowed.find((a) => a.toLowerCase().replace(/[-_]/g, '') === lower);
+  if (exact) return exact;
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const a of allowed) {
+    const d = editDistance(key.toLowerCase(), a.toLowerCase());
+    if (d < bestDistance) {
+      best = a;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j] as number;
+      row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length] as number;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The app root: the nearest folder above this module holding host.json (falls back to the cwd). */
+export function findAppRoot(from: string = __dirname): string {
+  let dir = resolve(from);
+  for (;;) {
+    if (existsSync(join(dir, 'host.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return process.cwd();
+    dir = up;
+  }
+}
