@@ -1,0 +1,104 @@
+/**
+ * Resolves an Azure ML datastore's blob container from its name, through ARM
+ * (`@azure/arm-machinelearning` `datastores.get`), with a cache: the container of a datastore changes
+ * rarely (it takes deleting and re-registering the datastore), and one resolution per datastore per hour
+ * keeps ARM out of the per-event path. Failures are not cached, so a fixed rights problem heals at once.
+ *
+ * Only Azure Blob datastores can back reactive schedules (schedules.md); others are refused with an
+ * error that names the datastore and its type.
+ */
+import type { TokenCredential } from '@azure/identity';
+import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
+import { err, ok, type AppError, type Result } from '../errors';
+import type { WorkspaceRef } from '../aml/types';
+
+export interface DatastoreInfo {
+  readonly datastore: string;
+  readonly container: string;
+  readonly accountName?: string;
+}
+
+export interface DatastoreResolver {
+  resolve(workspace: WorkspaceRef, datastore: string): Promise<Result<DatastoreInfo, AppError>>;
+}
+
+/** Minimal view of the ARM client, so the resolver can be driven by the real SDK against any endpoint. */
+export interface DatastoreGetter {
+  get(workspace: WorkspaceRef, datastore: string): Promise<unknown>;
+}
+
+export const DEFAULT_DATASTORE_TTL_MS = 60 * 60_000;
+
+export interface ArmDatastoreOptions {
+  readonly credential: TokenCredential;
+  /** ARM endpoint (default https://management.azure.com); tests point this at a loopback server. */
+  readonly armEndpoint?: string;
+}
+
+/** A getter backed by the real @azure/arm-machinelearning client (one client per subscription). */
+export function armDatastoreGetter(options: ArmDatastoreOptions): DatastoreGetter {
+  const clients = new Map<string, AzureMachineLearningWorkspaces>();
+  return {
+    async get(workspace, datastore) {
+      let client = clients.get(workspace.subscriptionId);
+      if (!client) {
+        client = new AzureMachineLearningWorkspaces(options.credential, workspace.subscriptionId, {
+          ...(options.armEndpoint ? { endpoint: options.armEndpoint } : {}),
+        });
+        clients.set(workspace.subscriptionId, client);
+      }
+      return client.datastores.get(workspace.resourceGroup, workspace.workspaceName, datastore);
+    },
+  };
+}
+
+export interface CachedResolverOptions {
+  readonly ttlMs?: number;
+  readonly now?: () => number;
+}
+
+export function createDatastoreResolver(getter: DatastoreGetter, options: CachedResolverOptions = {}): DatastoreResolver {
+  const ttl = options.ttlMs ?? DEFAULT_DATASTORE_TTL_MS;
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, { at: number; value: Promise<Result<DatastoreInfo, AppError>> }>();
+  return {
+    resolve(workspace, datastore) {
+      const key = `${workspace.subscriptionId}/${workspace.resourceGroup}/${workspace.workspaceName}/${datastore}`.toLowerCase();
+      const hit = cache.get(key);
+      if (hit && now() - hit.at < ttl) return hit.value;
+      const value = lookUp(getter, workspace, datastore).then((result) => {
+        if (!result.ok) cache.delete(key);
+        return result;
+      });
+      cache.set(key, { at: now(), value });
+      return value;
+    },
+  };
+}
+
+async function lookUp(getter: DatastoreGetter, workspace: WorkspaceRef, datastore: string): Promise<Result<DatastoreInfo, AppError>> {
+  const where = `datastore "${datastore}" of workspace ${workspace.workspaceName} (resource group ${workspace.resourceGroup})`;
+  let answer: unknown;
+  try {
+    answer = await getter.get(workspace, datastore);
+  } catch (e) {
+    const status = typeof e === 'object' && e !== null && 'statusCode' in e && typeof e.statusCode === 'number' ? e.statusCode : undefined;
+    const detail = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    if (status === 404) {
+      return err({ code: 'reactive.datastore.not_found', message: `The ${where} does not exist; check datastore_name, or set "container" in the schedule.`, field: 'datastore', value: datastore, status: 404 });
+    }
+    if (status === 401 || status === 403) {
+      return err({ code: 'reactive.datastore.access_denied', message: `ARM refused to read the ${where} (HTTP ${status}): give the app's identity Reader (or AzureML Data Scientist) on the workspace, or set "container" in the schedule.`, field: 'datastore', value: datastore, status: 502 });
+    }
+    return err({ code: 'reactive.datastore.unavailable', message: `Could not read the ${where}${status ? ` (HTTP ${status})` : ''}: ${detail}`, field: 'datastore', value: datastore, status: 503, transient: true });
+  }
+  const properties = typeof answer === 'object' && answer !== null && 'properties' in answer ? (answer as { properties: unknown }).properties : undefined;
+  const p = (typeof properties === 'object' && properties !== null ? properties : {}) as { datastoreType?: unknown; containerName?: unknown; accountName?: unknown };
+  if (p.datastoreType !== 'AzureBlob') {
+    return err({ code: 'reactive.datastore.not_blob', message: `The ${where} is of type ${String(p.datastoreType)}; reactive schedules need an Azure Blob datastore.`, field: 'datastore', value: datastore, status: 400 });
+  }
+  if (typeof p.containerName !== 'string' || p.containerName === '') {
+    return err({ code: 'reactive.datastore.no_container', message: `The ${where} has no container name.`, field: 'datastore', value: datastore, status: 400 });
+  }
+  return ok({ datastore, container: p.containerName, ...(typeof p.accountName === 'string' ? { accountName: p.accountName } : {}) });
+}
