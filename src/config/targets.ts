@@ -35,7 +35,13 @@ export const SETTINGS = {
 
 export const DEFAULT_TARGETS_FILES = ['config/pipelines.yaml', 'config/pipelines.yml', 'config/pipelines.json'] as const;
 
-export const TARGET_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export const TARGET_NAME_PATTERN = new RegExp(schema.properties.targets.propertyNames.pattern);
+
+/**
+ * Azure ML experiment names: 1-255 letters, digits, `_`, `-`, starting with a letter or digit (the
+ * azureml-core Experiment name check as recalled; **verify**). One definition, in the schema.
+ */
+export const EXPERIMENT_NAME_PATTERN = new RegExp(schema.$defs.target.properties.experiment_name.pattern);
 
 export interface TargetCatalog {
   /** The file the targets came from, as shown in messages; undefined when there is no file. */
@@ -44,6 +50,11 @@ export interface TargetCatalog {
   readonly targets: ReadonlyMap<string, PipelineTarget>;
   /** Set when something is worth a warning in the log (e.g. no targets file at all). */
   readonly notice?: string;
+  /**
+   * Values that came from app settings, by JSON path (`targets.nightly.parameters.key`), as written in
+   * the file (`%SETTING%`): listings show these instead of the resolved value, which may be a secret.
+   */
+  readonly settingExpressions: ReadonlyMap<string, string>;
 }
 
 export interface LoadTargetsOptions {
@@ -74,6 +85,7 @@ export function loadTargets(options: LoadTargetsOptions = {}): Result<TargetCata
       return ok({
         source: undefined,
         targets: new Map(),
+        settingExpressions: new Map(),
         notice: `No targets file: none of ${DEFAULT_TARGETS_FILES.join(', ')} exists under ${appRoot} and app setting ${SETTINGS.targetsFile} is not set, so no pipeline can be triggered.`,
       });
     }
@@ -117,7 +129,12 @@ export function parseTargets(text: string, source: string, format: ConfigFormat,
 
   const targets = new Map<string, PipelineTarget>();
   for (const [name, raw] of Object.entries((data as TargetsFile).targets)) targets.set(name, toPipelineTarget(name, raw));
-  return ok({ source, targets });
+  const settingExpressions = new Map<string, string>();
+  for (const r of resolved.references) {
+    const original = valueAt(doc.data, r.path);
+    if (typeof original === 'string') settingExpressions.set(jsonPath(r.path), original);
+  }
+  return ok({ source, targets, settingExpressions });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -421,6 +438,15 @@ function editDistance(a: string, b: string): number {
     }
   }
   return row[b.length] as number;
+}
+
+function valueAt(data: unknown, path: ReadonlyArray<string | number>): unknown {
+  let node = data;
+  for (const segment of path) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[segment];
+  }
+  return node;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

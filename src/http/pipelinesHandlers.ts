@@ -1,0 +1,219 @@
+/**
+ * HTTP handlers for the pipeline routes (registered in src/functions/pipelines.ts):
+ *
+ *   GET  /api/pipelines                 the configured targets (no secrets)
+ *   POST /api/pipelines/{target}/runs   submit a run of a configured target → 202
+ *
+ * Order of checks on a submission, cheapest and most fundamental first, and nothing reaches Azure ML
+ * unless all pass: configuration loads → target is configured (404) → Content-Length (413) →
+ * Content-Type (415) → body read within 1 MiB (413) → JSON (400) → fields (400) → submit.
+ */
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { AppError } from '../errors';
+import { AppFailure } from '../errors';
+import type { PipelineClient, PipelineTarget, SubmissionBody } from '../aml/types';
+import type { Telemetry } from '../telemetry';
+import type { TargetCatalog } from '../config/targets';
+import { jsonPath } from '../config/settingsRefs';
+import { problemResponse } from './problem';
+import { checkContentLength, MAX_BODY_BYTES, readBodyText } from './body';
+import { buildSubmission, checkContentType, parseRunRequest } from './submitRequest';
+
+/** What the pipeline handlers need; `src/runtime.ts` provides it lazily, tests build it directly. */
+export interface PipelinesDeps {
+  /** The configured targets. May throw an `AppFailure` when the targets file is invalid. */
+  readonly targets: TargetCatalog;
+  readonly pipelineClient: PipelineClient;
+  readonly telemetry: Telemetry;
+  /** `RunSource` sent when a request does not set one. */
+  readonly runSource: string;
+  /**
+   * Time budget for one submission including retries, in ms. Kept under the ~230 s Azure front-end
+   * idle timeout and the 100-120 s default HTTP timeouts of Logic Apps / Data Factory.
+   */
+  readonly submitDeadlineMs?: number;
+}
+
+export const DEFAULT_SUBMIT_DEADLINE_MS = 90_000;
+
+/** 202 body of a submission. */
+export interface RunAccepted {
+  runId: string;
+  experimentName: string;
+  target: string;
+  endpointUrl: string;
+  attempts: number;
+  /** Link to the run in Azure ML studio, when the target's workspace is known. */
+  studioUrl?: string;
+}
+
+export function createSubmitRunHandler(deps: PipelinesDeps) {
+  return async function submitRun(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+    const instance = `urn:uuid:${context.invocationId}`;
+    const refuse = (error: AppError, headers: Record<string, string> = {}): HttpResponseInit => {
+      context.warn(`Refused ${request.method} ${new URL(request.url).pathname}: ${error.message}`);
+      return problemResponse(error, error.status ?? 400, instance, headers);
+    };
+
+    const catalog = loadCatalog(deps, context);
+    if (!catalog.ok) return problemResponse(catalog.error, 500, instance);
+
+    const name = request.params.target ?? '';
+    const target = catalog.value.targets.get(name);
+    if (!target) return refuse(unknownTarget(name, catalog.value));
+
+    const headerProblem = checkContentLength(request.headers.get('content-length'), MAX_BODY_BYTES) ?? checkContentType(request.headers.get('content-type'));
+    if (headerProblem) return refuse(headerProblem);
+
+    const text = await readBodyText(request, MAX_BODY_BYTES);
+    if (!text.ok) return refuse(text.error);
+    const parsed = parseRunRequest(text.value);
+    if (!parsed.ok) return refuse(parsed.error);
+
+    const body: SubmissionBody = buildSubmission(target, parsed.value, { runSource: deps.runSource });
+    const traceParent = context.traceContext?.traceParent ?? undefined;
+    const result = await deps.pipelineClient.submit(target, body, {
+      deadlineMs: deps.submitDeadlineMs ?? DEFAULT_SUBMIT_DEADLINE_MS,
+      ...(traceParent ? { traceParent } : {}),
+    });
+
+    if (!result.ok) {
+      const error = result.error;
+      const status = upstreamStatus(error);
+      context.error(`Submission to target ${name} (experiment ${body.ExperimentName}) failed: ${error.code}: ${error.message}`);
+      deps.telemetry.exception(new AppFailure(error), { target: name, code: error.code, status, trigger: 'http', experiment: body.ExperimentName });
+      const headers: Record<string, string> = {};
+      const retryAfter = retryAfterOf(error);
+      if (retryAfter !== undefined && (status === 429 || status === 503)) headers['Retry-After'] = retryAfter;
+      return problemResponse({ ...error, ...(error.field === undefined ? { field: 'target' } : {}) }, status, instance, headers);
+    }
+
+    const { runId, attempts, endpointUrl } = result.value;
+    context.log(`Submitted run ${runId} of target ${name} (experiment ${body.ExperimentName}) to ${endpointUrl} after ${attempts} attempt(s).`);
+    deps.telemetry.event('PipelineRunSubmitted', { target: name, runId, experiment: body.ExperimentName, attempts, trigger: 'http' });
+    const accepted: RunAccepted = { runId, experimentName: body.ExperimentName, target: name, endpointUrl, attempts };
+    const studio = studioUrl(target, runId);
+    if (studio) accepted.studioUrl = studio;
+    return { status: 202, jsonBody: accepted, headers: { 'Content-Type': 'application/json' } };
+  };
+}
+
+/** Public view of a target: what it runs and its defaults; values that came from app settings are shown as `%SETTING%`. */
+export interface TargetView {
+  name: string;
+  description?: string;
+  experimentName: string;
+  workspace?: { subscriptionId: string; resourceGroup: string; workspaceName: string };
+  endpointUrl?: string;
+  pipeline?: PipelineTarget['pipeline'];
+  parameters: Record<string, unknown>;
+  dataPaths: Record<string, { DataStoreName: string; RelativePath: string }>;
+  continueOnStepFailure?: boolean;
+  tags?: Record<string, string>;
+  runsUrl: string;
+}
+
+export function createListTargetsHandler(deps: Pick<PipelinesDeps, 'targets'>) {
+  return async function listTargets(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+    const catalog = loadCatalog(deps, context);
+    if (!catalog.ok) return problemResponse(catalog.error, 500, `urn:uuid:${context.invocationId}`);
+    const targets = [...catalog.value.targets.values()].map((t) => targetView(t, catalog.value.settingExpressions));
+    return { status: 200, jsonBody: { targets }, headers: { 'Content-Type': 'application/json' } };
+  };
+}
+
+export function targetView(target: PipelineTarget, expressions: ReadonlyMap<string, string>): TargetView {
+  const shown = (path: Array<string | number>, value: unknown): unknown => expressions.get(jsonPath(['targets', target.name, ...path])) ?? value;
+  const parameters: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(target.parameterAssignments)) parameters[k] = shown(['parameters', k], v);
+  const dataPaths: TargetView['dataPaths'] = {};
+  for (const [k, v] of Object.entries(target.dataPathAssignments))
+    dataPaths[k] = {
+      DataStoreName: String(shown(['data_paths', k, 'datastore'], v.DataStoreName)),
+      RelativePath: String(shown(['data_paths', k, 'path'], v.RelativePath)),
+    };
+  const view: TargetView = {
+    name: target.name,
+    experimentName: target.experimentName,
+    parameters,
+    dataPaths,
+    runsUrl: `/api/pipelines/${encodeURIComponent(target.name)}/runs`,
+  };
+  if (target.description !== undefined) view.description = target.description;
+  if (target.workspace) view.workspace = { ...target.workspace };
+  if (target.endpointUrl !== undefined) view.endpointUrl = String(shown(['endpoint_url'], target.endpointUrl));
+  if (target.pipeline) view.pipeline = { ...target.pipeline };
+  if (target.continueOnStepFailure !== undefined) view.continueOnStepFailure = target.continueOnStepFailure;
+  if (target.tags) {
+    const tags: Record<string, string> = {};
+    for (const [k, v] of Object.entries(target.tags)) tags[k] = String(shown(['tags', k], v));
+    view.tags = tags;
+  }
+  return view;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+type CatalogResult = { ok: true; value: TargetCatalog } | { ok: false; error: AppError };
+
+/**
+ * The catalog, or a 500 problem when the targets file is invalid. The caller sees the error code and
+ * which file to fix; the full list of problems goes to the log (it can quote the file's values).
+ */
+function loadCatalog(deps: Pick<PipelinesDeps, 'targets'>, context: InvocationContext): CatalogResult {
+  try {
+    return { ok: true, value: deps.targets };
+  } catch (e) {
+    const error: AppError =
+      e instanceof AppFailure ? e.error : { code: 'config.unavailable', message: e instanceof Error ? e.message : String(e) };
+    context.error(`Targets configuration is unusable: ${error.message}`);
+    return {
+      ok: false,
+      error: {
+        code: error.code,
+        status: 500,
+        ...(error.source !== undefined ? { source: error.source } : {}),
+        message: `The app's targets configuration${error.source ? ` (${error.source})` : ''} is invalid, so nothing can be submitted; the Function App log lists the problems.`,
+      },
+    };
+  }
+}
+
+function unknownTarget(name: string, catalog: TargetCatalog): AppError {
+  const names = [...catalog.targets.keys()];
+  return {
+    code: 'target.unknown',
+    status: 404,
+    field: 'target',
+    value: name,
+    message:
+      names.length === 0
+        ? `No target named ${JSON.stringify(name)}: no targets are configured, so nothing can be submitted. Add it to the targets file.`
+        : `No target named ${JSON.stringify(name)} is configured; the configured targets are ${names.join(', ')}. The app only submits to pipelines named in its targets file.`,
+  };
+}
+
+/**
+ * The status the app answers with when Azure ML refused or failed: the client's own choice when set
+ * (e.g. 403 for missing rights, 429 passed through), else 503 for transient failures and 502 otherwise.
+ */
+function upstreamStatus(error: AppError): number {
+  if (error.status !== undefined && error.status >= 400 && error.status <= 599) return error.status;
+  return error.transient ? 503 : 502;
+}
+
+/** `Retry-After` to pass on, when the client reported one (as `retryAfterSeconds` or `retryAfter`). */
+function retryAfterOf(error: AppError): string | undefined {
+  const extra = error as AppError & { retryAfterSeconds?: unknown; retryAfter?: unknown };
+  const value = extra.retryAfterSeconds ?? extra.retryAfter;
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return String(Math.ceil(value));
+  if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  return undefined;
+}
+
+/** Azure ML studio link to a run (the `wsid` form studio itself uses). */
+export function studioUrl(target: PipelineTarget, runId: string): string | undefined {
+  const ws = target.workspace;
+  if (!ws) return undefined;
+  return `https://ml.azure.com/runs/${encodeURIComponent(runId)}?wsid=/subscriptions/${ws.subscriptionId}/resourcegroups/${ws.resourceGroup}/workspaces/${ws.workspaceName}`;
+}
