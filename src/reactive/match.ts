@@ -27,11 +27,15 @@ export function folderOf(pathOnDatastore: string | undefined): string {
   return pathOnDatastore.replace(/^\/+/, '').replace(/\/+$/, '');
 }
 
-/** The folder a blob sits in directly ('' for the top level), or undefined for a folder-like name. */
+/**
+ * The folder a blob sits in directly: '' for the top level, `undefined` for a folder-like name (`x/`).
+ * `/a.csv` sits in the folder '' + '/' — an empty-named folder — so it gets '/' (never the top level).
+ */
 export function parentFolder(blobName: string): string | undefined {
   const i = blobName.lastIndexOf('/');
-  if (i === blobName.length - 1) return undefined; // `x/` is a folder marker, not a file
-  return i < 0 ? '' : blobName.slice(0, i);
+  if (i === blobName.length - 1) return undefined;
+  if (i < 0) return '';
+  return i === 0 ? '/' : blobName.slice(0, i);
 }
 
 /** True when `blobName` is directly inside `watch.folder` of `watch.container`. */

@@ -1,0 +1,116 @@
+/**
+ * Reactive schedules: the trigger functions that replace SDK v1 polling (docs/reactive.md).
+ *
+ * Registered at module load from the reactive schedule definitions and settings (src/reactive/registration.ts):
+ * one `app.storageBlob` per watched container, `source: 'EventGrid'` by default (Azure), or
+ * `LogsAndContainerScan` (local, Azurite) — or one `app.eventGrid` function with
+ * `REACTIVE_TRIGGER_SOURCE=EventGridTrigger`. Blob triggers use `sdkBinding: true` with a reference-only
+ * factory (src/reactive/sdkBinding.ts) so the host sends the blob's name, not its bytes; everything the
+ * handler needs comes from `context.triggerMetadata`. With no reactive schedule and no REACTIVE_CONTAINERS,
+ * nothing is registered and the app starts normally.
+ *
+ * A failed submission worth retrying makes the invocation fail, so the host delivers the event again
+ * (blob trigger: up to `poisonBlobThreshold` times, then `webjobs-blobtrigger-poison`; Event Grid trigger:
+ * Event Grid's own retry schedule). A malformed event is logged and dropped (retrying cannot fix it).
+ */
+import { app, type EventGridHandler, type InvocationContext, type StorageBlobHandler } from '@azure/functions';
+import { AppFailure } from '../errors';
+import { parseEventGridEvent, parseTriggerMetadata, type BlobEvent } from '../reactive/blobEvent';
+import { handleBlobEvent, type ReactiveDeps, type ReactiveOutcome } from '../reactive/handler';
+import { readReactiveWatchSourcesSync } from '../reactive/loadSync';
+import { planTriggers, type TriggerPlan } from '../reactive/registration';
+import { describeBlobArgument, registerBlobReferenceFactory } from '../reactive/sdkBinding';
+import type { Result, AppError } from '../errors';
+
+export type ReactiveDepsProvider = () => Promise<Omit<ReactiveDeps, 'log'>> | Omit<ReactiveDeps, 'log'>;
+
+function invocationLog(context: InvocationContext): ReactiveDeps['log'] {
+  return (level, message) => (level === 'error' ? context.error(message) : level === 'warn' ? context.warn(message) : context.log(message));
+}
+
+async function run(parsed: Result<BlobEvent, AppError>, context: InvocationContext, getDeps: ReactiveDepsProvider): Promise<ReactiveOutcome | undefined> {
+  if (!parsed.ok) {
+    context.error(`Reactive: dropped an event that cannot be read: ${parsed.error.message}`);
+    return undefined;
+  }
+  const deps = await getDeps();
+  const outcome = await handleBlobEvent(parsed.value, { ...deps, log: invocationLog(context) }, {
+    ...(context.traceContext?.traceParent ? { traceParent: context.traceContext.traceParent } : {}),
+  });
+  if (outcome.retry) {
+    const failed = outcome.runs.filter((r) => r.status === 'failed' && r.retry);
+    throw new AppFailure({
+      code: 'reactive.submit.retry',
+      message: `Submission failed for ${failed.map((r) => `"${r.schedule}" (${r.error?.code ?? 'error'})`).join(', ')}; the event will be delivered again.`,
+      transient: true,
+    });
+  }
+  return outcome;
+}
+
+let warnedAboutContent = false;
+
+/** Blob-trigger handler: reads only `context.triggerMetadata`, never the blob argument's content. */
+export function blobTriggerHandler(getDeps: ReactiveDepsProvider): StorageBlobHandler<unknown> {
+  return async (blob, context) => {
+    const arg = describeBlobArgument(blob);
+    if (arg.kind === 'content' && !warnedAboutContent) {
+      warnedAboutContent = true;
+      context.warn(
+        `Reactive: the host sent the blob's content (${arg.bytes} bytes) instead of a reference: deferred (SDK-type) binding is not active on this host. Upgrade the Functions host / extension bundle, or set REACTIVE_TRIGGER_SOURCE=EventGridTrigger.`,
+      );
+    }
+    return run(parseTriggerMetadata(context.triggerMetadata), context, getDeps);
+  };
+}
+
+/** Event Grid trigger handler for Microsoft.Storage.BlobCreated / BlobDeleted events. */
+export function eventGridHandler(getDeps: ReactiveDepsProvider): EventGridHandler {
+  return async (event, context) => {
+    await run(parseEventGridEvent(event), context, getDeps);
+  };
+}
+
+/** The subset of `app` used, so tests can record registrations. */
+export interface TriggerRegistrar {
+  storageBlob: typeof app.storageBlob;
+  eventGrid: typeof app.eventGrid;
+}
+
+/** Registers the planned functions (deterministic order: the plan's, sorted by container). */
+export function registerReactiveTriggers(plan: TriggerPlan, getDeps: ReactiveDepsProvider, registrar: TriggerRegistrar = app): void {
+  if (plan.eventGridFunction) {
+    registrar.eventGrid(plan.eventGridFunction, { handler: eventGridHandler(getDeps) });
+    return;
+  }
+  if (plan.blobFunctions.length === 0) return;
+  registerBlobReferenceFactory();
+  const handler = blobTriggerHandler(getDeps);
+  for (const f of plan.blobFunctions) {
+    registrar.storageBlob(f.name, {
+      path: f.path,
+      connection: plan.connection,
+      source: plan.source === 'LogsAndContainerScan' ? 'LogsAndContainerScan' : 'EventGrid',
+      sdkBinding: true,
+      handler,
+    });
+  }
+}
+
+/** Module load: plan from the schedule files and settings, log what was registered, never throw. */
+function registerAtLoad(): void {
+  try {
+    const read = readReactiveWatchSourcesSync(process.env);
+    const plan = planTriggers(read.sources, process.env);
+    for (const w of [...(read.problem ? [read.problem] : []), ...plan.warnings]) console.warn(`Reactive: ${w}`);
+    registerReactiveTriggers(plan, reactiveDepsFromRuntime);
+  } catch (e) {
+    console.error(`Reactive: trigger registration failed, no reactive schedule will fire: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+async function reactiveDepsFromRuntime(): Promise<Omit<ReactiveDeps, 'log'>> {
+  throw new AppFailure({ code: 'reactive.runtime.missing', message: 'The reactive runtime is not wired yet.' });
+}
+
+registerAtLoad();
