@@ -22,6 +22,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { BlobJsonStore, JsonParser } from '../storage/blobJson';
+import { normalizeEtag } from './blobEvent';
 
 export const CLAIM_PREFIX = 'reactive-claims/';
 export const DEFAULT_LEASE_MS = 10 * 60_000;
@@ -71,7 +72,7 @@ export interface ClaimOptions {
 /** The claim blob's name for a key (pure). */
 export function claimName(key: ClaimKey): string {
   const blobHash = createHash('sha256').update(`${key.container}/${key.blobName}`, 'utf8').digest('hex');
-  const etag = key.etag.replace(/[^A-Za-z0-9._-]/g, '_') || '_';
+  const etag = normalizeEtag(key.etag).replace(/[^A-Za-z0-9._-]/g, '_') || '_';
   return `${CLAIM_PREFIX}${encodeURIComponent(key.schedule)}/${blobHash}/${etag}.json`;
 }
 

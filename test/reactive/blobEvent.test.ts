@@ -1,0 +1,76 @@
+import { BlobServiceClient } from '@azure/storage-blob';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { normalizeEtag, parseEventGridEvent, parseTriggerMetadata } from '../../src/reactive/blobEvent';
+import { azuriteConnectionString, uniqueContainerName } from '../support/azurite';
+import { blobCreatedEvent, blobDeletedEvent, hostTriggerMetadata, ODD_NAMES, upload } from './support';
+
+describe('blob events parsed from what the host / Event Grid give for real uploads', () => {
+  const container = uniqueContainerName('ev');
+  let service: BlobServiceClient;
+  beforeAll(async () => {
+    service = BlobServiceClient.fromConnectionString(azuriteConnectionString());
+    await service.getContainerClient(container).create();
+  });
+
+  it.each(ODD_NAMES.map((n) => [n.length > 60 ? `${n.slice(0, 40)}… (${n.length} chars)` : n, n]))(
+    'name %s arrives intact from trigger metadata and from an Event Grid event',
+    async (_label, name) => {
+      const blob = await upload(service, container, name, 'a,b\n1,2\n');
+      const props = await blob.getProperties();
+      // Azurite stored exactly this name (list it back).
+      const listed = [];
+      for await (const b of service.getContainerClient(container).listBlobsFlat({ prefix: name })) listed.push(b.name);
+      expect(listed).toContain(name);
+
+      const fromHost = parseTriggerMetadata(await hostTriggerMetadata(blob, container, name));
+      expect(fromHost.ok && fromHost.value).toMatchObject({ container, blobName: name, etag: normalizeEtag(props.etag!), contentLength: 8, kind: 'created' });
+
+      const fromGrid = parseEventGridEvent(await blobCreatedEvent(blob, container, name));
+      expect(fromGrid.ok && fromGrid.value).toMatchObject({ container, blobName: name, etag: normalizeEtag(props.etag!), contentLength: 8, api: 'PutBlob' });
+    },
+  );
+
+  it('a blob whose name looks like JSON (the host JSON-parses `name`) still comes from blobTrigger', async () => {
+    const blob = await upload(service, container, '123', 'x');
+    const meta = await hostTriggerMetadata(blob, container, '123');
+    expect(meta.name).toBe(123);
+    const parsed = parseTriggerMetadata(meta);
+    expect(parsed.ok && parsed.value.blobName).toBe('123');
+  });
+
+  it('reads hdi_isfolder metadata as a folder marker', async () => {
+    const blob = await upload(service, container, 'in/folder', '', { hdi_isfolder: 'true' });
+    const parsed = parseTriggerMetadata(await hostTriggerMetadata(blob, container, 'in/folder'));
+    expect(parsed.ok && parsed.value).toMatchObject({ folderMarker: true, contentLength: 0 });
+  });
+
+  it('parses BlobDeleted as a deletion', async () => {
+    const blob = await upload(service, container, 'in/gone.csv', 'x');
+    await blob.delete();
+    const parsed = parseEventGridEvent(blobDeletedEvent(blob.url, container, 'in/gone.csv'));
+    expect(parsed.ok && parsed.value).toMatchObject({ kind: 'deleted', blobName: 'in/gone.csv', api: 'DeleteBlob' });
+  });
+
+  it('refuses malformed input with a reason naming the field', () => {
+    const cases: Array<[unknown, string]> = [
+      [undefined, 'triggerMetadata'],
+      [{ uri: 'x' }, 'triggerMetadata.blobTrigger'],
+      [{ blobTrigger: 'nocontainer' }, 'triggerMetadata.blobTrigger'],
+      [{ blobTrigger: 'c/x.csv', properties: {} }, 'triggerMetadata.properties.eTag'],
+    ];
+    for (const [input, field] of cases) {
+      const r = parseTriggerMetadata(input);
+      expect(r.ok ? undefined : r.error.field).toBe(field);
+    }
+    const e = parseEventGridEvent({ eventType: 'Microsoft.Storage.BlobCreated', subject: '/blobServices/default/containers/c' });
+    expect(e.ok ? undefined : e.error.field).toBe('event.subject');
+    const t = parseEventGridEvent({ eventType: 'Microsoft.Storage.BlobTierChanged', subject: '/blobServices/default/containers/c/blobs/x' });
+    expect(t.ok ? undefined : t.error.code).toBe('reactive.event.invalid');
+  });
+
+  it('normalises quoted and weak ETags', () => {
+    expect(normalizeEtag('"0x8DC"')).toBe('0x8DC');
+    expect(normalizeEtag('W/"0x8DC"')).toBe('0x8DC');
+    expect(normalizeEtag('0x8DC')).toBe('0x8DC');
+  });
+});
