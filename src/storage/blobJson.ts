@@ -25,7 +25,7 @@ export type WriteOutcome =
   | { readonly status: 'exists' }
   /** replaceIfMatch: the blob changed since it was read (its ETag is no longer the one given). */
   | { readonly status: 'conflict' }
-  /** replaceIfMatch: the blob no longer exists. */
+  /** replaceIfMatch: the blob no longer exists (when the service says 404; it usually answers 412 → conflict). */
   | { readonly status: 'missing' };
 
 export type DeleteOutcome =
