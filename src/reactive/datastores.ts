@@ -8,7 +8,7 @@
  * error that names the datastore and its type.
  */
 import type { TokenCredential } from '@azure/identity';
-import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
+import { AzureMachineLearningWorkspaces, type AzureMachineLearningWorkspacesOptionalParams } from '@azure/arm-machinelearning';
 import { err, ok, type AppError, type Result } from '../errors';
 import type { WorkspaceRef } from '../aml/types';
 
@@ -27,12 +27,17 @@ export interface DatastoreGetter {
   get(workspace: WorkspaceRef, datastore: string): Promise<unknown>;
 }
 
+/** ARM token scope: the audience stays management.azure.com even when a test endpoint stands in for ARM. */
+export const DEFAULT_ARM_SCOPE = 'https://management.azure.com/.default';
+
 export const DEFAULT_DATASTORE_TTL_MS = 60 * 60_000;
 
 export interface ArmDatastoreOptions {
   readonly credential: TokenCredential;
   /** ARM endpoint (default https://management.azure.com); tests point this at a loopback server. */
   readonly armEndpoint?: string;
+  /** Extra client options (TLS trust for a test endpoint, retry policy). */
+  readonly clientOptions?: AzureMachineLearningWorkspacesOptionalParams;
 }
 
 /** A getter backed by the real @azure/arm-machinelearning client (one client per subscription). */
@@ -42,8 +47,10 @@ export function armDatastoreGetter(options: ArmDatastoreOptions): DatastoreGette
     async get(workspace, datastore) {
       let client = clients.get(workspace.subscriptionId);
       if (!client) {
+        const endpoint = options.armEndpoint?.replace(/\/+$/, '');
         client = new AzureMachineLearningWorkspaces(options.credential, workspace.subscriptionId, {
-          ...(options.armEndpoint ? { endpoint: options.armEndpoint } : {}),
+          ...options.clientOptions,
+          ...(endpoint ? { endpoint, credentialScopes: [`${DEFAULT_ARM_SCOPE}`] } : {}),
         });
         clients.set(workspace.subscriptionId, client);
       }

@@ -75,6 +75,11 @@ export interface ReactiveDeps {
   readonly log: (level: LogLevel, message: string) => void;
   readonly now: () => Date;
   readonly history?: (entry: ReactiveHistoryEntry) => Promise<void>;
+  /**
+   * The run-time enabled flag (the state store's `enable()`/`disable()`), read for matched schedules only,
+   * at each event, so that disabling takes effect at once. `undefined` = no state: the definition decides.
+   */
+  readonly isEnabled?: (schedule: string) => Promise<boolean | undefined>;
   /** Budget for one submission including the client's retries (default 60 s). */
   readonly submitDeadlineMs?: number;
 }
@@ -131,7 +136,7 @@ export async function handleBlobEvent(event: BlobEvent, deps: ReactiveDeps, opti
 
 async function runOne(schedule: ReactiveSchedule, event: BlobEvent, where: string, deps: ReactiveDeps, options: HandleOptions): Promise<ScheduleRun> {
   const name = schedule.definition.name;
-  if (!schedule.enabled) {
+  if (!schedule.enabled || (deps.isEnabled && (await deps.isEnabled(name)) === false)) {
     deps.log('info', `Reactive: schedule "${name}" is disabled; blob ${where} starts no run.`);
     deps.telemetry.event('reactive.disabled', { schedule: name });
     return { schedule: name, status: 'disabled' };
