@@ -70,7 +70,7 @@ export function parseRecurrence(input: unknown, options: ParseOptions = {}): Res
         'recurrence.unknown_field',
         at(key),
         record[key],
-        `${at(key)} is not a recurrence field; use only ${RECURRENCE_KEYS.join(', ')} (the SDK's names).`,
+        `${at(key)} (${showValue(record[key])}) is not a recurrence field; use only ${RECURRENCE_KEYS.join(', ')} (the SDK's names).`,
       );
     }
   }
@@ -98,7 +98,7 @@ export function parseRecurrence(input: unknown, options: ParseOptions = {}): Res
           `recurrence.${key}.not_allowed`,
           at(key),
           value,
-          `${at(key)} is only allowed with frequency Day or Week, not ${frequency}; remove it or change the frequency.`,
+          `${at(key)} (${showValue(value)}) is only allowed with frequency Day or Week, not ${frequency}; remove it or change the frequency.`,
         );
       }
     }
@@ -109,7 +109,7 @@ export function parseRecurrence(input: unknown, options: ParseOptions = {}): Res
       'recurrence.week_days.not_allowed',
       at('week_days'),
       get('week_days'),
-      `${at('week_days')} is only allowed with frequency Week, not ${frequency}; remove it or use frequency Week.`,
+      `${at('week_days')} (${showValue(get('week_days'))}) is only allowed with frequency Week, not ${frequency}; remove it or use frequency Week.`,
     );
   }
   if (get('time_of_day') !== undefined && (get('hours') !== undefined || get('minutes') !== undefined)) {
