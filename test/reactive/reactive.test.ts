@@ -229,9 +229,9 @@ describe('reactive schedules: blob upload → exactly one pipeline submission', 
     const before = aml.submissions.length;
     const blob = await upload(s.service, s.container, 'in/retry.csv', 'x');
     const meta = await hostTriggerMetadata(blob, s.container, 'in/retry.csv');
-    aml.script(Array.from({ length: 10 }, () => ({ status: 503 })));
+    // Throttled with a Retry-After longer than the client waits within one invocation: it gives up at once.
+    aml.script([{ status: 429, retryAfter: '3600' }]);
     await expect(s.invokeBlobTrigger(meta)).rejects.toMatchObject({ error: { code: 'reactive.submit.retry' } });
-    aml.script([]);
     await s.invokeBlobTrigger(meta);
     await s.invokeBlobTrigger(meta);
     expect(aml.submissions.length - before).toBe(1);
