@@ -1,0 +1,193 @@
+/**
+ * Turns what went wrong talking to Azure ML into an `AppError` (code `aml.*`): what happened, naming the
+ * target, workspace and pipeline, and what to do. `status` is what the app should answer ITS caller with:
+ * the caller's fault (400) only when Azure ML refused the submitted body; 502 when Azure ML refused the
+ * app itself (identity, rights, a pipeline id in configuration); 503/504 for transient trouble.
+ */
+import type { AppError } from '../errors';
+import { DEFAULT_AUDIENCE, ERROR_MESSAGE_PATHS, SUBMIT_ROLE } from './constants';
+import { describePipeline, describeWorkspace } from './endpoint';
+import type { HttpFailure } from './transport';
+import type { PipelineTarget } from './types';
+
+export interface ErrorContext {
+  target: PipelineTarget;
+  /** The URL the submission went to. */
+  url: string;
+  /** Token audience used. */
+  audience?: string;
+  /** Managed identity client id in use, when user-assigned. */
+  clientId?: string;
+  attempts: number;
+}
+
+/** Reads the service's message from an error body (see constants.ts ERROR_MESSAGE_PATHS), else a trimmed text. */
+export function serviceMessage(text: string): string | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '') return undefined;
+  try {
+    const json: unknown = JSON.parse(trimmed);
+    for (const path of ERROR_MESSAGE_PATHS) {
+      let value: unknown = json;
+      for (const key of path) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+      if (typeof value === 'string' && value.trim() !== '') return value.trim();
+    }
+    return undefined;
+  } catch {
+    return trimmed.length > 300 ? `${trimmed.slice(0, 299)}…` : trimmed;
+  }
+}
+
+function identityPhrase(ctx: ErrorContext): string {
+  return ctx.clientId ? `the app's identity (user-assigned, client id ${ctx.clientId})` : "the app's identity";
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function said(text: string | undefined): string {
+  return text ? ` Azure ML said: "${text}"` : '';
+}
+
+function attemptsPhrase(n: number): string {
+  return n === 1 ? '1 attempt' : `${n} attempts`;
+}
+
+/** The error for a final HTTP answer that is not a success. */
+export function errorForStatus(status: number, bodyText: string, ctx: ErrorContext, retryAfter?: string): AppError {
+  const where = `${describePipeline(ctx.target)} in workspace ${describeWorkspace(ctx.target)}`;
+  const msg = serviceMessage(bodyText);
+  const base = { value: ctx.url, source: `target ${ctx.target.name}` };
+  switch (true) {
+    case status === 400 || status === 422:
+      return {
+        ...base,
+        code: 'aml.bad_request',
+        status: 400,
+        transient: false,
+        message: `Azure ML refused the submission to ${where} as invalid (HTTP ${status}).${said(msg)} Check the parameter names and values against the pipeline's parameters and the data path assignments (datastore name and relative path).`,
+      };
+    case status === 401:
+      return {
+        ...base,
+        code: 'aml.unauthorized',
+        status: 502,
+        transient: false,
+        message: `Azure ML did not accept the app's access token for ${where} (HTTP 401).${said(msg)} The token is requested for audience ${ctx.audience ?? DEFAULT_AUDIENCE} (setting AML_TOKEN_AUDIENCE); check that it is the Azure Resource Manager audience and that ${identityPhrase(ctx)} belongs to the workspace's tenant.`,
+      };
+    case status === 403:
+      return {
+        ...base,
+        code: 'aml.forbidden',
+        status: 502,
+        transient: false,
+        message: `${capitalize(identityPhrase(ctx))} lacks the right to submit ${where} (HTTP 403).${said(msg)} Assign it the ${SUBMIT_ROLE} role (or a custom role with the pipeline run actions) on workspace ${describeWorkspace(ctx.target)}.`,
+      };
+    case status === 404:
+      return {
+        ...base,
+        code: 'aml.pipeline_not_found',
+        status: 502,
+        transient: false,
+        message: `Azure ML has no active ${where} (HTTP 404).${said(msg)} Check the target's pipeline id (or endpoint name and version) and the workspace, and that the pipeline is enabled: a disabled published pipeline refuses submissions.`,
+      };
+    case status === 429:
+      return {
+        ...base,
+        code: 'aml.throttled',
+        status: 503,
+        transient: true,
+        message: `Azure ML throttled submissions to ${where} (HTTP 429) after ${attemptsPhrase(ctx.attempts)}${retryAfter ? `; it asked to wait ${retryAfter}${/^\d+$/.test(retryAfter) ? ' s' : ''}` : ''}.${said(msg)} Try again later or submit less often.`,
+      };
+    case status === 408 || status >= 500:
+      return {
+        ...base,
+        code: 'aml.unavailable',
+        status: 503,
+        transient: true,
+        message: `Azure ML failed to accept the submission to ${where} (HTTP ${status}) after ${attemptsPhrase(ctx.attempts)}.${said(msg)} This is usually temporary: try again later; if it persists, check the Azure ML service health for the workspace's region.`,
+      };
+    default:
+      return {
+        ...base,
+        code: 'aml.unexpected_status',
+        status: 502,
+        transient: false,
+        message: `Azure ML answered HTTP ${status} to the submission to ${where}.${said(msg)} Check the target's endpoint URL.`,
+      };
+  }
+}
+
+/** The error for an attempt that got no answer at all. */
+export function errorForFailure(failure: HttpFailure, ctx: ErrorContext): AppError {
+  const where = `${describePipeline(ctx.target)} in workspace ${describeWorkspace(ctx.target)}`;
+  const base = { value: ctx.url, source: `target ${ctx.target.name}` };
+  switch (failure.kind) {
+    case 'timeout':
+      return {
+        ...base,
+        code: 'aml.timeout',
+        status: 504,
+        transient: true,
+        message: `Azure ML did not answer the submission to ${where} within ${failure.afterMs} ms (${attemptsPhrase(ctx.attempts)}). The run may or may not have been created: check the experiment in Azure ML studio before submitting again.`,
+      };
+    case 'network':
+      return {
+        ...base,
+        code: 'aml.network',
+        status: 503,
+        transient: true,
+        message: `Could not reach Azure ML at ${new URL(ctx.url).host} for ${where} (${failure.code}: ${failure.message}; ${attemptsPhrase(ctx.attempts)}). Check the endpoint host, DNS and network rules (private endpoints need the app in the workspace's virtual network).`,
+      };
+    case 'aborted':
+      return {
+        ...base,
+        code: 'aml.cancelled',
+        status: 503,
+        transient: true,
+        message: `The submission to ${where} was cancelled before Azure ML answered (${attemptsPhrase(ctx.attempts)}).`,
+      };
+  }
+}
+
+/** The error when the total deadline ends the retries. */
+export function deadlineError(ctx: ErrorContext, deadlineMs: number, last: AppError | undefined): AppError {
+  return {
+    value: ctx.url,
+    source: `target ${ctx.target.name}`,
+    code: 'aml.deadline_exceeded',
+    status: 504,
+    transient: true,
+    message: `Gave up submitting ${describePipeline(ctx.target)} in workspace ${describeWorkspace(ctx.target)}: the ${deadlineMs} ms deadline was reached after ${attemptsPhrase(ctx.attempts)}.${last ? ` Last problem: ${last.message}` : ''}`,
+    ...(last ? { errors: [last] } : {}),
+  };
+}
+
+/** The error when a success answer has no run id. */
+export function badRunError(ctx: ErrorContext, text: string): AppError {
+  return {
+    value: ctx.url,
+    source: `target ${ctx.target.name}`,
+    code: 'aml.bad_response',
+    status: 502,
+    transient: false,
+    message: `Azure ML accepted the submission to ${describePipeline(ctx.target)} but its answer has no run "Id" (${text.length > 200 ? `${text.slice(0, 199)}…` : text || 'empty body'}). Check that the target's endpoint URL is a pipeline submit URL.`,
+  };
+}
+
+/** The error when no access token could be obtained. */
+export function credentialError(cause: unknown, ctx: { target: PipelineTarget; audience: string; clientId?: string; credentialKind: string }): AppError {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  const name = cause instanceof Error ? cause.name : '';
+  const unavailable = name === 'CredentialUnavailableError';
+  return {
+    source: `target ${ctx.target.name}`,
+    code: 'aml.credential',
+    status: 502,
+    transient: !unavailable,
+    message: unavailable
+      ? `No credential is available to get an Azure ML token (${ctx.credentialKind}): ${detail.split('\n')[0] ?? detail} In Azure, enable the Function App's managed identity${ctx.clientId ? ` (client id ${ctx.clientId})` : ''}; locally, sign in with "az login".`
+      : `Could not get an access token for ${ctx.audience} (${ctx.credentialKind}${ctx.clientId ? `, client id ${ctx.clientId}` : ''}): ${detail.split('\n')[0] ?? detail} Check that the identity exists and, for a user-assigned identity, that AML_MANAGED_IDENTITY_CLIENT_ID is its client id.`,
+  };
+}
