@@ -9,6 +9,8 @@
  *                                        winner then moves it claimed → submitted | failed | retrying.
  *   due/<yyyyMMddTHHmmssZ>/<name>/<id>   Due-index marker: one per enabled time schedule, keyed by its
  *                                        `wakeAt`. Empty JSON body; the name is the information.
+ *   catalog.json                         { schedules: name → definition hash }: lets `syncAll` find the
+ *                                        new / edited / removed definitions with one read.
  *
  * Why a tick is proportional to the due schedules: blob listings come back in lexicographic order, and
  * the marker names start with a fixed-width UTC time, so `findDue(now)` lists `due/` only up to
@@ -142,6 +144,23 @@ export function isoInstant(instant: Date): string {
 
 const CLAIM_ID = /^[A-Za-z0-9][A-Za-z0-9_.=-]{0,199}$/;
 
+export const CATALOG_BLOB = 'catalog.json';
+/** `definitionHash` of a state whose definition was removed from the files. */
+export const REMOVED_HASH = 'removed';
+
+export interface SyncAllResult {
+  readonly created: string[];
+  readonly updated: string[];
+  readonly unchanged: number;
+  /** Names the catalog knew that no definition has any more (handled per the `orphans` option). */
+  readonly orphans: string[];
+}
+
+interface CatalogDocument {
+  readonly schedules: Readonly<Record<string, string>>;
+  readonly updatedAt: string;
+}
+
 export const stateBlobName = (name: string): string => `schedules/${name}/state.json`;
 export const historyBlobName = (name: string): string => `schedules/${name}/history.json`;
 export const claimBlobName = (name: string, occurrence: string): string => `claims/${name}/${occurrence}.json`;
@@ -169,6 +188,9 @@ const parseState: JsonParser<ScheduleState> = (raw) => {
   }
   return { ok: true, value: { ...(raw as unknown as ScheduleState), pending: Array.isArray(raw.pending) ? (raw.pending as PendingRetry[]) : [] } };
 };
+
+const parseCatalog: JsonParser<CatalogDocument> = (raw) =>
+  isObj(raw) && isObj(raw.schedules) ? { ok: true, value: raw as unknown as CatalogDocument } : { ok: false, message: 'is not a schedule catalog (schedules)' };
 
 const parseClaim: JsonParser<Claim> = (raw) =>
   isObj(raw) && typeof raw.occurrence === 'string' && typeof raw.status === 'string'
@@ -314,6 +336,55 @@ export class ScheduleStateStore {
       if (saved.status === 'saved') return { status: 'updated', snapshot: saved.snapshot, changes };
     }
     throw this.tooContended(def.name);
+  }
+
+  /**
+   * Syncs every definition with as few storage calls as possible: the catalog blob (`catalog.json`,
+   * name → definition hash) is read once, and only definitions whose hash differs from it (new, edited)
+   * are synced one by one; an unchanged deployment costs one read, whatever the number of schedules.
+   * Names in the catalog without a definition (removed from the files) are handled per `orphans`:
+   * `disable` (default: stops firing, keeps history; adding the file back re-syncs it), `delete`
+   * (removes everything stored), or `keep`.
+   */
+  async syncAll(defs: readonly ScheduleDefinition[], now: Date, options: { readonly orphans?: 'disable' | 'delete' | 'keep' } = {}): Promise<SyncAllResult> {
+    const orphanPolicy = options.orphans ?? 'disable';
+    for (let attempt = 0; attempt < this.casAttempts; attempt++) {
+      const read = await this.blobs.read(CATALOG_BLOB, parseCatalog);
+      const catalog = read.status === 'found' ? read.value.schedules : {};
+      const result = { created: [] as string[], updated: [] as string[], unchanged: 0, orphans: [] as string[] };
+      const changed = defs.filter((d) => catalog[d.name] !== d.hash);
+      result.unchanged = defs.length - changed.length;
+      const outcomes = await mapLimit(changed, this.concurrency, (d) => this.syncDefinition(d, now));
+      outcomes.forEach((o, i) => {
+        const name = changed[i]!.name;
+        if (o.status === 'created') result.created.push(name);
+        else if (o.status === 'updated') result.updated.push(name);
+        else result.unchanged++;
+      });
+      const defined = new Set(defs.map((d) => d.name));
+      const orphans = Object.keys(catalog).filter((n) => !defined.has(n));
+      result.orphans.push(...orphans);
+      if (orphanPolicy === 'delete') await mapLimit(orphans, this.concurrency, (n) => this.delete(n));
+      if (orphanPolicy === 'disable') {
+        await mapLimit(orphans, this.concurrency, (n) =>
+          this.update(n, now, (st) =>
+            st.definitionHash === REMOVED_HASH
+              ? undefined
+              : { ...st, enabled: false, nextDue: undefined, pending: [], definitionHash: REMOVED_HASH, definitionStatus: 'Disabled', ...(st.enabled ? { enabledChangedAt: isoInstant(now) } : {}) },
+          ),
+        );
+      }
+      const next: CatalogDocument = {
+        schedules: Object.fromEntries([...defs.map((d) => [d.name, d.hash] as const), ...(orphanPolicy === 'keep' ? orphans.map((n) => [n, catalog[n]!] as const) : [])].sort(([a], [b]) => a.localeCompare(b))),
+        updatedAt: isoInstant(now),
+      };
+      if (changed.length === 0 && (orphans.length === 0 || orphanPolicy === 'keep')) return result;
+      const written =
+        read.status === 'missing' ? await this.blobs.createIfAbsent(CATALOG_BLOB, next) : await this.blobs.replaceIfMatch(CATALOG_BLOB, next, read.etag);
+      if (written.status === 'written') return result;
+      // Another instance wrote the catalog meanwhile: go again (syncDefinition is idempotent).
+    }
+    throw this.tooContended('catalog');
   }
 
   /**

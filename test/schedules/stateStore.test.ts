@@ -334,3 +334,34 @@ describe('ScheduleStateStore.fromSettings', () => {
     expect(bad).toMatchObject({ ok: false, error: { code: 'schedule.state_container.invalid', field: 'SCHEDULE_STATE_CONTAINER', value: 'Bad_Name' } });
   });
 });
+
+describe('syncAll', () => {
+  it('an unchanged set of definitions costs one read; only edited ones are synced; removed ones stop', async () => {
+    const defs = ['a', 'b', 'c'].map((n) => daily(n, '2026-01-01T06:00:00Z'));
+    expect(await store.syncAll(defs, T0)).toEqual({ created: ['a', 'b', 'c'], updated: [], unchanged: 0, orphans: [] });
+
+    store.counter.reset();
+    expect(await store.syncAll(defs, T0)).toEqual({ created: [], updated: [], unchanged: 3, orphans: [] });
+    expect(store.counter.snapshot()).toEqual({ read: 1 });
+
+    const edited = [defs[0]!, daily('b', '2026-01-01T06:00:00Z', { description: 'edited' })];
+    const second = await store.syncAll(edited, at('2026-01-01T01:00:00Z'));
+    expect(second).toEqual({ created: [], updated: ['b'], unchanged: 1, orphans: ['c'] });
+    expect(must(await store.getState('c')).state).toMatchObject({ enabled: false, definitionHash: 'removed' });
+    expect((await store.findDue(at('2026-01-01T06:00:00Z'))).due.map((d) => d.name)).toEqual(['a', 'b']);
+
+    // Putting the file back brings the schedule back, planned from now.
+    const back = await store.syncAll([...edited, defs[2]!], at('2026-01-01T07:00:00Z'));
+    expect(back).toEqual({ created: [], updated: ['c'], unchanged: 2, orphans: [] });
+    expect(must(await store.getState('c')).state).toMatchObject({ enabled: true, nextDue: '2026-01-02T06:00:00Z' });
+  });
+
+  it('orphans: delete removes what a removed schedule stored; keep leaves it', async () => {
+    await store.syncAll([daily('a', '2026-01-01T06:00:00Z'), daily('b', '2026-01-01T06:00:00Z')], T0);
+    expect((await store.syncAll([daily('a', '2026-01-01T06:00:00Z')], T0, { orphans: 'keep' })).orphans).toEqual(['b']);
+    expect(must(await store.getState('b')).state.enabled).toBe(true);
+    expect((await store.syncAll([daily('a', '2026-01-01T06:00:00Z')], T0, { orphans: 'delete' })).orphans).toEqual(['b']);
+    expect(await store.getState('b')).toBeUndefined();
+    expect((await store.syncAll([daily('a', '2026-01-01T06:00:00Z')], T0)).orphans).toEqual([]);
+  });
+});
