@@ -28,13 +28,11 @@ export interface PipelinesDeps {
   /** `RunSource` sent when a request does not set one. */
   readonly runSource: string;
   /**
-   * Time budget for one submission including retries, in ms. Kept under the ~230 s Azure front-end
-   * idle timeout and the 100-120 s default HTTP timeouts of Logic Apps / Data Factory.
+   * Time budget for one submission including retries, in ms; when absent the client's own deadline
+   * (setting AML_DEADLINE_MS) applies, which stays under the ~230 s Azure front-end limit.
    */
   readonly submitDeadlineMs?: number;
 }
-
-export const DEFAULT_SUBMIT_DEADLINE_MS = 90_000;
 
 /** 202 body of a submission. */
 export interface RunAccepted {
@@ -73,7 +71,7 @@ export function createSubmitRunHandler(deps: PipelinesDeps) {
     const body: SubmissionBody = buildSubmission(target, parsed.value, { runSource: deps.runSource });
     const traceParent = context.traceContext?.traceParent ?? undefined;
     const result = await deps.pipelineClient.submit(target, body, {
-      deadlineMs: deps.submitDeadlineMs ?? DEFAULT_SUBMIT_DEADLINE_MS,
+      ...(deps.submitDeadlineMs !== undefined ? { deadlineMs: deps.submitDeadlineMs } : {}),
       ...(traceParent ? { traceParent } : {}),
     });
 

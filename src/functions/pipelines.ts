@@ -1,0 +1,34 @@
+/**
+ * HTTP routes for pipelines (logic in src/http/pipelinesHandlers.ts):
+ *   GET  /api/pipelines                 listPipelineTargets
+ *   POST /api/pipelines/{target}/runs   submitPipelineRun
+ * Both need a function key (authLevel `function`); other methods get the host's 404/405.
+ *
+ * Start-up: the targets file is validated when the host starts the app (appStart hook), so an invalid
+ * file stops the app with the full message (file:line:column, path, problem) in the host log instead of
+ * surfacing on the first call. Outside the host (tests) the hook is not run and the configuration loads
+ * on first use.
+ */
+import { app } from '@azure/functions';
+import { runtime } from '../runtime';
+import { createListTargetsHandler, createSubmitRunHandler } from '../http/pipelinesHandlers';
+
+export { createListTargetsHandler, createSubmitRunHandler };
+
+app.http('listPipelineTargets', {
+  route: 'pipelines',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: createListTargetsHandler(runtime),
+});
+
+app.http('submitPipelineRun', {
+  route: 'pipelines/{target}/runs',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: createSubmitRunHandler(runtime),
+});
+
+app.hook.appStart(() => {
+  runtime.validateStartup();
+});

@@ -1,0 +1,86 @@
+/**
+ * Composition root: the process-wide objects the function modules share, each built on first use and
+ * then cached. Importing this module builds nothing (function modules import it at load, and the
+ * registration contract test loads them without any configuration).
+ *
+ * Later features add their own lazy getters here (schedule store, ...): keep each one a getter over a
+ * cached value, built from `env` / `appRoot`, so tests can build a `Runtime` with their own settings.
+ */
+import { AppFailure, type AppError } from './errors';
+import type { PipelineClient } from './aml/types';
+import { createPipelineClient } from './aml/client';
+import { getTelemetry, type Telemetry } from './telemetry';
+import { findAppRoot, loadTargets, type Env, type TargetCatalog } from './config/targets';
+
+/** App settings read here (besides the ones the targets file and the Azure ML client read). */
+export const RUNTIME_SETTINGS = {
+  /** `RunSource` sent with HTTP submissions that do not set one. Default "SDK", what the v1 SDK sends. */
+  runSource: 'AML_RUN_SOURCE',
+} as const;
+
+export const DEFAULT_RUN_SOURCE = 'SDK';
+
+export interface Runtime {
+  /** App settings this runtime reads. */
+  readonly env: Env;
+  /** Folder holding host.json; relative paths in settings are resolved against it. */
+  readonly appRoot: string;
+  readonly telemetry: Telemetry;
+  /** The configured targets. Throws `AppFailure` (every time, the failure is cached) when the targets file is invalid. */
+  readonly targets: TargetCatalog;
+  readonly pipelineClient: PipelineClient;
+  /** `RunSource` for HTTP submissions that do not set one. */
+  readonly runSource: string;
+  /**
+   * Loads everything that can be wrong in configuration and throws an `AppFailure` with the full message
+   * when something is. Called by the host's appStart hook so a broken deployment fails loudly at start.
+   */
+  validateStartup(log?: (line: string) => void): void;
+}
+
+export interface RuntimeOptions {
+  env?: Env;
+  appRoot?: string;
+  telemetry?: Telemetry;
+  /** Use this client instead of building one from settings. */
+  pipelineClient?: PipelineClient;
+}
+
+export function createRuntime(options: RuntimeOptions = {}): Runtime {
+  const env: Env = options.env ?? process.env;
+  let appRoot: string | undefined = options.appRoot;
+  let telemetry: Telemetry | undefined = options.telemetry;
+  let client: PipelineClient | undefined = options.pipelineClient;
+  let targets: { ok: true; value: TargetCatalog } | { ok: false; error: AppError } | undefined;
+
+  const runtime: Runtime = {
+    env,
+    get appRoot() {
+      return (appRoot ??= findAppRoot());
+    },
+    get telemetry() {
+      return (telemetry ??= getTelemetry(env as NodeJS.ProcessEnv));
+    },
+    get targets() {
+      targets ??= loadTargets({ env, appRoot: runtime.appRoot });
+      if (!targets.ok) throw new AppFailure(targets.error);
+      return targets.value;
+    },
+    get pipelineClient() {
+      return (client ??= createPipelineClient({ env, telemetry: runtime.telemetry }));
+    },
+    get runSource() {
+      return env[RUNTIME_SETTINGS.runSource]?.trim() || DEFAULT_RUN_SOURCE;
+    },
+    validateStartup(log = (line) => console.warn(line)) {
+      const catalog = runtime.targets;
+      if (catalog.notice) log(catalog.notice);
+      else log(`Loaded ${catalog.targets.size} pipeline target(s) from ${catalog.source ?? '(none)'}: ${[...catalog.targets.keys()].join(', ')}.`);
+      void runtime.pipelineClient;
+    },
+  };
+  return runtime;
+}
+
+/** The process-wide runtime, configured from `process.env`. */
+export const runtime: Runtime = createRuntime();

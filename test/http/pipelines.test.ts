@@ -1,0 +1,298 @@
+/**
+ * POST /api/pipelines/{target}/runs and GET /api/pipelines through the real handlers, with the real
+ * Azure ML client and @azure/identity talking to the loopback managed-identity and Azure ML fakes, and a
+ * real targets file in a temporary app root.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createPipelineClient } from '../../src/aml/client';
+import type { PipelineClient } from '../../src/aml/types';
+import { loadTargets, type TargetCatalog } from '../../src/config/targets';
+import { AppFailure } from '../../src/errors';
+import { createListTargetsHandler, createSubmitRunHandler, type PipelinesDeps } from '../../src/http/pipelinesHandlers';
+import { createRuntime } from '../../src/runtime';
+import { MemoryTelemetry } from '../../src/telemetry';
+import { startFakeAml, type FakeAml } from '../support/fakeAml';
+import { startFakeMsi, type FakeMsi } from '../support/fakeMsi';
+
+const SUB = '0b6f2a51-3c1d-4e8a-9f00-5a1b2c3d4e5f';
+const WS = { subscriptionId: SUB, resourceGroup: 'ml-rg', workspaceName: 'ml-ws' };
+
+let msi: FakeMsi;
+let aml: FakeAml;
+let root: string;
+let catalog: TargetCatalog;
+let client: PipelineClient;
+let telemetry: MemoryTelemetry;
+let deps: PipelinesDeps;
+const savedEnv = { ...process.env };
+
+function targetsYaml(): string {
+  return `
+targets:
+  nightly:
+    description: Nightly retrain
+    workspace: { subscription_id: ${SUB}, resource_group: ml-rg, workspace_name: ml-ws }
+    endpoint_url: ${aml.submitUrl(WS, { published: 'pub-nightly' })}
+    experiment_name: nightly-retrain
+    parameters: { epochs: 10, rate: 0.5, secret_conn: "%STORAGE_CONNECTION%" }
+    data_paths:
+      input_data: { datastore: workspaceblobstore, path: landing/ }
+    tags: { team: ml }
+  scoring:
+    endpoint_url: ${aml.submitUrl(WS, { endpointName: 'scoring', version: '1' })}
+    experiment_name: scoring
+    continue_on_step_failure: true
+`;
+}
+
+beforeAll(async () => {
+  msi = await startFakeMsi();
+  aml = await startFakeAml({ validateToken: msi.validateToken });
+  aml.addPipeline({ id: 'pub-nightly', kind: 'published', workspace: WS, parameters: ['epochs', 'rate', 'secret_conn', 'label'], dataPathParameters: ['input_data', 'extra'] });
+  aml.addPipeline({ id: 'pe-scoring', kind: 'endpoint', name: 'scoring', workspace: WS, versions: ['0', '1'] });
+  // @azure/identity (MSAL) reads the App Service managed-identity endpoint from the process environment.
+  Object.assign(process.env, msi.env);
+  root = mkdtempSync(join(tmpdir(), 'http-app-'));
+  writeFileSync(join(root, 'host.json'), '{}');
+  writeFileSync(join(root, 'targets.yaml'), targetsYaml());
+  const loaded = loadTargets({ appRoot: root, env: { AML_TARGETS_FILE: 'targets.yaml', STORAGE_CONNECTION: 'AccountKey=hush' } });
+  if (!loaded.ok) throw new Error(loaded.error.message);
+  catalog = loaded.value;
+  client = makeClient();
+});
+
+afterAll(async () => {
+  await aml?.close();
+  await msi?.close();
+  rmSync(root, { recursive: true, force: true });
+  for (const key of Object.keys(msi?.env ?? {})) if (savedEnv[key] === undefined) delete process.env[key];
+});
+
+beforeEach(() => {
+  telemetry = new MemoryTelemetry();
+  deps = { targets: catalog, pipelineClient: client, telemetry, runSource: 'SDK' };
+});
+
+function makeClient(): PipelineClient {
+  return createPipelineClient({ env: { ...msi.env, AML_RETRY_BASE_DELAY_MS: '5', AML_RETRY_MAX_DELAY_MS: '20' } });
+}
+
+interface Call {
+  response: HttpResponseInit;
+  status: number;
+  headers: Headers;
+  json: Record<string, unknown>;
+  logs: string[];
+}
+
+async function post(target: string, body: string | undefined, headers: Record<string, string> = { 'content-type': 'application/json' }, useDeps: PipelinesDeps = deps): Promise<Call> {
+  const logs: string[] = [];
+  const context = new InvocationContext({
+    functionName: 'submitPipelineRun',
+    invocationId: '11111111-2222-4333-8444-555555555555',
+    logHandler: (level, ...args) => logs.push(`${level}: ${args.map(String).join(' ')}`),
+  });
+  const request = new HttpRequest({
+    method: 'POST',
+    url: `http://localhost:7071/api/pipelines/${encodeURIComponent(target)}/runs`,
+    params: { target },
+    headers,
+    ...(body !== undefined ? { body: { string: body } } : {}),
+  });
+  const response = await createSubmitRunHandler(useDeps)(request, context);
+  return { response, status: response.status ?? 200, headers: new Headers(response.headers as Record<string, string>), json: (response.jsonBody ?? {}) as Record<string, unknown>, logs };
+}
+
+describe('POST /api/pipelines/{target}/runs: what reaches Azure ML', () => {
+  it('sends exactly the merged body with an ARM-audience bearer token, and answers 202 with the run id', async () => {
+    const before = aml.submissions.length;
+    const call = await post(
+      'nightly',
+      JSON.stringify({
+        ParameterAssignments: { epochs: 3, label: 'manual' },
+        DataPathAssignments: { extra: { DataStoreName: 'other', RelativePath: 'x/y.csv' } },
+        Tags: { requested_by: 'test' },
+        Description: 'manual run',
+      }),
+    );
+    expect(call.status, JSON.stringify(call.json)).toBe(202);
+    expect(aml.submissions.length).toBe(before + 1);
+    const seen = aml.submissions[aml.submissions.length - 1];
+    if (!seen) throw new Error('no submission');
+    expect(seen.body).toEqual({
+      ExperimentName: 'nightly-retrain',
+      ParameterAssignments: { epochs: 3, rate: 0.5, secret_conn: 'AccountKey=hush', label: 'manual' },
+      DataPathAssignments: {
+        input_data: { DataStoreName: 'workspaceblobstore', RelativePath: 'landing/' },
+        extra: { DataStoreName: 'other', RelativePath: 'x/y.csv' },
+      },
+      RunSource: 'SDK',
+      Description: 'manual run',
+      Tags: { team: 'ml', requested_by: 'test' },
+    });
+    expect(seen.path).toBe(new URL(aml.submitUrl(WS, { published: 'pub-nightly' })).pathname);
+    expect(seen.headers['content-type']).toMatch(/^application\/json/);
+    expect(seen.headers.authorization).toBe(`Bearer ${seen.token}`);
+    expect(msi.audienceOf(seen.token)).toBe('https://management.azure.com');
+    expect(call.json).toEqual({
+      runId: seen.runId,
+      experimentName: 'nightly-retrain',
+      target: 'nightly',
+      endpointUrl: aml.submitUrl(WS, { published: 'pub-nightly' }),
+      attempts: 1,
+      studioUrl: `https://ml.azure.com/runs/${seen.runId}?wsid=/subscriptions/${SUB}/resourcegroups/ml-rg/workspaces/ml-ws`,
+    });
+    expect(telemetry.events).toEqual([
+      { name: 'PipelineRunSubmitted', properties: { target: 'nightly', runId: seen.runId, experiment: 'nightly-retrain', attempts: '1', trigger: 'http' } },
+    ]);
+    expect(call.logs.some((l) => l.includes(seen.runId) && l.includes('nightly'))).toBe(true);
+  });
+
+  it('an empty body runs the target with its defaults (pipeline endpoint by name and version)', async () => {
+    const call = await post('scoring', undefined, {});
+    expect(call.status, JSON.stringify(call.json)).toBe(202);
+    const seen = aml.submissions[aml.submissions.length - 1];
+    expect(seen?.pipeline.id).toBe('pe-scoring');
+    expect(seen?.version).toBe('1');
+    expect(seen?.body).toEqual({ ExperimentName: 'scoring', ParameterAssignments: {}, DataPathAssignments: {}, RunSource: 'SDK', ContinueOnStepFailure: true });
+  });
+
+  it('request fields override ExperimentName, RunSource and ContinueOnStepFailure', async () => {
+    const call = await post('scoring', JSON.stringify({ ExperimentName: 'adhoc', RunSource: 'LogicApp', ContinueOnStepFailure: false }));
+    expect(call.status).toBe(202);
+    expect(aml.submissions[aml.submissions.length - 1]?.body).toMatchObject({ ExperimentName: 'adhoc', RunSource: 'LogicApp', ContinueOnStepFailure: false });
+    expect(call.json.experimentName).toBe('adhoc');
+  });
+});
+
+describe('retries', () => {
+  it('429 then success: 2 attempts, one run', async () => {
+    const attempts = aml.attempts.length;
+    const submissions = aml.submissions.length;
+    aml.script([{ status: 429, retryAfter: '0' }]);
+    const call = await post('nightly', '{}');
+    expect(call.status, JSON.stringify(call.json)).toBe(202);
+    expect(call.json.attempts).toBe(2);
+    expect(aml.attempts.length - attempts).toBe(2);
+    expect(aml.submissions.length - submissions).toBe(1);
+    expect(aml.attempts.slice(-2).map((a) => a.outcome)).toEqual([429, 200]);
+    expect(telemetry.events[0]?.properties.attempts).toBe('2');
+  });
+
+  it('500 then success: 2 attempts, one run, same body both times', async () => {
+    const attempts = aml.attempts.length;
+    aml.script([{ status: 500 }]);
+    const call = await post('nightly', '{"ParameterAssignments": {"epochs": 7}}');
+    expect(call.status, JSON.stringify(call.json)).toBe(202);
+    expect(call.json.attempts).toBe(2);
+    const tried = aml.attempts.slice(attempts);
+    expect(tried.map((a) => a.outcome)).toEqual([500, 200]);
+    expect(tried[0]?.rawBody).toBe(tried[1]?.rawBody);
+    expect(JSON.parse(tried[0]?.rawBody ?? '{}')).toMatchObject({ ParameterAssignments: { epochs: 7 } });
+  });
+
+  it('a refusal that retrying cannot fix (403) is not retried and answers problem+json naming the role', async () => {
+    const attempts = aml.attempts.length;
+    const submissions = aml.submissions.length;
+    aml.script([{ status: 403, body: { error: { code: 'AuthorizationFailed', message: 'no rights' } } }]);
+    const call = await post('nightly', '{}');
+    expect(aml.attempts.length - attempts).toBe(1);
+    expect(aml.submissions.length).toBe(submissions);
+    expect(call.headers.get('content-type')).toBe('application/problem+json');
+    expect(call.json).toMatchObject({ code: 'aml.forbidden', status: call.status });
+    expect(call.status).toBeGreaterThanOrEqual(400);
+    expect(String(call.json.detail)).toMatch(/AzureML Data Scientist/);
+    expect(telemetry.exceptions).toHaveLength(1);
+    expect(telemetry.exceptions[0]?.properties).toMatchObject({ target: 'nightly', code: 'aml.forbidden', trigger: 'http' });
+    expect(call.logs.some((l) => l.startsWith('error:') && l.includes('nightly'))).toBe(true);
+  });
+});
+
+describe('bad input: 4xx problem+json naming the field, nothing submitted', () => {
+  const big = JSON.stringify({ Description: 'x'.repeat(1024 * 1024) });
+  const cases: Array<{ name: string; target?: string; body?: string; headers?: Record<string, string>; status: number; code: string; field: string }> = [
+    { name: 'malformed JSON', body: '{"ParameterAssignments": {"epochs": 3,}}', status: 400, code: 'request.json.malformed', field: 'body' },
+    { name: 'not an object', body: '[1, 2]', status: 400, code: 'request.body.not_object', field: 'body' },
+    { name: 'wrong type of a parameter', body: '{"ParameterAssignments": {"epochs": [3]}}', status: 400, code: 'request.field.type', field: 'ParameterAssignments.epochs' },
+    { name: 'wrong type of a data path part', body: '{"DataPathAssignments": {"input_data": {"DataStoreName": "s", "RelativePath": 5}}}', status: 400, code: 'request.field.type', field: 'DataPathAssignments.input_data.RelativePath' },
+    { name: 'wrong type of a flag', body: '{"ContinueOnStepFailure": "true"}', status: 400, code: 'request.field.type', field: 'ContinueOnStepFailure' },
+    { name: 'unknown field', body: '{"PipelineId": "other-pipeline"}', status: 400, code: 'request.field.unknown', field: 'PipelineId' },
+    { name: 'body over 1 MiB (no Content-Length)', body: big, status: 413, code: 'request.body.too_large', field: 'body' },
+    { name: 'body over 1 MiB (Content-Length)', body: big, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(big)) }, status: 413, code: 'request.body.too_large', field: 'body' },
+    { name: 'unknown target', target: 'not-configured', body: '{}', status: 404, code: 'target.unknown', field: 'target' },
+    { name: 'unsupported content type', body: 'epochs=3', headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 415, code: 'request.content_type.unsupported', field: 'Content-Type' },
+  ];
+  for (const c of cases) {
+    it(`${c.name} → ${c.status} ${c.code}`, async () => {
+      const attempts = aml.attempts.length;
+      const call = await post(c.target ?? 'nightly', c.body, c.headers ?? { 'content-type': 'application/json' });
+      expect(call.status).toBe(c.status);
+      expect(call.headers.get('content-type')).toBe('application/problem+json');
+      expect(call.json).toMatchObject({ status: c.status, code: c.code, field: c.field, instance: 'urn:uuid:11111111-2222-4333-8444-555555555555' });
+      expect(typeof call.json.detail).toBe('string');
+      expect(String(call.json.type)).toMatch(/^https:\/\//);
+      expect(aml.attempts.length).toBe(attempts);
+      expect(telemetry.events).toEqual([]);
+    });
+  }
+
+  it('the unknown-target answer lists the configured targets', async () => {
+    const call = await post('nope', '{}');
+    expect(String(call.json.detail)).toMatch(/nightly, scoring/);
+  });
+
+  it('several problems are all reported', async () => {
+    const call = await post('nightly', '{"ExperimentName": 1, "Foo": 2, "ParameterAssignments": {"a": null}}');
+    expect(call.status).toBe(400);
+    expect((call.json.errors as Array<{ field: string }>).map((e) => e.field)).toEqual(['ExperimentName', 'Foo', 'ParameterAssignments.a']);
+  });
+});
+
+describe('GET /api/pipelines', () => {
+  it('lists targets with their defaults, showing setting references unresolved', async () => {
+    const context = new InvocationContext({ functionName: 'listPipelineTargets' });
+    const response = await createListTargetsHandler(deps)(new HttpRequest({ method: 'GET', url: 'http://localhost:7071/api/pipelines' }), context);
+    expect(response.status).toBe(200);
+    const body = response.jsonBody as { targets: Array<Record<string, unknown>> };
+    expect(body.targets.map((t) => t.name)).toEqual(['nightly', 'scoring']);
+    expect(body.targets[0]).toMatchObject({
+      name: 'nightly',
+      description: 'Nightly retrain',
+      experimentName: 'nightly-retrain',
+      parameters: { epochs: 10, rate: 0.5, secret_conn: '%STORAGE_CONNECTION%' },
+      dataPaths: { input_data: { DataStoreName: 'workspaceblobstore', RelativePath: 'landing/' } },
+      runsUrl: '/api/pipelines/nightly/runs',
+    });
+    expect(JSON.stringify(body)).not.toContain('hush');
+  });
+});
+
+describe('invalid configuration', () => {
+  it('fails start-up with file, line:column, path and problem; calls answer 500 and submit nothing', async () => {
+    const bad = mkdtempSync(join(tmpdir(), 'bad-app-'));
+    try {
+      writeFileSync(join(bad, 'host.json'), '{}');
+      writeFileSync(join(bad, 'pipelines.yaml'), 'targets:\n  t:\n    pipeline_id: p\n    experiment_name: e\n    paramters: {}\n');
+      const runtime = createRuntime({ appRoot: bad, env: { AML_TARGETS_FILE: 'pipelines.yaml' }, pipelineClient: client, telemetry });
+      let thrown: unknown;
+      try {
+        runtime.validateStartup(() => undefined);
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown).toBeInstanceOf(AppFailure);
+      expect((thrown as AppFailure).message).toMatch(/pipelines\.yaml:5:5: targets\.t\.paramters is not a known field/);
+      const attempts = aml.attempts.length;
+      const call = await post('t', '{}', {}, runtime);
+      expect(call.status).toBe(500);
+      expect(String(call.json.code)).toMatch(/^config\./);
+      expect(aml.attempts.length).toBe(attempts);
+    } finally {
+      rmSync(bad, { recursive: true, force: true });
+    }
+  });
+});
