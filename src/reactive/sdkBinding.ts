@@ -23,9 +23,21 @@
  *    function log a warning once so operators notice. `REACTIVE_TRIGGER_SOURCE=EventGridTrigger` avoids
  *    the question entirely (an Event Grid trigger never touches the blob; see docs/reactive.md).
  */
-import { ResourceFactoryResolver, type ModelBindingData } from '@azure/functions-extensions-base';
+import type { ModelBindingData } from '@azure/functions-extensions-base';
+
+/**
+ * `require`, not `import`: the package's ESM build exports only `default`, and the singleton must be the
+ * CommonJS instance that @azure/functions (a CommonJS bundle) `require`s, also when tests run as ESM.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ResourceFactoryResolver } = require('@azure/functions-extensions-base') as typeof import('@azure/functions-extensions-base');
 
 export const AZURE_STORAGE_BLOBS = 'AzureStorageBlobs';
+
+/** The resolver @azure/functions asks for SDK-binding arguments (the same singleton). */
+export function resourceFactoryResolver(): ReturnType<typeof ResourceFactoryResolver.getInstance> {
+  return ResourceFactoryResolver.getInstance();
+}
 
 /** What the handler receives instead of the content when deferred binding is in effect. */
 export interface BlobReference {

@@ -23,6 +23,7 @@ beforeAll(async () => {
   process.env.IDENTITY_HEADER = msi.env.IDENTITY_HEADER;
   aml = await startFakeAml({ validateToken: msi.validateToken });
   arm = await startFakeArm({ validateToken: msi.validateToken });
+  arm.addWorkspace(WS);
   registerPipeline(aml);
   client = pipelineClient(msi);
 });
