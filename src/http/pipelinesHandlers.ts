@@ -83,7 +83,7 @@ export function createSubmitRunHandler(deps: PipelinesDeps) {
       const headers: Record<string, string> = {};
       const retryAfter = retryAfterOf(error);
       if (retryAfter !== undefined && (status === 429 || status === 503)) headers['Retry-After'] = retryAfter;
-      return problemResponse({ ...error, ...(error.field === undefined ? { field: 'target' } : {}) }, status, instance, headers);
+      return problemResponse(error, status, instance, headers);
     }
 
     const { runId, attempts, endpointUrl } = result.value;

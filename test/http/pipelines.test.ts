@@ -78,7 +78,7 @@ beforeEach(() => {
 });
 
 function makeClient(): PipelineClient {
-  return createPipelineClient({ env: { ...msi.env, AML_RETRY_BASE_DELAY_MS: '5', AML_RETRY_MAX_DELAY_MS: '20' } });
+  return createPipelineClient({ env: { ...msi.env, AML_RETRY_MAX_ATTEMPTS: '4', AML_RETRY_BASE_DELAY_MS: '5', AML_RETRY_MAX_DELAY_MS: '20' } });
 }
 
 interface Call {
@@ -193,6 +193,29 @@ describe('retries', () => {
     expect(tried.map((a) => a.outcome)).toEqual([500, 200]);
     expect(tried[0]?.rawBody).toBe(tried[1]?.rawBody);
     expect(JSON.parse(tried[0]?.rawBody ?? '{}')).toMatchObject({ ParameterAssignments: { epochs: 7 } });
+  });
+
+  it('500 on every attempt: gives up after AML_RETRY_MAX_ATTEMPTS (4) attempts with a 503 problem, no run', async () => {
+    const attempts = aml.attempts.length;
+    const submissions = aml.submissions.length;
+    aml.script([{ status: 500 }, { status: 502 }, { status: 503 }, { status: 500 }]);
+    const call = await post('nightly', '{}');
+    expect(aml.attempts.length - attempts).toBe(4);
+    expect(aml.submissions.length).toBe(submissions);
+    expect(call.status).toBe(503);
+    expect(call.headers.get('content-type')).toBe('application/problem+json');
+    expect(call.json).toMatchObject({ status: 503, code: 'aml.unavailable' });
+    expect(String(call.json.detail)).toMatch(/4 attempts/);
+    expect(telemetry.events).toEqual([]);
+  });
+
+  it('429 on every attempt: gives up after 4 attempts, answers a transient problem, no run', async () => {
+    const attempts = aml.attempts.length;
+    aml.script([0, 1, 2, 3].map(() => ({ status: 429, retryAfter: '0' })));
+    const call = await post('nightly', '{}');
+    expect(aml.attempts.length - attempts).toBe(4);
+    expect(call.json).toMatchObject({ code: 'aml.throttled' });
+    expect([429, 503]).toContain(call.status);
   });
 
   it('a refusal that retrying cannot fix (403) is not retried and answers problem+json naming the role', async () => {
