@@ -187,7 +187,7 @@ export function credentialError(cause: unknown, ctx: { target: PipelineTarget; a
     status: 502,
     transient: !unavailable,
     message: unavailable
-      ? `No credential is available to get an Azure ML token (${ctx.credentialKind}): ${detail.split('\n')[0] ?? detail} In Azure, enable the Function App's managed identity${ctx.clientId ? ` (client id ${ctx.clientId})` : ''}; locally, sign in with "az login".`
+      ? `No usable credential to get an access token for ${ctx.audience} (${ctx.credentialKind}): ${detail.split('\n')[0] ?? detail} In Azure, enable the Function App's managed identity${ctx.clientId ? ` (client id ${ctx.clientId})` : ''}; locally, sign in with "az login".`
       : `Could not get an access token for ${ctx.audience} (${ctx.credentialKind}${ctx.clientId ? `, client id ${ctx.clientId}` : ''}): ${detail.split('\n')[0] ?? detail} Check that the identity exists and, for a user-assigned identity, that AML_MANAGED_IDENTITY_CLIENT_ID is its client id.`,
   };
 }

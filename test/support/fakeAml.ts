@@ -95,6 +95,8 @@ export interface FakeAml {
   setDisabled(id: string, disabled: boolean): void;
   /** Queue scripted answers, consumed one per request before normal handling. */
   script(entries: ScriptEntry[]): void;
+  /** Drops scripted answers not yet used. */
+  clearScript(): void;
   /** Submit URL for a registered pipeline (optionally a version, or by name). */
   submitUrl(workspace: FakeWorkspace, ref: { published: string } | { endpointId: string; version?: string } | { endpointName: string; version?: string }): string;
   close(): Promise<void>;
@@ -374,6 +376,9 @@ export async function startFakeAml(options: FakeAmlOptions = {}): Promise<FakeAm
     },
     script(entries) {
       queue.push(...entries);
+    },
+    clearScript() {
+      queue.length = 0;
     },
     submitUrl(workspace, ref) {
       if ('published' in ref) return `${base(workspace)}/PipelineSubmit/${encodeURIComponent(ref.published)}`;
