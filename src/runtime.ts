@@ -72,11 +72,11 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     get runSource() {
       return env[RUNTIME_SETTINGS.runSource]?.trim() || DEFAULT_RUN_SOURCE;
     },
-    validateStartup(log = (line) => console.warn(line)) {
+    validateStartup(log) {
       const catalog = runtime.targets;
-      if (catalog.notice) log(catalog.notice);
-      else log(`Loaded ${catalog.targets.size} pipeline target(s) from ${catalog.source ?? '(none)'}: ${[...catalog.targets.keys()].join(', ')}.`);
-      void runtime.pipelineClient;
+      if (catalog.notice) (log ?? console.warn)(catalog.notice);
+      else (log ?? console.log)(`Loaded ${catalog.targets.size} pipeline target(s) from ${catalog.source ?? '(none)'}: ${[...catalog.targets.keys()].join(', ')}.`);
+      void runtime.pipelineClient; // builds the client: invalid AML_* client settings throw here too
     },
   };
   return runtime;

@@ -1,0 +1,16 @@
+/** One-line human description of a configured target, for logs and the CLI. */
+import type { PipelineTarget } from '../aml/types';
+
+export function describeTarget(target: PipelineTarget): string {
+  const p = target.pipeline;
+  const what = !p
+    ? `endpoint ${target.endpointUrl ?? '(none)'}`
+    : p.kind === 'published'
+      ? `published pipeline ${p.pipelineId}`
+      : p.kind === 'endpoint'
+        ? `pipeline endpoint ${p.pipelineEndpointId}${p.version === undefined ? ' (default version)' : ` version ${p.version}`}`
+        : `pipeline endpoint "${p.pipelineEndpointName}"${p.version === undefined ? ' (default version)' : ` version ${p.version}`}`;
+  const ws = target.workspace ? ` in ${target.workspace.workspaceName} (${target.workspace.resourceGroup})` : '';
+  const params = Object.keys(target.parameterAssignments);
+  return `${target.name}: ${what}${ws}, experiment ${target.experimentName}${params.length ? `, parameters ${params.join(', ')}` : ''}`;
+}
