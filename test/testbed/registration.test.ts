@@ -16,7 +16,8 @@ beforeAll(async () => {
 describe('registration harness', () => {
   it('loads the built app through package.json main and reports well-formed registrations', async () => {
     const loaded = await loadApp();
-    expect(loaded.files).toContain('dist/src/index.js');
+    // The worker loads the entry file before the function modules (static glob patterns come first).
+    expect(loaded.files[0]).toBe('dist/src/index.js');
     expect(loaded.errors).toEqual([]);
     const functions = await loadRegistrations();
     expect(Array.isArray(functions)).toBe(true);

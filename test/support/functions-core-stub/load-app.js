@@ -1,12 +1,12 @@
 'use strict';
 /**
  * Loads a built Functions app the way the Node.js worker does, with the stand-in `@azure/functions-core`
- * (NODE_PATH must point at this folder's parent of `@azure`), and writes what was registered as JSON.
+ * (NODE_PATH must point at this folder, which holds `@azure/functions-core`), and writes what was registered as JSON.
  *
  *   node load-app.js <appRoot> <outFile>
  *
- * Files: package.json `main`, a glob relative to appRoot (brace lists, `*`, `**`), matched files in sorted
- * order, like the worker's entry point handling. Start-up is considered finished once every file is loaded
+ * Files: package.json `main`, a glob relative to appRoot (brace lists, `*`, `**`), in the worker's order
+ * (see expandGlob). Start-up is considered finished once every file is loaded
  * and pending microtasks / immediates ran; later registrations are reported in `late`.
  */
 const fs = require('node:fs');
@@ -25,25 +25,30 @@ function segmentRegex(segment) {
   return new RegExp(`^${escaped}$`);
 }
 
-function listAll(dir) {
-  const out = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (entry.name === 'node_modules') continue;
-      out.push(...listAll(full));
-    } else out.push(full);
-  }
-  return out;
-}
-
+/**
+ * Files matching `pattern`, in the order the worker loads them. The worker (src/startApp.ts) runs
+ * `globby(main, { cwd })` and requires the files in the order returned: fast-glob expands the braces,
+ * answers static patterns (no wildcard, e.g. `dist/src/index.js`) before dynamic ones, and walks each
+ * folder before its subfolders. So the entry file is loaded first; within one folder the real order is
+ * the filesystem's, here alphabetical.
+ */
 function expandGlob(root, pattern) {
-  const found = new Set();
-  for (const single of expandBraces(pattern)) {
+  const found = [];
+  const seen = new Set();
+  const add = (file) => {
+    if (!seen.has(file)) {
+      seen.add(file);
+      found.push(file);
+    }
+  };
+  const patterns = expandBraces(pattern);
+  const isDynamic = (p) => /[*?]/.test(p);
+  for (const single of [...patterns.filter((p) => !isDynamic(p)), ...patterns.filter(isDynamic)]) {
     const parts = single.split('/').filter((p) => p !== '' && p !== '.');
+    const matches = [];
     const walk = (dir, index) => {
       if (index === parts.length) {
-        if (fs.existsSync(dir) && fs.statSync(dir).isFile()) found.add(dir);
+        if (fs.existsSync(dir) && fs.statSync(dir).isFile()) matches.push(dir);
         return;
       }
       const part = parts[index];
@@ -61,11 +66,14 @@ function expandGlob(root, pattern) {
       }
       if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return;
       const regex = segmentRegex(part);
-      for (const name of fs.readdirSync(dir).sort()) if (regex.test(name)) walk(path.join(dir, name), index + 1);
+      for (const name of fs.readdirSync(dir)) if (regex.test(name)) walk(path.join(dir, name), index + 1);
     };
     walk(root, 0);
+    const depth = (f) => f.split(path.sep).length;
+    matches.sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0));
+    matches.forEach(add);
   }
-  return [...found].sort();
+  return found;
 }
 
 async function main() {
