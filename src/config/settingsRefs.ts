@@ -50,7 +50,7 @@ export function resolveSettingRefs(data: unknown, env: Readonly<Record<string, s
           source,
           field,
           value: text,
-          message: `${field} refers to app setting ${name} (written ${whole}), which is not set. Add the setting to the Function App's configuration (local.settings.json "Values" when running locally) or write the value in the file.`,
+          message: `${field} refers to app setting ${name} (written ${whole}), which is not set: add it to the Function App's settings (local.settings.json "Values" locally) or write the value in the file.`,
         });
         return whole;
       }

@@ -120,7 +120,9 @@ export function parseTargets(text: string, source: string, format: ConfigFormat,
 
   const data = applyDefaultWorkspace(resolved.data, env, provenance);
   if (!validate(data)) {
-    for (const e of translate(validate.errors ?? [], doc, provenance)) errors.push(e);
+    // A value whose setting is missing is reported once, as the missing setting.
+    const unresolved = new Set(resolved.errors.map((e) => e.field));
+    for (const e of translate(validate.errors ?? [], doc, provenance)) if (!unresolved.has(e.field)) errors.push(e);
   }
   if (errors.length === 0) {
     for (const e of checkWorkspaces(data as TargetsFile, env, doc)) errors.push(e);

@@ -275,6 +275,12 @@ describe('targets file: each invalid document names file, line:column, path and 
     });
   }
 
+  it('reports a value whose setting is missing once, as the missing setting', () => {
+    const error = invalid('targets:\n  t:\n    workspace: { subscription_id: "%SUB%", resource_group: rg, workspace_name: ws }\n    pipeline_id: a\n    experiment_name: e\n');
+    expect(error.code).toBe('config.setting.missing');
+    expect(error.errors?.map((e) => e.field)).toEqual(['targets.t.workspace.subscription_id']);
+  });
+
   it('reports every problem at once, in file order', () => {
     const text = `targets:\n  a:\n    pipeline_id: 1\n    experiment_name: e\n  b:\n    pipeline_id: x\n    experiment_nam: e\n`;
     const error = invalid(text, 'yaml', { AML_SUBSCRIPTION_ID: SUB, AML_RESOURCE_GROUP: 'rg', AML_WORKSPACE_NAME: 'ws' });
