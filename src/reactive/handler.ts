@@ -9,6 +9,7 @@
  * `gave-up` (an earlier attempt failed permanently, or too often), or `failed` (this attempt failed;
  * `retry` says whether the invocation should fail so the host delivers it again).
  */
+import { performance } from 'node:perf_hooks';
 import type { PipelineClient, PipelineTarget, SubmissionBody } from '../aml/types';
 import type { AppError } from '../errors';
 import type { ReactiveScheduleDefinition } from '../schedules/definition';
@@ -36,6 +37,19 @@ export interface ScheduleRun {
   readonly error?: AppError;
   /** For `failed`: whether a later delivery may succeed (the invocation should fail so the host retries). */
   readonly retry?: boolean;
+  /** Milliseconds spent waiting on the claim store and on Azure ML (the rest is the app's own time). */
+  readonly timings?: RunTimings;
+}
+
+export interface RunTimings {
+  /** Reading the run-time enabled flag. */
+  readonly enabledMs: number;
+  /** Acquiring the claim (one create-if-absent; a read more for a duplicate). */
+  readonly claimMs: number;
+  /** The submission, including the client's own retries. */
+  readonly submitMs: number;
+  /** Recording the outcome in the claim and the history. */
+  readonly recordMs: number;
 }
 
 export interface ReactiveOutcome {
@@ -136,15 +150,20 @@ export async function handleBlobEvent(event: BlobEvent, deps: ReactiveDeps, opti
 
 async function runOne(schedule: ReactiveSchedule, event: BlobEvent, where: string, deps: ReactiveDeps, options: HandleOptions): Promise<ScheduleRun> {
   const name = schedule.definition.name;
-  if (!schedule.enabled || (deps.isEnabled && (await deps.isEnabled(name)) === false)) {
+  const t0 = performance.now();
+  const disabled = !schedule.enabled || (deps.isEnabled !== undefined && (await deps.isEnabled(name)) === false);
+  const t1 = performance.now();
+  if (disabled) {
     deps.log('info', `Reactive: schedule "${name}" is disabled; blob ${where} starts no run.`);
     deps.telemetry.event('reactive.disabled', { schedule: name });
     return { schedule: name, status: 'disabled' };
   }
 
-  const started = Date.now();
   const claim = await deps.claims.acquire({ schedule: name, container: event.container, blobName: event.blobName, etag: event.etag }, deps.now());
-  if (claim.status !== 'acquired') return notOwned(name, claim.status, claim.record, where, deps);
+  const t2 = performance.now();
+  if (claim.status !== 'acquired') {
+    return { ...notOwned(name, claim.status, claim.record, where, deps), timings: { enabledMs: t1 - t0, claimMs: t2 - t1, submitMs: 0, recordMs: 0 } };
+  }
 
   const body = reactiveSubmissionBody(schedule.target, schedule.definition, event.blobName);
   const result = await deps.client.submit(schedule.target, body, {
@@ -152,8 +171,8 @@ async function runOne(schedule: ReactiveSchedule, event: BlobEvent, where: strin
     ...(options.traceParent ? { traceParent: options.traceParent } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
+  const t3 = performance.now();
   const attempts = claim.claim.record.attempts;
-  const durationMs = Date.now() - started;
   const entry = {
     schedule: name,
     trigger: 'blob' as const,
@@ -162,24 +181,27 @@ async function runOne(schedule: ReactiveSchedule, event: BlobEvent, where: strin
     etag: event.etag,
     datastore: schedule.definition.datastore,
     attempts,
-    durationMs,
+    durationMs: Math.round(t3 - t0),
   };
+  const timings = (): RunTimings => ({ enabledMs: t1 - t0, claimMs: t2 - t1, submitMs: t3 - t2, recordMs: performance.now() - t3 });
 
   if (result.ok) {
     await deps.claims.complete(claim.claim, { runId: result.value.runId }, deps.now());
-    deps.log('info', `Reactive: schedule "${name}" submitted run ${result.value.runId} for blob ${where}.`);
-    deps.telemetry.event('reactive.submitted', { schedule: name, runId: result.value.runId, container: event.container }, { durationMs, attempts });
     await recordHistory(deps, { ...entry, at: deps.now().toISOString(), status: 'submitted', runId: result.value.runId });
-    return { schedule: name, status: 'submitted', runId: result.value.runId, attempts };
+    const t = timings();
+    deps.log('info', `Reactive: schedule "${name}" submitted run ${result.value.runId} for blob ${where}.`);
+    deps.telemetry.event('reactive.submitted', { schedule: name, runId: result.value.runId, container: event.container }, { ...t, attempts });
+    return { schedule: name, status: 'submitted', runId: result.value.runId, attempts, timings: t };
   }
 
   const error = result.error;
   const transient = error.transient === true;
   const record = await deps.claims.complete(claim.claim, { error: { code: error.code, message: error.message, transient } }, deps.now());
-  deps.log('error', `Reactive: schedule "${name}" could not submit a run for blob ${where}: ${error.message} (${error.code}${transient ? `, attempt ${attempts}, will retry` : ', not retried'}).`);
-  deps.telemetry.event('reactive.failed', { schedule: name, code: error.code, transient, container: event.container }, { durationMs, attempts });
   await recordHistory(deps, { ...entry, at: deps.now().toISOString(), status: 'failed', error });
-  return { schedule: name, status: 'failed', error, attempts: record.attempts, retry: transient };
+  const t = timings();
+  deps.log('error', `Reactive: schedule "${name}" could not submit a run for blob ${where}: ${error.message} (${error.code}${transient ? `, attempt ${attempts}, will retry` : ', not retried'}).`);
+  deps.telemetry.event('reactive.failed', { schedule: name, code: error.code, transient, container: event.container }, { ...t, attempts });
+  return { schedule: name, status: 'failed', error, attempts: record.attempts, retry: transient, timings: t };
 }
 
 function notOwned(name: string, status: 'duplicate' | 'in-progress' | 'gave-up', record: ClaimRecord, where: string, deps: ReactiveDeps): ScheduleRun {
