@@ -187,14 +187,9 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
         }
 
         const outcome = toOutcome(answer);
-        if (!outcome) return err(stopped(lastError));
-        lastError =
-          answer.kind === 'response'
-            ? errorForStatus(answer.status, answer.text, ctx, answer.headers['retry-after'])
-            : answer.kind === 'timeout' && signal.aborted
-              ? undefined
-              : errorForFailure(answer.kind === 'aborted' ? { kind: 'aborted' } : answer, ctx);
-        if (signal.aborted || !lastError) return err(stopped(lastError));
+        if (!outcome || answer.kind === 'aborted') return err(stopped(lastError));
+        lastError = answer.kind === 'response' ? errorForStatus(answer.status, answer.text, ctx, answer.headers['retry-after']) : errorForFailure(answer, ctx);
+        if (signal.aborted) return err(stopped(lastError));
 
         const decision = decideRetry({ outcome, attempt, policy: settings.retry, nowMs: now(), remainingMs: remaining(), random });
         if (!decision.retry) {
