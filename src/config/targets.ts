@@ -119,6 +119,7 @@ export function parseTargets(text: string, source: string, format: ConfigFormat,
   const errors: AppError[] = resolved.errors.map((e) => withPosition(e, doc, splitPath(e.field)));
 
   const data = applyDefaultWorkspace(resolved.data, env, provenance);
+  const validate = validator();
   if (!validate(data)) {
     // A value whose setting is missing is reported once, as the missing setting.
     const unresolved = new Set(resolved.errors.map((e) => e.field));
@@ -254,11 +255,17 @@ function checkWorkspaces(data: TargetsFile, env: Env, doc: ConfigDocument): AppE
 // ---------------------------------------------------------------------------------------------------
 // Schema validation and its errors.
 
-const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
-ajv.addVocabulary(['x-message']);
-addFormats(ajv);
-/** Compiled once per process. */
-const validate: ValidateFunction = ajv.compile(schema);
+let compiled: ValidateFunction | undefined;
+
+/** The schema validator, compiled once per process on first use (not at import: it costs start-up time). */
+function validator(): ValidateFunction {
+  if (compiled) return compiled;
+  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
+  ajv.addVocabulary(['x-message']);
+  addFormats(ajv);
+  compiled = ajv.compile(schema);
+  return compiled;
+}
 
 interface SchemaNode {
   'x-message'?: string;
