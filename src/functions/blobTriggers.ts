@@ -21,6 +21,8 @@ import { readReactiveWatchSourcesSync } from '../reactive/loadSync';
 import { planTriggers, type TriggerPlan } from '../reactive/registration';
 import { describeBlobArgument, registerBlobReferenceFactory } from '../reactive/sdkBinding';
 import type { Result, AppError } from '../errors';
+import { createReactiveDepsProvider } from '../reactive/runtimeDeps';
+import { runtime } from '../runtime';
 
 export type ReactiveDepsProvider = () => Promise<Omit<ReactiveDeps, 'log'>> | Omit<ReactiveDeps, 'log'>;
 
@@ -100,7 +102,7 @@ export function registerReactiveTriggers(plan: TriggerPlan, getDeps: ReactiveDep
 /** Module load: plan from the schedule files and settings, log what was registered, never throw. */
 function registerAtLoad(): void {
   try {
-    const read = readReactiveWatchSourcesSync(process.env);
+    const read = readReactiveWatchSourcesSync(process.env, runtime.appRoot);
     const plan = planTriggers(read.sources, process.env);
     for (const w of [...(read.problem ? [read.problem] : []), ...plan.warnings]) console.warn(`Reactive: ${w}`);
     registerReactiveTriggers(plan, reactiveDepsFromRuntime);
@@ -109,8 +111,11 @@ function registerAtLoad(): void {
   }
 }
 
-async function reactiveDepsFromRuntime(): Promise<Omit<ReactiveDeps, 'log'>> {
-  throw new AppFailure({ code: 'reactive.runtime.missing', message: 'The reactive runtime is not wired yet.' });
+let provider: ReactiveDepsProvider | undefined;
+/** Built on the first event, from the process-wide runtime (nothing is built at module load). */
+function reactiveDepsFromRuntime(): ReturnType<ReactiveDepsProvider> {
+  provider ??= createReactiveDepsProvider(runtime);
+  return provider();
 }
 
 registerAtLoad();
