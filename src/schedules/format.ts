@@ -1,0 +1,98 @@
+/**
+ * Text output of the schedule operations for the CLI: aligned tables for listings and history, a
+ * block per schedule for `get`, one line per change for apply / enable / disable / delete. `--json`
+ * prints the views themselves (`formatJson`), the same documents the HTTP routes answer with.
+ * Pure: strings in, lines out.
+ */
+import type { HistoryEntry } from './stateTypes';
+import type { LastRunView, PipelineView, ScheduleDetail, ScheduleSummary } from './operations';
+
+/** Pretty JSON, one string per output line. */
+export function formatJson(value: unknown): string[] {
+  return JSON.stringify(value, null, 2).split('\n');
+}
+
+/** Left-aligned columns separated by two spaces; the last column is not padded. */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)];
+}
+
+export function pipelineText(p: PipelineView): string {
+  const id = p.pipelineId
+    ? `published pipeline ${p.pipelineId}`
+    : p.pipelineEndpointId
+      ? `pipeline endpoint ${p.pipelineEndpointId}${p.version !== undefined ? ` v${p.version}` : ''}`
+      : p.pipelineEndpointName
+        ? `pipeline endpoint "${p.pipelineEndpointName}"${p.version !== undefined ? ` v${p.version}` : ''}`
+        : '';
+  if (p.target !== undefined) return id ? `target ${p.target} (${id})` : `target ${p.target}`;
+  return id || '-';
+}
+
+export function lastRunText(run: LastRunView | undefined): string {
+  if (!run) return '-';
+  const what = run.runId ? `${run.status} ${run.runId}` : run.error ? `${run.status} (${run.error.code})` : run.status;
+  return `${what} at ${run.recordedAt}`;
+}
+
+const SYNC_NOTE: Record<ScheduleSummary['sync'], string> = { synced: '', pending: ' (not yet synced)', orphaned: ' (orphaned)' };
+
+export function formatList(schedules: readonly ScheduleSummary[], filtered: boolean): string[] {
+  if (schedules.length === 0) return [filtered ? 'No schedules match the filters.' : 'No schedules are defined.'];
+  return table(
+    ['NAME', 'STATUS', 'NEXT RUN (UTC)', 'LAST RUN', 'PIPELINE', 'SCHEDULE'],
+    schedules.map((s) => [s.name, `${s.status}${SYNC_NOTE[s.sync]}`, s.nextRun ?? '-', lastRunText(s.lastRun), pipelineText(s.pipeline), s.summary]),
+  );
+}
+
+export function formatDetail(d: ScheduleDetail): string[] {
+  const lines = [`Schedule ${d.name} (${d.kind === 'time' ? 'time-based' : 'reactive'}, ${d.status}${SYNC_NOTE[d.sync]})`, `  ${d.summary}`];
+  const field = (label: string, value: string | undefined): void => {
+    if (value !== undefined && value !== '') lines.push(`  ${`${label}:`.padEnd(14)}${value}`);
+  };
+  field('Description', d.description);
+  field('Pipeline', pipelineText(d.pipeline));
+  field('Experiment', d.experimentName);
+  const params = Object.entries(d.pipelineParameters);
+  field('Parameters', params.length ? params.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ') : undefined);
+  if (d.continueOnStepFailure !== undefined) field('On failure', d.continueOnStepFailure ? 'continue other steps' : 'stop');
+  if (d.datastore) {
+    field('Datastore', d.datastore.datastore + (d.datastore.container ? ` (container ${d.datastore.container})` : ''));
+    field('Path', d.datastore.pathOnDatastore ? `${d.datastore.pathOnDatastore}/` : '(top level)');
+  }
+  field('Missed runs', d.missedRuns === 'all' ? `all (at most ${d.missedRunsLimit ?? '?'})` : d.missedRuns);
+  field('Defined in', d.source ? `${d.source.file}${d.source.line !== undefined ? `:${d.source.line}` : ''}` : undefined);
+  field('Next run', d.nextRun ?? (d.kind === 'time' ? '-' : undefined));
+  field('Last run', d.lastRun ? lastRunText(d.lastRun) : '-');
+  field('Pending', d.pendingRetries ? `${d.pendingRetries} occurrence(s) waiting for a retry` : undefined);
+  if (d.nextOccurrences.length) {
+    lines.push(`  Next ${d.nextOccurrences.length} occurrence${d.nextOccurrences.length === 1 ? '' : 's'} (UTC):`);
+    for (const o of d.nextOccurrences) lines.push(`    ${o}`);
+  }
+  if (d.lastRuns.length) {
+    lines.push(`  Last ${d.lastRuns.length} run${d.lastRuns.length === 1 ? '' : 's'}:`);
+    for (const line of formatHistory(d.lastRuns)) lines.push(`    ${line}`);
+  }
+  for (const note of d.notes) lines.push(`  Note: ${note}`);
+  return lines;
+}
+
+export function formatHistory(entries: readonly HistoryEntry[]): string[] {
+  return table(
+    ['RECORDED (UTC)', 'OCCURRENCE', 'TRIGGER', 'STATUS', 'ATTEMPTS', 'RUN / ERROR'],
+    entries.map((e) => [
+      e.recordedAt,
+      e.occurrence ?? '-',
+      e.trigger,
+      e.status,
+      e.attempts !== undefined ? String(e.attempts) : '-',
+      e.runId ?? (e.error ? `${e.error.code}: ${e.error.message}` : (e.detail ?? '-')),
+    ]),
+  );
+}

@@ -1,0 +1,479 @@
+/**
+ * Schedule operations, the logic behind `aml-triggers schedules ...` and the `/api/schedules` routes
+ * (no Functions types here): list with status and next run, get with the next N occurrences and the
+ * last runs, enable / disable, apply a definitions file, delete, history. The SDK v1 equivalents are
+ * `Schedule.list(active_only=, pipeline_id=, pipeline_endpoint_id=)`, `Schedule.get`, `enable()`,
+ * `disable()`, `Schedule.create` / `update`, `get_last_pipeline_run()` and `get_pipeline_runs()`.
+ *
+ * Every operation resolves to a `Result`: unknown schedules are `schedule.not_found` (404), invalid
+ * input `schedule.*` / `request.*` (400), and conflicts (a schedule with no definition any more, a
+ * state that kept changing) 409. Storage failures are thrown by the store as `AppFailure`
+ * (`storage.*`); callers turn them into exit code 1 / HTTP 503.
+ *
+ * Views are plain JSON (ISO 8601 UTC instants) so the CLI's `--json` and the HTTP responses are the
+ * same documents (described in src/http/openapi.ts).
+ */
+import type { PipelineTarget } from '../aml/types';
+import { err, ok, showValue, type AppError, type Result } from '../errors';
+import { describeRecurrence, formatInstant, occurrencesAfter, toRecurrenceJson, type Recurrence, type RecurrenceJson } from '../recurrence';
+import { recurrenceFor, SCHEDULE_NAME_PATTERN, type ScheduleDefinition, type ScheduleStatus } from './definition';
+import type { ScheduleFile } from './loadDefinitions';
+import type { ApplyItem, ApplyReport, ScheduleRegistry } from './registry';
+import type { ScheduleStateStore } from './stateStore';
+import type { HistoryEntry, PendingRetry, ScheduleState } from './stateTypes';
+
+/** Default and largest `next` of `get` **(ours)**: a preview, not a calendar export. */
+export const DEFAULT_NEXT_COUNT = 5;
+export const MAX_NEXT_COUNT = 100;
+/** Runs shown by `get` (the SDK's `get_last_pipeline_run` is the first of them). */
+export const DEFAULT_LAST_RUNS = 5;
+/** Default `history` limit; the store keeps at most its own `historyLimit` (100) entries anyway. */
+export const DEFAULT_HISTORY_COUNT = 20;
+export const MAX_HISTORY_COUNT = 1000;
+
+/** Which pipeline a schedule submits to, as written (plus the target's pipeline when it is known). */
+export interface PipelineView {
+  /** A configured target's name, when the schedule names one. */
+  target?: string;
+  /** Published pipeline id: written in the schedule, or the target's. */
+  pipelineId?: string;
+  /** Pipeline endpoint id: written in the schedule, or the target's. */
+  pipelineEndpointId?: string;
+  /** Pipeline endpoint name (targets that name the endpoint). */
+  pipelineEndpointName?: string;
+  version?: string;
+}
+
+export interface DatastoreView {
+  datastore: string;
+  /** Folder in the container whose top level fires the schedule; absent = the container's top level. */
+  pathOnDatastore?: string;
+  container?: string;
+  dataPathParameterName?: string;
+  /** Accepted for SDK v1 compatibility and ignored (blob arrivals are events; nothing polls). */
+  pollingInterval?: number;
+}
+
+export interface LastRunView {
+  status: HistoryEntry['status'];
+  trigger: HistoryEntry['trigger'];
+  occurrence?: string;
+  runId?: string;
+  recordedAt: string;
+  error?: { code: string; message: string };
+}
+
+/** One line of a listing (`Schedule.list`). */
+export interface ScheduleSummary {
+  name: string;
+  kind: 'time' | 'reactive';
+  /** `Active` or `Disabled`: what the app does now (the stored state), else the definition's status. */
+  status: ScheduleStatus;
+  /** SDK-like sentence: "Runs at 9:30 on Monday every 2 Weeks (W. Europe Standard Time, Europe/Berlin), from …". */
+  summary: string;
+  description?: string;
+  pipeline: PipelineView;
+  experimentName?: string;
+  /** The next occurrence the timer will handle; absent when disabled, reactive, ended or not yet synced. */
+  nextRun?: string;
+  lastRun?: LastRunView;
+  /** Occurrences waiting for a retry after a transient failure. */
+  pendingRetries: number;
+  /**
+   * `synced`: definition and state agree; `pending`: defined but not yet synced (no state, or the state
+   * holds an older definition: the next sync or apply brings it in); `orphaned`: state kept after its
+   * definition was removed (disabled; delete it or apply a definition).
+   */
+  sync: 'synced' | 'pending' | 'orphaned';
+  /** Where the definition was written (file and line), absent for orphans. */
+  source?: { file: string; line?: number };
+}
+
+export interface ScheduleDetail extends ScheduleSummary {
+  recurrence?: RecurrenceJson;
+  datastore?: DatastoreView;
+  pipelineParameters: Record<string, unknown>;
+  continueOnStepFailure?: boolean;
+  missedRuns?: 'skip' | 'latest' | 'all';
+  missedRunsLimit?: number;
+  /**
+   * The next N occurrences of the recurrence strictly after now, from the recurrence engine. For a
+   * disabled schedule they are what it would run if enabled (`status` says it will not).
+   */
+  nextOccurrences: string[];
+  state?: {
+    createdAt: string;
+    updatedAt: string;
+    enabledChangedAt?: string;
+    lastOccurrence?: string;
+    nextDue?: string;
+    pending: PendingRetry[];
+  };
+  /** Newest first (`get_pipeline_runs`), at most `runs`. */
+  lastRuns: HistoryEntry[];
+  /** Notes worth knowing, e.g. that polling_interval is unused. */
+  notes: string[];
+}
+
+export interface ListFilter {
+  /** Only schedules that fire (`Schedule.list(active_only=True)`, the SDK's default). */
+  readonly activeOnly?: boolean;
+  readonly pipelineId?: string;
+  readonly pipelineEndpointId?: string;
+  readonly target?: string;
+}
+
+/** Looks up a configured target (to match target-based schedules against pipeline id filters). */
+export type TargetLookup = (name: string) => PipelineTarget | undefined;
+
+// ---------------------------------------------------------------------------------------------------
+// Pure builders
+
+export function pipelineView(def: ScheduleDefinition, lookup?: TargetLookup): PipelineView {
+  if (def.pipeline.kind === 'inline') {
+    const p = def.pipeline.pipeline;
+    return p.kind === 'published'
+      ? { pipelineId: p.pipelineId }
+      : { pipelineEndpointId: p.pipelineEndpointId, ...(p.version !== undefined ? { version: p.version } : {}) };
+  }
+  const view: PipelineView = { target: def.pipeline.target };
+  const p = lookup?.(def.pipeline.target)?.pipeline;
+  if (p?.kind === 'published') view.pipelineId = p.pipelineId;
+  else if (p?.kind === 'endpoint') view.pipelineEndpointId = p.pipelineEndpointId;
+  else if (p?.kind === 'endpointByName') view.pipelineEndpointName = p.pipelineEndpointName;
+  if (p && p.kind !== 'published' && p.version !== undefined) view.version = p.version;
+  return view;
+}
+
+/** The SDK-like one-sentence summary of when a schedule runs. */
+export function scheduleSentence(def: ScheduleDefinition, state?: ScheduleState): string {
+  if (def.kind === 'time') return describeRecurrence(anchoredRecurrence(def, state));
+  const where = def.pathOnDatastore ? `"${def.pathOnDatastore}/" in datastore ${def.datastore}` : `the top level of datastore ${def.datastore}`;
+  const param = def.dataPathParameterName ? `, passing the blob's path as "${def.dataPathParameterName}"` : '';
+  return `Runs when a blob is added or modified in ${where}${param}`;
+}
+
+/** The recurrence with the anchor the timer uses (the state's creation instant for recurrences without start_time). */
+export function anchoredRecurrence(def: Extract<ScheduleDefinition, { kind: 'time' }>, state?: ScheduleState): Recurrence {
+  return state ? recurrenceFor(def, new Date(state.createdAt)) : def.recurrence;
+}
+
+function lastRunView(entry: HistoryEntry | undefined): LastRunView | undefined {
+  if (!entry) return undefined;
+  return {
+    status: entry.status,
+    trigger: entry.trigger,
+    ...(entry.occurrence !== undefined ? { occurrence: entry.occurrence } : {}),
+    ...(entry.runId !== undefined ? { runId: entry.runId } : {}),
+    recordedAt: entry.recordedAt,
+    ...(entry.error ? { error: { code: entry.error.code, message: entry.error.message } } : {}),
+  };
+}
+
+/** Summary of a defined schedule with its state (absent: not yet synced). */
+export function summarize(def: ScheduleDefinition, state: ScheduleState | undefined, lookup?: TargetLookup): ScheduleSummary {
+  const status: ScheduleStatus = state ? (state.enabled ? 'Active' : 'Disabled') : def.status;
+  const last = lastRunView(state?.lastRun);
+  return {
+    name: def.name,
+    kind: def.kind,
+    status,
+    summary: scheduleSentence(def, state),
+    ...(def.description !== undefined ? { description: def.description } : {}),
+    pipeline: pipelineView(def, lookup),
+    ...(def.experimentName !== undefined ? { experimentName: def.experimentName } : {}),
+    ...(state?.enabled && state.nextDue ? { nextRun: state.nextDue } : {}),
+    ...(last ? { lastRun: last } : {}),
+    pendingRetries: state?.pending.length ?? 0,
+    sync: state && state.definitionHash === def.hash ? 'synced' : 'pending',
+    source: { file: def.source.file, ...(def.source.line !== undefined ? { line: def.source.line } : {}) },
+  };
+}
+
+/** Summary of a state whose definition is gone (kept, disabled, by the orphan policy). */
+export function summarizeOrphan(state: ScheduleState): ScheduleSummary {
+  const last = lastRunView(state.lastRun);
+  return {
+    name: state.name,
+    kind: state.kind,
+    status: state.enabled ? 'Active' : 'Disabled',
+    summary: 'No definition any more (removed from the schedule files); kept with its history until deleted',
+    pipeline: {},
+    ...(state.enabled && state.nextDue ? { nextRun: state.nextDue } : {}),
+    ...(last ? { lastRun: last } : {}),
+    pendingRetries: state.pending.length,
+    sync: 'orphaned',
+  };
+}
+
+export function detail(
+  def: ScheduleDefinition,
+  state: ScheduleState | undefined,
+  runs: readonly HistoryEntry[],
+  options: { readonly now: Date; readonly next: number; readonly lookup?: TargetLookup },
+): ScheduleDetail {
+  const base = summarize(def, state, options.lookup);
+  const notes: string[] = [];
+  let nextOccurrences: string[] = [];
+  const extra: Partial<ScheduleDetail> = {};
+  if (def.kind === 'time') {
+    const recurrence = anchoredRecurrence(def, state);
+    nextOccurrences = occurrencesAfter(recurrence, options.now, options.next).map(formatInstant);
+    extra.recurrence = toRecurrenceJson(recurrence);
+    extra.missedRuns = def.missedRuns;
+    if (def.missedRuns === 'all') extra.missedRunsLimit = def.missedRunsLimit;
+    if (base.status === 'Disabled') notes.push('Disabled: the occurrences listed are what it would run if enabled; enabling does not replay missed ones.');
+  } else {
+    extra.datastore = {
+      datastore: def.datastore,
+      ...(def.pathOnDatastore !== undefined ? { pathOnDatastore: def.pathOnDatastore } : {}),
+      ...(def.container !== undefined ? { container: def.container } : {}),
+      ...(def.dataPathParameterName !== undefined ? { dataPathParameterName: def.dataPathParameterName } : {}),
+      ...(def.pollingInterval !== undefined ? { pollingInterval: def.pollingInterval } : {}),
+    };
+    if (def.pollingInterval !== undefined) {
+      notes.push(`polling_interval (${def.pollingInterval} minutes) is accepted for SDK v1 compatibility but unused: blob arrivals are delivered as events, nothing polls.`);
+    }
+  }
+  if (base.sync === 'pending') notes.push('Not yet synced: the definition differs from the stored state; the next timer tick (or apply) brings it in.');
+  return {
+    ...base,
+    ...extra,
+    pipelineParameters: { ...def.pipelineParameters },
+    ...(def.continueOnStepFailure !== undefined ? { continueOnStepFailure: def.continueOnStepFailure } : {}),
+    nextOccurrences,
+    ...(state ? { state: stateView(state) } : {}),
+    lastRuns: [...runs],
+    notes,
+  };
+}
+
+export function orphanDetail(state: ScheduleState, runs: readonly HistoryEntry[]): ScheduleDetail {
+  return {
+    ...summarizeOrphan(state),
+    pipelineParameters: {},
+    nextOccurrences: [],
+    state: stateView(state),
+    lastRuns: [...runs],
+    notes: ['Its definition was removed from the schedule files, so it never fires. Apply a definition with this name to bring it back, or delete it.'],
+  };
+}
+
+function stateView(s: ScheduleState): NonNullable<ScheduleDetail['state']> {
+  return {
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+    ...(s.enabledChangedAt !== undefined ? { enabledChangedAt: s.enabledChangedAt } : {}),
+    ...(s.lastOccurrence !== undefined ? { lastOccurrence: s.lastOccurrence } : {}),
+    ...(s.enabled && s.nextDue !== undefined ? { nextDue: s.nextDue } : {}),
+    pending: [...s.pending],
+  };
+}
+
+/** Whether a summary passes a listing filter (pipeline filters match what the schedule or its target names). */
+export function matchesFilter(s: ScheduleSummary, filter: ListFilter): boolean {
+  if (filter.activeOnly && s.status !== 'Active') return false;
+  if (filter.pipelineId !== undefined && s.pipeline.pipelineId !== filter.pipelineId) return false;
+  if (filter.pipelineEndpointId !== undefined && s.pipeline.pipelineEndpointId !== filter.pipelineEndpointId) return false;
+  if (filter.target !== undefined && s.pipeline.target !== filter.target) return false;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Errors
+
+export function notFound(name: string, known?: number): AppError {
+  return {
+    code: 'schedule.not_found',
+    status: 404,
+    field: 'name',
+    value: name,
+    message: `No schedule named ${showValue(name)}${known === 0 ? ': no schedules are defined' : ''}; \`aml-triggers schedules list\` (GET /api/schedules) lists them.`,
+  };
+}
+
+/** A schedule name as given in a path or argument: checked before any storage access. */
+export function checkName(name: string, field = 'name'): AppError | undefined {
+  if (SCHEDULE_NAME_PATTERN.test(name)) return undefined;
+  return {
+    code: 'schedule.name.invalid',
+    status: 400,
+    field,
+    value: name,
+    message: `Schedule name ${showValue(name)} is not valid: use 1-64 letters, digits, "_", "." and "-", starting with a letter or digit.`,
+  };
+}
+
+/** Checks a whole-number option (next, limit) given as text or number. */
+export function checkCount(raw: string | number | undefined, field: string, fallback: number, max: number): { ok: true; value: number } | { ok: false; error: AppError } {
+  if (raw === undefined || raw === '') return { ok: true, value: fallback };
+  const text = String(raw).trim();
+  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    return { ok: false, error: { code: 'request.field.out_of_range', status: 400, field, value: raw, message: `${field} is ${showValue(raw)}; give a whole number from 1 to ${max}.` } };
+  }
+  return { ok: true, value };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Operations
+
+/** Result of enable / disable. */
+export interface EnableResult {
+  name: string;
+  status: ScheduleStatus;
+  /** False when it already had that status (nothing was written). */
+  changed: boolean;
+  /** The next occurrence after enabling (never one in the past: enabling does not replay). */
+  nextRun?: string;
+}
+
+export interface DeleteResult {
+  name: string;
+  /** `applied`: its applied definition was removed too; `orphan`: only stored state was left. */
+  definition: 'applied' | 'orphan';
+  /** Blobs removed (state, history, claims, due marker, definition). */
+  blobsDeleted: number;
+}
+
+export interface HistoryView {
+  name: string;
+  /** Newest first, at most `limit`. */
+  entries: HistoryEntry[];
+  limit: number;
+  /** How many entries the app keeps per schedule (older ones are dropped). */
+  retained: number;
+}
+
+export interface ApplyResult extends Omit<ApplyReport, 'warnings' | 'schedules'> {
+  schedules: (ApplyItem & { nextRun?: string; status?: ScheduleStatus })[];
+  /** Non-fatal remarks (e.g. polling_interval is unused), one sentence each naming file, line and field. */
+  warnings: { code: string; message: string; field?: string; source?: string; line?: number }[];
+}
+
+export interface ScheduleOperationsDeps {
+  readonly registry: ScheduleRegistry;
+  readonly store: ScheduleStateStore;
+  /** Configured targets, to match target-based schedules against pipeline id filters (best effort). */
+  readonly targets?: () => ReadonlyMap<string, PipelineTarget>;
+}
+
+export class ScheduleOperations {
+  constructor(private readonly deps: ScheduleOperationsDeps) {}
+
+  /** Every schedule (defined ones in definition order, then orphaned states by name), filtered. */
+  async list(filter: ListFilter = {}): Promise<ScheduleSummary[]> {
+    const [definitions, states] = await Promise.all([this.deps.registry.list(), this.deps.store.listStates()]);
+    const byName = new Map(states.map((s) => [s.state.name, s.state]));
+    const lookup = this.lookup();
+    const defined = new Set(definitions.map((d) => d.name));
+    const all = [
+      ...definitions.map((d) => summarize(d, byName.get(d.name), lookup)),
+      ...states
+        .filter((s) => !defined.has(s.state.name))
+        .sort((a, b) => a.state.name.localeCompare(b.state.name))
+        .map((s) => summarizeOrphan(s.state)),
+    ];
+    return all.filter((s) => matchesFilter(s, filter));
+  }
+
+  async get(name: string, options: { readonly now: Date; readonly next?: number; readonly runs?: number }): Promise<Result<ScheduleDetail, AppError>> {
+    const [def, snapshot] = await Promise.all([this.deps.registry.get(name), this.deps.store.getState(name)]);
+    if (!def && !snapshot) return err(notFound(name));
+    const runs = await this.deps.store.history(name, options.runs ?? DEFAULT_LAST_RUNS);
+    if (!def) return ok(orphanDetail(snapshot!.state, runs));
+    return ok(detail(def, snapshot?.state, runs, { now: options.now, next: options.next ?? DEFAULT_NEXT_COUNT, lookup: this.lookup() }));
+  }
+
+  /**
+   * `enable()` / `disable()`. Disabling stops the schedule at once (no next run, pending retries
+   * dropped, out of the due index). Enabling plans the first occurrence after `now`: nothing missed
+   * while disabled is replayed. A schedule whose state does not exist yet is synced first. The switch
+   * holds until the definition's own `status` changes (a file edit or an apply that changes it).
+   */
+  async setEnabled(name: string, enabled: boolean, now: Date): Promise<Result<EnableResult, AppError>> {
+    const def = await this.deps.registry.get(name);
+    if (!def) {
+      const orphan = await this.deps.store.getState(name);
+      if (!orphan) return err(notFound(name));
+      if (!enabled && !orphan.state.enabled) return ok({ name, status: 'Disabled', changed: false });
+      return err({
+        code: 'schedule.definition.missing',
+        status: 409,
+        field: 'name',
+        value: name,
+        message: `Schedule ${showValue(name)} has no definition any more (it was removed from the schedule files), so it cannot be ${enabled ? 'enabled' : 'changed'}; apply a definition with this name, or delete it.`,
+      });
+    }
+    if (!(await this.deps.store.getState(name))) await this.deps.store.syncDefinition(def, now);
+    const outcome = await this.deps.store.setEnabled(def, enabled, now);
+    if (outcome.status === 'missing') return err({ ...notFound(name), status: 409, code: 'schedule.state.missing', message: `The state of schedule ${showValue(name)} was deleted while it was being ${enabled ? 'enabled' : 'disabled'}; try again.` });
+    const s = outcome.snapshot.state;
+    return ok({ name, status: s.enabled ? 'Active' : 'Disabled', changed: outcome.status === 'changed', ...(s.enabled && s.nextDue ? { nextRun: s.nextDue } : {}) });
+  }
+
+  /** `Schedule.create` / `update` from definitions files: creates or updates, reporting what changed. */
+  async apply(files: readonly ScheduleFile[], options: { readonly now: Date; readonly dryRun?: boolean }): Promise<Result<ApplyResult, AppError>> {
+    const report = await this.deps.registry.apply(files, options.now, { dryRun: options.dryRun === true });
+    if (!report.ok) return report;
+    const r = report.value;
+    const states = options.dryRun ? new Map<string, ScheduleState>() : new Map((await Promise.all(r.schedules.map((i) => this.deps.store.getState(i.name)))).flatMap((s) => (s ? [[s.state.name, s.state] as const] : [])));
+    return ok({
+      dryRun: r.dryRun,
+      created: r.created,
+      updated: r.updated,
+      unchanged: r.unchanged,
+      schedules: r.schedules.map((item) => {
+        const s = states.get(item.name);
+        return { ...item, ...(s ? { status: s.enabled ? ('Active' as const) : ('Disabled' as const) } : {}), ...(s?.enabled && s.nextDue ? { nextRun: s.nextDue } : {}) };
+      }),
+      warnings: r.warnings.map((w) => ({
+        code: w.code,
+        message: w.message,
+        ...(w.field !== undefined ? { field: w.field } : {}),
+        ...(w.source !== undefined ? { source: w.source } : {}),
+        ...(w.line !== undefined ? { line: w.line } : {}),
+      })),
+    });
+  }
+
+  /**
+   * Deletes a schedule: its applied definition, state, history and claims. A schedule defined in the
+   * app's files is a conflict (it would come back on the next sync): edit the file, or disable it.
+   */
+  async delete(name: string, now: Date): Promise<Result<DeleteResult, AppError>> {
+    const origin = await this.deps.registry.originOf(name);
+    if (origin === 'file') {
+      const removed = await this.deps.registry.remove(name, now);
+      if (!removed.ok) return removed;
+    }
+    let definition: DeleteResult['definition'] = 'orphan';
+    if (origin === 'applied') {
+      const removed = await this.deps.registry.remove(name, now);
+      if (!removed.ok) return removed;
+      if (removed.value.removed) definition = 'applied';
+    }
+    const deleted = await this.deps.store.delete(name);
+    if (deleted.status === 'missing' && definition === 'orphan') return err(notFound(name));
+    return ok({ name, definition, blobsDeleted: deleted.blobsDeleted + (definition === 'applied' ? 1 : 0) });
+  }
+
+  /** `get_pipeline_runs()`: the newest `limit` runs, newest first. */
+  async history(name: string, options: { readonly limit?: number } = {}): Promise<Result<HistoryView, AppError>> {
+    const limit = options.limit ?? DEFAULT_HISTORY_COUNT;
+    const [def, snapshot] = await Promise.all([this.deps.registry.get(name), this.deps.store.getState(name)]);
+    if (!def && !snapshot) return err(notFound(name));
+    const entries = await this.deps.store.history(name, limit);
+    return ok({ name, entries, limit, retained: this.deps.store.historyLimit });
+  }
+
+  private lookup(): TargetLookup | undefined {
+    let targets: ReadonlyMap<string, PipelineTarget> | undefined;
+    try {
+      targets = this.deps.targets?.();
+    } catch {
+      return undefined; // no usable targets file: target-based schedules match on their target name only
+    }
+    return targets ? (name) => targets.get(name) : undefined;
+  }
+}
