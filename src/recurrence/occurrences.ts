@@ -161,7 +161,11 @@ function* wallFrom(p: WallPlan, after: number): Generator<number, void, undefine
       }
     }
     if (day === undefined) return;
-    for (const time of p.times) pending.push(p.clock.toInstant(day * DAY_MS + time));
+    for (const time of p.times) {
+      const local = day * DAY_MS + time;
+      // Its instant is at most local + WINDOW_MS: when that is not after `last` it cannot be next.
+      if (local + WINDOW_MS > last) pending.push(p.clock.toInstant(local));
+    }
     day = firstEligibleDay(p, day + 1);
   }
 }

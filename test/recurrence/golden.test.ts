@@ -219,3 +219,24 @@ describe('jumps instead of stepping', () => {
     expect(occurrencesBetween(r, new Date('2026-01-01T00:00:00Z'), new Date('2027-01-01T00:00:00Z'), 2)).toHaveLength(2);
   });
 });
+
+describe('range ends', () => {
+  it('there is no occurrence after year 9999', () => {
+    const r = recurrence({ frequency: 'Day', interval: 1, start_time: '9999-12-30T10:00:00' });
+    expect(occurrencesBetween(r, new Date('9999-01-01T00:00:00Z'), new Date('9999-12-31T23:59:59Z'), 10).map(formatInstant)).toEqual([
+      '9999-12-30T10:00:00Z',
+      '9999-12-31T10:00:00Z',
+    ]);
+    expect(nextOccurrence(r, new Date('9999-12-31T10:00:00Z'))).toBeUndefined();
+    expect(nextOccurrence(recurrence({ frequency: 'Minute', interval: 1, start_time: '2026-01-01T00:00:00Z' }), new Date('9999-12-31T23:59:00Z'))).toBeUndefined();
+  });
+  it('starts before 1970 work (negative epoch days), with the zone rules of the time', () => {
+    // New York 1960: DST from the last Sunday of April, 02:00 → 03:00 (1960-04-24).
+    expectNext({ frequency: 'Week', interval: 1, start_time: '1960-04-03T02:30:00', time_zone: 'America/New_York' }, '1960-04-10T00:00:00Z', [
+      '1960-04-10T07:30:00Z',
+      '1960-04-17T07:30:00Z',
+      '1960-04-24T07:30:00Z', // 02:30 did not exist: 03:30 EDT
+      '1960-05-01T06:30:00Z',
+    ]);
+  });
+});

@@ -40,7 +40,7 @@ const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
 const wallStart = fc
   .record({
-    year: fc.integer({ min: 1995, max: 2035 }),
+    year: fc.integer({ min: 1950, max: 2035 }),
     month: fc.integer({ min: 1, max: 12 }),
     day: fc.integer({ min: 1, max: 31 }),
     hour: fc.integer({ min: 0, max: 23 }),
@@ -109,7 +109,7 @@ describe('wall-clock frequencies (Day, Week, Month)', () => {
       }),
       { numRuns: 150 },
     );
-  });
+  }, 120_000);
 
   it('local hour, minute, weekday and period belong to the pattern (or are its DST-moved image)', () => {
     fc.assert(
@@ -120,13 +120,14 @@ describe('wall-clock frequencies (Day, Week, Month)', () => {
           ? (r.hours ?? [s.hour]).flatMap((h) => (r.minutes ?? [s.minute]).map((m) => [h, m, 0] as const))
           : [[s.hour, s.minute, s.second] as const];
         const startDay = Date.UTC(s.year, s.month - 1, s.day) / DAY;
-        const weekDays = r.weekDays ? r.weekDays.map((d) => WEEK_DAYS.indexOf(d) + 1) : [((startDay + 3) % 7) + 1];
+        const isoDay = (day: number) => ((((day + 3) % 7) + 7) % 7) + 1; // 1970-01-01 was a Thursday
+        const weekDays = r.weekDays ? r.weekDays.map((d) => WEEK_DAYS.indexOf(d) + 1) : [isoDay(startDay)];
         const eligible = (dayNumber: number): boolean => {
           if (r.frequency === 'Day') return (dayNumber - startDay) % r.interval === 0;
           if (r.frequency === 'Week') {
-            const monday = startDay - (((startDay + 3) % 7) + 0);
+            const monday = startDay - (isoDay(startDay) - 1);
             const week = Math.floor((dayNumber - monday) / 7);
-            return week % r.interval === 0 && weekDays.includes(((dayNumber + 3) % 7) + 1);
+            return week % r.interval === 0 && weekDays.includes(isoDay(dayNumber));
           }
           const d = new Date(dayNumber * DAY);
           const months = (d.getUTCFullYear() - s.year) * 12 + d.getUTCMonth() - (s.month - 1);
@@ -146,7 +147,7 @@ describe('wall-clock frequencies (Day, Week, Month)', () => {
       }),
       { numRuns: 150 },
     );
-  });
+  }, 120_000);
 });
 
 describe('around daylight-saving changes', () => {
@@ -155,7 +156,7 @@ describe('around daylight-saving changes', () => {
   const DST_ZONES = ZONES.filter((z) => !['UTC', 'Asia/Kolkata', 'Asia/Kathmandu'].includes(z));
   const nearChange = fc.record({
     zone: fc.constantFrom(...DST_ZONES),
-    year: fc.integer({ min: 1996, max: 2035 }),
+    year: fc.integer({ min: 1950, max: 2035 }),
     which: fc.nat(),
     weekly: fc.boolean(),
     interval: fc.integer({ min: 1, max: 3 }),
@@ -191,7 +192,7 @@ describe('around daylight-saving changes', () => {
       }),
       { numRuns: 200 },
     );
-  });
+  }, 120_000);
 });
 
 describe('elapsed frequencies (Minute, Hour)', () => {
@@ -219,7 +220,7 @@ describe('elapsed frequencies (Minute, Hour)', () => {
       }),
       { numRuns: 300 },
     );
-  });
+  }, 120_000);
 });
 
 describe('croner agrees on the cron-expressible subset', () => {
@@ -259,7 +260,7 @@ describe('croner agrees on the cron-expressible subset', () => {
       }),
       { numRuns: 100 },
     );
-  });
+  }, 120_000);
 });
 
 describe('API consistency', () => {
@@ -269,13 +270,13 @@ describe('API consistency', () => {
         const r = parse(json);
         const after = new Date(r.startMs + offset);
         const until = new Date(after.getTime() + days * DAY);
-        const all = occurrencesAfter(r, after, 400).filter((d) => d <= until);
-        expect(occurrencesBetween(r, after, until, 400)).toEqual(all);
+        const all = occurrencesAfter(r, after, 200).filter((d) => d <= until);
+        expect(occurrencesBetween(r, after, until, 200)).toEqual(all);
         expect(occurrencesBetween(r, after, until, 3)).toEqual(all.slice(0, 3));
         const again = parse(toRecurrenceJson(r));
         expect(occurrencesAfter(again, after, 10)).toEqual(occurrencesAfter(r, after, 10));
       }),
-      { numRuns: 100 },
+      { numRuns: 60 },
     );
-  });
+  }, 120_000);
 });

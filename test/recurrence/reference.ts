@@ -17,7 +17,7 @@ export function rawOffset(zone: string, t: number): number {
 /** Whether the zone's offset changes within `margin` ms of the instant. */
 export function nearTransition(zone: string, t: number, margin = 26 * 3_600_000): boolean {
   const o = rawOffset(zone, t - margin);
-  for (let s = t - margin; s <= t + margin; s += 3_600_000) if (rawOffset(zone, s) !== o) return true;
+  for (let s = t - margin; s <= t + margin; s += 6 * 3_600_000) if (rawOffset(zone, s) !== o) return true;
   return rawOffset(zone, t + margin) !== o;
 }
 
