@@ -20,6 +20,11 @@ export interface ResolvedTimeZone {
   readonly kind: 'windows' | 'iana';
 }
 
+const RETIRED_WINDOWS_ZONES: readonly (readonly [string, string])[] = [
+  ['Mid-Atlantic Standard Time', 'Etc/GMT+2'],
+  ['Kamchatka Standard Time', 'Asia/Kamchatka'],
+];
+
 let windowsIndex: Map<string, { name: string; iana: string }> | undefined;
 
 /** CLDR windowsZones: the territory "001" row of each Windows zone is its primary IANA zone. */
@@ -30,6 +35,9 @@ function windowsZones(): Map<string, { name: string; iana: string }> {
     const iana = row.iana[0];
     if (row.territory === '001' && iana !== undefined) index.set(row.windowsName.toLowerCase(), { name: row.windowsName, iana });
   }
+  // Two names of the SDK's TimeZone enum that Windows retired ("… - Old") and CLDR no longer lists;
+  // mapped as earlier CLDR releases and TimeZoneConverter-style tables did **(ours)**.
+  for (const [name, iana] of RETIRED_WINDOWS_ZONES) if (!index.has(name.toLowerCase())) index.set(name.toLowerCase(), { name, iana });
   windowsIndex = index;
   return index;
 }
