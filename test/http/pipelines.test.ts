@@ -1,7 +1,7 @@
 /**
  * POST /api/pipelines/{target}/runs and GET /api/pipelines through the real handlers, with the real
- * Azure ML client and @azure/identity talking to the loopback managed-identity and Azure ML fakes, and a
- * real targets file in a temporary app root.
+ * Azure ML client and @azure/identity talking to the loopback managed-identity, ARM and Azure ML fakes
+ * (test/support/amlTestBed.ts), and a real targets file in a temporary app root.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,12 +15,14 @@ import { AppFailure } from '../../src/errors';
 import { createListTargetsHandler, createSubmitRunHandler, type PipelinesDeps } from '../../src/http/pipelinesHandlers';
 import { createRuntime } from '../../src/runtime';
 import { MemoryTelemetry } from '../../src/telemetry';
-import { startFakeAml, type FakeAml } from '../support/fakeAml';
-import { startFakeMsi, type FakeMsi } from '../support/fakeMsi';
+import { startAmlTestBed, TEST_WORKSPACE, type AmlTestBed } from '../support/amlTestBed';
+import type { FakeAml } from '../support/fakeAml';
+import type { FakeMsi } from '../support/fakeMsi';
 
-const SUB = '0b6f2a51-3c1d-4e8a-9f00-5a1b2c3d4e5f';
-const WS = { subscriptionId: SUB, resourceGroup: 'ml-rg', workspaceName: 'ml-ws' };
+const WS = TEST_WORKSPACE;
+const SUB = WS.subscriptionId;
 
+let bed: AmlTestBed;
 let msi: FakeMsi;
 let aml: FakeAml;
 let root: string;
@@ -28,14 +30,12 @@ let catalog: TargetCatalog;
 let client: PipelineClient;
 let telemetry: MemoryTelemetry;
 let deps: PipelinesDeps;
-const savedEnv = { ...process.env };
-
 function targetsYaml(): string {
   return `
 targets:
   nightly:
     description: Nightly retrain
-    workspace: { subscription_id: ${SUB}, resource_group: ml-rg, workspace_name: ml-ws }
+    workspace: { subscription_id: ${SUB}, resource_group: ${WS.resourceGroup}, workspace_name: ${WS.workspaceName} }
     endpoint_url: ${aml.submitUrl(WS, { published: 'pub-nightly' })}
     experiment_name: nightly-retrain
     parameters: { epochs: 10, rate: 0.5, secret_conn: "%STORAGE_CONNECTION%" }
@@ -46,30 +46,34 @@ targets:
     endpoint_url: ${aml.submitUrl(WS, { endpointName: 'scoring', version: '1' })}
     experiment_name: scoring
     continue_on_step_failure: true
+  by-ids:
+    pipeline_id: pub-nightly
+    experiment_name: by-ids
 `;
 }
 
 beforeAll(async () => {
-  msi = await startFakeMsi();
-  aml = await startFakeAml({ validateToken: msi.validateToken });
+  bed = await startAmlTestBed();
+  msi = bed.msi;
+  aml = bed.aml;
   aml.addPipeline({ id: 'pub-nightly', kind: 'published', workspace: WS, parameters: ['epochs', 'rate', 'secret_conn', 'label'], dataPathParameters: ['input_data', 'extra'] });
   aml.addPipeline({ id: 'pe-scoring', kind: 'endpoint', name: 'scoring', workspace: WS, versions: ['0', '1'] });
-  // @azure/identity (MSAL) reads the App Service managed-identity endpoint from the process environment.
-  Object.assign(process.env, msi.env);
   root = mkdtempSync(join(tmpdir(), 'http-app-'));
   writeFileSync(join(root, 'host.json'), '{}');
   writeFileSync(join(root, 'targets.yaml'), targetsYaml());
-  const loaded = loadTargets({ appRoot: root, env: { AML_TARGETS_FILE: 'targets.yaml', STORAGE_CONNECTION: 'AccountKey=hush' } });
+  // by-ids has no workspace: it gets the default one from the AML_* settings, and its URL from ARM + discovery.
+  const loaded = loadTargets({
+    appRoot: root,
+    env: { AML_TARGETS_FILE: 'targets.yaml', STORAGE_CONNECTION: 'AccountKey=hush', AML_SUBSCRIPTION_ID: SUB, AML_RESOURCE_GROUP: WS.resourceGroup, AML_WORKSPACE_NAME: WS.workspaceName },
+  });
   if (!loaded.ok) throw new Error(loaded.error.message);
   catalog = loaded.value;
   client = makeClient();
 });
 
 afterAll(async () => {
-  await aml?.close();
-  await msi?.close();
+  await bed?.close();
   rmSync(root, { recursive: true, force: true });
-  for (const key of Object.keys(msi?.env ?? {})) if (savedEnv[key] === undefined) delete process.env[key];
 });
 
 beforeEach(() => {
@@ -78,7 +82,7 @@ beforeEach(() => {
 });
 
 function makeClient(): PipelineClient {
-  return createPipelineClient({ env: { ...msi.env, AML_RETRY_MAX_ATTEMPTS: '4', AML_RETRY_BASE_DELAY_MS: '5', AML_RETRY_MAX_DELAY_MS: '20' } });
+  return createPipelineClient({ env: { ...bed.env, AML_RETRY_MAX_ATTEMPTS: '4', AML_RETRY_BASE_DELAY_MS: '5', AML_RETRY_MAX_DELAY_MS: '20' } });
 }
 
 interface Call {
@@ -144,7 +148,7 @@ describe('POST /api/pipelines/{target}/runs: what reaches Azure ML', () => {
       target: 'nightly',
       endpointUrl: aml.submitUrl(WS, { published: 'pub-nightly' }),
       attempts: 1,
-      studioUrl: `https://ml.azure.com/runs/${seen.runId}?wsid=/subscriptions/${SUB}/resourcegroups/ml-rg/workspaces/ml-ws`,
+      studioUrl: `https://ml.azure.com/runs/${seen.runId}?wsid=/subscriptions/${SUB}/resourcegroups/${WS.resourceGroup}/workspaces/${WS.workspaceName}`,
     });
     expect(telemetry.events).toEqual([
       { name: 'PipelineRunSubmitted', properties: { target: 'nightly', runId: seen.runId, experiment: 'nightly-retrain', attempts: '1', trigger: 'http' } },
@@ -159,6 +163,17 @@ describe('POST /api/pipelines/{target}/runs: what reaches Azure ML', () => {
     expect(seen?.pipeline.id).toBe('pe-scoring');
     expect(seen?.version).toBe('1');
     expect(seen?.body).toEqual({ ExperimentName: 'scoring', ParameterAssignments: {}, DataPathAssignments: {}, RunSource: 'SDK', ContinueOnStepFailure: true });
+  });
+
+  it('a target given by ids in the default workspace is submitted to the URL found through ARM and discovery', async () => {
+    const call = await post('by-ids', '{"ParameterAssignments": {"epochs": 1}}');
+    expect(call.status, JSON.stringify(call.json)).toBe(202);
+    const seen = aml.submissions[aml.submissions.length - 1];
+    expect(seen?.pipeline.id).toBe('pub-nightly');
+    expect(seen?.path).toBe(new URL(aml.submitUrl(WS, { published: 'pub-nightly' })).pathname);
+    expect(call.json.endpointUrl).toBe(aml.submitUrl(WS, { published: 'pub-nightly' }));
+    expect(seen?.body).toEqual({ ExperimentName: 'by-ids', ParameterAssignments: { epochs: 1 }, DataPathAssignments: {}, RunSource: 'SDK' });
+    expect(bed.arm.calls.some((c) => c.path.toLowerCase().includes(`/workspaces/${WS.workspaceName.toLowerCase()}`))).toBe(true);
   });
 
   it('request fields override ExperimentName, RunSource and ContinueOnStepFailure', async () => {
@@ -265,7 +280,7 @@ describe('bad input: 4xx problem+json naming the field, nothing submitted', () =
 
   it('the unknown-target answer lists the configured targets', async () => {
     const call = await post('nope', '{}');
-    expect(String(call.json.detail)).toMatch(/nightly, scoring/);
+    expect(String(call.json.detail)).toMatch(/nightly, scoring, by-ids/);
   });
 
   it('several problems are all reported', async () => {
@@ -281,7 +296,7 @@ describe('GET /api/pipelines', () => {
     const response = await createListTargetsHandler(deps)(new HttpRequest({ method: 'GET', url: 'http://localhost:7071/api/pipelines' }), context);
     expect(response.status).toBe(200);
     const body = response.jsonBody as { targets: Array<Record<string, unknown>> };
-    expect(body.targets.map((t) => t.name)).toEqual(['nightly', 'scoring']);
+    expect(body.targets.map((t) => t.name)).toEqual(['nightly', 'scoring', 'by-ids']);
     expect(body.targets[0]).toMatchObject({
       name: 'nightly',
       description: 'Nightly retrain',
