@@ -9,7 +9,8 @@
  * older than src/) and then `loadRegistrations()`.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -72,16 +73,41 @@ export function triggerOf(fn: RegisteredFunction): BindingMetadata | undefined {
   return Object.values(fn.bindings).find((b) => b.direction === 'in' && /Trigger$/.test(b.type));
 }
 
-/** Builds with `tsc -p tsconfig.json` when dist/src is missing or older than src/. Type errors are tolerated (tsc still emits). */
-export async function ensureBuilt(root = APP_ROOT): Promise<void> {
+function isStale(root: string): boolean {
   const srcTime = newestMtime(join(root, 'src'), /\.(ts|json)$/);
   const distTime = newestMtime(join(root, 'dist', 'src'), /\.js$/);
-  if (distTime > 0 && distTime >= srcTime) return;
+  return distTime === 0 || distTime < srcTime;
+}
+
+/**
+ * Builds with `tsc -p tsconfig.json` when dist/src is missing or older than src/. Type errors are tolerated
+ * (tsc still emits; other helpers may be mid-edit). Test files run in parallel processes, so the build is
+ * serialised with a lock directory (stale after two minutes) and staleness is checked again inside it.
+ */
+export async function ensureBuilt(root = APP_ROOT): Promise<void> {
+  if (!isStale(root)) return;
+  const lock = join(tmpdir(), `aml-triggers-build-${createHash('sha1').update(root).digest('hex').slice(0, 12)}.lock`);
+  const started = Date.now();
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      const age = existsSync(lock) ? Date.now() - statSync(lock).mtimeMs : 0;
+      if (age > 120_000) rmSync(lock, { recursive: true, force: true });
+      else if (Date.now() - started > 180_000) throw new Error(`Timed out waiting for the build lock ${lock}`);
+      else await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
   try {
-    await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
-  } catch (error) {
-    // tsc exits non-zero on type errors but still writes output; other helpers may be mid-edit.
-    if (!existsSync(join(root, 'dist', 'src'))) throw error;
+    if (!isStale(root)) return;
+    try {
+      await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+    } catch (error) {
+      if (!existsSync(join(root, 'dist', 'src'))) throw error;
+    }
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
   }
 }
 
