@@ -48,10 +48,12 @@ export function privateLinkServiceHost(workspaceId: string, location: string): s
 }
 
 /**
- * Error bodies: the spec says JSON with an `error` object (`code`, `message`) (**verify**). The Azure ML
- * service returns ASP.NET-style error responses `{ "error": { "code", "message", "details"?, ... } }`;
- * we also accept `{ "Message" }` / `{ "message" }` and plain text, and never depend on the shape for
- * anything but the message shown to the user.
+ * Error bodies: the spec says JSON with an `error` object (`code`, `message`) (**verify**). Found: Azure ML
+ * services answer with the shared AzureML ErrorResponse `{ "error": { "code": "UserError" | "SystemError"
+ * | ..., "message", "target"?, "details_uri"?, "inner_error"? } }` (azureml-core ErrorResponse dumps, the
+ * online-endpoints troubleshooting article); not confirmed for the PipelineSubmit route itself. So we
+ * also accept `{ "Message" }` / `{ "message" }` and plain text, and use the body only for the message
+ * shown to the user: behaviour keys on the HTTP status alone.
  */
 export const ERROR_MESSAGE_PATHS: ReadonlyArray<readonly string[]> = [
   ['error', 'message'],
