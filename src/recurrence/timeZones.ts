@@ -15,7 +15,7 @@ import { HOUR_MS, SECOND_MS, DAY_MS } from './calendar';
 export interface ResolvedTimeZone {
   /** Canonical IANA name used for the computation, e.g. `America/Chicago`. */
   readonly iana: string;
-  /** The name as given (Windows or IANA), e.g. `Central Standard Time`. */
+  /** The name as given (Windows or IANA), canonically spelt, e.g. `Central Standard Time`. */
   readonly given: string;
   readonly kind: 'windows' | 'iana';
 }
@@ -55,12 +55,14 @@ export function resolveTimeZone(name: string): ResolvedTimeZone | undefined {
   const trimmed = name.trim();
   if (trimmed === '') return undefined;
   const windows = windowsZones().get(trimmed.toLowerCase());
-  if (windows) return { iana: canonicalIana(windows.iana) ?? windows.iana, given: trimmed, kind: 'windows' };
+  // `given` keeps which name the user chose (Windows or IANA alias) in its canonical spelling.
+  if (windows) return { iana: canonicalIana(windows.iana) ?? windows.iana, given: windows.name, kind: 'windows' };
   // IANA names only: an offset such as "+05:00" is not a zone name in the SDK's vocabulary.
   if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(trimmed)) return undefined;
   if (!IANAZone.isValidZone(trimmed)) return undefined;
   const iana = canonicalIana(trimmed);
-  return iana ? { iana, given: trimmed, kind: 'iana' } : undefined;
+  if (!iana) return undefined;
+  return { iana, given: iana.toLowerCase() === trimmed.toLowerCase() ? iana : trimmed, kind: 'iana' };
 }
 
 function canonicalIana(name: string): string | undefined {

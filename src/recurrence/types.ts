@@ -63,7 +63,7 @@ export interface Recurrence {
   readonly startTimeGiven: string | undefined;
   /** IANA zone the computation uses, e.g. `Europe/Berlin`. */
   readonly timeZone: string;
-  /** The zone name as given (Windows or IANA), or `UTC` when none was given. */
+  /** The zone name as given (Windows or IANA, canonical spelling), or `UTC` when none was given. */
   readonly timeZoneName: string;
   /** Sorted, unique; undefined when not given (time_of_day is folded into hours and minutes). */
   readonly hours: readonly number[] | undefined;

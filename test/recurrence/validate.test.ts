@@ -99,7 +99,7 @@ describe('accepted shapes are canonicalised', () => {
   it('Windows names in any case resolve to IANA and remember the name given', () => {
     const result = parseRecurrence({ ...base, time_zone: 'w. europe standard time' });
     expect(result.ok && result.value.timeZone).toBe('Europe/Berlin');
-    expect(result.ok && result.value.timeZoneName).toBe('w. europe standard time');
+    expect(result.ok && result.value.timeZoneName).toBe('W. Europe Standard Time');
     const iana = parseRecurrence({ ...base, time_zone: 'america/sao_paulo' });
     expect(iana.ok && iana.value.timeZone).toBe('America/Sao_Paulo');
   });
