@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { errorForFailure, errorForStatus, serviceMessage, type ErrorContext } from '../../src/aml/errors';
+import type { PipelineTarget } from '../../src/aml/types';
+
+const target: PipelineTarget = {
+  name: 'nightly',
+  workspace: { subscriptionId: 's', resourceGroup: 'rg', workspaceName: 'mlw-a' },
+  pipeline: { kind: 'published', pipelineId: 'p-42' },
+  experimentName: 'e',
+  parameterAssignments: {},
+  dataPathAssignments: {},
+};
+const ctx: ErrorContext = { target, url: 'https://westeurope.api.azureml.ms/pipelines/v1.0/x', audience: 'https://management.azure.com', attempts: 4 };
+
+describe('service messages', () => {
+  it('reads the AzureML error body shapes and plain text', () => {
+    expect(serviceMessage('{"error":{"code":"UserError","message":"Bad parameter"}}')).toBe('Bad parameter');
+    expect(serviceMessage('{"Error":{"Message":"Upper"}}')).toBe('Upper');
+    expect(serviceMessage('{"message":"flat"}')).toBe('flat');
+    expect(serviceMessage('{"other":1}')).toBeUndefined();
+    expect(serviceMessage('  ')).toBeUndefined();
+    expect(serviceMessage('Service Unavailable')).toBe('Service Unavailable');
+  });
+});
+
+describe('error mapping', () => {
+  it('names the target, pipeline and workspace, and sets status and transience by HTTP status', () => {
+    const cases: Array<[number, string, number, boolean]> = [
+      [400, 'aml.bad_request', 400, false],
+      [401, 'aml.unauthorized', 502, false],
+      [403, 'aml.forbidden', 502, false],
+      [404, 'aml.pipeline_not_found', 502, false],
+      [429, 'aml.throttled', 503, true],
+      [500, 'aml.unavailable', 503, true],
+      [503, 'aml.unavailable', 503, true],
+      [409, 'aml.unexpected_status', 502, false],
+    ];
+    for (const [status, code, answer, transient] of cases) {
+      const e = errorForStatus(status, '', ctx);
+      expect(e, String(status)).toMatchObject({ code, status: answer, transient, source: 'target nightly' });
+      expect(e.message, String(status)).toContain('published pipeline p-42');
+      expect(e.message, String(status)).toContain('mlw-a');
+    }
+  });
+
+  it('says how long the service asked to wait when it throttled', () => {
+    expect(errorForStatus(429, '', ctx, '30').message).toMatch(/after 4 attempts; it asked to wait 30 s/);
+  });
+
+  it('warns that a timed-out submission may have created a run', () => {
+    const e = errorForFailure({ kind: 'timeout', afterMs: 30_000 }, ctx);
+    expect(e).toMatchObject({ code: 'aml.timeout', status: 504, transient: true });
+    expect(e.message).toMatch(/may or may not have been created/);
+    expect(errorForFailure({ kind: 'network', code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND' }, ctx)).toMatchObject({ code: 'aml.network', status: 503, transient: true });
+  });
+});
