@@ -11,6 +11,8 @@ import type { PipelineClient } from './aml/types';
 import { createPipelineClient } from './aml/client';
 import { getTelemetry, type Telemetry } from './telemetry';
 import { findAppRoot, loadTargets, type Env, type TargetCatalog } from './config/targets';
+import { ScheduleStateStore } from './schedules/stateStore';
+import { ScheduleRegistry } from './schedules/registry';
 
 /** App settings read here (besides the ones the targets file and the Azure ML client read). */
 export const RUNTIME_SETTINGS = {
@@ -31,6 +33,10 @@ export interface Runtime {
   readonly pipelineClient: PipelineClient;
   /** `RunSource` for HTTP submissions that do not set one. */
   readonly runSource: string;
+  /** Schedule state in Blob Storage (`AzureWebJobsStorage`, `SCHEDULE_STATE_CONTAINER`). Throws `AppFailure` on bad settings. */
+  readonly scheduleStore: ScheduleStateStore;
+  /** Every schedule definition: the app's files (`SCHEDULES_PATH`) and those applied at run time. */
+  readonly schedules: ScheduleRegistry;
   /**
    * Loads everything that can be wrong in configuration and throws an `AppFailure` with the full message
    * when something is. Called by the host's appStart hook so a broken deployment fails loudly at start.
@@ -44,6 +50,8 @@ export interface RuntimeOptions {
   telemetry?: Telemetry;
   /** Use this client instead of building one from settings. */
   pipelineClient?: PipelineClient;
+  /** Use this schedule state store instead of building one from settings. */
+  scheduleStore?: ScheduleStateStore;
 }
 
 export function createRuntime(options: RuntimeOptions = {}): Runtime {
@@ -52,6 +60,8 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   let telemetry: Telemetry | undefined = options.telemetry;
   let client: PipelineClient | undefined = options.pipelineClient;
   let targets: { ok: true; value: TargetCatalog } | { ok: false; error: AppError } | undefined;
+  let scheduleStore: ScheduleStateStore | undefined = options.scheduleStore;
+  let schedules: ScheduleRegistry | undefined;
 
   const runtime: Runtime = {
     env,
@@ -71,6 +81,20 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     },
     get runSource() {
       return env[RUNTIME_SETTINGS.runSource]?.trim() || DEFAULT_RUN_SOURCE;
+    },
+    get scheduleStore() {
+      if (scheduleStore) return scheduleStore;
+      const built = ScheduleStateStore.fromSettings(env);
+      if (!built.ok) throw new AppFailure(built.error);
+      return (scheduleStore = built.value);
+    },
+    get schedules() {
+      return (schedules ??= new ScheduleRegistry({
+        store: runtime.scheduleStore,
+        env,
+        appRoot: runtime.appRoot,
+        targets: () => runtime.targets.targets,
+      }));
     },
     validateStartup(log) {
       const catalog = runtime.targets;

@@ -141,6 +141,7 @@ export class ScheduleRegistry {
   private filesPromise: Promise<Result<LoadedSchedules, AppError>> | undefined;
   private applied: AppliedCache = { etag: undefined, entries: new Map(), problems: [] };
   private appliedLoaded = false;
+  private containerReady: Promise<void> | undefined;
   /** Hash of the definition set last given to `syncAll`, and when. */
   private lastSync: { key: string; at: number } | undefined;
 
@@ -183,6 +184,7 @@ export class ScheduleRegistry {
     const key = hashOf(current.definitions.map((d) => [d.name, d.hash]));
     const due = options.force || !this.lastSync || this.lastSync.key !== key || now.getTime() - this.lastSync.at >= this.resyncMs || now.getTime() < this.lastSync.at;
     if (!due) return current;
+    await this.ensureContainer();
     const synced = await this.store.syncAll(current.definitions, now, { orphans: 'disable' });
     this.lastSync = { key, at: now.getTime() };
     return { ...current, synced };
@@ -263,6 +265,7 @@ export class ScheduleRegistry {
       };
       if (options.dryRun || writes.length === 0) return ok(report);
 
+      await this.ensureContainer();
       await mapLimit(writes, 16, (w) => this.store.blobs.createIfAbsent(w.entry.blob, w.stored)); // 'exists' = same content
       const definitions: Record<string, IndexEntry> = Object.fromEntries([...snapshot.entries].map(([n, e]) => [n, e.entry]));
       for (const w of writes) definitions[w.name] = w.entry;
@@ -307,6 +310,15 @@ export class ScheduleRegistry {
   }
 
   // ---------------------------------------------------------------------------------------------------
+
+  /** Creates the state container once per registry (the first write of a fresh deployment needs it). */
+  private ensureContainer(): Promise<void> {
+    this.containerReady ??= this.store.ensureContainer().catch((e: unknown) => {
+      this.containerReady = undefined;
+      throw e;
+    });
+    return this.containerReady;
+  }
 
   private async current(): Promise<SyncReport> {
     const files = await this.fileDefinitions();

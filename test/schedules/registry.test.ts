@@ -232,6 +232,13 @@ describe('sync', () => {
     expect(store.counter.total).toBe(1);
   });
 
+  it('a fresh deployment (no container yet) gets its container on the first sync', async () => {
+    const service = BlobServiceClient.fromConnectionString(azuriteConnectionString());
+    const fresh = new ScheduleStateStore(BlobJsonStore.forContainer(service, uniqueContainerName('fresh')));
+    const report = await registry(fresh).sync(T0);
+    expect(report.synced?.created.sort()).toEqual(['nightly', 'weekly']);
+  });
+
   it('the first sync of a process creates the state of every definition', async () => {
     const r = registry();
     const report = await r.sync(T0);
