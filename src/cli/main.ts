@@ -4,6 +4,7 @@
  * To add a subcommand, import its module and add one row to `commands`.
  */
 import * as next from './next';
+import * as schedules from './schedules';
 
 export interface CliIo {
   stdout(line: string): void;
@@ -20,6 +21,7 @@ export interface CliCommand {
 
 export const commands: Readonly<Record<string, CliCommand>> = {
   next,
+  schedules,
 };
 
 export const EXIT_OK = 0;

@@ -5,7 +5,7 @@
  * Pure: strings in, lines out.
  */
 import type { HistoryEntry } from './stateTypes';
-import type { LastRunView, PipelineView, ScheduleDetail, ScheduleSummary } from './operations';
+import type { ApplyResult, DeleteResult, EnableResult, LastRunView, PipelineView, ScheduleDetail, ScheduleSummary } from './operations';
 
 /** Pretty JSON, one string per output line. */
 export function formatJson(value: unknown): string[] {
@@ -41,7 +41,7 @@ export function lastRunText(run: LastRunView | undefined): string {
   return `${what} at ${run.recordedAt}`;
 }
 
-const SYNC_NOTE: Record<ScheduleSummary['sync'], string> = { synced: '', pending: ' (not yet synced)', orphaned: ' (orphaned)' };
+const SYNC_NOTE: Record<ScheduleSummary['sync'], string> = { synced: '', pending: ' (not yet synced)', orphaned: ' (orphaned)', elsewhere: ' (definition not readable here)' };
 
 export function formatList(schedules: readonly ScheduleSummary[], filtered: boolean): string[] {
   if (schedules.length === 0) return [filtered ? 'No schedules match the filters.' : 'No schedules are defined.'];
@@ -95,4 +95,27 @@ export function formatHistory(entries: readonly HistoryEntry[]): string[] {
       e.runId ?? (e.error ? `${e.error.code}: ${e.error.message}` : (e.detail ?? '-')),
     ]),
   );
+}
+
+export function formatApply(r: ApplyResult): string[] {
+  const rows = r.schedules.map((s) => [
+    s.action,
+    s.name,
+    s.action === 'updated' && s.changedFields?.length ? `changed: ${s.changedFields.join(', ')}` : '',
+    s.status ? `${s.status}${s.nextRun ? `, next run ${s.nextRun}` : ''}` : '',
+    `${s.source.file}${s.source.line !== undefined ? `:${s.source.line}` : ''}`,
+  ]);
+  const total = r.schedules.length;
+  const tail = `${total} schedule${total === 1 ? '' : 's'}: ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged${r.dryRun ? ' (dry run: nothing was stored)' : ''}.`;
+  return [...table(['ACTION', 'NAME', 'CHANGES', 'STATUS', 'SOURCE'], rows), tail];
+}
+
+export function formatEnable(r: EnableResult, enabled: boolean): string[] {
+  const verb = enabled ? 'enabled' : 'disabled';
+  if (!r.changed) return [`Schedule ${r.name} was already ${verb} (${r.status}); nothing changed.`];
+  return [`Schedule ${r.name} ${verb} (${r.status})${r.nextRun ? `; next run ${r.nextRun}` : ''}.`];
+}
+
+export function formatDelete(r: DeleteResult): string[] {
+  return [`Deleted schedule ${r.name}${r.definition === 'applied' ? ' (its applied definition,' : ' ('} state and history: ${r.blobsDeleted} blob${r.blobsDeleted === 1 ? '' : 's'}).`];
 }

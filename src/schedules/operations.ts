@@ -14,12 +14,12 @@
  * same documents (described in src/http/openapi.ts).
  */
 import type { PipelineTarget } from '../aml/types';
-import { err, ok, showValue, type AppError, type Result } from '../errors';
+import { AppFailure, err, ok, showValue, type AppError, type Result } from '../errors';
 import { describeRecurrence, formatInstant, occurrencesAfter, toRecurrenceJson, type Recurrence, type RecurrenceJson } from '../recurrence';
 import { recurrenceFor, SCHEDULE_NAME_PATTERN, type ScheduleDefinition, type ScheduleStatus } from './definition';
 import type { ScheduleFile } from './loadDefinitions';
 import type { ApplyItem, ApplyReport, ScheduleRegistry } from './registry';
-import type { ScheduleStateStore } from './stateStore';
+import { isoInstant, REMOVED_HASH, type ScheduleStateStore } from './stateStore';
 import type { HistoryEntry, PendingRetry, ScheduleState } from './stateTypes';
 
 /** Default and largest `next` of `get` **(ours)**: a preview, not a calendar export. */
@@ -82,9 +82,11 @@ export interface ScheduleSummary {
   /**
    * `synced`: definition and state agree; `pending`: defined but not yet synced (no state, or the state
    * holds an older definition: the next sync or apply brings it in); `orphaned`: state kept after its
-   * definition was removed (disabled; delete it or apply a definition).
+   * definition was removed (disabled; delete it or apply a definition); `elsewhere`: state of a schedule
+   * defined in schedule files this process cannot see (the CLI run outside the app folder, or a
+   * deployment not yet synced), shown from its state alone.
    */
-  sync: 'synced' | 'pending' | 'orphaned';
+  sync: 'synced' | 'pending' | 'orphaned' | 'elsewhere';
   /** Where the definition was written (file and line), absent for orphans. */
   source?: { file: string; line?: number };
 }
@@ -190,19 +192,30 @@ export function summarize(def: ScheduleDefinition, state: ScheduleState | undefi
   };
 }
 
-/** Summary of a state whose definition is gone (kept, disabled, by the orphan policy). */
+/** Whether a state without a visible definition was orphaned by a sync (its definition removed). */
+export function isOrphaned(state: ScheduleState): boolean {
+  return state.definitionHash === REMOVED_HASH;
+}
+
+/**
+ * Summary of a state with no definition in sight: orphaned (kept, disabled, by the orphan policy), or
+ * defined in files this process cannot read.
+ */
 export function summarizeOrphan(state: ScheduleState): ScheduleSummary {
   const last = lastRunView(state.lastRun);
+  const orphaned = isOrphaned(state);
   return {
     name: state.name,
     kind: state.kind,
     status: state.enabled ? 'Active' : 'Disabled',
-    summary: 'No definition any more (removed from the schedule files); kept with its history until deleted',
+    summary: orphaned
+      ? 'No definition any more (removed from the schedule files); kept with its history until deleted'
+      : 'Defined in schedule files not readable here (run in the app folder or set SCHEDULES_PATH to see the definition)',
     pipeline: {},
     ...(state.enabled && state.nextDue ? { nextRun: state.nextDue } : {}),
     ...(last ? { lastRun: last } : {}),
     pendingRetries: state.pending.length,
-    sync: 'orphaned',
+    sync: orphaned ? 'orphaned' : 'elsewhere',
   };
 }
 
@@ -255,7 +268,11 @@ export function orphanDetail(state: ScheduleState, runs: readonly HistoryEntry[]
     nextOccurrences: [],
     state: stateView(state),
     lastRuns: [...runs],
-    notes: ['Its definition was removed from the schedule files, so it never fires. Apply a definition with this name to bring it back, or delete it.'],
+    notes: [
+      isOrphaned(state)
+        ? 'Its definition was removed from the schedule files, so it never fires. Apply a definition with this name to bring it back, or delete it.'
+        : 'Its definition is in schedule files this process cannot read (SCHEDULES_PATH relative to the app folder); only its stored state is shown.',
+    ],
   };
 }
 
@@ -281,6 +298,10 @@ export function matchesFilter(s: ScheduleSummary, filter: ListFilter): boolean {
 
 // ---------------------------------------------------------------------------------------------------
 // Errors
+
+function contended(name: string): AppError {
+  return { code: 'schedule.state.contended', status: 409, transient: true, field: 'name', value: name, message: `The state of schedule ${showValue(name)} kept changing while it was being updated; try again.` };
+}
 
 export function notFound(name: string, known?: number): AppError {
   return {
@@ -359,10 +380,29 @@ export interface ScheduleOperationsDeps {
 }
 
 export class ScheduleOperations {
+  private container: Promise<void> | undefined;
+
   constructor(private readonly deps: ScheduleOperationsDeps) {}
+
+  /**
+   * Creates the state container on first use (a new storage account has none; listing a missing
+   * container fails). A caller allowed to read but not to create containers gets on with reading.
+   */
+  private async ready(write: boolean): Promise<void> {
+    this.container ??= this.deps.store.ensureContainer().catch((e: unknown) => {
+      this.container = undefined;
+      throw e;
+    });
+    try {
+      await this.container;
+    } catch (e) {
+      if (write || !(e instanceof AppFailure && e.error.code === 'storage.access_denied')) throw e;
+    }
+  }
 
   /** Every schedule (defined ones in definition order, then orphaned states by name), filtered. */
   async list(filter: ListFilter = {}): Promise<ScheduleSummary[]> {
+    await this.ready(false);
     const [definitions, states] = await Promise.all([this.deps.registry.list(), this.deps.store.listStates()]);
     const byName = new Map(states.map((s) => [s.state.name, s.state]));
     const lookup = this.lookup();
@@ -378,6 +418,7 @@ export class ScheduleOperations {
   }
 
   async get(name: string, options: { readonly now: Date; readonly next?: number; readonly runs?: number }): Promise<Result<ScheduleDetail, AppError>> {
+    await this.ready(false);
     const [def, snapshot] = await Promise.all([this.deps.registry.get(name), this.deps.store.getState(name)]);
     if (!def && !snapshot) return err(notFound(name));
     const runs = await this.deps.store.history(name, options.runs ?? DEFAULT_LAST_RUNS);
@@ -392,11 +433,27 @@ export class ScheduleOperations {
    * holds until the definition's own `status` changes (a file edit or an apply that changes it).
    */
   async setEnabled(name: string, enabled: boolean, now: Date): Promise<Result<EnableResult, AppError>> {
+    await this.ready(true);
     const def = await this.deps.registry.get(name);
     if (!def) {
       const orphan = await this.deps.store.getState(name);
       if (!orphan) return err(notFound(name));
-      if (!enabled && !orphan.state.enabled) return ok({ name, status: 'Disabled', changed: false });
+      if (!enabled) {
+        // Disabling needs no definition: a schedule whose files this process cannot read can be stopped.
+        const result = await this.deps.store.update(name, now, (st) => (st.enabled ? { ...st, enabled: false, nextDue: undefined, pending: [], enabledChangedAt: isoInstant(now) } : undefined));
+        if (result.status === 'missing') return err(notFound(name));
+        if (result.status === 'conflict') return err(contended(name));
+        return ok({ name, status: 'Disabled', changed: result.status === 'saved' });
+      }
+      if (!isOrphaned(orphan.state)) {
+        return err({
+          code: 'schedule.definition.unavailable',
+          status: 409,
+          field: 'name',
+          value: name,
+          message: `Schedule ${showValue(name)} is defined in schedule files this process cannot read, and enabling needs its recurrence; run the command in the app folder (or set SCHEDULES_PATH), or use POST /api/schedules/${name}/enable.`,
+        });
+      }
       return err({
         code: 'schedule.definition.missing',
         status: 409,
@@ -414,6 +471,7 @@ export class ScheduleOperations {
 
   /** `Schedule.create` / `update` from definitions files: creates or updates, reporting what changed. */
   async apply(files: readonly ScheduleFile[], options: { readonly now: Date; readonly dryRun?: boolean }): Promise<Result<ApplyResult, AppError>> {
+    await this.ready(options.dryRun !== true);
     const report = await this.deps.registry.apply(files, options.now, { dryRun: options.dryRun === true });
     if (!report.ok) return report;
     const r = report.value;
@@ -442,6 +500,7 @@ export class ScheduleOperations {
    * app's files is a conflict (it would come back on the next sync): edit the file, or disable it.
    */
   async delete(name: string, now: Date): Promise<Result<DeleteResult, AppError>> {
+    await this.ready(true);
     const origin = await this.deps.registry.originOf(name);
     if (origin === 'file') {
       const removed = await this.deps.registry.remove(name, now);
@@ -453,6 +512,20 @@ export class ScheduleOperations {
       if (!removed.ok) return removed;
       if (removed.value.removed) definition = 'applied';
     }
+    if (origin === undefined) {
+      const snapshot = await this.deps.store.getState(name);
+      if (!snapshot) return err(notFound(name));
+      if (!isOrphaned(snapshot.state)) {
+        // Deleting the state of a schedule still defined somewhere would silently stop it: refuse.
+        return err({
+          code: 'schedule.definition.unavailable',
+          status: 409,
+          field: 'name',
+          value: name,
+          message: `Schedule ${showValue(name)} is defined in schedule files this process cannot read; delete it from those files and deploy (run the command in the app folder to see where), or disable it.`,
+        });
+      }
+    }
     const deleted = await this.deps.store.delete(name);
     if (deleted.status === 'missing' && definition === 'orphan') return err(notFound(name));
     return ok({ name, definition, blobsDeleted: deleted.blobsDeleted + (definition === 'applied' ? 1 : 0) });
@@ -460,6 +533,7 @@ export class ScheduleOperations {
 
   /** `get_pipeline_runs()`: the newest `limit` runs, newest first. */
   async history(name: string, options: { readonly limit?: number } = {}): Promise<Result<HistoryView, AppError>> {
+    await this.ready(false);
     const limit = options.limit ?? DEFAULT_HISTORY_COUNT;
     const [def, snapshot] = await Promise.all([this.deps.registry.get(name), this.deps.store.getState(name)]);
     if (!def && !snapshot) return err(notFound(name));

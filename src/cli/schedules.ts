@@ -1,0 +1,370 @@
+/**
+ * `aml-triggers schedules <list|get|enable|disable|apply|delete|history>`: the schedule operations
+ * (src/schedules/operations.ts) against the app's schedule store, from a shell or a pipeline.
+ *
+ * Settings are the app's: `AzureWebJobsStorage` (a connection string, `UseDevelopmentStorage=true` for
+ * Azurite) or `AzureWebJobsStorage__blobServiceUri` (identity: your `az login`, a managed identity, ...),
+ * `SCHEDULE_STATE_CONTAINER`, `SCHEDULES_PATH`, `AML_TARGETS_FILE`. They come from the environment and,
+ * when the current directory holds one, from `local.settings.json` `Values` (the environment wins), so
+ * running the command in the app folder sees what `func start` sees. The app's own schedule files are
+ * read from `SCHEDULES_PATH` relative to the app folder (the nearest folder up with host.json): run the
+ * command there to see file-defined schedules' definitions (the deployed app reads its deployed copy).
+ *
+ * Output: tables by default, `--json` the same documents as the HTTP routes. Exit codes: 0 done;
+ * 2 usage or validation (unknown schedule, invalid file, conflict), with one line per problem on
+ * stderr naming the field and value; 1 operational failure (storage unreachable or refusing: the line
+ * says which setting and endpoint). Nothing is printed on stdout when a command fails.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { AppFailure, showValue, type AppError, type Result } from '../errors';
+import type { Env } from '../storage/blobService';
+import { findAppRoot, loadTargets } from '../config/targets';
+import { readScheduleFiles, type ScheduleFile } from '../schedules/loadDefinitions';
+import { ScheduleRegistry } from '../schedules/registry';
+import { ScheduleStateStore } from '../schedules/stateStore';
+import {
+  checkCount,
+  checkName,
+  DEFAULT_HISTORY_COUNT,
+  DEFAULT_LAST_RUNS,
+  DEFAULT_NEXT_COUNT,
+  MAX_HISTORY_COUNT,
+  MAX_NEXT_COUNT,
+  ScheduleOperations,
+  type ListFilter,
+} from '../schedules/operations';
+import { formatApply, formatDelete, formatDetail, formatEnable, formatHistory, formatJson, formatList } from '../schedules/format';
+import { parseOptions, type OptionSpec } from './args';
+import type { CliIo } from './main';
+
+export const summary = 'List, inspect, enable, disable, apply and delete schedules; show their run history.';
+
+export const LOCAL_SETTINGS_FILE = 'local.settings.json';
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+
+const HELP = [
+  'Usage: aml-triggers schedules <command> [options]',
+  '',
+  'Commands:',
+  '  list [--active-only] [--pipeline-id ID] [--pipeline-endpoint-id ID] [--target NAME] [--json]',
+  '                                      every schedule: status, next run, last run, pipeline, summary',
+  '  get <name> [--next N] [--runs N] [--json]',
+  `                                      one schedule with its next N (default ${DEFAULT_NEXT_COUNT}) occurrences and last runs`,
+  '  enable <name> [--json]              start firing again from the next occurrence (no replay)',
+  '  disable <name> [--json]             stop firing now',
+  '  apply <file|dir>... [--dry-run] [--json]',
+  '                                      create or update schedules from definition files (JSON/YAML, v1 Schedule:)',
+  '  delete <name> [--json]              remove an applied schedule with its state and history',
+  `  history <name> [--limit N] [--json] run history, newest first (default ${DEFAULT_HISTORY_COUNT})`,
+  '',
+  'Storage: AzureWebJobsStorage (connection string) or AzureWebJobsStorage__blobServiceUri (identity),',
+  `from the environment or ./${LOCAL_SETTINGS_FILE} Values (the environment wins). Schedules defined in the`,
+  "app's files are read from SCHEDULES_PATH (default config/schedules) in the app folder.",
+  'Exit codes: 0 ok, 2 invalid input / unknown schedule / conflict, 1 storage or other failure.',
+];
+
+interface Context {
+  readonly ops: ScheduleOperations;
+  /** Where the store is, for failure messages (no secrets). */
+  readonly where: string;
+}
+
+type Sub = (args: readonly string[], io: CliIo, open: () => Result<Context, AppError>) => Promise<number>;
+
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    if (sub === undefined) {
+      io.stderr('aml-triggers schedules: missing command; one of list, get, enable, disable, apply, delete, history (see `aml-triggers schedules --help`).');
+      return EXIT_USAGE;
+    }
+    for (const line of HELP) io.stdout(line);
+    return EXIT_OK;
+  }
+  const command = Object.prototype.hasOwnProperty.call(SUBCOMMANDS, sub) ? SUBCOMMANDS[sub] : undefined;
+  if (!command) {
+    io.stderr(`aml-triggers schedules: unknown command ${JSON.stringify(sub)}; known commands: ${Object.keys(SUBCOMMANDS).join(', ')}.`);
+    return EXIT_USAGE;
+  }
+  let context: Result<Context, AppError> | undefined;
+  const open = (): Result<Context, AppError> => (context ??= openContext(io));
+  const prefix = `aml-triggers schedules ${sub}`;
+  try {
+    return await command(rest, { ...io, stderr: (line) => io.stderr(line.startsWith('  ') || line.startsWith('warning:') ? line : `${prefix}: ${line}`) }, open);
+  } catch (e) {
+    const error: AppError = e instanceof AppFailure ? e.error : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+    const where = context?.ok ? context.value.where : undefined;
+    printError(io, prefix, error, where);
+    return exitCodeOf(error);
+  }
+}
+
+/** 1 for failures worth retrying or outside the user's input (storage, internal), else 2. */
+export function exitCodeOf(error: AppError): number {
+  if (error.transient || error.code.startsWith('storage.') || error.code === 'internal' || (error.status !== undefined && error.status >= 500)) return EXIT_FAILURE;
+  return EXIT_USAGE;
+}
+
+function printError(io: CliIo, prefix: string, error: AppError, where?: string): void {
+  const lines = error.message.split('\n');
+  const suffix = where && error.code.startsWith('storage.') ? ` [${where}]` : '';
+  io.stderr(`${prefix}: ${lines[0]}${suffix}`);
+  for (const line of lines.slice(1)) io.stderr(line);
+}
+
+/** Reports a result error and returns the exit code. */
+function fail(io: CliIo, error: AppError): number {
+  for (const line of error.message.split('\n')) io.stderr(line);
+  return exitCodeOf(error);
+}
+
+function usage(io: CliIo, line: string): number {
+  io.stderr(`${line}; run \`aml-triggers schedules --help\`.`);
+  return EXIT_USAGE;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Settings and the operations object
+
+/**
+ * The settings the command uses: `local.settings.json` `Values` from `cwd` (when present) under the
+ * environment (set variables win; empty ones do not hide a file value).
+ */
+export function cliSettings(env: Env, cwd: string = process.cwd()): Result<Env, AppError> {
+  const file = path.join(cwd, LOCAL_SETTINGS_FILE);
+  if (!existsSync(file)) return { ok: true, value: env };
+  let values: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
+    const raw = typeof parsed === 'object' && parsed !== null && 'Values' in parsed ? (parsed as { Values: unknown }).Values : undefined;
+    if (raw !== undefined && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) {
+      return { ok: false, error: { code: 'settings.local.invalid', field: 'Values', value: raw, source: file, message: `${file}: \`Values\` must be an object of setting names to strings, not ${showValue(raw)}.` } };
+    }
+    values = (raw ?? {}) as Record<string, unknown>;
+  } catch (e) {
+    return { ok: false, error: { code: 'settings.local.invalid', source: file, message: `${file} is not valid JSON (${(e as Error).message}); fix it or run the command elsewhere.` } };
+  }
+  const merged: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(values)) if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') merged[k] = String(v);
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') merged[k] = v;
+  return { ok: true, value: merged };
+}
+
+/** "setting AzureWebJobsStorage, endpoint http://127.0.0.1:10000/devstoreaccount1/aml-triggers" (no keys, no SAS). */
+function describeStore(env: Env, store: ScheduleStateStore): string {
+  const setting = env.AzureWebJobsStorage?.trim()
+    ? 'AzureWebJobsStorage'
+    : (['AzureWebJobsStorage__blobServiceUri', 'AzureWebJobsStorage__serviceUri', 'AzureWebJobsStorage__accountName'].find((n) => env[n]?.trim()) ?? 'AzureWebJobsStorage');
+  let endpoint = store.blobs.container.url;
+  try {
+    const u = new URL(endpoint);
+    endpoint = `${u.origin}${u.pathname}`;
+  } catch {
+    // keep as is
+  }
+  return `storage from setting ${setting}, container ${endpoint}`;
+}
+
+function openContext(io: CliIo): Result<Context, AppError> {
+  const settings = cliSettings(io.env);
+  if (!settings.ok) return settings;
+  const env = settings.value;
+  const store = ScheduleStateStore.fromSettings(env);
+  if (!store.ok) return store;
+  const appRoot = findAppRoot(process.cwd());
+  let targets: ReturnType<typeof loadTargets> | undefined;
+  const registry = new ScheduleRegistry({
+    store: store.value,
+    env,
+    appRoot,
+    clock: () => io.now(),
+    targets: () => {
+      targets ??= loadTargets({ env, appRoot });
+      if (!targets.ok) throw new AppFailure(targets.error);
+      return targets.value.targets;
+    },
+  });
+  const ops = new ScheduleOperations({
+    registry,
+    store: store.value,
+    targets: () => {
+      targets ??= loadTargets({ env, appRoot });
+      if (!targets.ok) throw new AppFailure(targets.error);
+      return targets.value.targets;
+    },
+  });
+  return { ok: true, value: { ops, where: describeStore(env, store.value) } };
+}
+
+function opened(io: CliIo, open: () => Result<Context, AppError>): ScheduleOperations | number {
+  const context = open();
+  if (!context.ok) {
+    for (const line of context.error.message.split('\n')) io.stderr(line);
+    // Missing or unusable storage settings: the command cannot reach the store (operational, exit 1).
+    return context.error.code.startsWith('storage.') || context.error.code.startsWith('schedule.state_container') ? EXIT_FAILURE : exitCodeOf(context.error);
+  }
+  return context.value.ops;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Subcommands
+
+const JSON_OPTION: OptionSpec = { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
+
+type Parsed = { readonly code: number } | { readonly values: Record<string, string | boolean | undefined>; readonly positionals: string[] };
+
+function parse(io: CliIo, args: readonly string[], options: OptionSpec, positionals: { min: number; max: number; what: string }): Parsed {
+  const parsed = parseOptions(args, { ...JSON_OPTION, ...options }, true);
+  if (!parsed.ok) return { code: usage(io, parsed.error) };
+  const { values, positionals: pos } = parsed.value;
+  if (values.help === true) {
+    for (const line of HELP) io.stdout(line);
+    return { code: EXIT_OK };
+  }
+  if (pos.length < positionals.min) return { code: usage(io, `missing ${positionals.what}`) };
+  if (pos.length > positionals.max) return { code: usage(io, `unexpected argument ${JSON.stringify(pos[positionals.max])}`) };
+  return { values, positionals: pos };
+}
+
+function nameArg(io: CliIo, name: string): number | undefined {
+  const bad = checkName(name);
+  if (!bad) return undefined;
+  io.stderr(bad.message);
+  return EXIT_USAGE;
+}
+
+function print(io: CliIo, lines: readonly string[]): number {
+  for (const line of lines) io.stdout(line);
+  return EXIT_OK;
+}
+
+const list: Sub = async (args, io, open) => {
+  const p = parse(io, args, { 'active-only': { type: 'boolean' }, 'pipeline-id': { type: 'string' }, 'pipeline-endpoint-id': { type: 'string' }, target: { type: 'string' } }, { min: 0, max: 0, what: '' });
+  if ('code' in p) return p.code;
+  const v = p.values;
+  for (const key of ['pipeline-id', 'pipeline-endpoint-id', 'target'] as const) {
+    if (v[key] !== undefined && String(v[key]).trim() === '') return usage(io, `--${key} is empty; give the ${key.replace(/-/g, ' ')} to filter by`);
+  }
+  const filter: ListFilter = {
+    ...(v['active-only'] === true ? { activeOnly: true } : {}),
+    ...(typeof v['pipeline-id'] === 'string' ? { pipelineId: v['pipeline-id'].trim() } : {}),
+    ...(typeof v['pipeline-endpoint-id'] === 'string' ? { pipelineEndpointId: v['pipeline-endpoint-id'].trim() } : {}),
+    ...(typeof v.target === 'string' ? { target: v.target.trim() } : {}),
+  };
+  const ops = opened(io, open);
+  if (typeof ops === 'number') return ops;
+  const schedules = await ops.list(filter);
+  return print(io, v.json === true ? formatJson({ schedules }) : formatList(schedules, Object.keys(filter).length > 0));
+};
+
+const get: Sub = async (args, io, open) => {
+  const p = parse(io, args, { next: { type: 'string', short: 'n' }, runs: { type: 'string' } }, { min: 1, max: 1, what: 'schedule name (aml-triggers schedules get <name>)' });
+  if ('code' in p) return p.code;
+  const name = p.positionals[0]!;
+  const badName = nameArg(io, name);
+  if (badName !== undefined) return badName;
+  const next = checkCount(p.values.next as string | undefined, '--next', DEFAULT_NEXT_COUNT, MAX_NEXT_COUNT);
+  if (!next.ok) return fail(io, next.error);
+  const runs = checkCount(p.values.runs as string | undefined, '--runs', DEFAULT_LAST_RUNS, MAX_HISTORY_COUNT);
+  if (!runs.ok) return fail(io, runs.error);
+  const ops = opened(io, open);
+  if (typeof ops === 'number') return ops;
+  const detail = await ops.get(name, { now: io.now(), next: next.value, runs: runs.value });
+  if (!detail.ok) return fail(io, detail.error);
+  return print(io, p.values.json === true ? formatJson(detail.value) : formatDetail(detail.value));
+};
+
+function setEnabled(enabled: boolean): Sub {
+  const sub = enabled ? 'enable' : 'disable';
+  return async (args, io, open) => {
+    const p = parse(io, args, {}, { min: 1, max: 1, what: `schedule name (aml-triggers schedules ${sub} <name>)` });
+    if ('code' in p) return p.code;
+    const name = p.positionals[0]!;
+    const badName = nameArg(io, name);
+    if (badName !== undefined) return badName;
+    const ops = opened(io, open);
+    if (typeof ops === 'number') return ops;
+    const result = await ops.setEnabled(name, enabled, io.now());
+    if (!result.ok) return fail(io, result.error);
+    return print(io, p.values.json === true ? formatJson(result.value) : formatEnable(result.value, enabled));
+  };
+}
+
+const apply: Sub = async (args, io, open) => {
+  const p = parse(io, args, { 'dry-run': { type: 'boolean' } }, { min: 1, max: Number.MAX_SAFE_INTEGER, what: 'definition file(s) (aml-triggers schedules apply <file|dir>...)' });
+  if ('code' in p) return p.code;
+  const files: ScheduleFile[] = [];
+  for (const location of p.positionals) {
+    const read = await readLocation(location);
+    if (!read.ok) return fail(io, read.error);
+    files.push(...read.value);
+  }
+  const ops = opened(io, open);
+  if (typeof ops === 'number') return ops;
+  const report = await ops.apply(files, { now: io.now(), dryRun: p.values['dry-run'] === true });
+  if (!report.ok) {
+    const problems = report.error.errors && report.error.errors.length > 0 ? report.error.errors : [report.error];
+    for (const problem of problems) io.stderr(problem.message.split('\n').join(' '));
+    return exitCodeOf(report.error);
+  }
+  for (const w of report.value.warnings) io.stderr(`warning: ${w.message}`);
+  return print(io, p.values.json === true ? formatJson(report.value) : formatApply(report.value));
+};
+
+async function readLocation(location: string): Promise<Result<ScheduleFile[], AppError>> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(location).isDirectory();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'unreadable';
+    return { ok: false, error: { code: 'cli.file.unreadable', field: 'file', value: location, message: `cannot read ${JSON.stringify(location)} (${code}); give a schedule file (.json, .yaml, .yml) or a folder of them.` } };
+  }
+  const files = await readScheduleFiles(location, { required: true });
+  if (!files.ok) return files;
+  if (isDirectory && files.value.length === 0) {
+    return { ok: false, error: { code: 'cli.file.empty_folder', field: 'file', value: location, message: `folder ${JSON.stringify(location)} holds no .json, .yaml or .yml files.` } };
+  }
+  return files;
+}
+
+const remove: Sub = async (args, io, open) => {
+  const p = parse(io, args, {}, { min: 1, max: 1, what: 'schedule name (aml-triggers schedules delete <name>)' });
+  if ('code' in p) return p.code;
+  const name = p.positionals[0]!;
+  const badName = nameArg(io, name);
+  if (badName !== undefined) return badName;
+  const ops = opened(io, open);
+  if (typeof ops === 'number') return ops;
+  const result = await ops.delete(name, io.now());
+  if (!result.ok) return fail(io, result.error);
+  return print(io, p.values.json === true ? formatJson(result.value) : formatDelete(result.value));
+};
+
+const history: Sub = async (args, io, open) => {
+  const p = parse(io, args, { limit: { type: 'string', short: 'n' } }, { min: 1, max: 1, what: 'schedule name (aml-triggers schedules history <name>)' });
+  if ('code' in p) return p.code;
+  const name = p.positionals[0]!;
+  const badName = nameArg(io, name);
+  if (badName !== undefined) return badName;
+  const limit = checkCount(p.values.limit as string | undefined, '--limit', DEFAULT_HISTORY_COUNT, MAX_HISTORY_COUNT);
+  if (!limit.ok) return fail(io, limit.error);
+  const ops = opened(io, open);
+  if (typeof ops === 'number') return ops;
+  const result = await ops.history(name, { limit: limit.value });
+  if (!result.ok) return fail(io, result.error);
+  if (p.values.json === true) return print(io, formatJson(result.value));
+  return print(io, result.value.entries.length ? formatHistory(result.value.entries) : [`Schedule ${name} has no runs yet.`]);
+};
+
+const SUBCOMMANDS: Readonly<Record<string, Sub>> = {
+  list,
+  get,
+  enable: setEnabled(true),
+  disable: setEnabled(false),
+  apply,
+  delete: remove,
+  history,
+};
