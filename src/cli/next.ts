@@ -27,7 +27,7 @@ const HELP = [
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const fail = (line: string): number => {
-    io.stderr(line);
+    io.stderr(line.replace(/\s*[\r\n]+\s*/g, ' ')); // always exactly one line
     return 2;
   };
   const parsed = parseOptions(argv, {
