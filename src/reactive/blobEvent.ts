@@ -24,7 +24,8 @@ import { err, ok, showValue, type AppError, type Result } from '../errors';
 export const CONTENT_APIS: ReadonlySet<string> = new Set(['PutBlob', 'PutBlockList', 'CopyBlob', 'FlushWithClose']);
 
 export interface BlobEvent {
-  readonly kind: 'created' | 'deleted';
+  /** `other`: another storage event (DirectoryCreated, BlobTierChanged, ...): never starts a run. */
+  readonly kind: 'created' | 'deleted' | 'other';
   readonly container: string;
   /** The blob's name inside its container, exactly as stored (decoded; may contain `/`, `%`, `#`, `?`, ...). */
   readonly blobName: string;
@@ -125,7 +126,8 @@ export function parseEventGridEvent(event: unknown): Result<BlobEvent, AppError>
   let kind: BlobEvent['kind'];
   if (type === 'Microsoft.Storage.BlobCreated') kind = 'created';
   else if (type === 'Microsoft.Storage.BlobDeleted') kind = 'deleted';
-  else return err(invalid(`Event type ${showValue(type)} is not Microsoft.Storage.BlobCreated or BlobDeleted.`, 'event.eventType', type));
+  else if (type?.startsWith('Microsoft.Storage.')) kind = 'other';
+  else return err(invalid(`Event type ${showValue(type)} is not a Microsoft.Storage blob event.`, 'event.eventType', type));
   const subject = text(event.subject);
   const m = subject ? SUBJECT.exec(subject) : null;
   if (!m || !m[1] || !m[2]) {

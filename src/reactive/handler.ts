@@ -14,7 +14,7 @@ import type { PipelineClient, PipelineTarget, SubmissionBody } from '../aml/type
 import type { AppError } from '../errors';
 import type { ReactiveScheduleDefinition } from '../schedules/definition';
 import type { Telemetry } from '../telemetry';
-import type { BlobEvent } from './blobEvent';
+import { normalizeEtag, type BlobEvent } from './blobEvent';
 import type { ClaimRecord, ClaimStore } from './claims';
 import { IGNORE_EXPLANATION, ignoreReason, matchingSchedules, type IgnoreReason, type Watch } from './match';
 
@@ -60,6 +60,8 @@ export interface ReactiveOutcome {
   readonly runs: readonly ScheduleRun[];
   /** True when at least one run failed in a way worth a redelivery. */
   readonly retry: boolean;
+  /** Milliseconds spent on the probe (HEAD) request, when one was made. */
+  readonly probeMs?: number;
 }
 
 /** One history entry per submission attempt (the blob name verbatim, as RelativePath was sent). */
@@ -80,6 +82,9 @@ export interface ReactiveHistoryEntry {
 
 export type LogLevel = 'info' | 'warn' | 'error';
 
+/** A blob's current state, read with a HEAD request (properties only, never the content). */
+export type BlobProbe = { readonly exists: false } | { readonly exists: true; readonly etag: string; readonly contentLength?: number };
+
 export interface ReactiveDeps {
   /** The reactive schedules as they are now (definitions, resolved containers, enabled flags). */
   readonly schedules: () => Promise<readonly ReactiveSchedule[]> | readonly ReactiveSchedule[];
@@ -94,6 +99,12 @@ export interface ReactiveDeps {
    * at each event, so that disabling takes effect at once. `undefined` = no state: the definition decides.
    */
   readonly isEnabled?: (schedule: string) => Promise<boolean | undefined>;
+  /**
+   * Checks that the blob still exists at the version the event names, before claiming (only for events
+   * some schedule matches). A blob deleted since is ignored (`deleted`), one replaced since is ignored
+   * (`superseded`: the newer version's own event starts its run). Without a probe, events are trusted.
+   */
+  readonly probe?: (container: string, blobName: string) => Promise<BlobProbe>;
   /** Budget for one submission including the client's retries (default 60 s). */
   readonly submitDeadlineMs?: number;
 }
@@ -144,8 +155,21 @@ export async function handleBlobEvent(event: BlobEvent, deps: ReactiveDeps, opti
     return { ...base, ignored: { reason: 'no-matching-schedule', explanation }, runs: [], retry: false };
   }
 
+  let probeMs: number | undefined;
+  if (deps.probe) {
+    const started = performance.now();
+    const now = await deps.probe(event.container, event.blobName);
+    probeMs = performance.now() - started;
+    const stale: IgnoreReason | undefined = !now.exists ? 'deleted' : normalizeEtag(now.etag) !== event.etag ? 'superseded' : undefined;
+    if (stale) {
+      deps.log('info', `Reactive: ignored blob ${where}: ${IGNORE_EXPLANATION[stale]}.`);
+      deps.telemetry.event('reactive.ignored', { reason: stale, container: event.container });
+      return { ...base, ignored: { reason: stale, explanation: IGNORE_EXPLANATION[stale] }, runs: [], retry: false, probeMs };
+    }
+  }
+
   const runs = await Promise.all(matched.map((schedule) => runOne(schedule, event, where, deps, options)));
-  return { ...base, runs, retry: runs.some((r) => r.status === 'failed' && r.retry === true) };
+  return { ...base, runs, retry: runs.some((r) => r.status === 'failed' && r.retry === true), ...(probeMs !== undefined ? { probeMs } : {}) };
 }
 
 async function runOne(schedule: ReactiveSchedule, event: BlobEvent, where: string, deps: ReactiveDeps, options: HandleOptions): Promise<ScheduleRun> {

@@ -45,18 +45,20 @@ export function isDirectlyIn(watch: Watch, container: string, blobName: string):
   return parent !== undefined && parent === watch.folder;
 }
 
-export type IgnoreReason = 'deleted' | 'not-a-content-change' | 'folder-marker' | 'zero-length';
+export type IgnoreReason = 'deleted' | 'not-a-content-change' | 'folder-marker' | 'zero-length' | 'superseded';
 
 export const IGNORE_EXPLANATION: Readonly<Record<IgnoreReason, string>> = {
   deleted: 'the blob was deleted (only added or modified blobs start runs)',
   'not-a-content-change': 'the storage operation did not write the blob content',
   'folder-marker': 'the blob is a folder marker (name ending in "/" or metadata hdi_isfolder=true)',
   'zero-length': 'the blob is empty (zero-length placeholder); upload the data to start a run',
+  superseded: "a newer version of the blob replaced this one; the newer version's own event starts its run",
 };
 
 /** Why an event starts no run whatever the schedules, or undefined when it may start runs. */
 export function ignoreReason(event: BlobEvent): IgnoreReason | undefined {
   if (event.kind === 'deleted') return 'deleted';
+  if (event.kind === 'other') return 'not-a-content-change';
   if (event.api !== undefined && !CONTENT_APIS.has(event.api)) return 'not-a-content-change';
   if (event.folderMarker || event.blobName.endsWith('/')) return 'folder-marker';
   if (event.contentLength === 0) return 'zero-length';

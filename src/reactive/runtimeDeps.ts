@@ -9,6 +9,7 @@
  *    default 5 minutes, so a datastore re-pointed at another container is picked up without a restart);
  *  - enabled flag and history: the schedule state store (`SCHEDULE_STATE_CONTAINER` in the app's storage);
  *  - claims: `reactive-claims/` in the same container;
+ *  - probe: a HEAD on each matched blob through the `REACTIVE_STORAGE` connection (deleted / replaced since);
  *  - the Azure ML client and telemetry: the runtime's.
  * Problems with individual schedules are logged once per refresh and leave the other schedules working.
  */
@@ -20,11 +21,13 @@ import type { Runtime } from '../runtime';
 import { loadScheduleDefinitionsFromSettings } from '../schedules/loadDefinitions';
 import type { ScheduleDefinition } from '../schedules/definition';
 import { ScheduleStateStore } from '../schedules/stateStore';
+import { blobServiceFromSettings } from '../storage/blobService';
+import { createBlobProbe } from './blobProbe';
 import { ClaimStore } from './claims';
 import { armDatastoreGetter, createDatastoreResolver, type DatastoreResolver } from './datastores';
 import type { ReactiveDeps, ReactiveHistoryEntry, ReactiveSchedule } from './handler';
 import { readReactiveWatchSourcesSync } from './loadSync';
-import { planTriggers } from './registration';
+import { planTriggers, REACTIVE_CONNECTION } from './registration';
 import { buildReactiveSchedules } from './schedules';
 
 export const REACTIVE_REFRESH_SETTING = 'REACTIVE_REFRESH_MS';
@@ -77,7 +80,12 @@ export function createReactiveDepsProvider(runtime: Runtime, options: { readonly
           },
         }),
       );
+      // The watched account (REACTIVE_STORAGE): used to check each matched blob still exists at its version.
+      // Not configured (possible with the Event Grid trigger mode): events are trusted as they come.
+      const watchedAccount = blobServiceFromSettings(runtime.env, { connection: REACTIVE_CONNECTION });
+      if (!watchedAccount.ok) console.warn(`Reactive: ${watchedAccount.error.message} Blob events are not re-checked before submitting.`);
       return {
+        ...(watchedAccount.ok ? { probe: createBlobProbe(watchedAccount.value) } : {}),
         state: state.value,
         resolver,
         claims: new ClaimStore(state.value.blobs),

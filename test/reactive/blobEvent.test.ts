@@ -64,8 +64,10 @@ describe('blob events parsed from what the host / Event Grid give for real uploa
     }
     const e = parseEventGridEvent({ eventType: 'Microsoft.Storage.BlobCreated', subject: '/blobServices/default/containers/c' });
     expect(e.ok ? undefined : e.error.field).toBe('event.subject');
-    const t = parseEventGridEvent({ eventType: 'Microsoft.Storage.BlobTierChanged', subject: '/blobServices/default/containers/c/blobs/x' });
+    const t = parseEventGridEvent({ eventType: 'Microsoft.Resources.ResourceWriteSuccess', subject: '/blobServices/default/containers/c/blobs/x' });
     expect(t.ok ? undefined : t.error.code).toBe('reactive.event.invalid');
+    const dir = parseEventGridEvent({ eventType: 'Microsoft.Storage.DirectoryCreated', subject: '/blobServices/default/containers/c/blobs/in/sub', data: { api: 'CreateDirectory' } });
+    expect(dir.ok && dir.value.kind).toBe('other');
   });
 
   it('normalises quoted and weak ETags', () => {

@@ -9,6 +9,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { createPipelineClient } from '../../src/aml/client';
 import type { PipelineClient, PipelineTarget } from '../../src/aml/types';
 import { blobTriggerHandler, eventGridHandler } from '../../src/functions/blobTriggers';
+import { createBlobProbe } from '../../src/reactive/blobProbe';
 import { ClaimStore } from '../../src/reactive/claims';
 import type { DatastoreResolver } from '../../src/reactive/datastores';
 import type { ReactiveDeps, ReactiveHistoryEntry } from '../../src/reactive/handler';
@@ -80,6 +81,7 @@ export async function setup(options: SetupOptions): Promise<Setup> {
   const deps: Omit<ReactiveDeps, 'log'> = {
     schedules: () => built.schedules,
     claims,
+    probe: createBlobProbe(service),
     client: options.client,
     telemetry,
     now: () => new Date(),

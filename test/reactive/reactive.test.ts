@@ -97,7 +97,7 @@ describe('reactive schedules: blob upload → exactly one pipeline submission', 
     expect((second.properties as { eTag: string }).eTag).not.toBe((first.properties as { eTag: string }).eTag);
     await s.invokeBlobTrigger(second);
     await s.invokeBlobTrigger(second);
-    await s.invokeBlobTrigger(first); // a late duplicate of the first version
+    await s.invokeBlobTrigger(first); // a late duplicate of the first version: already run, and superseded
     expect(aml.submissions.length - before).toBe(2);
   });
 
@@ -154,6 +154,28 @@ describe('reactive schedules: blob upload → exactly one pipeline submission', 
     expect(log).toContain('"in/placeholder.csv"');
     expect(log).toContain('zero-length placeholder');
     expect(log.match(/folder marker/g)).toHaveLength(2);
+  });
+
+  it('a blob deleted or replaced after its event was raised submits nothing for that version', async () => {
+    const s = await setup({ aml, client, schedules: (c) => [sales(c)] });
+    const before = aml.submissions.length;
+    const gone = await upload(s.service, s.container, 'in/deleted-later.csv', 'x');
+    const goneMeta = await hostTriggerMetadata(gone, s.container, 'in/deleted-later.csv');
+    await gone.delete();
+    await s.invokeBlobTrigger(goneMeta);
+    const blob = await upload(s.service, s.container, 'in/replaced.csv', 'v1');
+    const v1 = await hostTriggerMetadata(blob, s.container, 'in/replaced.csv');
+    await upload(s.service, s.container, 'in/replaced.csv', 'v2');
+    const v2 = await hostTriggerMetadata(blob, s.container, 'in/replaced.csv');
+    await s.invokeBlobTrigger(v1);
+    await s.invokeBlobTrigger(v2);
+    const made = aml.submissions.slice(before);
+    expect(made).toHaveLength(1);
+    expect(made[0]!.body.DataPathAssignments).toEqual({ input_data: { DataStoreName: 'landing', RelativePath: 'in/replaced.csv' } });
+    const log = s.logs.join('\n');
+    expect(log).toContain('"in/deleted-later.csv"');
+    expect(log).toMatch(/"in\/deleted-later\.csv" \(ETag [^)]+\): the blob was deleted/);
+    expect(log).toContain('a newer version of the blob replaced this one');
   });
 
   it('names with spaces, unicode, #, %, ?, .. and 1,024 characters arrive intact in RelativePath and history', async () => {

@@ -53,7 +53,7 @@ describe('reactive wiring through the runtime, state store and settings', () => 
       ['targets:', '  ingest:', `    endpoint_url: ${aml.submitUrl(WS, { published: PIPELINE_ID })}`, '    experiment_name: reactive-exp', '    parameters:', '      mode: default'].join('\n'),
     );
     writeFileSync(join(appRoot, 'config', 'schedules', 'reactive.yaml'), schedulesYaml);
-    env = { ...(process.env as Record<string, string>), ...msi.env, AzureWebJobsStorage: azuriteConnectionString(), SCHEDULE_STATE_CONTAINER: stateContainer };
+    env = { ...(process.env as Record<string, string>), ...msi.env, AzureWebJobsStorage: azuriteConnectionString(), REACTIVE_STORAGE: azuriteConnectionString(), SCHEDULE_STATE_CONTAINER: stateContainer };
     const service = BlobServiceClient.fromConnectionString(azuriteConnectionString());
     await service.getContainerClient(data).create();
     await service.getContainerClient(stateContainer).create();
