@@ -54,12 +54,13 @@ const someOf = <T>(values: readonly T[], max: number) => fc.option(fc.uniqueArra
 const HOURS = Array.from({ length: 24 }, (_, i) => i);
 const MINUTES = Array.from({ length: 60 }, (_, i) => i);
 
-/** Day/Week/Month recurrences (with and without patterns), start without offset. */
+/** Day/Week/Month recurrences (with and without patterns). */
 const wallRecurrence = fc
   .record({
     frequency: fc.constantFrom('Day', 'Week', 'Month'),
     interval: fc.integer({ min: 1, max: 12 }),
-    start_time: wallStart,
+    // Mostly wall-clock starts; some instants (Z or an offset), read in the zone.
+    start_time: fc.oneof({ weight: 3, arbitrary: wallStart }, { weight: 1, arbitrary: wallStart.map((s) => `${s}Z`) }, { weight: 1, arbitrary: wallStart.map((s) => `${s}-03:30`) }),
     time_zone: fc.constantFrom(...ZONES),
     hours: someOf(HOURS, 4),
     minutes: someOf(MINUTES, 3),

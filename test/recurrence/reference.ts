@@ -38,7 +38,9 @@ const ISO: Record<string, number> = { Monday: 0, Tuesday: 1, Wednesday: 2, Thurs
 
 /** Reference occurrences strictly after `after` whose wall-clock time is at most `untilLocal`. */
 export function referenceOccurrences(r: Recurrence, after: number, untilLocal: number): number[] {
-  const s = r.startLocal;
+  // S as wall-clock time: as written when start_time has no offset, else read through Luxon.
+  const withOffset = r.startTimeGiven === undefined || /([Zz]|[+-]\d\d(:?\d\d)?)$/.test(r.startTimeGiven);
+  const s = withOffset ? DateTime.fromMillis(r.startMs, { zone: r.timeZone }) : r.startLocal;
   const startLocal = Date.UTC(s.year, s.month - 1, s.day, s.hour, s.minute, s.second);
   const hasPattern = r.hours !== undefined || r.minutes !== undefined || r.weekDays !== undefined;
   const freq = r.frequency === 'Day' ? RRule.DAILY : r.frequency === 'Week' ? RRule.WEEKLY : RRule.MONTHLY;
@@ -61,6 +63,9 @@ export function referenceOccurrences(r: Recurrence, after: number, untilLocal: n
   const instants = rule
     .between(new Date(fromLocal), new Date(untilLocal), true)
     .map((d) => refToInstant(r.timeZone, d.getTime()))
+    // Without a pattern S itself is the first occurrence, even when an offset names the second
+    // instance of an overlapping wall-clock time (then the day-0 wall time maps to an earlier instant).
+    .concat(hasPattern ? [] : [r.startMs])
     .filter((t) => t > lower)
     .sort((a, b) => a - b);
   return instants.filter((t, i) => i === 0 || t !== instants[i - 1]);
