@@ -21,7 +21,8 @@ import { AppFailure, showValue, type AppError, type Result } from '../errors';
 import type { Telemetry } from '../telemetry';
 import type { ScheduleFile } from '../schedules/loadDefinitions';
 import { isV1ScheduleDocument } from '../schedules/v1Yaml';
-import { checkCount, checkName, DEFAULT_HISTORY_COUNT, DEFAULT_LAST_RUNS, DEFAULT_NEXT_COUNT, MAX_HISTORY_COUNT, MAX_NEXT_COUNT, type ListFilter, type ScheduleOperations } from '../schedules/operations';
+import { checkCount, checkName, DEFAULT_HISTORY_COUNT, DEFAULT_LAST_RUNS, DEFAULT_NEXT_COUNT, MAX_HISTORY_COUNT, MAX_NEXT_COUNT, ScheduleOperations, type ListFilter } from '../schedules/operations';
+import type { Runtime } from '../runtime';
 import { checkContentLength, MAX_BODY_BYTES, readBodyText } from './body';
 import { problemResponse } from './problem';
 
@@ -258,4 +259,20 @@ function safeYaml(text: string): unknown {
   } catch {
     return undefined; // the loader reports syntax errors with their lines
   }
+}
+
+/**
+ * Handler dependencies from the app's runtime: the operations are built on first use over the
+ * runtime's registry and store (shared with the timer), so loading the module needs no settings.
+ */
+export function schedulesDepsFrom(runtime: Pick<Runtime, 'schedules' | 'scheduleStore' | 'targets' | 'telemetry'>): SchedulesDeps {
+  let operations: ScheduleOperations | undefined;
+  return {
+    get operations() {
+      return (operations ??= new ScheduleOperations({ registry: runtime.schedules, store: runtime.scheduleStore, targets: () => runtime.targets.targets }));
+    },
+    get telemetry() {
+      return runtime.telemetry;
+    },
+  };
 }

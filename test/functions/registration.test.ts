@@ -17,6 +17,14 @@ const EXPECTED: Expected[] = [
   { name: 'listPipelineTargets', kind: 'http', route: 'pipelines', methods: ['GET'], authLevel: 'function' },
   { name: 'submitPipelineRun', kind: 'http', route: 'pipelines/{target}/runs', methods: ['POST'], authLevel: 'function' },
   { name: 'openApiDocument', kind: 'http', route: 'openapi.json', methods: ['GET'], authLevel: 'function' },
+  // Schedule operations: reads with a function key, changes with the master key (authLevel admin).
+  { name: 'listSchedules', kind: 'http', route: 'schedules', methods: ['GET'], authLevel: 'function' },
+  { name: 'getSchedule', kind: 'http', route: 'schedules/{name}', methods: ['GET'], authLevel: 'function' },
+  { name: 'getScheduleHistory', kind: 'http', route: 'schedules/{name}/history', methods: ['GET'], authLevel: 'function' },
+  { name: 'applySchedules', kind: 'http', route: 'schedules', methods: ['POST'], authLevel: 'admin' },
+  { name: 'enableSchedule', kind: 'http', route: 'schedules/{name}/enable', methods: ['POST'], authLevel: 'admin' },
+  { name: 'disableSchedule', kind: 'http', route: 'schedules/{name}/disable', methods: ['POST'], authLevel: 'admin' },
+  { name: 'deleteSchedule', kind: 'http', route: 'schedules/{name}', methods: ['DELETE'], authLevel: 'admin' },
 ];
 
 let functions: RegisteredFunction[];
