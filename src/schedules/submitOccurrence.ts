@@ -1,0 +1,38 @@
+/**
+ * The Azure ML submission for one occurrence of a time schedule (pure): the resolved target (whose
+ * parameters, experiment, description and continue_on_step_failure already carry the schedule's own,
+ * see `resolveScheduleTarget`) plus tags that tie the run back to the schedule and the instant, so a
+ * run found in the workspace can be matched to its occurrence (and a doubtful one looked up by hand).
+ */
+import type { PipelineTarget, SubmissionBody } from '../aml/types';
+import type { TimeScheduleDefinition } from './definition';
+import { isoInstant } from './stateStore';
+
+export const TAG_SCHEDULE = 'aml-triggers.schedule';
+export const TAG_OCCURRENCE = 'aml-triggers.occurrence';
+export const TAG_TRIGGER = 'aml-triggers.trigger';
+
+export interface OccurrenceInfo {
+  readonly occurrence: Date;
+  /** `schedule` (on time), `catch_up` (missed, run by the missed_runs policy) or `retry`. */
+  readonly trigger: string;
+  /** `RunSource` of the submission (the app's AML_RUN_SOURCE, default "SDK"). */
+  readonly runSource: string;
+}
+
+export function occurrenceSubmission(def: TimeScheduleDefinition, target: PipelineTarget, info: OccurrenceInfo): SubmissionBody {
+  return {
+    ExperimentName: target.experimentName,
+    ParameterAssignments: { ...target.parameterAssignments },
+    DataPathAssignments: { ...target.dataPathAssignments },
+    RunSource: info.runSource,
+    ...(target.description !== undefined ? { Description: target.description } : def.description !== undefined ? { Description: def.description } : {}),
+    Tags: {
+      ...(target.tags ?? {}),
+      [TAG_SCHEDULE]: def.name,
+      [TAG_OCCURRENCE]: isoInstant(info.occurrence),
+      [TAG_TRIGGER]: info.trigger,
+    },
+    ...(target.continueOnStepFailure !== undefined ? { ContinueOnStepFailure: target.continueOnStepFailure } : {}),
+  };
+}
