@@ -14,7 +14,8 @@
  *
  * Why a tick is proportional to the due schedules: blob listings come back in lexicographic order, and
  * the marker names start with a fixed-width UTC time, so `findDue(now)` lists `due/` only up to
- * `due/<now>/~` and stops: one listing page per 1000 due markers, then one state read per due schedule.
+ * `due/<now>/~` and stops: a few listing pages (128, 512, then 1000 markers each), then one state read
+ * per due schedule.
  * Schedules not due cost nothing. The state is the truth, a marker only a hint: `findDue` checks each
  * marker against the state's `dueMarker` and removes markers that no state references (left by a crash
  * or a lost race) once they are older than a grace period (so a marker written just before its state
@@ -475,7 +476,8 @@ export class ScheduleStateStore {
    * orphaned markers older than the grace period.
    */
   async findDue(now: Date, limit = 1000): Promise<FindDueResult> {
-    const markers = await this.blobs.list(DUE_PREFIX, { through: `${DUE_PREFIX}${occurrenceKey(now)}/~`, limit, pageSize: Math.min(1000, Math.max(1, limit)) });
+    // Pages of 128, 512, 1000, ...: a tick with few due schedules transfers few markers.
+    const markers = await this.blobs.list(DUE_PREFIX, { through: `${DUE_PREFIX}${occurrenceKey(now)}/~`, limit, firstPageSize: 128, pageSize: 1000 });
     const byName = new Map<string, { blob: string; wakeAt: Date; lastModified?: Date }[]>();
     for (const m of markers) {
       const parsed = parseMarkerName(m.name);

@@ -49,6 +49,12 @@ export interface ListOptions {
   readonly through?: string;
   /** Items requested per page (the service allows 1-5000; default 1000). */
   readonly pageSize?: number;
+  /**
+   * Size of the first page when smaller than `pageSize`; each further page is four times larger, up
+   * to `pageSize`. For listings that usually stop early (`through`): few items are transferred when
+   * few match, and still few requests when many do.
+   */
+  readonly firstPageSize?: number;
 }
 
 /** Parses an `unknown` JSON value into `T`, or returns a message saying why it cannot. */
@@ -173,10 +179,12 @@ export class BlobJsonStore {
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
     if (limit <= 0) return;
     const pageSize = Math.max(1, Math.min(5000, options.pageSize ?? 1000, Number.isFinite(limit) ? limit : 5000));
+    let size = Math.max(1, Math.min(pageSize, options.firstPageSize ?? pageSize));
     let continuationToken: string | undefined;
     let count = 0;
     do {
-      const pages = this.container.listBlobsFlat({ prefix }).byPage({ maxPageSize: pageSize, continuationToken });
+      const pages = this.container.listBlobsFlat({ prefix }).byPage({ maxPageSize: size, continuationToken });
+      size = Math.min(pageSize, size * 4);
       let page;
       try {
         this.counter.record('list');

@@ -92,6 +92,10 @@ describe('BlobJsonStore against Azurite', () => {
     await store.deleteIfMatch('count/k1');
     expect(store.counter.snapshot()).toEqual({ list: 3, read: 1, create: 1, delete: 1 });
     expect(store.counter.total).toBe(6);
+    store.counter.reset();
+    // Growing pages: 1, 4, then up to 5 (pageSize): the 6 left (k1 was deleted) take 3 requests.
+    expect(await store.list('count/', { firstPageSize: 1, pageSize: 5 })).toHaveLength(6);
+    expect(store.counter.count('list')).toBe(3);
   });
 
   it('reports a blob that is not JSON, or fails the parser, as "corrupt" naming the blob', async () => {
