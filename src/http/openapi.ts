@@ -8,6 +8,8 @@
 import { PROBLEM_TYPE_BASE } from './problem';
 import { MAX_BODY_BYTES } from './body';
 import { KNOWN_FIELDS } from './submitRequest';
+import { SCHEDULE_NAME_PATTERN } from '../schedules/definition';
+import { DEFAULT_HISTORY_COUNT, DEFAULT_LAST_RUNS, DEFAULT_NEXT_COUNT, MAX_HISTORY_COUNT, MAX_NEXT_COUNT } from '../schedules/operations';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -61,6 +63,262 @@ const requestSchema = {
 // Keep the documented body and the checked body the same set of fields.
 const documented = Object.keys(requestSchema.properties).sort().join();
 if (documented !== [...KNOWN_FIELDS].sort().join()) throw new Error(`OpenAPI request schema (${documented}) and KNOWN_FIELDS disagree`);
+
+// Schedule operations (src/functions/schedules.ts). Reads take a function key; changes take the host's
+// master key (authLevel admin), declared per operation with the masterKey* schemes.
+const masterKey: Json[] = [{ masterKeyHeader: [] }, { masterKeyQuery: [] }];
+const hostAnswers401 = { description: 'Missing or wrong key (answered by the Functions host, no body)' };
+const scheduleName = {
+  name: 'name',
+  in: 'path',
+  required: true,
+  description: 'Schedule name (GET /api/schedules lists them).',
+  schema: { type: 'string', pattern: SCHEDULE_NAME_PATTERN.source },
+};
+const storageDown = {
+  description: 'The schedule store (the app\'s storage account) is unavailable; try again later',
+  headers: { 'Retry-After': { schema: { type: 'string' }, description: 'Seconds to wait' } },
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+};
+const jsonOf = (ref: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } });
+const exampleSchedules = {
+  schedules: [
+    {
+      name: 'nightly-retrain',
+      target: 'nightly',
+      description: 'Retrain twice a week',
+      recurrence: { frequency: 'Week', interval: 2, week_days: ['Monday', 'Friday'], time_of_day: '9:30', time_zone: 'W. Europe Standard Time' },
+      pipeline_parameters: { epochs: 10 },
+    },
+  ],
+};
+
+const schedulePaths = {
+  '/api/schedules': {
+    get: {
+      operationId: 'listSchedules',
+      summary: 'List schedules with status, next run and last run',
+      description:
+        'Like the SDK\'s `Schedule.list`: every schedule (from the app\'s schedule files and applied ones), with an SDK-like summary ("Runs at 9:30 on Monday every 2 Weeks (W. Europe Standard Time, …)"). Filters combine; the SDK\'s snake_case spellings (`active_only`, `pipeline_id`, `pipeline_endpoint_id`) are accepted too.',
+      parameters: [
+        { name: 'activeOnly', in: 'query', required: false, description: 'Only schedules that fire (status Active).', schema: { type: 'boolean' } },
+        { name: 'pipelineId', in: 'query', required: false, description: 'Only schedules submitting to this published pipeline (written in the schedule or its target).', schema: { type: 'string' } },
+        { name: 'pipelineEndpointId', in: 'query', required: false, description: 'Only schedules submitting to this pipeline endpoint.', schema: { type: 'string' } },
+        { name: 'target', in: 'query', required: false, description: 'Only schedules naming this configured target.', schema: { type: 'string' } },
+      ],
+      responses: { '200': { description: 'The schedules', content: jsonOf('ScheduleList') }, '400': problemRef, '401': hostAnswers401, '500': problemRef, '503': storageDown },
+    },
+    post: {
+      operationId: 'applySchedules',
+      summary: 'Create or update schedules from a definitions document (master key)',
+      description:
+        `Like \`Schedule.create\` / \`update\`: validates every schedule in the body (a schedule, a list, \`{schedules: [...]}\`, or a v1 \`Schedule:\` document with \`name:\` added), then stores them, reporting for each whether it was created, updated (with the fields that changed) or unchanged. All or nothing: any problem stores nothing. Names defined in the app's schedule files cannot be applied (409). At most ${MAX_BODY_BYTES} bytes. Needs the master key.`,
+      security: masterKey,
+      parameters: [{ name: 'dryRun', in: 'query', required: false, description: 'Only report what would change (`dry_run` is accepted too).', schema: { type: 'boolean' } }],
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': { schema: { $ref: '#/components/schemas/ScheduleDefinitions' }, examples: { twiceAWeek: { summary: 'One schedule on a configured target', value: exampleSchedules } } },
+          'application/yaml': { schema: { $ref: '#/components/schemas/ScheduleDefinitions' } },
+        },
+      },
+      responses: {
+        '200': { description: 'What was (or, with dryRun, would be) created, updated or left unchanged', content: jsonOf('ApplyResult') },
+        '400': problemRef,
+        '401': hostAnswers401,
+        '409': problemRef,
+        '413': problemRef,
+        '415': problemRef,
+        '500': problemRef,
+        '503': storageDown,
+      },
+    },
+  },
+  '/api/schedules/{name}': {
+    get: {
+      operationId: 'getSchedule',
+      summary: 'One schedule with its next occurrences and last runs',
+      parameters: [
+        scheduleName,
+        { name: 'next', in: 'query', required: false, description: `How many upcoming occurrences to compute (default ${DEFAULT_NEXT_COUNT}).`, schema: { type: 'integer', minimum: 1, maximum: MAX_NEXT_COUNT } },
+        { name: 'runs', in: 'query', required: false, description: `How many of the last runs to include (default ${DEFAULT_LAST_RUNS}).`, schema: { type: 'integer', minimum: 1, maximum: MAX_HISTORY_COUNT } },
+      ],
+      responses: { '200': { description: 'The schedule', content: jsonOf('ScheduleDetail') }, '400': problemRef, '401': hostAnswers401, '404': problemRef, '500': problemRef, '503': storageDown },
+    },
+    delete: {
+      operationId: 'deleteSchedule',
+      summary: 'Delete an applied schedule with its state and history (master key)',
+      description: 'A schedule defined in the app\'s schedule files cannot be deleted here (409: remove it from the file and deploy, or disable it). A schedule whose definition was removed (orphaned) can.',
+      security: masterKey,
+      parameters: [scheduleName],
+      responses: { '200': { description: 'Deleted', content: jsonOf('DeleteResult') }, '400': problemRef, '401': hostAnswers401, '404': problemRef, '409': problemRef, '500': problemRef, '503': storageDown },
+    },
+  },
+  '/api/schedules/{name}/history': {
+    get: {
+      operationId: 'getScheduleHistory',
+      summary: 'Run history of a schedule, newest first',
+      description: 'Like the SDK\'s `get_pipeline_runs()`: each handled occurrence (or blob) with its outcome and run id. The app keeps the newest `retained` entries per schedule.',
+      parameters: [scheduleName, { name: 'limit', in: 'query', required: false, description: `At most this many entries (default ${DEFAULT_HISTORY_COUNT}).`, schema: { type: 'integer', minimum: 1, maximum: MAX_HISTORY_COUNT } }],
+      responses: { '200': { description: 'The history', content: jsonOf('ScheduleHistory') }, '400': problemRef, '401': hostAnswers401, '404': problemRef, '500': problemRef, '503': storageDown },
+    },
+  },
+  '/api/schedules/{name}/enable': {
+    post: {
+      operationId: 'enableSchedule',
+      summary: 'Enable a schedule (master key)',
+      description: 'It fires again from its first occurrence after now: occurrences missed while it was disabled are not replayed. Enabling an enabled schedule changes nothing (`changed: false`). A schedule with no definition any more cannot be enabled (409).',
+      security: masterKey,
+      parameters: [scheduleName],
+      responses: { '200': { description: 'Its status now', content: jsonOf('EnableResult') }, '400': problemRef, '401': hostAnswers401, '404': problemRef, '409': problemRef, '500': problemRef, '503': storageDown },
+    },
+  },
+  '/api/schedules/{name}/disable': {
+    post: {
+      operationId: 'disableSchedule',
+      summary: 'Disable a schedule (master key)',
+      description: 'It stops at once: no next run, pending retries dropped. It stays disabled until enabled again or until its definition\'s own `status` changes.',
+      security: masterKey,
+      parameters: [scheduleName],
+      responses: { '200': { description: 'Its status now', content: jsonOf('EnableResult') }, '400': problemRef, '401': hostAnswers401, '404': problemRef, '409': problemRef, '500': problemRef, '503': storageDown },
+    },
+  },
+} satisfies Json;
+
+const instant = { type: 'string', format: 'date-time', description: 'ISO 8601 UTC instant' };
+const runStatus = { enum: ['submitted', 'failed', 'retrying', 'skipped'] };
+const trigger = { enum: ['schedule', 'catch_up', 'retry', 'blob', 'manual'] };
+const errorSummary = { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } };
+const scheduleSummaryProperties = {
+  name: { type: 'string' },
+  kind: { enum: ['time', 'reactive'] },
+  status: { enum: ['Active', 'Disabled'], description: 'What the app does now: Disabled schedules never fire' },
+  summary: { type: 'string', description: 'SDK-like sentence, e.g. "Runs at 9:30 on Monday every 2 Weeks (W. Europe Standard Time, Europe/Berlin), from 2026-01-05 00:00"' },
+  description: { type: 'string' },
+  pipeline: {
+    type: 'object',
+    description: 'What it submits to: a configured target (with its pipeline when known) or the ids written in the schedule',
+    properties: { target: { type: 'string' }, pipelineId: { type: 'string' }, pipelineEndpointId: { type: 'string' }, pipelineEndpointName: { type: 'string' }, version: { type: 'string' } },
+  },
+  experimentName: { type: 'string' },
+  nextRun: { ...instant, description: 'The next occurrence the timer will handle; absent when disabled, reactive or ended' },
+  lastRun: {
+    type: 'object',
+    required: ['status', 'trigger', 'recordedAt'],
+    properties: { status: runStatus, trigger, occurrence: { type: 'string' }, runId: { type: 'string' }, recordedAt: instant, error: errorSummary },
+  },
+  pendingRetries: { type: 'integer', minimum: 0, description: 'Occurrences waiting for a retry after a transient failure' },
+  sync: {
+    enum: ['synced', 'pending', 'orphaned', 'elsewhere'],
+    description: 'synced; pending (defined, not yet brought into the store); orphaned (definition removed, kept disabled with its history); elsewhere (state of a schedule whose definition this process cannot read)',
+  },
+  source: { type: 'object', required: ['file'], properties: { file: { type: 'string' }, line: { type: 'integer' } }, description: 'Where the definition was written' },
+};
+const historyEntry = {
+  type: 'object',
+  required: ['trigger', 'status', 'recordedAt'],
+  properties: {
+    occurrence: { type: 'string', description: 'The occurrence instant (time schedules) or event id' },
+    trigger,
+    status: runStatus,
+    runId: { type: 'string', description: 'Azure ML pipeline run id, when submitted' },
+    error: errorSummary,
+    attempts: { type: 'integer', minimum: 1 },
+    claimedAt: instant,
+    recordedAt: instant,
+    detail: { type: 'string', description: 'E.g. the blob that fired a reactive schedule' },
+  },
+};
+const scheduleSchemas = {
+  ScheduleList: { type: 'object', required: ['schedules'], properties: { schedules: { type: 'array', items: { $ref: '#/components/schemas/ScheduleSummary' } } } },
+  ScheduleSummary: { type: 'object', required: ['name', 'kind', 'status', 'summary', 'pipeline', 'pendingRetries', 'sync'], properties: scheduleSummaryProperties },
+  ScheduleDetail: {
+    type: 'object',
+    required: ['name', 'kind', 'status', 'summary', 'pipeline', 'pendingRetries', 'sync', 'pipelineParameters', 'nextOccurrences', 'lastRuns', 'notes'],
+    properties: {
+      ...scheduleSummaryProperties,
+      recurrence: { type: 'object', description: 'The recurrence in the SDK\'s field names (frequency, interval, start_time, time_zone, hours, minutes, week_days, time_of_day)' },
+      datastore: {
+        type: 'object',
+        required: ['datastore'],
+        properties: { datastore: { type: 'string' }, pathOnDatastore: { type: 'string' }, container: { type: 'string' }, dataPathParameterName: { type: 'string' }, pollingInterval: { type: 'number', description: 'Accepted for SDK v1 compatibility, unused' } },
+      },
+      pipelineParameters: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+      continueOnStepFailure: { type: 'boolean' },
+      missedRuns: { enum: ['skip', 'latest', 'all'] },
+      missedRunsLimit: { type: 'integer' },
+      nextOccurrences: { type: 'array', items: instant, description: 'The next N occurrences after now (for a disabled schedule: what it would run if enabled)' },
+      state: {
+        type: 'object',
+        properties: {
+          createdAt: instant,
+          updatedAt: instant,
+          enabledChangedAt: instant,
+          lastOccurrence: instant,
+          nextDue: instant,
+          pending: { type: 'array', items: { type: 'object', properties: { occurrence: { type: 'string' }, attempts: { type: 'integer' }, nextAttemptAt: instant, deadline: instant, lastError: errorSummary } } },
+        },
+      },
+      lastRuns: { type: 'array', items: { $ref: '#/components/schemas/HistoryEntry' }, description: 'Newest first' },
+      notes: { type: 'array', items: { type: 'string' } },
+    },
+  },
+  HistoryEntry: historyEntry,
+  ScheduleHistory: {
+    type: 'object',
+    required: ['name', 'entries', 'limit', 'retained'],
+    properties: {
+      name: { type: 'string' },
+      entries: { type: 'array', items: { $ref: '#/components/schemas/HistoryEntry' }, description: 'Newest first' },
+      limit: { type: 'integer' },
+      retained: { type: 'integer', description: 'Entries the app keeps per schedule' },
+    },
+  },
+  EnableResult: {
+    type: 'object',
+    required: ['name', 'status', 'changed'],
+    properties: { name: { type: 'string' }, status: { enum: ['Active', 'Disabled'] }, changed: { type: 'boolean', description: 'False when it already had that status' }, nextRun: instant },
+  },
+  DeleteResult: {
+    type: 'object',
+    required: ['name', 'definition', 'blobsDeleted'],
+    properties: { name: { type: 'string' }, definition: { enum: ['applied', 'orphan'] }, blobsDeleted: { type: 'integer', minimum: 0 } },
+  },
+  ApplyResult: {
+    type: 'object',
+    required: ['dryRun', 'schedules', 'created', 'updated', 'unchanged', 'warnings'],
+    properties: {
+      dryRun: { type: 'boolean' },
+      created: { type: 'integer' },
+      updated: { type: 'integer' },
+      unchanged: { type: 'integer' },
+      schedules: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['name', 'action', 'source'],
+          properties: {
+            name: { type: 'string' },
+            action: { enum: ['created', 'updated', 'unchanged'] },
+            changedFields: { type: 'array', items: { type: 'string' }, description: 'For updated: the top-level fields whose value changed' },
+            source: { type: 'object', properties: { file: { type: 'string' }, path: { type: 'string' }, line: { type: 'integer' } } },
+            status: { enum: ['Active', 'Disabled'] },
+            nextRun: instant,
+          },
+        },
+      },
+      warnings: {
+        type: 'array',
+        items: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' }, source: { type: 'string' }, line: { type: 'integer' } } },
+      },
+    },
+  },
+  ScheduleDefinitions: {
+    description:
+      'Schedule definitions in the SDK v1 field names (docs/schedules.md; JSON Schema in src/schedules/schedule.schema.json): one schedule object, a list of them, `{schedules: [...]}`, or (YAML) a v1 `Schedule:` mapping with `name:` and a pipeline added.',
+    type: ['object', 'array'],
+  },
+} satisfies Record<string, Json>;
 
 const document = {
   openapi: '3.1.0',
@@ -161,11 +419,14 @@ const document = {
         },
       },
     },
+    ...schedulePaths,
   },
   components: {
     securitySchemes: {
       functionKeyHeader: { type: 'apiKey', in: 'header', name: 'x-functions-key', description: 'A function or host key of the Function App' },
       functionKeyQuery: { type: 'apiKey', in: 'query', name: 'code', description: 'The same key as a query parameter' },
+      masterKeyHeader: { type: 'apiKey', in: 'header', name: 'x-functions-key', description: 'The host\'s master key (_master): operations that change schedules need it (authLevel admin)' },
+      masterKeyQuery: { type: 'apiKey', in: 'query', name: 'code', description: 'The master key as a query parameter' },
     },
     responses: {
       Problem: {
@@ -175,6 +436,7 @@ const document = {
     },
     schemas: {
       RunRequest: requestSchema,
+      ...scheduleSchemas,
       DataPathAssignment: {
         type: 'object',
         additionalProperties: false,
