@@ -1,0 +1,98 @@
+/**
+ * The schedule timer (docs/timer.md): a UTC NCRONTAB tick, each minute by default, that submits every
+ * due occurrence of every time-based schedule exactly once (logic in src/schedules/tick.ts).
+ *
+ * The tick's own schedule is the setting `SCHEDULE_TICK_CRON` (six-field NCRONTAB, default
+ * "0 *\/1 * * * *", every minute), read when the app loads: changing an app setting restarts the app, so the new value
+ * applies. (The host would also resolve `%SCHEDULE_TICK_CRON%` itself, but then a missing setting stops
+ * the function from loading; reading it here gives it a default.) `runOnStartup` stays false (it would
+ * tick on every scale-out and restart); `useMonitor` stays true so the host keeps the schedule status and
+ * reports `isPastDue` after downtime — the missed occurrences themselves are found from each schedule's
+ * stored state, whatever the host remembers.
+ */
+import { app, type InvocationContext, type Timer } from '@azure/functions';
+import type { WorkspaceRef } from '../aml/types';
+import { AppFailure } from '../errors';
+import { runtime, type Runtime } from '../runtime';
+import { readTickSettings, runTick, type TickDeps, type TickLog, type TickReport } from '../schedules/tick';
+
+export const SCHEDULE_TICK_CRON_SETTING = 'SCHEDULE_TICK_CRON';
+export const DEFAULT_SCHEDULE_TICK_CRON = '0 */1 * * * *';
+
+export type TickDepsProvider = () => Omit<TickDeps, 'log'>;
+
+/** The tick schedule from the settings: six NCRONTAB fields, else the default. */
+export function tickSchedule(env: Readonly<Record<string, string | undefined>>): string {
+  const value = env[SCHEDULE_TICK_CRON_SETTING]?.trim();
+  if (!value) return DEFAULT_SCHEDULE_TICK_CRON;
+  if (value.split(/\s+/).length !== 6) {
+    // Fail at load with a message, rather than letting the host guess: NCRONTAB here has seconds first.
+    throw new AppFailure({
+      code: 'schedule.tick_cron.invalid',
+      message: `Setting ${SCHEDULE_TICK_CRON_SETTING} ${JSON.stringify(value)} must be a six-field NCRONTAB expression (second minute hour day month day-of-week), e.g. "${DEFAULT_SCHEDULE_TICK_CRON}" for every minute.`,
+      field: SCHEDULE_TICK_CRON_SETTING,
+      value,
+      source: SCHEDULE_TICK_CRON_SETTING,
+    });
+  }
+  return value;
+}
+
+/** The tick's dependencies from the runtime (built on first use). */
+export function runtimeTickDeps(rt: Runtime): TickDepsProvider {
+  let deps: Omit<TickDeps, 'log'> | undefined;
+  return () => {
+    if (deps) return deps;
+    const settings = readTickSettings(rt.env, { runSource: rt.runSource });
+    if (!settings.ok) throw new AppFailure(settings.error);
+    const workspace = defaultWorkspace(rt.env);
+    deps = {
+      store: rt.scheduleStore,
+      registry: rt.schedules,
+      client: rt.pipelineClient,
+      targets: () => rt.targets.targets,
+      ...(workspace ? { workspaceDefaults: { workspace } } : {}),
+      telemetry: rt.telemetry,
+      settings: settings.value,
+    };
+    return deps;
+  };
+}
+
+export function contextLog(context: InvocationContext): TickLog {
+  return { info: (l) => context.log(l), warn: (l) => context.warn(l), error: (l) => context.error(l) };
+}
+
+/**
+ * The timer handler: one tick at `clock()`. Per-schedule problems are logged and left to the next tick;
+ * a tick that could not start at all (definitions or due index unreadable) fails the invocation, so it
+ * shows as failed in monitoring.
+ */
+export function createScheduleTimerHandler(getDeps: TickDepsProvider, clock: () => Date = () => new Date()) {
+  return async (timer: Timer, context: InvocationContext): Promise<TickReport> => {
+    const report = await runTick(clock(), { ...getDeps(), log: contextLog(context) }, { isPastDue: timer.isPastDue });
+    const fatal = report.errors.filter((e) => e.schedule === undefined);
+    if (fatal.length > 0) {
+      throw new AppFailure({ code: fatal[0]!.code, message: `The schedule tick could not run: ${fatal.map((e) => e.message).join('; ')}` });
+    }
+    return report;
+  };
+}
+
+function defaultWorkspace(env: Readonly<Record<string, string | undefined>>): WorkspaceRef | undefined {
+  const subscriptionId = env.AML_SUBSCRIPTION_ID?.trim();
+  const resourceGroup = env.AML_RESOURCE_GROUP?.trim();
+  const workspaceName = env.AML_WORKSPACE_NAME?.trim();
+  return subscriptionId && resourceGroup && workspaceName ? { subscriptionId, resourceGroup, workspaceName } : undefined;
+}
+
+const handler = createScheduleTimerHandler(runtimeTickDeps(runtime));
+
+app.timer('scheduleTimer', {
+  schedule: tickSchedule(process.env),
+  runOnStartup: false,
+  useMonitor: true,
+  handler: async (timer, context) => {
+    await handler(timer, context);
+  },
+});
