@@ -77,6 +77,9 @@ function publicStatus(error: AppError): number {
 function publicError(error: AppError): AppError {
   const status = publicStatus(error);
   if (status < 500) return { code: error.code, message: error.message, status };
+  if (error.code.startsWith('storage.connection') || error.code.startsWith('schedule.state_container')) {
+    return { code: error.code, status, message: 'The app\'s storage settings (AzureWebJobsStorage, SCHEDULE_STATE_CONTAINER) are missing or invalid, so schedules cannot be read or changed; the Function App log says which.' };
+  }
   if (error.code.startsWith('storage.')) {
     return {
       code: error.code,
