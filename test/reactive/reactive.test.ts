@@ -236,6 +236,17 @@ describe('reactive schedules: blob upload → exactly one pipeline submission', 
     expect(made[0]!.body.DataPathAssignments).toEqual({ input_data: { DataStoreName: `ds-${s.container}`, RelativePath: 'in/via-arm.csv' } });
   });
 
+  it('on a host without deferred binding (the content arrives as a Buffer) it still works and warns once', async () => {
+    const s = await setup({ aml, client, schedules: (c) => [sales(c)] });
+    const before = aml.submissions.length;
+    for (const name of ['in/bytes-1.csv', 'in/bytes-2.csv']) {
+      const blob = await upload(s.service, s.container, name, 'a,b\n');
+      await s.invokeBlobTrigger(await hostTriggerMetadata(blob, s.container, name), Buffer.from('a,b\n'));
+    }
+    expect(aml.submissions.length - before).toBe(2);
+    expect(s.logs.filter((l) => l.includes('deferred (SDK-type) binding is not active'))).toHaveLength(1);
+  });
+
   it('the Event Grid trigger path (BlobCreated event) submits the same way', async () => {
     const s = await setup({ aml, client, schedules: (c) => [sales(c)] });
     const before = aml.submissions.length;
