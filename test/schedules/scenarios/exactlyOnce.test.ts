@@ -1,0 +1,107 @@
+/**
+ * Exactly once under failure: a restart between claim and submit, two timer instances ticking at once,
+ * duplicate ticks, and a crash while the request is in flight (the documented residual case).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PipelineClient } from '../../../src/aml/types';
+import { engine, MINUTE, newContainer, occurrencesOf, scheduleFile, series, startBed, ticks, type Bed } from './harness';
+
+let bed: Bed;
+
+beforeAll(async () => {
+  bed = await startBed();
+});
+
+afterAll(async () => {
+  await bed?.close();
+});
+
+const every15 = (name: string): Record<string, unknown> => ({ name, target: 'train', recurrence: { frequency: 'Minute', interval: 15, start_time: '2026-06-01T00:00:00Z' } });
+
+class ProcessDied extends Error {}
+
+describe('a restart between claim and submit', () => {
+  it('the claim is taken over after the claim timeout and the occurrence is submitted once, late but not lost', async () => {
+    const container = await newContainer();
+    const files = scheduleFile([every15('restart')]);
+    const dying = engine(bed, {
+      container,
+      files,
+      afterClaim: (_schedule, occurrence) => {
+        if (occurrence.toISOString() === '2026-06-01T00:30:00.000Z') throw new ProcessDied('the process died after claiming');
+      },
+    });
+    await dying.tick('2026-06-01T00:00:00Z');
+    for (const now of ticks('2026-06-01T00:00:00Z', '2026-06-01T00:30:00Z', MINUTE)) await dying.tick(now);
+    expect(occurrencesOf(bed.aml, 'restart')).toEqual(['2026-06-01T00:15:00Z']); // 00:30 claimed, never sent
+
+    // A new instance (new objects, same storage) carries on.
+    const restarted = engine(bed, { container, files, settings: { claimTimeoutMs: 2 * MINUTE } });
+    const submittedAt: Record<string, string> = {};
+    for (const now of ticks('2026-06-01T00:30:00Z', '2026-06-01T01:30:00Z', MINUTE)) {
+      for (const s of (await restarted.tick(now)).submitted) submittedAt[s.occurrence] = now.toISOString();
+    }
+    expect(occurrencesOf(bed.aml, 'restart')).toEqual(series('2026-06-01T00:15:00Z', 15 * MINUTE, 6));
+    // Taken over once the claim (made at 00:30:0x) was older than the 2-minute timeout.
+    expect(Date.parse(submittedAt['2026-06-01T00:30:00Z']!)).toBeGreaterThanOrEqual(Date.parse('2026-06-01T00:32:00Z'));
+    expect(Date.parse(submittedAt['2026-06-01T00:30:00Z']!)).toBeLessThan(Date.parse('2026-06-01T00:34:00Z'));
+    expect(restarted.lines.some((l) => l.startsWith('warn: schedule restart occurrence 2026-06-01T00:30:00Z: claim of test') && l.includes('taking it over'))).toBe(true);
+    const history = await restarted.store.history('restart');
+    expect(history.filter((h) => h.occurrence === '2026-06-01T00:30:00Z')).toEqual([expect.objectContaining({ status: 'submitted', attempts: 2, trigger: 'retry' })]);
+  }, 60_000);
+});
+
+describe('concurrency', () => {
+  it('two timer instances ticking at the same instants submit every occurrence once', async () => {
+    const container = await newContainer();
+    const files = scheduleFile(['c1', 'c2', 'c3', 'c4', 'c5'].map(every15));
+    const a = engine(bed, { container, files });
+    const b = engine(bed, { container, files });
+    await Promise.all([a.tick('2026-06-01T00:00:00Z'), b.tick('2026-06-01T00:00:00Z')]);
+    for (const now of ticks('2026-06-01T00:00:00Z', '2026-06-01T03:00:00Z', MINUTE)) {
+      const [ra, rb] = await Promise.all([a.tick(now), b.tick(now)]);
+      expect([...ra.errors, ...rb.errors]).toEqual([]);
+    }
+    for (const name of ['c1', 'c2', 'c3', 'c4', 'c5']) expect(occurrencesOf(bed.aml, name), name).toEqual(series('2026-06-01T00:15:00Z', 15 * MINUTE, 12));
+  }, 90_000);
+
+  it('duplicate ticks (the same instant, at once and again) submit every occurrence once', async () => {
+    const container = await newContainer();
+    const e = engine(bed, { container, files: scheduleFile([every15('dup')]) });
+    await e.tick('2026-06-01T00:00:00Z');
+    for (const now of ticks('2026-06-01T00:00:00Z', '2026-06-01T01:00:00Z', MINUTE)) {
+      await Promise.all([e.tick(now), e.tick(now), e.tick(now)]);
+      await e.tick(now);
+    }
+    expect(occurrencesOf(bed.aml, 'dup')).toEqual(series('2026-06-01T00:15:00Z', 15 * MINUTE, 4));
+    expect((await e.store.history('dup')).filter((h) => h.status === 'submitted')).toHaveLength(4);
+  }, 60_000);
+});
+
+describe('a crash while the request is in flight (the residual risk)', () => {
+  it('is not submitted again (no duplicate): recorded failed with outcome_unknown, naming the tag to look for', async () => {
+    const container = await newContainer();
+    const files = scheduleFile([every15('inflight')]);
+    const real = bed.client();
+    // The request reaches Azure ML, then the process dies before it reads the answer.
+    const dyingClient: PipelineClient = {
+      async submit(target, body, options) {
+        await real.submit(target, body, options);
+        throw new ProcessDied('the process died before the response was read');
+      },
+    };
+    const dying = engine(bed, { container, files, client: dyingClient });
+    await dying.tick('2026-06-01T00:00:00Z');
+    await dying.tick('2026-06-01T00:15:02Z');
+    expect(occurrencesOf(bed.aml, 'inflight')).toEqual(['2026-06-01T00:15:00Z']);
+
+    const restarted = engine(bed, { container, files, settings: { claimTimeoutMs: 2 * MINUTE, submitDeadlineMs: 30_000 } });
+    for (const now of ticks('2026-06-01T00:15:00Z', '2026-06-01T00:45:00Z', MINUTE)) await restarted.tick(now);
+    // 00:15 was sent once and never again; later occurrences run normally.
+    expect(occurrencesOf(bed.aml, 'inflight')).toEqual(['2026-06-01T00:15:00Z', '2026-06-01T00:30:00Z', '2026-06-01T00:45:00Z']);
+    const entry = (await restarted.store.history('inflight')).find((h) => h.occurrence === '2026-06-01T00:15:00Z');
+    expect(entry).toMatchObject({ status: 'failed', error: { code: 'schedule.submit.outcome_unknown' } });
+    expect(entry?.error?.message).toContain('aml-triggers.occurrence=2026-06-01T00:15:00Z');
+    expect(restarted.telemetry.events.find((ev) => ev.name === 'ScheduleOccurrenceFailed')?.properties).toMatchObject({ schedule: 'inflight', occurrence: '2026-06-01T00:15:00Z', code: 'schedule.submit.outcome_unknown' });
+  }, 60_000);
+});
