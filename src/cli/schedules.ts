@@ -110,8 +110,12 @@ export function exitCodeOf(error: AppError): number {
 
 function printError(io: CliIo, prefix: string, error: AppError, where?: string): void {
   const lines = error.message.split('\n');
-  const suffix = where && error.code.startsWith('storage.') ? ` [${where}]` : '';
-  io.stderr(`${prefix}: ${lines[0]}${suffix}`);
+  if (error.code.startsWith('storage.') && where) {
+    const what = error.code === 'storage.access_denied' ? 'the schedule store refused the request' : error.transient ? 'cannot reach the schedule store' : 'the schedule store failed';
+    io.stderr(`${prefix}: ${what} (${where}): ${lines.join(' ')}`);
+    return;
+  }
+  io.stderr(`${prefix}: ${lines[0]}`);
   for (const line of lines.slice(1)) io.stderr(line);
 }
 
@@ -190,6 +194,7 @@ function openContext(io: CliIo): Result<Context, AppError> {
   const ops = new ScheduleOperations({
     registry,
     store: store.value,
+    requireMatchingFiles: true,
     targets: () => {
       targets ??= loadTargets({ env, appRoot });
       if (!targets.ok) throw new AppFailure(targets.error);

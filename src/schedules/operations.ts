@@ -377,6 +377,13 @@ export interface ScheduleOperationsDeps {
   readonly store: ScheduleStateStore;
   /** Configured targets, to match target-based schedules against pipeline id filters (best effort). */
   readonly targets?: () => ReadonlyMap<string, PipelineTarget>;
+  /**
+   * Refuse apply / delete when this process's app schedule files differ from those the store was last
+   * synced with (the CLI sets it). Both re-sync every definition, so a command run with other files
+   * than the deployed app's would disable, create or change the deployed file schedules until the app
+   * re-syncs. The app itself (HTTP routes) is the authority on its files and leaves this off.
+   */
+  readonly requireMatchingFiles?: boolean;
 }
 
 export class ScheduleOperations {
@@ -472,6 +479,10 @@ export class ScheduleOperations {
   /** `Schedule.create` / `update` from definitions files: creates or updates, reporting what changed. */
   async apply(files: readonly ScheduleFile[], options: { readonly now: Date; readonly dryRun?: boolean }): Promise<Result<ApplyResult, AppError>> {
     await this.ready(options.dryRun !== true);
+    if (this.deps.requireMatchingFiles && !options.dryRun) {
+      const mismatch = await this.filesMismatch();
+      if (mismatch) return err(mismatch);
+    }
     const report = await this.deps.registry.apply(files, options.now, { dryRun: options.dryRun === true });
     if (!report.ok) return report;
     const r = report.value;
@@ -508,6 +519,10 @@ export class ScheduleOperations {
     }
     let definition: DeleteResult['definition'] = 'orphan';
     if (origin === 'applied') {
+      if (this.deps.requireMatchingFiles) {
+        const mismatch = await this.filesMismatch();
+        if (mismatch) return err(mismatch);
+      }
       const removed = await this.deps.registry.remove(name, now);
       if (!removed.ok) return removed;
       if (removed.value.removed) definition = 'applied';
@@ -539,6 +554,33 @@ export class ScheduleOperations {
     if (!def && !snapshot) return err(notFound(name));
     const entries = await this.deps.store.history(name, limit);
     return ok({ name, entries, limit, retained: this.deps.store.historyLimit });
+  }
+
+  /**
+   * Compares the app schedule files this process reads with the stored states of file-defined
+   * schedules (name and definition hash); undefined when they agree.
+   */
+  private async filesMismatch(): Promise<AppError | undefined> {
+    const [files, all, states] = await Promise.all([this.deps.registry.fileDefinitions(), this.deps.registry.list(), this.deps.store.listStates()]);
+    const applied = new Set(all.map((d) => d.name).filter((n) => !files.byName.has(n)));
+    const differences: string[] = [];
+    const stored = new Set<string>();
+    for (const { state } of states) {
+      if (state.definitionHash === REMOVED_HASH || applied.has(state.name)) continue;
+      stored.add(state.name);
+      const local = files.byName.get(state.name);
+      if (!local) differences.push(`${state.name} (in the app, not in the files here)`);
+      else if (local.hash !== state.definitionHash) differences.push(`${state.name} (edited here)`);
+    }
+    for (const def of files.definitions) if (!stored.has(def.name)) differences.push(`${def.name} (only in the files here)`);
+    if (differences.length === 0) return undefined;
+    const shown = differences.slice(0, 5).join(', ') + (differences.length > 5 ? `, and ${differences.length - 5} more` : '');
+    return {
+      code: 'schedule.files.mismatch',
+      status: 409,
+      field: 'SCHEDULES_PATH',
+      message: `The schedule files read here (SCHEDULES_PATH, relative to the app folder) differ from the ones the app last synced: ${shown}. Applying or deleting re-syncs every schedule, which would disable or change the deployed ones; run the command in a folder matching the deployment, or use the app's HTTP routes (POST/DELETE /api/schedules).`,
+    };
   }
 
   private lookup(): TargetLookup | undefined {
