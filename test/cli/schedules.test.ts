@@ -178,6 +178,20 @@ describe('apply, enable, disable, history, delete', () => {
     expectFailure(await run('history', 'ops-daily', '--limit', 'all'), 2, /--limit is "all"/);
   });
 
+  it('history as a table: newest first, run ids and errors', async () => {
+    const store = ScheduleStateStore.fromSettings(env);
+    if (!store.ok) throw new Error(store.error.message);
+    await store.value.appendHistory('hourly', { occurrence: '2026-03-02T08:15:00Z', trigger: 'schedule', status: 'submitted', runId: 'run-a', attempts: 1, recordedAt: '2026-03-02T08:15:02Z' });
+    await store.value.appendHistory('hourly', { occurrence: '2026-03-02T09:15:00Z', trigger: 'schedule', status: 'failed', error: { code: 'aml.pipeline.not_found', message: 'Pipeline pub-hourly was not found' }, attempts: 1, recordedAt: '2026-03-02T09:15:01Z' });
+    const lines = await ok('history', 'hourly', '--limit', '2');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^RECORDED \(UTC\)\s+OCCURRENCE\s+TRIGGER\s+STATUS\s+ATTEMPTS\s+RUN \/ ERROR$/);
+    expect(lines[1]).toMatch(/^2026-03-02T09:15:01Z\s+2026-03-02T09:15:00Z\s+schedule\s+failed\s+1\s+aml\.pipeline\.not_found: Pipeline pub-hourly was not found$/);
+    expect(lines[2]).toMatch(/submitted\s+1\s+run-a$/);
+    const detail = await ok('get', 'hourly', '--runs', '1');
+    expect(detail.join('\n')).toMatch(/Last 1 run:\n\s+RECORDED[^\n]*\n\s+2026-03-02T09:15:01Z/);
+  });
+
   it('delete: an applied schedule goes; one from the app files is refused (exit 2)', async () => {
     await ok('apply', join(dir, 'ops.json'));
     expect((await ok('delete', 'ops-daily'))[0]).toMatch(/^Deleted schedule ops-daily \(its applied definition, state and history: \d+ blobs\)\.$/);
