@@ -469,7 +469,15 @@ export class ScheduleOperations {
         message: `Schedule ${showValue(name)} has no definition any more (it was removed from the schedule files), so it cannot be ${enabled ? 'enabled' : 'changed'}; apply a definition with this name, or delete it.`,
       });
     }
-    if (!(await this.deps.store.getState(name))) await this.deps.store.syncDefinition(def, now);
+    if (!(await this.deps.store.getState(name))) {
+      // Not in the store yet: create its state from the definition, unless this process's files may
+      // not be the app's (then the definition might be one the app does not have).
+      if (this.deps.requireMatchingFiles) {
+        const mismatch = await this.filesMismatch();
+        if (mismatch) return err(mismatch);
+      }
+      await this.deps.store.syncDefinition(def, now);
+    }
     const outcome = await this.deps.store.setEnabled(def, enabled, now);
     if (outcome.status === 'missing') return err({ ...notFound(name), status: 409, code: 'schedule.state.missing', message: `The state of schedule ${showValue(name)} was deleted while it was being ${enabled ? 'enabled' : 'disabled'}; try again.` });
     const s = outcome.snapshot.state;
@@ -579,7 +587,7 @@ export class ScheduleOperations {
       code: 'schedule.files.mismatch',
       status: 409,
       field: 'SCHEDULES_PATH',
-      message: `The schedule files read here (SCHEDULES_PATH, relative to the app folder) differ from the ones the app last synced: ${shown}. Applying or deleting re-syncs every schedule, which would disable or change the deployed ones; run the command in a folder matching the deployment, or use the app's HTTP routes (POST/DELETE /api/schedules).`,
+      message: `The schedule files read here (SCHEDULES_PATH, relative to the app folder) differ from the ones the app last synced: ${shown}. This change would re-sync schedules from the files read here and so disable or change the deployed ones; run the command in a folder matching the deployment, or use the app's HTTP routes (/api/schedules).`,
     };
   }
 

@@ -208,6 +208,8 @@ describe('apply and delete need the files the app synced', () => {
     env = { ...env, SCHEDULES_PATH: other };
     const r = await run('apply', join(dir, 'ops.json'));
     expectFailure(r, 2, /differ from the ones the app last synced: biweekly \(in the app, not in the files here\), hourly .*elsewhere \(only in the files here\)/);
+    // Enabling a schedule only these files define would create state the app knows nothing of.
+    expectFailure(await run('enable', 'elsewhere'), 2, /differ from the ones the app last synced/);
     // The app's schedules are untouched: still active with their next run.
     env = { ...env, SCHEDULES_PATH: schedulesDir };
     const listed = JSON.parse((await ok('list', '--json', '--active-only')).join('\n')) as { schedules: { name: string; nextRun?: string }[] };
