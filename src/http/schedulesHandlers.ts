@@ -93,6 +93,11 @@ function publicError(error: AppError): AppError {
   return { code: error.code, status, message: 'The operation failed unexpectedly; the Function App log has the details.' };
 }
 
+/** A custom event for each change made through the API (Application Insights: who changed what, when). */
+function audit(deps: SchedulesDeps, name: string, properties: Record<string, string | undefined>, measurements?: Record<string, number>): void {
+  deps.telemetry?.event(name, { ...properties, trigger: 'http' }, measurements);
+}
+
 function nameParam(request: HttpRequest): Result<string, AppError> {
   const name = request.params.name ?? '';
   const bad = checkName(name);
@@ -166,7 +171,9 @@ export function createSetEnabledHandler(deps: SchedulesDeps, enabled: boolean): 
     const name = nameParam(request);
     if (!name.ok) return name;
     const result = await ops.setEnabled(name.value, enabled, now);
-    return result.ok ? { ok: true, value: ok(200, result.value) } : result;
+    if (!result.ok) return result;
+    if (result.value.changed) audit(deps, enabled ? 'ScheduleEnabled' : 'ScheduleDisabled', { schedule: name.value, nextRun: result.value.nextRun });
+    return { ok: true, value: ok(200, result.value) };
   });
 }
 
@@ -175,7 +182,9 @@ export function createDeleteScheduleHandler(deps: SchedulesDeps): Handler {
     const name = nameParam(request);
     if (!name.ok) return name;
     const result = await ops.delete(name.value, now);
-    return result.ok ? { ok: true, value: ok(200, result.value) } : result;
+    if (!result.ok) return result;
+    audit(deps, 'ScheduleDeleted', { schedule: name.value, definition: result.value.definition });
+    return { ok: true, value: ok(200, result.value) };
   });
 }
 
@@ -186,7 +195,13 @@ export function createApplySchedulesHandler(deps: SchedulesDeps): Handler {
     const file = await readDefinitionsBody(request);
     if (!file.ok) return file;
     const report = await ops.apply([file.value], { now, dryRun: dryRun.value === true });
-    return report.ok ? { ok: true, value: ok(200, report.value) } : report;
+    if (!report.ok) return report;
+    const r = report.value;
+    if (!r.dryRun && r.created + r.updated > 0) {
+      const changed = r.schedules.filter((i) => i.action !== 'unchanged').map((i) => `${i.name}:${i.action}`);
+      audit(deps, 'SchedulesApplied', { schedules: changed.join(',') }, { created: r.created, updated: r.updated, unchanged: r.unchanged });
+    }
+    return { ok: true, value: ok(200, r) };
   });
 }
 

@@ -20,6 +20,7 @@ import { createRuntime } from '../../src/runtime';
 import { ScheduleOperations } from '../../src/schedules/operations';
 import { ScheduleRegistry } from '../../src/schedules/registry';
 import { ScheduleStateStore } from '../../src/schedules/stateStore';
+import { MemoryTelemetry } from '../../src/telemetry';
 import { BlobJsonStore } from '../../src/storage/blobJson';
 import { azuriteConnectionString, uniqueContainerName } from '../support/azurite';
 
@@ -44,12 +45,14 @@ const targets = new Map<string, PipelineTarget>([['train', { name: 'train', expe
 
 let store: ScheduleStateStore;
 let deps: SchedulesDeps;
+let telemetry: MemoryTelemetry;
 
 beforeEach(async () => {
   const service = BlobServiceClient.fromConnectionString(azuriteConnectionString());
   store = new ScheduleStateStore(BlobJsonStore.forContainer(service, uniqueContainerName('http')));
   const registry = new ScheduleRegistry({ store, files: appFiles, clock: () => NOW, targets: () => targets });
-  deps = { operations: new ScheduleOperations({ registry, store, targets: () => targets }), now: () => NOW };
+  telemetry = new MemoryTelemetry();
+  deps = { operations: new ScheduleOperations({ registry, store, targets: () => targets }), now: () => NOW, telemetry };
   await store.ensureContainer();
   await registry.sync(NOW);
 });
@@ -215,6 +218,11 @@ describe('enable / disable / history / delete', () => {
     expect(on.body).toEqual({ name: 'hourly', status: 'Active', changed: true, nextRun: '2026-03-02T10:15:00Z' });
     const missing = await call(createSetEnabledHandler(deps, true), { method: 'POST', path: '/ghost/enable', params: { name: 'ghost' } });
     expect(missing.status).toBe(404);
+    // Each change is an Application Insights event; refusals are not.
+    expect(telemetry.events.map((e) => [e.name, e.properties.schedule])).toEqual([
+      ['ScheduleDisabled', 'hourly'],
+      ['ScheduleEnabled', 'hourly'],
+    ]);
   });
 
   it('history is newest first and bounded by ?limit', async () => {
