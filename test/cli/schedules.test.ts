@@ -153,6 +153,17 @@ describe('apply, enable, disable, history, delete', () => {
     expect(again.unchanged).toBe(1);
   });
 
+  it('apply a folder holding an SDK v1 Schedule: file: named after the file, warnings on stderr', async () => {
+    const folder = join(dir, 'v1');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'nightly-v1.yaml'), 'Schedule:\n  description: from v1\n  pipeline_id: pub-v1\n  experiment_name: v1\n  recurrence:\n    frequency: Day\n    interval: 1\n    start_time: "2026-03-01T05:00:00"\n');
+    const r = await run('apply', folder);
+    expect(r.code).toBe(0);
+    expect(r.stdout[1]).toMatch(/^created\s+nightly-v1\s+Active, next run 2026-03-03T05:00:00Z\s+.*nightly-v1\.yaml/);
+    expect(r.stderr).toEqual([expect.stringMatching(/^warning: .*nightly-v1\.yaml.*GMT Standard Time/)]);
+    expectFailure(await run('apply', join(dir, 'schedules', '..', 'v1', 'nothing-here')), 2, /ENOENT/);
+  });
+
   it('apply of an invalid file: exit 2, one line per problem with file, field and value, nothing stored', async () => {
     const r = await run('apply', join(dir, 'bad.json'));
     expect(r.code).toBe(2);
