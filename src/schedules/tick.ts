@@ -325,7 +325,7 @@ async function handleSchedule(due: DueSchedule, def: TimeScheduleDefinition, now
 
   // c. Settle: drop finished entries, reschedule retries (re-reading on lost races).
   const lastRun = [...changes.values()].map((c) => (c.kind === 'leave' ? undefined : c.lastRun)).filter((e): e is HistoryEntry => !!e).at(-1);
-  const result = await store.update(def.name, now, (s) => {
+  const settle = (s: StateSnapshot['state']): StateSnapshot['state'] | undefined => {
     let changed = false;
     const pending = s.pending.flatMap((p) => {
       const c = changes.get(p.occurrence);
@@ -335,7 +335,13 @@ async function handleSchedule(due: DueSchedule, def: TimeScheduleDefinition, now
     });
     if (!changed && !lastRun) return undefined;
     return { ...s, pending: s.enabled ? pending : s.pending, ...(lastRun ? { lastRun } : {}) };
-  });
+  };
+  // Usually nobody wrote the state since this tick did: write over that snapshot (no re-read).
+  const next = settle(snapshot.state);
+  if (!next) return;
+  const direct = await store.save(snapshot, next, now);
+  if (direct.status !== 'conflict') return;
+  const result = await store.update(def.name, now, settle);
   if (result.status === 'conflict') throw new AppFailure({ code: 'schedule.state.contended', message: `The state of schedule "${def.name}" kept changing; the next tick settles it.`, transient: true });
 }
 
