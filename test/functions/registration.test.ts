@@ -25,6 +25,17 @@ const EXPECTED: Expected[] = [
   { name: 'enableSchedule', kind: 'http', route: 'schedules/{name}/enable', methods: ['POST'], authLevel: 'admin' },
   { name: 'disableSchedule', kind: 'http', route: 'schedules/{name}/disable', methods: ['POST'], authLevel: 'admin' },
   { name: 'deleteSchedule', kind: 'http', route: 'schedules/{name}', methods: ['DELETE'], authLevel: 'admin' },
+  // The schedule timer: every minute (SCHEDULE_TICK_CRON unset), never on start-up, with the host's monitor.
+  {
+    name: 'scheduleTimer',
+    kind: 'other',
+    check: (fn) => {
+      const [, trigger] = only(fn.bindings, (b) => b.direction === 'in');
+      expect(trigger).toMatchObject({ type: 'timerTrigger', schedule: '0 */1 * * * *', runOnStartup: false, useMonitor: true });
+      expect(Object.keys(fn.bindings)).toHaveLength(1);
+      expect(fn.retryOptions).toBeUndefined();
+    },
+  },
 ];
 
 let functions: RegisteredFunction[];
