@@ -19,7 +19,7 @@ import { describeRecurrence, formatInstant, occurrencesAfter, toRecurrenceJson, 
 import { recurrenceFor, SCHEDULE_NAME_PATTERN, type ScheduleDefinition, type ScheduleStatus } from './definition';
 import type { ScheduleFile } from './loadDefinitions';
 import type { ApplyItem, ApplyReport, ScheduleRegistry } from './registry';
-import { isoInstant, REMOVED_HASH, type ScheduleStateStore } from './stateStore';
+import { isoInstant, mapLimit, REMOVED_HASH, type ScheduleStateStore } from './stateStore';
 import type { HistoryEntry, PendingRetry, ScheduleState } from './stateTypes';
 
 /** Default and largest `next` of `get` **(ours)**: a preview, not a calendar export. */
@@ -172,10 +172,18 @@ function lastRunView(entry: HistoryEntry | undefined): LastRunView | undefined {
   };
 }
 
-/** Summary of a defined schedule with its state (absent: not yet synced). */
-export function summarize(def: ScheduleDefinition, state: ScheduleState | undefined, lookup?: TargetLookup): ScheduleSummary {
+/** The newer of the state's `lastRun` and the newest history entry (reactive runs only reach the history). */
+export function latestRun(state: ScheduleState | undefined, newest: HistoryEntry | undefined): HistoryEntry | undefined {
+  const fromState = state?.lastRun;
+  if (!fromState) return newest;
+  if (!newest) return fromState;
+  return Date.parse(newest.recordedAt) > Date.parse(fromState.recordedAt) ? newest : fromState;
+}
+
+/** Summary of a defined schedule with its state (absent: not yet synced); `newest`: its newest history entry, when read. */
+export function summarize(def: ScheduleDefinition, state: ScheduleState | undefined, lookup?: TargetLookup, newest?: HistoryEntry): ScheduleSummary {
   const status: ScheduleStatus = state ? (state.enabled ? 'Active' : 'Disabled') : def.status;
-  const last = lastRunView(state?.lastRun);
+  const last = lastRunView(latestRun(state, newest));
   return {
     name: def.name,
     kind: def.kind,
@@ -201,8 +209,8 @@ export function isOrphaned(state: ScheduleState): boolean {
  * Summary of a state with no definition in sight: orphaned (kept, disabled, by the orphan policy), or
  * defined in files this process cannot read.
  */
-export function summarizeOrphan(state: ScheduleState): ScheduleSummary {
-  const last = lastRunView(state.lastRun);
+export function summarizeOrphan(state: ScheduleState, newest?: HistoryEntry): ScheduleSummary {
+  const last = lastRunView(latestRun(state, newest));
   const orphaned = isOrphaned(state);
   return {
     name: state.name,
@@ -225,7 +233,7 @@ export function detail(
   runs: readonly HistoryEntry[],
   options: { readonly now: Date; readonly next: number; readonly lookup?: TargetLookup },
 ): ScheduleDetail {
-  const base = summarize(def, state, options.lookup);
+  const base = summarize(def, state, options.lookup, runs[0]);
   const notes: string[] = [];
   let nextOccurrences: string[] = [];
   const extra: Partial<ScheduleDetail> = {};
@@ -263,7 +271,7 @@ export function detail(
 
 export function orphanDetail(state: ScheduleState, runs: readonly HistoryEntry[]): ScheduleDetail {
   return {
-    ...summarizeOrphan(state),
+    ...summarizeOrphan(state, runs[0]),
     pipelineParameters: {},
     nextOccurrences: [],
     state: stateView(state),
@@ -414,12 +422,16 @@ export class ScheduleOperations {
     const byName = new Map(states.map((s) => [s.state.name, s.state]));
     const lookup = this.lookup();
     const defined = new Set(definitions.map((d) => d.name));
+    // The timer keeps a time schedule's last run in its state; reactive runs are only in the history,
+    // so their newest entry is read (one small read per reactive or never-run schedule).
+    const needHistory = states.filter((s) => s.state.kind === 'reactive' || !s.state.lastRun).map((s) => s.state.name);
+    const newest = new Map((await mapLimit(needHistory, 16, async (n) => [n, (await this.deps.store.history(n, 1))[0]] as const)).filter(([, e]) => e !== undefined));
     const all = [
-      ...definitions.map((d) => summarize(d, byName.get(d.name), lookup)),
+      ...definitions.map((d) => summarize(d, byName.get(d.name), lookup, newest.get(d.name))),
       ...states
         .filter((s) => !defined.has(s.state.name))
         .sort((a, b) => a.state.name.localeCompare(b.state.name))
-        .map((s) => summarizeOrphan(s.state)),
+        .map((s) => summarizeOrphan(s.state, newest.get(s.state.name))),
     ];
     return all.filter((s) => matchesFilter(s, filter));
   }

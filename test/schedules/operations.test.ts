@@ -155,6 +155,15 @@ describe('get', () => {
     for (let i = 1; i <= 8; i++) await store.appendHistory('hourly', entry(i));
     const d = must(await ops.get('hourly', { now: T0, runs: 3 }));
     expect(d.lastRuns.map((e) => e.runId)).toEqual(['run-8', 'run-7', 'run-6']);
+    expect(d.lastRun).toMatchObject({ status: 'submitted', runId: 'run-8' });
+  });
+
+  it('reactive runs (recorded only in the history) show as the last run in listings', async () => {
+    await registry.sync(T0);
+    await store.appendHistory('landing', { occurrence: 'evt-1', trigger: 'blob', status: 'submitted', runId: 'run-blob', attempts: 1, recordedAt: '2026-01-01T03:00:00Z', detail: 'incoming/a.csv' });
+    const landing = (await ops.list()).find((s) => s.name === 'landing');
+    expect(landing?.lastRun).toEqual({ status: 'submitted', trigger: 'blob', occurrence: 'evt-1', runId: 'run-blob', recordedAt: '2026-01-01T03:00:00Z' });
+    expect((await ops.list()).find((s) => s.name === 'biweekly')?.lastRun).toBeUndefined();
   });
 
   it('an unknown schedule is schedule.not_found (404) naming it', async () => {
