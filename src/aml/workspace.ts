@@ -163,7 +163,10 @@ export function createWorkspaceResolver(options: {
       if (!request) {
         request = lookup(ws, signal).then((result) => {
           inflight.delete(k);
-          if (result.ok) hosts.set(k, result.value);
+          // A host derived because the discovery document could not be read (throttled, down) is used
+          // for this submission but not cached: the next one tries discovery again.
+          const provisional = result.ok && result.value.discoveryUrl !== undefined && result.value.source !== 'discovery';
+          if (result.ok && !provisional) hosts.set(k, result.value);
           return result;
         });
         inflight.set(k, request);

@@ -38,6 +38,8 @@ export interface ArmDatastoreOptions {
   readonly armEndpoint?: string;
   /** Extra client options (TLS trust for a test endpoint, retry policy). */
   readonly clientOptions?: AzureMachineLearningWorkspacesOptionalParams;
+  /** Builds the ARM client for a subscription instead (the app passes `createArmClient` from src/aml/workspace.ts). */
+  readonly createClient?: (subscriptionId: string) => AzureMachineLearningWorkspaces;
 }
 
 /** A getter backed by the real @azure/arm-machinelearning client (one client per subscription). */
@@ -46,6 +48,7 @@ export function armDatastoreGetter(options: ArmDatastoreOptions): DatastoreGette
   return {
     async get(workspace, datastore) {
       let client = clients.get(workspace.subscriptionId);
+      if (!client && options.createClient) client = options.createClient(workspace.subscriptionId);
       if (!client) {
         const endpoint = options.armEndpoint?.replace(/\/+$/, '');
         client = new AzureMachineLearningWorkspaces(options.credential, workspace.subscriptionId, {

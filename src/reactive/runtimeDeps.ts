@@ -14,6 +14,7 @@
  * Problems with individual schedules are logged once per refresh and leave the other schedules working.
  */
 import { createCredential } from '../aml/credential';
+import { createArmClient } from '../aml/workspace';
 import { readAmlSettings } from '../aml/settings';
 import type { WorkspaceRef } from '../aml/types';
 import { AppFailure } from '../errors';
@@ -70,15 +71,10 @@ export function createReactiveDepsProvider(runtime: Runtime, options: { readonly
       if (!state.ok) throw new AppFailure(state.error);
       const aml = readAmlSettings(runtime.env);
       if (!aml.ok) throw new AppFailure(aml.error);
+      const credential = createCredential(aml.value);
       const resolver = createDatastoreResolver(
-        armDatastoreGetter({
-          credential: createCredential(aml.value),
-          armEndpoint: aml.value.armEndpoint,
-          clientOptions: {
-            credentialScopes: [`${aml.value.armAudience.replace(/\/+$/, '')}/.default`],
-            ...(aml.value.extraCa.length > 0 ? { tlsOptions: { ca: aml.value.extraCa.join('\n') } } : {}),
-          },
-        }),
+        // The same ARM client set-up as workspace resolution: audience, endpoint and trusted roots from AML_* settings.
+        armDatastoreGetter({ credential, createClient: (subscriptionId) => createArmClient(credential, subscriptionId, aml.value) }),
       );
       // The watched account (REACTIVE_STORAGE): used to check each matched blob still exists at its version.
       // Not configured (possible with the Event Grid trigger mode): events are trusted as they come.

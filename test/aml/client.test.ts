@@ -416,4 +416,28 @@ describe('service host resolution', () => {
     expect(await r.resolve(pub)).toMatchObject({ ok: true, value: { host: 'https://northeurope.api.azureml.ms', source: 'location' } });
     expect(await r.resolve(priv)).toMatchObject({ ok: true, value: { host: 'https://abcdef01-0000-4000-8000-000000000001.workspace.eastus2.api.azureml.ms', source: 'privatelink' } });
   });
+
+  it('does not keep a fallback host: once discovery answers again, its host is used', async () => {
+    const flaky = { ...ws, workspaceName: 'mlw-flaky-discovery' };
+    const port = await freePort();
+    arm.addWorkspace({ ...flaky, location: 'westeurope', discoveryUrl: `http://127.0.0.1:${port}/discovery` });
+    const r = await resolver();
+    // Discovery down: the regional host is derived for this submission...
+    expect(await r.resolve(flaky)).toMatchObject({ ok: true, value: { host: 'https://westeurope.api.azureml.ms', source: 'location' } });
+    // ...and discovery comes back on the same URL: the next resolution asks it again and uses its answer.
+    const { createServer } = await import('node:http');
+    const discovery = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ api: aml.origin }));
+    });
+    await new Promise<void>((resolve) => discovery.listen(port, '127.0.0.1', resolve));
+    try {
+      expect(await r.resolve(flaky)).toMatchObject({ ok: true, value: { host: aml.origin, source: 'discovery' } });
+      expect(r.lookups).toBe(2);
+      expect(await r.resolve(flaky)).toMatchObject({ ok: true, value: { source: 'discovery' } });
+      expect(r.lookups).toBe(2);
+    } finally {
+      await new Promise<void>((resolve) => discovery.close(() => resolve()));
+    }
+  });
 });
