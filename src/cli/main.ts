@@ -5,6 +5,7 @@
  */
 import * as next from './next';
 import * as schedules from './schedules';
+import * as checkTargets from '../config/checkCommand';
 
 export interface CliIo {
   stdout(line: string): void;
@@ -22,6 +23,7 @@ export interface CliCommand {
 export const commands: Readonly<Record<string, CliCommand>> = {
   next,
   schedules,
+  'check-targets': checkTargets,
 };
 
 export const EXIT_OK = 0;
