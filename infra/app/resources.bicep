@@ -128,8 +128,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       AML_RESOURCE_GROUP: amlResourceGroup
       AML_WORKSPACE_NAME: amlWorkspaceName
       SCHEDULE_STATE_CONTAINER: stateContainer
+      // Reactive schedules: the watched account, by identity; the Event Grid source (no polling).
+      REACTIVE_TRIGGER_SOURCE: 'EventGrid'
       REACTIVE_STORAGE__blobServiceUri: empty(dataStorageAccountName) ? '' : 'https://${dataStorageAccountName}.blob.${environment().suffixes.storage}/'
-      REACTIVE_STORAGE__queueServiceUri: storage.properties.primaryEndpoints.queue
+      REACTIVE_STORAGE__queueServiceUri: empty(dataStorageAccountName) ? '' : 'https://${dataStorageAccountName}.queue.${environment().suffixes.storage}/'
       REACTIVE_STORAGE__credential: 'managedidentity'
       REACTIVE_STORAGE__clientId: identity.properties.clientId
     }
