@@ -36,6 +36,11 @@ describe('GET /api/openapi.json', () => {
       '/api/pipelines': ['get'],
       '/api/pipelines/{target}/runs': ['post'],
       '/api/openapi.json': ['get'],
+      '/api/schedules': ['get', 'post'],
+      '/api/schedules/{name}': ['get', 'delete'],
+      '/api/schedules/{name}/history': ['get'],
+      '/api/schedules/{name}/enable': ['post'],
+      '/api/schedules/{name}/disable': ['post'],
     });
     expect(doc.security).toEqual([{ functionKeyHeader: [] }, { functionKeyQuery: [] }]);
     expect(Object.keys(doc.components.schemas.RunRequest?.properties ?? {}).sort()).toEqual([...KNOWN_FIELDS].sort());
