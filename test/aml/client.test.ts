@@ -60,8 +60,8 @@ function client(options: Partial<PipelineClientOptions> & { extraEnv?: Record<st
     env: { ...env, ...(extraEnv ?? {}) },
     ...rest,
     settings: {
-      attemptTimeoutMs: 1_000,
-      deadlineMs: 5_000,
+      attemptTimeoutMs: 5_000, // generous: a loaded CI machine must not turn a slow answer into a retry
+      deadlineMs: 15_000,
       retry: { ...DEFAULT_RETRY_POLICY, baseDelayMs: 10, maxDelayMs: 40 },
       ...(rest.settings ?? {}),
     },
