@@ -12,8 +12,9 @@ import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AZURE_STORAGE_BLOBS, registerBlobReferenceFactory, resourceFactoryResolver } from '../../src/reactive/sdkBinding';
-import { startFakeAml, type FakeAml } from '../support/fakeAml';
-import { startFakeMsi, type FakeMsi } from '../support/fakeMsi';
+import { startAmlTestBed, type AmlTestBed } from '../support/amlTestBed';
+import type { FakeAml } from '../support/fakeAml';
+import type { FakeMsi } from '../support/fakeMsi';
 import { pipelineClient, registerPipeline, setup } from './harness';
 import { hostTriggerMetadata } from './support';
 
@@ -51,18 +52,16 @@ async function peakGrowth(work: () => Promise<unknown>): Promise<Peak> {
 }
 
 describe('the blob-trigger handler does not hold the blob in memory', () => {
+  let bed: AmlTestBed;
   let msi: FakeMsi;
   let aml: FakeAml;
   beforeAll(async () => {
-    msi = await startFakeMsi();
-    process.env.IDENTITY_ENDPOINT = msi.env.IDENTITY_ENDPOINT;
-    process.env.IDENTITY_HEADER = msi.env.IDENTITY_HEADER;
-    aml = await startFakeAml({ validateToken: msi.validateToken });
+    bed = await startAmlTestBed();
+    ({ msi, aml } = bed);
     registerPipeline(aml);
   });
   afterAll(async () => {
-    await aml.close();
-    await msi.close();
+    await bed?.close();
   });
 
   it('a 200 MB upload: one submission, and the handler path grows memory by far less than the blob', { timeout: 180_000 }, async () => {

@@ -6,31 +6,27 @@ import { ManagedIdentityCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineClient } from '../../src/aml/types';
 import { armDatastoreGetter, createDatastoreResolver } from '../../src/reactive/datastores';
-import { startFakeAml, type FakeAml } from '../support/fakeAml';
-import { startFakeArm, type FakeArm } from '../support/fakeArm';
-import { startFakeMsi, type FakeMsi } from '../support/fakeMsi';
+import { startAmlTestBed, type AmlTestBed } from '../support/amlTestBed';
+import type { FakeAml } from '../support/fakeAml';
+import type { FakeArm } from '../support/fakeArm';
+import type { FakeMsi } from '../support/fakeMsi';
 import { pipelineClient, registerPipeline, setup, WS } from './harness';
 import { blobCreatedEvent, blobDeletedEvent, hostTriggerMetadata, ODD_NAMES, upload } from './support';
 
+let bed: AmlTestBed;
 let msi: FakeMsi;
 let aml: FakeAml;
 let arm: FakeArm;
 let client: PipelineClient;
 
 beforeAll(async () => {
-  msi = await startFakeMsi();
-  process.env.IDENTITY_ENDPOINT = msi.env.IDENTITY_ENDPOINT;
-  process.env.IDENTITY_HEADER = msi.env.IDENTITY_HEADER;
-  aml = await startFakeAml({ validateToken: msi.validateToken });
-  arm = await startFakeArm({ validateToken: msi.validateToken });
-  arm.addWorkspace(WS);
+  bed = await startAmlTestBed({ workspace: WS });
+  ({ msi, aml, arm } = bed);
   registerPipeline(aml);
   client = pipelineClient(msi);
 });
 afterAll(async () => {
-  await aml.close();
-  await arm.close();
-  await msi.close();
+  await bed?.close();
 });
 
 const sales = (container: string, over: Record<string, unknown> = {}): Record<string, unknown> => ({

@@ -16,12 +16,14 @@ import { createRuntime } from '../../src/runtime';
 import { loadScheduleDefinitions } from '../../src/schedules/loadDefinitions';
 import { ScheduleStateStore } from '../../src/schedules/stateStore';
 import { azuriteConnectionString, uniqueContainerName } from '../support/azurite';
-import { startFakeAml, type FakeAml } from '../support/fakeAml';
-import { startFakeMsi, type FakeMsi } from '../support/fakeMsi';
+import { startAmlTestBed, type AmlTestBed } from '../support/amlTestBed';
+import type { FakeAml } from '../support/fakeAml';
+import type { FakeMsi } from '../support/fakeMsi';
 import { PIPELINE_ID, registerPipeline, WS } from './harness';
 import { hostTriggerMetadata, upload } from './support';
 
 describe('reactive wiring through the runtime, state store and settings', () => {
+  let bed: AmlTestBed;
   let msi: FakeMsi;
   let aml: FakeAml;
   let appRoot: string;
@@ -40,10 +42,8 @@ describe('reactive wiring through the runtime, state store and settings', () => 
   ].join('\n');
 
   beforeAll(async () => {
-    msi = await startFakeMsi();
-    process.env.IDENTITY_ENDPOINT = msi.env.IDENTITY_ENDPOINT;
-    process.env.IDENTITY_HEADER = msi.env.IDENTITY_HEADER;
-    aml = await startFakeAml({ validateToken: msi.validateToken });
+    bed = await startAmlTestBed();
+    ({ msi, aml } = bed);
     registerPipeline(aml);
     appRoot = mkdtempSync(join(tmpdir(), 'reactive-app-'));
     writeFileSync(join(appRoot, 'host.json'), '{"version":"2.0"}');
@@ -59,8 +59,7 @@ describe('reactive wiring through the runtime, state store and settings', () => 
     await service.getContainerClient(stateContainer).create();
   });
   afterAll(async () => {
-    await aml.close();
-    await msi.close();
+    await bed?.close();
   });
 
   it('submits once per blob version, records history with the blob name, and honours disable()', async () => {
