@@ -241,6 +241,16 @@ function nameArg(io: CliIo, name: string): number | undefined {
   return EXIT_USAGE;
 }
 
+/** Parses a subcommand that takes exactly one schedule name, and checks the name. */
+function parseNamed(io: CliIo, args: readonly string[], sub: string, options: OptionSpec): { readonly code: number } | { readonly name: string; readonly values: Record<string, string | boolean | undefined> } {
+  const p = parse(io, args, options, { min: 1, max: 1, what: `schedule name (aml-triggers schedules ${sub} <name>)` });
+  if ('code' in p) return p;
+  const name = p.positionals[0]!;
+  const badName = nameArg(io, name);
+  if (badName !== undefined) return { code: badName };
+  return { name, values: p.values };
+}
+
 function print(io: CliIo, lines: readonly string[]): number {
   for (const line of lines) io.stdout(line);
   return EXIT_OK;
@@ -266,11 +276,9 @@ const list: Sub = async (args, io, open) => {
 };
 
 const get: Sub = async (args, io, open) => {
-  const p = parse(io, args, { next: { type: 'string', short: 'n' }, runs: { type: 'string' } }, { min: 1, max: 1, what: 'schedule name (aml-triggers schedules get <name>)' });
+  const p = parseNamed(io, args, 'get', { next: { type: 'string', short: 'n' }, runs: { type: 'string' } });
   if ('code' in p) return p.code;
-  const name = p.positionals[0]!;
-  const badName = nameArg(io, name);
-  if (badName !== undefined) return badName;
+  const { name } = p;
   const next = checkCount(p.values.next as string | undefined, '--next', DEFAULT_NEXT_COUNT, MAX_NEXT_COUNT);
   if (!next.ok) return fail(io, next.error);
   const runs = checkCount(p.values.runs as string | undefined, '--runs', DEFAULT_LAST_RUNS, MAX_HISTORY_COUNT);
@@ -285,11 +293,9 @@ const get: Sub = async (args, io, open) => {
 function setEnabled(enabled: boolean): Sub {
   const sub = enabled ? 'enable' : 'disable';
   return async (args, io, open) => {
-    const p = parse(io, args, {}, { min: 1, max: 1, what: `schedule name (aml-triggers schedules ${sub} <name>)` });
+    const p = parseNamed(io, args, sub, {});
     if ('code' in p) return p.code;
-    const name = p.positionals[0]!;
-    const badName = nameArg(io, name);
-    if (badName !== undefined) return badName;
+    const { name } = p;
     const ops = opened(io, open);
     if (typeof ops === 'number') return ops;
     const result = await ops.setEnabled(name, enabled, io.now());
@@ -336,11 +342,9 @@ async function readLocation(location: string): Promise<Result<ScheduleFile[], Ap
 }
 
 const remove: Sub = async (args, io, open) => {
-  const p = parse(io, args, {}, { min: 1, max: 1, what: 'schedule name (aml-triggers schedules delete <name>)' });
+  const p = parseNamed(io, args, 'delete', {});
   if ('code' in p) return p.code;
-  const name = p.positionals[0]!;
-  const badName = nameArg(io, name);
-  if (badName !== undefined) return badName;
+  const { name } = p;
   const ops = opened(io, open);
   if (typeof ops === 'number') return ops;
   const result = await ops.delete(name, io.now());
@@ -349,11 +353,9 @@ const remove: Sub = async (args, io, open) => {
 };
 
 const history: Sub = async (args, io, open) => {
-  const p = parse(io, args, { limit: { type: 'string', short: 'n' } }, { min: 1, max: 1, what: 'schedule name (aml-triggers schedules history <name>)' });
+  const p = parseNamed(io, args, 'history', { limit: { type: 'string', short: 'n' } });
   if ('code' in p) return p.code;
-  const name = p.positionals[0]!;
-  const badName = nameArg(io, name);
-  if (badName !== undefined) return badName;
+  const { name } = p;
   const limit = checkCount(p.values.limit as string | undefined, '--limit', DEFAULT_HISTORY_COUNT, MAX_HISTORY_COUNT);
   if (!limit.ok) return fail(io, limit.error);
   const ops = opened(io, open);
