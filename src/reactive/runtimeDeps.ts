@@ -3,10 +3,15 @@
  * once per process (the function module calls the provider on every invocation; everything here is
  * cached after the first call):
  *
- *  - schedules: the reactive definitions from the schedule files (`SCHEDULES_PATH`), targets from the
- *    runtime's catalog, containers from the definitions or — through ARM `datastores.get` — from the
- *    datastore (cached an hour by the resolver; the built list is refreshed every `REACTIVE_REFRESH_MS`,
- *    default 5 minutes, so a datastore re-pointed at another container is picked up without a restart);
+ *  - schedules: the reactive definitions from the runtime's schedule registry (`runtime.schedules`: the
+ *    app's files and those applied at run time through `aml-triggers schedules apply` / the HTTP API),
+ *    targets from the runtime's catalog, containers from the definitions or — through ARM
+ *    `datastores.get` — from the datastore (cached an hour by the resolver). The built list is refreshed
+ *    every `REACTIVE_REFRESH_MS` (default 5 minutes): a schedule applied or changed at run time, or a
+ *    datastore re-pointed at another container, is picked up then without a restart — provided its
+ *    container is watched. Blob triggers are registered once, when the function app starts, from the
+ *    schedule files and `REACTIVE_CONTAINERS` (registration.ts), so a schedule watching another container
+ *    is logged (once per refresh) as needing that container added and the function app restarted;
  *  - enabled flag and history: the schedule state store (`SCHEDULE_STATE_CONTAINER` in the app's storage);
  *  - claims: `reactive-claims/` in the same container;
  *  - probe: a HEAD on each matched blob through the `REACTIVE_STORAGE` connection (deleted / replaced since);
@@ -19,9 +24,7 @@ import { readAmlSettings } from '../aml/settings';
 import type { WorkspaceRef } from '../aml/types';
 import { AppFailure } from '../errors';
 import type { Runtime } from '../runtime';
-import { loadScheduleDefinitionsFromSettings } from '../schedules/loadDefinitions';
-import type { ScheduleDefinition } from '../schedules/definition';
-import { ScheduleStateStore } from '../schedules/stateStore';
+import type { ScheduleStateStore } from '../schedules/stateStore';
 import { blobServiceFromSettings } from '../storage/blobService';
 import { createBlobProbe } from './blobProbe';
 import { ClaimStore } from './claims';
@@ -59,16 +62,14 @@ function workspaceDefaults(env: Runtime['env']): { workspace?: WorkspaceRef } {
 
 export function createReactiveDepsProvider(runtime: Runtime, options: { readonly now?: () => Date } = {}): ReactiveDepsProvider {
   const now = options.now ?? (() => new Date());
-  let base: Promise<Omit<ReactiveDeps, 'log' | 'schedules'> & { state: ScheduleStateStore; resolver: DatastoreResolver }> | undefined;
-  let definitions: Promise<readonly ScheduleDefinition[]> | undefined;
+  let base: Promise<Omit<ReactiveDeps, 'log' | 'schedules'> & { resolver: DatastoreResolver }> | undefined;
   let built: { at: number; value: Promise<readonly ReactiveSchedule[]> } | undefined;
   const refreshMs = Number(runtime.env[REACTIVE_REFRESH_SETTING]) > 0 ? Number(runtime.env[REACTIVE_REFRESH_SETTING]) : DEFAULT_REACTIVE_REFRESH_MS;
   const watched = new Set(planTriggers(readReactiveWatchSourcesSync(runtime.env, runtime.appRoot).sources, runtime.env).containers);
 
   const getBase = (): NonNullable<typeof base> =>
     (base ??= (async () => {
-      const state = ScheduleStateStore.fromSettings(runtime.env);
-      if (!state.ok) throw new AppFailure(state.error);
+      const store = runtime.scheduleStore; // the registry's store (throws AppFailure on bad settings)
       const aml = readAmlSettings(runtime.env);
       if (!aml.ok) throw new AppFailure(aml.error);
       const credential = createCredential(aml.value);
@@ -82,42 +83,46 @@ export function createReactiveDepsProvider(runtime: Runtime, options: { readonly
       if (!watchedAccount.ok) console.warn(`Reactive: ${watchedAccount.error.message} Blob events are not re-checked before submitting.`);
       return {
         ...(watchedAccount.ok ? { probe: createBlobProbe(watchedAccount.value) } : {}),
-        state: state.value,
         resolver,
-        claims: new ClaimStore(state.value.blobs),
+        claims: new ClaimStore(store.blobs),
         client: runtime.pipelineClient,
         telemetry: runtime.telemetry,
         now,
-        isEnabled: async (name: string) => (await state.value.getState(name))?.state.enabled,
-        history: (entry: ReactiveHistoryEntry) => state.value.appendHistory(entry.schedule, toStateHistory(entry)),
+        isEnabled: async (name: string) => (await store.getState(name))?.state.enabled,
+        history: (entry: ReactiveHistoryEntry) => store.appendHistory(entry.schedule, toStateHistory(entry)),
       };
     })().catch((e: unknown) => {
       base = undefined; // a configuration fixed by the operator is picked up by the next invocation
       throw e;
     }));
 
-  const getDefinitions = (): Promise<readonly ScheduleDefinition[]> =>
-    (definitions ??= loadScheduleDefinitionsFromSettings(runtime.env, { now: now(), cwd: runtime.appRoot }).then((loaded) => {
-      if (!loaded.ok) {
-        definitions = undefined;
-        throw new AppFailure(loaded.error);
-      }
-      return loaded.value.definitions;
-    }));
+  /** A warning for each schedule whose container no registered trigger watches, saying what to do. */
+  const notWatched = async (p: { schedule: string; value?: unknown }): Promise<string> => {
+    const applied = !(await runtime.schedules.fileDefinitions()).byName.has(p.schedule);
+    const container = String(p.value);
+    return (
+      `Reactive: schedule "${p.schedule}"${applied ? ' (applied at run time)' : ''} watches container "${container}", which no blob trigger of this app watches, so its blob events never arrive and it does not fire. ` +
+      `Blob triggers are registered only when the function app starts, from the app's schedule files and REACTIVE_CONTAINERS: add "${container}" to REACTIVE_CONTAINERS` +
+      `${applied ? ' (or define the schedule in the app\'s schedule files)' : ''} and restart (redeploy) the function app.`
+    );
+  };
 
   const schedules = async (): Promise<readonly ReactiveSchedule[]> => {
     const t = now().getTime();
     if (!built || t - built.at >= refreshMs) {
       const value = (async () => {
         const b = await getBase();
-        const result = await buildReactiveSchedules(await getDefinitions(), {
+        // Same call as the timer tick: one small read of the applied-definitions index when nothing changed.
+        const current = await runtime.schedules.sync(now());
+        for (const p of current.problems) console.warn(`Reactive: applied schedule "${p.schedule}" cannot be read: ${p.message} (${p.code})`);
+        const result = await buildReactiveSchedules(current.definitions, {
           targets: runtime.targets.targets,
           defaults: workspaceDefaults(runtime.env),
           resolver: b.resolver,
           watchedContainers: watched,
         });
         for (const p of result.problems) {
-          console.warn(`Reactive: schedule "${p.schedule}" is not active: ${p.message} (${p.code})`);
+          console.warn(p.code === 'reactive.container.not_watched' ? await notWatched(p) : `Reactive: schedule "${p.schedule}" is not active: ${p.message} (${p.code})`);
           runtime.telemetry.event('reactive.schedule_problem', { schedule: p.schedule, code: p.code });
         }
         return result.schedules;
@@ -131,7 +136,7 @@ export function createReactiveDepsProvider(runtime: Runtime, options: { readonly
   };
 
   return async () => {
-    const { state: _state, resolver: _resolver, ...rest } = await getBase();
+    const { resolver: _resolver, ...rest } = await getBase();
     return { ...rest, schedules };
   };
 }
