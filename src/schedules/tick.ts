@@ -95,7 +95,7 @@ export const DEFAULT_TICK_SETTINGS: TickSettings = {
   retryMaxDelayMs: 15 * 60_000,
   submitDeadlineMs: 30_000,
   claimTimeoutMs: 120_000,
-  concurrency: 16,
+  concurrency: 32,
   maxDuePerTick: 1000,
   runSource: 'SDK',
   owner: `${process.env.WEBSITE_INSTANCE_ID?.slice(0, 12) ?? 'local'}:${process.pid}`,
@@ -287,7 +287,9 @@ async function handleSchedule(due: DueSchedule, def: TimeScheduleDefinition, now
       .map((r) => ({
         occurrence: occurrenceKey(r.occurrence),
         attempts: 0,
-        nextAttemptAt: isoInstant(now),
+        // "Not before its own instant" (already past): the state's wakeAt stays at the earliest planned
+        // occurrence, which is where its due marker already is, so planning moves no marker.
+        nextAttemptAt: isoInstant(r.occurrence),
         deadline: isoInstant(new Date(now.getTime() + settings.retryDeadlineMs)),
         trigger: r.trigger,
       }));

@@ -78,7 +78,7 @@ describe('planOccurrences', () => {
 describe('readTickSettings', () => {
   it('defaults, and each setting read in its unit', () => {
     const d = readTickSettings({});
-    expect(d.ok && d.value).toMatchObject({ graceMs: 5 * MINUTE, retryDeadlineMs: 60 * MINUTE, submitDeadlineMs: 30_000, claimTimeoutMs: 120_000, concurrency: 16 });
+    expect(d.ok && d.value).toMatchObject({ graceMs: 5 * MINUTE, retryDeadlineMs: 60 * MINUTE, submitDeadlineMs: 30_000, claimTimeoutMs: 120_000, concurrency: 32 });
     const s = readTickSettings({ SCHEDULE_MISSED_GRACE_MINUTES: '10', SCHEDULE_RETRY_DEADLINE_MINUTES: '180', SCHEDULE_SUBMIT_DEADLINE_SECONDS: '45', SCHEDULE_CLAIM_TIMEOUT_SECONDS: '300', SCHEDULE_TICK_CONCURRENCY: '4' });
     expect(s.ok && s.value).toMatchObject({ graceMs: 10 * MINUTE, retryDeadlineMs: 180 * MINUTE, submitDeadlineMs: 45_000, claimTimeoutMs: 300_000, concurrency: 4 });
   });

@@ -1,0 +1,57 @@
+/**
+ * What a tick costs in storage requests (each one is latency and a billed transaction): a due schedule
+ * costs a fixed handful, a schedule that is not due costs nothing, a tick with nothing due costs the
+ * catalog read and one listing of the due index.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engine, newContainer, scheduleFile, startBed, type Bed } from './harness';
+
+let bed: Bed;
+
+beforeAll(async () => {
+  bed = await startBed();
+});
+
+afterAll(async () => {
+  await bed?.close();
+});
+
+const quarterHourly = (name: string): Record<string, unknown> => ({ name, target: 'train', recurrence: { frequency: 'Minute', interval: 15, start_time: '2026-06-01T00:00:00Z' } });
+const dailyAtNoon = (name: string): Record<string, unknown> => ({ name, target: 'train', recurrence: { frequency: 'Day', interval: 1, time_of_day: '12:00', start_time: '2026-05-01T00:00:00Z' } });
+
+/** Storage requests of the tick at 00:15:01 (3 due) and of the idle tick at 00:15:31, with `notDue` other schedules. */
+async function costs(notDue: number): Promise<{ busy: number; busyByKind: Record<string, number>; idle: number; submitted: number }> {
+  const container = await newContainer();
+  const schedules = [...['a', 'b', 'c'].map((n) => quarterHourly(`due-${n}`)), ...Array.from({ length: notDue }, (_, i) => dailyAtNoon(`later-${i}`))];
+  const e = engine(bed, { container, files: scheduleFile(schedules) });
+  await e.tick('2026-06-01T00:00:00Z'); // creates the states
+  e.store.counter.reset();
+  const report = await e.tick('2026-06-01T00:15:01Z');
+  expect(report.errors).toEqual([]);
+  const busy = e.store.counter.total;
+  const busyByKind = { ...e.store.counter.snapshot() } as Record<string, number>;
+  e.store.counter.reset();
+  const idle = await e.tick('2026-06-01T00:15:31Z');
+  expect(idle.submitted).toEqual([]);
+  return { busy, busyByKind, idle: e.store.counter.total, submitted: report.submitted.length };
+}
+
+describe('storage requests per tick', () => {
+  it('are proportional to the due schedules: the same with 2 or 40 schedules that are not due', async () => {
+    const few = await costs(2);
+    const many = await costs(40);
+    expect(few.submitted).toBe(3);
+    expect(many.submitted).toBe(3);
+    expect(many.busy).toBe(few.busy);
+    expect(many.idle).toBe(few.idle);
+  }, 60_000);
+
+  it('a due occurrence costs at most 10 requests (state read, plan, claim, mark, outcome, history, settle); plus at most 3 per tick; an idle tick 2', async () => {
+    const { busy, busyByKind, idle } = await costs(2);
+    // Per due schedule: 1 state read; 1 state write that plans the occurrence (its due marker stays put);
+    // claim create + "submitting" mark + outcome; history read + write; settle = new marker, state, old marker.
+    // Plus, once per tick: the applied-definitions index, the catalog and the due-index listing.
+    expect(busy, JSON.stringify(busyByKind)).toBeLessThanOrEqual(3 + 3 * 10);
+    expect(idle).toBe(2);
+  }, 60_000);
+});
