@@ -17,10 +17,10 @@ import { noTelemetry, type Telemetry } from '../telemetry';
 import { createCredential, createTokenSource, describeCredential, type TokenSource } from './credential';
 import { buildSubmitUrl, explicitOrNeedsHost } from './endpoint';
 import { badRunError, credentialError, deadlineError, errorForFailure, errorForStatus, type ErrorContext } from './errors';
-import { decideRetry, type AttemptOutcome } from './retry';
+import { decideRetry, retryAfterSeconds, type AttemptOutcome } from './retry';
 import { readAmlSettings, type AmlSettings } from './settings';
 import { createTransport, type HttpOutcome, type Transport } from './transport';
-import type { PipelineClient, PipelineTarget, SubmissionBody, SubmitOptions, SubmitResult } from './types';
+import type { AmlError, PipelineClient, PipelineTarget, SubmissionBody, SubmitOptions, SubmitResult } from './types';
 import { createWorkspaceResolver, type WorkspaceResolver } from './workspace';
 
 export const USER_AGENT = 'aml-pipeline-triggers/0.1 (Azure Functions; Node.js)';
@@ -42,6 +42,8 @@ export interface PipelineClientOptions {
 }
 
 export interface AmlPipelineClient extends PipelineClient {
+  /** As `PipelineClient.submit`; errors carry `retryAfterSeconds` when Azure ML's last answer asked for a wait. */
+  submit(target: PipelineTarget, body: SubmissionBody, options?: SubmitOptions): Promise<Result<SubmitResult, AmlError>>;
   readonly settings: AmlSettings;
   /** ARM workspace look-ups made so far (each workspace is looked up once). */
   readonly workspaceLookups: number;
@@ -98,7 +100,7 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
   const scope = `${settings.tokenAudience}/.default`;
   const credentialKind = options.credential ? 'the configured credential' : describeCredential(settings.credentialKind, settings.managedIdentityClientId);
 
-  async function submit(target: PipelineTarget, body: SubmissionBody, submitOptions: SubmitOptions = {}): Promise<Result<SubmitResult, AppError>> {
+  async function submit(target: PipelineTarget, body: SubmissionBody, submitOptions: SubmitOptions = {}): Promise<Result<SubmitResult, AmlError>> {
     const deadlineMs = submitOptions.deadlineMs ?? settings.deadlineMs;
     const started = now();
     const remaining = (): number => deadlineMs - (now() - started);
@@ -113,10 +115,11 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
       ...(settings.managedIdentityClientId ? { clientId: settings.managedIdentityClientId } : {}),
       attempts: 0,
     };
-    const stopped = (last?: AppError): AppError =>
+    // `retryAfter`: only when `last` is the answer just received (a Retry-After already waited out is stale).
+    const stopped = (last?: AppError, retryAfter?: number): AmlError =>
       submitOptions.signal?.aborted
         ? errorForFailure({ kind: 'aborted' }, ctx)
-        : deadlineError(ctx, deadlineMs, last);
+        : deadlineError(ctx, deadlineMs, last, retryAfter);
 
     try {
       // 1. Where to submit.
@@ -134,7 +137,7 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
       const hostName = new URL(url).host;
 
       // 2. Attempts.
-      let lastError: AppError | undefined;
+      let lastError: AmlError | undefined;
       for (let attempt = 1; ; attempt++) {
         let token: string;
         try {
@@ -188,12 +191,15 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
 
         const outcome = toOutcome(answer);
         if (!outcome || answer.kind === 'aborted') return err(stopped(lastError));
-        lastError = answer.kind === 'response' ? errorForStatus(answer.status, answer.text, ctx, answer.headers['retry-after']) : errorForFailure(answer, ctx);
-        if (signal.aborted) return err(stopped(lastError));
+        lastError =
+          answer.kind === 'response'
+            ? errorForStatus(answer.status, answer.text, ctx, answer.headers['retry-after'], retryAfterSeconds(answer.headers['retry-after'], answer.headers.date, now()))
+            : errorForFailure(answer, ctx);
+        if (signal.aborted) return err(stopped(lastError, lastError.retryAfterSeconds));
 
         const decision = decideRetry({ outcome, attempt, policy: settings.retry, nowMs: now(), remainingMs: remaining(), random });
         if (!decision.retry) {
-          if (decision.reason === 'deadline') return err(deadlineError(ctx, deadlineMs, lastError));
+          if (decision.reason === 'deadline') return err(deadlineError(ctx, deadlineMs, lastError, lastError.retryAfterSeconds));
           return err(lastError);
         }
         await sleep(decision.delayMs, signal);

@@ -3,12 +3,14 @@
  * target, workspace and pipeline, and what to do. `status` is what the app should answer ITS caller with:
  * the caller's fault (400) only when Azure ML refused the submitted body; 502 when Azure ML refused the
  * app itself (identity, rights, a pipeline id in configuration); 503/504 for transient trouble.
+ * Transient errors also carry `retryAfterSeconds` when Azure ML's final answer had a `Retry-After`
+ * (see `AmlError` in types.ts); the HTTP functions turn it into their own `Retry-After` header.
  */
 import type { AppError } from '../errors';
 import { DEFAULT_AUDIENCE, ERROR_MESSAGE_PATHS, SUBMIT_ROLE } from './constants';
 import { describePipeline, describeWorkspace } from './endpoint';
 import type { HttpFailure } from './transport';
-import type { PipelineTarget } from './types';
+import type { AmlError, PipelineTarget } from './types';
 
 export interface ErrorContext {
   target: PipelineTarget;
@@ -54,11 +56,22 @@ function attemptsPhrase(n: number): string {
   return n === 1 ? '1 attempt' : `${n} attempts`;
 }
 
-/** The error for a final HTTP answer that is not a success. */
-export function errorForStatus(status: number, bodyText: string, ctx: ErrorContext, retryAfter?: string): AppError {
+/** `{ retryAfterSeconds }` when known, else nothing: spread into an error. */
+function retryHint(retryAfterSeconds: number | undefined): { retryAfterSeconds?: number } {
+  return retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) && retryAfterSeconds >= 0 ? { retryAfterSeconds } : {};
+}
+
+/**
+ * The error for a final HTTP answer that is not a success. `retryAfter` is the answer's `Retry-After` as
+ * sent (quoted in the message); `retryAfterSeconds` the wait it asks for (retry.ts `retryAfterSeconds`),
+ * kept on the error when the failure is transient so the app's callers learn when to come back.
+ */
+export function errorForStatus(status: number, bodyText: string, ctx: ErrorContext, retryAfter?: string, retryAfterSeconds?: number): AmlError {
   const where = `${describePipeline(ctx.target)} in workspace ${describeWorkspace(ctx.target)}`;
   const msg = serviceMessage(bodyText);
   const base = { value: ctx.url, source: `target ${ctx.target.name}` };
+  // Only worth passing on when trying again later may succeed; Azure ML does not send it otherwise anyway.
+  const hint = retryHint(retryAfterSeconds);
   switch (true) {
     case status === 400 || status === 422:
       return {
@@ -95,6 +108,7 @@ export function errorForStatus(status: number, bodyText: string, ctx: ErrorConte
     case status === 429:
       return {
         ...base,
+        ...hint,
         code: 'aml.throttled',
         status: 503,
         transient: true,
@@ -103,6 +117,7 @@ export function errorForStatus(status: number, bodyText: string, ctx: ErrorConte
     case status === 408 || status >= 500:
       return {
         ...base,
+        ...hint,
         code: 'aml.unavailable',
         status: 503,
         transient: true,
@@ -151,9 +166,14 @@ export function errorForFailure(failure: HttpFailure, ctx: ErrorContext): AppErr
   }
 }
 
-/** The error when the total deadline ends the retries. */
-export function deadlineError(ctx: ErrorContext, deadlineMs: number, last: AppError | undefined): AppError {
+/**
+ * The error when the total deadline ends the retries. `retryAfterSeconds`: pass the last answer's wait
+ * when that answer is what ended the retries (its Retry-After did not fit in what was left of the
+ * deadline), not one already waited out.
+ */
+export function deadlineError(ctx: ErrorContext, deadlineMs: number, last: AppError | undefined, retryAfterSeconds?: number): AmlError {
   return {
+    ...retryHint(retryAfterSeconds),
     value: ctx.url,
     source: `target ${ctx.target.name}`,
     code: 'aml.deadline_exceeded',

@@ -51,6 +51,19 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number)
   return Math.max(0, date - nowMs);
 }
 
+/**
+ * The wait a Retry-After asks for, in seconds counted from when the answer was sent: delta-seconds as
+ * given; an HTTP date measured from the answer's own `Date` header when it has a readable one (both come
+ * from the service's clock, so clock skew between Azure ML and the app does not matter), else from
+ * `receivedAtMs`. Never negative; undefined when absent or unreadable. This is what the app passes on to
+ * its own callers; the retry loop's waits (`decideRetry`) keep measuring from the app's clock.
+ */
+export function retryAfterSeconds(value: string | null | undefined, dateHeader: string | null | undefined, receivedAtMs: number): number | undefined {
+  const sentMs = dateHeader ? Date.parse(dateHeader) : Number.NaN;
+  const ms = parseRetryAfter(value, Number.isNaN(sentMs) ? receivedAtMs : sentMs);
+  return ms === undefined ? undefined : ms / 1000;
+}
+
 /** Full-jitter exponential backoff for the retry after attempt number `attempt` (1-based). */
 export function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number): number {
   const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));

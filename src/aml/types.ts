@@ -73,9 +73,25 @@ export interface SubmitOptions {
 }
 
 /**
+ * An `aml.*` error as the Azure ML client returns it: an `AppError`, plus how long Azure ML asked to wait
+ * when its last answer said so. Any `AppError` is an `AmlError` (the extra member is optional).
+ */
+export interface AmlError extends AppError {
+  /**
+   * Seconds Azure ML asked the app to wait before trying again: the `Retry-After` of the answer that ended
+   * the submission (delta-seconds as given, or an HTTP date measured from that answer's own `Date`
+   * header, else from when it arrived; never negative, may be fractional). Set only on transient errors
+   * (429, 408, 5xx, and the deadline error that such an answer caused); absent when Azure ML gave none.
+   * The HTTP functions pass it on to their caller as a `Retry-After` header (src/http/problem.ts).
+   */
+  readonly retryAfterSeconds?: number;
+}
+
+/**
  * Submits runs. Never throws for service or network failures: those come back as an `AppError` whose
  * code starts with `aml.`, with `status` (the HTTP status the app should answer its own caller with),
- * `transient` (worth retrying later) and a message that says what to do.
+ * `transient` (worth retrying later) and a message that says what to do. The client's errors are
+ * `AmlError`s: read `retryAfterSeconds` for Azure ML's own hint of when to try again.
  */
 export interface PipelineClient {
   submit(target: PipelineTarget, body: SubmissionBody, options?: SubmitOptions): Promise<Result<SubmitResult, AppError>>;

@@ -80,10 +80,8 @@ export function createSubmitRunHandler(deps: PipelinesDeps) {
       const status = upstreamStatus(error);
       context.error(`Submission to target ${name} (experiment ${body.ExperimentName}) failed: ${error.code}: ${error.message}`);
       deps.telemetry.exception(new AppFailure(error), { target: name, code: error.code, status, trigger: 'http', experiment: body.ExperimentName });
-      const headers: Record<string, string> = {};
-      const retryAfter = retryAfterOf(error);
-      if (retryAfter !== undefined && (status === 429 || status === 503)) headers['Retry-After'] = retryAfter;
-      return problemResponse(error, status, instance, headers);
+      // problemResponse adds Retry-After (and says so in the detail) when the error carries Azure ML's wait.
+      return problemResponse(error, status, instance);
     }
 
     const { runId, attempts, endpointUrl } = result.value;
@@ -198,15 +196,6 @@ function unknownTarget(name: string, catalog: TargetCatalog): AppError {
 function upstreamStatus(error: AppError): number {
   if (error.status !== undefined && error.status >= 400 && error.status <= 599) return error.status;
   return error.transient ? 503 : 502;
-}
-
-/** `Retry-After` to pass on, when the client reported one (as `retryAfterSeconds` or `retryAfter`). */
-function retryAfterOf(error: AppError): string | undefined {
-  const extra = error as AppError & { retryAfterSeconds?: unknown; retryAfter?: unknown };
-  const value = extra.retryAfterSeconds ?? extra.retryAfter;
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return String(Math.ceil(value));
-  if (typeof value === 'string' && value.trim() !== '') return value.trim();
-  return undefined;
 }
 
 /** Azure ML studio link to a run (the `wsid` form studio itself uses). */

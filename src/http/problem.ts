@@ -56,15 +56,36 @@ export function toProblem(error: AppError, status = error.status ?? 400, instanc
   return problem;
 }
 
+/**
+ * The wait an error carries (`retryAfterSeconds`, set e.g. by the Azure ML client from Azure ML's own
+ * `Retry-After`) as `Retry-After` delta-seconds: rounded up, at least 1 (a `0` would invite an immediate
+ * retry into the same throttling). Undefined when the error carries none: no wait is ever invented.
+ */
+export function retryAfterHeaderValue(error: AppError): string | undefined {
+  const value = 'retryAfterSeconds' in error ? error.retryAfterSeconds : undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) return undefined;
+  return String(Math.max(1, Math.ceil(value)));
+}
+
+/**
+ * The problem+json response for an error. When the error carries a wait (`retryAfterSeconds`, whatever
+ * its code or status) the response gets a `Retry-After` header and the detail says how long to wait,
+ * so callers that honour Retry-After (Logic Apps, Data Factory) come back when the upstream asked,
+ * unless the caller of this function set its own `Retry-After` in `headers`, which then wins.
+ */
 export function problemResponse(
   error: AppError,
   status = error.status ?? 400,
   instance?: string,
   headers: Record<string, string> = {},
 ): HttpResponseInit {
+  const problem = toProblem(error, status, instance);
+  const own = Object.keys(headers).some((name) => name.toLowerCase() === 'retry-after');
+  const retryAfter = own ? undefined : retryAfterHeaderValue(error);
+  if (retryAfter !== undefined) problem.detail = `${problem.detail} Retry after ${retryAfter} s (Retry-After header).`;
   return {
     status,
-    headers: { 'Content-Type': 'application/problem+json', ...headers },
-    jsonBody: toProblem(error, status, instance),
+    headers: { 'Content-Type': 'application/problem+json', ...(retryAfter !== undefined ? { 'Retry-After': retryAfter } : {}), ...headers },
+    jsonBody: problem,
   };
 }
