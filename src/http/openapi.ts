@@ -75,6 +75,9 @@ const scheduleName = {
   description: 'Schedule name (GET /api/schedules lists them).',
   schema: { type: 'string', pattern: SCHEDULE_NAME_PATTERN.source },
 };
+/** Retry-After on answers about Azure ML: present only when Azure ML itself asked for a wait. */
+const amlRetryAfter = { schema: { type: 'integer', minimum: 1 }, description: 'Seconds to wait (delta-seconds, at least 1), passed on from Azure ML; absent when Azure ML gave none' };
+
 const storageDown = {
   description: 'The schedule store (the app\'s storage account) is unavailable; try again later',
   headers: { 'Retry-After': { schema: { type: 'string' }, description: 'Seconds to wait' } },
@@ -402,10 +405,14 @@ const document = {
           '502': problemRef,
           '503': {
             description: 'Azure ML is throttling or unavailable (after the app\'s own retries); try again later',
-            headers: { 'Retry-After': { schema: { type: 'string' }, description: 'Seconds to wait, when known' } },
+            headers: { 'Retry-After': amlRetryAfter },
             content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
           },
-          '504': problemRef,
+          '504': {
+            description: 'Azure ML did not accept the run within the app\'s submit deadline (its retries included)',
+            headers: { 'Retry-After': amlRetryAfter },
+            content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+          },
         },
       },
     },

@@ -61,3 +61,15 @@ describe('GET /api/openapi.json', () => {
     expect(validate({ Unknown: 1 })).toBe(false);
   });
 });
+
+describe('the submit route documents Retry-After', () => {
+  it('on 503 and 504, as whole seconds of at least 1 (what the handler sends when Azure ML asked for a wait)', async () => {
+    const doc = JSON.parse((await served()).text) as {
+      paths: Record<string, { post?: { responses: Record<string, { headers?: Record<string, { schema: unknown }> }> } }>;
+    };
+    const responses = doc.paths['/api/pipelines/{target}/runs']?.post?.responses ?? {};
+    for (const status of ['503', '504']) {
+      expect(responses[status]?.headers?.['Retry-After']?.schema, status).toEqual({ type: 'integer', minimum: 1 });
+    }
+  });
+});
