@@ -17,6 +17,8 @@ export interface PendingRetry {
   /** Give up (record `failed`) after this instant. */
   readonly deadline: string;
   readonly lastError?: ErrorSummary;
+  /** How the occurrence was planned (`schedule`, or `catch_up` for a missed one run by `missed_runs`). */
+  readonly trigger?: Trigger;
 }
 
 export interface ErrorSummary {
@@ -104,4 +106,9 @@ export interface Claim {
   readonly error?: ErrorSummary;
   readonly nextAttemptAt?: string;
   readonly deadline?: string;
+  /**
+   * Set (If-Match) just before the request goes to Azure ML: a claim left `claimed` WITH it means its
+   * holder stopped while the request may have been sent (outcome unknown); without it, nothing was sent.
+   */
+  readonly submittingAt?: string;
 }

@@ -194,11 +194,6 @@ type PendingChange =
   | { readonly kind: 'update'; readonly pending: PendingRetry; readonly lastRun?: HistoryEntry }
   | { readonly kind: 'leave' };
 
-/** A pending entry as the tick writes it: the trigger rides along (JSON keeps it). */
-type PendingEntry = PendingRetry & { readonly trigger?: Trigger };
-/** A claim as the tick writes it: `submittingAt` marks that the request is about to be sent. */
-type TickClaim = Claim & { readonly submittingAt?: string };
-
 // ---------------------------------------------------------------------------------------------------
 
 export async function runTick(now: Date, deps: TickDeps, options: { readonly isPastDue?: boolean } = {}): Promise<TickReport> {
@@ -282,7 +277,7 @@ async function handleSchedule(due: DueSchedule, def: TimeScheduleDefinition, now
       room: MAX_PENDING_RETRIES - s.pending.length,
     });
     const known = new Set(s.pending.map((p) => p.occurrence));
-    const added: PendingEntry[] = plan.run
+    const added: PendingRetry[] = plan.run
       .filter((r) => !known.has(occurrenceKey(r.occurrence)))
       .map((r) => ({
         occurrence: occurrenceKey(r.occurrence),
@@ -322,7 +317,7 @@ async function handleSchedule(due: DueSchedule, def: TimeScheduleDefinition, now
     return target;
   };
   for (const entry of duePending) {
-    changes.set(entry.occurrence, await handlePending(entry as PendingEntry, def, now, deps, out, resolveTarget));
+    changes.set(entry.occurrence, await handlePending(entry, def, now, deps, out, resolveTarget));
   }
 
   // c. Settle: drop finished entries, reschedule retries (re-reading on lost races).
@@ -348,7 +343,7 @@ async function handleSchedule(due: DueSchedule, def: TimeScheduleDefinition, now
 }
 
 async function handlePending(
-  entry: PendingEntry,
+  entry: PendingRetry,
   def: TimeScheduleDefinition,
   now: Date,
   deps: TickDeps,
@@ -360,8 +355,8 @@ async function handlePending(
   if (!occurrence) return { kind: 'done' }; // not an instant: not ours to handle
   const trigger: Trigger = entry.attempts > 0 ? 'retry' : (entry.trigger ?? 'schedule');
 
-  let held: { claim: TickClaim; etag: string } | undefined;
-  let existing: { claim: TickClaim; etag: string } | undefined;
+  let held: { claim: Claim; etag: string } | undefined;
+  let existing: { claim: Claim; etag: string } | undefined;
   if (entry.attempts === 0) {
     const claimed = await store.claimOccurrence(def.name, occurrence, { now, trigger, owner: settings.owner });
     if (claimed.status === 'claimed') held = { claim: claimed.claim, etag: claimed.etag };
@@ -387,18 +382,18 @@ async function handlePending(
 
 /** Someone holds (or held) the claim: act on its status (see the header). */
 async function decideExisting(
-  existing: { claim: TickClaim; etag: string },
-  entry: PendingEntry,
+  existing: { claim: Claim; etag: string },
+  entry: PendingRetry,
   def: TimeScheduleDefinition,
   now: Date,
   deps: TickDeps,
   out: Collector,
-): Promise<PendingChange | { claim: TickClaim; etag: string }> {
+): Promise<PendingChange | { claim: Claim; etag: string }> {
   const { store, settings } = deps;
   const { claim, etag } = existing;
   const nowMs = now.getTime();
   const wait = (untilMs: number): PendingChange => ({ kind: 'update', pending: { ...entry, attempts: Math.max(entry.attempts, claim.attempts), nextAttemptAt: isoInstant(new Date(Math.max(untilMs, nowMs + 1000))) } });
-  const takeOver = async (): Promise<{ claim: TickClaim; etag: string } | undefined> => {
+  const takeOver = async (): Promise<{ claim: Claim; etag: string } | undefined> => {
     const taken = await store.reclaim(withoutSubmitting(claim), etag, { now, owner: settings.owner, from: [claim.status] });
     return taken.status === 'written' ? { claim: taken.claim, etag: taken.etag } : undefined;
   };
@@ -439,8 +434,8 @@ async function decideExisting(
 }
 
 async function submitHeld(
-  held: { claim: TickClaim; etag: string },
-  entry: PendingEntry,
+  held: { claim: Claim; etag: string },
+  entry: PendingRetry,
   def: TimeScheduleDefinition,
   occurrence: Date,
   now: Date,
@@ -453,7 +448,7 @@ async function submitHeld(
   if (!target.ok) return finishFailed(held, def, now, deps, out, summary(target.error));
   await deps.afterClaim?.(def.name, occurrence);
 
-  const marked: TickClaim = { ...held.claim, submittingAt: isoInstant(now) };
+  const marked: Claim = { ...held.claim, submittingAt: isoInstant(now) };
   const mark = await store.blobs.replaceIfMatch(claimBlobName(def.name, held.claim.occurrence), marked, held.etag);
   if (mark.status !== 'written') return { kind: 'leave' }; // taken over meanwhile: its new holder decides
   const attempt = held.claim.attempts;
@@ -493,7 +488,7 @@ async function submitHeld(
   return finishFailed({ claim: marked, etag: mark.etag }, def, now, deps, out, final);
 }
 
-async function finishFailed(held: { claim: TickClaim; etag: string }, def: TimeScheduleDefinition, now: Date, deps: TickDeps, out: Collector, error: ErrorSummary): Promise<PendingChange> {
+async function finishFailed(held: { claim: Claim; etag: string }, def: TimeScheduleDefinition, now: Date, deps: TickDeps, out: Collector, error: ErrorSummary): Promise<PendingChange> {
   const written = await deps.store.recordOutcome(withoutSubmitting(held.claim), held.etag, { status: 'failed', error }, now);
   if (written.status !== 'written') return { kind: 'leave' };
   const when = isoInstant(parseOccurrenceKey(held.claim.occurrence) ?? now);
@@ -524,7 +519,7 @@ async function recordSkipped(def: TimeScheduleDefinition, plan: OccurrencePlan, 
 
 // ---------------------------------------------------------------------------------------------------
 
-function withoutSubmitting(claim: TickClaim): Claim {
+function withoutSubmitting(claim: Claim): Claim {
   const { submittingAt: _s, ...rest } = claim;
   return rest;
 }
