@@ -1,6 +1,7 @@
 /**
- * `aml-triggers schedules <list|get|enable|disable|apply|delete|history>`: the schedule operations
- * (src/schedules/operations.ts) against the app's schedule store, from a shell or a pipeline.
+ * `aml-triggers schedules <list|get|enable|disable|apply|delete|history|reindex>`: the schedule operations
+ * (src/schedules/operations.ts) against the app's schedule store, from a shell or a pipeline, and
+ * `reindex`, the repair of the timer's due index (`ScheduleStateStore.rebuildDueIndex`).
  *
  * Settings are the app's: `AzureWebJobsStorage` (a connection string, `UseDevelopmentStorage=true` for
  * Azurite) or `AzureWebJobsStorage__blobServiceUri` (identity: your `az login`, a managed identity, ...),
@@ -38,7 +39,7 @@ import { formatApply, formatDelete, formatDetail, formatEnable, formatHistory, f
 import { parseOptions, type OptionSpec } from './args';
 import type { CliIo } from './main';
 
-export const summary = 'List, inspect, enable, disable, apply and delete schedules; show their run history.';
+export const summary = 'List, inspect, enable, disable, apply and delete schedules; show their run history; rebuild the due index.';
 
 export const LOCAL_SETTINGS_FILE = 'local.settings.json';
 const EXIT_OK = 0;
@@ -59,6 +60,8 @@ const HELP = [
   '                                      create or update schedules from definition files (JSON/YAML, v1 Schedule:)',
   '  delete <name> [--json]              remove an applied schedule with its state and history',
   `  history <name> [--limit N] [--json] run history, newest first (default ${DEFAULT_HISTORY_COUNT})`,
+  '  reindex [--json]                    rebuild the timer\'s due index from the schedule states; use after',
+  '                                      restoring a backup of the state container or editing its blobs by hand',
   '',
   'Storage: AzureWebJobsStorage (connection string) or AzureWebJobsStorage__blobServiceUri (identity),',
   `from the environment or ./${LOCAL_SETTINGS_FILE} Values (the environment wins). Schedules defined in the`,
@@ -68,6 +71,7 @@ const HELP = [
 
 interface Context {
   readonly ops: ScheduleOperations;
+  readonly store: ScheduleStateStore;
   /** Where the store is, for failure messages (no secrets). */
   readonly where: string;
 }
@@ -78,7 +82,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
     if (sub === undefined) {
-      io.stderr('aml-triggers schedules: missing command; one of list, get, enable, disable, apply, delete, history (see `aml-triggers schedules --help`).');
+      io.stderr(`aml-triggers schedules: missing command; one of ${Object.keys(SUBCOMMANDS).join(', ')} (see \`aml-triggers schedules --help\`).`);
       return EXIT_USAGE;
     }
     for (const line of HELP) io.stdout(line);
@@ -201,17 +205,22 @@ function openContext(io: CliIo): Result<Context, AppError> {
       return targets.value.targets;
     },
   });
-  return { ok: true, value: { ops, where: describeStore(env, store.value) } };
+  return { ok: true, value: { ops, store: store.value, where: describeStore(env, store.value) } };
 }
 
-function opened(io: CliIo, open: () => Result<Context, AppError>): ScheduleOperations | number {
+function openedContext(io: CliIo, open: () => Result<Context, AppError>): Context | number {
   const context = open();
   if (!context.ok) {
     for (const line of context.error.message.split('\n')) io.stderr(line);
     // Missing or unusable storage settings: the command cannot reach the store (operational, exit 1).
     return context.error.code.startsWith('storage.') || context.error.code.startsWith('schedule.state_container') ? EXIT_FAILURE : exitCodeOf(context.error);
   }
-  return context.value.ops;
+  return context.value;
+}
+
+function opened(io: CliIo, open: () => Result<Context, AppError>): ScheduleOperations | number {
+  const context = openedContext(io, open);
+  return typeof context === 'number' ? context : context.ops;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -366,6 +375,31 @@ const history: Sub = async (args, io, open) => {
   return print(io, result.value.entries.length ? formatHistory(result.value.entries) : [`Schedule ${name} has no runs yet.`]);
 };
 
+/** When to run `reindex`, printed with its result so whoever ran it learns (or recalls) what it is for. */
+export const REINDEX_EXPLANATION =
+  "The due index (due/ markers) tells the timer which schedules to look at; the timer keeps it in step itself, so reindex is only needed after restoring a backup of the state container or deleting or copying its blobs by hand.";
+
+/**
+ * Rewrites the timer's due index from the schedule states (`ScheduleStateStore.rebuildDueIndex`):
+ * every enabled time schedule gets its marker back, markers no state names are removed. O(schedules):
+ * a repair, not something to run on a timer. Storage failures throw and are printed by `run` with
+ * the store's setting and endpoint (exit 1), like every other subcommand.
+ */
+const reindex: Sub = async (args, io, open) => {
+  const p = parse(io, args, {}, { min: 0, max: 0, what: '' });
+  if ('code' in p) return p.code;
+  const context = openedContext(io, open);
+  if (typeof context === 'number') return context;
+  const result = await context.store.rebuildDueIndex(io.now());
+  if (p.values.json === true) return print(io, formatJson(result));
+  const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+  return print(io, [
+    `Due index rebuilt: ${plural(result.markersWritten, 'marker')} written, ${plural(result.orphansRemoved, 'orphaned marker')} removed` +
+      (result.markersWritten === 0 && result.orphansRemoved === 0 ? ' (it was already in step with the schedule states).' : '.'),
+    REINDEX_EXPLANATION,
+  ]);
+};
+
 const SUBCOMMANDS: Readonly<Record<string, Sub>> = {
   list,
   get,
@@ -374,4 +408,5 @@ const SUBCOMMANDS: Readonly<Record<string, Sub>> = {
   apply,
   delete: remove,
   history,
+  reindex,
 };
