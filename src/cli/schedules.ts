@@ -60,8 +60,9 @@ const HELP = [
   '                                      create or update schedules from definition files (JSON/YAML, v1 Schedule:)',
   '  delete <name> [--json]              remove an applied schedule with its state and history',
   `  history <name> [--limit N] [--json] run history, newest first (default ${DEFAULT_HISTORY_COUNT})`,
-  '  reindex [--json]                    rebuild the timer\'s due index from the schedule states; use after',
-  '                                      restoring a backup of the state container or editing its blobs by hand',
+  '  reindex [--app-stopped] [--json]    rebuild the timer\'s due index from the schedule states; use after',
+  '                                      restoring a backup of the state container or editing its blobs by hand;',
+  '                                      --app-stopped also removes stray markers under 5 minutes old',
   '',
   'Storage: AzureWebJobsStorage (connection string) or AzureWebJobsStorage__blobServiceUri (identity),',
   `from the environment or ./${LOCAL_SETTINGS_FILE} Values (the environment wins). Schedules defined in the`,
@@ -386,16 +387,20 @@ export const REINDEX_EXPLANATION =
  * the store's setting and endpoint (exit 1), like every other subcommand.
  */
 const reindex: Sub = async (args, io, open) => {
-  const p = parse(io, args, {}, { min: 0, max: 0, what: '' });
+  const p = parse(io, args, { 'app-stopped': { type: 'boolean' } }, { min: 0, max: 0, what: '' });
   if ('code' in p) return p.code;
   const context = openedContext(io, open);
   if (typeof context === 'number') return context;
-  const result = await context.store.rebuildDueIndex(io.now());
+  // While the app runs, a marker no state names yet may belong to a save in flight: keep young ones.
+  const result = await context.store.rebuildDueIndex(io.now(), p.values['app-stopped'] === true ? { orphanGraceMs: 0 } : {});
   if (p.values.json === true) return print(io, formatJson(result));
   const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const clean = result.markersWritten === 0 && result.orphansRemoved === 0 && result.orphansKept === 0;
   return print(io, [
-    `Due index rebuilt: ${plural(result.markersWritten, 'marker')} written, ${plural(result.orphansRemoved, 'orphaned marker')} removed` +
-      (result.markersWritten === 0 && result.orphansRemoved === 0 ? ' (it was already in step with the schedule states).' : '.'),
+    `Due index rebuilt: ${plural(result.markersWritten, 'marker')} written, ${plural(result.orphansRemoved, 'orphaned marker')} removed` + (clean ? ' (it was already in step with the schedule states).' : '.'),
+    ...(result.orphansKept > 0
+      ? [`${plural(result.orphansKept, 'marker')} that no schedule names ${result.orphansKept === 1 ? 'was' : 'were'} kept: under 5 minutes old, possibly a save in progress (the timer removes them later; with the app stopped, run reindex --app-stopped).`]
+      : []),
     REINDEX_EXPLANATION,
   ]);
 };

@@ -7,6 +7,7 @@
  *   schedules/<name>/history.json        { name, entries } newest first, at most `historyLimit` (100).
  *   claims/<name>/<occurrence>.json      Claim, created If-None-Match: * before submitting; the single
  *                                        winner then moves it claimed → submitted | failed | retrying.
+ *                                        Deleted once settled for good (`pruneSettledClaims`).
  *   due/<yyyyMMddTHHmmssZ>/<name>/<id>   Due-index marker: one per enabled time schedule, keyed by its
  *                                        `wakeAt`. Empty JSON body; the name is the information.
  *   catalog.json                         { schedules: name → definition hash }: lets `syncAll` find the
@@ -514,10 +515,15 @@ export class ScheduleStateStore {
   /**
    * Rewrites the due index from the states (an O(schedules) repair, e.g. after restoring a backup or
    * deleting blobs by hand): every enabled state with a `wakeAt` gets a marker, orphans are removed.
+   * The markers are listed before the states, and an orphan younger than `orphanGraceMs` (default the
+   * store's grace period; 0: any age, for when the app is stopped) is kept and counted in `orphansKept`:
+   * a save writes its new marker before its state, so a marker no state names yet may be one in flight.
    */
-  async rebuildDueIndex(now: Date): Promise<{ markersWritten: number; orphansRemoved: number }> {
+  async rebuildDueIndex(now: Date, options: { readonly orphanGraceMs?: number } = {}): Promise<{ markersWritten: number; orphansRemoved: number; orphansKept: number }> {
+    const grace = options.orphanGraceMs ?? this.graceMs;
+    const listed = await this.blobs.list(DUE_PREFIX);
+    const markers = new Set(listed.map((m) => m.name));
     const states = await this.listStates();
-    const markers = new Set((await this.blobs.list(DUE_PREFIX)).map((m) => m.name));
     let markersWritten = 0;
     const referenced = new Set<string>();
     await mapLimit(states, this.concurrency, async (snap) => {
@@ -537,11 +543,16 @@ export class ScheduleStateStore {
       }
     });
     let orphansRemoved = 0;
-    for (const m of markers) {
-      if (referenced.has(m)) continue;
-      if ((await this.blobs.deleteIfMatch(m)).status === 'deleted') orphansRemoved++;
+    let orphansKept = 0;
+    for (const m of listed) {
+      if (referenced.has(m.name)) continue;
+      if (grace > 0 && (!m.lastModified || now.getTime() - m.lastModified.getTime() < grace)) {
+        orphansKept++;
+        continue;
+      }
+      if ((await this.blobs.deleteIfMatch(m.name, m.etag)).status === 'deleted') orphansRemoved++;
     }
-    return { markersWritten, orphansRemoved };
+    return { markersWritten, orphansRemoved, orphansKept };
   }
 
   // -- claims -------------------------------------------------------------------------------------
@@ -621,15 +632,45 @@ export class ScheduleStateStore {
     return written;
   }
 
-  /** Deletes the claims of `name` for occurrences before `before` (claim ids that are instants only). */
-  async pruneClaims(name: string, before: Date): Promise<number> {
-    const limitKey = `claims/${name}/${occurrenceKey(before)}`;
-    const old = (await this.blobs.list(`claims/${name}/`)).filter((b) => {
-      const key = b.name.slice(`claims/${name}/`.length).replace(/\.json$/, '');
-      return parseOccurrenceKey(key) !== undefined && b.name < limitKey;
+  /**
+   * Deletes the claims of occurrences settled for good, so claim blobs do not pile up (one per occurrence
+   * otherwise: half a million a year for a schedule that runs each minute). A claim goes when
+   *   - its schedule's state has moved past the occurrence (`lastOccurrence` at or after it, `nextDue`
+   *     after it) and does not hold it in `pending`: it can never be planned or retried again, and
+   *   - the claim blob has not changed for `settledForMs` of storage time: a tick that read the state
+   *     before the occurrence settled (a tick lasts at most the function timeout) cannot still be about
+   *     to act on it, so nobody can mistake the missing claim for "not claimed yet".
+   * Claims whose id is not an instant, and claims of schedules without a state, are left alone. Looks at
+   * `limit` claims at most (oldest schedules' names first); the next call goes on from the start.
+   */
+  async pruneSettledClaims(options: { readonly settledForMs: number; readonly limit?: number; readonly wallClock?: () => number }): Promise<{ scanned: number; deleted: number; schedules: number }> {
+    const wall = options.wallClock ?? Date.now;
+    const cutoff = wall() - options.settledForMs;
+    const listed = await this.blobs.list('claims/', { limit: options.limit ?? 5000, pageSize: 5000 });
+    const bySchedule = new Map<string, { blob: string; etag: string; occurrence: string; instant: number }[]>();
+    for (const item of listed) {
+      const parts = item.name.slice('claims/'.length).split('/');
+      if (parts.length !== 2 || !parts[0] || !parts[1]?.endsWith('.json')) continue;
+      const occurrence = parts[1].slice(0, -'.json'.length);
+      const instant = parseOccurrenceKey(occurrence);
+      if (!instant || !item.lastModified || item.lastModified.getTime() > cutoff) continue;
+      const list = bySchedule.get(parts[0]) ?? [];
+      list.push({ blob: item.name, etag: item.etag, occurrence, instant: instant.getTime() });
+      bySchedule.set(parts[0], list);
+    }
+    let deleted = 0;
+    await mapLimit([...bySchedule.entries()], this.concurrency, async ([name, claims]) => {
+      const current = await this.getState(name).catch(() => undefined);
+      if (!current?.state.lastOccurrence) return;
+      const last = Date.parse(current.state.lastOccurrence);
+      const next = current.state.nextDue ? Date.parse(current.state.nextDue) : Number.POSITIVE_INFINITY;
+      const pending = new Set(current.state.pending.map((p) => p.occurrence));
+      const settled = claims.filter((c) => c.instant <= last && c.instant < next && !pending.has(c.occurrence));
+      // If-Match on the listed ETag: a claim written since the listing is not deleted.
+      const results = await mapLimit(settled, this.concurrency, (c) => this.blobs.deleteIfMatch(c.blob, c.etag));
+      deleted += results.filter((r) => r.status === 'deleted').length;
     });
-    const results = await mapLimit(old, this.concurrency, (b) => this.blobs.deleteIfMatch(b.name, b.etag));
-    return results.filter((r) => r.status === 'deleted').length;
+    return { scanned: listed.length, deleted, schedules: bySchedule.size };
   }
 
   // -- history ------------------------------------------------------------------------------------

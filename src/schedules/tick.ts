@@ -14,7 +14,9 @@
  *           taken over If-Match), mark the claim `submittingAt`, submit through the Azure ML client,
  *           record the outcome on the claim (If-Match) and in the history;
  *        c. **settle**: a second conditional write drops finished entries from `pending` and reschedules
- *           retries (nextAttemptAt with exponential backoff, until the retry deadline).
+ *           retries (nextAttemptAt with exponential backoff, until the retry deadline);
+ *     4. the first tick of each hour deletes the claims of occurrences settled for good
+ *        (`store.pruneSettledClaims`; unchanged for `claimSettledMs`, default an hour).
  *
  * Exactly once: the claim blob is the single right to submit an occurrence. A second instance, a
  * duplicate tick or a restarted one finds the claim and acts on its status:
@@ -86,6 +88,13 @@ export interface TickSettings {
   readonly runSource: string;
   /** Who claims (for diagnosis in claim blobs). */
   readonly owner: string;
+  /**
+   * Claims of settled occurrences are deleted once unchanged for this long (storage time), by the first
+   * tick of each hour (see `ScheduleStateStore.pruneSettledClaims`). Well above the function timeout.
+   */
+  readonly claimSettledMs: number;
+  /** Claims looked at per pruning (the rest wait for the next hour). */
+  readonly pruneLimit: number;
 }
 
 export const DEFAULT_TICK_SETTINGS: TickSettings = {
@@ -99,6 +108,8 @@ export const DEFAULT_TICK_SETTINGS: TickSettings = {
   maxDuePerTick: 1000,
   runSource: 'SDK',
   owner: `${process.env.WEBSITE_INSTANCE_ID?.slice(0, 12) ?? 'local'}:${process.pid}`,
+  claimSettledMs: 60 * 60_000,
+  pruneLimit: 5000,
 };
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -243,6 +254,8 @@ export async function runTick(now: Date, deps: TickDeps, options: { readonly isP
     }
   });
 
+  await pruneClaimsHourly(now, deps);
+
   const result = report(now, isPastDue, found.due.length, found.truncated, out, started);
   if (found.due.length > 0 || out.errors.length > 0) {
     deps.log.info(
@@ -250,6 +263,23 @@ export async function runTick(now: Date, deps: TickDeps, options: { readonly isP
     );
   }
   return result;
+}
+
+/** The hour (of `now`) each store was last pruned in, in this process. */
+const lastPruned = new WeakMap<object, number>();
+
+/** Once per hour of `now` per store: deletes the claims of settled occurrences. Never fails the tick. */
+async function pruneClaimsHourly(now: Date, deps: TickDeps): Promise<void> {
+  const hour = Math.floor(now.getTime() / 3_600_000);
+  if (lastPruned.get(deps.store) === hour) return;
+  lastPruned.set(deps.store, hour);
+  try {
+    const pruned = await deps.store.pruneSettledClaims({ settledForMs: deps.settings.claimSettledMs, limit: deps.settings.pruneLimit });
+    if (pruned.deleted > 0) deps.log.info(`schedule claims: ${pruned.deleted} claim(s) of settled occurrences deleted (${pruned.scanned} looked at, ${pruned.schedules} schedule(s))`);
+  } catch (e) {
+    const error = errorOf(e);
+    deps.log.warn(`schedule claims: pruning stopped on ${error.code}: ${error.message} (tried again next hour; nothing is lost, old claims only take space)`);
+  }
 }
 
 function report(now: Date, isPastDue: boolean, due: number, truncated: boolean, out: Collector, started: number): TickReport {

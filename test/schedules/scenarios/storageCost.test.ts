@@ -4,7 +4,7 @@
  * catalog read and one listing of the due index.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engine, newContainer, scheduleFile, startBed, type Bed } from './harness';
+import { engine, MINUTE, newContainer, occurrencesOf, scheduleFile, series, startBed, ticks, type Bed } from './harness';
 
 let bed: Bed;
 
@@ -55,3 +55,23 @@ describe('storage requests per tick', () => {
     expect(idle).toBe(2);
   }, 60_000);
 });
+
+describe('claims', () => {
+  it('do not pile up: the first tick of each hour deletes those of settled occurrences, and nothing runs twice', async () => {
+    const container = await newContainer();
+    // claimSettledMs 0: no wait for ticks holding an older view (there is one instance here).
+    const e = engine(bed, { container, files: scheduleFile([quarterHourly('q')]), settings: { claimSettledMs: 0 } });
+    const claims = async (): Promise<string[]> => (await e.store.blobs.list('claims/q/')).map((b) => b.name.slice('claims/q/'.length));
+    await e.tick('2026-06-01T00:00:00Z');
+    for (const now of ticks('2026-06-01T00:00:00Z', '2026-06-01T00:59:00Z', MINUTE)) await e.tick(now);
+    // 00:15 ... 00:45 submitted; their claims are still there until the next hour starts.
+    expect(await claims()).toEqual(['20260601T001500Z.json', '20260601T003000Z.json', '20260601T004500Z.json']);
+    for (const now of ticks('2026-06-01T00:59:00Z', '2026-06-01T01:59:00Z', MINUTE)) await e.tick(now);
+    // The hour's first tick (01:00, which also submitted 01:00 before pruning) deleted every settled claim.
+    expect(e.lines).toContain('info: schedule claims: 4 claim(s) of settled occurrences deleted (4 looked at, 1 schedule(s))');
+    expect(await claims()).toEqual(['20260601T011500Z.json', '20260601T013000Z.json', '20260601T014500Z.json']);
+    expect(occurrencesOf(bed.aml, 'q')).toEqual(series('2026-06-01T00:15:00Z', 15 * MINUTE, 7));
+    expect((await e.store.history('q')).map((h) => h.status)).toEqual(Array(7).fill('submitted'));
+  }, 120_000);
+});
+
