@@ -13,6 +13,7 @@ import { getTelemetry, type Telemetry } from './telemetry';
 import { findAppRoot, loadTargets, type Env, type TargetCatalog } from './config/targets';
 import { ScheduleStateStore } from './schedules/stateStore';
 import { ScheduleRegistry } from './schedules/registry';
+import { loadScheduleDefinitionsFromSettings } from './schedules/loadDefinitions';
 
 /** App settings read here (besides the ones the targets file and the Azure ML client read). */
 export const RUNTIME_SETTINGS = {
@@ -42,6 +43,19 @@ export interface Runtime {
    * when something is. Called by the host's appStart hook so a broken deployment fails loudly at start.
    */
   validateStartup(log?: (line: string) => void): void;
+  /**
+   * Loads the app's schedule files (`SCHEDULES_PATH`) and says what it found: a summary and any warnings
+   * through `log.info` / `log.warn`, or every problem (file, line, field, value) through `log.error`.
+   * Never throws: the pipelines keep working when a schedule file is broken; the timer reports it too.
+   * Resolves to true when the files load.
+   */
+  validateSchedules(log?: StartupLog): Promise<boolean>;
+}
+
+export interface StartupLog {
+  info(line: string): void;
+  warn(line: string): void;
+  error(line: string): void;
 }
 
 export interface RuntimeOptions {
@@ -101,6 +115,25 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       if (catalog.notice) (log ?? console.warn)(catalog.notice);
       else (log ?? console.log)(`Loaded ${catalog.targets.size} pipeline target(s) from ${catalog.source ?? '(none)'}: ${[...catalog.targets.keys()].join(', ')}.`);
       void runtime.pipelineClient; // builds the client: invalid AML_* client settings throw here too
+    },
+    async validateSchedules(log = { info: console.log, warn: console.warn, error: console.error }) {
+      let loaded;
+      try {
+        loaded = await loadScheduleDefinitionsFromSettings(env, { now: new Date(), cwd: runtime.appRoot });
+      } catch (e) {
+        log.error(`Schedule files could not be read: ${e instanceof Error ? e.message : String(e)}`);
+        return false;
+      }
+      if (!loaded.ok) {
+        // The message lists every problem (file:line, field, value), one per line.
+        log.error(`Schedule files are invalid; no schedule from them runs until they are fixed (${loaded.error.code}): ${loaded.error.message}`);
+        return false;
+      }
+      const defs = loaded.value.definitions;
+      const time = defs.filter((d) => d.kind === 'time').length;
+      log.info(`Loaded ${defs.length} schedule(s) from the app's files (${time} time-based, ${defs.length - time} reactive)${defs.length ? `: ${defs.map((d) => d.name).join(', ')}` : ''}.`);
+      for (const w of loaded.value.warnings) log.warn(`${w.code}: ${w.message}`);
+      return true;
     },
   };
   return runtime;

@@ -29,6 +29,7 @@ app.http('submitPipelineRun', {
   handler: createSubmitRunHandler(runtime),
 });
 
-app.hook.appStart(() => {
+app.hook.appStart(async () => {
   runtime.validateStartup();
+  await runtime.validateSchedules();
 });
