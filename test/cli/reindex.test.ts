@@ -7,11 +7,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { main, type CliIo } from '../../src/cli/main';
 import { REINDEX_EXPLANATION } from '../../src/cli/schedules';
 import { ScheduleRegistry } from '../../src/schedules/registry';
 import { ScheduleStateStore } from '../../src/schedules/stateStore';
 import { azuriteConnectionString, uniqueContainerName } from '../support/azurite';
+import { cliRunner } from '../support/cli';
+import { main } from '../../src/cli/main';
 import { APP_ROOT } from '../support/registration';
 
 const NOW = new Date('2026-03-02T10:00:00.250Z');
@@ -64,20 +65,7 @@ beforeEach(async () => {
   await ok('apply', join(dir, 'ops.json'));
 });
 
-async function run(...argv: string[]): Promise<{ code: number; stdout: string[]; stderr: string[] }> {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const io: CliIo = { stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l), env, now: () => NOW };
-  const code = await main(['schedules', ...argv], io);
-  return { code, stdout, stderr };
-}
-
-async function ok(...argv: string[]): Promise<string[]> {
-  const r = await run(...argv);
-  expect(r.stderr.filter((l) => !l.startsWith('warning:')), r.stderr.join('\n')).toEqual([]);
-  expect(r.code).toBe(0);
-  return r.stdout;
-}
+const { run, ok } = cliRunner('schedules', () => env, () => NOW);
 
 async function markers(): Promise<string[]> {
   return (await store.blobs.list('due/')).map((m) => m.name);

@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cliSettings } from '../../src/cli/schedules';
-import { main, type CliIo } from '../../src/cli/main';
 import { formatInstant, occurrencesAfter, parseRecurrence } from '../../src/recurrence';
 import { ScheduleRegistry } from '../../src/schedules/registry';
 import { ScheduleStateStore } from '../../src/schedules/stateStore';
 import { azuriteConnectionString, uniqueContainerName } from '../support/azurite';
+import { cliRunner } from '../support/cli';
 import { APP_ROOT, ensureBuilt } from '../support/registration';
 
 const NOW = new Date('2026-03-02T10:00:00.250Z');
@@ -64,20 +64,7 @@ beforeEach(async () => {
   await appSync(env);
 });
 
-async function run(...argv: string[]): Promise<{ code: number; stdout: string[]; stderr: string[] }> {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const io: CliIo = { stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l), env, now: () => NOW };
-  const code = await main(['schedules', ...argv], io);
-  return { code, stdout, stderr };
-}
-
-async function ok(...argv: string[]): Promise<string[]> {
-  const r = await run(...argv);
-  expect(r.stderr.filter((l) => !l.startsWith('warning:')), r.stderr.join('\n')).toEqual([]);
-  expect(r.code).toBe(0);
-  return r.stdout;
-}
+const { run, ok } = cliRunner('schedules', () => env, () => NOW);
 
 function expectFailure(r: { code: number; stdout: string[]; stderr: string[] }, code: number, pattern: RegExp): void {
   expect(r.code).toBe(code);
