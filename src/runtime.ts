@@ -6,14 +6,15 @@
  * Later features add their own lazy getters here (schedule store, ...): keep each one a getter over a
  * cached value, built from `env` / `appRoot`, so tests can build a `Runtime` with their own settings.
  */
-import { AppFailure, type AppError } from './errors';
+import { AppFailure, type AppError, type Result } from './errors';
 import type { PipelineClient } from './aml/types';
 import { createPipelineClient } from './aml/client';
 import { getTelemetry, type Telemetry } from './telemetry';
 import { findAppRoot, loadTargets, type Env, type TargetCatalog } from './config/targets';
 import { ScheduleStateStore } from './schedules/stateStore';
 import { ScheduleRegistry } from './schedules/registry';
-import { loadScheduleDefinitionsFromSettings } from './schedules/loadDefinitions';
+import { loadScheduleDefinitionsFromSettings, type LoadedSchedules } from './schedules/loadDefinitions';
+import type { TickLog } from './schedules/tick';
 
 /** App settings read here (besides the ones the targets file and the Azure ML client read). */
 export const RUNTIME_SETTINGS = {
@@ -49,13 +50,7 @@ export interface Runtime {
    * Never throws: the pipelines keep working when a schedule file is broken; the timer reports it too.
    * Resolves to true when the files load.
    */
-  validateSchedules(log?: StartupLog): Promise<boolean>;
-}
-
-export interface StartupLog {
-  info(line: string): void;
-  warn(line: string): void;
-  error(line: string): void;
+  validateSchedules(log?: TickLog): Promise<boolean>;
 }
 
 export interface RuntimeOptions {
@@ -76,6 +71,10 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   let targets: { ok: true; value: TargetCatalog } | { ok: false; error: AppError } | undefined;
   let scheduleStore: ScheduleStateStore | undefined = options.scheduleStore;
   let schedules: ScheduleRegistry | undefined;
+  let scheduleFiles: Promise<Result<LoadedSchedules, AppError>> | undefined;
+  /** The app's schedule files, read once: start-up's check and the registry share the result. */
+  const loadScheduleFiles = (): Promise<Result<LoadedSchedules, AppError>> =>
+    (scheduleFiles ??= loadScheduleDefinitionsFromSettings(env, { now: new Date(), cwd: runtime.appRoot }));
 
   const runtime: Runtime = {
     env,
@@ -105,8 +104,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     get schedules() {
       return (schedules ??= new ScheduleRegistry({
         store: runtime.scheduleStore,
-        env,
-        appRoot: runtime.appRoot,
+        files: loadScheduleFiles,
         targets: () => runtime.targets.targets,
       }));
     },
@@ -119,7 +117,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     async validateSchedules(log = { info: console.log, warn: console.warn, error: console.error }) {
       let loaded;
       try {
-        loaded = await loadScheduleDefinitionsFromSettings(env, { now: new Date(), cwd: runtime.appRoot });
+        loaded = await loadScheduleFiles();
       } catch (e) {
         log.error(`Schedule files could not be read: ${e instanceof Error ? e.message : String(e)}`);
         return false;

@@ -37,7 +37,7 @@
  * log: downtime is detected from each schedule's own state (its nextDue is in the past).
  */
 import type { PipelineClient, PipelineTarget } from '../aml/types';
-import { AppFailure, type AppError } from '../errors';
+import { AppFailure, type AppError, type Result } from '../errors';
 import type { Telemetry } from '../telemetry';
 import { recurrenceFor, resolveScheduleTarget, type ScheduleDefinition, type TimeScheduleDefinition, type WorkspaceDefaults } from './definition';
 import { planOccurrences, SKIPPED_SAMPLE, type OccurrencePlan } from './missedRuns';
@@ -199,6 +199,9 @@ interface Collector {
   errors: { schedule?: string; code: string; message: string }[];
 }
 
+/** The schedule's target, resolved at most once per schedule and tick (on the first submission). */
+type TargetResolver = () => Result<PipelineTarget>;
+
 /** What became of one pending entry in this tick. */
 type PendingChange =
   | { readonly kind: 'done'; readonly lastRun?: HistoryEntry }
@@ -335,8 +338,8 @@ async function handleSchedule(due: DueSchedule, def: TimeScheduleDefinition, now
     .sort((a, b) => a.occurrence.localeCompare(b.occurrence));
   if (duePending.length === 0) return;
   const changes = new Map<string, PendingChange>();
-  let target: { ok: true; value: PipelineTarget } | { ok: false; error: AppError } | undefined;
-  const resolveTarget = (): { ok: true; value: PipelineTarget } | { ok: false; error: AppError } => {
+  let target: Result<PipelineTarget> | undefined;
+  const resolveTarget: TargetResolver = () => {
     if (!target) {
       try {
         target = resolveScheduleTarget(def, deps.targets(), deps.workspaceDefaults ?? {});
@@ -378,7 +381,7 @@ async function handlePending(
   now: Date,
   deps: TickDeps,
   out: Collector,
-  resolveTarget: () => { ok: true; value: PipelineTarget } | { ok: false; error: AppError },
+  resolveTarget: TargetResolver,
 ): Promise<PendingChange> {
   const { store, settings } = deps;
   const occurrence = parseOccurrenceKey(entry.occurrence);
@@ -471,7 +474,7 @@ async function submitHeld(
   now: Date,
   deps: TickDeps,
   out: Collector,
-  resolveTarget: () => { ok: true; value: PipelineTarget } | { ok: false; error: AppError },
+  resolveTarget: TargetResolver,
 ): Promise<PendingChange> {
   const { store, settings } = deps;
   const target = resolveTarget();
