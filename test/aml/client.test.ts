@@ -6,9 +6,6 @@
  * MSAL keeps the managed identity endpoint and its token cache process-wide, so this file starts one fake
  * MSI for all tests and uses distinct audiences / client ids where a test needs a fresh token request.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPipelineClient, type AmlPipelineClient, type PipelineClientOptions } from '../../src/aml/client';
 import { createCredential } from '../../src/aml/credential';
@@ -18,39 +15,32 @@ import { createTransport } from '../../src/aml/transport';
 import { createWorkspaceResolver } from '../../src/aml/workspace';
 import type { PipelineTarget, SubmissionBody } from '../../src/aml/types';
 import { MemoryTelemetry } from '../../src/telemetry';
-import { startFakeAml, type FakeAml } from '../support/fakeAml';
-import { startFakeArm, type FakeArm } from '../support/fakeArm';
-import { DEFAULT_SYSTEM_CLIENT_ID, startFakeMsi, type FakeMsi } from '../support/fakeMsi';
+import { startAmlTestBed, type AmlTestBed } from '../support/amlTestBed';
+import type { FakeAml } from '../support/fakeAml';
+import type { FakeArm } from '../support/fakeArm';
+import { DEFAULT_SYSTEM_CLIENT_ID, type FakeMsi } from '../support/fakeMsi';
 import { freePort } from '../support/freePort';
 
 const ws = { subscriptionId: '0b1f6471-1bf0-4dda-aec3-111122223333', resourceGroup: 'rg-ml', workspaceName: 'mlw-prod' };
 const ARM = 'https://management.azure.com';
 
+let bed: AmlTestBed;
 let msi: FakeMsi;
 let aml: FakeAml;
 let arm: FakeArm;
-let dir: string;
 let env: Record<string, string>;
 const clients: AmlPipelineClient[] = [];
 
 beforeAll(async () => {
-  msi = await startFakeMsi();
-  process.env.IDENTITY_ENDPOINT = msi.env.IDENTITY_ENDPOINT;
-  process.env.IDENTITY_HEADER = msi.env.IDENTITY_HEADER;
-  aml = await startFakeAml({ validateToken: msi.validateToken });
-  arm = await startFakeArm({ validateToken: msi.validateToken });
-  dir = mkdtempSync(join(tmpdir(), 'aml-client-'));
-  writeFileSync(join(dir, 'ca.pem'), arm.ca);
-  env = { ...msi.env, AML_ARM_ENDPOINT: arm.endpoint, AML_EXTRA_CA_CERTS: join(dir, 'ca.pem') };
+  bed = await startAmlTestBed({ workspace: ws });
+  ({ msi, aml, arm, env } = bed);
   aml.addPipeline({ id: 'pp-train', kind: 'published', workspace: ws, parameters: ['alpha', 'mode', 'dry'], dataPathParameters: ['input'] });
   aml.addPipeline({ id: 'pe-score', kind: 'endpoint', name: 'scoring', workspace: ws, versions: ['0', '1', '2'] });
-  arm.addWorkspace({ ...ws, location: 'westeurope', discoveryUrl: aml.discoveryUrl });
 });
 
 afterAll(async () => {
   for (const c of clients) c.close();
-  await Promise.all([msi?.close(), aml?.close(), arm?.close()]);
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await bed?.close();
 });
 
 /** A client with test-sized timings; `overrides` replace settings. */
