@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { errorForFailure, errorForStatus, serviceMessage, type ErrorContext } from '../../src/aml/errors';
-import type { PipelineTarget } from '../../src/aml/types';
+import { errorForFailure, errorForStatus, serviceMessage } from '../../src/aml/errors';
+import { errorContext } from './errorFixtures';
 
-const target: PipelineTarget = {
-  name: 'nightly',
-  workspace: { subscriptionId: 's', resourceGroup: 'rg', workspaceName: 'mlw-a' },
-  pipeline: { kind: 'published', pipelineId: 'p-42' },
-  experimentName: 'e',
-  parameterAssignments: {},
-  dataPathAssignments: {},
-};
-const ctx: ErrorContext = { target, url: 'https://westeurope.api.azureml.ms/pipelines/v1.0/x', audience: 'https://management.azure.com', attempts: 4 };
+const ctx = errorContext(4);
 
 describe('service messages', () => {
   it('reads the AzureML error body shapes and plain text', () => {

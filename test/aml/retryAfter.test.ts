@@ -4,19 +4,11 @@
  * test/http/retryAfter.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { deadlineError, errorForStatus, type ErrorContext } from '../../src/aml/errors';
+import { deadlineError, errorForStatus } from '../../src/aml/errors';
 import { retryAfterSeconds } from '../../src/aml/retry';
-import type { PipelineTarget } from '../../src/aml/types';
+import { errorContext } from './errorFixtures';
 
-const target: PipelineTarget = {
-  name: 'nightly',
-  workspace: { subscriptionId: 's', resourceGroup: 'rg', workspaceName: 'mlw-a' },
-  pipeline: { kind: 'published', pipelineId: 'p-42' },
-  experimentName: 'e',
-  parameterAssignments: {},
-  dataPathAssignments: {},
-};
-const ctx: ErrorContext = { target, url: 'https://westeurope.api.azureml.ms/pipelines/v1.0/x', audience: 'https://management.azure.com', attempts: 3 };
+const ctx = errorContext(3);
 const received = Date.parse('2026-11-24T20:00:00.400Z');
 
 describe('retryAfterSeconds: the wait a Retry-After asks for', () => {
