@@ -12,6 +12,7 @@
 import { RestError, type BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { AppFailure, type AppError } from '../errors';
 import { OperationCounter, type StorageOperation } from './operationCounter';
+import { ServiceClock } from './serviceClock';
 
 export type ReadOutcome<T> =
   | { readonly status: 'found'; readonly value: T; readonly etag: string; readonly lastModified?: Date }
@@ -64,12 +65,16 @@ const JSON_CONTENT = { blobContentType: 'application/json; charset=utf-8' } as c
 
 export class BlobJsonStore {
   readonly counter: OperationCounter;
+  /** The storage service's clock, anchored by the `Date` of every answer this store receives. */
+  readonly clock: ServiceClock;
 
   constructor(
     readonly container: ContainerClient,
     counter?: OperationCounter,
+    clock?: ServiceClock,
   ) {
     this.counter = counter ?? new OperationCounter();
+    this.clock = clock ?? new ServiceClock();
   }
 
   static forContainer(service: BlobServiceClient, containerName: string, counter?: OperationCounter): BlobJsonStore {
@@ -85,6 +90,11 @@ export class BlobJsonStore {
     await this.call('container', 'create container', () => this.container.createIfNotExists());
   }
 
+  /** One cheap request (the container's properties) whose answer renews `clock`'s anchor. */
+  async probeClock(): Promise<void> {
+    await this.call('container', 'read container properties', () => this.container.getProperties());
+  }
+
   async read<T = unknown>(name: string, parse?: JsonParser<T>): Promise<ReadOutcome<T>> {
     let buffer: Buffer;
     let etag: string;
@@ -92,7 +102,7 @@ export class BlobJsonStore {
     try {
       this.counter.record('read');
       const client = this.container.getBlockBlobClient(name);
-      const response = await client.download(0);
+      const response = await this.observed(() => client.download(0));
       buffer = await streamToBuffer(response.readableStreamBody);
       etag = response.etag ?? '';
       lastModified = response.lastModified;
@@ -117,9 +127,9 @@ export class BlobJsonStore {
     const body = JSON.stringify(value);
     try {
       this.counter.record('create');
-      const response = await this.container
-        .getBlockBlobClient(name)
-        .upload(body, Buffer.byteLength(body), { blobHTTPHeaders: JSON_CONTENT, conditions: { ifNoneMatch: '*' } });
+      const response = await this.observed(() =>
+        this.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), { blobHTTPHeaders: JSON_CONTENT, conditions: { ifNoneMatch: '*' } }),
+      );
       return { status: 'written', etag: response.etag ?? '' };
     } catch (e) {
       const status = statusOf(e);
@@ -133,9 +143,9 @@ export class BlobJsonStore {
     const body = JSON.stringify(value);
     try {
       this.counter.record('replace');
-      const response = await this.container
-        .getBlockBlobClient(name)
-        .upload(body, Buffer.byteLength(body), { blobHTTPHeaders: JSON_CONTENT, conditions: { ifMatch: etag } });
+      const response = await this.observed(() =>
+        this.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), { blobHTTPHeaders: JSON_CONTENT, conditions: { ifMatch: etag } }),
+      );
       return { status: 'written', etag: response.etag ?? '' };
     } catch (e) {
       const status = statusOf(e);
@@ -158,7 +168,7 @@ export class BlobJsonStore {
   async deleteIfMatch(name: string, etag?: string): Promise<DeleteOutcome> {
     try {
       this.counter.record('delete');
-      await this.container.getBlockBlobClient(name).delete(etag ? { conditions: { ifMatch: etag } } : {});
+      await this.observed(() => this.container.getBlockBlobClient(name).delete(etag ? { conditions: { ifMatch: etag } } : {}));
       return { status: 'deleted' };
     } catch (e) {
       const status = statusOf(e);
@@ -188,7 +198,7 @@ export class BlobJsonStore {
       let page;
       try {
         this.counter.record('list');
-        page = (await pages.next()).value;
+        page = (await this.observed(() => pages.next())).value;
       } catch (e) {
         throw this.failure('list', prefix, e);
       }
@@ -205,9 +215,22 @@ export class BlobJsonStore {
   private async call<R>(operation: StorageOperation, name: string, run: () => Promise<R>): Promise<R> {
     try {
       this.counter.record(operation);
-      return await run();
+      return await this.observed(run);
     } catch (e) {
       throw this.failure(operation, name, e);
+    }
+  }
+
+  /** Runs one request and feeds its answer's `Date` (success or error answer alike) to `clock`. */
+  private async observed<R>(run: () => Promise<R>): Promise<R> {
+    const sent = this.clock.monoNow();
+    try {
+      const answer = await run();
+      this.clock.observe(dateOf(answer), sent, this.clock.monoNow());
+      return answer;
+    } catch (e) {
+      if (e instanceof RestError) this.clock.observe(e.response?.headers.get('date'), sent, this.clock.monoNow());
+      throw e;
     }
   }
 
@@ -222,6 +245,14 @@ export class BlobJsonStore {
   private failure(operation: StorageOperation, name: string, e: unknown): AppFailure {
     return new AppFailure(storageError(operation, `${this.containerName}/${name}`, e));
   }
+}
+
+/** The `date` of a storage SDK answer (a parsed header on every response type), or of a listing page. */
+function dateOf(answer: unknown): Date | undefined {
+  if (typeof answer !== 'object' || answer === null) return undefined;
+  const value = 'value' in answer && typeof answer.value === 'object' && answer.value !== null ? answer.value : answer;
+  const date = (value as { date?: unknown }).date;
+  return date instanceof Date ? date : undefined;
 }
 
 /** The HTTP status of a storage SDK error, if it has one. */
