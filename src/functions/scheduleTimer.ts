@@ -54,6 +54,7 @@ export function runtimeTickDeps(rt: Runtime): TickDepsProvider {
       ...(workspace ? { workspaceDefaults: { workspace } } : {}),
       telemetry: rt.telemetry,
       settings: settings.value,
+      timeAuthority: { verify: (now) => rt.scheduleStore.blobs.verifyClock(now, settings.value.clockToleranceMs) },
     };
     return deps;
   };

@@ -55,6 +55,7 @@ import {
   type StateSnapshot,
 } from './stateStore';
 import type { Claim, ErrorSummary, HistoryEntry, PendingRetry, Trigger } from './stateTypes';
+import type { ClockVerdict } from '../storage/serviceClock';
 import { occurrenceSubmission, TAG_OCCURRENCE } from './submitOccurrence';
 
 // ---------------------------------------------------------------------------------------------------
@@ -71,6 +72,8 @@ export const TICK_SETTINGS = {
   claimTimeoutSeconds: 'SCHEDULE_CLAIM_TIMEOUT_SECONDS',
   /** Due schedules handled at once. */
   concurrency: 'SCHEDULE_TICK_CONCURRENCY',
+  /** Seconds the app's clock may differ from the storage service's before a tick refuses to act. */
+  clockToleranceSeconds: 'SCHEDULE_CLOCK_TOLERANCE_SECONDS',
 } as const;
 
 export interface TickSettings {
@@ -95,6 +98,11 @@ export interface TickSettings {
   readonly claimSettledMs: number;
   /** Claims looked at per pruning (the rest wait for the next hour). */
   readonly pruneLimit: number;
+  /**
+   * How far the app's clock may be from the storage service's (its answers' `Date`) before a tick does
+   * nothing but log: a jumped clock must neither run an occurrence early nor skip one (timer.md, Clock).
+   */
+  readonly clockToleranceMs: number;
 }
 
 export const DEFAULT_TICK_SETTINGS: TickSettings = {
@@ -110,6 +118,7 @@ export const DEFAULT_TICK_SETTINGS: TickSettings = {
   owner: `${process.env.WEBSITE_INSTANCE_ID?.slice(0, 12) ?? 'local'}:${process.pid}`,
   claimSettledMs: 60 * 60_000,
   pruneLimit: 5000,
+  clockToleranceMs: 10_000,
 };
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -123,6 +132,7 @@ export function readTickSettings(env: Env, base: Partial<TickSettings> = {}): { 
     [TICK_SETTINGS.submitDeadlineSeconds, 1, 600, (v) => (out.submitDeadlineMs = v * 1000)],
     [TICK_SETTINGS.claimTimeoutSeconds, 10, 3600, (v) => (out.claimTimeoutMs = v * 1000)],
     [TICK_SETTINGS.concurrency, 1, 256, (v) => (out.concurrency = Math.floor(v))],
+    [TICK_SETTINGS.clockToleranceSeconds, 1, 3600, (v) => (out.clockToleranceMs = v * 1000)],
   ];
   for (const [name, min, max, set] of numbers) {
     const text = env[name]?.trim();
@@ -159,10 +169,19 @@ export interface TickDeps {
   readonly log: TickLog;
   readonly settings: TickSettings;
   /**
+   * The time authority: judges the tick's `now` against the storage service's clock (production: the
+   * store's `verifyClock`). Absent in the scenario tests that drive a simulated clock.
+   */
+  readonly timeAuthority?: TimeAuthority;
+  /**
    * Called after an occurrence is claimed and before anything is sent (fault injection for tests: a
    * throw here is a process dying between claim and submit).
    */
   readonly afterClaim?: (schedule: string, occurrence: Date) => Promise<void> | void;
+}
+
+export interface TimeAuthority {
+  verify(now: Date): Promise<ClockVerdict>;
 }
 
 export interface OccurrenceReport {
@@ -216,6 +235,15 @@ export async function runTick(now: Date, deps: TickDeps, options: { readonly isP
   const isPastDue = options.isPastDue === true;
   if (isPastDue) deps.log.warn(`schedule tick at ${isoInstant(now)} is past due (the app was stopped or busy); each schedule's missed_runs policy decides about occurrences missed meanwhile.`);
 
+  // 0. The time authority: a clock that disagrees with the storage service's acts on nothing.
+  if (deps.timeAuthority) {
+    const refused = await clockRefusal(now, deps);
+    if (refused) {
+      out.errors.push(refused);
+      return report(now, isPastDue, 0, false, out, started);
+    }
+  }
+
   let definitions: ReadonlyMap<string, ScheduleDefinition>;
   try {
     const synced = await deps.registry.sync(now);
@@ -266,6 +294,32 @@ export async function runTick(now: Date, deps: TickDeps, options: { readonly isP
     );
   }
   return result;
+}
+
+/**
+ * Asks the time authority about `now`; returns the tick's error when the tick must not act (the clock
+ * disagrees, or the storage service's clock cannot be read), after logging why and what to do.
+ */
+async function clockRefusal(now: Date, deps: TickDeps): Promise<{ code: string; message: string } | undefined> {
+  let verdict: ClockVerdict;
+  try {
+    verdict = await deps.timeAuthority!.verify(now);
+  } catch (e) {
+    const error = errorOf(e);
+    const message = `The storage service's clock could not be read (${error.code}: ${error.message}); this tick does nothing, the next one tries again.`;
+    deps.log.error(`schedule tick at ${isoInstant(now)}: ${message}`);
+    return { code: 'schedule.clock.unverified', message };
+  }
+  if (verdict.kind === 'agrees') return undefined;
+  const serviceAt = isoInstant(new Date(verdict.service.earliestMs));
+  const seconds = Math.round(verdict.skewMs / 1000);
+  const message =
+    `The app's clock (${isoInstant(now)}) is ${Math.abs(seconds)} s ${seconds > 0 ? 'ahead of' : 'behind'} the storage service's (about ${serviceAt}), ` +
+    `more than ${TICK_SETTINGS.clockToleranceSeconds} (${deps.settings.clockToleranceMs / 1000} s) allows: this tick submits and skips nothing, so no occurrence runs early or is lost; ` +
+    `the first tick after the clocks agree again catches up. If this persists, check the host's time synchronisation.`;
+  deps.log.error(`schedule tick at ${isoInstant(now)}: ${message}`);
+  deps.telemetry.event('ScheduleClockSkew', { appClock: isoInstant(now), serviceClock: serviceAt }, { skewSeconds: seconds });
+  return { code: 'schedule.clock.skew', message };
 }
 
 /** The hour (of `now`) each store was last pruned in, in this process. */

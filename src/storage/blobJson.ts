@@ -12,7 +12,7 @@
 import { RestError, type BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { AppFailure, type AppError } from '../errors';
 import { OperationCounter, type StorageOperation } from './operationCounter';
-import { ServiceClock } from './serviceClock';
+import { ServiceClock, type ClockVerdict } from './serviceClock';
 
 export type ReadOutcome<T> =
   | { readonly status: 'found'; readonly value: T; readonly etag: string; readonly lastModified?: Date }
@@ -93,6 +93,11 @@ export class BlobJsonStore {
   /** One cheap request (the container's properties) whose answer renews `clock`'s anchor. */
   async probeClock(): Promise<void> {
     await this.call('container', 'read container properties', () => this.container.getProperties());
+  }
+
+  /** Judges `now` against the storage service's clock (a request only when no fresh anchor agrees). */
+  verifyClock(now: Date, toleranceMs: number): Promise<ClockVerdict> {
+    return this.clock.verify(now, { toleranceMs, probe: () => this.probeClock() });
   }
 
   async read<T = unknown>(name: string, parse?: JsonParser<T>): Promise<ReadOutcome<T>> {

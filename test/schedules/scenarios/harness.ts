@@ -73,6 +73,8 @@ export interface EngineOptions {
   readonly afterClaim?: TickDeps['afterClaim'];
   /** Clock for the registry's loading of files. */
   readonly loadedAt?: Date;
+  /** A time authority for the engine (built over its own store); none by default: scenarios simulate time. */
+  readonly timeAuthority?: (engine: Engine) => TickDeps['timeAuthority'];
 }
 
 export async function newContainer(): Promise<string> {
@@ -91,7 +93,7 @@ export function engine(bed: Bed, options: EngineOptions): Engine {
   const registry = new ScheduleRegistry({ store, files: options.files, clock: () => loadedAt });
   const telemetry = new MemoryTelemetry();
   const lines: string[] = [];
-  const deps: TickDeps = {
+  let deps: TickDeps = {
     store,
     registry,
     client: options.client ?? bed.client(),
@@ -101,13 +103,16 @@ export function engine(bed: Bed, options: EngineOptions): Engine {
     settings: { ...DEFAULT_TICK_SETTINGS, owner: 'test', ...(options.settings ?? {}) },
     ...(options.afterClaim ? { afterClaim: options.afterClaim } : {}),
   };
-  return {
+  const built: Engine = {
     store,
     registry,
     telemetry,
     lines,
     tick: (now, tickOptions) => runTick(typeof now === 'string' ? new Date(now) : now, deps, tickOptions),
   };
+  const authority = options.timeAuthority?.(built);
+  if (authority) deps = { ...deps, timeAuthority: authority };
+  return built;
 }
 
 export const scheduleFile = (schedules: readonly Record<string, unknown>[]): ScheduleFile[] => [{ path: 'config/schedules/test.json', text: JSON.stringify(schedules) }];
