@@ -1,22 +1,28 @@
 /**
- * One schedule tick over 10,000 schedules of which 100 are due: wall time and storage operations,
- * beside the reference a read-everything design would pay (list every state and read each one), both
- * measured in this run against the same Azurite.
+ * One schedule tick at 1,000 and 10,000 schedules (optionally more), 100 of them due: wall time and
+ * storage calls of the busy tick and of the idle tick, beside the floor measured in the same run
+ * against the same store: reading the 100 due states once, all at once, and nothing else (a tick that
+ * keeps one state blob per schedule must at least do that). The ratio tick / floor is the figure that
+ * does not depend on how loaded the machine is.
  *
- * Set-up: its own Azurite (in memory), the loopback managed identity and Azure ML. 10,000 time
- * schedules: 100 every 15 minutes (due at 00:15, 00:30, ...), 9,900 daily at 12:00 (not due). The
- * states are created by the registry's first sync (parallel writes). Then three ticks at 00:15:01,
- * 00:30:01, 00:45:01 each find the 100 due schedules and submit one run each (real client, real HTTP to the
- * loopback Azure ML); an idle tick in between shows the cost when nothing is due.
+ * Storage: Azurite with its blob metadata in a throw-away MariaDB when `mariadbd` is installed (as on
+ * Azure Storage, a call costs the same whatever the number of blobs), else in-memory Azurite (whose
+ * cost per call grows with the blob count), said beside every figure. See bench/benchStorage.ts.
  *
- * Beside it, measured in the same run: the same 100 due schedules alone in an Azurite of their own (the
- * tick's own cost, without Azurite's per-call cost at 10,000 blobs), one call's cost at that size, the
- * floor (reading just the 100 due states at once) and a read-everything design.
+ * Per size: a fresh store; N time schedules, 100 every 15 minutes (due at 00:15, 00:30, ...), the rest
+ * daily at 12:00 (not due); their states are written in parallel batches through the state store's own
+ * sync (progress on stderr). Then three ticks at 00:15:01, 00:30:01, 00:45:01 each find the 100 due
+ * schedules and submit one run each (real client, real HTTP to the loopback Azure ML), each followed by
+ * an idle tick 30 s later; medians of 3.
  *
  *   npm run bench -- tick
+ *   npm run bench -- tick --sizes 1000,10000,50000     (default 1000,10000)
+ *   npm run bench -- tick --store memory               (auto | mariadb | memory; default auto)
  */
 import { BlobServiceClient } from '@azure/storage-blob';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
 import { createPipelineClient } from '../src/aml/client';
 import type { PipelineTarget } from '../src/aml/types';
 import { ScheduleRegistry } from '../src/schedules/registry';
@@ -25,37 +31,52 @@ import { DEFAULT_TICK_SETTINGS, runTick, type TickDeps, type TickReport } from '
 import { BlobJsonStore } from '../src/storage/blobJson';
 import { OperationCounter } from '../src/storage/operationCounter';
 import { noTelemetry } from '../src/telemetry';
-import { startAzurite } from '../test/support/azuriteProcess';
 import { startFakeAml } from '../test/support/fakeAml';
 import { startFakeMsi, type FakeMsi } from '../test/support/fakeMsi';
+import { benchStorage, type BenchStorage, type StorageChoice } from './benchStorage';
 
-const TOTAL = 10_000;
 const DUE = 100;
 const GOAL_MS = 200;
+const GOAL_FLOOR_RATIO = 2;
+const GOAL_CALLS_PER_DUE = 6;
+const GOAL_IDLE_CALLS = 2;
+const SETUP_BATCH = 1000;
 const WS = { subscriptionId: '7e1c2d3f-0000-4000-8000-00000000beef', resourceGroup: 'rg-bench', workspaceName: 'mlw-bench' };
 const T0 = new Date('2026-06-01T00:00:00Z');
 
 const at = (iso: string): Date => new Date(iso);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+const millis = (ms: number): string => (ms >= 10_000 ? seconds(ms) : `${ms.toFixed(ms >= 100 ? 0 : 1)} ms`);
+const count = (n: number): string => n.toLocaleString('en-US');
+const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' / ');
 
-interface ScenarioResult {
+interface SizeResult {
+  readonly total: number;
+  readonly setupMs: number;
   readonly busyMs: number;
   readonly busyOps: number;
   readonly idleMs: number;
   readonly idleOps: number;
   /** Reading the due schedules' states once, all at once, and nothing else. */
   readonly floorMs: number;
-  /** 10,000-schedule run only: the references. */
-  readonly perCallMs?: number;
-  readonly naive?: { readonly ms: number; readonly ops: number; readonly states: number };
+  /** One state read at a time, this store's own cost per call at this size. */
+  readonly perCallMs: number;
 }
 
-/**
- * `total` time schedules of which DUE are due each quarter hour, in an Azurite of their own; three busy
- * ticks and three idle ones. With `references`, also the reference figures at that size.
- */
-async function scenario(msi: FakeMsi, total: number, references: boolean): Promise<ScenarioResult> {
-  const azurite = await startAzurite();
+function options(): { sizes: number[]; store: StorageChoice } {
+  const { values } = parseArgs({ options: { sizes: { type: 'string', default: '1000,10000' }, store: { type: 'string', default: 'auto' } } });
+  const sizes = values.sizes.split(',').map((s) => Number(s.trim().replaceAll('_', '')));
+  const bad = sizes.find((n) => !Number.isInteger(n) || n < DUE);
+  if (bad !== undefined) throw new Error(`--sizes ${values.sizes}: each size must be a whole number of schedules of at least ${DUE} (the due ones); for example --sizes 1000,10000,50000`);
+  if (!['auto', 'mariadb', 'memory'].includes(values.store)) throw new Error(`--store ${values.store}: use auto (MariaDB when installed), mariadb or memory`);
+  return { sizes, store: values.store as StorageChoice };
+}
+
+/** `total` time schedules of which DUE are due each quarter hour, in a store of their own. */
+async function measureSize(msi: FakeMsi, storage: BenchStorage, total: number): Promise<SizeResult> {
+  const tag = `[${count(total)} schedules, ${storage.kind === 'mariadb' ? 'Azurite+MariaDB' : 'in-memory Azurite'}]`;
+  const azurite = await storage.start();
   const aml = await startFakeAml({ validateToken: msi.validateToken });
   aml.addPipeline({ id: 'pp-bench', kind: 'published', workspace: WS });
   const client = createPipelineClient({ env: { ...msi.env, AML_CREDENTIAL: 'managedidentity' } });
@@ -82,9 +103,21 @@ async function scenario(msi: FakeMsi, total: number, references: boolean): Promi
       settings: { ...DEFAULT_TICK_SETTINGS, owner: 'bench' },
     };
 
-    let t = performance.now();
+    // Set-up: the states (and their due markers and the catalog), written by the store's own sync in
+    // batches; each batch keeps the catalog entries of the earlier ones, so the tick's sync finds
+    // nothing to do.
+    const setupStart = performance.now();
+    const { definitions } = await registry.fileDefinitions();
+    for (let done = 0; done < definitions.length; done += SETUP_BATCH) {
+      await store.syncAll(definitions.slice(done, done + SETUP_BATCH), T0, { orphans: 'keep' });
+      const written = Math.min(done + SETUP_BATCH, definitions.length);
+      const elapsed = performance.now() - setupStart;
+      const left = ((definitions.length - written) * elapsed) / written;
+      console.error(`${tag} set-up: ${count(written)} / ${count(definitions.length)} states written, ${seconds(elapsed)}${written < definitions.length ? `, about ${seconds(left)} left` : ''}`);
+    }
     const synced = await registry.sync(T0);
-    console.log(`[${total} schedules] set-up: states created in ${((performance.now() - t) / 1000).toFixed(1)} s (${synced.synced?.created.length ?? 0} created, ${counter.total} storage calls)`);
+    if ((synced.synced?.created.length ?? 0) + (synced.synced?.updated.length ?? 0) > 0) throw new Error(`${tag} the registry's sync found states to write after the set-up: ${JSON.stringify(synced.synced)}`);
+    const setupMs = performance.now() - setupStart;
 
     // Warm-up: the first submission resolves the token; not measured.
     await runTick(at('2026-06-01T00:00:30Z'), deps);
@@ -102,38 +135,33 @@ async function scenario(msi: FakeMsi, total: number, references: boolean): Promi
     for (const quarter of ['00:15', '00:30', '00:45']) {
       const tick = await measure(`2026-06-01T${quarter}:01Z`);
       if (tick.report.submitted.length !== DUE || tick.report.errors.length > 0) {
-        throw new Error(`tick at ${quarter} submitted ${tick.report.submitted.length} (expected ${DUE}); errors: ${JSON.stringify(tick.report.errors.slice(0, 3))}`);
+        throw new Error(`${tag} tick at ${quarter} submitted ${tick.report.submitted.length} (expected ${DUE}); errors: ${JSON.stringify(tick.report.errors.slice(0, 3))}`);
       }
       busy.push(tick);
-      console.log(`[${total} schedules]   tick ${quarter}:01  ${tick.report.due} due, ${tick.report.submitted.length} submitted  ${tick.ms.toFixed(1)} ms  ${tick.ops} storage calls ${tick.snapshot}`);
       const quiet = await measure(`2026-06-01T${quarter}:31Z`);
+      if (quiet.report.submitted.length !== 0) throw new Error(`${tag} the idle tick at ${quarter}:31 submitted ${quiet.report.submitted.length}`);
       idle.push(quiet);
+      console.log(`${tag} tick ${quarter}:01: ${tick.report.due} due, ${tick.report.submitted.length} submitted, ${millis(tick.ms)}, ${tick.ops} storage calls ${tick.snapshot}; idle tick ${quarter}:31: ${millis(quiet.ms)}, ${quiet.ops} calls`);
     }
-    if (aml.submissions.length !== 3 * DUE) throw new Error(`the loopback Azure ML received ${aml.submissions.length} submissions, expected ${3 * DUE}`);
-    // Reference (floor): one read of each due schedule's state, all at once: the least a tick can pay when
-    // each schedule's state is a blob of its own (it must at least look at, and write, each due one).
+    if (aml.submissions.length !== 3 * DUE) throw new Error(`${tag} the loopback Azure ML received ${aml.submissions.length} submissions, expected ${3 * DUE}`);
+
+    // Floor: one read of each due schedule's state, all at once.
     const dueNames = schedules.slice(0, DUE).map((d) => d.name);
     const floors: number[] = [];
     for (let round = 0; round < 3; round++) {
-      t = performance.now();
+      const t = performance.now();
       await mapLimit(dueNames, DUE, (name) => store.getState(name));
       floors.push(performance.now() - t);
     }
-
-    const result = { busyMs: median(busy.map((b) => b.ms)), busyOps: median(busy.map((b) => b.ops)), idleMs: median(idle.map((b) => b.ms)), idleOps: median(idle.map((b) => b.ops)), floorMs: median(floors) };
-    if (!references) return result;
-
-    // Reference: this Azurite's own cost per storage call at this size (50 reads of one state, one at a time).
-    t = performance.now();
-    for (let i = 0; i < 50; i++) await store.getState('later-05000');
+    // This store's cost per call at this size: 50 reads of a state, one at a time.
+    const sample = schedules[Math.floor(total / 2)]!.name;
+    const t = performance.now();
+    for (let i = 0; i < 50; i++) await store.getState(sample);
     const perCallMs = (performance.now() - t) / 50;
 
-    // Reference: what a design that reads every schedule's state on every tick would pay (list + read all).
-    counter.reset();
-    t = performance.now();
-    const all = await store.listStates();
-    const naive = { ms: performance.now() - t, ops: counter.total, states: all.length };
-    return { ...result, perCallMs, naive };
+    const result: SizeResult = { total, setupMs, busyMs: median(busy.map((b) => b.ms)), busyOps: median(busy.map((b) => b.ops)), idleMs: median(idle.map((b) => b.ms)), idleOps: median(idle.map((b) => b.ops)), floorMs: median(floors), perCallMs };
+    console.log(`${tag} busy ${millis(result.busyMs)}, idle ${millis(result.idleMs)}, floor ${millis(result.floorMs)}, tick/floor ${(result.busyMs / result.floorMs).toFixed(1)}, one call ${millis(perCallMs)} (set-up ${seconds(setupMs)})`);
+    return result;
   } finally {
     client.close();
     await aml.close();
@@ -141,26 +169,53 @@ async function scenario(msi: FakeMsi, total: number, references: boolean): Promi
   }
 }
 
+function report(storage: BenchStorage, results: readonly SizeResult[], conditions: string): void {
+  const rows = results.map((r) => [
+    count(r.total),
+    millis(r.busyMs),
+    `${count(r.busyOps)} (${(r.busyOps / DUE).toFixed(1)} per due)`,
+    millis(r.idleMs),
+    String(r.idleOps),
+    millis(r.floorMs),
+    `${(r.busyMs / r.floorMs).toFixed(1)}×`,
+    millis(r.perCallMs),
+  ]);
+  const head = ['schedules', `busy tick (${DUE} due)`, 'storage calls', 'idle tick', 'calls', `floor (${DUE} reads at once)`, 'tick / floor', 'one call'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log('');
+  console.log(`Storage: ${storage.label}. ${conditions}. Medians of 3 ticks; wall time includes the ${DUE} Azure ML submissions (loopback).`);
+  console.log(line(head));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const row of rows) console.log(line(row));
+  console.log('');
+  for (const r of results) {
+    const perDue = r.busyOps / DUE;
+    const fast = r.busyMs <= GOAL_MS || r.busyMs <= GOAL_FLOOR_RATIO * r.floorMs;
+    console.log(
+      `goals at ${count(r.total)} schedules [${storage.label}]: busy tick ≤ ${GOAL_MS} ms or ≤ ${GOAL_FLOOR_RATIO}× the floor: ${fast ? 'met' : 'NOT met'}; ` +
+        `≤ ${GOAL_CALLS_PER_DUE} calls per due occurrence: ${perDue <= GOAL_CALLS_PER_DUE ? 'met' : 'NOT met'} (${perDue.toFixed(1)}); ` +
+        `idle tick ≤ ${GOAL_IDLE_CALLS} calls: ${r.idleOps <= GOAL_IDLE_CALLS ? 'met' : 'NOT met'} (${r.idleOps})`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
+  const { sizes, store } = options();
+  const storage = benchStorage(store);
+  const started = performance.now();
+  const loadBefore = load();
+  console.log(`tick bench on ${storage.label}; sizes ${sizes.map(count).join(', ')}; ${cpus().length} cores, load average (1/5/15 min) ${loadBefore}`);
   // One managed-identity endpoint for the whole run: MSAL keeps the endpoint it found per process.
   const msi = await startFakeMsi();
   Object.assign(process.env, msi.env);
-  let small: ScenarioResult;
-  let large: ScenarioResult;
+  const results: SizeResult[] = [];
   try {
-    small = await scenario(msi, DUE, false);
-    large = await scenario(msi, TOTAL, true);
+    for (const total of sizes) results.push(await measureSize(msi, storage, total));
   } finally {
     await msi.close();
   }
-  const goal = (ms: number): string => `[goal < ${GOAL_MS} ms: ${ms < GOAL_MS ? 'met' : 'NOT met'}]`;
-  console.log('');
-  console.log(`one tick, ${TOTAL} schedules, ${DUE} due (median of 3): ${large.busyMs.toFixed(1)} ms wall, ${large.busyOps} storage calls (${(large.busyOps / DUE).toFixed(1)} per due schedule), including ${DUE} Azure ML submissions  ${goal(large.busyMs)}`);
-  console.log(`one tick, ${TOTAL} schedules, nothing due (median of 3):  ${large.idleMs.toFixed(1)} ms wall, ${large.idleOps} storage calls`);
-  console.log(`same tick, ${DUE} schedules only, ${DUE} due (own Azurite):   ${small.busyMs.toFixed(1)} ms wall, ${small.busyOps} storage calls  (the same work; the difference is Azurite's cost per call at ${TOTAL} schedules)`);
-  console.log(`reference: reading every state once (${large.naive?.states} states):  ${large.naive?.ms.toFixed(1)} ms wall, ${large.naive?.ops} storage calls`);
-  console.log(`reference: one storage call to this Azurite at ${TOTAL} schedules: ${large.perCallMs?.toFixed(1)} ms one at a time (its in-memory store scans every blob of the account on each call; Azure Storage does not slow down with the blob count)`);
-  console.log(`reference (floor): reading the ${DUE} due states at once, nothing else: ${large.floorMs.toFixed(1)} ms at ${TOTAL} schedules, ${small.floorMs.toFixed(1)} ms at ${DUE}  (a tick that keeps one state blob per schedule reads and writes each due one at least once: it cannot be faster than this on this Azurite)`);
+  report(storage, results, `${cpus().length} cores; load average (1/5/15 min) ${loadBefore} at the start, ${load()} at the end; whole run ${seconds(performance.now() - started)}`);
 }
 
 main().catch((e: unknown) => {
