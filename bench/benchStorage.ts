@@ -17,11 +17,39 @@ export interface BenchStorage {
   start(): Promise<RunningAzurite>;
 }
 
+/** Stores still running, stopped (folders removed) when the bench is interrupted. */
+const running = new Set<RunningAzurite>();
+let interruptHandled = false;
+
+function tracked(start: () => Promise<RunningAzurite>): () => Promise<RunningAzurite> {
+  if (!interruptHandled) {
+    interruptHandled = true;
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        console.error(`${signal}: stopping the bench's storage servers`);
+        void Promise.allSettled([...running].map((r) => r.stop())).then(() => process.exit(130));
+      });
+    }
+  }
+  return async () => {
+    const started = await start();
+    const entry: RunningAzurite = {
+      ...started,
+      stop: async () => {
+        running.delete(entry);
+        await started.stop();
+      },
+    };
+    running.add(entry);
+    return entry;
+  };
+}
+
 export const IN_MEMORY_LABEL = 'in-memory Azurite (cost per call grows with the blob count)';
 
 /** Picks the store; with `auto`, says on stderr how to get MariaDB when it is missing. */
 export function benchStorage(choice: StorageChoice): BenchStorage {
-  const memory: BenchStorage = { label: IN_MEMORY_LABEL, kind: 'memory', start: () => startAzurite() };
+  const memory: BenchStorage = { label: IN_MEMORY_LABEL, kind: 'memory', start: tracked(() => startAzurite()) };
   if (choice === 'memory') return memory;
   const binaries = findMariadb();
   if (!binaries) {
@@ -32,7 +60,7 @@ export function benchStorage(choice: StorageChoice): BenchStorage {
   return {
     label: `Azurite + ${binaries.version} metadata`,
     kind: 'mariadb',
-    start: async () => {
+    start: tracked(async () => {
       const db = await startMariadb(binaries);
       try {
         const azurite = await startAzurite({ metadataDb: db.url });
@@ -47,6 +75,6 @@ export function benchStorage(choice: StorageChoice): BenchStorage {
         await db.stop();
         throw error;
       }
-    },
+    }),
   };
 }
