@@ -59,6 +59,9 @@ interface SizeResult {
   readonly busyOps: number;
   readonly idleMs: number;
   readonly idleOps: number;
+  /** The idle tick's two steps measured alone right after it: the registry's sync, the due-index listing. */
+  readonly idleSyncMs: number;
+  readonly idleListMs: number;
   /** Reading the due schedules' states once, all at once, and nothing else (right before each busy tick). */
   readonly floorMs: number;
   /** Median over the busy ticks of tick / the floor measured just before it. */
@@ -143,7 +146,12 @@ async function measureSize(msi: FakeMsi, storage: BenchStorage, total: number): 
     };
 
     const busy: { ms: number; ops: number; floorMs: number }[] = [];
-    const idle: { ms: number; ops: number }[] = [];
+    const idle: { ms: number; ops: number; listMs: number; syncMs: number }[] = [];
+    const timed = async (run: () => Promise<unknown>): Promise<number> => {
+      const t = performance.now();
+      await run();
+      return performance.now() - t;
+    };
     for (const quarter of ['00:15', '00:30', '00:45']) {
       const floorMs = await floor();
       const tick = await measure(`2026-06-01T${quarter}:01Z`);
@@ -151,10 +159,18 @@ async function measureSize(msi: FakeMsi, storage: BenchStorage, total: number): 
         throw new Error(`${tag} tick at ${quarter} submitted ${tick.report.submitted.length} (expected ${DUE}); errors: ${JSON.stringify(tick.report.errors.slice(0, 3))}`);
       }
       busy.push({ ...tick, floorMs });
-      const quiet = await measure(`2026-06-01T${quarter}:31Z`);
+      const idleAt = at(`2026-06-01T${quarter}:31Z`);
+      const quiet = await measure(idleAt.toISOString());
       if (quiet.report.submitted.length !== 0) throw new Error(`${tag} the idle tick at ${quarter}:31 submitted ${quiet.report.submitted.length}`);
-      idle.push(quiet);
-      console.log(`${tag} floor ${millis(floorMs)}; tick ${quarter}:01: ${tick.report.due} due, ${tick.report.submitted.length} submitted, ${millis(tick.ms)} (${(tick.ms / floorMs).toFixed(1)}× the floor), ${tick.ops} storage calls ${tick.snapshot}; idle tick ${quarter}:31: ${millis(quiet.ms)}, ${quiet.ops} calls`);
+      // Where the idle tick's time goes: its two steps again, alone (the registry's check of the
+      // definitions, in process plus one read; the due-index listing, one call).
+      const syncMs = await timed(() => registry.sync(idleAt));
+      const listMs = await timed(() => store.findDue(idleAt, deps.settings.maxDuePerTick));
+      idle.push({ ...quiet, listMs, syncMs });
+      console.log(
+        `${tag} floor ${millis(floorMs)}; tick ${quarter}:01: ${tick.report.due} due, ${tick.report.submitted.length} submitted, ${millis(tick.ms)} (${(tick.ms / floorMs).toFixed(1)}× the floor), ${tick.ops} storage calls ${tick.snapshot}; ` +
+          `idle tick ${quarter}:31: ${millis(quiet.ms)}, ${quiet.ops} calls (alone: registry sync ${millis(syncMs)}, due-index listing ${millis(listMs)})`,
+      );
     }
     if (aml.submissions.length !== 3 * DUE) throw new Error(`${tag} the loopback Azure ML received ${aml.submissions.length} submissions, expected ${3 * DUE}`);
 
@@ -171,6 +187,8 @@ async function measureSize(msi: FakeMsi, storage: BenchStorage, total: number): 
       busyOps: median(busy.map((b) => b.ops)),
       idleMs: median(idle.map((b) => b.ms)),
       idleOps: median(idle.map((b) => b.ops)),
+      idleSyncMs: median(idle.map((b) => b.syncMs)),
+      idleListMs: median(idle.map((b) => b.listMs)),
       floorMs: median(busy.map((b) => b.floorMs)),
       ratio: median(busy.map((b) => b.ms / b.floorMs)),
       perCallMs,
@@ -191,11 +209,12 @@ function report(storage: BenchStorage, results: readonly SizeResult[], condition
     `${count(r.busyOps)} (${(r.busyOps / DUE).toFixed(1)} per due)`,
     millis(r.idleMs),
     String(r.idleOps),
+    `${millis(r.idleSyncMs)} / ${millis(r.idleListMs)}`,
     millis(r.floorMs),
     `${r.ratio.toFixed(1)}×`,
     millis(r.perCallMs),
   ]);
-  const head = ['schedules', `busy tick (${DUE} due)`, 'storage calls', 'idle tick', 'calls', `floor (${DUE} reads at once)`, 'tick / floor', 'one call'];
+  const head = ['schedules', `busy tick (${DUE} due)`, 'storage calls', 'idle tick', 'calls', 'idle alone: sync / listing', `floor (${DUE} reads at once)`, 'tick / floor', 'one call'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   console.log('');
