@@ -13,6 +13,8 @@ export interface BenchStorage {
   /** Says what every figure was measured on, e.g. "Azurite + MariaDB 10.11.19 metadata". */
   readonly label: string;
   readonly kind: 'mariadb' | 'memory';
+  /** "Azurite+MariaDB" or "in-memory Azurite", beside each figure. */
+  readonly shortLabel: string;
   /** A fresh, empty Azurite (and database); `stop()` ends both and removes their folders. */
   start(): Promise<RunningAzurite>;
 }
@@ -49,7 +51,7 @@ export const IN_MEMORY_LABEL = 'in-memory Azurite (cost per call grows with the 
 
 /** Picks the store; with `auto`, says on stderr how to get MariaDB when it is missing. */
 export function benchStorage(choice: StorageChoice): BenchStorage {
-  const memory: BenchStorage = { label: IN_MEMORY_LABEL, kind: 'memory', start: tracked(() => startAzurite()) };
+  const memory: BenchStorage = { label: IN_MEMORY_LABEL, kind: 'memory', shortLabel: 'in-memory Azurite', start: tracked(() => startAzurite()) };
   if (choice === 'memory') return memory;
   const binaries = findMariadb();
   if (!binaries) {
@@ -60,6 +62,7 @@ export function benchStorage(choice: StorageChoice): BenchStorage {
   return {
     label: `Azurite + ${binaries.version} metadata`,
     kind: 'mariadb',
+    shortLabel: 'Azurite+MariaDB',
     start: tracked(async () => {
       const db = await startMariadb(binaries);
       try {

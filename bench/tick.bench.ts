@@ -81,7 +81,7 @@ function options(): { sizes: number[]; store: StorageChoice } {
 
 /** `total` time schedules of which DUE are due each quarter hour, in a store of their own. */
 async function measureSize(msi: FakeMsi, storage: BenchStorage, total: number): Promise<SizeResult> {
-  const tag = `[${count(total)} schedules, ${storage.kind === 'mariadb' ? 'Azurite+MariaDB' : 'in-memory Azurite'}]`;
+  const tag = `[${count(total)} schedules, ${storage.shortLabel}]`;
   const azurite = await storage.start();
   const aml = await startFakeAml({ validateToken: msi.validateToken });
   aml.addPipeline({ id: 'pp-bench', kind: 'published', workspace: WS });
@@ -214,7 +214,7 @@ function report(storage: BenchStorage, results: readonly SizeResult[], condition
     `${r.ratio.toFixed(1)}×`,
     millis(r.perCallMs),
   ]);
-  const head = ['schedules', `busy tick (${DUE} due)`, 'storage calls', 'idle tick', 'calls', 'idle alone: sync / listing', `floor (${DUE} reads at once)`, 'tick / floor', 'one call'];
+  const head = [`schedules (${storage.shortLabel})`, `busy tick (${DUE} due)`, 'storage calls', 'idle tick', 'calls', 'idle alone: sync / listing', `floor (${DUE} reads at once)`, 'tick / floor', 'one call'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   console.log('');
