@@ -20,7 +20,8 @@ import { performance } from 'node:perf_hooks';
 import { createPipelineClient } from '../src/aml/client';
 import type { PipelineTarget } from '../src/aml/types';
 import { ScheduleRegistry } from '../src/schedules/registry';
-import { mapLimit, ScheduleStateStore } from '../src/schedules/stateStore';
+import { ScheduleStateStore } from '../src/schedules/stateStore';
+import { mapLimit } from '../src/util/mapLimit';
 import { DEFAULT_TICK_SETTINGS, runTick, type TickDeps, type TickReport } from '../src/schedules/tick';
 import { BlobJsonStore } from '../src/storage/blobJson';
 import { OperationCounter } from '../src/storage/operationCounter';
@@ -116,7 +117,7 @@ async function scenario(msi: FakeMsi, total: number, references: boolean): Promi
     const floors: number[] = [];
     for (let round = 0; round < 3; round++) {
       t = performance.now();
-      await mapLimit(dueNames, DUE, (name) => store.getState(name));
+      await mapLimit(dueNames, DUE, (name) => store.states.get(name));
       floors.push(performance.now() - t);
     }
 
@@ -125,13 +126,13 @@ async function scenario(msi: FakeMsi, total: number, references: boolean): Promi
 
     // Reference: this Azurite's own cost per storage call at this size (50 reads of one state, one at a time).
     t = performance.now();
-    for (let i = 0; i < 50; i++) await store.getState('later-05000');
+    for (let i = 0; i < 50; i++) await store.states.get('later-05000');
     const perCallMs = (performance.now() - t) / 50;
 
     // Reference: what a design that reads every schedule's state on every tick would pay (list + read all).
     counter.reset();
     t = performance.now();
-    const all = await store.listStates();
+    const { states: all } = await store.states.list();
     const naive = { ms: performance.now() - t, ops: counter.total, states: all.length };
     return { ...result, perCallMs, naive };
   } finally {

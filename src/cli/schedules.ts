@@ -1,7 +1,7 @@
 /**
  * `aml-triggers schedules <list|get|enable|disable|apply|delete|history|reindex>`: the schedule operations
  * (src/schedules/operations.ts) against the app's schedule store, from a shell or a pipeline, and
- * `reindex`, the repair of the timer's due index (`ScheduleStateStore.rebuildDueIndex`).
+ * `reindex`, the repair of the timer's due index (`ScheduleStates.rebuildDueIndex`).
  *
  * Settings are the app's: `AzureWebJobsStorage` (a connection string, `UseDevelopmentStorage=true` for
  * Azurite) or `AzureWebJobsStorage__blobServiceUri` (identity: your `az login`, a managed identity, ...),
@@ -381,7 +381,7 @@ export const REINDEX_EXPLANATION =
   "The due index (due/ markers) tells the timer which schedules to look at; the timer keeps it in step itself, so reindex is only needed after restoring a backup of the state container or deleting or copying its blobs by hand.";
 
 /**
- * Rewrites the timer's due index from the schedule states (`ScheduleStateStore.rebuildDueIndex`):
+ * Rewrites the timer's due index from the schedule states (`ScheduleStates.rebuildDueIndex`):
  * every enabled time schedule gets its marker back, markers no state names are removed. O(schedules):
  * a repair, not something to run on a timer. Storage failures throw and are printed by `run` with
  * the store's setting and endpoint (exit 1), like every other subcommand.
@@ -392,7 +392,7 @@ const reindex: Sub = async (args, io, open) => {
   const context = openedContext(io, open);
   if (typeof context === 'number') return context;
   // While the app runs, a marker no state names yet may belong to a save in flight: keep young ones.
-  const result = await context.store.rebuildDueIndex(io.now(), p.values['app-stopped'] === true ? { orphanGraceMs: 0 } : {});
+  const result = await context.store.states.rebuildDueIndex(io.now(), p.values['app-stopped'] === true ? { orphanGraceMs: 0 } : {});
   if (p.values.json === true) return print(io, formatJson(result));
   const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
   const clean = result.markersWritten === 0 && result.orphansRemoved === 0 && result.orphansKept === 0;

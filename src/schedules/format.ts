@@ -41,7 +41,7 @@ export function lastRunText(run: LastRunView | undefined): string {
   return `${what} at ${run.recordedAt}`;
 }
 
-const SYNC_NOTE: Record<ScheduleSummary['sync'], string> = { synced: '', pending: ' (not yet synced)', orphaned: ' (orphaned)', elsewhere: ' (definition not readable here)' };
+const SYNC_NOTE: Record<ScheduleSummary['sync'], string> = { synced: '', pending: ' (not yet synced)', orphaned: ' (orphaned)', elsewhere: ' (definition not readable here)', unreadable: ' (UNREADABLE)' };
 
 export function formatList(schedules: readonly ScheduleSummary[], filtered: boolean): string[] {
   if (schedules.length === 0) return [filtered ? 'No schedules match the filters.' : 'No schedules are defined.'];

@@ -6,7 +6,7 @@
  */
 import type { PipelineTarget, SubmissionBody } from '../aml/types';
 import type { TimeScheduleDefinition } from './definition';
-import { isoInstant } from './stateStore';
+import { isoInstant } from './instants';
 
 export const TAG_SCHEDULE = 'aml-triggers.schedule';
 export const TAG_OCCURRENCE = 'aml-triggers.occurrence';

@@ -226,7 +226,7 @@ describe('enable / disable / history / delete', () => {
   });
 
   it('history is newest first and bounded by ?limit', async () => {
-    for (let i = 1; i <= 5; i++) await store.appendHistory('hourly', { trigger: 'schedule', status: 'submitted', runId: `run-${i}`, recordedAt: `2026-03-01T0${i}:15:05Z`, occurrence: `2026-03-01T0${i}:15:00Z` });
+    for (let i = 1; i <= 5; i++) await store.history.append('hourly', { trigger: 'schedule', status: 'submitted', runId: `run-${i}`, recordedAt: `2026-03-01T0${i}:15:05Z`, occurrence: `2026-03-01T0${i}:15:00Z` });
     const r = await call(createHistoryHandler(deps), { path: '/hourly/history?limit=2', params: { name: 'hourly' } });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ name: 'hourly', limit: 2, retained: 100 });

@@ -67,9 +67,9 @@ describe('a schedule every 15 minutes over a simulated day', () => {
     expect(tags(first)).toEqual({ team: 'ml', 'aml-triggers.schedule': 'quarter-hourly', 'aml-triggers.occurrence': '2026-06-01T00:15:00Z', 'aml-triggers.trigger': 'schedule' });
 
     // History and state agree with what Azure ML received.
-    const history = await e.store.history('quarter-hourly');
+    const history = await e.store.history.entries('quarter-hourly');
     expect(history[0]).toMatchObject({ occurrence: '2026-06-02T00:00:00Z', status: 'submitted', runId: runsOf(bed.aml, 'quarter-hourly')[95]!.runId });
-    const state = (await e.store.getState('quarter-hourly'))!.state;
+    const state = (await e.store.states.get('quarter-hourly'))!.state;
     expect(state).toMatchObject({ lastOccurrence: '2026-06-02T00:00:00Z', nextDue: '2026-06-02T00:15:00Z', pending: [] });
     // Logs and telemetry name schedule, instant and run id.
     const runId = runsOf(bed.aml, 'quarter-hourly')[0]!.runId;

@@ -46,7 +46,7 @@ describe('a restart between claim and submit', () => {
     expect(Date.parse(submittedAt['2026-06-01T00:30:00Z']!)).toBeGreaterThanOrEqual(Date.parse('2026-06-01T00:32:00Z'));
     expect(Date.parse(submittedAt['2026-06-01T00:30:00Z']!)).toBeLessThan(Date.parse('2026-06-01T00:34:00Z'));
     expect(restarted.lines.some((l) => l.startsWith('warn: schedule restart occurrence 2026-06-01T00:30:00Z: claim of test') && l.includes('taking it over'))).toBe(true);
-    const history = await restarted.store.history('restart');
+    const history = await restarted.store.history.entries('restart');
     expect(history.filter((h) => h.occurrence === '2026-06-01T00:30:00Z')).toEqual([expect.objectContaining({ status: 'submitted', attempts: 2, trigger: 'retry' })]);
   }, 60_000);
 });
@@ -74,7 +74,7 @@ describe('concurrency', () => {
       await e.tick(now);
     }
     expect(occurrencesOf(bed.aml, 'dup')).toEqual(series('2026-06-01T00:15:00Z', 15 * MINUTE, 4));
-    expect((await e.store.history('dup')).filter((h) => h.status === 'submitted')).toHaveLength(4);
+    expect((await e.store.history.entries('dup')).filter((h) => h.status === 'submitted')).toHaveLength(4);
   }, 60_000);
 });
 
@@ -99,7 +99,7 @@ describe('a crash while the request is in flight (the residual risk)', () => {
     for (const now of ticks('2026-06-01T00:15:00Z', '2026-06-01T00:45:00Z', MINUTE)) await restarted.tick(now);
     // 00:15 was sent once and never again; later occurrences run normally.
     expect(occurrencesOf(bed.aml, 'inflight')).toEqual(['2026-06-01T00:15:00Z', '2026-06-01T00:30:00Z', '2026-06-01T00:45:00Z']);
-    const entry = (await restarted.store.history('inflight')).find((h) => h.occurrence === '2026-06-01T00:15:00Z');
+    const entry = (await restarted.store.history.entries('inflight')).find((h) => h.occurrence === '2026-06-01T00:15:00Z');
     expect(entry).toMatchObject({ status: 'failed', error: { code: 'schedule.submit.outcome_unknown' } });
     expect(entry?.error?.message).toContain('aml-triggers.occurrence=2026-06-01T00:15:00Z');
     expect(restarted.telemetry.events.find((ev) => ev.name === 'ScheduleOccurrenceFailed')?.properties).toMatchObject({ schedule: 'inflight', occurrence: '2026-06-01T00:15:00Z', code: 'schedule.submit.outcome_unknown' });
