@@ -373,7 +373,8 @@ const history: Sub = async (args, io, open) => {
   const result = await ops.history(name, { limit: limit.value });
   if (!result.ok) return fail(io, result.error);
   if (p.values.json === true) return print(io, formatJson(result.value));
-  return print(io, result.value.entries.length ? formatHistory(result.value.entries) : [`Schedule ${name} has no runs yet.`]);
+  if (result.value.stateError) io.stderr(`The run history of schedule ${name} cannot be read: ${result.value.stateError.message}`);
+  return print(io, result.value.entries.length ? formatHistory(result.value.entries) : [result.value.stateError ? `No readable runs (${result.value.stateError.blob}).` : `Schedule ${name} has no runs yet.`]);
 };
 
 /** When to run `reindex`, printed with its result so whoever ran it learns (or recalls) what it is for. */

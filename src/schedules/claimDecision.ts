@@ -16,7 +16,7 @@
  * |                                         | otherwise (its time has come)                  | takeOver `retry_due`             |
  * | unknown                                 | now < nextLookupAt (unknownSince + reconcileAfter) | wait until then              |
  * |                                         | otherwise                                      | reconcile `unknown`              |
- * | corrupt (not JSON, not a claim)         | now < lastModified + submitDeadline + timeout  | wait until then                  |
+ * | corrupt (not JSON, not a claim)         | now < written + submitDeadline + timeout (*)   | wait until then                  |
  * |                                         | otherwise                                      | reconcile `corrupt`              |
  *
  * `takeOver` means nothing was sent under this claim: the new holder may submit. `reconcile` means the
@@ -24,7 +24,10 @@
  * sent, and never resubmitted blindly. A corrupt claim is treated like a holder that crashed at the worst
  * moment (whether it had sent the request cannot be known), so it is reconciled, never taken over.
  * The retry deadline is the claim's (set when the occurrence was first handled), else the entry's.
+ * (*) `written`: the corrupt blob's last-modified time, or the occurrence's instant when that time is
+ * unknown or ahead of `now` (a storage clock ahead of this one must not make it wait forever).
  */
+import { parseOccurrenceKey } from './instants';
 import type { ClaimRead } from './occurrenceClaims';
 import type { PendingRetry } from './stateTypes';
 
@@ -63,7 +66,11 @@ export function decideClaim({ claim: read, entry, now, policy }: ClaimSituation)
   const waitOr = (untilMs: number, then: ClaimDecision): ClaimDecision => (nowMs < untilMs ? { kind: 'wait', until: new Date(untilMs) } : then);
   if (read.status === 'missing') return { kind: 'takeOver', reason: 'missing' };
   if (read.status === 'corrupt') {
-    const since = read.lastModified?.getTime() ?? Number.NEGATIVE_INFINITY;
+    // Its own time is gone with its content: the blob's last write (storage time), unless that is unknown
+    // or ahead of this clock (it could then never come): then the occurrence's instant (no holder can
+    // have claimed it earlier; a stable anchor, unlike the entry's attempt time, which waiting moves).
+    const written = read.lastModified?.getTime();
+    const since = written !== undefined && written <= nowMs ? written : (parseOccurrenceKey(entry.occurrence)?.getTime() ?? Number.NEGATIVE_INFINITY);
     return waitOr(since + policy.submitDeadlineMs + policy.claimTimeoutMs, { kind: 'reconcile', reason: 'corrupt' });
   }
   const claim = read.claim;

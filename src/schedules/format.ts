@@ -56,6 +56,7 @@ export function formatDetail(d: ScheduleDetail): string[] {
   const field = (label: string, value: string | undefined): void => {
     if (value !== undefined && value !== '') lines.push(`  ${`${label}:`.padEnd(14)}${value}`);
   };
+  if (d.stateError) field('Unreadable', `${d.stateError.blob}: ${d.stateError.message}`);
   field('Description', d.description);
   field('Pipeline', pipelineText(d.pipeline));
   field('Experiment', d.experimentName);

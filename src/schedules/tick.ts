@@ -519,6 +519,7 @@ async function carryOut(
     case 'done':
       return { kind: 'done' };
     case 'wait':
+      if (read.status === 'corrupt') deps.log.warn(`schedule ${def.name} occurrence ${when}: its claim ${claimBlobName(def.name, occurrenceKey(occurrence))} cannot be read (${read.error.message}); resolved as a crashed submission at ${isoInstant(decision.until)} unless repaired before`);
       return wait(decision.until);
     case 'takeOver': {
       if (decision.reason === 'stale_claim' && read.status === 'found') {

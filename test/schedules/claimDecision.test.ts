@@ -9,7 +9,7 @@ import type { Claim, PendingRetry } from '../../src/schedules/stateTypes';
 
 const policy: ClaimPolicy = { claimTimeoutMs: 120_000, submitDeadlineMs: 30_000, reconcileAfterMs: 300_000 };
 const at = (iso: string): Date => new Date(iso);
-const entry: PendingRetry = { occurrence: '20260601T020000Z', attempts: 1, nextAttemptAt: '2026-06-01T02:00:00Z', deadline: '2026-06-01T03:00:00Z' };
+const entry: PendingRetry = { occurrence: '20260601T020000Z', attempts: 1, nextAttemptAt: '2026-06-01T02:01:00Z', deadline: '2026-06-01T03:00:00Z' };
 
 function claim(fields: Partial<Claim>): ClaimRead {
   return {
@@ -60,7 +60,9 @@ const table: readonly [string, ClaimRead, string, ClaimDecision][] = [
 
   ['corrupt claim, written recently: its holder may be submitting', corrupt('2026-06-01T02:00:00Z'), '2026-06-01T02:02:29Z', wait('2026-06-01T02:02:30Z')],
   ['corrupt claim, as old as a crashed submission: reconciled, never taken over', corrupt('2026-06-01T02:00:00Z'), '2026-06-01T02:02:30Z', { kind: 'reconcile', reason: 'corrupt' }],
-  ['corrupt claim of unknown age', corrupt(), '2026-06-01T02:00:01Z', { kind: 'reconcile', reason: 'corrupt' }],
+  ['corrupt claim of unknown age: from the occurrence instant', corrupt(), '2026-06-01T02:02:29Z', wait('2026-06-01T02:02:30Z')],
+  ['corrupt claim of unknown age, later', corrupt(), '2026-06-01T02:02:30Z', { kind: 'reconcile', reason: 'corrupt' }],
+  ['corrupt claim written "after now" (storage clock ahead): from the occurrence instant', corrupt('2026-06-01T05:00:00Z'), '2026-06-01T02:02:30Z', { kind: 'reconcile', reason: 'corrupt' }],
 ];
 
 describe('decideClaim', () => {
