@@ -189,12 +189,18 @@ const schedulePaths = {
 } satisfies Json;
 
 const instant = { type: 'string', format: 'date-time', description: 'ISO 8601 UTC instant' };
-const runStatus = { enum: ['submitted', 'failed', 'retrying', 'skipped'] };
+const runStatus = { enum: ['submitted', 'failed', 'retrying', 'skipped', 'unknown'], description: 'unknown: the request may or may not have created a run; it is not sent again before the run has been looked up' };
 const trigger = { enum: ['schedule', 'catch_up', 'retry', 'blob', 'manual'] };
+const storedBlobProblem = {
+  type: 'object',
+  required: ['blob', 'code', 'message'],
+  description: 'A stored blob of this schedule that cannot be read (corrupt state, history or applied definition): which one and what is wrong. Only this schedule is affected.',
+  properties: { blob: { type: 'string', description: '<container>/<blob>' }, code: { type: 'string' }, message: { type: 'string' } },
+};
 const errorSummary = { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } };
 const scheduleSummaryProperties = {
   name: { type: 'string' },
-  kind: { enum: ['time', 'reactive'] },
+  kind: { enum: ['time', 'reactive'], description: 'Absent only for a schedule known by an unreadable state alone' },
   status: { enum: ['Active', 'Disabled'], description: 'What the app does now: Disabled schedules never fire' },
   summary: { type: 'string', description: 'SDK-like sentence, e.g. "Runs at 9:30 on Monday every 2 Weeks (W. Europe Standard Time, Europe/Berlin), from 2026-01-05 00:00"' },
   description: { type: 'string' },
@@ -212,10 +218,11 @@ const scheduleSummaryProperties = {
   },
   pendingRetries: { type: 'integer', minimum: 0, description: 'Occurrences waiting for a retry after a transient failure' },
   sync: {
-    enum: ['synced', 'pending', 'orphaned', 'elsewhere'],
-    description: 'synced; pending (defined, not yet brought into the store); orphaned (definition removed, kept disabled with its history); elsewhere (state of a schedule whose definition this process cannot read)',
+    enum: ['synced', 'pending', 'orphaned', 'elsewhere', 'unreadable'],
+    description: 'synced; pending (defined, not yet brought into the store); orphaned (definition removed, kept disabled with its history); elsewhere (state of a schedule whose definition this process cannot read); unreadable (its state or applied definition cannot be read: see stateError; it does not fire until repaired)',
   },
   source: { type: 'object', required: ['file'], properties: { file: { type: 'string' }, line: { type: 'integer' } }, description: 'Where the definition was written' },
+  stateError: storedBlobProblem,
 };
 const historyEntry = {
   type: 'object',
@@ -234,10 +241,10 @@ const historyEntry = {
 };
 const scheduleSchemas = {
   ScheduleList: { type: 'object', required: ['schedules'], properties: { schedules: { type: 'array', items: { $ref: '#/components/schemas/ScheduleSummary' } } } },
-  ScheduleSummary: { type: 'object', required: ['name', 'kind', 'status', 'summary', 'pipeline', 'pendingRetries', 'sync'], properties: scheduleSummaryProperties },
+  ScheduleSummary: { type: 'object', required: ['name', 'status', 'summary', 'pipeline', 'pendingRetries', 'sync'], properties: scheduleSummaryProperties },
   ScheduleDetail: {
     type: 'object',
-    required: ['name', 'kind', 'status', 'summary', 'pipeline', 'pendingRetries', 'sync', 'pipelineParameters', 'nextOccurrences', 'lastRuns', 'notes'],
+    required: ['name', 'status', 'summary', 'pipeline', 'pendingRetries', 'sync', 'pipelineParameters', 'nextOccurrences', 'lastRuns', 'notes'],
     properties: {
       ...scheduleSummaryProperties,
       recurrence: { type: 'object', description: 'The recurrence in the SDK\'s field names (frequency, interval, start_time, time_zone, hours, minutes, week_days, time_of_day)' },
@@ -275,6 +282,7 @@ const scheduleSchemas = {
       entries: { type: 'array', items: { $ref: '#/components/schemas/HistoryEntry' }, description: 'Newest first' },
       limit: { type: 'integer' },
       retained: { type: 'integer', description: 'Entries the app keeps per schedule' },
+      stateError: storedBlobProblem,
     },
   },
   EnableResult: {
