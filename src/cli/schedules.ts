@@ -399,6 +399,7 @@ const reindex: Sub = async (args, io, open) => {
   const clean = result.markersWritten === 0 && result.orphansRemoved === 0 && result.orphansKept === 0;
   return print(io, [
     `Due index rebuilt: ${plural(result.markersWritten, 'marker')} written, ${plural(result.orphansRemoved, 'orphaned marker')} removed` + (clean ? ' (it was already in step with the schedule states).' : '.'),
+    ...result.errors.map((e) => `Schedule ${e.name} was left as it is: its state cannot be read (${e.error.code}: ${e.error.message})`),
     ...(result.orphansKept > 0
       ? [`${plural(result.orphansKept, 'marker')} that no schedule names ${result.orphansKept === 1 ? 'was' : 'were'} kept: under 5 minutes old, possibly a save in progress (the timer removes them later; with the app stopped, run reindex --app-stopped).`]
       : []),
