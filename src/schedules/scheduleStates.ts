@@ -89,6 +89,14 @@ export interface FindDueResult {
   readonly errors: readonly ScheduleError[];
   /** True when `limit` markers were returned and more may be due. */
   readonly truncated: boolean;
+  /** With `wholeIndex`: every marker listed (due or not), for `repairDueIndex` without a second listing. */
+  readonly index?: DueIndexListing;
+}
+
+/** The whole due index as listed: marker blob names, and the schedules that have at least one. */
+export interface DueIndexListing {
+  readonly markers: ReadonlySet<string>;
+  readonly names: ReadonlySet<string>;
 }
 
 export interface RebuildResult {
@@ -248,23 +256,31 @@ export class ScheduleStates {
    * orphaned markers older than the grace period, and unparseable names at once (they do not count
    * against `limit`, so no number of them can keep a schedule from running).
    */
-  async findDue(now: Date, limit = 1000): Promise<FindDueResult> {
+  async findDue(now: Date, limit = 1000, options: { readonly wholeIndex?: boolean } = {}): Promise<FindDueResult> {
     const byName = new Map<string, { blob: string; wakeAt: Date; lastModified?: Date }[]>();
     const unparseable: { name: string; etag: string }[] = [];
+    const through = dueListingThrough(now);
+    const index = options.wholeIndex ? { markers: new Set<string>(), names: new Set<string>() } : undefined;
     let scanned = 0;
     let markers = 0;
-    // Pages of 128, 512, 1000, ...: a tick with few due schedules transfers few markers.
-    for await (const m of this.blobs.iterate(DUE_PREFIX, { through: dueListingThrough(now), firstPageSize: 128, pageSize: 1000 })) {
+    // Pages of 128, 512, 1000, ...: a tick with few due schedules transfers few markers. With
+    // `wholeIndex` (the hourly repair) the listing goes on past `now`, only noting the markers it sees.
+    for await (const m of this.blobs.iterate(DUE_PREFIX, { ...(index ? {} : { through }), firstPageSize: 128, pageSize: 1000 })) {
       scanned++;
       const parsed = parseDueMarkerName(m.name);
+      if (parsed && index) {
+        index.markers.add(m.name);
+        index.names.add(parsed.name);
+      }
       if (!parsed) {
         unparseable.push(m);
         continue;
       }
+      if (m.name > through || markers >= limit) continue; // only with `wholeIndex`
       const list = byName.get(parsed.name) ?? [];
       list.push({ blob: m.name, wakeAt: parsed.wakeAt, lastModified: m.lastModified });
       byName.set(parsed.name, list);
-      if (++markers >= limit) break;
+      if (++markers >= limit && !index) break;
     }
     const unparseableRemoved = await this.removeUnparseable(unparseable);
     const due: DueSchedule[] = [];
@@ -294,26 +310,29 @@ export class ScheduleStates {
       }
     });
     due.sort((a, b) => a.wakeAt.getTime() - b.wakeAt.getTime() || a.name.localeCompare(b.name));
-    return { due, markersScanned: scanned, staleRemoved, unparseableRemoved, errors, truncated: markers >= limit };
+    return { due, markersScanned: scanned, staleRemoved, unparseableRemoved, errors, truncated: markers >= limit, ...(index ? { index } : {}) };
   }
 
   /**
    * Gives every schedule in `names` whose state wants a wake-up (enabled, `wakeAt`) but has no marker in
    * the index a fresh one, and removes blobs under `due/` whose names are not markers. One listing of
-   * the whole index (a page per 5,000 markers) plus one state read per name without any marker (disabled
-   * and ended schedules, and those that lost theirs). The timer runs it once an hour.
+   * the whole index (none when `listed` is the one `findDue(..., { wholeIndex: true })` just made: the
+   * timer's hourly tick) plus one state read per name without any marker (disabled and ended
+   * schedules, and those that lost theirs).
    */
-  async repairDueIndex(names: readonly string[], now: Date): Promise<RepairResult> {
-    const listed = await this.blobs.list(DUE_PREFIX, { firstPageSize: 128, pageSize: 5000 });
-    const present = new Set(listed.map((m) => m.name));
-    const withMarker = new Set<string>();
-    const unparseable: { name: string; etag: string }[] = [];
-    for (const m of listed) {
-      const parsed = parseDueMarkerName(m.name);
-      if (parsed) withMarker.add(parsed.name);
-      else unparseable.push(m);
+  async repairDueIndex(names: readonly string[], now: Date, listed?: DueIndexListing): Promise<RepairResult> {
+    let index = listed;
+    let unparseableRemoved: string[] = [];
+    let scanned = 0;
+    if (!index) {
+      const all = await this.blobs.list(DUE_PREFIX, { firstPageSize: 128, pageSize: 5000 });
+      scanned = all.length;
+      const parsed = all.map((m) => ({ m, p: parseDueMarkerName(m.name) }));
+      index = { markers: new Set(parsed.filter((x) => x.p).map((x) => x.m.name)), names: new Set(parsed.flatMap((x) => (x.p ? [x.p.name] : []))) };
+      unparseableRemoved = await this.removeUnparseable(parsed.filter((x) => !x.p).map((x) => x.m));
     }
-    const unparseableRemoved = await this.removeUnparseable(unparseable);
+    const present = index.markers;
+    const withMarker = index.names;
     const markersWritten: string[] = [];
     const errors: ScheduleError[] = [];
     await mapLimit(
@@ -335,7 +354,7 @@ export class ScheduleStates {
         return;
       },
     );
-    return { markersWritten: markersWritten.sort(), unparseableRemoved, errors, scanned: listed.length };
+    return { markersWritten: markersWritten.sort(), unparseableRemoved, errors, scanned };
   }
 
   /**

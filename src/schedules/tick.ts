@@ -53,7 +53,7 @@ import { decideClaim, type ClaimDecision } from './claimDecision';
 import { isoInstant, occurrenceKey, parseOccurrenceKey } from './instants';
 import { historyEntryOf, type ClaimRead, type Outcome } from './occurrenceClaims';
 import type { SyncReport } from './registry';
-import type { DueSchedule, StateSnapshot } from './scheduleStates';
+import type { DueIndexListing, DueSchedule, StateSnapshot } from './scheduleStates';
 import type { ScheduleStateStore } from './stateStore';
 import { MAX_PENDING_RETRIES } from './stateTransitions';
 import type { Claim, ErrorSummary, HistoryEntry, PendingRetry, Trigger } from './stateTypes';
@@ -268,7 +268,8 @@ export async function runTick(now: Date, deps: TickDeps, options: { readonly isP
 
   let found;
   try {
-    found = await deps.store.states.findDue(now, deps.settings.maxDuePerTick);
+    // The hour's first tick lists the whole due index, for the hourly repair (no second listing).
+    found = await deps.store.states.findDue(now, deps.settings.maxDuePerTick, { wholeIndex: isMaintenanceTick(now, deps) });
   } catch (e) {
     const error = errorOf(e);
     out.errors.push({ code: error.code, message: error.message });
@@ -295,7 +296,7 @@ export async function runTick(now: Date, deps: TickDeps, options: { readonly isP
     }
   });
 
-  await maintainHourly(now, definitions, deps);
+  await maintainHourly(now, definitions, found.index, deps);
 
   const result = report(now, isPastDue, found.due.length, found.truncated, out, started);
   if (found.due.length > 0 || out.errors.length > 0) {
@@ -340,12 +341,15 @@ const lastMaintained = new WeakMap<object, number>();
  * (a time schedule whose state wants a wake-up but lost its marker gets one; blobs under `due/` that are
  * not markers are removed). Never fails the tick.
  */
-async function maintainHourly(now: Date, definitions: ReadonlyMap<string, ScheduleDefinition>, deps: TickDeps): Promise<void> {
-  const hour = Math.floor(now.getTime() / 3_600_000);
-  if (lastMaintained.get(deps.store) === hour) return;
-  lastMaintained.set(deps.store, hour);
+function isMaintenanceTick(now: Date, deps: TickDeps): boolean {
+  return lastMaintained.get(deps.store) !== Math.floor(now.getTime() / 3_600_000);
+}
+
+async function maintainHourly(now: Date, definitions: ReadonlyMap<string, ScheduleDefinition>, index: DueIndexListing | undefined, deps: TickDeps): Promise<void> {
+  if (!isMaintenanceTick(now, deps)) return;
+  lastMaintained.set(deps.store, Math.floor(now.getTime() / 3_600_000));
   // The two passes are independent (claims/, due/): run them side by side.
-  await Promise.all([pruneClaims(deps), repairDueIndex(now, definitions, deps)]);
+  await Promise.all([pruneClaims(deps), repairDueIndex(now, definitions, index, deps)]);
 }
 
 async function pruneClaims(deps: TickDeps): Promise<void> {
@@ -358,10 +362,10 @@ async function pruneClaims(deps: TickDeps): Promise<void> {
   }
 }
 
-async function repairDueIndex(now: Date, definitions: ReadonlyMap<string, ScheduleDefinition>, deps: TickDeps): Promise<void> {
+async function repairDueIndex(now: Date, definitions: ReadonlyMap<string, ScheduleDefinition>, index: DueIndexListing | undefined, deps: TickDeps): Promise<void> {
   try {
     const timed = [...definitions.values()].filter((d) => d.kind === 'time').map((d) => d.name);
-    const repaired = await deps.store.states.repairDueIndex(timed, now);
+    const repaired = await deps.store.states.repairDueIndex(timed, now, index);
     for (const name of repaired.markersWritten) deps.log.warn(`schedule ${name}: its due-index marker was missing (deleted by hand?); a new one was written, so it fires again`);
     for (const blob of repaired.unparseableRemoved) deps.log.warn(`schedule due index: removed ${blob}, which is not a due marker the app writes (written by hand or another tool)`);
     for (const e of repaired.errors) deps.log.error(`schedule ${e.name}: due index not checked: ${e.error.code}: ${e.error.message}`);
