@@ -21,7 +21,7 @@ export const KNOWN_FIELDS = [
   'Description',
   'Tags',
   'DataSetDefinitionValueAssignments',
-  'ContinueOnStepFailure',
+  'ContinueRunOnStepFailure',
 ] as const;
 
 export type RunRequest = Partial<SubmissionBody>;
@@ -82,8 +82,8 @@ export function parseRunRequest(text: string): Result<RunRequest, AppError> {
       case 'Description':
         if (checkString(value, key, errors)) out.Description = value;
         break;
-      case 'ContinueOnStepFailure':
-        if (typeof value === 'boolean') out.ContinueOnStepFailure = value;
+      case 'ContinueRunOnStepFailure':
+        if (typeof value === 'boolean') out.ContinueRunOnStepFailure = value;
         else errors.push(wrongType(key, value, 'true or false'));
         break;
       case 'ParameterAssignments': {
@@ -188,8 +188,8 @@ export function buildSubmission(target: PipelineTarget, request: RunRequest, def
   if (Object.keys(tags).length > 0) body.Tags = tags;
   if (request.DataSetDefinitionValueAssignments !== undefined && Object.keys(request.DataSetDefinitionValueAssignments).length > 0)
     body.DataSetDefinitionValueAssignments = request.DataSetDefinitionValueAssignments;
-  const cont = request.ContinueOnStepFailure ?? target.continueOnStepFailure;
-  if (cont !== undefined) body.ContinueOnStepFailure = cont;
+  const cont = request.ContinueRunOnStepFailure ?? target.continueOnStepFailure;
+  if (cont !== undefined) body.ContinueRunOnStepFailure = cont;
   return body;
 }
 

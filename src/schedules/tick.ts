@@ -56,7 +56,7 @@ import {
 } from './stateStore';
 import type { Claim, ErrorSummary, HistoryEntry, PendingRetry, Trigger } from './stateTypes';
 import type { ClockVerdict } from '../storage/serviceClock';
-import { occurrenceSubmission, TAG_OCCURRENCE } from './submitOccurrence';
+import { occurrenceSubmission, occurrenceSubmissionKey, TAG_OCCURRENCE } from './submitOccurrence';
 
 // ---------------------------------------------------------------------------------------------------
 // Settings
@@ -540,7 +540,7 @@ async function submitHeld(
   if (mark.status !== 'written') return { kind: 'leave' }; // taken over meanwhile: its new holder decides
   const attempt = held.claim.attempts;
   const body = occurrenceSubmission(def, target.value, { occurrence, trigger: held.claim.trigger, runSource: settings.runSource });
-  const result = await deps.client.submit(target.value, body, { deadlineMs: settings.submitDeadlineMs });
+  const result = await deps.client.submit(target.value, body, { deadlineMs: settings.submitDeadlineMs, key: occurrenceSubmissionKey(def.name, occurrence) });
   const when = isoInstant(occurrence);
 
   if (result.ok) {

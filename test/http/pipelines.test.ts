@@ -162,7 +162,7 @@ describe('POST /api/pipelines/{target}/runs: what reaches Azure ML', () => {
     const seen = aml.submissions[aml.submissions.length - 1];
     expect(seen?.pipeline.id).toBe('pe-scoring');
     expect(seen?.version).toBe('1');
-    expect(seen?.body).toEqual({ ExperimentName: 'scoring', ParameterAssignments: {}, DataPathAssignments: {}, RunSource: 'SDK', ContinueOnStepFailure: true });
+    expect(seen?.body).toEqual({ ExperimentName: 'scoring', ParameterAssignments: {}, DataPathAssignments: {}, RunSource: 'SDK', ContinueRunOnStepFailure: true });
   });
 
   it('a target given by ids in the default workspace is submitted to the URL found through ARM and discovery', async () => {
@@ -176,10 +176,10 @@ describe('POST /api/pipelines/{target}/runs: what reaches Azure ML', () => {
     expect(bed.arm.calls.some((c) => c.path.toLowerCase().includes(`/workspaces/${WS.workspaceName.toLowerCase()}`))).toBe(true);
   });
 
-  it('request fields override ExperimentName, RunSource and ContinueOnStepFailure', async () => {
-    const call = await post('scoring', JSON.stringify({ ExperimentName: 'adhoc', RunSource: 'LogicApp', ContinueOnStepFailure: false }));
+  it('request fields override ExperimentName, RunSource and ContinueRunOnStepFailure', async () => {
+    const call = await post('scoring', JSON.stringify({ ExperimentName: 'adhoc', RunSource: 'LogicApp', ContinueRunOnStepFailure: false }));
     expect(call.status).toBe(202);
-    expect(aml.submissions[aml.submissions.length - 1]?.body).toMatchObject({ ExperimentName: 'adhoc', RunSource: 'LogicApp', ContinueOnStepFailure: false });
+    expect(aml.submissions[aml.submissions.length - 1]?.body).toMatchObject({ ExperimentName: 'adhoc', RunSource: 'LogicApp', ContinueRunOnStepFailure: false });
     expect(call.json.experimentName).toBe('adhoc');
   });
 });
@@ -257,7 +257,7 @@ describe('bad input: 4xx problem+json naming the field, nothing submitted', () =
     { name: 'not an object', body: '[1, 2]', status: 400, code: 'request.body.not_object', field: 'body' },
     { name: 'wrong type of a parameter', body: '{"ParameterAssignments": {"epochs": [3]}}', status: 400, code: 'request.field.type', field: 'ParameterAssignments.epochs' },
     { name: 'wrong type of a data path part', body: '{"DataPathAssignments": {"input_data": {"DataStoreName": "s", "RelativePath": 5}}}', status: 400, code: 'request.field.type', field: 'DataPathAssignments.input_data.RelativePath' },
-    { name: 'wrong type of a flag', body: '{"ContinueOnStepFailure": "true"}', status: 400, code: 'request.field.type', field: 'ContinueOnStepFailure' },
+    { name: 'wrong type of a flag', body: '{"ContinueRunOnStepFailure": "true"}', status: 400, code: 'request.field.type', field: 'ContinueRunOnStepFailure' },
     { name: 'unknown field', body: '{"PipelineId": "other-pipeline"}', status: 400, code: 'request.field.unknown', field: 'PipelineId' },
     { name: 'body over 1 MiB (no Content-Length)', body: big, status: 413, code: 'request.body.too_large', field: 'body' },
     { name: 'body over 1 MiB (Content-Length)', body: big, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(big)) }, status: 413, code: 'request.body.too_large', field: 'body' },
