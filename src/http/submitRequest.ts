@@ -31,6 +31,9 @@ export const KNOWN_FIELDS = [
   'ContinueRunOnStepFailure',
 ] as const;
 
+/** Spellings this route once took (or that users carry over), with the field that replaced them. */
+const RENAMED_FIELDS: Readonly<Record<string, string>> = { ContinueOnStepFailure: 'ContinueRunOnStepFailure' };
+
 export type RunRequest = Partial<SubmissionBody>;
 
 /** Accepted media types: JSON, or none at all (curl -d without -H, some webhooks). */
@@ -168,7 +171,7 @@ export function parseRunRequest(text: string): Result<RunRequest, AppError> {
         break;
       }
       default: {
-        const hint = suggest(key, KNOWN_FIELDS);
+        const hint = RENAMED_FIELDS[key] ?? suggest(key, KNOWN_FIELDS);
         errors.push({
           code: 'request.field.unknown',
           status: 400,

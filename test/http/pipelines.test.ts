@@ -280,6 +280,11 @@ describe('bad input: 4xx problem+json naming the field, nothing submitted', () =
     expect(String(call.json.detail)).toMatch(/nightly, scoring, by-ids/);
   });
 
+  it('the old continue-on-step-failure spelling points at the new one', async () => {
+    const call = await post('nightly', '{"ContinueOnStepFailure": true}');
+    expect(String(call.json.detail)).toMatch(/did you mean ContinueRunOnStepFailure\?/);
+  });
+
   it('several problems are all reported', async () => {
     const call = await post('nightly', '{"ExperimentName": 1, "Foo": 2, "ParameterAssignments": {"a": null}}');
     expect(call.status).toBe(400);
