@@ -133,6 +133,19 @@ describe('an attempt that never reached Azure ML', () => {
   });
 });
 
+describe('a success answer without a readable run Id', () => {
+  it('is an unknown outcome: looked up by its key (a run may exist), never resent', async () => {
+    const key = newKey();
+    const before = proxy.requests.length;
+    aml.script([{ status: 200, body: { Status: 'NotStarted' } }]); // the fake answers without creating a run
+    const result = await client().submit(viaProxy(), body, { key });
+    expect(submitsSince(before)).toBe(1);
+    expect(aml.runsWith(KEY, key)).toHaveLength(0);
+    if (result.ok) throw new Error('expected an unknown outcome');
+    expect(result.error).toMatchObject({ code: 'aml.submission.outcome_unknown', submission: { key, lookup: { result: 'not_found' } }, errors: [{ code: 'aml.bad_response', outcome: 'unknown' }] });
+  });
+});
+
 describe('when the run cannot be reconciled', () => {
   it('without a key: unknown at once, the one run stays the only run', async () => {
     const runsBefore = aml.runs.length;
