@@ -58,7 +58,7 @@ import type { ScheduleStateStore } from './stateStore';
 import { MAX_PENDING_RETRIES } from './stateTransitions';
 import type { Claim, ErrorSummary, HistoryEntry, PendingRetry, Trigger } from './stateTypes';
 import type { ClockVerdict } from '../storage/serviceClock';
-import { occurrenceSubmission, TAG_OCCURRENCE } from './submitOccurrence';
+import { occurrenceSubmission, occurrenceSubmissionKey, TAG_OCCURRENCE } from './submitOccurrence';
 
 // ---------------------------------------------------------------------------------------------------
 // Settings
@@ -579,7 +579,7 @@ async function submitHeld(
   const marked = mark.claim;
   const attempt = held.claim.attempts;
   const body = occurrenceSubmission(def, target.value, { occurrence, trigger: held.claim.trigger, runSource: settings.runSource });
-  const result = await deps.client.submit(target.value, body, { deadlineMs: settings.submitDeadlineMs });
+  const result = await deps.client.submit(target.value, body, { deadlineMs: settings.submitDeadlineMs, key: occurrenceSubmissionKey(def.name, occurrence) });
   const when = isoInstant(occurrence);
 
   if (result.ok) {

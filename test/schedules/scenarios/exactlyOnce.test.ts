@@ -89,6 +89,7 @@ describe('a crash while the request is in flight (the residual risk)', () => {
         await real.submit(target, body, options);
         throw new ProcessDied('the process died before the response was read');
       },
+      findRun: (target, query, options) => real.findRun(target, query, options),
     };
     const dying = engine(bed, { container, files, client: dyingClient });
     await dying.tick('2026-06-01T00:00:00Z');

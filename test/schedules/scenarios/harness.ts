@@ -45,7 +45,7 @@ export async function startBed(): Promise<Bed> {
     client() {
       const c = createPipelineClient({
         env: bed.env,
-        settings: { attemptTimeoutMs: 2_000, deadlineMs: 4_000, retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10, maxRetryAfterMs: 10 } },
+        settings: { attemptTimeoutMs: 2_000, deadlineMs: 4_000, reconcileDelayMs: 50, retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10, maxRetryAfterMs: 10 } },
       });
       clients.push(c);
       return c;
