@@ -9,6 +9,8 @@
  * exponential backoff with full jitter (`random() * min(cap, base * 2^(attempt-1))`, AWS architecture
  * blog "Exponential Backoff and Jitter").
  */
+import { backoffDelay as sharedBackoff } from '../util/backoff';
+
 import { classifyAttempt, type AttemptObservation } from './outcome';
 
 export type AttemptOutcome = AttemptObservation;
@@ -64,10 +66,9 @@ export function retryAfterSeconds(value: string | null | undefined, dateHeader: 
   return ms === undefined ? undefined : ms / 1000;
 }
 
-/** Full-jitter exponential backoff for the retry after attempt number `attempt` (1-based). */
+/** Full-jitter exponential backoff for the retry after attempt number `attempt` (1-based): src/util/backoff.ts. */
 export function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number): number {
-  const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
-  return Math.floor(random() * exp);
+  return sharedBackoff(attempt, { baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs }, random);
 }
 
 export type RetryDecision =

@@ -9,6 +9,7 @@
  * A claim that cannot be read (not JSON, not a claim) comes back as a typed `corrupt` read, never as an
  * exception, so the decision can treat it like a holder that crashed.
  */
+import { SUBMISSION_KEY_NAME } from '../aml/constants';
 import { AppFailure, type AppError } from '../errors';
 import type { BlobJsonStore, JsonParser } from '../storage/blobJson';
 import { mapLimit } from '../util/mapLimit';
@@ -37,7 +38,12 @@ export type Outcome =
   | { readonly status: 'submitted'; readonly runId: string }
   | { readonly status: 'failed'; readonly error: ErrorSummary }
   | { readonly status: 'retrying'; readonly error: ErrorSummary; readonly nextAttemptAt: Date; readonly deadline: Date }
-  | { readonly status: 'skipped'; readonly reason: string };
+  | { readonly status: 'skipped'; readonly reason: string }
+  /**
+   * The request may have created a run (its answer was lost, or the holder stopped while it was in
+   * flight) and no look-up has settled it yet: looked up again from `nextLookupAt` by `key`.
+   */
+  | { readonly status: 'unknown'; readonly error: ErrorSummary; readonly since: Date; readonly nextLookupAt: Date; readonly key: string };
 
 const CLAIM_ID = /^[A-Za-z0-9][A-Za-z0-9_.=-]{0,199}$/;
 
@@ -159,13 +165,16 @@ function freshClaim(name: string, occurrence: string, init: { readonly now: Date
 
 /** The claim after `outcome` (pure): status, run id or error, retry times; earlier outcome fields dropped. */
 export function claimWithOutcome(claim: Claim, outcome: Outcome, now: Date): Claim {
-  const { error: _e, nextAttemptAt: _n, deadline: _d, runId: _r, ...rest } = claim;
+  const { error: _e, nextAttemptAt: _n, deadline: _d, runId: _r, submittingAt: _s, unknownSince: _u, nextLookupAt: _l, lookupKey: _k, ...rest } = claim;
   return {
     ...rest,
     status: outcome.status,
     updatedAt: isoInstant(now),
     ...(outcome.status === 'submitted' ? { runId: outcome.runId } : {}),
-    ...(outcome.status === 'failed' || outcome.status === 'retrying' ? { error: outcome.error } : {}),
+    ...(outcome.status === 'failed' || outcome.status === 'retrying' || outcome.status === 'unknown' ? { error: outcome.error } : {}),
+    ...(outcome.status === 'unknown'
+      ? { unknownSince: isoInstant(outcome.since), nextLookupAt: isoInstant(outcome.nextLookupAt), lookupKey: { tag: SUBMISSION_KEY_NAME, value: outcome.key } }
+      : {}),
     ...(outcome.status === 'skipped' ? { error: { code: 'schedule.occurrence.skipped', message: outcome.reason } } : {}),
     ...(outcome.status === 'retrying' ? { nextAttemptAt: isoInstant(outcome.nextAttemptAt), deadline: isoInstant(outcome.deadline) } : {}),
   };

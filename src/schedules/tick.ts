@@ -48,17 +48,15 @@ import type { Telemetry } from '../telemetry';
 import { recurrenceFor, resolveScheduleTarget, type ScheduleDefinition, type TimeScheduleDefinition, type WorkspaceDefaults } from './definition';
 import { planOccurrences, SKIPPED_SAMPLE, type OccurrencePlan } from './missedRuns';
 import { mapLimit } from '../util/mapLimit';
-import { claimBlobName } from './blobNames';
-import { decideClaim, type ClaimDecision } from './claimDecision';
 import { isoInstant, occurrenceKey, parseOccurrenceKey } from './instants';
-import { historyEntryOf, type ClaimRead, type Outcome } from './occurrenceClaims';
 import type { SyncReport } from './registry';
 import type { DueIndexListing, DueSchedule, StateSnapshot } from './scheduleStates';
 import type { ScheduleStateStore } from './stateStore';
 import { MAX_PENDING_RETRIES } from './stateTransitions';
-import type { Claim, ErrorSummary, HistoryEntry, PendingRetry, Trigger } from './stateTypes';
+import { handleOccurrence, type Collector, type OccurrenceReport, type PendingChange, type TargetResolver } from './occurrenceJob';
+import type { HistoryEntry, PendingRetry } from './stateTypes';
 import type { ClockVerdict } from '../storage/serviceClock';
-import { occurrenceSubmission, occurrenceSubmissionKey, TAG_OCCURRENCE } from './submitOccurrence';
+export type { OccurrenceReport } from './occurrenceJob';
 
 // ---------------------------------------------------------------------------------------------------
 // Settings
@@ -189,16 +187,6 @@ export interface TimeAuthority {
   verify(now: Date): Promise<ClockVerdict>;
 }
 
-export interface OccurrenceReport {
-  readonly schedule: string;
-  readonly occurrence: string;
-  readonly trigger: Trigger;
-  readonly attempts: number;
-  readonly runId?: string;
-  readonly error?: ErrorSummary;
-  readonly nextAttemptAt?: string;
-}
-
 export interface TickReport {
   readonly now: string;
   readonly isPastDue: boolean;
@@ -207,6 +195,8 @@ export interface TickReport {
   readonly submitted: readonly OccurrenceReport[];
   readonly failed: readonly OccurrenceReport[];
   readonly retrying: readonly OccurrenceReport[];
+  /** Occurrences whose submission's outcome is unknown (looked up by key on later ticks; never resent blindly). */
+  readonly unknown: readonly OccurrenceReport[];
   readonly skipped: readonly { readonly schedule: string; readonly count: number; readonly first?: string; readonly last?: string }[];
   /** Schedules whose handling stopped on an error (storage, corrupt state): the next tick tries again. */
   readonly errors: readonly { readonly schedule?: string; readonly code: string; readonly message: string }[];
@@ -215,28 +205,11 @@ export interface TickReport {
   readonly durationMs: number;
 }
 
-interface Collector {
-  submitted: OccurrenceReport[];
-  failed: OccurrenceReport[];
-  retrying: OccurrenceReport[];
-  skipped: { schedule: string; count: number; first?: string; last?: string }[];
-  errors: { schedule?: string; code: string; message: string }[];
-}
-
-/** The schedule's target, resolved at most once per schedule and tick (on the first submission). */
-type TargetResolver = () => Result<PipelineTarget>;
-
-/** What became of one pending entry in this tick. */
-type PendingChange =
-  | { readonly kind: 'done'; readonly lastRun?: HistoryEntry }
-  | { readonly kind: 'update'; readonly pending: PendingRetry; readonly lastRun?: HistoryEntry }
-  | { readonly kind: 'leave' };
-
 // ---------------------------------------------------------------------------------------------------
 
 export async function runTick(now: Date, deps: TickDeps, options: { readonly isPastDue?: boolean } = {}): Promise<TickReport> {
   const started = Date.now();
-  const out: Collector = { submitted: [], failed: [], retrying: [], skipped: [], errors: [] };
+  const out: Collector = { submitted: [], failed: [], retrying: [], unknown: [], skipped: [], errors: [] };
   const isPastDue = options.isPastDue === true;
   if (isPastDue) deps.log.warn(`schedule tick at ${isoInstant(now)} is past due (the app was stopped or busy); each schedule's missed_runs policy decides about occurrences missed meanwhile.`);
 
@@ -301,7 +274,7 @@ export async function runTick(now: Date, deps: TickDeps, options: { readonly isP
   const result = report(now, isPastDue, found.due.length, found.truncated, out, started);
   if (found.due.length > 0 || out.errors.length > 0) {
     deps.log.info(
-      `schedule tick at ${result.now}: ${result.due} due, ${result.submitted.length} submitted, ${result.retrying.length} retrying, ${result.failed.length} failed, ${result.skipped.reduce((n, s) => n + s.count, 0)} skipped, ${result.errors.length} errors, ${result.durationMs} ms`,
+      `schedule tick at ${result.now}: ${result.due} due, ${result.submitted.length} submitted, ${result.retrying.length} retrying, ${result.failed.length} failed, ${result.unknown.length} unknown, ${result.skipped.reduce((n, s) => n + s.count, 0)} skipped, ${result.errors.length} errors, ${result.durationMs} ms`,
     );
   }
   return result;
@@ -440,7 +413,9 @@ async function handleSchedule(due: DueSchedule, def: TimeScheduleDefinition, now
     return target;
   };
   for (const entry of duePending) {
-    changes.set(entry.occurrence, await handlePending(entry, def, now, deps, out, resolveTarget));
+    const occurrence = parseOccurrenceKey(entry.occurrence);
+    const change: PendingChange = occurrence ? await handleOccurrence({ def, entry, occurrence, now, deps, out, target: resolveTarget }) : { kind: 'done' }; // not an instant: not ours
+    changes.set(entry.occurrence, change);
   }
 
   // c. Settle: drop finished entries, reschedule retries (re-reading on lost races).
@@ -465,168 +440,6 @@ async function handleSchedule(due: DueSchedule, def: TimeScheduleDefinition, now
   if (result.status === 'conflict') throw new AppFailure({ code: 'schedule.state.contended', message: `The state of schedule "${def.name}" kept changing; the next tick settles it.`, transient: true });
 }
 
-async function handlePending(
-  entry: PendingRetry,
-  def: TimeScheduleDefinition,
-  now: Date,
-  deps: TickDeps,
-  out: Collector,
-  resolveTarget: TargetResolver,
-): Promise<PendingChange> {
-  const { store, settings } = deps;
-  const occurrence = parseOccurrenceKey(entry.occurrence);
-  if (!occurrence) return { kind: 'done' }; // not an instant: not ours to handle
-  const trigger: Trigger = entry.attempts > 0 ? 'retry' : (entry.trigger ?? 'schedule');
-
-  let existing: ClaimRead;
-  if (entry.attempts === 0) {
-    const claimed = await store.claims.claim(def.name, occurrence, { now, trigger, owner: settings.owner });
-    if (claimed.status === 'claimed') return submitHeld({ claim: claimed.claim, etag: claimed.etag }, entry, def, occurrence, now, deps, out, resolveTarget);
-    existing = claimed.existing;
-  } else {
-    existing = await store.claims.get(def.name, occurrence);
-  }
-  const decision = decideClaim({ claim: existing, entry, now, policy: settings });
-  const held = await carryOut(decision, existing, entry, def, occurrence, now, deps, out);
-  if ('kind' in held) return held;
-  return submitHeld(held, entry, def, occurrence, now, deps, out, resolveTarget);
-}
-
-/** Carries out the decision about someone else's claim (claimDecision.ts); a claim this tick now holds comes back to be submitted. */
-async function carryOut(
-  decision: ClaimDecision,
-  read: ClaimRead,
-  entry: PendingRetry,
-  def: TimeScheduleDefinition,
-  occurrence: Date,
-  now: Date,
-  deps: TickDeps,
-  out: Collector,
-): Promise<PendingChange | { claim: Claim; etag: string }> {
-  const { store, settings } = deps;
-  const nowMs = now.getTime();
-  const when = isoInstant(occurrence);
-  const attempts = read.status === 'found' ? Math.max(entry.attempts, read.claim.attempts) : entry.attempts;
-  const wait = (until: Date): PendingChange => ({ kind: 'update', pending: { ...entry, attempts, nextAttemptAt: isoInstant(new Date(Math.max(until.getTime(), nowMs + 1000))) } });
-  const takeOver = async (): Promise<{ claim: Claim; etag: string } | undefined> => {
-    if (read.status === 'missing') {
-      const claimed = await store.claims.claim(def.name, occurrence, { now, trigger: 'retry', owner: settings.owner });
-      return claimed.status === 'claimed' ? { claim: claimed.claim, etag: claimed.etag } : undefined;
-    }
-    const taken =
-      read.status === 'corrupt'
-        ? await store.claims.replaceCorrupt(def.name, occurrence, read.etag, { now, trigger: 'retry', owner: settings.owner })
-        : await store.claims.reclaim(withoutSubmitting(read.claim), read.etag, { now, owner: settings.owner, from: [read.claim.status] });
-    return taken.status === 'written' ? { claim: taken.claim, etag: taken.etag } : undefined;
-  };
-  switch (decision.kind) {
-    case 'done':
-      return { kind: 'done' };
-    case 'wait':
-      if (read.status === 'corrupt') deps.log.warn(`schedule ${def.name} occurrence ${when}: its claim ${claimBlobName(def.name, occurrenceKey(occurrence))} cannot be read (${read.error.message}); resolved as a crashed submission at ${isoInstant(decision.until)} unless repaired before`);
-      return wait(decision.until);
-    case 'takeOver': {
-      if (decision.reason === 'stale_claim' && read.status === 'found') {
-        deps.log.warn(`schedule ${def.name} occurrence ${when}: claim of ${read.claim.owner ?? 'another instance'} at ${read.claim.updatedAt} was never used (the instance stopped before submitting); taking it over.`);
-      }
-      return (await takeOver()) ?? { kind: 'leave' };
-    }
-    case 'giveUp': {
-      const taken = await takeOver();
-      if (!taken) return { kind: 'leave' };
-      const error = (read.status === 'found' ? read.claim.error : undefined) ?? { code: 'schedule.retry.deadline', message: 'The retry deadline passed.' };
-      return finishFailed(taken, def, now, deps, out, { code: error.code, message: `${error.message} (gave up: the retry deadline ${isoInstant(decision.deadline)} passed)` });
-    }
-    case 'reconcile': {
-      if (decision.reason === 'unknown') {
-        // Looking the run up is not wired in yet: keep the occurrence pending and say so.
-        deps.log.warn(`schedule ${def.name} occurrence ${when}: outcome unknown; it is not submitted again before its run has been looked up (tag ${TAG_OCCURRENCE}=${when}).`);
-        return wait(new Date(nowMs + settings.reconcileAfterMs));
-      }
-      // The holder stopped while the request may have been in flight (or its claim is unreadable, so that
-      // cannot be ruled out). Until runs can be looked up here it is recorded, never resubmitted.
-      const taken = await takeOver();
-      if (!taken) return { kind: 'leave' };
-      const why =
-        read.status === 'corrupt'
-          ? `Its claim blob ${claimBlobName(def.name, occurrenceKey(occurrence))} could not be read (${read.error.message}), so whether a request was sent cannot be known`
-          : `The app stopped while submitting this occurrence (request sent at ${read.status === 'found' ? read.claim.submittingAt : '?'})`;
-      return finishFailed(taken, def, now, deps, out, {
-        code: 'schedule.submit.outcome_unknown',
-        message: `${why}; Azure ML may or may not have started a run. It is not submitted again, to avoid a duplicate: look for a run tagged ${TAG_OCCURRENCE}=${when} and submit it by hand if there is none.`,
-      });
-    }
-  }
-}
-
-async function submitHeld(
-  held: { claim: Claim; etag: string },
-  entry: PendingRetry,
-  def: TimeScheduleDefinition,
-  occurrence: Date,
-  now: Date,
-  deps: TickDeps,
-  out: Collector,
-  resolveTarget: TargetResolver,
-): Promise<PendingChange> {
-  const { store, settings } = deps;
-  const target = resolveTarget();
-  if (!target.ok) return finishFailed(held, def, now, deps, out, summary(target.error));
-  await deps.afterClaim?.(def.name, occurrence);
-
-  const mark = await store.claims.markSubmitting(held.claim, held.etag, now);
-  if (mark.status !== 'written') return { kind: 'leave' }; // taken over meanwhile: its new holder decides
-  const marked = mark.claim;
-  const attempt = held.claim.attempts;
-  const body = occurrenceSubmission(def, target.value, { occurrence, trigger: held.claim.trigger, runSource: settings.runSource });
-  const result = await deps.client.submit(target.value, body, { deadlineMs: settings.submitDeadlineMs, key: occurrenceSubmissionKey(def.name, occurrence) });
-  const when = isoInstant(occurrence);
-
-  if (result.ok) {
-    const outcome: Outcome = { status: 'submitted', runId: result.value.runId };
-    const written = await store.claims.recordOutcome(marked, mark.etag, outcome, now);
-    if (written.status === 'written') await store.history.append(def.name, historyEntryOf(written.claim, now));
-    const item: OccurrenceReport = { schedule: def.name, occurrence: when, trigger: held.claim.trigger, attempts: attempt, runId: result.value.runId };
-    out.submitted.push(item);
-    deps.log.info(`schedule ${def.name} occurrence ${when} submitted run ${result.value.runId} (attempt ${attempt}${held.claim.trigger === 'schedule' ? '' : `, ${held.claim.trigger}`})`);
-    deps.telemetry.event('ScheduleOccurrenceSubmitted', { schedule: def.name, occurrence: when, runId: result.value.runId, trigger: held.claim.trigger, experiment: body.ExperimentName }, { attempts: attempt, latenessSeconds: Math.round((now.getTime() - occurrence.getTime()) / 1000) });
-    return { kind: 'done', lastRun: historyOf(held.claim, 'submitted', now, { runId: result.value.runId }) };
-  }
-
-  const error = summary(result.error);
-  const deadline = Date.parse(held.claim.deadline ?? entry.deadline);
-  const delay = Math.min(settings.retryMaxDelayMs, settings.retryBaseDelayMs * 2 ** Math.max(0, attempt - 1));
-  const nextAttemptAt = new Date(now.getTime() + delay);
-  if (result.error.transient && nextAttemptAt.getTime() <= deadline) {
-    const outcome: Outcome = { status: 'retrying', error, nextAttemptAt, deadline: new Date(deadline) };
-    const written = await store.claims.recordOutcome(withoutSubmitting(marked), mark.etag, outcome, now);
-    if (written.status !== 'written') return { kind: 'leave' };
-    if (attempt === 1) await store.history.append(def.name, historyEntryOf(written.claim, now)); // later attempts: only the final outcome
-    const item: OccurrenceReport = { schedule: def.name, occurrence: when, trigger: held.claim.trigger, attempts: attempt, error, nextAttemptAt: isoInstant(nextAttemptAt) };
-    out.retrying.push(item);
-    deps.log.warn(`schedule ${def.name} occurrence ${when} not submitted (attempt ${attempt}): ${error.code}: ${error.message}; retrying at ${isoInstant(nextAttemptAt)} (gives up after ${isoInstant(new Date(deadline))})`);
-    deps.telemetry.event('ScheduleOccurrenceRetrying', { schedule: def.name, occurrence: when, code: error.code, nextAttemptAt: isoInstant(nextAttemptAt) }, { attempts: attempt });
-    return {
-      kind: 'update',
-      pending: { occurrence: entry.occurrence, attempts: attempt, nextAttemptAt: isoInstant(nextAttemptAt), deadline: isoInstant(new Date(deadline)), lastError: error },
-      lastRun: historyOf(held.claim, 'retrying', now, { error }),
-    };
-  }
-  const final = result.error.transient ? { code: error.code, message: `${error.message} (gave up after ${attempt} attempt(s): the retry deadline ${isoInstant(new Date(deadline))} would pass)` } : error;
-  return finishFailed({ claim: marked, etag: mark.etag }, def, now, deps, out, final);
-}
-
-async function finishFailed(held: { claim: Claim; etag: string }, def: TimeScheduleDefinition, now: Date, deps: TickDeps, out: Collector, error: ErrorSummary): Promise<PendingChange> {
-  const written = await deps.store.claims.recordOutcome(withoutSubmitting(held.claim), held.etag, { status: 'failed', error }, now);
-  if (written.status !== 'written') return { kind: 'leave' };
-  await deps.store.history.append(def.name, historyEntryOf(written.claim, now));
-  const when = isoInstant(parseOccurrenceKey(held.claim.occurrence) ?? now);
-  out.failed.push({ schedule: def.name, occurrence: when, trigger: held.claim.trigger, attempts: held.claim.attempts, error });
-  deps.log.error(`schedule ${def.name} occurrence ${when} failed (attempt ${held.claim.attempts}): ${error.code}: ${error.message}`);
-  deps.telemetry.event('ScheduleOccurrenceFailed', { schedule: def.name, occurrence: when, code: error.code, message: error.message }, { attempts: held.claim.attempts });
-  return { kind: 'done', lastRun: historyOf(held.claim, 'failed', now, { error }) };
-}
-
 async function recordSkipped(def: TimeScheduleDefinition, plan: OccurrencePlan, now: Date, deps: TickDeps, out: Collector): Promise<void> {
   const { skipped } = plan;
   const reason = `missed while the app was not running (missed_runs: ${def.missedRuns}${def.missedRuns === 'all' ? `, limit ${def.missedRunsLimit}` : ''})`;
@@ -647,28 +460,6 @@ async function recordSkipped(def: TimeScheduleDefinition, plan: OccurrencePlan, 
 }
 
 // ---------------------------------------------------------------------------------------------------
-
-function withoutSubmitting(claim: Claim): Claim {
-  const { submittingAt: _s, ...rest } = claim;
-  return rest;
-}
-
-function historyOf(claim: Claim, status: HistoryEntry['status'], now: Date, extra: { runId?: string; error?: ErrorSummary }): HistoryEntry {
-  return {
-    occurrence: isoInstant(parseOccurrenceKey(claim.occurrence) ?? now),
-    trigger: claim.trigger,
-    status,
-    ...(extra.runId ? { runId: extra.runId } : {}),
-    ...(extra.error ? { error: extra.error } : {}),
-    attempts: claim.attempts,
-    claimedAt: claim.claimedAt,
-    recordedAt: isoInstant(now),
-  };
-}
-
-function summary(error: AppError): ErrorSummary {
-  return { code: error.code, message: error.message };
-}
 
 function errorOf(e: unknown): AppError {
   if (e instanceof AppFailure) return e.error;

@@ -153,7 +153,7 @@ describe('the due index heals', () => {
 });
 
 describe('a corrupt claim', () => {
-  it('is resolved like a holder that crashed mid-request: reported with its blob, recorded outcome_unknown, never resubmitted', async () => {
+  it('is resolved like a holder that crashed mid-request: reported with its blob, then looked up by its key before anything is sent', async () => {
     const container = await newContainer();
     const files = scheduleFile([every15('claimed')]);
     const dying = engine(bed, {
@@ -174,11 +174,16 @@ describe('a corrupt claim', () => {
     // Logged while it waits (the JSON parser's own words differ between Node versions).
     const waiting = next.lines.filter((l) => l.startsWith(`warn: schedule claimed occurrence 2026-06-01T00:15:00Z: its claim ${blob} cannot be read (Blob ${container}/${blob} is not valid JSON`));
     expect(waiting).toEqual([expect.stringMatching(/; fix or delete it\.\); resolved as a crashed submission at 2026-06-01T00:17:30Z unless repaired before$/)]);
-    for (const now of ticks('2026-06-01T00:16:00Z', '2026-06-01T00:31:00Z', MINUTE)) await next.tick(now);
-    expect(occurrencesOf(bed.aml, 'claimed')).toEqual(['2026-06-01T00:30:00Z']); // 00:15 never sent: it may have been
-    const failed = next.lines.filter((l) => l.startsWith('error: schedule claimed occurrence 2026-06-01T00:15:00Z failed'));
-    expect(failed).toEqual([expect.stringContaining(`schedule.submit.outcome_unknown: Its claim blob ${blob} could not be read`)]);
-    expect((await next.store.history.entries('claimed')).find((h) => h.occurrence === '2026-06-01T00:15:00Z')).toMatchObject({ status: 'failed', error: { code: 'schedule.submit.outcome_unknown' } });
+    const submittedAt: Record<string, string> = {};
+    for (const now of ticks('2026-06-01T00:16:00Z', '2026-06-01T00:31:00Z', MINUTE)) {
+      for (const s of (await next.tick(now)).submitted) submittedAt[s.occurrence] = now.toISOString();
+    }
+    // Nothing had been sent under the damaged claim: no run carries its key, so it is submitted, once, after the wait.
+    expect(occurrencesOf(bed.aml, 'claimed')).toEqual(['2026-06-01T00:15:00Z', '2026-06-01T00:30:00Z']);
+    expect(Date.parse(submittedAt['2026-06-01T00:15:00Z']!)).toBeGreaterThanOrEqual(Date.parse('2026-06-01T00:17:30Z'));
+    const resolved = next.lines.filter((l) => l.startsWith('warn: schedule claimed occurrence 2026-06-01T00:15:00Z: its claim blob'));
+    expect(resolved).toEqual([expect.stringContaining('so none was created: submitting it again')]);
+    expect((await next.store.history.entries('claimed')).find((h) => h.occurrence === '2026-06-01T00:15:00Z')).toMatchObject({ status: 'submitted' });
     expect((await next.store.states.get('claimed'))?.state.pending).toEqual([]);
   }, 60_000);
 });

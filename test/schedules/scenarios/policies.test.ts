@@ -134,7 +134,7 @@ describe('failures', () => {
     const delayed = (await e.store.history.entries('storm-a')).filter((h) => h.status === 'retrying');
     expect(delayed[0]?.error?.code).toMatch(/^aml\./);
     expect(e.telemetry.events.some((ev) => ev.name === 'ScheduleOccurrenceRetrying' && ev.properties.schedule === 'storm-a')).toBe(true);
-    expect(e.lines.some((l) => /^warn: schedule storm-a occurrence 2026-06-01T00:30:00Z not submitted \(attempt 1\): aml\.\S+: .*retrying at 2026-06-01T00:31:0\dZ/.test(l))).toBe(true);
+    expect(e.lines.some((l) => /^warn: schedule storm-a occurrence 2026-06-01T00:30:00Z not submitted \(attempt 1; certainly no run was created\): aml\.\S+: .*retrying at 2026-06-01T00:31:0\dZ/.test(l))).toBe(true);
   }, 90_000);
 
   it('a transient failure past the retry deadline is recorded as failed', async () => {
@@ -162,7 +162,7 @@ describe('failures', () => {
     }
     const history = await e.store.history.entries('refused');
     expect(history).toEqual([expect.objectContaining({ occurrence: '2026-06-01T01:00:00Z', status: 'failed', error: expect.objectContaining({ code: expect.stringMatching(/^aml\./) }) })]);
-    expect(e.lines.some((l) => l.startsWith('error: schedule refused occurrence 2026-06-01T01:00:00Z failed (attempt 1): aml.'))).toBe(true);
+    expect(e.lines.some((l) => l.startsWith('error: schedule refused occurrence 2026-06-01T01:00:00Z failed (attempt 1; no run was created): aml.'))).toBe(true);
     await tickEach(e, '2026-06-01T01:30:00Z', '2026-06-01T02:00:00Z');
     expect(occurrencesOf(bed.aml, 'refused')).toEqual(['2026-06-01T02:00:00Z']); // the next occurrence runs normally
   }, 60_000);
