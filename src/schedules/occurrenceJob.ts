@@ -166,8 +166,8 @@ async function submit(job: OccurrenceJob, held: Held): Promise<PendingChange> {
 
   const error = summary(result.error);
   if (result.error.outcome === 'unknown') {
-    const sentAt = result.error.submission?.sentAt ? new Date(result.error.submission.sentAt) : now;
-    return recordUnknown(job, marked, { error, since: sentAt, key, experiment: body.ExperimentName, lookedUp: false });
+    // Since the request left, in the tick's time (the claim's submittingAt), so every instant here is on one clock.
+    return recordUnknown(job, marked, { error, since: now, key, experiment: body.ExperimentName, lookedUp: false });
   }
   const deadline = Date.parse(held.claim.deadline ?? entry.deadline);
   const nextAttemptAt = new Date(now.getTime() + backoffDelay(attempt, { baseMs: settings.retryBaseDelayMs, maxMs: settings.retryMaxDelayMs }));

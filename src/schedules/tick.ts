@@ -19,24 +19,13 @@
  *        (`store.claims.pruneSettled`; unchanged for `claimSettledMs`, default an hour) and repairs the
  *        due index (`store.states.repairDueIndex`: a lost marker is written again).
  *
- * Exactly once: the claim blob is the single right to submit an occurrence. A second instance, a
- * duplicate tick or a restarted one finds the claim and acts on it as claimDecision.ts decides:
- *   - submitted / failed / skipped: done, drop it from pending;
- *   - retrying: take it over (If-Match) when its nextAttemptAt has come, else wait for it;
- *   - claimed, no `submittingAt`: its holder is between claiming and submitting (milliseconds of work),
- *     or died there. After `claimTimeoutMs` it is taken over (If-Match) and submitted: nothing was sent.
- *   - claimed with `submittingAt`: its holder is submitting, or died while the request was in flight.
- *     After the submit deadline plus `claimTimeoutMs` the outcome is **unknown**: Azure ML may or may not
- *     have received the request, and its submit API has no idempotency key nor a look-up by tag here.
- *     Submitting again would risk a duplicate run, so the occurrence is recorded `failed` with code
- *     `schedule.submit.outcome_unknown`, an error log line and a `ScheduleOccurrenceFailed` event that
- *     say which run tag to look for (`aml-triggers.occurrence`). This is the one residual risk: a crash
- *     in the middle of an HTTP request to Azure ML (`reconcile` in claimDecision.ts; the run look-up is
- *     not wired in yet).
- *   - unreadable (corrupt) claim: treated like a holder that crashed with the request in flight (it
- *     cannot be known whether it had sent it): after the same wait, recorded `outcome_unknown`, never
- *     resubmitted.
- *   - status `unknown` (nothing writes it yet): left pending, with a warning, until runs can be looked up.
+ * 0. first of all the tick's clock is checked against the storage service's (`timeAuthority`): a tick
+ *    whose clock disagrees does nothing but log.
+ *
+ * Exactly once: the claim blob is the single right to submit an occurrence. What happens to each due
+ * pending entry — claim, decide about someone else's claim (claimDecision.ts), submit, reconcile an
+ * unknown outcome by the run's key, record — is occurrenceJob.ts; this module plans, schedules the
+ * work and settles the state.
  *
  * Disabled schedules are not in the due index (their state has no wakeAt): they never fire, and
  * enabling plans from "now" (stateTransitions.enable), so nothing is replayed. `isPastDue` only changes the
