@@ -27,7 +27,8 @@ import { parseArgs } from 'node:util';
 import { createPipelineClient } from '../src/aml/client';
 import type { PipelineTarget } from '../src/aml/types';
 import { ScheduleRegistry } from '../src/schedules/registry';
-import { mapLimit, ScheduleStateStore } from '../src/schedules/stateStore';
+import { ScheduleStateStore } from '../src/schedules/stateStore';
+import { mapLimit } from '../src/util/mapLimit';
 import { DEFAULT_TICK_SETTINGS, runTick, type TickDeps, type TickReport } from '../src/schedules/tick';
 import { BlobJsonStore } from '../src/storage/blobJson';
 import { OperationCounter } from '../src/storage/operationCounter';
@@ -141,7 +142,7 @@ async function measureSize(msi: FakeMsi, storage: BenchStorage, total: number): 
     const dueNames = schedules.slice(0, DUE).map((d) => d.name);
     const floor = async (): Promise<number> => {
       const t = performance.now();
-      await mapLimit(dueNames, DUE, (name) => store.getState(name));
+      await mapLimit(dueNames, DUE, (name) => store.states.get(name));
       return performance.now() - t;
     };
 
@@ -165,7 +166,7 @@ async function measureSize(msi: FakeMsi, storage: BenchStorage, total: number): 
       // Where the idle tick's time goes: its two steps again, alone (the registry's check of the
       // definitions, in process plus one read; the due-index listing, one call).
       const syncMs = await timed(() => registry.sync(idleAt));
-      const listMs = await timed(() => store.findDue(idleAt, deps.settings.maxDuePerTick));
+      const listMs = await timed(() => store.states.findDue(idleAt, deps.settings.maxDuePerTick));
       idle.push({ ...quiet, listMs, syncMs });
       console.log(
         `${tag} floor ${millis(floorMs)}; tick ${quarter}:01: ${tick.report.due} due, ${tick.report.submitted.length} submitted, ${millis(tick.ms)} (${(tick.ms / floorMs).toFixed(1)}× the floor), ${tick.ops} storage calls ${tick.snapshot}; ` +
@@ -177,7 +178,7 @@ async function measureSize(msi: FakeMsi, storage: BenchStorage, total: number): 
     // This store's cost per call at this size: 50 reads of a state, one at a time.
     const sample = schedules[Math.floor(total / 2)]!.name;
     const t = performance.now();
-    for (let i = 0; i < 50; i++) await store.getState(sample);
+    for (let i = 0; i < 50; i++) await store.states.get(sample);
     const perCallMs = (performance.now() - t) / 50;
 
     const result: SizeResult = {

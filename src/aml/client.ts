@@ -2,25 +2,42 @@
  * The Azure ML pipeline client: submits a run of a configured target and reports the outcome as a value.
  *
  *   const client = createPipelineClient({ env: process.env });
- *   const result = await client.submit(target, { ExperimentName: 'nightly', ParameterAssignments: {...} });
+ *   const key = submissionKey('occ', schedule, occurrenceIso);
+ *   const result = await client.submit(target, { ExperimentName: 'nightly', ParameterAssignments: {...} }, { key });
+ *   const found = await client.findRun(target, { experimentName: 'nightly', key });   // later reconciliation
  *
  * For each submission: the submit URL (explicit, or built from the workspace's service host, looked up
- * once through ARM and cached), an access token for AML_TOKEN_AUDIENCE from @azure/identity, then POSTs
- * with retries (retry.ts) inside the total deadline. Never throws for service, network or credential
- * failures: those are `aml.*` AppErrors (errors.ts). `createPipelineClient` throws `AppFailure` only for
- * invalid settings, so a broken deployment fails at start-up.
+ * once through ARM and cached), an access token for AML_TOKEN_AUDIENCE from @azure/identity, the body
+ * with the key in Properties and Tags (`aml_triggers_key`), then POST attempts inside the total deadline.
+ * Each attempt is classified (outcome.ts):
+ *   - created: success, `{ runId, run, attempts }`;
+ *   - not_created: retried when it may pass (no connection made, 429 with its Retry-After, 408), else
+ *     returned as an error with `outcome: 'not_created'`;
+ *   - unknown (a 5xx, a timeout or reset after connecting, a 2xx without an Id): NEVER resent. With a key,
+ *     the client waits AML_RECONCILE_DELAY_MS and looks the run up once by the key (runLookup.ts): found →
+ *     success with `reconciled: true`; not found or the look-up failed → `aml.submission.outcome_unknown`
+ *     (`outcome: 'unknown'`, never transient) naming the key, the experiment and what to do.
+ * Later reconciliation (timer, reactive) calls `findRun` with the same key.
+ *
+ * Never throws for service, network or credential failures: those are `aml.*` errors (errors.ts).
+ * `createPipelineClient` throws `AppFailure` only for invalid settings, so a broken deployment fails at
+ * start-up.
  */
 import type { TokenCredential } from '@azure/identity';
 import { randomUUID } from 'node:crypto';
-import { AppFailure, err, ok, type AppError, type Result } from '../errors';
+import { AppFailure, err, ok, type Result } from '../errors';
 import { noTelemetry, type Telemetry } from '../telemetry';
+import { SUBMISSION_KEY_NAME } from './constants';
 import { createCredential, createTokenSource, describeCredential, type TokenSource } from './credential';
 import { buildSubmitUrl, explicitOrNeedsHost } from './endpoint';
-import { badRunError, credentialError, deadlineError, errorForFailure, errorForStatus, type ErrorContext } from './errors';
-import { decideRetry, retryAfterSeconds, type AttemptOutcome } from './retry';
+import { badRunError, beforeSending, credentialError, deadlineError, errorForFailure, errorForStatus, outcomeUnknownError, type ErrorContext } from './errors';
+import { classifyAttempt, type AttemptObservation } from './outcome';
+import { decideRetry, retryAfterSeconds } from './retry';
+import { createRunLookup } from './runLookup';
 import { readAmlSettings, type AmlSettings } from './settings';
+import { isSubmissionKey } from './submissionKey';
 import { createTransport, type HttpOutcome, type Transport } from './transport';
-import type { AmlError, PipelineClient, PipelineTarget, SubmissionBody, SubmitOptions, SubmitResult } from './types';
+import type { AmlError, FoundRun, PipelineClient, PipelineTarget, RunQuery, SubmissionBody, SubmitOptions, SubmitResult, UnknownSubmission } from './types';
 import { createWorkspaceResolver, type WorkspaceResolver } from './workspace';
 
 export const USER_AGENT = 'aml-pipeline-triggers/0.1 (Azure Functions; Node.js)';
@@ -44,6 +61,8 @@ export interface PipelineClientOptions {
 export interface AmlPipelineClient extends PipelineClient {
   /** As `PipelineClient.submit`; errors carry `retryAfterSeconds` when Azure ML's last answer asked for a wait. */
   submit(target: PipelineTarget, body: SubmissionBody, options?: SubmitOptions): Promise<Result<SubmitResult, AmlError>>;
+  /** Looks a run up by its submission key (run-history query; see runLookup.ts). */
+  findRun(target: PipelineTarget, query: RunQuery, options?: { signal?: AbortSignal }): Promise<Result<FoundRun | undefined, AmlError>>;
   readonly settings: AmlSettings;
   /** ARM workspace look-ups made so far (each workspace is looked up once). */
   readonly workspaceLookups: number;
@@ -69,17 +88,35 @@ function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function toOutcome(answer: HttpOutcome): AttemptOutcome | undefined {
+function observe(answer: HttpOutcome, runId: string | undefined): AttemptObservation {
   switch (answer.kind) {
     case 'response':
-      return { kind: 'status', status: answer.status, retryAfter: answer.headers['retry-after'] ?? null };
+      return { kind: 'status', status: answer.status, retryAfter: answer.headers['retry-after'] ?? null, ...(runId !== undefined ? { runId } : {}) };
     case 'timeout':
-      return { kind: 'timeout' };
+      return { kind: 'timeout', connected: answer.connected };
     case 'network':
-      return { kind: 'network', code: answer.code };
+      return { kind: 'network', code: answer.code, connected: answer.connected };
     case 'aborted':
-      return undefined;
+      return { kind: 'aborted', connected: answer.connected };
   }
+}
+
+/** The run object and its `Id` from a 2xx answer, when readable. */
+function readRun(text: string): { run: Record<string, unknown>; id: string } | undefined {
+  try {
+    const run: unknown = JSON.parse(text);
+    if (typeof run !== 'object' || run === null || Array.isArray(run)) return undefined;
+    const id = (run as Record<string, unknown>).Id;
+    return typeof id === 'string' && id !== '' ? { run: run as Record<string, unknown>, id } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The body as sent: the key added to Properties and Tags (the caller's own entries kept). */
+function withKey(body: SubmissionBody, key: string | undefined): SubmissionBody {
+  if (key === undefined) return body;
+  return { ...body, Properties: { ...(body.Properties ?? {}), [SUBMISSION_KEY_NAME]: key }, Tags: { ...(body.Tags ?? {}), [SUBMISSION_KEY_NAME]: key } };
 }
 
 export function createPipelineClient(options: PipelineClientOptions = {}): AmlPipelineClient {
@@ -100,8 +137,22 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
   const scope = `${settings.tokenAudience}/.default`;
   const credentialKind = options.credential ? 'the configured credential' : describeCredential(settings.credentialKind, settings.managedIdentityClientId);
 
+  const lookup = createRunLookup({
+    transport,
+    token: (signal) => getTokens().getToken(scope, signal),
+    async resolveHistoryHost(workspace, signal) {
+      const host = await getResolver().resolve(workspace, signal);
+      return host.ok ? ok(host.value.historyHost) : err({ ...host.error, outcome: 'unknown' as const });
+    },
+    attemptTimeoutMs: settings.attemptTimeoutMs,
+    userAgent: USER_AGENT,
+    telemetry,
+    now,
+  });
+
   async function submit(target: PipelineTarget, body: SubmissionBody, submitOptions: SubmitOptions = {}): Promise<Result<SubmitResult, AmlError>> {
     const deadlineMs = submitOptions.deadlineMs ?? settings.deadlineMs;
+    const key = submitOptions.key;
     const started = now();
     const remaining = (): number => deadlineMs - (now() - started);
     // One signal for everything this submission does: the caller's, or the deadline passing.
@@ -116,24 +167,52 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
       attempts: 0,
     };
     // `retryAfter`: only when `last` is the answer just received (a Retry-After already waited out is stale).
-    const stopped = (last?: AppError, retryAfter?: number): AmlError =>
+    const stopped = (last?: AmlError, retryAfter?: number): AmlError =>
       submitOptions.signal?.aborted
-        ? errorForFailure({ kind: 'aborted' }, ctx)
+        ? errorForFailure({ kind: 'aborted', connected: false }, ctx)
         : deadlineError(ctx, deadlineMs, last, retryAfter);
+
+    if (key !== undefined && !isSubmissionKey(key)) {
+      return err(beforeSending({ code: 'aml.submission.invalid_key', status: 500, field: 'key', value: key, source: `target ${target.name}`, message: `The submission key ${JSON.stringify(key)} is not 1-64 characters of A-Z, a-z, 0-9, "_" or "-"; derive it with submissionKey().` }));
+    }
+
+    /**
+     * After an attempt whose outcome is unknown: look the run up once by its key (after a short wait for
+     * run history to catch up); never resend.
+     */
+    const reconcile = async (attemptError: AmlError, sentAt: number, attempt: number, url: string): Promise<Result<SubmitResult, AmlError>> => {
+      const base = { experimentName: body.ExperimentName, sentAt: new Date(sentAt).toISOString(), ...(key !== undefined ? { key } : {}) };
+      const unknown = (lookup: UnknownSubmission['lookup']): Result<SubmitResult, AmlError> => {
+        const error = outcomeUnknownError(ctx, attemptError, { ...base, lookup }, settings.reconcileDelayMs);
+        telemetry.event('PipelineSubmissionOutcomeUnknown', { target: target.name, experiment: body.ExperimentName, key, lookup: lookup.result, code: attemptError.code });
+        return err(error);
+      };
+      if (key === undefined) return unknown({ result: 'no_key' });
+      // The deadline may have passed (it cut the attempt off); only the caller's own cancellation stops the look-up.
+      const callerSignal = submitOptions.signal;
+      if (callerSignal?.aborted) return unknown({ result: 'not_attempted' });
+      await sleep(settings.reconcileDelayMs, callerSignal);
+      if (callerSignal?.aborted) return unknown({ result: 'not_attempted' });
+      const found = await lookup.findRun(target, { experimentName: body.ExperimentName, key, submittedAfter: new Date(sentAt) }, callerSignal ? { signal: callerSignal } : {});
+      if (!found.ok) return unknown({ result: 'failed', code: found.error.code, message: found.error.message });
+      if (!found.value) return unknown({ result: 'not_found' });
+      telemetry.event('PipelineSubmissionReconciled', { target: target.name, experiment: body.ExperimentName, key, runId: found.value.runId, matchedBy: found.value.matchedBy, code: attemptError.code }, { matches: found.value.matches });
+      return ok({ runId: found.value.runId, run: found.value.run, attempts: attempt, endpointUrl: url, reconciled: true, key });
+    };
 
     try {
       // 1. Where to submit.
       const where = explicitOrNeedsHost(target);
-      if (!where.ok) return where;
+      if (!where.ok) return err(beforeSending(where.error));
       let url: string;
       if ('url' in where.value) url = where.value.url;
       else {
         const host = await getResolver().resolve(where.value.workspace, signal);
-        if (!host.ok) return signal.aborted ? err(stopped(host.error)) : host;
+        if (!host.ok) return err(signal.aborted ? stopped(beforeSending(host.error)) : beforeSending(host.error));
         url = buildSubmitUrl(host.value.host, where.value.workspace, where.value.pipeline);
       }
       ctx.url = url;
-      const payload = JSON.stringify(body);
+      const payload = JSON.stringify(withKey(body, key));
       const hostName = new URL(url).host;
 
       // 2. Attempts.
@@ -167,37 +246,36 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
         });
         const durationMs = now() - attemptStarted;
         const success = answer.kind === 'response' && answer.status >= 200 && answer.status < 300;
+        const readable = success ? readRun(answer.text) : undefined;
+        const verdict = classifyAttempt(observe(answer, readable?.id));
         telemetry.dependency({
           name: 'POST Azure ML pipeline submit',
           target: hostName,
           data: url,
           durationMs,
-          success,
+          success: verdict.outcome === 'created',
           resultCode: answer.kind === 'response' ? answer.status : answer.kind,
-          properties: { target: target.name, attempt, requestId },
+          properties: { target: target.name, attempt, requestId, outcome: verdict.outcome, ...(key !== undefined ? { key } : {}) },
         });
 
-        if (answer.kind === 'response' && success) {
-          let run: unknown;
-          try {
-            run = JSON.parse(answer.text);
-          } catch {
-            return err(badRunError(ctx, answer.text));
-          }
-          const id = typeof run === 'object' && run !== null ? (run as Record<string, unknown>).Id : undefined;
-          if (typeof id !== 'string' || id === '') return err(badRunError(ctx, answer.text));
-          return ok({ runId: id, run: run as Record<string, unknown>, attempts: attempt, endpointUrl: url });
+        if (verdict.outcome === 'created') {
+          return ok({ runId: verdict.runId, run: readable?.run ?? { Id: verdict.runId }, attempts: attempt, endpointUrl: url, ...(key !== undefined ? { key } : {}) });
         }
 
-        const outcome = toOutcome(answer);
-        if (!outcome || answer.kind === 'aborted') return err(stopped(lastError));
-        lastError =
+        const attemptError: AmlError =
           answer.kind === 'response'
-            ? errorForStatus(answer.status, answer.text, ctx, answer.headers['retry-after'], retryAfterSeconds(answer.headers['retry-after'], answer.headers.date, now()))
+            ? success
+              ? badRunError(ctx, answer.text)
+              : errorForStatus(answer.status, answer.text, ctx, answer.headers['retry-after'], retryAfterSeconds(answer.headers['retry-after'], answer.headers.date, now()))
             : errorForFailure(answer, ctx);
-        if (signal.aborted) return err(stopped(lastError, lastError.retryAfterSeconds));
+        if (verdict.outcome === 'unknown') return await reconcile(attemptError, attemptStarted, attempt, url);
 
-        const decision = decideRetry({ outcome, attempt, policy: settings.retry, nowMs: now(), remainingMs: remaining(), random });
+        // Certainly not created.
+        if (answer.kind === 'aborted') return err(stopped(lastError));
+        lastError = attemptError;
+        if (signal.aborted) return err(stopped(lastError, lastError.retryAfterSeconds));
+        if (!verdict.retryable) return err(lastError);
+        const decision = decideRetry({ outcome: observe(answer, undefined), attempt, policy: settings.retry, nowMs: now(), remainingMs: remaining(), random });
         if (!decision.retry) {
           if (decision.reason === 'deadline') return err(deadlineError(ctx, deadlineMs, lastError, lastError.retryAfterSeconds));
           return err(lastError);
@@ -216,6 +294,7 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
       return resolver?.lookups ?? 0;
     },
     submit,
+    findRun: (target, query, findOptions) => lookup.findRun(target, query, findOptions),
     close() {
       transport.close();
     },

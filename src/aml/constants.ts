@@ -64,10 +64,55 @@ export const ERROR_MESSAGE_PATHS: ReadonlyArray<readonly string[]> = [
 ];
 
 /**
- * JSON spelling of continue-on-step-failure (**verify**): not documented; `ContinueOnStepFailure` is the
- * spec's likely form (PascalCase like every other key). Sent only when a target sets it.
+ * JSON spelling of continue-on-step-failure: the SDK v1 submission model (`PipelineSubmissionInfo`,
+ * azureml-pipeline-core `_aeva_provider.py`) names it `continue_run_on_step_failure`, which the
+ * service's PascalCase contract spells `ContinueRunOnStepFailure` (the pipeline run entity it returns
+ * carries the same key; aml-rest.md "Request", corrected). Sent only when a target or request sets it.
  */
-export const CONTINUE_ON_STEP_FAILURE_KEY = 'ContinueOnStepFailure';
+export const CONTINUE_ON_STEP_FAILURE_KEY = 'ContinueRunOnStepFailure';
+
+/**
+ * Name of the run property AND tag that carries a submission's identity key (submissionKey.ts). Name
+ * and value stay within `[A-Za-z0-9_-]` so a run-history filter means the same whether the service
+ * reads the value quoted or bare (aml-rest.md "Looking a run up"). Put in both: the v1 SDK sends
+ * `Properties` in the submit body itself, whereas whether body `Tags` reach the run is not documented.
+ */
+export const SUBMISSION_KEY_NAME = 'aml_triggers_key';
+
+/**
+ * Run-history look-up (reconciling an unknown outcome), as found in the sources:
+ *
+ * - Route and body: Azure/azure-rest-api-specs, `specification/machinelearningservices/data-plane/
+ *   Microsoft.MachineLearningServices/preview/2019-08-01/runHistory.json`, operation `Runs_GetByQuery`:
+ *   `POST /history/v1.0/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/
+ *   Microsoft.MachineLearningServices/workspaces/{workspaceName}/experiments/{experimentName}/runs:query`
+ *   with body `QueryParams` `{ filter: string, continuationToken: string, orderBy: string, top: int32 }`
+ *   (note: `orderBy` is ONE comma-separated string there, not an array), answered with
+ *   `PaginatedRunList` `{ value: Run[], continuationToken, nextLink }` ("If null, there are no
+ *   additional pages"). A `Run` has `runId`, `parentRunId`, `status`, `createdUtc`, `tags`,
+ *   `properties` ("Properties are immutable"). One run: `GET .../experiments/{experimentName}/runs/{runId}`
+ *   (`Runs_Get`).
+ * - Filter syntax: azureml-core `_restclient/_odata/constants.py` has `PROP_EQ_FORMAT_STR =
+ *   "(Properties/{0} eq {1})"` and `TAG_EQ_FORMAT_STR = "(Tags/{0} eq {1})"`, filled by
+ *   `get_filter_run_property_equals` / `get_filter_run_tag_equals` after `convert_dict_values`, whose
+ *   `value_to_odata_string` wraps the value in DOUBLE quotes (`"value"`, `null` for None). So the SDK
+ *   sends `(Properties/aml_triggers_key eq "<key>")`; we send exactly that.
+ * - Host: the workspace discovery document's `history` entry (azureml-core service discovery registers
+ *   run history under the "history" key); the same ARM-audience token as submissions. NOT confirmed:
+ *   that a target's explicit endpoint URL host also serves run history (true for `<region>.api.azureml.ms`
+ *   and private-link workspace hosts, where discovery answers the same host for `api` and `history`;
+ *   older `*.aether.ms` submit URLs would need the workspace ids instead).
+ * Not confirmed against a live service: that body `Tags`/`Properties` given at submission reach the
+ * pipeline run (the look-up checks both and verifies the key on every run it returns).
+ */
+export const HISTORY_PATH_PREFIX = '/history/v1.0';
+export const DISCOVERY_HISTORY_KEYS = ['history'] as const;
+export const LOOKUP_PAGE_SIZE = 50;
+export const LOOKUP_MAX_PAGES = 20;
+
+export function runQueryFilter(field: 'Properties' | 'Tags', key: string): string {
+  return `(${field}/${SUBMISSION_KEY_NAME} eq "${key}")`;
+}
 
 /** `RunSource` the v1 SDK sends. */
 export const SDK_RUN_SOURCE = 'SDK';

@@ -5,12 +5,16 @@
  * app itself (identity, rights, a pipeline id in configuration); 503/504 for transient trouble.
  * Transient errors also carry `retryAfterSeconds` when Azure ML's final answer had a `Retry-After`
  * (see `AmlError` in types.ts); the HTTP functions turn it into their own `Retry-After` header.
+ * Every error says what the submission left behind (`outcome`, outcome.ts); an attempt whose outcome
+ * is unknown ends the submission with `outcomeUnknownError`, which is never transient: a run may
+ * exist, so nothing may send it again before it has been looked up.
  */
 import type { AppError } from '../errors';
-import { DEFAULT_AUDIENCE, ERROR_MESSAGE_PATHS, SUBMIT_ROLE } from './constants';
+import { DEFAULT_AUDIENCE, ERROR_MESSAGE_PATHS, SUBMISSION_KEY_NAME, SUBMIT_ROLE } from './constants';
 import { describePipeline, describeWorkspace } from './endpoint';
+import { classifyAttempt } from './outcome';
 import type { HttpFailure } from './transport';
-import type { AmlError, PipelineTarget } from './types';
+import type { AmlError, PipelineTarget, UnknownSubmission } from './types';
 
 export interface ErrorContext {
   target: PipelineTarget;
@@ -69,7 +73,8 @@ function retryHint(retryAfterSeconds: number | undefined): { retryAfterSeconds?:
 export function errorForStatus(status: number, bodyText: string, ctx: ErrorContext, retryAfter?: string, retryAfterSeconds?: number): AmlError {
   const where = `${describePipeline(ctx.target)} in workspace ${describeWorkspace(ctx.target)}`;
   const msg = serviceMessage(bodyText);
-  const base = { value: ctx.url, source: `target ${ctx.target.name}` };
+  const verdict = classifyAttempt({ kind: 'status', status });
+  const base = { value: ctx.url, source: `target ${ctx.target.name}`, outcome: verdict.outcome === 'not_created' ? ('not_created' as const) : ('unknown' as const) };
   // Only worth passing on when trying again later may succeed; Azure ML does not send it otherwise anyway.
   const hint = retryHint(retryAfterSeconds);
   switch (true) {
@@ -114,19 +119,28 @@ export function errorForStatus(status: number, bodyText: string, ctx: ErrorConte
         transient: true,
         message: `Azure ML throttled submissions to ${where} (HTTP 429) after ${attemptsPhrase(ctx.attempts)}${retryAfter ? `; it asked to wait ${retryAfter}${/^\d+$/.test(retryAfter) ? ' s' : ''}` : ''}.${said(msg)} Try again later or submit less often.`,
       };
-    case status === 408 || status >= 500:
+    case status === 408:
       return {
         ...base,
         ...hint,
         code: 'aml.unavailable',
         status: 503,
         transient: true,
-        message: `Azure ML failed to accept the submission to ${where} (HTTP ${status}) after ${attemptsPhrase(ctx.attempts)}.${said(msg)} This is usually temporary: try again later; if it persists, check the Azure ML service health for the workspace's region.`,
+        message: `Azure ML timed out reading the submission to ${where} (HTTP 408) after ${attemptsPhrase(ctx.attempts)}.${said(msg)} This is usually temporary: try again later; if it persists, check the Azure ML service health for the workspace's region.`,
+      };
+    case status >= 500:
+      // The request may have been acted on (a gateway may have forwarded it): never transient.
+      return {
+        ...base,
+        code: 'aml.server_error',
+        status: 502,
+        transient: false,
+        message: `Azure ML (or a gateway in front of it) answered HTTP ${status} to the submission to ${where}.${said(msg)} Whether a run was started is unknown.`,
       };
     default:
       return {
         ...base,
-        code: 'aml.unexpected_status',
+        code: verdict.outcome === 'not_created' ? 'aml.refused' : 'aml.unexpected_status',
         status: 502,
         transient: false,
         message: `Azure ML answered HTTP ${status} to the submission to ${where}.${said(msg)} Check the target's endpoint URL.`,
@@ -135,33 +149,38 @@ export function errorForStatus(status: number, bodyText: string, ctx: ErrorConte
 }
 
 /** The error for an attempt that got no answer at all. */
-export function errorForFailure(failure: HttpFailure, ctx: ErrorContext): AppError {
+export function errorForFailure(failure: HttpFailure, ctx: ErrorContext): AmlError {
   const where = `${describePipeline(ctx.target)} in workspace ${describeWorkspace(ctx.target)}`;
-  const base = { value: ctx.url, source: `target ${ctx.target.name}` };
+  const unknown = failure.connected;
+  const base = { value: ctx.url, source: `target ${ctx.target.name}`, outcome: unknown ? ('unknown' as const) : ('not_created' as const) };
   switch (failure.kind) {
     case 'timeout':
       return {
         ...base,
         code: 'aml.timeout',
         status: 504,
-        transient: true,
-        message: `Azure ML did not answer the submission to ${where} within ${failure.afterMs} ms (${attemptsPhrase(ctx.attempts)}). The run may or may not have been created: check the experiment in Azure ML studio before submitting again.`,
+        transient: !unknown,
+        message: unknown
+          ? `Azure ML did not answer the submission to ${where} within ${failure.afterMs} ms (${attemptsPhrase(ctx.attempts)}); the request had been sent, so the run may or may not have been created.`
+          : `Could not connect to Azure ML at ${new URL(ctx.url).host} for ${where} within ${failure.afterMs} ms (${attemptsPhrase(ctx.attempts)}); nothing was sent. Check the endpoint host and network rules.`,
       };
     case 'network':
       return {
         ...base,
         code: 'aml.network',
-        status: 503,
-        transient: true,
-        message: `Could not reach Azure ML at ${new URL(ctx.url).host} for ${where} (${failure.code}: ${failure.message}; ${attemptsPhrase(ctx.attempts)}). Check the endpoint host, DNS and network rules (private endpoints need the app in the workspace's virtual network).`,
+        status: unknown ? 502 : 503,
+        transient: !unknown,
+        message: unknown
+          ? `The connection to Azure ML at ${new URL(ctx.url).host} broke after the submission to ${where} was sent (${failure.code}: ${failure.message}; ${attemptsPhrase(ctx.attempts)}), so the run may or may not have been created.`
+          : `Could not reach Azure ML at ${new URL(ctx.url).host} for ${where} (${failure.code}: ${failure.message}; ${attemptsPhrase(ctx.attempts)}); nothing was sent. Check the endpoint host, DNS and network rules (private endpoints need the app in the workspace's virtual network).`,
       };
     case 'aborted':
       return {
         ...base,
         code: 'aml.cancelled',
         status: 503,
-        transient: true,
-        message: `The submission to ${where} was cancelled before Azure ML answered (${attemptsPhrase(ctx.attempts)}).`,
+        transient: !unknown,
+        message: `The submission to ${where} was cancelled before Azure ML answered (${attemptsPhrase(ctx.attempts)})${unknown ? '; the request had been sent, so the run may or may not have been created' : ''}.`,
       };
   }
 }
@@ -174,6 +193,7 @@ export function errorForFailure(failure: HttpFailure, ctx: ErrorContext): AppErr
 export function deadlineError(ctx: ErrorContext, deadlineMs: number, last: AppError | undefined, retryAfterSeconds?: number): AmlError {
   return {
     ...retryHint(retryAfterSeconds),
+    outcome: 'not_created',
     value: ctx.url,
     source: `target ${ctx.target.name}`,
     code: 'aml.deadline_exceeded',
@@ -184,9 +204,10 @@ export function deadlineError(ctx: ErrorContext, deadlineMs: number, last: AppEr
   };
 }
 
-/** The error when a success answer has no run id. */
-export function badRunError(ctx: ErrorContext, text: string): AppError {
+/** The error when a success answer has no run id: a run may exist. */
+export function badRunError(ctx: ErrorContext, text: string): AmlError {
   return {
+    outcome: 'unknown',
     value: ctx.url,
     source: `target ${ctx.target.name}`,
     code: 'aml.bad_response',
@@ -197,11 +218,12 @@ export function badRunError(ctx: ErrorContext, text: string): AppError {
 }
 
 /** The error when no access token could be obtained. */
-export function credentialError(cause: unknown, ctx: { target: PipelineTarget; audience: string; clientId?: string; credentialKind: string }): AppError {
+export function credentialError(cause: unknown, ctx: { target: PipelineTarget; audience: string; clientId?: string; credentialKind: string }): AmlError {
   const detail = cause instanceof Error ? cause.message : String(cause);
   const name = cause instanceof Error ? cause.name : '';
   const unavailable = name === 'CredentialUnavailableError';
   return {
+    outcome: 'not_created',
     source: `target ${ctx.target.name}`,
     code: 'aml.credential',
     status: 502,
@@ -209,5 +231,59 @@ export function credentialError(cause: unknown, ctx: { target: PipelineTarget; a
     message: unavailable
       ? `No usable credential to get an access token for ${ctx.audience} (${ctx.credentialKind}): ${detail.split('\n')[0] ?? detail} In Azure, enable the Function App's managed identity${ctx.clientId ? ` (client id ${ctx.clientId})` : ''}; locally, sign in with "az login".`
       : `Could not get an access token for ${ctx.audience} (${ctx.credentialKind}${ctx.clientId ? `, client id ${ctx.clientId}` : ''}): ${detail.split('\n')[0] ?? detail} Check that the identity exists and, for a user-assigned identity, that AML_MANAGED_IDENTITY_CLIENT_ID is its client id.`,
+  };
+}
+
+/** An error found before anything was sent (configuration, workspace look-up): certainly no run. */
+export function beforeSending(error: AppError): AmlError {
+  return { ...error, outcome: 'not_created' };
+}
+
+function lookupPhrase(submission: UnknownSubmission, delayMs: number): string {
+  const lookup = submission.lookup;
+  switch (lookup.result) {
+    case 'no_key':
+      return 'No submission key was given, so the run could not be looked up.';
+    case 'not_attempted':
+      return 'The submission was cancelled, so the run was not looked up.';
+    case 'not_found':
+      return `After ${delayMs} ms, no run with property ${SUBMISSION_KEY_NAME}=${submission.key ?? ''} was found in experiment ${submission.experimentName} (it may still appear: run history can lag behind).`;
+    case 'failed':
+      return `Looking the run up by property ${SUBMISSION_KEY_NAME}=${submission.key ?? ''} failed (${lookup.code}: ${lookup.message}).`;
+  }
+}
+
+/**
+ * The error for a submission whose attempt may have started a run that could not be found: what
+ * happened, the key and experiment to look in, and what to do instead of resending.
+ */
+export function outcomeUnknownError(ctx: ErrorContext, attempt: AppError, submission: UnknownSubmission, reconcileDelayMs: number): AmlError {
+  const find = submission.key
+    ? `look in experiment ${submission.experimentName} of workspace ${describeWorkspace(ctx.target)} for a run with property ${SUBMISSION_KEY_NAME}=${submission.key} (Azure ML studio, or the run-history query)`
+    : `look in experiment ${submission.experimentName} of workspace ${describeWorkspace(ctx.target)} for a run submitted around ${submission.sentAt}`;
+  return {
+    code: 'aml.submission.outcome_unknown',
+    status: 502,
+    transient: false,
+    outcome: 'unknown',
+    submission,
+    value: ctx.url,
+    source: `target ${ctx.target.name}`,
+    message: `Azure ML may or may not have started a run of target ${ctx.target.name} (experiment ${submission.experimentName}, request sent at ${submission.sentAt}): ${attempt.message} ${lookupPhrase(submission, reconcileDelayMs)} Do not resend it blindly: ${find}, and submit again only if there is none.`,
+    errors: [attempt],
+  };
+}
+
+/** The error when a run could not be looked up by its submission key (what went wrong and what to check). */
+export function lookupError(target: PipelineTarget, kind: 'invalid_key' | 'no_workspace' | 'credential' | 'timeout' | 'network' | 'aborted' | 'status' | 'bad_answer', detail: string, url?: string, status?: number): AmlError {
+  const rights = status === 401 || status === 403 ? ` The app's identity needs read access to the workspace's runs (the ${SUBMIT_ROLE} role includes it).` : '';
+  return {
+    code: kind === 'status' && (status === 401 || status === 403) ? 'aml.lookup.forbidden' : 'aml.lookup.failed',
+    status: 502,
+    transient: kind === 'timeout' || kind === 'network' || (kind === 'status' && (status === 429 || (status ?? 0) >= 500)),
+    outcome: 'unknown',
+    source: `target ${target.name}`,
+    ...(url ? { value: url } : {}),
+    message: `Could not look up runs of target ${target.name} in Azure ML run history${url ? ` at ${new URL(url).host}` : ''}: ${detail}.${rights}`,
   };
 }

@@ -1,17 +1,19 @@
 /**
  * Retry policy for submissions (pure: the caller supplies "now" and the random source).
  *
- * Retried: 429 (honouring `Retry-After`), 408, 5xx, connection resets / refused / DNS hiccups, and
- * per-attempt timeouts. Not retried: any other 4xx (the request itself is wrong or not allowed), and
- * anything once the total deadline would be passed. Delay: `Retry-After` when the service gives one
- * (seconds or an HTTP date), else capped exponential backoff with full jitter
- * (`random() * min(cap, base * 2^(attempt-1))`, AWS architecture blog "Exponential Backoff and Jitter").
+ * Retried: only attempts that certainly created no run and may succeed later (outcome.ts): no
+ * connection made (refused, DNS, connect timeout), 429 (honouring `Retry-After`) and 408. Never
+ * retried: an attempt whose outcome is unknown (a 5xx, a timeout or reset after connecting: the run may
+ * exist; it is reconciled, not resent), any other refusing 4xx, and anything once the total deadline
+ * would be passed. Delay: `Retry-After` when the service gives one (seconds or an HTTP date), else capped
+ * exponential backoff with full jitter (`random() * min(cap, base * 2^(attempt-1))`, AWS architecture
+ * blog "Exponential Backoff and Jitter").
  */
+import { backoffDelay as sharedBackoff } from '../util/backoff';
 
-export type AttemptOutcome =
-  | { kind: 'status'; status: number; retryAfter?: string | null }
-  | { kind: 'timeout' }
-  | { kind: 'network'; code?: string };
+import { classifyAttempt, type AttemptObservation } from './outcome';
+
+export type AttemptOutcome = AttemptObservation;
 
 export interface RetryPolicy {
   /** Maximum number of attempts, including the first. */
@@ -31,10 +33,10 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxRetryAfterMs: 60_000,
 };
 
-/** Whether an outcome is worth another attempt (ignoring budgets). */
+/** Whether an attempt is worth another one (ignoring budgets): it created nothing and may pass. */
 export function isRetryable(outcome: AttemptOutcome): boolean {
-  if (outcome.kind !== 'status') return true;
-  return outcome.status === 429 || outcome.status === 408 || outcome.status >= 500;
+  const verdict = classifyAttempt(outcome);
+  return verdict.outcome === 'not_created' && verdict.retryable;
 }
 
 /**
@@ -64,10 +66,9 @@ export function retryAfterSeconds(value: string | null | undefined, dateHeader: 
   return ms === undefined ? undefined : ms / 1000;
 }
 
-/** Full-jitter exponential backoff for the retry after attempt number `attempt` (1-based). */
+/** Full-jitter exponential backoff for the retry after attempt number `attempt` (1-based): src/util/backoff.ts. */
 export function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number): number {
-  const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
-  return Math.floor(random() * exp);
+  return sharedBackoff(attempt, { baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs }, random);
 }
 
 export type RetryDecision =

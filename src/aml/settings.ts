@@ -14,6 +14,7 @@
  * | AML_RETRY_MAX_ATTEMPTS           | Attempts per submission, the first included                    | 6                              |
  * | AML_RETRY_BASE_DELAY_MS          | Backoff base                                                   | 500                            |
  * | AML_RETRY_MAX_DELAY_MS           | Backoff cap per wait                                           | 15000                          |
+ * | AML_RECONCILE_DELAY_MS           | Wait after an attempt whose outcome is unknown before looking the run up by its key | 5000 |
  *
  * The deadline default stays under the 230 s Azure front-end limit for HTTP-triggered functions with room
  * for the function's own work.
@@ -36,6 +37,8 @@ export interface AmlSettings {
   attemptTimeoutMs: number;
   deadlineMs: number;
   retry: RetryPolicy;
+  /** Wait before the one reconcile look-up after an attempt whose outcome is unknown (run history lags a little). */
+  reconcileDelayMs: number;
 }
 
 export const AML_SETTINGS = {
@@ -50,10 +53,12 @@ export const AML_SETTINGS = {
   maxAttempts: 'AML_RETRY_MAX_ATTEMPTS',
   baseDelayMs: 'AML_RETRY_BASE_DELAY_MS',
   maxDelayMs: 'AML_RETRY_MAX_DELAY_MS',
+  reconcileDelayMs: 'AML_RECONCILE_DELAY_MS',
 } as const;
 
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 30_000;
 export const DEFAULT_DEADLINE_MS = 100_000;
+export const DEFAULT_RECONCILE_DELAY_MS = 5_000;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -128,6 +133,7 @@ export function readAmlSettings(env: Env, readFile: (path: string) => string = (
     attemptTimeoutMs: integer(AML_SETTINGS.attemptTimeoutMs, DEFAULT_ATTEMPT_TIMEOUT_MS, 1, 600_000),
     deadlineMs: integer(AML_SETTINGS.deadlineMs, DEFAULT_DEADLINE_MS, 1, 3_600_000),
     retry: { ...DEFAULT_RETRY_POLICY, maxAttempts, baseDelayMs, maxDelayMs: Math.max(baseDelayMs, maxDelayMs) },
+    reconcileDelayMs: integer(AML_SETTINGS.reconcileDelayMs, DEFAULT_RECONCILE_DELAY_MS, 0, 120_000),
   };
   const clientId = trimmed(env, AML_SETTINGS.clientId) ?? trimmed(env, 'AZURE_CLIENT_ID');
   if (clientId !== undefined) settings.managedIdentityClientId = clientId;

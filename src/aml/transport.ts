@@ -3,6 +3,11 @@
  * per-attempt timeout covering connect, headers and body, cancellation, and optional extra trusted CAs
  * (AML_EXTRA_CA_CERTS, added to Node's bundled roots). Never throws: failures come back as values the
  * retry policy understands.
+ *
+ * Every failure says whether a connection was made (`connected`): a reused keep-alive socket counts as
+ * connected at once; a new one once TCP connects (http) or the TLS handshake completes (https). Before
+ * that, no byte of the request can have left the process, so the attempt certainly created nothing;
+ * after it, the request may have reached the service (outcome.ts).
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -16,9 +21,9 @@ export interface HttpResponse {
 }
 
 export type HttpFailure =
-  | { kind: 'timeout'; afterMs: number }
-  | { kind: 'network'; code: string; message: string }
-  | { kind: 'aborted' };
+  | { kind: 'timeout'; afterMs: number; connected: boolean }
+  | { kind: 'network'; code: string; message: string; connected: boolean }
+  | { kind: 'aborted'; connected: boolean };
 
 export type HttpOutcome = HttpResponse | HttpFailure;
 
@@ -57,10 +62,11 @@ export function createTransport(options: { extraCa?: string[] } = {}): Transport
   const send = (req: HttpRequest): Promise<HttpOutcome> =>
     new Promise((resolve) => {
       if (req.signal?.aborted) {
-        resolve({ kind: 'aborted' });
+        resolve({ kind: 'aborted', connected: false });
         return;
       }
       let settled = false;
+      let connected = false;
       const finish = (outcome: HttpOutcome): void => {
         if (settled) return;
         settled = true;
@@ -77,17 +83,26 @@ export function createTransport(options: { extraCa?: string[] } = {}): Transport
         headers,
         agent: isHttps ? httpsAgent : httpAgent,
       });
+      client.on('socket', (socket) => {
+        if (client.reusedSocket || !socket.connecting) {
+          connected = true;
+          return;
+        }
+        socket.once(isHttps ? 'secureConnect' : 'connect', () => {
+          connected = true;
+        });
+      });
       const timer = setTimeout(() => {
-        finish({ kind: 'timeout', afterMs: req.timeoutMs });
+        finish({ kind: 'timeout', afterMs: req.timeoutMs, connected });
         client.destroy();
       }, req.timeoutMs);
       const onAbort = (): void => {
-        finish({ kind: 'aborted' });
+        finish({ kind: 'aborted', connected });
         client.destroy();
       };
       req.signal?.addEventListener('abort', onAbort, { once: true });
       client.on('error', (error: NodeJS.ErrnoException) => {
-        finish({ kind: 'network', code: error.code ?? 'ERR_NETWORK', message: error.message });
+        finish({ kind: 'network', code: error.code ?? 'ERR_NETWORK', message: error.message, connected });
       });
       client.on('response', (res) => {
         const chunks: Buffer[] = [];
@@ -100,9 +115,9 @@ export function createTransport(options: { extraCa?: string[] } = {}): Transport
           finish({ kind: 'response', status: res.statusCode ?? 0, headers: headerMap(res), text: Buffer.concat(chunks).toString('utf8') });
         });
         res.on('error', (error: NodeJS.ErrnoException) => {
-          finish({ kind: 'network', code: error.code ?? 'ERR_NETWORK', message: error.message });
+          finish({ kind: 'network', code: error.code ?? 'ERR_NETWORK', message: error.message, connected: true });
         });
-        res.on('aborted', () => finish({ kind: 'network', code: 'ECONNRESET', message: 'The response was cut off.' }));
+        res.on('aborted', () => finish({ kind: 'network', code: 'ECONNRESET', message: 'The response was cut off.', connected: true }));
       });
       client.end(req.body);
     });

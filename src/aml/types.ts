@@ -49,7 +49,13 @@ export interface SubmissionBody {
   Description?: string;
   Tags?: Record<string, string>;
   DataSetDefinitionValueAssignments?: Record<string, { SavedDataSetReference: { Id: string } }>;
-  ContinueOnStepFailure?: boolean;
+  /** The SDK's `continue_run_on_step_failure` (aml-rest.md "Request"). */
+  ContinueRunOnStepFailure?: boolean;
+  /**
+   * Run properties (immutable on the service side). The client adds the submission key here as
+   * `aml_triggers_key` (see `SUBMISSION_KEY_NAME`); callers need not set it.
+   */
+  Properties?: Record<string, string>;
 }
 
 export interface SubmitResult {
@@ -61,6 +67,13 @@ export interface SubmitResult {
   attempts: number;
   /** The URL the run was submitted to. */
   endpointUrl: string;
+  /**
+   * True when the submit attempt's outcome was unknown (its answer was lost) and the run was then found
+   * in Azure ML by its submission key: `run` is then the run-history record, not the submit answer.
+   */
+  reconciled?: boolean;
+  /** The submission key the run carries (property and tag `aml_triggers_key`), when one was given. */
+  key?: string;
 }
 
 export interface SubmitOptions {
@@ -70,13 +83,74 @@ export interface SubmitOptions {
   deadlineMs?: number;
   /** W3C traceparent to propagate, for correlation with the host's trace. */
   traceParent?: string;
+  /**
+   * The submission's identity (`[A-Za-z0-9_-]`, at most 64 characters; derive it with `submissionKey`).
+   * The client writes it into the run's Properties and Tags as `aml_triggers_key`; after an attempt
+   * whose outcome is unknown it looks the run up by it (reconcile). Without a key an unknown outcome
+   * cannot be reconciled and is returned as unknown at once.
+   */
+  key?: string;
+}
+
+/** What to look a run up by (`RunLookup.findRun`). */
+export interface RunQuery {
+  /** The experiment the run was submitted under (the body's `ExperimentName`). */
+  experimentName: string;
+  /** The submission key (`aml_triggers_key`). */
+  key: string;
+  /**
+   * Ignore runs created before this instant (less a few minutes for clock skew), so a key reused long
+   * after (e.g. a caller's Idempotency-Key) does not match an old run. Optional.
+   */
+  submittedAfter?: Date;
+}
+
+/** A run found by its submission key. */
+export interface FoundRun {
+  runId: string;
+  /** Run-history status, e.g. `NotStarted`, `Running`, `Completed`, when given. */
+  status?: string;
+  /** When the service created it (ISO 8601), when given. */
+  createdUtc?: string;
+  /** Which field carried the key. */
+  matchedBy: 'properties' | 'tags';
+  /** Top-level runs carrying the key; more than 1 means duplicates exist (the earliest is returned). */
+  matches: number;
+  /** The run-history record as Azure ML returned it. */
+  run: Record<string, unknown>;
 }
 
 /**
- * An `aml.*` error as the Azure ML client returns it: an `AppError`, plus how long Azure ML asked to wait
- * when its last answer said so. Any `AppError` is an `AmlError` (the extra member is optional).
+ * Finds the run a submission created, by its submission key (runLookup.ts over the v1 run-history query).
+ * `ok(undefined)` means Azure ML answered and has no such run (yet); an error means it could not be asked.
+ */
+export interface RunLookup {
+  findRun(target: PipelineTarget, query: RunQuery, options?: { signal?: AbortSignal }): Promise<Result<FoundRun | undefined, AmlError>>;
+}
+
+/** What the client knows about a submission whose outcome stayed unknown (on `AmlError.submission`). */
+export interface UnknownSubmission {
+  /** The submission key, when one was given. */
+  key?: string;
+  experimentName: string;
+  /** When the attempt whose outcome is unknown was sent (ISO 8601). */
+  sentAt: string;
+  /** What the reconcile look-up gave: no key to look by, not attempted (cancelled), not found, or failed. */
+  lookup: { result: 'no_key' | 'not_attempted' | 'not_found' } | { result: 'failed'; code: string; message: string };
+}
+
+/**
+ * An `aml.*` error as the Azure ML client returns it: an `AppError`, plus what the submission left behind
+ * (`outcome`) and how long Azure ML asked to wait when its last answer said so.
  */
 export interface AmlError extends AppError {
+  /**
+   * What the failed submission left behind: `not_created` (certainly no run: nothing was sent, or Azure
+   * ML refused it) or `unknown` (a run may exist: never send it again blindly; see `submission`).
+   */
+  readonly outcome: 'not_created' | 'unknown';
+  /** Set when `outcome` is `unknown`: the key, experiment and what the reconcile look-up gave. */
+  readonly submission?: UnknownSubmission;
   /**
    * Seconds Azure ML asked the app to wait before trying again: the `Retry-After` of the answer that ended
    * the submission (delta-seconds as given, or an HTTP date measured from that answer's own `Date`
@@ -88,11 +162,13 @@ export interface AmlError extends AppError {
 }
 
 /**
- * Submits runs. Never throws for service or network failures: those come back as an `AppError` whose
- * code starts with `aml.`, with `status` (the HTTP status the app should answer its own caller with),
- * `transient` (worth retrying later) and a message that says what to do. The client's errors are
- * `AmlError`s: read `retryAfterSeconds` for Azure ML's own hint of when to try again.
+ * Submits runs and finds them again. Never throws for service or network failures: those come back as
+ * an `AmlError` whose code starts with `aml.`, with `status` (the HTTP status the app should answer its
+ * own caller with), `transient` (worth retrying later: only ever set when `outcome` is `not_created`),
+ * `outcome` and a message that says what to do. Read `retryAfterSeconds` for Azure ML's own hint of
+ * when to try again. An error with `outcome: 'unknown'` must not lead to a resubmission: look the run
+ * up with `findRun` (by the same key) first.
  */
-export interface PipelineClient {
-  submit(target: PipelineTarget, body: SubmissionBody, options?: SubmitOptions): Promise<Result<SubmitResult, AppError>>;
+export interface PipelineClient extends RunLookup {
+  submit(target: PipelineTarget, body: SubmissionBody, options?: SubmitOptions): Promise<Result<SubmitResult, AmlError>>;
 }

@@ -1,6 +1,6 @@
 /**
- * Finds the service host that serves a workspace's pipeline submissions, when a target gives ids and no
- * endpoint URL: ARM `workspaces.get` through `@azure/arm-machinelearning` (location, discoveryUrl,
+ * Finds the service hosts that serve a workspace's pipeline submissions (discovery `api`) and run history
+ * (discovery `history`, used to reconcile unknown outcomes), when a target gives ids and no endpoint URL: ARM `workspaces.get` through `@azure/arm-machinelearning` (location, discoveryUrl,
  * workspaceId, privateLinkCount), then the workspace's discovery document (see constants.ts for what the
  * v1 SDK does and why). The answer is cached per workspace for the life of the process (a workspace's host
  * does not change); failures are not cached, so a fixed role assignment heals at the next submission.
@@ -14,7 +14,7 @@ import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import type { TokenCredential } from '@azure/identity';
 import { rootCertificates } from 'node:tls';
 import { err, ok, type AppError, type Result } from '../errors';
-import { DISCOVERY_PIPELINES_KEYS, privateLinkServiceHost, regionalServiceHost } from './constants';
+import { DISCOVERY_HISTORY_KEYS, DISCOVERY_PIPELINES_KEYS, privateLinkServiceHost, regionalServiceHost } from './constants';
 import { checkEndpointUrl } from './endpoint';
 import type { AmlSettings } from './settings';
 import type { Transport } from './transport';
@@ -23,6 +23,11 @@ import type { WorkspaceRef } from './types';
 export interface ServiceHost {
   /** e.g. `https://westeurope.api.azureml.ms` */
   host: string;
+  /**
+   * The run-history service host (discovery's `history` entry; the same as `host` when discovery has
+   * none or could not be read: in practice both are `<region>.api.azureml.ms` or the private-link host).
+   */
+  historyHost: string;
   /** How it was found. */
   source: 'discovery' | 'location' | 'privatelink';
   location?: string;
@@ -83,9 +88,9 @@ export function armLookupError(error: unknown, ws: WorkspaceRef, armEndpoint: st
   }
 }
 
-function pickHost(doc: unknown): string | undefined {
+function pickHost(doc: unknown, keys: readonly string[]): string | undefined {
   if (typeof doc !== 'object' || doc === null) return undefined;
-  for (const k of DISCOVERY_PIPELINES_KEYS) {
+  for (const k of keys) {
     const value = (doc as Record<string, unknown>)[k];
     if (typeof value === 'string' && checkEndpointUrl(value, 'discovery').ok) return value.replace(/\/+$/, '');
   }
@@ -112,13 +117,15 @@ export function createWorkspaceResolver(options: {
     return c;
   };
 
-  const discover = async (discoveryUrl: string, signal?: AbortSignal): Promise<string | undefined> => {
+  const discover = async (discoveryUrl: string, signal?: AbortSignal): Promise<{ host: string; historyHost: string } | undefined> => {
     if (!checkEndpointUrl(discoveryUrl, 'discoveryUrl').ok) return undefined;
     // The discovery document is public: the v1 SDK fetches it without a token.
     const answer = await transport.send({ method: 'GET', url: discoveryUrl, headers: { accept: 'application/json' }, timeoutMs: settings.attemptTimeoutMs, ...(signal ? { signal } : {}) });
     if (answer.kind !== 'response' || answer.status !== 200) return undefined;
     try {
-      return pickHost(JSON.parse(answer.text));
+      const doc: unknown = JSON.parse(answer.text);
+      const host = pickHost(doc, DISCOVERY_PIPELINES_KEYS);
+      return host ? { host, historyHost: pickHost(doc, DISCOVERY_HISTORY_KEYS) ?? host } : undefined;
     } catch {
       return undefined;
     }
@@ -135,18 +142,21 @@ export function createWorkspaceResolver(options: {
     const location = resource.location;
     const discoveryUrl = resource.discoveryUrl;
     if (discoveryUrl) {
-      const host = await discover(discoveryUrl, signal);
-      if (host) return ok({ host, source: 'discovery', discoveryUrl, ...(location ? { location } : {}) });
+      const found = await discover(discoveryUrl, signal);
+      if (found) return ok({ ...found, source: 'discovery', discoveryUrl, ...(location ? { location } : {}) });
     }
     // Discovery unreachable: derive the host the way the docs list it (constants.ts).
     if (location) {
       if ((resource.privateLinkCount ?? 0) > 0 && resource.workspaceId) {
-        return ok({ host: privateLinkServiceHost(resource.workspaceId, location), source: 'privatelink', location, ...(discoveryUrl ? { discoveryUrl } : {}) });
+        const host = privateLinkServiceHost(resource.workspaceId, location);
+        return ok({ host, historyHost: host, source: 'privatelink', location, ...(discoveryUrl ? { discoveryUrl } : {}) });
       }
-      return ok({ host: regionalServiceHost(location), source: 'location', location, ...(discoveryUrl ? { discoveryUrl } : {}) });
+      const host = regionalServiceHost(location);
+      return ok({ host, historyHost: host, source: 'location', location, ...(discoveryUrl ? { discoveryUrl } : {}) });
     }
     if (discoveryUrl && checkEndpointUrl(discoveryUrl, 'discoveryUrl').ok) {
-      return ok({ host: new URL(discoveryUrl).origin, source: 'location', discoveryUrl });
+      const host = new URL(discoveryUrl).origin;
+      return ok({ host, historyHost: host, source: 'location', discoveryUrl });
     }
     return err({ code: 'aml.workspace_lookup_failed', status: 502, transient: false, source: 'Azure Resource Manager', message: `Azure Resource Manager returned ${describe(ws)} without a location or discovery URL; give the target an explicit endpointUrl.` });
   };

@@ -1,7 +1,7 @@
 /**
  * `aml-triggers schedules <list|get|enable|disable|apply|delete|history|reindex>`: the schedule operations
  * (src/schedules/operations.ts) against the app's schedule store, from a shell or a pipeline, and
- * `reindex`, the repair of the timer's due index (`ScheduleStateStore.rebuildDueIndex`).
+ * `reindex`, the repair of the timer's due index (`ScheduleStates.rebuildDueIndex`).
  *
  * Settings are the app's: `AzureWebJobsStorage` (a connection string, `UseDevelopmentStorage=true` for
  * Azurite) or `AzureWebJobsStorage__blobServiceUri` (identity: your `az login`, a managed identity, ...),
@@ -373,7 +373,8 @@ const history: Sub = async (args, io, open) => {
   const result = await ops.history(name, { limit: limit.value });
   if (!result.ok) return fail(io, result.error);
   if (p.values.json === true) return print(io, formatJson(result.value));
-  return print(io, result.value.entries.length ? formatHistory(result.value.entries) : [`Schedule ${name} has no runs yet.`]);
+  if (result.value.stateError) io.stderr(`The run history of schedule ${name} cannot be read: ${result.value.stateError.message}`);
+  return print(io, result.value.entries.length ? formatHistory(result.value.entries) : [result.value.stateError ? `No readable runs (${result.value.stateError.blob}).` : `Schedule ${name} has no runs yet.`]);
 };
 
 /** When to run `reindex`, printed with its result so whoever ran it learns (or recalls) what it is for. */
@@ -381,7 +382,7 @@ export const REINDEX_EXPLANATION =
   "The due index (due/ markers) tells the timer which schedules to look at; the timer keeps it in step itself, so reindex is only needed after restoring a backup of the state container or deleting or copying its blobs by hand.";
 
 /**
- * Rewrites the timer's due index from the schedule states (`ScheduleStateStore.rebuildDueIndex`):
+ * Rewrites the timer's due index from the schedule states (`ScheduleStates.rebuildDueIndex`):
  * every enabled time schedule gets its marker back, markers no state names are removed. O(schedules):
  * a repair, not something to run on a timer. Storage failures throw and are printed by `run` with
  * the store's setting and endpoint (exit 1), like every other subcommand.
@@ -392,12 +393,13 @@ const reindex: Sub = async (args, io, open) => {
   const context = openedContext(io, open);
   if (typeof context === 'number') return context;
   // While the app runs, a marker no state names yet may belong to a save in flight: keep young ones.
-  const result = await context.store.rebuildDueIndex(io.now(), p.values['app-stopped'] === true ? { orphanGraceMs: 0 } : {});
+  const result = await context.store.states.rebuildDueIndex(io.now(), p.values['app-stopped'] === true ? { orphanGraceMs: 0 } : {});
   if (p.values.json === true) return print(io, formatJson(result));
   const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
   const clean = result.markersWritten === 0 && result.orphansRemoved === 0 && result.orphansKept === 0;
   return print(io, [
     `Due index rebuilt: ${plural(result.markersWritten, 'marker')} written, ${plural(result.orphansRemoved, 'orphaned marker')} removed` + (clean ? ' (it was already in step with the schedule states).' : '.'),
+    ...result.errors.map((e) => `Schedule ${e.name} was left as it is: its state cannot be read (${e.error.code}: ${e.error.message})`),
     ...(result.orphansKept > 0
       ? [`${plural(result.orphansKept, 'marker')} that no schedule names ${result.orphansKept === 1 ? 'was' : 'were'} kept: under 5 minutes old, possibly a save in progress (the timer removes them later; with the app stopped, run reindex --app-stopped).`]
       : []),

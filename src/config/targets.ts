@@ -137,6 +137,8 @@ export function parseTargets(text: string, source: string, format: ConfigFormat,
     const original = valueAt(doc.data, r.path);
     if (typeof original === 'string') settingExpressions.set(jsonPath(r.path), original);
   }
+  // Values the file did not give but app settings filled in (the default workspace) show as references too.
+  for (const [path, names] of provenance) if (!settingExpressions.has(path)) settingExpressions.set(path, names.map((n) => `%${n}%`).join(''));
   return ok({ source, targets, settingExpressions });
 }
 

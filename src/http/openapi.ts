@@ -38,7 +38,7 @@ const requestSchema = {
     },
     RunSource: { type: 'string', minLength: 1, description: 'Where the run came from; the RunSource app setting (default "SDK") when absent.' },
     Description: { type: 'string', description: 'Run description.' },
-    Tags: { type: 'object', additionalProperties: { type: 'string' }, description: 'Run tags, merged over the target\'s tags.' },
+    Tags: { type: 'object', additionalProperties: { type: 'string' }, description: 'Run tags, merged over the target\'s tags. `aml_triggers_key` is set by the app (see the Idempotency-Key header); entries named `__proto__`, `constructor` or `prototype` are refused (400), in every map of the body.' },
     DataSetDefinitionValueAssignments: {
       type: 'object',
       description: 'Dataset pipeline parameters by name.',
@@ -56,7 +56,7 @@ const requestSchema = {
         },
       },
     },
-    ContinueOnStepFailure: { type: 'boolean', description: 'Keep running other steps after a step fails; the target\'s continue_on_step_failure when absent.' },
+    ContinueRunOnStepFailure: { type: 'boolean', description: 'Keep running other steps after a step fails (the SDK\'s continue_run_on_step_failure); the target\'s continue_on_step_failure when absent.' },
   },
 } satisfies Json;
 
@@ -189,12 +189,18 @@ const schedulePaths = {
 } satisfies Json;
 
 const instant = { type: 'string', format: 'date-time', description: 'ISO 8601 UTC instant' };
-const runStatus = { enum: ['submitted', 'failed', 'retrying', 'skipped'] };
+const runStatus = { enum: ['submitted', 'failed', 'retrying', 'skipped', 'unknown'], description: 'unknown: the request may or may not have created a run; it is not sent again before the run has been looked up' };
 const trigger = { enum: ['schedule', 'catch_up', 'retry', 'blob', 'manual'] };
+const storedBlobProblem = {
+  type: 'object',
+  required: ['blob', 'code', 'message'],
+  description: 'A stored blob of this schedule that cannot be read (corrupt state, history or applied definition): which one and what is wrong. Only this schedule is affected.',
+  properties: { blob: { type: 'string', description: '<container>/<blob>' }, code: { type: 'string' }, message: { type: 'string' } },
+};
 const errorSummary = { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } };
 const scheduleSummaryProperties = {
   name: { type: 'string' },
-  kind: { enum: ['time', 'reactive'] },
+  kind: { enum: ['time', 'reactive'], description: 'Absent only for a schedule known by an unreadable state alone' },
   status: { enum: ['Active', 'Disabled'], description: 'What the app does now: Disabled schedules never fire' },
   summary: { type: 'string', description: 'SDK-like sentence, e.g. "Runs at 9:30 on Monday every 2 Weeks (W. Europe Standard Time, Europe/Berlin), from 2026-01-05 00:00"' },
   description: { type: 'string' },
@@ -212,10 +218,11 @@ const scheduleSummaryProperties = {
   },
   pendingRetries: { type: 'integer', minimum: 0, description: 'Occurrences waiting for a retry after a transient failure' },
   sync: {
-    enum: ['synced', 'pending', 'orphaned', 'elsewhere'],
-    description: 'synced; pending (defined, not yet brought into the store); orphaned (definition removed, kept disabled with its history); elsewhere (state of a schedule whose definition this process cannot read)',
+    enum: ['synced', 'pending', 'orphaned', 'elsewhere', 'unreadable'],
+    description: 'synced; pending (defined, not yet brought into the store); orphaned (definition removed, kept disabled with its history); elsewhere (state of a schedule whose definition this process cannot read); unreadable (its state or applied definition cannot be read: see stateError; it does not fire until repaired)',
   },
   source: { type: 'object', required: ['file'], properties: { file: { type: 'string' }, line: { type: 'integer' } }, description: 'Where the definition was written' },
+  stateError: storedBlobProblem,
 };
 const historyEntry = {
   type: 'object',
@@ -234,10 +241,10 @@ const historyEntry = {
 };
 const scheduleSchemas = {
   ScheduleList: { type: 'object', required: ['schedules'], properties: { schedules: { type: 'array', items: { $ref: '#/components/schemas/ScheduleSummary' } } } },
-  ScheduleSummary: { type: 'object', required: ['name', 'kind', 'status', 'summary', 'pipeline', 'pendingRetries', 'sync'], properties: scheduleSummaryProperties },
+  ScheduleSummary: { type: 'object', required: ['name', 'status', 'summary', 'pipeline', 'pendingRetries', 'sync'], properties: scheduleSummaryProperties },
   ScheduleDetail: {
     type: 'object',
-    required: ['name', 'kind', 'status', 'summary', 'pipeline', 'pendingRetries', 'sync', 'pipelineParameters', 'nextOccurrences', 'lastRuns', 'notes'],
+    required: ['name', 'status', 'summary', 'pipeline', 'pendingRetries', 'sync', 'pipelineParameters', 'nextOccurrences', 'lastRuns', 'notes'],
     properties: {
       ...scheduleSummaryProperties,
       recurrence: { type: 'object', description: 'The recurrence in the SDK\'s field names (frequency, interval, start_time, time_zone, hours, minutes, week_days, time_of_day)' },
@@ -275,6 +282,7 @@ const scheduleSchemas = {
       entries: { type: 'array', items: { $ref: '#/components/schemas/HistoryEntry' }, description: 'Newest first' },
       limit: { type: 'integer' },
       retained: { type: 'integer', description: 'Entries the app keeps per schedule' },
+      stateError: storedBlobProblem,
     },
   },
   EnableResult: {
@@ -361,8 +369,22 @@ const document = {
       post: {
         operationId: 'submitPipelineRun',
         summary: 'Submit a run of a configured pipeline target',
-        description: `Merges the body over the target's defaults and submits it to Azure ML (retrying throttling and transient failures). The body is at most ${MAX_BODY_BYTES} bytes. Nothing is submitted unless the whole request is valid.`,
+        description: `Merges the body over the target's defaults and submits it to Azure ML. The body is at most ${MAX_BODY_BYTES} bytes. Nothing is submitted unless the whole request is valid. The app retries only what certainly created no run (throttling, no connection). Every run carries a submission key (run property and tag \`aml_triggers_key\`); when Azure ML's answer is lost after the request reached it, the app never resends: it looks the run up by that key and answers 202 with \`reconciled: true\` when found, else 502 \`aml.submission.outcome_unknown\`. Do not let a caller (Logic Apps, Data Factory) retry that 502 automatically: look for the run with property aml_triggers_key=<submissionKey> first.`,
         parameters: [
+          {
+            name: 'Idempotency-Key',
+            in: 'header',
+            required: false,
+            description: 'Your id for this request (1-64 characters of A-Z, a-z, 0-9, "_", "-"); the run\'s submission key is derived from it and the target. When absent, x-ms-client-request-id is used if valid, else a new id.',
+            schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+          },
+          {
+            name: 'x-ms-client-request-id',
+            in: 'header',
+            required: false,
+            description: 'Used like Idempotency-Key when that header is absent (Logic Apps sends one per request).',
+            schema: { type: 'string' },
+          },
           {
             name: 'target',
             in: 'path',
@@ -402,14 +424,18 @@ const document = {
           '413': problemRef,
           '415': problemRef,
           '500': problemRef,
-          '502': problemRef,
+          '502': {
+            description:
+              'Azure ML refused the app (identity, rights, pipeline id), or `aml.submission.outcome_unknown`: the request may have started a run that could not be found by its key. For the latter the problem also has `outcome: "unknown"`, `submissionKey`, `experimentName` and `lookup`; do not resend: look in the experiment for a run with property aml_triggers_key=<submissionKey>.',
+            content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+          },
           '503': {
-            description: 'Azure ML is throttling or unavailable (after the app\'s own retries); try again later',
+            description: 'Azure ML is throttling or could not be reached (after the app\'s own retries; no run was created); try again later',
             headers: { 'Retry-After': amlRetryAfter },
             content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
           },
           '504': {
-            description: 'Azure ML did not accept the run within the app\'s submit deadline (its retries included)',
+            description: 'The app\'s submit deadline ended its retries of attempts that created no run; try again later',
             headers: { 'Retry-After': amlRetryAfter },
             content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
           },
@@ -455,9 +481,11 @@ const document = {
       },
       RunAccepted: {
         type: 'object',
-        required: ['runId', 'experimentName', 'target', 'endpointUrl', 'attempts'],
+        required: ['runId', 'experimentName', 'target', 'endpointUrl', 'attempts', 'submissionKey'],
         properties: {
           runId: { type: 'string', description: 'The new pipeline run id (Azure ML `Id`)' },
+          submissionKey: { type: 'string', description: 'The run\'s submission key: its property and tag `aml_triggers_key`' },
+          reconciled: { type: 'boolean', const: true, description: 'Present when Azure ML\'s answer was lost and the run was found afterwards by its submission key' },
           experimentName: { type: 'string' },
           target: { type: 'string' },
           endpointUrl: { type: 'string', format: 'uri', description: 'The Azure ML URL the run was submitted to' },
@@ -521,6 +549,10 @@ const document = {
               properties: { code: { type: 'string' }, detail: { type: 'string' }, field: { type: 'string' }, value: {} },
             },
           },
+          outcome: { const: 'unknown', description: 'On aml.submission.outcome_unknown: a run may exist; never resend blindly' },
+          submissionKey: { type: 'string', description: 'On aml.submission.outcome_unknown: the run property and tag aml_triggers_key to look the run up by' },
+          experimentName: { type: 'string', description: 'On aml.submission.outcome_unknown: the experiment to look in' },
+          lookup: { enum: ['no_key', 'not_attempted', 'not_found', 'failed'], description: 'On aml.submission.outcome_unknown: what the app\'s own look-up by the key gave' },
         },
       },
     },

@@ -7,9 +7,18 @@
  * Order of checks on a submission, cheapest and most fundamental first, and nothing reaches Azure ML
  * unless all pass: configuration loads → target is configured (404) → Content-Length (413) →
  * Content-Type (415) → body read within 1 MiB (413) → JSON (400) → fields (400) → submit.
+ *
+ * Every submission carries a key (`submissionKey('http', target, id)`, id = the caller's
+ * `Idempotency-Key` or `x-ms-client-request-id` when it is 1-64 characters of [A-Za-z0-9_-], else a new
+ * UUID) in the run's Properties and Tags as `aml_triggers_key`. When Azure ML's answer is lost, the client
+ * looks the run up by it: found → 202 with `reconciled: true`; not found → 502
+ * `aml.submission.outcome_unknown` naming the key and experiment, and saying not to resend blindly.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { randomUUID } from 'node:crypto';
 import type { AppError } from '../errors';
+import { SUBMISSION_KEY_NAME } from '../aml/constants';
+import { isSubmissionKey, submissionKey } from '../aml/submissionKey';
 import { AppFailure } from '../errors';
 import type { PipelineClient, PipelineTarget, SubmissionBody } from '../aml/types';
 import type { Telemetry } from '../telemetry';
@@ -43,6 +52,25 @@ export interface RunAccepted {
   attempts: number;
   /** Link to the run in Azure ML studio, when the target's workspace is known. */
   studioUrl?: string;
+  /** The run's submission key (its property and tag `aml_triggers_key`). */
+  submissionKey: string;
+  /**
+   * Present (true) when Azure ML's answer to the submission was lost and the run was found afterwards by
+   * its submission key: the run exists exactly once.
+   */
+  reconciled?: true;
+}
+
+/** Request headers whose value, when a valid key, identifies the caller's request (first wins). */
+export const REQUEST_KEY_HEADERS = ['idempotency-key', 'x-ms-client-request-id'] as const;
+
+/** The submission key of an HTTP request: from the caller's request id when usable, else from a new one. */
+export function httpSubmissionKey(targetName: string, headers: { get(name: string): string | null }): { key: string; from: string } {
+  for (const name of REQUEST_KEY_HEADERS) {
+    const value = headers.get(name)?.trim();
+    if (value && isSubmissionKey(value)) return { key: submissionKey('http', targetName, value), from: name };
+  }
+  return { key: submissionKey('http', targetName, randomUUID()), from: 'generated' };
 }
 
 export function createSubmitRunHandler(deps: PipelinesDeps) {
@@ -70,7 +98,9 @@ export function createSubmitRunHandler(deps: PipelinesDeps) {
 
     const body: SubmissionBody = buildSubmission(target, parsed.value, { runSource: deps.runSource });
     const traceParent = context.traceContext?.traceParent ?? undefined;
+    const { key, from } = httpSubmissionKey(name, request.headers);
     const result = await deps.pipelineClient.submit(target, body, {
+      key,
       ...(deps.submitDeadlineMs !== undefined ? { deadlineMs: deps.submitDeadlineMs } : {}),
       ...(traceParent ? { traceParent } : {}),
     });
@@ -78,16 +108,18 @@ export function createSubmitRunHandler(deps: PipelinesDeps) {
     if (!result.ok) {
       const error = result.error;
       const status = upstreamStatus(error);
-      context.error(`Submission to target ${name} (experiment ${body.ExperimentName}) failed: ${error.code}: ${error.message}`);
-      deps.telemetry.exception(new AppFailure(error), { target: name, code: error.code, status, trigger: 'http', experiment: body.ExperimentName });
+      context.error(`Submission to target ${name} (experiment ${body.ExperimentName}, ${SUBMISSION_KEY_NAME}=${key}) failed: ${error.code}: ${error.message}`);
+      deps.telemetry.exception(new AppFailure(error), { target: name, code: error.code, status, trigger: 'http', experiment: body.ExperimentName, outcome: error.outcome, key });
       // problemResponse adds Retry-After (and says so in the detail) when the error carries Azure ML's wait.
-      return problemResponse(error, status, instance);
+      const extensions = error.outcome === 'unknown' ? { outcome: 'unknown', submissionKey: key, experimentName: body.ExperimentName, ...(error.submission ? { lookup: error.submission.lookup.result } : {}) } : {};
+      return problemResponse(error, status, instance, {}, extensions);
     }
 
-    const { runId, attempts, endpointUrl } = result.value;
-    context.log(`Submitted run ${runId} of target ${name} (experiment ${body.ExperimentName}) to ${endpointUrl} after ${attempts} attempt(s).`);
-    deps.telemetry.event('PipelineRunSubmitted', { target: name, runId, experiment: body.ExperimentName, attempts, trigger: 'http' });
-    const accepted: RunAccepted = { runId, experimentName: body.ExperimentName, target: name, endpointUrl, attempts };
+    const { runId, attempts, endpointUrl, reconciled } = result.value;
+    context.log(`${reconciled ? 'Reconciled' : 'Submitted'} run ${runId} of target ${name} (experiment ${body.ExperimentName}, ${SUBMISSION_KEY_NAME}=${key} from ${from}) to ${endpointUrl} after ${attempts} attempt(s)${reconciled ? ": Azure ML's answer was lost and the run was found by its key" : ''}.`);
+    deps.telemetry.event('PipelineRunSubmitted', { target: name, runId, experiment: body.ExperimentName, attempts, trigger: 'http', key, ...(reconciled ? { reconciled } : {}) });
+    const accepted: RunAccepted = { runId, experimentName: body.ExperimentName, target: name, endpointUrl, attempts, submissionKey: key };
+    if (reconciled) accepted.reconciled = true;
     const studio = studioUrl(target, runId);
     if (studio) accepted.studioUrl = studio;
     return { status: 202, jsonBody: accepted, headers: { 'Content-Type': 'application/json' } };
@@ -130,15 +162,20 @@ export function targetView(target: PipelineTarget, expressions: ReadonlyMap<stri
     };
   const view: TargetView = {
     name: target.name,
-    experimentName: target.experimentName,
+    experimentName: String(shown(['experiment_name'], target.experimentName)),
     parameters,
     dataPaths,
     runsUrl: `/api/pipelines/${encodeURIComponent(target.name)}/runs`,
   };
-  if (target.description !== undefined) view.description = target.description;
-  if (target.workspace) view.workspace = { ...target.workspace };
+  if (target.description !== undefined) view.description = String(shown(['description'], target.description));
+  if (target.workspace)
+    view.workspace = {
+      subscriptionId: String(shown(['workspace', 'subscription_id'], target.workspace.subscriptionId)),
+      resourceGroup: String(shown(['workspace', 'resource_group'], target.workspace.resourceGroup)),
+      workspaceName: String(shown(['workspace', 'workspace_name'], target.workspace.workspaceName)),
+    };
   if (target.endpointUrl !== undefined) view.endpointUrl = String(shown(['endpoint_url'], target.endpointUrl));
-  if (target.pipeline) view.pipeline = { ...target.pipeline };
+  if (target.pipeline) view.pipeline = pipelineView(target.pipeline, shown);
   if (target.continueOnStepFailure !== undefined) view.continueOnStepFailure = target.continueOnStepFailure;
   if (target.tags) {
     const tags: Record<string, string> = {};
@@ -146,6 +183,19 @@ export function targetView(target: PipelineTarget, expressions: ReadonlyMap<stri
     view.tags = tags;
   }
   return view;
+}
+
+/** The pipeline reference as the file wrote it (`%SETTING%` references kept). */
+function pipelineView(pipeline: NonNullable<PipelineTarget['pipeline']>, shown: (path: Array<string | number>, value: unknown) => unknown): NonNullable<PipelineTarget['pipeline']> {
+  const version = 'version' in pipeline && pipeline.version !== undefined ? { version: String(shown(['pipeline_version'], pipeline.version)) } : {};
+  switch (pipeline.kind) {
+    case 'published':
+      return { kind: 'published', pipelineId: String(shown(['pipeline_id'], pipeline.pipelineId)) };
+    case 'endpoint':
+      return { kind: 'endpoint', pipelineEndpointId: String(shown(['pipeline_endpoint_id'], pipeline.pipelineEndpointId)), ...version };
+    case 'endpointByName':
+      return { kind: 'endpointByName', pipelineEndpointName: String(shown(['pipeline_endpoint_name'], pipeline.pipelineEndpointName)), ...version };
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -78,8 +78,10 @@ export function problemResponse(
   status = error.status ?? 400,
   instance?: string,
   headers: Record<string, string> = {},
+  /** Extension members added to the problem (RFC 9457 §3.2), e.g. the submission key of an unknown outcome. */
+  extensions: Record<string, unknown> = {},
 ): HttpResponseInit {
-  const problem = toProblem(error, status, instance);
+  const problem: ProblemDetails = { ...toProblem(error, status, instance), ...extensions };
   const own = Object.keys(headers).some((name) => name.toLowerCase() === 'retry-after');
   const retryAfter = own ? undefined : retryAfterHeaderValue(error);
   if (retryAfter !== undefined) problem.detail = `${problem.detail} Retry after ${retryAfter} s (Retry-After header).`;

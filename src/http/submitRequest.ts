@@ -11,6 +11,13 @@ import type { AppError, Result } from '../errors';
 import { err, fieldPath, ok, showValue } from '../errors';
 import type { DataPathAssignment, ParameterValue, PipelineTarget, SubmissionBody } from '../aml/types';
 import { EXPERIMENT_NAME_PATTERN, suggest } from '../config/targets';
+import { SUBMISSION_KEY_NAME } from '../aml/constants';
+
+/**
+ * Entry names a map field may not use: `__proto__` would replace the object's prototype instead of
+ * becoming an entry (the value would silently vanish), `constructor` / `prototype` shadow its machinery.
+ */
+export const RESERVED_ENTRY_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** The fields the published-pipeline endpoint reads (aml-rest.md "Request"). */
 export const KNOWN_FIELDS = [
@@ -21,8 +28,11 @@ export const KNOWN_FIELDS = [
   'Description',
   'Tags',
   'DataSetDefinitionValueAssignments',
-  'ContinueOnStepFailure',
+  'ContinueRunOnStepFailure',
 ] as const;
+
+/** Spellings this route once took (or that users carry over), with the field that replaced them. */
+const RENAMED_FIELDS: Readonly<Record<string, string>> = { ContinueOnStepFailure: 'ContinueRunOnStepFailure' };
 
 export type RunRequest = Partial<SubmissionBody>;
 
@@ -82,8 +92,8 @@ export function parseRunRequest(text: string): Result<RunRequest, AppError> {
       case 'Description':
         if (checkString(value, key, errors)) out.Description = value;
         break;
-      case 'ContinueOnStepFailure':
-        if (typeof value === 'boolean') out.ContinueOnStepFailure = value;
+      case 'ContinueRunOnStepFailure':
+        if (typeof value === 'boolean') out.ContinueRunOnStepFailure = value;
         else errors.push(wrongType(key, value, 'true or false'));
         break;
       case 'ParameterAssignments': {
@@ -91,6 +101,7 @@ export function parseRunRequest(text: string): Result<RunRequest, AppError> {
         if (!map) break;
         const params: Record<string, ParameterValue> = {};
         for (const [name, v] of Object.entries(map)) {
+          if (reservedName(key, name, errors)) continue;
           const field = fieldPath(key, name);
           if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) params[name] = v;
           else errors.push(wrongType(field, v, 'a string, number or boolean'));
@@ -102,7 +113,14 @@ export function parseRunRequest(text: string): Result<RunRequest, AppError> {
         const map = checkObject(value, key, errors);
         if (!map) break;
         const tags: Record<string, string> = {};
-        for (const [name, v] of Object.entries(map)) if (checkString(v, fieldPath(key, name), errors)) tags[name] = v;
+        for (const [name, v] of Object.entries(map)) {
+          if (reservedName(key, name, errors)) continue;
+          if (name === SUBMISSION_KEY_NAME) {
+            errors.push({ code: 'request.field.reserved_name', status: 400, field: fieldPath(key, name), value: v, message: `${fieldPath(key, name)} is set by the app (the run's submission key, from your Idempotency-Key or x-ms-client-request-id header): remove it from Tags and send the header instead.` });
+            continue;
+          }
+          if (checkString(v, fieldPath(key, name), errors)) tags[name] = v;
+        }
         out.Tags = tags;
         break;
       }
@@ -111,6 +129,7 @@ export function parseRunRequest(text: string): Result<RunRequest, AppError> {
         if (!map) break;
         const paths: Record<string, DataPathAssignment> = {};
         for (const [name, v] of Object.entries(map)) {
+          if (reservedName(key, name, errors)) continue;
           const field = fieldPath(key, name);
           const dp = checkObject(v, field, errors, '{"DataStoreName": "...", "RelativePath": "..."}');
           if (!dp) continue;
@@ -131,6 +150,7 @@ export function parseRunRequest(text: string): Result<RunRequest, AppError> {
         if (!map) break;
         const sets: NonNullable<SubmissionBody['DataSetDefinitionValueAssignments']> = {};
         for (const [name, v] of Object.entries(map)) {
+          if (reservedName(key, name, errors)) continue;
           const field = fieldPath(key, name);
           const shape = '{"SavedDataSetReference": {"Id": "<dataset id>"}}';
           const outer = checkObject(v, field, errors, shape);
@@ -151,7 +171,7 @@ export function parseRunRequest(text: string): Result<RunRequest, AppError> {
         break;
       }
       default: {
-        const hint = suggest(key, KNOWN_FIELDS);
+        const hint = RENAMED_FIELDS[key] ?? suggest(key, KNOWN_FIELDS);
         errors.push({
           code: 'request.field.unknown',
           status: 400,
@@ -188,8 +208,8 @@ export function buildSubmission(target: PipelineTarget, request: RunRequest, def
   if (Object.keys(tags).length > 0) body.Tags = tags;
   if (request.DataSetDefinitionValueAssignments !== undefined && Object.keys(request.DataSetDefinitionValueAssignments).length > 0)
     body.DataSetDefinitionValueAssignments = request.DataSetDefinitionValueAssignments;
-  const cont = request.ContinueOnStepFailure ?? target.continueOnStepFailure;
-  if (cont !== undefined) body.ContinueOnStepFailure = cont;
+  const cont = request.ContinueRunOnStepFailure ?? target.continueOnStepFailure;
+  if (cont !== undefined) body.ContinueRunOnStepFailure = cont;
   return body;
 }
 
@@ -242,6 +262,20 @@ function wrongType(field: string, value: unknown, expected: string): AppError {
 
 function invalid(field: string, value: unknown, problem: string): AppError {
   return { code: 'request.field.invalid', status: 400, field, value, message: `${field} ${problem} (got ${showValue(value)}).` };
+}
+
+/** Refuses an entry name a map may not use (RESERVED_ENTRY_NAMES); true when refused. */
+function reservedName(parent: string, name: string, errors: AppError[]): boolean {
+  if (!RESERVED_ENTRY_NAMES.has(name)) return false;
+  const field = fieldPath(parent, name);
+  errors.push({
+    code: 'request.field.reserved_name',
+    status: 400,
+    field,
+    value: name,
+    message: `${parent} may not have an entry named ${JSON.stringify(name)} (${field}): that name is reserved in JavaScript objects and would be dropped, not sent. Rename the parameter or tag.`,
+  });
+  return true;
 }
 
 function checkString(value: unknown, field: string, errors: AppError[], opts: { nonEmpty?: boolean } = {}): value is string {

@@ -4,7 +4,7 @@
  * upload can raise several events (functions-host.md), so many deliveries race for one claim; storage
  * lets exactly one create succeed, the others see `exists` and stop.
  *
- * Claim blob: `reactive-claims/<schedule>/<sha256(container + "/" + blob name)>/<etag>.json`. The name is
+ * Claim blob: `reactive-claims/<schedule>/<sha256(container + "/" + blob name)>/<etag>.json` (blobNames.ts). The name is
  * hashed because blob names may be 1,024 characters of anything; the record inside keeps it verbatim.
  *
  * Retry policy (the spec is silent; chosen here):
@@ -20,11 +20,9 @@
  *  - `failed` with a permanent error (400/403/404...): never retried automatically, since retrying cannot
  *    help; fix the cause, then delete the claim blob or upload the file again (a new ETag is a new run).
  */
-import { createHash } from 'node:crypto';
+import { reactiveClaimBlobName } from '../schedules/blobNames';
 import type { BlobJsonStore, JsonParser } from '../storage/blobJson';
-import { normalizeEtag } from './blobEvent';
 
-export const CLAIM_PREFIX = 'reactive-claims/';
 export const DEFAULT_LEASE_MS = 10 * 60_000;
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
@@ -69,11 +67,9 @@ export interface ClaimOptions {
   readonly maxAttempts?: number;
 }
 
-/** The claim blob's name for a key (pure). */
+/** The claim blob's name for a key (pure; named in schedules/blobNames.ts with every other blob). */
 export function claimName(key: ClaimKey): string {
-  const blobHash = createHash('sha256').update(`${key.container}/${key.blobName}`, 'utf8').digest('hex');
-  const etag = normalizeEtag(key.etag).replace(/[^A-Za-z0-9._-]/g, '_') || '_';
-  return `${CLAIM_PREFIX}${encodeURIComponent(key.schedule)}/${blobHash}/${etag}.json`;
+  return reactiveClaimBlobName(key);
 }
 
 const parseRecord: JsonParser<ClaimRecord> = (raw) => {

@@ -10,6 +10,7 @@
  * `retry` says whether the invocation should fail so the host delivers it again).
  */
 import { performance } from 'node:perf_hooks';
+import { submissionKey } from '../aml/submissionKey';
 import type { PipelineClient, PipelineTarget, SubmissionBody } from '../aml/types';
 import type { AppError } from '../errors';
 import type { ReactiveScheduleDefinition } from '../schedules/definition';
@@ -126,7 +127,7 @@ export function reactiveSubmissionBody(target: PipelineTarget, definition: React
     ...(Object.keys(dataPaths).length > 0 ? { DataPathAssignments: dataPaths } : {}),
     RunSource: 'SDK',
     ...(target.description !== undefined ? { Description: target.description } : {}),
-    ...(target.continueOnStepFailure !== undefined ? { ContinueOnStepFailure: target.continueOnStepFailure } : {}),
+    ...(target.continueOnStepFailure !== undefined ? { ContinueRunOnStepFailure: target.continueOnStepFailure } : {}),
     Tags: { ...(target.tags ?? {}), 'aml-triggers.schedule': definition.name, 'aml-triggers.trigger': 'blob' },
   };
 }
@@ -192,6 +193,7 @@ async function runOne(schedule: ReactiveSchedule, event: BlobEvent, where: strin
   const body = reactiveSubmissionBody(schedule.target, schedule.definition, event.blobName);
   const result = await deps.client.submit(schedule.target, body, {
     deadlineMs: deps.submitDeadlineMs ?? 60_000,
+    key: submissionKey('blob', name, event.container, event.blobName, event.etag),
     ...(options.traceParent ? { traceParent: options.traceParent } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });

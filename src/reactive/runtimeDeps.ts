@@ -24,7 +24,7 @@ import { readAmlSettings } from '../aml/settings';
 import type { WorkspaceRef } from '../aml/types';
 import { AppFailure } from '../errors';
 import type { Runtime } from '../runtime';
-import type { ScheduleStateStore } from '../schedules/stateStore';
+import type { HistoryEntry } from '../schedules/stateTypes';
 import { blobServiceFromSettings } from '../storage/blobService';
 import { createBlobProbe } from './blobProbe';
 import { ClaimStore } from './claims';
@@ -40,7 +40,7 @@ export const DEFAULT_REACTIVE_REFRESH_MS = 5 * 60_000;
 export type ReactiveDepsProvider = () => Promise<Omit<ReactiveDeps, 'log'>>;
 
 /** Maps a reactive history entry onto the state store's history format (blob name kept verbatim). */
-export function toStateHistory(entry: ReactiveHistoryEntry): Parameters<ScheduleStateStore['appendHistory']>[1] {
+export function toStateHistory(entry: ReactiveHistoryEntry): HistoryEntry {
   return {
     occurrence: entry.etag,
     trigger: 'blob',
@@ -88,8 +88,8 @@ export function createReactiveDepsProvider(runtime: Runtime, options: { readonly
         client: runtime.pipelineClient,
         telemetry: runtime.telemetry,
         now,
-        isEnabled: async (name: string) => (await store.getState(name))?.state.enabled,
-        history: (entry: ReactiveHistoryEntry) => store.appendHistory(entry.schedule, toStateHistory(entry)),
+        isEnabled: async (name: string) => (await store.states.get(name))?.state.enabled,
+        history: (entry: ReactiveHistoryEntry) => store.history.append(entry.schedule, toStateHistory(entry)),
       };
     })().catch((e: unknown) => {
       base = undefined; // a configuration fixed by the operator is picked up by the next invocation

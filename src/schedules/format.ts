@@ -41,7 +41,7 @@ export function lastRunText(run: LastRunView | undefined): string {
   return `${what} at ${run.recordedAt}`;
 }
 
-const SYNC_NOTE: Record<ScheduleSummary['sync'], string> = { synced: '', pending: ' (not yet synced)', orphaned: ' (orphaned)', elsewhere: ' (definition not readable here)' };
+const SYNC_NOTE: Record<ScheduleSummary['sync'], string> = { synced: '', pending: ' (not yet synced)', orphaned: ' (orphaned)', elsewhere: ' (definition not readable here)', unreadable: ' (UNREADABLE)' };
 
 export function formatList(schedules: readonly ScheduleSummary[], filtered: boolean): string[] {
   if (schedules.length === 0) return [filtered ? 'No schedules match the filters.' : 'No schedules are defined.'];
@@ -56,6 +56,7 @@ export function formatDetail(d: ScheduleDetail): string[] {
   const field = (label: string, value: string | undefined): void => {
     if (value !== undefined && value !== '') lines.push(`  ${`${label}:`.padEnd(14)}${value}`);
   };
+  if (d.stateError) field('Unreadable', `${d.stateError.blob}: ${d.stateError.message}`);
   field('Description', d.description);
   field('Pipeline', pipelineText(d.pipeline));
   field('Experiment', d.experimentName);

@@ -8,7 +8,9 @@
  * Every operation resolves to a `Result`: unknown schedules are `schedule.not_found` (404), invalid
  * input `schedule.*` / `request.*` (400), and conflicts (a schedule with no definition any more, a
  * state that kept changing) 409. Storage failures are thrown by the store as `AppFailure`
- * (`storage.*`); callers turn them into exit code 1 / HTTP 503.
+ * (`storage.*`); callers turn them into exit code 1 / HTTP 503. A stored blob that cannot be read (a
+ * corrupt state or history) affects only its own schedule: it is listed, shown and its history
+ * answered with `stateError` saying which blob and what is wrong.
  *
  * Views are plain JSON (ISO 8601 UTC instants) so the CLI's `--json` and the HTTP responses are the
  * same documents (described in src/http/openapi.ts).
@@ -19,7 +21,10 @@ import { describeRecurrence, formatInstant, occurrencesAfter, toRecurrenceJson, 
 import { recurrenceFor, SCHEDULE_NAME_PATTERN, type ScheduleDefinition, type ScheduleStatus } from './definition';
 import type { ScheduleFile } from './loadDefinitions';
 import type { ApplyItem, ApplyReport, ScheduleRegistry } from './registry';
-import { isoInstant, mapLimit, REMOVED_HASH, type ScheduleStateStore } from './stateStore';
+import { mapLimit } from '../util/mapLimit';
+import type { ScheduleError } from './scheduleStates';
+import type { ScheduleStateStore } from './stateStore';
+import { disable, isRemoved, REMOVED_HASH } from './stateTransitions';
 import type { HistoryEntry, PendingRetry, ScheduleState } from './stateTypes';
 
 /** Default and largest `next` of `get` **(ours)**: a preview, not a calendar export. */
@@ -63,11 +68,24 @@ export interface LastRunView {
   error?: { code: string; message: string };
 }
 
+/** A stored blob of a schedule that cannot be read, and what is wrong with it. */
+export interface StoredBlobProblem {
+  /** `<container>/<blob>`, e.g. `aml-triggers/schedules/nightly/state.json`. */
+  blob: string;
+  code: string;
+  /** What is wrong and what to do (fix or delete the blob). */
+  message: string;
+}
+
 /** One line of a listing (`Schedule.list`). */
 export interface ScheduleSummary {
   name: string;
-  kind: 'time' | 'reactive';
-  /** `Active` or `Disabled`: what the app does now (the stored state), else the definition's status. */
+  /** Absent only when neither a definition nor a readable state says it (`sync: 'unreadable'`, no definition). */
+  kind?: 'time' | 'reactive';
+  /**
+   * `Active` or `Disabled`: what the app does now (the stored state), else the definition's status. A
+   * schedule whose state cannot be read does not fire: `Disabled` (with `stateError`).
+   */
   status: ScheduleStatus;
   /** SDK-like sentence: "Runs at 9:30 on Monday every 2 Weeks (W. Europe Standard Time, Europe/Berlin), from …". */
   summary: string;
@@ -84,11 +102,14 @@ export interface ScheduleSummary {
    * holds an older definition: the next sync or apply brings it in); `orphaned`: state kept after its
    * definition was removed (disabled; delete it or apply a definition); `elsewhere`: state of a schedule
    * defined in schedule files this process cannot see (the CLI run outside the app folder, or a
-   * deployment not yet synced), shown from its state alone.
+   * deployment not yet synced), shown from its state alone; `unreadable`: its state (or applied
+   * definition) cannot be read (`stateError` says which blob and why): it does not fire until repaired.
    */
-  sync: 'synced' | 'pending' | 'orphaned' | 'elsewhere';
+  sync: 'synced' | 'pending' | 'orphaned' | 'elsewhere' | 'unreadable';
   /** Where the definition was written (file and line), absent for orphans. */
   source?: { file: string; line?: number };
+  /** A stored blob of this schedule (state, history, applied definition) that cannot be read. */
+  stateError?: StoredBlobProblem;
 }
 
 export interface ScheduleDetail extends ScheduleSummary {
@@ -202,7 +223,24 @@ export function summarize(def: ScheduleDefinition, state: ScheduleState | undefi
 
 /** Whether a state without a visible definition was orphaned by a sync (its definition removed). */
 export function isOrphaned(state: ScheduleState): boolean {
-  return state.definitionHash === REMOVED_HASH;
+  return isRemoved(state);
+}
+
+/** What a listing shows for a blob that cannot be read. */
+export function blobProblem(error: AppError): StoredBlobProblem {
+  return { blob: error.source ?? '?', code: error.code, message: error.message };
+}
+
+/**
+ * Summary of a schedule whose state cannot be read: from its definition when there is one, else its
+ * name alone. It does not fire until the blob is repaired or deleted.
+ */
+export function summarizeUnreadable(name: string, def: ScheduleDefinition | undefined, problem: StoredBlobProblem, lookup?: TargetLookup): ScheduleSummary {
+  const base: ScheduleSummary = def
+    ? summarize(def, undefined, lookup)
+    : { name, status: 'Disabled', summary: '', pipeline: {}, pendingRetries: 0, sync: 'unreadable' };
+  const { nextRun: _n, ...rest } = base;
+  return { ...rest, status: 'Disabled', summary: `Stored data cannot be read (${problem.blob}); it does not fire until the blob is fixed or deleted`, sync: 'unreadable', stateError: problem };
 }
 
 /**
@@ -367,11 +405,13 @@ export interface DeleteResult {
 
 export interface HistoryView {
   name: string;
-  /** Newest first, at most `limit`. */
+  /** Newest first, at most `limit` (none when the history cannot be read). */
   entries: HistoryEntry[];
   limit: number;
   /** How many entries the app keeps per schedule (older ones are dropped). */
   retained: number;
+  /** The history blob cannot be read: which one and what is wrong (the next outcome starts it afresh). */
+  stateError?: StoredBlobProblem;
 }
 
 export interface ApplyResult extends Omit<ApplyReport, 'warnings' | 'schedules'> {
@@ -418,31 +458,61 @@ export class ScheduleOperations {
   /** Every schedule (defined ones in definition order, then orphaned states by name), filtered. */
   async list(filter: ListFilter = {}): Promise<ScheduleSummary[]> {
     await this.ready(false);
-    const [definitions, states] = await Promise.all([this.deps.registry.list(), this.deps.store.listStates()]);
+    const [definitions, listed, problems] = await Promise.all([this.deps.registry.list(), this.deps.store.states.list(), this.deps.registry.problems()]);
+    const { states, errors } = listed;
     const byName = new Map(states.map((s) => [s.state.name, s.state]));
+    const unreadable = new Map<string, StoredBlobProblem>([...problems.map((p) => [p.schedule, blobProblem(p)] as const), ...errors.map((e: ScheduleError) => [e.name, blobProblem(e.error)] as const)]);
     const lookup = this.lookup();
     const defined = new Set(definitions.map((d) => d.name));
     // The timer keeps a time schedule's last run in its state; reactive runs are only in the history,
     // so their newest entry is read (one small read per reactive or never-run schedule).
     const needHistory = states.filter((s) => s.state.kind === 'reactive' || !s.state.lastRun).map((s) => s.state.name);
-    const newest = new Map((await mapLimit(needHistory, 16, async (n) => [n, (await this.deps.store.history(n, 1))[0]] as const)).filter(([, e]) => e !== undefined));
+    const reads = await mapLimit(needHistory, 16, async (n) => [n, await this.deps.store.history.read(n, 1)] as const);
+    const newest = new Map<string, HistoryEntry>();
+    const historyProblems = new Map<string, StoredBlobProblem>();
+    for (const [n, read] of reads) {
+      if (read.status === 'corrupt') historyProblems.set(n, blobProblem(read.error));
+      else if (read.entries[0]) newest.set(n, read.entries[0]);
+    }
+    const withHistoryProblem = (s: ScheduleSummary): ScheduleSummary => {
+      const problem = historyProblems.get(s.name);
+      return problem && !s.stateError ? { ...s, stateError: problem } : s;
+    };
     const all = [
-      ...definitions.map((d) => summarize(d, byName.get(d.name), lookup, newest.get(d.name))),
-      ...states
-        .filter((s) => !defined.has(s.state.name))
-        .sort((a, b) => a.state.name.localeCompare(b.state.name))
-        .map((s) => summarizeOrphan(s.state, newest.get(s.state.name))),
+      ...definitions.map((d) => {
+        const problem = unreadable.get(d.name);
+        return withHistoryProblem(problem ? summarizeUnreadable(d.name, d, problem, lookup) : summarize(d, byName.get(d.name), lookup, newest.get(d.name)));
+      }),
+      ...[...new Set([...states.map((s) => s.state.name), ...unreadable.keys()])]
+        .filter((n) => !defined.has(n))
+        .sort((a, b) => a.localeCompare(b))
+        .map((n) => {
+          const problem = unreadable.get(n);
+          const state = byName.get(n);
+          return withHistoryProblem(problem || !state ? summarizeUnreadable(n, undefined, problem!) : summarizeOrphan(state, newest.get(n)));
+        }),
     ];
     return all.filter((s) => matchesFilter(s, filter));
   }
 
   async get(name: string, options: { readonly now: Date; readonly next?: number; readonly runs?: number }): Promise<Result<ScheduleDetail, AppError>> {
     await this.ready(false);
-    const [def, snapshot] = await Promise.all([this.deps.registry.get(name), this.deps.store.getState(name)]);
-    if (!def && !snapshot) return err(notFound(name));
-    const runs = await this.deps.store.history(name, options.runs ?? DEFAULT_LAST_RUNS);
-    if (!def) return ok(orphanDetail(snapshot!.state, runs));
-    return ok(detail(def, snapshot?.state, runs, { now: options.now, next: options.next ?? DEFAULT_NEXT_COUNT, lookup: this.lookup() }));
+    const [def, read, problems] = await Promise.all([this.deps.registry.get(name), this.deps.store.states.read(name), this.deps.registry.problems()]);
+    const definitionProblem = problems.find((p) => p.schedule === name);
+    if (!def && read.status === 'missing' && !definitionProblem) return err(notFound(name));
+    const history = await this.deps.store.history.read(name, options.runs ?? DEFAULT_LAST_RUNS);
+    const runs = history.entries;
+    const stateProblem = read.status === 'corrupt' ? blobProblem(read.error) : definitionProblem ? blobProblem(definitionProblem) : undefined;
+    const problem = stateProblem ?? (history.status === 'corrupt' ? blobProblem(history.error) : undefined);
+    if (stateProblem) {
+      const lookup = this.lookup();
+      const base: ScheduleDetail = def ? detail(def, undefined, runs, { now: options.now, next: 0, lookup }) : { ...summarizeUnreadable(name, undefined, stateProblem), pipelineParameters: {}, nextOccurrences: [], lastRuns: [...runs], notes: [] };
+      const { state: _s, ...rest } = base;
+      return ok({ ...rest, ...summarizeUnreadable(name, def, stateProblem, lookup), notes: [`${stateProblem.message} Until then this schedule does not fire; the others are not affected.`] });
+    }
+    const snapshot = read.status === 'found' ? read.snapshot : undefined;
+    const shown = !def ? orphanDetail(snapshot!.state, runs) : detail(def, snapshot?.state, runs, { now: options.now, next: options.next ?? DEFAULT_NEXT_COUNT, lookup: this.lookup() });
+    return ok(problem ? { ...shown, stateError: problem, notes: [...shown.notes, `Its run history cannot be read: ${problem.message}`] } : shown);
   }
 
   /**
@@ -455,11 +525,11 @@ export class ScheduleOperations {
     await this.ready(true);
     const def = await this.deps.registry.get(name);
     if (!def) {
-      const orphan = await this.deps.store.getState(name);
+      const orphan = await this.deps.store.states.get(name);
       if (!orphan) return err(notFound(name));
       if (!enabled) {
         // Disabling needs no definition: a schedule whose files this process cannot read can be stopped.
-        const result = await this.deps.store.update(name, now, (st) => (st.enabled ? { ...st, enabled: false, nextDue: undefined, pending: [], enabledChangedAt: isoInstant(now) } : undefined));
+        const result = await this.deps.store.states.update(name, now, (st) => disable(st, now));
         if (result.status === 'missing') return err(notFound(name));
         if (result.status === 'conflict') return err(contended(name));
         return ok({ name, status: 'Disabled', changed: result.status === 'saved' });
@@ -481,16 +551,16 @@ export class ScheduleOperations {
         message: `Schedule ${showValue(name)} has no definition any more (it was removed from the schedule files), so it cannot be ${enabled ? 'enabled' : 'changed'}; apply a definition with this name, or delete it.`,
       });
     }
-    if (!(await this.deps.store.getState(name))) {
+    if (!(await this.deps.store.states.get(name))) {
       // Not in the store yet: create its state from the definition, unless this process's files may
       // not be the app's (then the definition might be one the app does not have).
       if (this.deps.requireMatchingFiles) {
         const mismatch = await this.filesMismatch();
         if (mismatch) return err(mismatch);
       }
-      await this.deps.store.syncDefinition(def, now);
+      await this.deps.store.states.syncDefinition(def, now);
     }
-    const outcome = await this.deps.store.setEnabled(def, enabled, now);
+    const outcome = await this.deps.store.states.setEnabled(def, enabled, now);
     if (outcome.status === 'missing') return err({ ...notFound(name), status: 409, code: 'schedule.state.missing', message: `The state of schedule ${showValue(name)} was deleted while it was being ${enabled ? 'enabled' : 'disabled'}; try again.` });
     const s = outcome.snapshot.state;
     return ok({ name, status: s.enabled ? 'Active' : 'Disabled', changed: outcome.status === 'changed', ...(s.enabled && s.nextDue ? { nextRun: s.nextDue } : {}) });
@@ -506,7 +576,7 @@ export class ScheduleOperations {
     const report = await this.deps.registry.apply(files, options.now, { dryRun: options.dryRun === true });
     if (!report.ok) return report;
     const r = report.value;
-    const states = options.dryRun ? new Map<string, ScheduleState>() : new Map((await Promise.all(r.schedules.map((i) => this.deps.store.getState(i.name)))).flatMap((s) => (s ? [[s.state.name, s.state] as const] : [])));
+    const states = options.dryRun ? new Map<string, ScheduleState>() : new Map((await Promise.all(r.schedules.map((i) => this.deps.store.states.get(i.name)))).flatMap((s) => (s ? [[s.state.name, s.state] as const] : [])));
     return ok({
       dryRun: r.dryRun,
       created: r.created,
@@ -548,9 +618,10 @@ export class ScheduleOperations {
       if (removed.value.removed) definition = 'applied';
     }
     if (origin === undefined) {
-      const snapshot = await this.deps.store.getState(name);
-      if (!snapshot) return err(notFound(name));
-      if (!isOrphaned(snapshot.state)) {
+      const read = await this.deps.store.states.read(name);
+      if (read.status === 'missing') return err(notFound(name));
+      const snapshot = read.status === 'found' ? read.snapshot : undefined;
+      if (snapshot && !isOrphaned(snapshot.state)) {
         // Deleting the state of a schedule still defined somewhere would silently stop it: refuse.
         return err({
           code: 'schedule.definition.unavailable',
@@ -570,10 +641,10 @@ export class ScheduleOperations {
   async history(name: string, options: { readonly limit?: number } = {}): Promise<Result<HistoryView, AppError>> {
     await this.ready(false);
     const limit = options.limit ?? DEFAULT_HISTORY_COUNT;
-    const [def, snapshot] = await Promise.all([this.deps.registry.get(name), this.deps.store.getState(name)]);
-    if (!def && !snapshot) return err(notFound(name));
-    const entries = await this.deps.store.history(name, limit);
-    return ok({ name, entries, limit, retained: this.deps.store.historyLimit });
+    const [def, read] = await Promise.all([this.deps.registry.get(name), this.deps.store.states.read(name)]);
+    if (!def && read.status === 'missing' && !(await this.deps.registry.problems()).some((p) => p.schedule === name)) return err(notFound(name));
+    const history = await this.deps.store.history.read(name, limit);
+    return ok({ name, entries: history.entries, limit, retained: this.deps.store.history.limit, ...(history.status === 'corrupt' ? { stateError: blobProblem(history.error) } : {}) });
   }
 
   /**
@@ -581,7 +652,7 @@ export class ScheduleOperations {
    * schedules (name and definition hash); undefined when they agree.
    */
   private async filesMismatch(): Promise<AppError | undefined> {
-    const [files, all, states] = await Promise.all([this.deps.registry.fileDefinitions(), this.deps.registry.list(), this.deps.store.listStates()]);
+    const [files, all, { states }] = await Promise.all([this.deps.registry.fileDefinitions(), this.deps.registry.list(), this.deps.store.states.list()]);
     const applied = new Set(all.map((d) => d.name).filter((n) => !files.byName.has(n)));
     const differences: string[] = [];
     const stored = new Set<string>();

@@ -43,10 +43,13 @@ import { AppFailure, err, ok, showValue, type AppError, type Result } from '../e
 import type { JsonParser } from '../storage/blobJson';
 import type { ScheduleDefinition, ScheduleIssue, ScheduleSource } from './definition';
 import { loadScheduleDefinitions, loadScheduleDefinitionsFromSettings, type LoadedSchedules, type ScheduleFile } from './loadDefinitions';
-import { isoInstant, mapLimit, type ScheduleStateStore, type SyncAllResult } from './stateStore';
+import { mapLimit } from '../util/mapLimit';
+import { definitionBlobName, DEFINITIONS_INDEX_BLOB } from './blobNames';
+import { isoInstant } from './instants';
+import type { ScheduleStateStore, SyncAllResult } from './stateStore';
 import { isV1ScheduleDocument } from './v1Yaml';
 
-export const DEFINITIONS_INDEX_BLOB = 'definitions/index.json';
+export { DEFINITIONS_INDEX_BLOB };
 export const DEFAULT_RESYNC_INTERVAL_MS = 5 * 60_000;
 
 export type DefinitionOrigin = 'file' | 'applied';
@@ -76,7 +79,11 @@ export interface SyncReport {
   readonly byName: ReadonlyMap<string, ScheduleDefinition>;
   /** The store's sync result when it ran this time (it is skipped when nothing changed). */
   readonly synced?: SyncAllResult;
-  /** Applied definitions that could not be read back (corrupt / no longer valid), per name. */
+  /**
+   * Applied definitions that could not be read back (corrupt / missing / no longer valid, or the index
+   * itself unreadable), per name, with the blob in `source`. They do not run until readable again, and
+   * are not treated as removed.
+   */
   readonly problems: readonly (AppError & { readonly schedule: string })[];
 }
 
@@ -120,6 +127,8 @@ interface StoredDefinition {
 
 interface AppliedCache {
   readonly etag: string | undefined;
+  /** Set when `definitions/index.json` itself cannot be read: no applied definition is known then. */
+  readonly indexError?: AppError;
   readonly entries: ReadonlyMap<string, { readonly entry: IndexEntry; readonly definition?: ScheduleDefinition; readonly raw?: Record<string, unknown> }>;
   readonly problems: readonly (AppError & { readonly schedule: string })[];
 }
@@ -168,6 +177,11 @@ export class ScheduleRegistry {
     return (await this.current()).byName.get(name);
   }
 
+  /** Applied definitions that cannot be read now (see `SyncReport.problems`). */
+  async problems(): Promise<SyncReport['problems']> {
+    return (await this.current()).problems;
+  }
+
   /** Where a schedule is defined: in an app file, applied at run time, or unknown. */
   async originOf(name: string): Promise<DefinitionOrigin | undefined> {
     if ((await this.fileDefinitions()).byName.has(name)) return 'file';
@@ -185,8 +199,10 @@ export class ScheduleRegistry {
     const due = options.force || !this.lastSync || this.lastSync.key !== key || now.getTime() - this.lastSync.at >= this.resyncMs || now.getTime() < this.lastSync.at;
     if (!due) return current;
     await this.ensureContainer();
-    const synced = await this.store.syncAll(current.definitions, now, { orphans: 'disable' });
-    this.lastSync = { key, at: now.getTime() };
+    const unreadable = new Set(current.problems.map((p) => p.schedule));
+    const synced = await this.store.syncAll(current.definitions, now, { orphans: 'disable', unreadable });
+    // A schedule that could not be synced (its state unreadable) is tried again on the next call.
+    this.lastSync = synced.errors.length === 0 ? { key, at: now.getTime() } : undefined;
     return { ...current, synced };
   }
 
@@ -237,6 +253,7 @@ export class ScheduleRegistry {
     for (let attempt = 0; attempt < 8; attempt++) {
       await this.refreshApplied();
       const snapshot = this.applied;
+      if (snapshot.indexError) return err(indexUnreadable(snapshot.indexError));
       const items: ApplyItem[] = [];
       const writes: { name: string; entry: IndexEntry; stored: StoredDefinition }[] = [];
       for (const def of loaded.value.definitions) {
@@ -244,7 +261,7 @@ export class ScheduleRegistry {
         const document: ScheduleFile = raw ? { path: def.source.file, text: JSON.stringify(raw.document) } : { path: def.source.file, text: '' };
         const previous = snapshot.entries.get(def.name);
         const stored: StoredDefinition = { name: def.name, source: def.source, document, appliedAt: isoInstant(now) };
-        const entry: IndexEntry = { hash: def.hash, blob: `definitions/${def.name}/${hashOf({ name: def.name, source: def.source, document }).slice(0, 32)}.json`, appliedAt: isoInstant(now), source: def.source };
+        const entry: IndexEntry = { hash: def.hash, blob: definitionBlobName(def.name, hashOf({ name: def.name, source: def.source, document }).slice(0, 32)), appliedAt: isoInstant(now), source: def.source };
         if (!previous) {
           items.push({ name: def.name, action: 'created', source: def.source });
           writes.push({ name: def.name, entry, stored });
@@ -298,6 +315,7 @@ export class ScheduleRegistry {
     for (let attempt = 0; attempt < 8; attempt++) {
       await this.refreshApplied();
       const snapshot = this.applied;
+      if (snapshot.indexError) return err(indexUnreadable(snapshot.indexError));
       const current = snapshot.entries.get(name);
       if (!current) return ok({ removed: false });
       const definitions = Object.fromEntries([...snapshot.entries].filter(([n]) => n !== name).map(([n, e]) => [n, e.entry]));
@@ -331,7 +349,23 @@ export class ScheduleRegistry {
       definitions.push(e.definition);
       byName.set(name, e.definition);
     }
-    return { definitions, byName, problems: this.applied.problems };
+    return { definitions, byName, problems: this.applied.indexError ? await this.indexProblems(files, this.applied.indexError) : this.applied.problems };
+  }
+
+  /**
+   * The index cannot be read: the applied schedules are the names the store last synced (its catalog)
+   * that no app file defines; each is reported with what is wrong with the index.
+   */
+  private async indexProblems(files: LoadedSchedules, error: AppError): Promise<(AppError & { schedule: string })[]> {
+    const { schedules } = await this.store.catalog.read();
+    return Object.keys(schedules)
+      .filter((name) => !files.byName.has(name))
+      .sort()
+      .map((schedule) => ({
+        ...error,
+        schedule,
+        message: `The applied definition of schedule "${schedule}" cannot be read: ${error.message} The schedule does not run until the index is readable again (restore it, or apply the definitions again after deleting it); the app's file schedules are not affected.`,
+      }));
   }
 
   /** Reads the index; reads the definition blobs whose version changed since the last read. */
@@ -342,7 +376,12 @@ export class ScheduleRegistry {
       this.appliedLoaded = true;
       return;
     }
-    if (read.status === 'corrupt') throw new AppFailure(read.error);
+    if (read.status === 'corrupt') {
+      // One damaged blob must not stop the file schedules: report the applied ones as unreadable instead.
+      this.applied = { etag: undefined, entries: new Map(), problems: [], indexError: read.error };
+      this.appliedLoaded = false;
+      return;
+    }
     if (this.appliedLoaded && read.etag === this.applied.etag) return;
     const previous = this.applied.entries;
     const problems: (AppError & { schedule: string })[] = [];
@@ -463,6 +502,15 @@ function combined(problems: readonly AppError[]): AppError {
     message: `${problems.length} problems:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`,
     status: problems.some((p) => p.status === 409) ? 409 : 400,
     errors: problems,
+  };
+}
+
+function indexUnreadable(error: AppError): AppError {
+  return {
+    ...error,
+    code: 'schedule.definitions.unreadable',
+    status: 409,
+    message: `The applied schedule definitions cannot be changed now: ${error.message} Restore ${DEFINITIONS_INDEX_BLOB} from a backup, or delete it and apply every applied definition again.`,
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * What the app keeps about each schedule in Blob Storage (see stateStore.ts for the layout). All
+ * What the app keeps about each schedule in Blob Storage (blobNames.ts names the blobs, stateStore.ts the parts). All
  * instants are ISO 8601 UTC strings with `Z` and no fractional seconds (recurrence.md, Output).
  */
 import type { ScheduleStatus } from './definition';
@@ -61,7 +61,11 @@ export interface ScheduleState {
 
 export type Trigger = 'schedule' | 'catch_up' | 'retry' | 'blob' | 'manual';
 
-export type RunStatus = 'submitted' | 'failed' | 'retrying' | 'skipped';
+/**
+ * `unknown`: the submission may or may not have reached Azure ML (the answer was lost, or the app
+ * stopped while the request was in flight); it is not sent again before the run has been looked up.
+ */
+export type RunStatus = 'submitted' | 'failed' | 'retrying' | 'skipped' | 'unknown';
 
 /** One handled occurrence (or blob event, or manual run) in a schedule's run history. */
 export interface HistoryEntry {
@@ -84,7 +88,13 @@ export interface HistoryDocument {
   readonly entries: readonly HistoryEntry[];
 }
 
-export type ClaimStatus = 'claimed' | 'submitted' | 'failed' | 'retrying' | 'skipped';
+/**
+ * `claimed`: held for submitting (with `submittingAt` once the request may have been sent);
+ * `submitted` / `failed` / `skipped`: done; `retrying`: a transient failure that certainly created no run,
+ * tried again at `nextAttemptAt`; `unknown`: the request may have created a run, look it up by its
+ * occurrence tag (`lookupKey`) before anything is sent again (claimDecision.ts: `reconcile`).
+ */
+export type ClaimStatus = 'claimed' | 'submitted' | 'failed' | 'retrying' | 'skipped' | 'unknown';
 
 /**
  * The exclusive right to handle one occurrence. Created with If-None-Match: * before submitting, so
@@ -111,4 +121,10 @@ export interface Claim {
    * holder stopped while the request may have been sent (outcome unknown); without it, nothing was sent.
    */
   readonly submittingAt?: string;
+  /** Since when the outcome is `unknown` (status `unknown`). */
+  readonly unknownSince?: string;
+  /** Status `unknown`: not looked up again before this instant (default `unknownSince` + the reconcile delay). */
+  readonly nextLookupAt?: string;
+  /** Status `unknown`: the run tag to look the run up by in Azure ML, e.g. `aml-triggers.occurrence` = the instant. */
+  readonly lookupKey?: { readonly tag: string; readonly value: string };
 }

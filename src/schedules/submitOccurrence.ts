@@ -4,9 +4,10 @@
  * see `resolveScheduleTarget`) plus tags that tie the run back to the schedule and the instant, so a
  * run found in the workspace can be matched to its occurrence (and a doubtful one looked up by hand).
  */
+import { submissionKey } from '../aml/submissionKey';
 import type { PipelineTarget, SubmissionBody } from '../aml/types';
 import type { TimeScheduleDefinition } from './definition';
-import { isoInstant } from './stateStore';
+import { isoInstant } from './instants';
 
 export const TAG_SCHEDULE = 'aml-triggers.schedule';
 export const TAG_OCCURRENCE = 'aml-triggers.occurrence';
@@ -18,6 +19,14 @@ export interface OccurrenceInfo {
   readonly trigger: string;
   /** `RunSource` of the submission (the app's AML_RUN_SOURCE, default "SDK"). */
   readonly runSource: string;
+}
+
+/**
+ * The submission key of one occurrence (run property and tag `aml_triggers_key`): the same for every
+ * attempt and trigger of that occurrence, so a retry or a later reconciliation finds the run.
+ */
+export function occurrenceSubmissionKey(scheduleName: string, occurrence: Date): string {
+  return submissionKey('occ', scheduleName, isoInstant(occurrence));
 }
 
 export function occurrenceSubmission(def: TimeScheduleDefinition, target: PipelineTarget, info: OccurrenceInfo): SubmissionBody {
@@ -33,6 +42,6 @@ export function occurrenceSubmission(def: TimeScheduleDefinition, target: Pipeli
       [TAG_OCCURRENCE]: isoInstant(info.occurrence),
       [TAG_TRIGGER]: info.trigger,
     },
-    ...(target.continueOnStepFailure !== undefined ? { ContinueOnStepFailure: target.continueOnStepFailure } : {}),
+    ...(target.continueOnStepFailure !== undefined ? { ContinueRunOnStepFailure: target.continueOnStepFailure } : {}),
   };
 }

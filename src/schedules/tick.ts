@@ -3,7 +3,7 @@
  *
  *   runTick(now, deps) →
  *     1. `registry.sync(now)`: state exists for every definition (one read when nothing changed);
- *     2. `store.findDue(now)`: the due index lists only the schedules whose `wakeAt` <= now, and their
+ *     2. `store.states.findDue(now)`: the due index lists only the schedules whose `wakeAt` <= now, and their
  *        states are read (nothing is read for the others);
  *     3. per due schedule (at most `concurrency` at once):
  *        a. **plan** (missedRuns.ts): the occurrences from `nextDue` to now, run or skipped per
@@ -16,24 +16,19 @@
  *        c. **settle**: a second conditional write drops finished entries from `pending` and reschedules
  *           retries (nextAttemptAt with exponential backoff, until the retry deadline);
  *     4. the first tick of each hour deletes the claims of occurrences settled for good
- *        (`store.pruneSettledClaims`; unchanged for `claimSettledMs`, default an hour).
+ *        (`store.claims.pruneSettled`; unchanged for `claimSettledMs`, default an hour) and repairs the
+ *        due index (`store.states.repairDueIndex`: a lost marker is written again).
  *
- * Exactly once: the claim blob is the single right to submit an occurrence. A second instance, a
- * duplicate tick or a restarted one finds the claim and acts on its status:
- *   - submitted / failed / skipped: done, drop it from pending;
- *   - retrying: take it over (If-Match) when its nextAttemptAt has come, else wait for it;
- *   - claimed, no `submittingAt`: its holder is between claiming and submitting (milliseconds of work),
- *     or died there. After `claimTimeoutMs` it is taken over (If-Match) and submitted: nothing was sent.
- *   - claimed with `submittingAt`: its holder is submitting, or died while the request was in flight.
- *     After the submit deadline plus `claimTimeoutMs` the outcome is **unknown**: Azure ML may or may not
- *     have received the request, and its submit API has no idempotency key nor a look-up by tag here.
- *     Submitting again would risk a duplicate run, so the occurrence is recorded `failed` with code
- *     `schedule.submit.outcome_unknown`, an error log line and a `ScheduleOccurrenceFailed` event that
- *     say which run tag to look for (`aml-triggers.occurrence`). This is the one residual risk: a crash
- *     in the middle of an HTTP request to Azure ML.
+ * 0. first of all the tick's clock is checked against the storage service's (`timeAuthority`): a tick
+ *    whose clock disagrees does nothing but log.
+ *
+ * Exactly once: the claim blob is the single right to submit an occurrence. What happens to each due
+ * pending entry — claim, decide about someone else's claim (claimDecision.ts), submit, reconcile an
+ * unknown outcome by the run's key, record — is occurrenceJob.ts; this module plans, schedules the
+ * work and settles the state.
  *
  * Disabled schedules are not in the due index (their state has no wakeAt): they never fire, and
- * enabling plans from "now" (stateStore.setEnabled), so nothing is replayed. `isPastDue` only changes the
+ * enabling plans from "now" (stateTransitions.enable), so nothing is replayed. `isPastDue` only changes the
  * log: downtime is detected from each schedule's own state (its nextDue is in the past).
  */
 import type { PipelineClient, PipelineTarget } from '../aml/types';
@@ -41,22 +36,16 @@ import { AppFailure, type AppError, type Result } from '../errors';
 import type { Telemetry } from '../telemetry';
 import { recurrenceFor, resolveScheduleTarget, type ScheduleDefinition, type TimeScheduleDefinition, type WorkspaceDefaults } from './definition';
 import { planOccurrences, SKIPPED_SAMPLE, type OccurrencePlan } from './missedRuns';
+import { mapLimit } from '../util/mapLimit';
+import { isoInstant, occurrenceKey, parseOccurrenceKey } from './instants';
 import type { SyncReport } from './registry';
-import {
-  claimBlobName,
-  isoInstant,
-  mapLimit,
-  MAX_PENDING_RETRIES,
-  occurrenceKey,
-  parseOccurrenceKey,
-  type DueSchedule,
-  type Outcome,
-  type ScheduleStateStore,
-  type StateSnapshot,
-} from './stateStore';
-import type { Claim, ErrorSummary, HistoryEntry, PendingRetry, Trigger } from './stateTypes';
+import type { DueIndexListing, DueSchedule, StateSnapshot } from './scheduleStates';
+import type { ScheduleStateStore } from './stateStore';
+import { MAX_PENDING_RETRIES } from './stateTransitions';
+import { handleOccurrence, type Collector, type OccurrenceReport, type PendingChange, type TargetResolver } from './occurrenceJob';
+import type { HistoryEntry, PendingRetry } from './stateTypes';
 import type { ClockVerdict } from '../storage/serviceClock';
-import { occurrenceSubmission, TAG_OCCURRENCE } from './submitOccurrence';
+export type { OccurrenceReport } from './occurrenceJob';
 
 // ---------------------------------------------------------------------------------------------------
 // Settings
@@ -84,6 +73,8 @@ export interface TickSettings {
   readonly retryMaxDelayMs: number;
   readonly submitDeadlineMs: number;
   readonly claimTimeoutMs: number;
+  /** How long after an outcome became unknown its run is looked up (again) (claimDecision.ts). */
+  readonly reconcileAfterMs: number;
   readonly concurrency: number;
   /** Most due schedules handled in one tick (the rest are handled by the next one). */
   readonly maxDuePerTick: number;
@@ -93,7 +84,7 @@ export interface TickSettings {
   readonly owner: string;
   /**
    * Claims of settled occurrences are deleted once unchanged for this long (storage time), by the first
-   * tick of each hour (see `ScheduleStateStore.pruneSettledClaims`). Well above the function timeout.
+   * tick of each hour (see `OccurrenceClaims.pruneSettled`). Well above the function timeout.
    */
   readonly claimSettledMs: number;
   /** Claims looked at per pruning (the rest wait for the next hour). */
@@ -112,6 +103,7 @@ export const DEFAULT_TICK_SETTINGS: TickSettings = {
   retryMaxDelayMs: 15 * 60_000,
   submitDeadlineMs: 30_000,
   claimTimeoutMs: 120_000,
+  reconcileAfterMs: 120_000,
   concurrency: 32,
   maxDuePerTick: 1000,
   runSource: 'SDK',
@@ -184,16 +176,6 @@ export interface TimeAuthority {
   verify(now: Date): Promise<ClockVerdict>;
 }
 
-export interface OccurrenceReport {
-  readonly schedule: string;
-  readonly occurrence: string;
-  readonly trigger: Trigger;
-  readonly attempts: number;
-  readonly runId?: string;
-  readonly error?: ErrorSummary;
-  readonly nextAttemptAt?: string;
-}
-
 export interface TickReport {
   readonly now: string;
   readonly isPastDue: boolean;
@@ -202,6 +184,8 @@ export interface TickReport {
   readonly submitted: readonly OccurrenceReport[];
   readonly failed: readonly OccurrenceReport[];
   readonly retrying: readonly OccurrenceReport[];
+  /** Occurrences whose submission's outcome is unknown (looked up by key on later ticks; never resent blindly). */
+  readonly unknown: readonly OccurrenceReport[];
   readonly skipped: readonly { readonly schedule: string; readonly count: number; readonly first?: string; readonly last?: string }[];
   /** Schedules whose handling stopped on an error (storage, corrupt state): the next tick tries again. */
   readonly errors: readonly { readonly schedule?: string; readonly code: string; readonly message: string }[];
@@ -210,28 +194,11 @@ export interface TickReport {
   readonly durationMs: number;
 }
 
-interface Collector {
-  submitted: OccurrenceReport[];
-  failed: OccurrenceReport[];
-  retrying: OccurrenceReport[];
-  skipped: { schedule: string; count: number; first?: string; last?: string }[];
-  errors: { schedule?: string; code: string; message: string }[];
-}
-
-/** The schedule's target, resolved at most once per schedule and tick (on the first submission). */
-type TargetResolver = () => Result<PipelineTarget>;
-
-/** What became of one pending entry in this tick. */
-type PendingChange =
-  | { readonly kind: 'done'; readonly lastRun?: HistoryEntry }
-  | { readonly kind: 'update'; readonly pending: PendingRetry; readonly lastRun?: HistoryEntry }
-  | { readonly kind: 'leave' };
-
 // ---------------------------------------------------------------------------------------------------
 
 export async function runTick(now: Date, deps: TickDeps, options: { readonly isPastDue?: boolean } = {}): Promise<TickReport> {
   const started = Date.now();
-  const out: Collector = { submitted: [], failed: [], retrying: [], skipped: [], errors: [] };
+  const out: Collector = { submitted: [], failed: [], retrying: [], unknown: [], skipped: [], errors: [] };
   const isPastDue = options.isPastDue === true;
   if (isPastDue) deps.log.warn(`schedule tick at ${isoInstant(now)} is past due (the app was stopped or busy); each schedule's missed_runs policy decides about occurrences missed meanwhile.`);
 
@@ -249,6 +216,10 @@ export async function runTick(now: Date, deps: TickDeps, options: { readonly isP
     const synced = await deps.registry.sync(now);
     definitions = synced.byName;
     for (const p of synced.problems) deps.log.error(`schedule ${p.schedule}: ${p.code}: ${p.message}`);
+    for (const e of synced.synced?.errors ?? []) {
+      out.errors.push({ schedule: e.name, code: e.error.code, message: e.error.message });
+      deps.log.error(`schedule ${e.name}: not synced with its definition: ${e.error.code}: ${e.error.message} (the other schedules go on; it is tried again on the next sync)`);
+    }
   } catch (e) {
     const error = errorOf(e);
     out.errors.push({ code: error.code, message: error.message });
@@ -259,7 +230,8 @@ export async function runTick(now: Date, deps: TickDeps, options: { readonly isP
 
   let found;
   try {
-    found = await deps.store.findDue(now, deps.settings.maxDuePerTick);
+    // The hour's first tick lists the whole due index, for the hourly repair (no second listing).
+    found = await deps.store.states.findDue(now, deps.settings.maxDuePerTick, { wholeIndex: isMaintenanceTick(now, deps) });
   } catch (e) {
     const error = errorOf(e);
     out.errors.push({ code: error.code, message: error.message });
@@ -270,6 +242,7 @@ export async function runTick(now: Date, deps: TickDeps, options: { readonly isP
     out.errors.push({ schedule: e.name, code: e.error.code, message: e.error.message });
     deps.log.error(`schedule ${e.name}: state unreadable: ${e.error.code}: ${e.error.message}`);
   }
+  for (const blob of found.unparseableRemoved) deps.log.warn(`schedule due index: removed ${blob}, which is not a due marker the app writes (written by hand or another tool)`);
   if (found.truncated) deps.log.warn(`schedule tick at ${isoInstant(now)}: more than ${deps.settings.maxDuePerTick} schedules are due; the rest are handled by the next tick.`);
 
   await mapLimit(found.due, deps.settings.concurrency, async (due) => {
@@ -285,12 +258,12 @@ export async function runTick(now: Date, deps: TickDeps, options: { readonly isP
     }
   });
 
-  await pruneClaimsHourly(now, deps);
+  await maintainHourly(now, definitions, found.index, deps);
 
   const result = report(now, isPastDue, found.due.length, found.truncated, out, started);
   if (found.due.length > 0 || out.errors.length > 0) {
     deps.log.info(
-      `schedule tick at ${result.now}: ${result.due} due, ${result.submitted.length} submitted, ${result.retrying.length} retrying, ${result.failed.length} failed, ${result.skipped.reduce((n, s) => n + s.count, 0)} skipped, ${result.errors.length} errors, ${result.durationMs} ms`,
+      `schedule tick at ${result.now}: ${result.due} due, ${result.submitted.length} submitted, ${result.retrying.length} retrying, ${result.failed.length} failed, ${result.unknown.length} unknown, ${result.skipped.reduce((n, s) => n + s.count, 0)} skipped, ${result.errors.length} errors, ${result.durationMs} ms`,
     );
   }
   return result;
@@ -322,20 +295,45 @@ async function clockRefusal(now: Date, deps: TickDeps): Promise<{ code: string; 
   return { code: 'schedule.clock.skew', message };
 }
 
-/** The hour (of `now`) each store was last pruned in, in this process. */
-const lastPruned = new WeakMap<object, number>();
+/** The hour (of `now`) each store was last looked after in, in this process. */
+const lastMaintained = new WeakMap<object, number>();
 
-/** Once per hour of `now` per store: deletes the claims of settled occurrences. Never fails the tick. */
-async function pruneClaimsHourly(now: Date, deps: TickDeps): Promise<void> {
-  const hour = Math.floor(now.getTime() / 3_600_000);
-  if (lastPruned.get(deps.store) === hour) return;
-  lastPruned.set(deps.store, hour);
+/**
+ * Once per hour of `now` per store: deletes the claims of settled occurrences, and repairs the due index
+ * (a time schedule whose state wants a wake-up but lost its marker gets one; blobs under `due/` that are
+ * not markers are removed). Never fails the tick.
+ */
+function isMaintenanceTick(now: Date, deps: TickDeps): boolean {
+  return lastMaintained.get(deps.store) !== Math.floor(now.getTime() / 3_600_000);
+}
+
+async function maintainHourly(now: Date, definitions: ReadonlyMap<string, ScheduleDefinition>, index: DueIndexListing | undefined, deps: TickDeps): Promise<void> {
+  if (!isMaintenanceTick(now, deps)) return;
+  lastMaintained.set(deps.store, Math.floor(now.getTime() / 3_600_000));
+  // The two passes are independent (claims/, due/): run them side by side.
+  await Promise.all([pruneClaims(deps), repairDueIndex(now, definitions, index, deps)]);
+}
+
+async function pruneClaims(deps: TickDeps): Promise<void> {
   try {
-    const pruned = await deps.store.pruneSettledClaims({ settledForMs: deps.settings.claimSettledMs, limit: deps.settings.pruneLimit });
+    const pruned = await deps.store.claims.pruneSettled({ settledForMs: deps.settings.claimSettledMs, limit: deps.settings.pruneLimit });
     if (pruned.deleted > 0) deps.log.info(`schedule claims: ${pruned.deleted} claim(s) of settled occurrences deleted (${pruned.scanned} looked at, ${pruned.schedules} schedule(s))`);
   } catch (e) {
     const error = errorOf(e);
     deps.log.warn(`schedule claims: pruning stopped on ${error.code}: ${error.message} (tried again next hour; nothing is lost, old claims only take space)`);
+  }
+}
+
+async function repairDueIndex(now: Date, definitions: ReadonlyMap<string, ScheduleDefinition>, index: DueIndexListing | undefined, deps: TickDeps): Promise<void> {
+  try {
+    const timed = [...definitions.values()].filter((d) => d.kind === 'time').map((d) => d.name);
+    const repaired = await deps.store.states.repairDueIndex(timed, now, index);
+    for (const name of repaired.markersWritten) deps.log.warn(`schedule ${name}: its due-index marker was missing (deleted by hand?); a new one was written, so it fires again`);
+    for (const blob of repaired.unparseableRemoved) deps.log.warn(`schedule due index: removed ${blob}, which is not a due marker the app writes (written by hand or another tool)`);
+    for (const e of repaired.errors) deps.log.error(`schedule ${e.name}: due index not checked: ${e.error.code}: ${e.error.message}`);
+  } catch (e) {
+    const error = errorOf(e);
+    deps.log.warn(`schedule due index: the hourly check stopped on ${error.code}: ${error.message} (tried again next hour)`);
   }
 }
 
@@ -375,14 +373,14 @@ async function handleSchedule(due: DueSchedule, def: TimeScheduleDefinition, now
         deadline: isoInstant(new Date(now.getTime() + settings.retryDeadlineMs)),
         trigger: r.trigger,
       }));
-    const saved = await store.advance(snapshot, { ...(plan.lastHandled ? { lastOccurrence: plan.lastHandled } : {}), nextDue: plan.nextDue, pending: [...s.pending, ...added] }, now);
+    const saved = await store.states.advance(snapshot, { ...(plan.lastHandled ? { lastOccurrence: plan.lastHandled } : {}), nextDue: plan.nextDue, pending: [...s.pending, ...added] }, now);
     if (saved.status === 'saved') {
       snapshot = saved.snapshot;
       if (plan.skipped.count > 0) await recordSkipped(def, plan, now, deps, out);
       break;
     }
     if (saved.status === 'missing') return;
-    snapshot = await store.getState(def.name); // another instance (or an enable/disable) got there first
+    snapshot = await store.states.get(def.name); // another instance (or an enable/disable) got there first
   }
   if (!snapshot || !snapshot.state.enabled) return;
 
@@ -404,7 +402,9 @@ async function handleSchedule(due: DueSchedule, def: TimeScheduleDefinition, now
     return target;
   };
   for (const entry of duePending) {
-    changes.set(entry.occurrence, await handlePending(entry, def, now, deps, out, resolveTarget));
+    const occurrence = parseOccurrenceKey(entry.occurrence);
+    const change: PendingChange = occurrence ? await handleOccurrence({ def, entry, occurrence, now, deps, out, target: resolveTarget }) : { kind: 'done' }; // not an instant: not ours
+    changes.set(entry.occurrence, change);
   }
 
   // c. Settle: drop finished entries, reschedule retries (re-reading on lost races).
@@ -423,166 +423,10 @@ async function handleSchedule(due: DueSchedule, def: TimeScheduleDefinition, now
   // Usually nobody wrote the state since this tick did: write over that snapshot (no re-read).
   const next = settle(snapshot.state);
   if (!next) return;
-  const direct = await store.save(snapshot, next, now);
+  const direct = await store.states.save(snapshot, next, now);
   if (direct.status !== 'conflict') return;
-  const result = await store.update(def.name, now, settle);
+  const result = await store.states.update(def.name, now, settle);
   if (result.status === 'conflict') throw new AppFailure({ code: 'schedule.state.contended', message: `The state of schedule "${def.name}" kept changing; the next tick settles it.`, transient: true });
-}
-
-async function handlePending(
-  entry: PendingRetry,
-  def: TimeScheduleDefinition,
-  now: Date,
-  deps: TickDeps,
-  out: Collector,
-  resolveTarget: TargetResolver,
-): Promise<PendingChange> {
-  const { store, settings } = deps;
-  const occurrence = parseOccurrenceKey(entry.occurrence);
-  if (!occurrence) return { kind: 'done' }; // not an instant: not ours to handle
-  const trigger: Trigger = entry.attempts > 0 ? 'retry' : (entry.trigger ?? 'schedule');
-
-  let held: { claim: Claim; etag: string } | undefined;
-  let existing: { claim: Claim; etag: string } | undefined;
-  if (entry.attempts === 0) {
-    const claimed = await store.claimOccurrence(def.name, occurrence, { now, trigger, owner: settings.owner });
-    if (claimed.status === 'claimed') held = { claim: claimed.claim, etag: claimed.etag };
-    else if (claimed.claim && claimed.etag) existing = { claim: claimed.claim, etag: claimed.etag };
-    else return { kind: 'leave' };
-  } else {
-    existing = await store.getClaim(def.name, occurrence);
-    if (!existing) {
-      const claimed = await store.claimOccurrence(def.name, occurrence, { now, trigger, owner: settings.owner });
-      if (claimed.status !== 'claimed') return { kind: 'leave' };
-      held = { claim: claimed.claim, etag: claimed.etag };
-    }
-  }
-
-  if (!held && existing) {
-    const decided = await decideExisting(existing, entry, def, now, deps, out);
-    if ('kind' in decided) return decided;
-    held = decided;
-  }
-  if (!held) return { kind: 'leave' };
-  return submitHeld(held, entry, def, occurrence, now, deps, out, resolveTarget);
-}
-
-/** Someone holds (or held) the claim: act on its status (see the header). */
-async function decideExisting(
-  existing: { claim: Claim; etag: string },
-  entry: PendingRetry,
-  def: TimeScheduleDefinition,
-  now: Date,
-  deps: TickDeps,
-  out: Collector,
-): Promise<PendingChange | { claim: Claim; etag: string }> {
-  const { store, settings } = deps;
-  const { claim, etag } = existing;
-  const nowMs = now.getTime();
-  const wait = (untilMs: number): PendingChange => ({ kind: 'update', pending: { ...entry, attempts: Math.max(entry.attempts, claim.attempts), nextAttemptAt: isoInstant(new Date(Math.max(untilMs, nowMs + 1000))) } });
-  const takeOver = async (): Promise<{ claim: Claim; etag: string } | undefined> => {
-    const taken = await store.reclaim(withoutSubmitting(claim), etag, { now, owner: settings.owner, from: [claim.status] });
-    return taken.status === 'written' ? { claim: taken.claim, etag: taken.etag } : undefined;
-  };
-  switch (claim.status) {
-    case 'submitted':
-    case 'failed':
-    case 'skipped':
-      return { kind: 'done' };
-    case 'retrying': {
-      const deadline = Date.parse(claim.deadline ?? entry.deadline);
-      const next = claim.nextAttemptAt ? Date.parse(claim.nextAttemptAt) : nowMs;
-      if (next > nowMs && next <= deadline) return wait(next);
-      const taken = await takeOver();
-      if (!taken) return { kind: 'leave' };
-      if (nowMs > deadline) {
-        const error = claim.error ?? { code: 'schedule.retry.deadline', message: 'The retry deadline passed.' };
-        return finishFailed(taken, def, now, deps, out, { code: error.code, message: `${error.message} (gave up: the retry deadline ${isoInstant(new Date(deadline))} passed)` });
-      }
-      return taken;
-    }
-    case 'claimed': {
-      if (claim.submittingAt) {
-        const expires = Date.parse(claim.submittingAt) + settings.submitDeadlineMs + settings.claimTimeoutMs;
-        if (nowMs < expires) return wait(expires);
-        const taken = await takeOver();
-        if (!taken) return { kind: 'leave' };
-        return finishFailed(taken, def, now, deps, out, {
-          code: 'schedule.submit.outcome_unknown',
-          message: `The app stopped while submitting this occurrence (request sent at ${claim.submittingAt}); Azure ML may or may not have started a run. It is not submitted again, to avoid a duplicate: look for a run tagged ${TAG_OCCURRENCE}=${isoInstant(parseOccurrenceKey(claim.occurrence) ?? now)} and submit it by hand if there is none.`,
-        });
-      }
-      const expires = Date.parse(claim.updatedAt) + settings.claimTimeoutMs;
-      if (nowMs < expires) return wait(expires);
-      deps.log.warn(`schedule ${def.name} occurrence ${isoInstant(parseOccurrenceKey(claim.occurrence) ?? now)}: claim of ${claim.owner ?? 'another instance'} at ${claim.updatedAt} was never used (the instance stopped before submitting); taking it over.`);
-      return (await takeOver()) ?? { kind: 'leave' };
-    }
-  }
-}
-
-async function submitHeld(
-  held: { claim: Claim; etag: string },
-  entry: PendingRetry,
-  def: TimeScheduleDefinition,
-  occurrence: Date,
-  now: Date,
-  deps: TickDeps,
-  out: Collector,
-  resolveTarget: TargetResolver,
-): Promise<PendingChange> {
-  const { store, settings } = deps;
-  const target = resolveTarget();
-  if (!target.ok) return finishFailed(held, def, now, deps, out, summary(target.error));
-  await deps.afterClaim?.(def.name, occurrence);
-
-  const marked: Claim = { ...held.claim, submittingAt: isoInstant(now) };
-  const mark = await store.blobs.replaceIfMatch(claimBlobName(def.name, held.claim.occurrence), marked, held.etag);
-  if (mark.status !== 'written') return { kind: 'leave' }; // taken over meanwhile: its new holder decides
-  const attempt = held.claim.attempts;
-  const body = occurrenceSubmission(def, target.value, { occurrence, trigger: held.claim.trigger, runSource: settings.runSource });
-  const result = await deps.client.submit(target.value, body, { deadlineMs: settings.submitDeadlineMs });
-  const when = isoInstant(occurrence);
-
-  if (result.ok) {
-    const outcome: Outcome = { status: 'submitted', runId: result.value.runId };
-    await store.recordOutcome(marked, mark.etag, outcome, now);
-    const item: OccurrenceReport = { schedule: def.name, occurrence: when, trigger: held.claim.trigger, attempts: attempt, runId: result.value.runId };
-    out.submitted.push(item);
-    deps.log.info(`schedule ${def.name} occurrence ${when} submitted run ${result.value.runId} (attempt ${attempt}${held.claim.trigger === 'schedule' ? '' : `, ${held.claim.trigger}`})`);
-    deps.telemetry.event('ScheduleOccurrenceSubmitted', { schedule: def.name, occurrence: when, runId: result.value.runId, trigger: held.claim.trigger, experiment: body.ExperimentName }, { attempts: attempt, latenessSeconds: Math.round((now.getTime() - occurrence.getTime()) / 1000) });
-    return { kind: 'done', lastRun: historyOf(held.claim, 'submitted', now, { runId: result.value.runId }) };
-  }
-
-  const error = summary(result.error);
-  const deadline = Date.parse(held.claim.deadline ?? entry.deadline);
-  const delay = Math.min(settings.retryMaxDelayMs, settings.retryBaseDelayMs * 2 ** Math.max(0, attempt - 1));
-  const nextAttemptAt = new Date(now.getTime() + delay);
-  if (result.error.transient && nextAttemptAt.getTime() <= deadline) {
-    const outcome: Outcome = { status: 'retrying', error, nextAttemptAt, deadline: new Date(deadline) };
-    const written = await store.recordOutcome(withoutSubmitting(marked), mark.etag, outcome, now, { history: attempt === 1 });
-    if (written.status !== 'written') return { kind: 'leave' };
-    const item: OccurrenceReport = { schedule: def.name, occurrence: when, trigger: held.claim.trigger, attempts: attempt, error, nextAttemptAt: isoInstant(nextAttemptAt) };
-    out.retrying.push(item);
-    deps.log.warn(`schedule ${def.name} occurrence ${when} not submitted (attempt ${attempt}): ${error.code}: ${error.message}; retrying at ${isoInstant(nextAttemptAt)} (gives up after ${isoInstant(new Date(deadline))})`);
-    deps.telemetry.event('ScheduleOccurrenceRetrying', { schedule: def.name, occurrence: when, code: error.code, nextAttemptAt: isoInstant(nextAttemptAt) }, { attempts: attempt });
-    return {
-      kind: 'update',
-      pending: { occurrence: entry.occurrence, attempts: attempt, nextAttemptAt: isoInstant(nextAttemptAt), deadline: isoInstant(new Date(deadline)), lastError: error },
-      lastRun: historyOf(held.claim, 'retrying', now, { error }),
-    };
-  }
-  const final = result.error.transient ? { code: error.code, message: `${error.message} (gave up after ${attempt} attempt(s): the retry deadline ${isoInstant(new Date(deadline))} would pass)` } : error;
-  return finishFailed({ claim: marked, etag: mark.etag }, def, now, deps, out, final);
-}
-
-async function finishFailed(held: { claim: Claim; etag: string }, def: TimeScheduleDefinition, now: Date, deps: TickDeps, out: Collector, error: ErrorSummary): Promise<PendingChange> {
-  const written = await deps.store.recordOutcome(withoutSubmitting(held.claim), held.etag, { status: 'failed', error }, now);
-  if (written.status !== 'written') return { kind: 'leave' };
-  const when = isoInstant(parseOccurrenceKey(held.claim.occurrence) ?? now);
-  out.failed.push({ schedule: def.name, occurrence: when, trigger: held.claim.trigger, attempts: held.claim.attempts, error });
-  deps.log.error(`schedule ${def.name} occurrence ${when} failed (attempt ${held.claim.attempts}): ${error.code}: ${error.message}`);
-  deps.telemetry.event('ScheduleOccurrenceFailed', { schedule: def.name, occurrence: when, code: error.code, message: error.message }, { attempts: held.claim.attempts });
-  return { kind: 'done', lastRun: historyOf(held.claim, 'failed', now, { error }) };
 }
 
 async function recordSkipped(def: TimeScheduleDefinition, plan: OccurrencePlan, now: Date, deps: TickDeps, out: Collector): Promise<void> {
@@ -594,39 +438,17 @@ async function recordSkipped(def: TimeScheduleDefinition, plan: OccurrencePlan, 
   const countText = `${skipped.count}${skipped.countIsLowerBound ? '+' : ''}`;
   if (skipped.count <= SKIPPED_SAMPLE && !skipped.countIsLowerBound) {
     for (const o of skipped.newest) {
-      await deps.store.appendHistory(def.name, { occurrence: isoInstant(o), trigger: 'schedule', status: 'skipped', recordedAt: isoInstant(now), detail: reason });
+      await deps.store.history.append(def.name, { occurrence: isoInstant(o), trigger: 'schedule', status: 'skipped', recordedAt: isoInstant(now), detail: reason });
       deps.log.warn(`schedule ${def.name} occurrence ${isoInstant(o)} skipped: ${reason}`);
     }
   } else {
-    await deps.store.appendHistory(def.name, { occurrence: last, trigger: 'schedule', status: 'skipped', recordedAt: isoInstant(now), detail: `${countText} occurrences from ${first} to ${last} skipped: ${reason}` });
+    await deps.store.history.append(def.name, { occurrence: last, trigger: 'schedule', status: 'skipped', recordedAt: isoInstant(now), detail: `${countText} occurrences from ${first} to ${last} skipped: ${reason}` });
     deps.log.warn(`schedule ${def.name}: ${countText} occurrences from ${first} to ${last} skipped: ${reason}`);
   }
   deps.telemetry.event('ScheduleOccurrenceSkipped', { schedule: def.name, occurrence: last, first, last, reason }, { count: skipped.count });
 }
 
 // ---------------------------------------------------------------------------------------------------
-
-function withoutSubmitting(claim: Claim): Claim {
-  const { submittingAt: _s, ...rest } = claim;
-  return rest;
-}
-
-function historyOf(claim: Claim, status: HistoryEntry['status'], now: Date, extra: { runId?: string; error?: ErrorSummary }): HistoryEntry {
-  return {
-    occurrence: isoInstant(parseOccurrenceKey(claim.occurrence) ?? now),
-    trigger: claim.trigger,
-    status,
-    ...(extra.runId ? { runId: extra.runId } : {}),
-    ...(extra.error ? { error: extra.error } : {}),
-    attempts: claim.attempts,
-    claimedAt: claim.claimedAt,
-    recordedAt: isoInstant(now),
-  };
-}
-
-function summary(error: AppError): ErrorSummary {
-  return { code: error.code, message: error.message };
-}
 
 function errorOf(e: unknown): AppError {
   if (e instanceof AppFailure) return e.error;

@@ -18,7 +18,7 @@ export type ReadOutcome<T> =
   | { readonly status: 'found'; readonly value: T; readonly etag: string; readonly lastModified?: Date }
   | { readonly status: 'missing' }
   /** The blob exists but is not JSON (or fails `parse`): report it, the caller decides. */
-  | { readonly status: 'corrupt'; readonly etag: string; readonly error: AppError };
+  | { readonly status: 'corrupt'; readonly etag: string; readonly lastModified?: Date; readonly error: AppError };
 
 export type WriteOutcome =
   | { readonly status: 'written'; readonly etag: string }
@@ -119,11 +119,11 @@ export class BlobJsonStore {
     try {
       raw = JSON.parse(buffer.toString('utf8'));
     } catch (e) {
-      return { status: 'corrupt', etag, error: this.corrupt(name, `is not valid JSON (${(e as Error).message})`) };
+      return { status: 'corrupt', etag, lastModified, error: this.corrupt(name, `is not valid JSON (${(e as Error).message})`) };
     }
     if (!parse) return { status: 'found', value: raw as T, etag, lastModified };
     const parsed = parse(raw);
-    if (!parsed.ok) return { status: 'corrupt', etag, error: this.corrupt(name, parsed.message) };
+    if (!parsed.ok) return { status: 'corrupt', etag, lastModified, error: this.corrupt(name, parsed.message) };
     return { status: 'found', value: parsed.value, etag, lastModified };
   }
 

@@ -53,6 +53,7 @@ function client(options: Partial<PipelineClientOptions> & { extraEnv?: Record<st
       attemptTimeoutMs: 5_000, // generous: a loaded CI machine must not turn a slow answer into a retry
       deadlineMs: 15_000,
       retry: { ...DEFAULT_RETRY_POLICY, baseDelayMs: 10, maxDelayMs: 40 },
+      reconcileDelayMs: 10,
       ...(rest.settings ?? {}),
     },
   });
@@ -108,7 +109,7 @@ describe('submitting', () => {
     const seen = aml.submissions.slice(before);
     expect(seen).toHaveLength(1);
     const submission = seen[0];
-    expect(submission?.body).toEqual(body);
+    expect(submission?.body).toEqual(body); // no key given: the body goes as it is
     expect(submission?.audience).toBe(ARM);
     expect(msi.issued.get(submission?.token ?? '')).toMatchObject({ resource: ARM, clientId: DEFAULT_SYSTEM_CLIENT_ID });
     expect(submission?.headers['content-type']).toMatch(/^application\/json/);
@@ -204,50 +205,60 @@ describe('retries', () => {
     expect(delays[1]).toBeLessThanOrEqual(10_000);
   });
 
-  it('retries a 500 with jittered backoff within the cap, then succeeds', async () => {
+  it('retries a 429 without Retry-After with jittered backoff within the cap, then succeeds', async () => {
     const { delays, sleep } = recordingSleep();
-    aml.script([{ status: 500 }, { status: 503 }]);
+    aml.script([{ status: 429 }, { status: 429 }]);
     const before = aml.attempts.length;
     const result = await client({ sleep, random: () => 0.999, settings: { retry: { ...DEFAULT_RETRY_POLICY, baseDelayMs: 100, maxDelayMs: 150 } } }).submit(explicitTarget(), body);
     expect(result.ok).toBe(true);
     if (result.ok) expect(result.value.attempts).toBe(3);
-    expect(aml.attempts.slice(before).map((a) => a.outcome)).toEqual([500, 503, 200]);
+    expect(aml.attempts.slice(before).map((a) => a.outcome)).toEqual([429, 429, 200]);
     expect(delays).toEqual([99, 149]);
   });
 
-  it('retries a dropped connection', async () => {
+  it('never resends after a 500: the outcome is unknown (no key given, so nothing to look it up by)', async () => {
+    aml.script([{ status: 500 }]);
+    const before = aml.attempts.length;
+    const result = await client().submit(explicitTarget(), body);
+    expect(aml.attempts.slice(before).map((a) => a.outcome)).toEqual([500]);
+    if (result.ok) throw new Error('expected failure');
+    expect(result.error).toMatchObject({ code: 'aml.submission.outcome_unknown', outcome: 'unknown', transient: false, status: 502, submission: { experimentName: 'nightly', lookup: { result: 'no_key' } } });
+    expect(result.error.message).toMatch(/Do not resend it blindly: look in experiment nightly of workspace mlw-prod for a run submitted around/);
+  });
+
+  it('never resends after the connection drops once the request was sent', async () => {
     aml.script(['reset']);
     const before = aml.attempts.length;
     const result = await client().submit(explicitTarget(), body);
-    expect(result.ok).toBe(true);
-    if (result.ok) expect(result.value.attempts).toBe(2);
-    expect(aml.attempts.slice(before).map((a) => a.outcome)).toEqual(['reset', 200]);
+    expect(aml.attempts.slice(before).map((a) => a.outcome)).toEqual(['reset']);
+    if (result.ok) throw new Error('expected failure');
+    expect(result.error).toMatchObject({ code: 'aml.submission.outcome_unknown', outcome: 'unknown', errors: [{ code: 'aml.network', outcome: 'unknown' }] });
   });
 
-  it('gives up on an attempt that does not answer within the attempt timeout, and retries', async () => {
+  it('never resends after an attempt that does not answer within the attempt timeout', async () => {
     aml.script(['timeout']);
     const before = aml.attempts.length;
     const started = Date.now();
     const result = await client({ settings: { attemptTimeoutMs: 200 } }).submit(explicitTarget(), body);
-    expect(result.ok).toBe(true);
-    if (result.ok) expect(result.value.attempts).toBe(2);
-    expect(aml.attempts.slice(before).map((a) => a.outcome)).toEqual(['timeout', 200]);
+    expect(aml.attempts.slice(before).map((a) => a.outcome)).toEqual(['timeout']);
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    if (result.ok) throw new Error('expected failure');
+    expect(result.error).toMatchObject({ code: 'aml.submission.outcome_unknown', errors: [{ code: 'aml.timeout' }] });
   });
 
   it('stops after the configured number of attempts with a transient error', async () => {
-    aml.script([{ status: 500 }, { status: 502 }, { status: 500 }]);
+    aml.script([{ status: 429 }, { status: 429 }, { status: 429 }]);
     const before = aml.attempts.length;
     const result = await client({ settings: { retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 5 } } }).submit(explicitTarget(), body);
     expect(aml.attempts.length - before).toBe(3);
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.error).toMatchObject({ code: 'aml.unavailable', status: 503, transient: true });
-    expect(result.error.message).toMatch(/HTTP 500\) after 3 attempts/);
+    expect(result.error).toMatchObject({ code: 'aml.throttled', status: 503, transient: true, outcome: 'not_created' });
+    expect(result.error.message).toMatch(/HTTP 429\) after 3 attempts/);
   });
 
   it('reports a deadline that runs out, with the attempts made', async () => {
-    aml.script(Array(50).fill({ status: 500 }));
+    aml.script(Array(50).fill({ status: 429 }));
     const before = aml.attempts.length;
     const result = await client({ random: () => 0.999, settings: { deadlineMs: 300, retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 20, baseDelayMs: 100, maxDelayMs: 100 } } }).submit(explicitTarget(), body);
     // An attempt cut off by the deadline may still reach the fake a moment later: let it land, then clean up.
@@ -256,28 +267,30 @@ describe('retries', () => {
     aml.clearScript();
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.error).toMatchObject({ code: 'aml.deadline_exceeded', status: 504, transient: true });
+    expect(result.error).toMatchObject({ code: 'aml.deadline_exceeded', status: 504, transient: true, outcome: 'not_created' });
     const reported = Number(/300 ms deadline was reached after (\d+) attempts/.exec(result.error.message)?.[1]);
     expect(reported).toBeGreaterThanOrEqual(2);
     expect(reported).toBeLessThanOrEqual(4);
     expect(made).toBe(reported);
-    expect(result.error.message).toMatch(/Last problem: .*HTTP 500/);
+    expect(result.error.message).toMatch(/Last problem: .*HTTP 429/);
   });
 
-  it('answers a deadline shorter than one hung attempt with a deadline error', async () => {
+  it('a deadline that cuts off a sent attempt leaves the outcome unknown', async () => {
     aml.script(['timeout']);
     const result = await client().submit(explicitTarget(), body, { deadlineMs: 150 });
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.error.code).toBe('aml.deadline_exceeded');
+    if (!result.ok) expect(result.error).toMatchObject({ code: 'aml.submission.outcome_unknown', outcome: 'unknown' });
   });
 
-  it('stops when the caller cancels', async () => {
+  it('stops when the caller cancels; a sent attempt stays unknown and is not looked up', async () => {
     aml.script(['timeout']);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    const result = await client().submit(explicitTarget(), body, { signal: controller.signal });
+    const queries = aml.historyQueries.length;
+    const result = await client().submit(explicitTarget(), body, { signal: controller.signal, key: 'cancelled-key' });
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.error).toMatchObject({ code: 'aml.cancelled', transient: true });
+    if (!result.ok) expect(result.error).toMatchObject({ code: 'aml.submission.outcome_unknown', outcome: 'unknown', submission: { key: 'cancelled-key', lookup: { result: 'not_attempted' } } });
+    expect(aml.historyQueries.length).toBe(queries);
   });
 });
 
@@ -391,9 +404,9 @@ describe('service host resolution', () => {
     return createWorkspaceResolver({ credential: createCredential(settings.value), settings: settings.value, transport });
   }
 
-  it('takes the pipelines host from the discovery document', async () => {
+  it('takes the pipelines and run-history hosts from the discovery document', async () => {
     const found = await (await resolver()).resolve(ws);
-    expect(found).toEqual({ ok: true, value: { host: aml.origin, source: 'discovery', discoveryUrl: aml.discoveryUrl, location: 'westeurope' } });
+    expect(found).toEqual({ ok: true, value: { host: aml.origin, historyHost: aml.origin, source: 'discovery', discoveryUrl: aml.discoveryUrl, location: 'westeurope' } });
   });
 
   it('falls back to the regional host, or the workspace host for private-link workspaces, when discovery is unreachable', async () => {

@@ -23,9 +23,11 @@ describe('error mapping', () => {
       [403, 'aml.forbidden', 502, false],
       [404, 'aml.pipeline_not_found', 502, false],
       [429, 'aml.throttled', 503, true],
-      [500, 'aml.unavailable', 503, true],
-      [503, 'aml.unavailable', 503, true],
-      [409, 'aml.unexpected_status', 502, false],
+      [408, 'aml.unavailable', 503, true],
+      [500, 'aml.server_error', 502, false],
+      [503, 'aml.server_error', 502, false],
+      [409, 'aml.refused', 502, false],
+      [418, 'aml.unexpected_status', 502, false],
     ];
     for (const [status, code, answer, transient] of cases) {
       const e = errorForStatus(status, '', ctx);
@@ -39,10 +41,14 @@ describe('error mapping', () => {
     expect(errorForStatus(429, '', ctx, '30').message).toMatch(/after 4 attempts; it asked to wait 30 s/);
   });
 
-  it('warns that a timed-out submission may have created a run', () => {
-    const e = errorForFailure({ kind: 'timeout', afterMs: 30_000 }, ctx);
-    expect(e).toMatchObject({ code: 'aml.timeout', status: 504, transient: true });
-    expect(e.message).toMatch(/may or may not have been created/);
-    expect(errorForFailure({ kind: 'network', code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND' }, ctx)).toMatchObject({ code: 'aml.network', status: 503, transient: true });
+  it('says a timed-out or broken attempt may have created a run once connected, and nothing was sent before', () => {
+    const after = errorForFailure({ kind: 'timeout', afterMs: 30_000, connected: true }, ctx);
+    expect(after).toMatchObject({ code: 'aml.timeout', outcome: 'unknown', transient: false });
+    expect(after.message).toMatch(/may or may not have been created/);
+    const before = errorForFailure({ kind: 'timeout', afterMs: 30_000, connected: false }, ctx);
+    expect(before).toMatchObject({ code: 'aml.timeout', outcome: 'not_created', transient: true });
+    expect(before.message).toMatch(/nothing was sent/);
+    expect(errorForFailure({ kind: 'network', code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND', connected: false }, ctx)).toMatchObject({ code: 'aml.network', status: 503, transient: true, outcome: 'not_created' });
+    expect(errorForFailure({ kind: 'network', code: 'ECONNRESET', message: 'socket hang up', connected: true }, ctx)).toMatchObject({ code: 'aml.network', transient: false, outcome: 'unknown' });
   });
 });

@@ -6,11 +6,16 @@ const now = Date.parse('2026-11-24T17:00:00Z');
 const policy = { ...DEFAULT_RETRY_POLICY, maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 1_000, maxRetryAfterMs: 30_000 };
 
 describe('which outcomes are retried', () => {
-  it('retries 429, 408, 5xx, timeouts and network errors; never other 4xx', () => {
-    for (const status of [429, 408, 500, 502, 503, 504]) expect(isRetryable({ kind: 'status', status }), String(status)).toBe(true);
-    for (const status of [400, 401, 403, 404, 409, 415, 422]) expect(isRetryable({ kind: 'status', status }), String(status)).toBe(false);
-    expect(isRetryable({ kind: 'timeout' })).toBe(true);
-    expect(isRetryable({ kind: 'network', code: 'ECONNRESET' })).toBe(true);
+  it('retries only what created nothing and may pass: 429, 408, failures before connecting', () => {
+    for (const status of [429, 408]) expect(isRetryable({ kind: 'status', status }), String(status)).toBe(true);
+    expect(isRetryable({ kind: 'timeout', connected: false })).toBe(true);
+    expect(isRetryable({ kind: 'network', code: 'ECONNREFUSED', connected: false })).toBe(true);
+  });
+
+  it('never retries a 5xx, a timeout or reset after connecting (a run may exist), nor a refusing 4xx', () => {
+    for (const status of [500, 502, 503, 504, 400, 401, 403, 404, 409, 415, 422]) expect(isRetryable({ kind: 'status', status }), String(status)).toBe(false);
+    expect(isRetryable({ kind: 'timeout', connected: true })).toBe(false);
+    expect(isRetryable({ kind: 'network', code: 'ECONNRESET', connected: true })).toBe(false);
   });
 });
 
@@ -28,7 +33,7 @@ describe('Retry-After', () => {
   it('is the wait when present, and a too-long ask gives up instead of waiting', () => {
     const outcome: AttemptOutcome = { kind: 'status', status: 429, retryAfter: '4' };
     expect(decideRetry({ outcome, attempt: 1, policy, nowMs: now, remainingMs: 60_000, random: () => 0 })).toEqual({ retry: true, delayMs: 4_000, reason: 'retry-after' });
-    const long: AttemptOutcome = { kind: 'status', status: 503, retryAfter: '120' };
+    const long: AttemptOutcome = { kind: 'status', status: 429, retryAfter: '120' };
     expect(decideRetry({ outcome: long, attempt: 1, policy, nowMs: now, remainingMs: 600_000, random: () => 0 })).toMatchObject({ retry: false, reason: 'retry_after_too_long' });
   });
 });
@@ -49,7 +54,7 @@ describe('backoff', () => {
 });
 
 describe('budgets', () => {
-  const fail: AttemptOutcome = { kind: 'status', status: 500 };
+  const fail: AttemptOutcome = { kind: 'status', status: 429 };
   it('stops at the attempt limit', () => {
     expect(decideRetry({ outcome: fail, attempt: 4, policy, nowMs: now, remainingMs: 60_000, random: () => 0.5 }).retry).toBe(true);
     expect(decideRetry({ outcome: fail, attempt: 5, policy, nowMs: now, remainingMs: 60_000, random: () => 0.5 })).toEqual({ retry: false, reason: 'attempts_exhausted' });

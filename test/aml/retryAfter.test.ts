@@ -37,11 +37,10 @@ describe('retryAfterSeconds: the wait a Retry-After asks for', () => {
 });
 
 describe('errors keep the wait Azure ML asked for', () => {
-  it('on the throttled and unavailable errors, next to the message that quotes it', () => {
+  it('on the throttled and 408 errors (nothing was created), next to the message that quotes it', () => {
     const throttled = errorForStatus(429, '', ctx, '30', 30);
     expect(throttled).toMatchObject({ code: 'aml.throttled', status: 503, transient: true, retryAfterSeconds: 30 });
     expect(throttled.message).toMatch(/it asked to wait 30 s/);
-    expect(errorForStatus(503, '', ctx, '12', 12)).toMatchObject({ code: 'aml.unavailable', retryAfterSeconds: 12 });
     expect(errorForStatus(408, '', ctx, '2', 2)).toMatchObject({ code: 'aml.unavailable', retryAfterSeconds: 2 });
   });
 
@@ -49,6 +48,12 @@ describe('errors keep the wait Azure ML asked for', () => {
     expect(errorForStatus(429, '', ctx)).not.toHaveProperty('retryAfterSeconds');
     expect(errorForStatus(429, '', ctx, 'soon', undefined)).not.toHaveProperty('retryAfterSeconds');
     for (const status of [400, 403, 404, 409]) expect(errorForStatus(status, '', ctx, '30', 30), String(status)).not.toHaveProperty('retryAfterSeconds');
+  });
+
+  it('not on a 5xx: its outcome is unknown, so no caller may be invited to come back and resend', () => {
+    const e = errorForStatus(503, '', ctx, '12', 12);
+    expect(e).toMatchObject({ code: 'aml.server_error', outcome: 'unknown', transient: false });
+    expect(e).not.toHaveProperty('retryAfterSeconds');
   });
 
   it('on the deadline error when the Retry-After is what the deadline could not fit, keeping the throttled error inside', () => {

@@ -31,6 +31,12 @@ describe('Azure ML client settings', () => {
     expect(result).toMatchObject({ ok: true, value: { tokenAudience: 'https://management.usgovcloudapi.net', extraCa: [pem], deadlineMs: 5000, attemptTimeoutMs: 1000, retry: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 200 } } });
   });
 
+  it('reads the reconcile delay, 5 s by default', () => {
+    expect(readAmlSettings({}, noFile)).toMatchObject({ ok: true, value: { reconcileDelayMs: 5_000 } });
+    expect(readAmlSettings({ AML_RECONCILE_DELAY_MS: '250' }, noFile)).toMatchObject({ ok: true, value: { reconcileDelayMs: 250 } });
+    expect(readAmlSettings({ AML_RECONCILE_DELAY_MS: '-1' }, noFile)).toMatchObject({ ok: false, error: { field: 'AML_RECONCILE_DELAY_MS' } });
+  });
+
   it('reports every invalid setting by name and value', () => {
     const result = readAmlSettings({ AML_DEADLINE_MS: 'soon', AML_ARM_ENDPOINT: 'http://plain', AML_CREDENTIAL: 'magic', AML_EXTRA_CA_CERTS: '/nope.pem' }, noFile);
     expect(result.ok).toBe(false);

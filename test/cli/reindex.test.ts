@@ -72,14 +72,14 @@ async function markers(): Promise<string[]> {
 }
 
 async function dueNames(): Promise<string[]> {
-  const found = await store.findDue(LATER);
+  const found = await store.states.findDue(LATER);
   expect(found.errors).toEqual([]);
   return found.due.map((d) => d.name).sort();
 }
 
 /** The marker each enabled schedule's state names. */
 async function referencedMarkers(): Promise<string[]> {
-  return (await store.listStates())
+  return (await store.states.list()).states
     .filter((s) => s.state.enabled)
     .map((s) => s.state.dueMarker ?? `(no marker for ${s.state.name})`)
     .sort();
@@ -121,9 +121,9 @@ describe('schedules reindex', () => {
 
   it('--json prints the counts as a document', async () => {
     await damageIndex();
-    expect(JSON.parse((await ok('reindex', '--app-stopped', '--json')).join('\n'))).toEqual({ markersWritten: 2, orphansRemoved: 2, orphansKept: 0 });
+    expect(JSON.parse((await ok('reindex', '--app-stopped', '--json')).join('\n'))).toEqual({ markersWritten: 2, orphansRemoved: 2, orphansKept: 0, errors: [] });
     expect(await dueNames()).toEqual(ENABLED);
-    expect(JSON.parse((await ok('reindex', '--app-stopped', '--json')).join('\n'))).toEqual({ markersWritten: 0, orphansRemoved: 0, orphansKept: 0 });
+    expect(JSON.parse((await ok('reindex', '--app-stopped', '--json')).join('\n'))).toEqual({ markersWritten: 0, orphansRemoved: 0, orphansKept: 0, errors: [] });
   });
 
   it('while the app may be running, keeps stray markers under 5 minutes old (a save in flight writes its marker first) and says so', async () => {

@@ -179,8 +179,8 @@ describe('apply, enable, disable, history, delete', () => {
   it('history as a table: newest first, run ids and errors', async () => {
     const store = ScheduleStateStore.fromSettings(env);
     if (!store.ok) throw new Error(store.error.message);
-    await store.value.appendHistory('hourly', { occurrence: '2026-03-02T08:15:00Z', trigger: 'schedule', status: 'submitted', runId: 'run-a', attempts: 1, recordedAt: '2026-03-02T08:15:02Z' });
-    await store.value.appendHistory('hourly', { occurrence: '2026-03-02T09:15:00Z', trigger: 'schedule', status: 'failed', error: { code: 'aml.pipeline.not_found', message: 'Pipeline pub-hourly was not found' }, attempts: 1, recordedAt: '2026-03-02T09:15:01Z' });
+    await store.value.history.append('hourly', { occurrence: '2026-03-02T08:15:00Z', trigger: 'schedule', status: 'submitted', runId: 'run-a', attempts: 1, recordedAt: '2026-03-02T08:15:02Z' });
+    await store.value.history.append('hourly', { occurrence: '2026-03-02T09:15:00Z', trigger: 'schedule', status: 'failed', error: { code: 'aml.pipeline.not_found', message: 'Pipeline pub-hourly was not found' }, attempts: 1, recordedAt: '2026-03-02T09:15:01Z' });
     const lines = await ok('history', 'hourly', '--limit', '2');
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/^RECORDED \(UTC\)\s+OCCURRENCE\s+TRIGGER\s+STATUS\s+ATTEMPTS\s+RUN \/ ERROR$/);

@@ -82,7 +82,7 @@ beforeEach(() => {
 });
 
 function makeClient(): PipelineClient {
-  return createPipelineClient({ env: { ...bed.env, AML_RETRY_MAX_ATTEMPTS: '4', AML_RETRY_BASE_DELAY_MS: '5', AML_RETRY_MAX_DELAY_MS: '20' } });
+  return createPipelineClient({ env: { ...bed.env, AML_RETRY_MAX_ATTEMPTS: '4', AML_RETRY_BASE_DELAY_MS: '5', AML_RETRY_MAX_DELAY_MS: '20', AML_RECONCILE_DELAY_MS: '10' } });
 }
 
 interface Call {
@@ -136,8 +136,10 @@ describe('POST /api/pipelines/{target}/runs: what reaches Azure ML', () => {
       },
       RunSource: 'SDK',
       Description: 'manual run',
-      Tags: { team: 'ml', requested_by: 'test' },
+      Tags: { team: 'ml', requested_by: 'test', aml_triggers_key: call.json.submissionKey },
+      Properties: { aml_triggers_key: call.json.submissionKey },
     });
+    expect(call.json.submissionKey).toMatch(/^http-[0-9a-f]{40}$/);
     expect(seen.path).toBe(new URL(aml.submitUrl(WS, { published: 'pub-nightly' })).pathname);
     expect(seen.headers['content-type']).toMatch(/^application\/json/);
     expect(seen.headers.authorization).toBe(`Bearer ${seen.token}`);
@@ -148,10 +150,11 @@ describe('POST /api/pipelines/{target}/runs: what reaches Azure ML', () => {
       target: 'nightly',
       endpointUrl: aml.submitUrl(WS, { published: 'pub-nightly' }),
       attempts: 1,
+      submissionKey: call.json.submissionKey,
       studioUrl: `https://ml.azure.com/runs/${seen.runId}?wsid=/subscriptions/${SUB}/resourcegroups/${WS.resourceGroup}/workspaces/${WS.workspaceName}`,
     });
     expect(telemetry.events).toEqual([
-      { name: 'PipelineRunSubmitted', properties: { target: 'nightly', runId: seen.runId, experiment: 'nightly-retrain', attempts: '1', trigger: 'http' } },
+      { name: 'PipelineRunSubmitted', properties: { target: 'nightly', runId: seen.runId, experiment: 'nightly-retrain', attempts: '1', trigger: 'http', key: call.json.submissionKey } },
     ]);
     expect(call.logs.some((l) => l.includes(seen.runId) && l.includes('nightly'))).toBe(true);
   });
@@ -162,7 +165,8 @@ describe('POST /api/pipelines/{target}/runs: what reaches Azure ML', () => {
     const seen = aml.submissions[aml.submissions.length - 1];
     expect(seen?.pipeline.id).toBe('pe-scoring');
     expect(seen?.version).toBe('1');
-    expect(seen?.body).toEqual({ ExperimentName: 'scoring', ParameterAssignments: {}, DataPathAssignments: {}, RunSource: 'SDK', ContinueOnStepFailure: true });
+    expect(seen?.body).toMatchObject({ ExperimentName: 'scoring', ParameterAssignments: {}, DataPathAssignments: {}, RunSource: 'SDK', ContinueRunOnStepFailure: true });
+    expect(Object.keys(seen?.body ?? {}).sort()).toEqual(['ContinueRunOnStepFailure', 'DataPathAssignments', 'ExperimentName', 'ParameterAssignments', 'Properties', 'RunSource', 'Tags']);
   });
 
   it('a target given by ids in the default workspace is submitted to the URL found through ARM and discovery', async () => {
@@ -172,14 +176,14 @@ describe('POST /api/pipelines/{target}/runs: what reaches Azure ML', () => {
     expect(seen?.pipeline.id).toBe('pub-nightly');
     expect(seen?.path).toBe(new URL(aml.submitUrl(WS, { published: 'pub-nightly' })).pathname);
     expect(call.json.endpointUrl).toBe(aml.submitUrl(WS, { published: 'pub-nightly' }));
-    expect(seen?.body).toEqual({ ExperimentName: 'by-ids', ParameterAssignments: { epochs: 1 }, DataPathAssignments: {}, RunSource: 'SDK' });
+    expect(seen?.body).toEqual({ ExperimentName: 'by-ids', ParameterAssignments: { epochs: 1 }, DataPathAssignments: {}, RunSource: 'SDK', Properties: { aml_triggers_key: call.json.submissionKey }, Tags: { aml_triggers_key: call.json.submissionKey } });
     expect(bed.arm.calls.some((c) => c.path.toLowerCase().includes(`/workspaces/${WS.workspaceName.toLowerCase()}`))).toBe(true);
   });
 
-  it('request fields override ExperimentName, RunSource and ContinueOnStepFailure', async () => {
-    const call = await post('scoring', JSON.stringify({ ExperimentName: 'adhoc', RunSource: 'LogicApp', ContinueOnStepFailure: false }));
+  it('request fields override ExperimentName, RunSource and ContinueRunOnStepFailure', async () => {
+    const call = await post('scoring', JSON.stringify({ ExperimentName: 'adhoc', RunSource: 'LogicApp', ContinueRunOnStepFailure: false }));
     expect(call.status).toBe(202);
-    expect(aml.submissions[aml.submissions.length - 1]?.body).toMatchObject({ ExperimentName: 'adhoc', RunSource: 'LogicApp', ContinueOnStepFailure: false });
+    expect(aml.submissions[aml.submissions.length - 1]?.body).toMatchObject({ ExperimentName: 'adhoc', RunSource: 'LogicApp', ContinueRunOnStepFailure: false });
     expect(call.json.experimentName).toBe('adhoc');
   });
 });
@@ -198,30 +202,17 @@ describe('retries', () => {
     expect(telemetry.events[0]?.properties.attempts).toBe('2');
   });
 
-  it('500 then success: 2 attempts, one run, same body both times', async () => {
-    const attempts = aml.attempts.length;
-    aml.script([{ status: 500 }]);
-    const call = await post('nightly', '{"ParameterAssignments": {"epochs": 7}}');
-    expect(call.status, JSON.stringify(call.json)).toBe(202);
-    expect(call.json.attempts).toBe(2);
-    const tried = aml.attempts.slice(attempts);
-    expect(tried.map((a) => a.outcome)).toEqual([500, 200]);
-    expect(tried[0]?.rawBody).toBe(tried[1]?.rawBody);
-    expect(JSON.parse(tried[0]?.rawBody ?? '{}')).toMatchObject({ ParameterAssignments: { epochs: 7 } });
-  });
-
-  it('500 on every attempt: gives up after AML_RETRY_MAX_ATTEMPTS (4) attempts with a 503 problem, no run', async () => {
+  it('500: never resent (the run may exist); no run found by its key → 502 outcome unknown naming the key', async () => {
     const attempts = aml.attempts.length;
     const submissions = aml.submissions.length;
-    aml.script([{ status: 500 }, { status: 502 }, { status: 503 }, { status: 500 }]);
-    const call = await post('nightly', '{}');
-    expect(aml.attempts.length - attempts).toBe(4);
+    aml.script([{ status: 500 }]);
+    const call = await post('nightly', '{"ParameterAssignments": {"epochs": 7}}', { 'content-type': 'application/json', 'idempotency-key': 'req-500-once' });
+    expect(aml.attempts.slice(attempts).filter((a) => a.method === 'POST' && a.path.includes('PipelineRuns')).map((a) => a.outcome)).toEqual([500]);
     expect(aml.submissions.length).toBe(submissions);
-    expect(call.status).toBe(503);
-    expect(call.headers.get('content-type')).toBe('application/problem+json');
-    expect(call.json).toMatchObject({ status: 503, code: 'aml.unavailable' });
-    expect(String(call.json.detail)).toMatch(/4 attempts/);
-    expect(telemetry.events).toEqual([]);
+    expect(call.status).toBe(502);
+    expect(call.json).toMatchObject({ code: 'aml.submission.outcome_unknown', outcome: 'unknown', experimentName: 'nightly-retrain', lookup: 'not_found' });
+    expect(call.headers.get('retry-after')).toBeNull();
+    expect(String(call.json.detail)).toContain(`aml_triggers_key=${String(call.json.submissionKey)}`);
   });
 
   it('429 on every attempt: gives up after 4 attempts, answers a transient problem, no run', async () => {
@@ -257,8 +248,14 @@ describe('bad input: 4xx problem+json naming the field, nothing submitted', () =
     { name: 'not an object', body: '[1, 2]', status: 400, code: 'request.body.not_object', field: 'body' },
     { name: 'wrong type of a parameter', body: '{"ParameterAssignments": {"epochs": [3]}}', status: 400, code: 'request.field.type', field: 'ParameterAssignments.epochs' },
     { name: 'wrong type of a data path part', body: '{"DataPathAssignments": {"input_data": {"DataStoreName": "s", "RelativePath": 5}}}', status: 400, code: 'request.field.type', field: 'DataPathAssignments.input_data.RelativePath' },
-    { name: 'wrong type of a flag', body: '{"ContinueOnStepFailure": "true"}', status: 400, code: 'request.field.type', field: 'ContinueOnStepFailure' },
+    { name: 'wrong type of a flag', body: '{"ContinueRunOnStepFailure": "true"}', status: 400, code: 'request.field.type', field: 'ContinueRunOnStepFailure' },
     { name: 'unknown field', body: '{"PipelineId": "other-pipeline"}', status: 400, code: 'request.field.unknown', field: 'PipelineId' },
+    { name: 'the old continue-on-step-failure spelling', body: '{"ContinueOnStepFailure": true}', status: 400, code: 'request.field.unknown', field: 'ContinueOnStepFailure' },
+    { name: '__proto__ as a parameter name', body: '{"ParameterAssignments": {"__proto__": {"epochs": 1}}}', status: 400, code: 'request.field.reserved_name', field: 'ParameterAssignments.__proto__' },
+    { name: '__proto__ as a tag name', body: '{"Tags": {"__proto__": "x"}}', status: 400, code: 'request.field.reserved_name', field: 'Tags.__proto__' },
+    { name: 'constructor as a data path name', body: '{"DataPathAssignments": {"constructor": {"DataStoreName": "s", "RelativePath": "p"}}}', status: 400, code: 'request.field.reserved_name', field: 'DataPathAssignments.constructor' },
+    { name: 'prototype as a dataset name', body: '{"DataSetDefinitionValueAssignments": {"prototype": {"SavedDataSetReference": {"Id": "d"}}}}', status: 400, code: 'request.field.reserved_name', field: 'DataSetDefinitionValueAssignments.prototype' },
+    { name: 'the app\'s own key as a tag', body: '{"Tags": {"aml_triggers_key": "mine"}}', status: 400, code: 'request.field.reserved_name', field: 'Tags.aml_triggers_key' },
     { name: 'body over 1 MiB (no Content-Length)', body: big, status: 413, code: 'request.body.too_large', field: 'body' },
     { name: 'body over 1 MiB (Content-Length)', body: big, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(big)) }, status: 413, code: 'request.body.too_large', field: 'body' },
     { name: 'unknown target', target: 'not-configured', body: '{}', status: 404, code: 'target.unknown', field: 'target' },
@@ -281,6 +278,11 @@ describe('bad input: 4xx problem+json naming the field, nothing submitted', () =
   it('the unknown-target answer lists the configured targets', async () => {
     const call = await post('nope', '{}');
     expect(String(call.json.detail)).toMatch(/nightly, scoring, by-ids/);
+  });
+
+  it('the old continue-on-step-failure spelling points at the new one', async () => {
+    const call = await post('nightly', '{"ContinueOnStepFailure": true}');
+    expect(String(call.json.detail)).toMatch(/did you mean ContinueRunOnStepFailure\?/);
   });
 
   it('several problems are all reported', async () => {

@@ -60,6 +60,7 @@ async function submitThrough(script: ScriptEntry[], options: { maxAttempts: numb
       attemptTimeoutMs: 5_000,
       deadlineMs: options.deadlineMs ?? 5_000,
       retry: { ...DEFAULT_RETRY_POLICY, baseDelayMs: 5, maxDelayMs: 20, maxAttempts: options.maxAttempts, ...(options.retry ?? {}) },
+      reconcileDelayMs: 10,
     },
   });
   clients.push(client);
@@ -156,11 +157,18 @@ describe('POST /api/pipelines/{target}/runs passes on the Retry-After Azure ML g
     expect(call.headers.has('retry-after')).toBe(false);
   });
 
-  it('any transient Azure ML answer with Retry-After is passed on, not only 429: 503 aml.unavailable', async () => {
-    const call = await submitThrough([{ status: 503, retryAfter: '8' }], { maxAttempts: 1 });
+  it('any transient Azure ML answer with Retry-After that created nothing is passed on, not only 429: 408 → 503 aml.unavailable', async () => {
+    const call = await submitThrough([{ status: 408, retryAfter: '8' }], { maxAttempts: 1 });
     expect(call.status).toBe(503);
     expect(call.json.code).toBe('aml.unavailable');
     expect(call.headers.get('retry-after')).toBe('8');
+  });
+
+  it('a 503 with Retry-After may have started a run: 502 outcome unknown, and no Retry-After inviting a resend', async () => {
+    const call = await submitThrough([{ status: 503, retryAfter: '8' }], { maxAttempts: 3 });
+    expect(call.status).toBe(502);
+    expect(call.json.code).toBe('aml.submission.outcome_unknown');
+    expect(call.headers.get('retry-after')).toBeNull();
   });
 
   it('a refusal that waiting cannot fix (400) gets no Retry-After even when Azure ML sent one', async () => {

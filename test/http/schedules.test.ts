@@ -93,6 +93,15 @@ describe('GET /api/schedules', () => {
     expect(String(weekly?.summary)).toContain('Runs at 9:30 on Monday every Week (W. Europe Standard Time');
   });
 
+  it('a corrupt state is listed as unreadable (blob and problem); the others as usual', async () => {
+    await store.blobs.container.getBlockBlobClient('schedules/hourly/state.json').upload('{"name":', 8);
+    const r = await call(createListSchedulesHandler(deps));
+    expect(r.status).toBe(200);
+    const [weekly, hourly] = r.body.schedules as Record<string, unknown>[];
+    expect(weekly).toMatchObject({ name: 'weekly', status: 'Active', sync: 'synced', nextRun: '2026-03-09T08:30:00Z' });
+    expect(hourly).toMatchObject({ name: 'hourly', status: 'Disabled', sync: 'unreadable', stateError: { blob: `${store.blobs.containerName}/schedules/hourly/state.json`, code: 'storage.blob.corrupt' } });
+  });
+
   it('filters, in camelCase or the SDK\'s snake_case', async () => {
     expect(names((await call(createListSchedulesHandler(deps), { path: '?pipelineId=pub-train' })).body)).toEqual(['weekly']);
     expect(names((await call(createListSchedulesHandler(deps), { path: '?pipeline_id=pub-hourly&active_only=true' })).body)).toEqual(['hourly']);
@@ -226,7 +235,7 @@ describe('enable / disable / history / delete', () => {
   });
 
   it('history is newest first and bounded by ?limit', async () => {
-    for (let i = 1; i <= 5; i++) await store.appendHistory('hourly', { trigger: 'schedule', status: 'submitted', runId: `run-${i}`, recordedAt: `2026-03-01T0${i}:15:05Z`, occurrence: `2026-03-01T0${i}:15:00Z` });
+    for (let i = 1; i <= 5; i++) await store.history.append('hourly', { trigger: 'schedule', status: 'submitted', runId: `run-${i}`, recordedAt: `2026-03-01T0${i}:15:05Z`, occurrence: `2026-03-01T0${i}:15:00Z` });
     const r = await call(createHistoryHandler(deps), { path: '/hourly/history?limit=2', params: { name: 'hourly' } });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ name: 'hourly', limit: 2, retained: 100 });

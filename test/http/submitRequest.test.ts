@@ -22,7 +22,7 @@ describe('parseRunRequest', () => {
       Description: 'manual',
       Tags: { k: 'v' },
       DataSetDefinitionValueAssignments: { ds: { SavedDataSetReference: { Id: 'abc' } } },
-      ContinueOnStepFailure: true,
+      ContinueRunOnStepFailure: true,
     };
     const r = parseRunRequest(JSON.stringify(body));
     expect(r).toEqual({ ok: true, value: body });
@@ -55,7 +55,7 @@ describe('parseRunRequest', () => {
         ParameterAssignments: { epochs: [1], ok: 1, nested: { a: 1 }, nothing: null },
         DataPathAssignments: { input: { DataStoreName: '', RelativePath: 3, Extra: 1 }, other: 'x' },
         Tags: { a: 1 },
-        ContinueOnStepFailure: 'yes',
+        ContinueRunOnStepFailure: 'yes',
         DataSetDefinitionValueAssignments: { ds: { SavedDataSetReference: {} } },
       }),
     );
@@ -72,7 +72,7 @@ describe('parseRunRequest', () => {
       ['request.field.type', 'DataPathAssignments.input.RelativePath'],
       ['request.field.type', 'DataPathAssignments.other'],
       ['request.field.type', 'Tags.a'],
-      ['request.field.type', 'ContinueOnStepFailure'],
+      ['request.field.type', 'ContinueRunOnStepFailure'],
       ['request.field.required', 'DataSetDefinitionValueAssignments.ds.SavedDataSetReference.Id'],
     ]);
     expect(r.error.field).toBe('ExperimentName');
@@ -125,7 +125,7 @@ describe('buildSubmission', () => {
       DataPathAssignments: { input: { DataStoreName: 'blobs', RelativePath: 'landing/' } },
       RunSource: 'SDK',
       Tags: { team: 'ml' },
-      ContinueOnStepFailure: false,
+      ContinueRunOnStepFailure: false,
     });
   });
 
@@ -139,7 +139,7 @@ describe('buildSubmission', () => {
         Tags: { team: 'data', run: '1' },
         RunSource: 'LogicApp',
         Description: 'd',
-        ContinueOnStepFailure: true,
+        ContinueRunOnStepFailure: true,
       },
       { runSource: 'SDK' },
     );
@@ -150,7 +150,7 @@ describe('buildSubmission', () => {
       RunSource: 'LogicApp',
       Description: 'd',
       Tags: { team: 'data', run: '1' },
-      ContinueOnStepFailure: true,
+      ContinueRunOnStepFailure: true,
     });
   });
 

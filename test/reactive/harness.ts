@@ -29,7 +29,7 @@ export function registerPipeline(aml: FakeAml): void {
 }
 
 export function pipelineClient(msi: FakeMsi): PipelineClient {
-  return createPipelineClient({ env: { ...process.env, ...msi.env } });
+  return createPipelineClient({ env: { ...process.env, ...msi.env }, settings: { reconcileDelayMs: 50 } });
 }
 
 export function target(aml: FakeAml): PipelineTarget {

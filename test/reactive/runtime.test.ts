@@ -85,7 +85,7 @@ describe('reactive wiring through the runtime, state store and settings', () => 
 
     const store = ScheduleStateStore.fromSettings(env);
     if (!store.ok) throw new Error(store.error.message);
-    const history = await store.value.history('arrivals');
+    const history = await store.value.history.entries('arrivals');
     expect(history).toHaveLength(1);
     expect(history[0]).toMatchObject({ trigger: 'blob', status: 'submitted', runId: aml.submissions.at(-1)!.runId, detail: `${data}/${name}` });
 
@@ -93,8 +93,8 @@ describe('reactive wiring through the runtime, state store and settings', () => 
     const loaded = loadScheduleDefinitions([{ path: 'reactive.yaml', text: schedulesYaml }], { now: new Date() });
     if (!loaded.ok) throw new Error(loaded.error.message);
     const def = loaded.value.definitions[0]!;
-    await store.value.initialize(def, new Date());
-    await store.value.setEnabled(def, false, new Date());
+    await store.value.states.initialize(def, new Date());
+    await store.value.states.setEnabled(def, false, new Date());
     const second = await upload(service, data, 'in/after-disable.csv', 'x');
     await invoke(await hostTriggerMetadata(second, data, 'in/after-disable.csv'));
     expect(aml.submissions.length - before).toBe(1);

@@ -110,7 +110,7 @@ describe('reactive schedules come from the schedule registry (applied at run tim
     const submitted = submissionsFor('late/first.csv');
     expect(submitted).toHaveLength(1);
     expect(submitted[0]).toMatchObject({ body: { ParameterAssignments: { mode: 'applied' }, DataPathAssignments: { input_data: { DataStoreName: 'landing', RelativePath: 'late/first.csv' } } } });
-    const history = await app.runtime.scheduleStore.history('late-arrivals');
+    const history = await app.runtime.scheduleStore.history.entries('late-arrivals');
     expect(history).toMatchObject([{ trigger: 'blob', status: 'submitted', detail: `${data}/late/first.csv` }]);
   });
 

@@ -152,7 +152,7 @@ describe('get', () => {
 
   it('last runs are the newest history entries, newest first (get_last_pipeline_run is the first)', async () => {
     await registry.sync(T0);
-    for (let i = 1; i <= 8; i++) await store.appendHistory('hourly', entry(i));
+    for (let i = 1; i <= 8; i++) await store.history.append('hourly', entry(i));
     const d = must(await ops.get('hourly', { now: T0, runs: 3 }));
     expect(d.lastRuns.map((e) => e.runId)).toEqual(['run-8', 'run-7', 'run-6']);
     expect(d.lastRun).toMatchObject({ status: 'submitted', runId: 'run-8' });
@@ -160,7 +160,7 @@ describe('get', () => {
 
   it('reactive runs (recorded only in the history) show as the last run in listings', async () => {
     await registry.sync(T0);
-    await store.appendHistory('landing', { occurrence: 'evt-1', trigger: 'blob', status: 'submitted', runId: 'run-blob', attempts: 1, recordedAt: '2026-01-01T03:00:00Z', detail: 'incoming/a.csv' });
+    await store.history.append('landing', { occurrence: 'evt-1', trigger: 'blob', status: 'submitted', runId: 'run-blob', attempts: 1, recordedAt: '2026-01-01T03:00:00Z', detail: 'incoming/a.csv' });
     const landing = (await ops.list()).find((s) => s.name === 'landing');
     expect(landing?.lastRun).toEqual({ status: 'submitted', trigger: 'blob', occurrence: 'evt-1', runId: 'run-blob', recordedAt: '2026-01-01T03:00:00Z' });
     expect((await ops.list()).find((s) => s.name === 'biweekly')?.lastRun).toBeUndefined();
@@ -182,12 +182,12 @@ describe('enable / disable', () => {
   it('disable takes the schedule out of the due index and nextRun; enable does not replay the past', async () => {
     await registry.sync(T0);
     const far = at('2026-12-31T00:00:00Z');
-    const due = async (when: Date) => (await store.findDue(when)).due.map((d) => d.name);
+    const due = async (when: Date) => (await store.states.findDue(when)).due.map((d) => d.name);
     expect(await due(far)).toContain('hourly');
 
     const off = must(await ops.setEnabled('hourly', false, at('2026-01-01T00:10:00Z')));
     expect(off).toEqual({ name: 'hourly', status: 'Disabled', changed: true });
-    const state = (await store.getState('hourly'))?.state;
+    const state = (await store.states.get('hourly'))?.state;
     expect(state).toMatchObject({ enabled: false, pending: [] });
     expect(state?.nextDue).toBeUndefined();
     expect(state?.wakeAt).toBeUndefined();
@@ -211,7 +211,7 @@ describe('enable / disable', () => {
   it('enables a schedule its file marks Disabled, and a schedule not yet synced', async () => {
     const r = must(await ops.setEnabled('endpoint-daily', true, at('2026-01-02T07:00:00Z')));
     expect(r).toEqual({ name: 'endpoint-daily', status: 'Active', changed: true, nextRun: '2026-01-03T06:00:00Z' });
-    expect((await store.getState('endpoint-daily'))?.state.enabled).toBe(true);
+    expect((await store.states.get('endpoint-daily'))?.state.enabled).toBe(true);
   });
 
   it('unknown schedule: 404', async () => {
@@ -273,14 +273,14 @@ describe('apply', () => {
 describe('delete', () => {
   it('removes an applied schedule with its state and history', async () => {
     must(await ops.apply([json('ops.json', { name: 'temp', pipeline_id: 'p', experiment_name: 'e', recurrence: { frequency: 'Hour', interval: 1 } })], { now: T0 }));
-    await store.appendHistory('temp', entry(1));
+    await store.history.append('temp', entry(1));
     const r = must(await ops.delete('temp', T0));
     expect(r).toMatchObject({ name: 'temp', definition: 'applied' });
     expect(r.blobsDeleted).toBeGreaterThanOrEqual(3);
     expect((await ops.get('temp', { now: T0 })).ok).toBe(false);
-    expect(await store.getState('temp')).toBeUndefined();
-    expect(await store.history('temp')).toEqual([]);
-    expect((await store.findDue(at('2027-01-01T00:00:00Z'))).due.map((d) => d.name)).not.toContain('temp');
+    expect(await store.states.get('temp')).toBeUndefined();
+    expect(await store.history.entries('temp')).toEqual([]);
+    expect((await store.states.findDue(at('2027-01-01T00:00:00Z'))).due.map((d) => d.name)).not.toContain('temp');
     // Gone for good: a later sync does not bring it back.
     await registry.sync(at('2026-01-02T00:00:00Z'), { force: true });
     expect((await ops.list()).map((s) => s.name)).not.toContain('temp');
@@ -290,7 +290,7 @@ describe('delete', () => {
     await registry.sync(T0);
     const file = await ops.delete('hourly', T0);
     expect(file.ok ? undefined : file.error).toMatchObject({ status: 409, value: 'hourly' });
-    expect(await store.getState('hourly')).toBeDefined();
+    expect(await store.states.get('hourly')).toBeDefined();
     const unknown = await ops.delete('ghost', T0);
     expect(unknown.ok ? undefined : unknown.error).toMatchObject({ code: 'schedule.not_found', status: 404 });
   });
@@ -314,7 +314,7 @@ describe('history', () => {
   it('newest first, bounded by the limit asked and by what the store keeps', async () => {
     await setup({ historyLimit: 25 });
     await registry.sync(T0);
-    for (let i = 1; i <= 30; i++) await store.appendHistory('hourly', entry(i));
+    for (let i = 1; i <= 30; i++) await store.history.append('hourly', entry(i));
     const ten = must(await ops.history('hourly', { limit: 10 }));
     expect(ten.entries.map((e) => e.runId)).toEqual(Array.from({ length: 10 }, (_, k) => `run-${30 - k}`));
     expect(ten).toMatchObject({ name: 'hourly', limit: 10, retained: 25 });

@@ -101,10 +101,10 @@ describe('apply', () => {
   it('creates state for applied schedules at once; Disabled in the definition disables the state', async () => {
     const r = registry();
     await mustApply(r, [json('ops/s.json', [daily('on'), daily('off', { status: 'Disabled' })])]);
-    expect((await store.getState('on'))?.state).toMatchObject({ enabled: true, nextDue: '2026-01-01T06:00:00Z' });
-    expect((await store.getState('off'))?.state.enabled).toBe(false);
+    expect((await store.states.get('on'))?.state).toMatchObject({ enabled: true, nextDue: '2026-01-01T06:00:00Z' });
+    expect((await store.states.get('off'))?.state.enabled).toBe(false);
     // The app files' schedules got state in the same sync.
-    expect((await store.getState('nightly'))?.state.enabled).toBe(true);
+    expect((await store.states.get('nightly'))?.state.enabled).toBe(true);
   });
 
   it('dry run reports the same but stores nothing', async () => {
@@ -113,7 +113,7 @@ describe('apply', () => {
     expect(report).toMatchObject({ dryRun: true, created: 1 });
     expect(await r.get('a')).toBeUndefined();
     expect(await store.blobs.read(DEFINITIONS_INDEX_BLOB)).toEqual({ status: 'missing' });
-    expect(await store.getState('a')).toBeUndefined();
+    expect(await store.states.get('a')).toBeUndefined();
   });
 
   it('refuses a name defined in an app file, naming both sources, and stores nothing', async () => {
@@ -192,12 +192,12 @@ describe('remove', () => {
   it('removes an applied schedule: gone from the list, its state disabled, its history kept', async () => {
     const r = registry();
     await mustApply(r, [json('ops/s.json', daily('a'))]);
-    await store.appendHistory('a', { trigger: 'schedule', status: 'submitted', runId: 'r1', recordedAt: '2026-01-01T06:00:00Z' });
+    await store.history.append('a', { trigger: 'schedule', status: 'submitted', runId: 'r1', recordedAt: '2026-01-01T06:00:00Z' });
     expect(await r.remove('a', T1)).toEqual({ ok: true, value: { removed: true } });
     expect(await r.get('a')).toBeUndefined();
-    expect((await store.getState('a'))?.state).toMatchObject({ enabled: false });
-    expect((await store.getState('a'))?.state.nextDue).toBeUndefined();
-    expect(await store.history('a')).toHaveLength(1);
+    expect((await store.states.get('a'))?.state).toMatchObject({ enabled: false });
+    expect((await store.states.get('a'))?.state.nextDue).toBeUndefined();
+    expect(await store.history.entries('a')).toHaveLength(1);
     expect(await store.blobs.list('definitions/a/')).toEqual([]);
   });
 
@@ -216,7 +216,7 @@ describe('remove', () => {
     await mustApply(r, [json('ops/s.json', daily('a'))]);
     await r.remove('a', T1);
     await mustApply(r, [json('ops/s.json', daily('a'))], new Date('2026-01-03T12:00:00Z'));
-    expect((await store.getState('a'))?.state).toMatchObject({ enabled: true, nextDue: '2026-01-04T06:00:00Z' });
+    expect((await store.states.get('a'))?.state).toMatchObject({ enabled: true, nextDue: '2026-01-04T06:00:00Z' });
   });
 });
 
@@ -243,7 +243,7 @@ describe('sync', () => {
     const r = registry();
     const report = await r.sync(T0);
     expect(report.synced?.created.sort()).toEqual(['nightly', 'weekly']);
-    expect((await store.getState('weekly'))?.state.nextDue).toBe('2026-01-05T05:00:00Z');
+    expect((await store.states.get('weekly'))?.state.nextDue).toBe('2026-01-05T05:00:00Z');
   });
 
   it('a change applied by another instance is synced on the next call', async () => {
@@ -254,17 +254,17 @@ describe('sync', () => {
     const report = await b.sync(T1);
     expect(report.definitions.map((d) => d.name)).toContain('late');
     expect(report.synced).toMatchObject({ created: [], orphans: [] }); // b re-checked the catalog: a had synced it
-    expect(await store.getState('late')).toBeDefined();
+    expect(await store.states.get('late')).toBeDefined();
   });
 
   it('repairs, within the resync interval, a catalog another writer changed (e.g. an older deployment)', async () => {
     const r = registry(store, { resyncIntervalMs: 10 * 60_000 });
     await r.sync(T0);
     await store.syncAll([], T0); // a writer that knows no schedules: it disables them all as orphans
-    expect((await store.getState('nightly'))?.state.enabled).toBe(false);
+    expect((await store.states.get('nightly'))?.state.enabled).toBe(false);
     expect((await r.sync(new Date(T0.getTime() + 60_000))).synced).toBeUndefined(); // inside the interval
     await r.sync(new Date(T0.getTime() + 11 * 60_000));
-    expect((await store.getState('nightly'))?.state).toMatchObject({ enabled: true, nextDue: '2026-01-01T06:00:00Z' });
+    expect((await store.states.get('nightly'))?.state).toMatchObject({ enabled: true, nextDue: '2026-01-01T06:00:00Z' });
   });
 });
 

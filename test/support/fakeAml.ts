@@ -12,6 +12,19 @@
  * `script([...])` makes the next requests answer a given status (with `Retry-After`), hang ('timeout') or
  * drop the connection ('reset') before normal handling. Every request is recorded in `attempts`; accepted
  * ones also in `submissions`. Also answers `GET /discovery` like the regional discovery service.
+ *
+ * Run history (for reconciling unknown outcomes; contract and sources in src/aml/constants.ts):
+ *
+ *   POST /history/v1.0/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices
+ *        /workspaces/{ws}/experiments/{experiment}/runs:query   { filter, top, continuationToken }
+ *   GET  .../experiments/{experiment}/runs/{runId}
+ *
+ * Every accepted submission becomes a run in `runs` (its own record: count runs here, not answers),
+ * with the body's Properties and Tags. The filter understands `(Properties/<k> eq <v>)` and
+ * `(Tags/<k> eq <v>)` joined by ` and `, with the value double-quoted, single-quoted or bare; anything
+ * else is a 400, so a client whose filter drifts fails loudly. Answers page by `continuationToken`
+ * (`historyPageSize` makes pages small). `scriptHistory([...])` scripts history answers separately
+ * from `script([...])`, which never touches history requests.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -74,6 +87,28 @@ export interface AmlSubmission {
   at: Date;
 }
 
+/** A run as run history keeps it (camelCase, like the service's `Run`). */
+export interface FakeRun {
+  runId: string;
+  parentRunId: string | null;
+  experimentName: string;
+  workspace: FakeWorkspace;
+  status: string;
+  createdUtc: string;
+  properties: Record<string, string>;
+  tags: Record<string, string>;
+  runType: string;
+  description: string | null;
+}
+
+export interface HistoryQuery {
+  path: string;
+  experimentName: string;
+  body: Record<string, unknown>;
+  filter: string;
+  outcome: number | 'timeout' | 'reset';
+}
+
 export interface FakeAmlOptions {
   /**
    * Checks a bearer token: returns its audience when valid (e.g. `FakeMsi.validateToken`), undefined when
@@ -82,6 +117,8 @@ export interface FakeAmlOptions {
   validateToken?: (token: string) => { audience: string } | undefined;
   /** Audience the token must be for (default `https://management.azure.com`, trailing slash ignored). */
   audience?: string;
+  /** Largest page of runs:query answers (default 100). */
+  historyPageSize?: number;
 }
 
 export interface FakeAml {
@@ -91,6 +128,18 @@ export interface FakeAml {
   readonly discoveryUrl: string;
   readonly attempts: AmlAttempt[];
   readonly submissions: AmlSubmission[];
+  /** Every run the fake holds: one per accepted submission, plus any added with `addRun`. */
+  readonly runs: FakeRun[];
+  /** Every runs:query request. */
+  readonly historyQueries: HistoryQuery[];
+  /** Adds a run to history directly (other runs, child runs, old runs: noise a look-up must see through). */
+  addRun(run: Partial<FakeRun> & { experimentName: string; workspace: FakeWorkspace }): FakeRun;
+  /** Largest page of runs:query answers (settable; default `historyPageSize` or 100). */
+  historyPageSize: number;
+  /** Queue scripted answers for run-history requests only. */
+  scriptHistory(entries: ScriptEntry[]): void;
+  /** Runs of an experiment carrying property (or tag) `name` = `value`. */
+  runsWith(name: string, value: string, field?: 'properties' | 'tags'): FakeRun[];
   addPipeline(pipeline: FakePipeline): FakePipeline;
   setDisabled(id: string, disabled: boolean): void;
   /** Queue scripted answers, consumed one per request before normal handling. */
@@ -112,8 +161,24 @@ const KNOWN_KEYS = new Set([
   'Description',
   'Tags',
   'DataSetDefinitionValueAssignments',
-  'ContinueOnStepFailure',
+  'ContinueRunOnStepFailure',
+  'Properties',
 ]);
+
+const HISTORY = /^\/history\/v1\.0\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)\/experiments\/([^/]+)\/runs(?::query|\/([^/]+))$/i;
+
+const CLAUSE = /^\((Properties|Tags)\/([A-Za-z0-9_.-]+) eq (?:"([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+))\)$/;
+
+/** Parses a run-history filter into clauses, or returns an error message. */
+export function parseRunFilter(filter: string): Array<{ field: 'properties' | 'tags'; name: string; value: string }> | string {
+  const clauses: Array<{ field: 'properties' | 'tags'; name: string; value: string }> = [];
+  for (const part of filter.split(' and ')) {
+    const m = CLAUSE.exec(part.trim());
+    if (!m) return `Unsupported filter clause '${part}'.`;
+    clauses.push({ field: m[1] === 'Properties' ? 'properties' : 'tags', name: m[2] ?? '', value: m[3] ?? m[4] ?? m[5] ?? '' });
+  }
+  return clauses;
+}
 
 function trimSlash(value: string): string {
   return value.replace(/\/+$/, '');
@@ -164,13 +229,15 @@ export function validateSubmissionBody(body: unknown, pipeline?: FakePipeline): 
   for (const key of ['RunSource', 'Description'] as const) {
     if (body[key] !== undefined && typeof body[key] !== 'string') return `${key} must be a string.`;
   }
-  if (body.ContinueOnStepFailure !== undefined && typeof body.ContinueOnStepFailure !== 'boolean') {
-    return 'ContinueOnStepFailure must be a boolean.';
+  if (body.ContinueRunOnStepFailure !== undefined && typeof body.ContinueRunOnStepFailure !== 'boolean') {
+    return 'ContinueRunOnStepFailure must be a boolean.';
   }
-  if (body.Tags !== undefined) {
-    if (!isRecord(body.Tags)) return 'Tags must be an object of strings.';
-    for (const [name, value] of Object.entries(body.Tags)) {
-      if (typeof value !== 'string') return `Tags.${name} must be a string.`;
+  for (const key of ['Tags', 'Properties'] as const) {
+    const map = body[key];
+    if (map === undefined) continue;
+    if (!isRecord(map)) return `${key} must be an object of strings.`;
+    for (const [name, value] of Object.entries(map)) {
+      if (typeof value !== 'string') return `${key}.${name} must be a string.`;
     }
   }
   if (body.DataSetDefinitionValueAssignments !== undefined) {
@@ -190,7 +257,11 @@ export async function startFakeAml(options: FakeAmlOptions = {}): Promise<FakeAm
   const pipelines: FakePipeline[] = [];
   const attempts: AmlAttempt[] = [];
   const submissions: AmlSubmission[] = [];
+  const runs: FakeRun[] = [];
+  const historyQueries: HistoryQuery[] = [];
   const queue: ScriptEntry[] = [];
+  const historyQueue: ScriptEntry[] = [];
+  let pageSize = options.historyPageSize ?? 100;
   let origin = '';
 
   const error = (res: ServerResponse, attempt: AmlAttempt, status: number, code: string, message: string, headers: Record<string, string> = {}): void => {
@@ -222,6 +293,68 @@ export async function startFakeAml(options: FakeAmlOptions = {}): Promise<FakeAm
     return { message: `No route matches ${rest}.` };
   };
 
+  const runView = (run: FakeRun): Record<string, unknown> => ({
+    runId: run.runId,
+    parentRunId: run.parentRunId,
+    rootRunId: run.parentRunId ?? run.runId,
+    status: run.status,
+    createdUtc: run.createdUtc,
+    runType: run.runType,
+    description: run.description,
+    name: null,
+    tags: { ...run.tags },
+    properties: { ...run.properties },
+  });
+
+  const inWorkspace = (run: FakeRun, ws: FakeWorkspace): boolean =>
+    sameText(run.workspace.subscriptionId, ws.subscriptionId) && sameText(run.workspace.resourceGroup, ws.resourceGroup) && sameText(run.workspace.workspaceName, ws.workspaceName);
+
+  const handleHistory = (req: IncomingMessage, res: ServerResponse, attempt: AmlAttempt, m: RegExpExecArray, rawBody: string): void => {
+    const ws: FakeWorkspace = { subscriptionId: decodeURIComponent(m[1] ?? ''), resourceGroup: decodeURIComponent(m[2] ?? ''), workspaceName: decodeURIComponent(m[3] ?? '') };
+    const experimentName = decodeURIComponent(m[4] ?? '');
+    const runId = m[5] === undefined ? undefined : decodeURIComponent(m[5]);
+    if (runId !== undefined) {
+      const run = req.method === 'GET' ? runs.find((r) => r.runId === runId && sameText(r.experimentName, experimentName) && inWorkspace(r, ws)) : undefined;
+      if (!run) {
+        error(res, attempt, 404, 'NotFound', `Run ${runId} was not found in experiment ${experimentName}.`);
+        return;
+      }
+      attempt.outcome = 200;
+      sendJson(res, 200, runView(run));
+      return;
+    }
+    const query: HistoryQuery = { path: attempt.path, experimentName, body: {}, filter: '', outcome: 0 };
+    historyQueries.push(query);
+    const fail = (status: number, code: string, message: string): void => {
+      query.outcome = status;
+      error(res, attempt, status, code, message);
+    };
+    if (req.method !== 'POST') return fail(405, 'MethodNotAllowed', 'runs:query takes POST.');
+    let body: unknown;
+    try {
+      body = rawBody.trim() === '' ? {} : JSON.parse(rawBody);
+    } catch {
+      return fail(400, 'ValidationError', 'The request body is not valid JSON.');
+    }
+    if (!isRecord(body)) return fail(400, 'ValidationError', 'The body must be a QueryParams object.');
+    query.body = body;
+    for (const k of Object.keys(body)) if (!['filter', 'continuationToken', 'orderBy', 'top'].includes(k)) return fail(400, 'ValidationError', `Unknown QueryParams member '${k}'.`);
+    const filter = typeof body.filter === 'string' ? body.filter : '';
+    query.filter = filter;
+    const clauses = filter === '' ? [] : parseRunFilter(filter);
+    if (typeof clauses === 'string') return fail(400, 'ValidationError', clauses);
+    const top = typeof body.top === 'number' && body.top > 0 ? Math.min(body.top, pageSize) : pageSize;
+    const token = body.continuationToken;
+    const offset = typeof token === 'string' && token !== '' ? Number(Buffer.from(token, 'base64').toString('utf8')) : 0;
+    if (!Number.isInteger(offset) || offset < 0) return fail(400, 'ValidationError', 'Invalid continuationToken.');
+    const selected = runs.filter((r) => sameText(r.experimentName, experimentName) && inWorkspace(r, ws) && clauses.every((c) => r[c.field][c.name] === c.value));
+    const page = selected.slice(offset, offset + top);
+    const next = offset + top < selected.length ? Buffer.from(String(offset + top), 'utf8').toString('base64') : null;
+    query.outcome = 200;
+    attempt.outcome = 200;
+    sendJson(res, 200, { value: page.map(runView), continuationToken: next, nextLink: next ? `${origin}${attempt.path}?continuationToken=${next}` : null });
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse, rawBody: string): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const token = bearerToken(req);
@@ -238,7 +371,8 @@ export async function startFakeAml(options: FakeAmlOptions = {}): Promise<FakeAm
     };
     attempts.push(attempt);
 
-    const scripted = queue.shift();
+    const history = HISTORY.exec(url.pathname);
+    const scripted = history ? historyQueue.shift() : queue.shift();
     if (scripted === 'timeout') {
       attempt.outcome = 'timeout';
       return; // never answer; the socket is destroyed on close() or by the client giving up
@@ -277,6 +411,11 @@ export async function startFakeAml(options: FakeAmlOptions = {}): Promise<FakeAm
         error(res, attempt, 401, 'InvalidAuthenticationTokenAudience', `The access token has the wrong audience '${validated.audience}'; expected '${expectedAudience}'.`, { 'www-authenticate': 'Bearer error="invalid_token"' });
         return;
       }
+    }
+
+    if (history) {
+      handleHistory(req, res, attempt, history, rawBody);
+      return;
     }
 
     const match = PREFIX.exec(url.pathname);
@@ -339,6 +478,18 @@ export async function startFakeAml(options: FakeAmlOptions = {}): Promise<FakeAm
       CreatedDate: now,
       RunUrl: `https://ml.azure.com/runs/${runId}?wsid=/subscriptions/${workspace.subscriptionId}/resourcegroups/${workspace.resourceGroup}/workspaces/${workspace.workspaceName}`,
     };
+    runs.push({
+      runId,
+      parentRunId: null,
+      experimentName: String(body.ExperimentName),
+      workspace,
+      status: 'NotStarted',
+      createdUtc: now,
+      properties: { ...(isRecord(body.Properties) ? (body.Properties as Record<string, string>) : {}), 'azureml.runsource': 'azureml.PipelineRun' },
+      tags: { ...(isRecord(body.Tags) ? (body.Tags as Record<string, string>) : {}) },
+      runType: 'azureml.PipelineRun',
+      description: typeof body.Description === 'string' ? body.Description : null,
+    });
     submissions.push({
       path: attempt.path,
       pipeline,
@@ -367,6 +518,35 @@ export async function startFakeAml(options: FakeAmlOptions = {}): Promise<FakeAm
     discoveryUrl: `${origin}/discovery`,
     attempts,
     submissions,
+    runs,
+    historyQueries,
+    get historyPageSize() {
+      return pageSize;
+    },
+    set historyPageSize(size: number) {
+      pageSize = size;
+    },
+    addRun(partial) {
+      const run: FakeRun = {
+        runId: randomUUID(),
+        parentRunId: null,
+        status: 'Completed',
+        createdUtc: new Date().toISOString(),
+        properties: {},
+        tags: {},
+        runType: 'azureml.PipelineRun',
+        description: null,
+        ...partial,
+      };
+      runs.push(run);
+      return run;
+    },
+    scriptHistory(entries) {
+      historyQueue.push(...entries);
+    },
+    runsWith(name, value, field = 'properties') {
+      return runs.filter((r) => r[field][name] === value);
+    },
     addPipeline(pipeline) {
       pipelines.push(pipeline);
       return pipeline;
@@ -379,6 +559,7 @@ export async function startFakeAml(options: FakeAmlOptions = {}): Promise<FakeAm
     },
     clearScript() {
       queue.length = 0;
+      historyQueue.length = 0;
     },
     submitUrl(workspace, ref) {
       if ('published' in ref) return `${base(workspace)}/PipelineSubmit/${encodeURIComponent(ref.published)}`;

@@ -39,7 +39,7 @@ describe('a clock that jumps', () => {
   it('forward 3 hours: the tick submits and skips nothing, says why; the next tick on the right clock runs the due occurrence once', async () => {
     const { container, files, first } = await scheduleDueNow('jump-forward');
     const app = engine(bed, { container, files, loadedAt: new Date(Date.parse(first) - MINUTE), timeAuthority: (e) => withAuthority(e) });
-    const stateBefore = (await app.store.getState('jump-forward'))!.state;
+    const stateBefore = (await app.store.states.get('jump-forward'))!.state;
 
     const jumped = await app.tick(new Date(Date.now() + 3 * HOUR));
     expect(jumped.submitted).toEqual([]);
@@ -48,10 +48,10 @@ describe('a clock that jumps', () => {
     expect(app.lines.some((l) => l.startsWith('error: ') && l.includes('ahead of the storage service') && l.includes('SCHEDULE_CLOCK_TOLERANCE_SECONDS'))).toBe(true);
     expect(app.telemetry.events.filter((e) => e.name === 'ScheduleClockSkew')).toHaveLength(1);
     expect(occurrencesOf(bed.aml, 'jump-forward')).toEqual([]);
-    const stateAfter = (await app.store.getState('jump-forward'))!.state;
+    const stateAfter = (await app.store.states.get('jump-forward'))!.state;
     expect(stateAfter.nextDue).toBe(stateBefore.nextDue);
     expect(stateAfter.pending).toEqual(stateBefore.pending);
-    expect(await app.store.history('jump-forward')).toEqual([]);
+    expect(await app.store.history.entries('jump-forward')).toEqual([]);
 
     const right = await app.tick(new Date());
     expect(right.errors).toEqual([]);

@@ -3,6 +3,7 @@
  * (recurrence.md, Daylight saving), each occurrence submitted once, at the first tick at or after it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { occurrenceSubmissionKey } from '../../../src/schedules/submitOccurrence';
 import type { Engine } from './harness';
 import { engine, HOUR, MINUTE, newContainer, occurrencesOf, runsOf, scheduleFile, series, startBed, tags, ticks, triggerOf, type Bed } from './harness';
 
@@ -64,12 +65,15 @@ describe('a schedule every 15 minutes over a simulated day', () => {
       Description: 'every quarter hour',
       RunSource: 'SDK',
     });
-    expect(tags(first)).toEqual({ team: 'ml', 'aml-triggers.schedule': 'quarter-hourly', 'aml-triggers.occurrence': '2026-06-01T00:15:00Z', 'aml-triggers.trigger': 'schedule' });
+    // The occurrence's submission key rides in Tags and Properties, so an unknown outcome can be reconciled.
+    const key = occurrenceSubmissionKey('quarter-hourly', new Date('2026-06-01T00:15:00Z'));
+    expect(tags(first)).toEqual({ team: 'ml', 'aml-triggers.schedule': 'quarter-hourly', 'aml-triggers.occurrence': '2026-06-01T00:15:00Z', 'aml-triggers.trigger': 'schedule', aml_triggers_key: key });
+    expect(first.body.Properties).toEqual({ aml_triggers_key: key });
 
     // History and state agree with what Azure ML received.
-    const history = await e.store.history('quarter-hourly');
+    const history = await e.store.history.entries('quarter-hourly');
     expect(history[0]).toMatchObject({ occurrence: '2026-06-02T00:00:00Z', status: 'submitted', runId: runsOf(bed.aml, 'quarter-hourly')[95]!.runId });
-    const state = (await e.store.getState('quarter-hourly'))!.state;
+    const state = (await e.store.states.get('quarter-hourly'))!.state;
     expect(state).toMatchObject({ lastOccurrence: '2026-06-02T00:00:00Z', nextDue: '2026-06-02T00:15:00Z', pending: [] });
     // Logs and telemetry name schedule, instant and run id.
     const runId = runsOf(bed.aml, 'quarter-hourly')[0]!.runId;

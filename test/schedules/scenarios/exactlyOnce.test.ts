@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineClient } from '../../../src/aml/types';
-import { engine, MINUTE, newContainer, occurrencesOf, scheduleFile, series, startBed, ticks, type Bed } from './harness';
+import { engine, MINUTE, newContainer, occurrencesOf, runsOf, scheduleFile, series, startBed, ticks, type Bed } from './harness';
 
 let bed: Bed;
 
@@ -46,7 +46,7 @@ describe('a restart between claim and submit', () => {
     expect(Date.parse(submittedAt['2026-06-01T00:30:00Z']!)).toBeGreaterThanOrEqual(Date.parse('2026-06-01T00:32:00Z'));
     expect(Date.parse(submittedAt['2026-06-01T00:30:00Z']!)).toBeLessThan(Date.parse('2026-06-01T00:34:00Z'));
     expect(restarted.lines.some((l) => l.startsWith('warn: schedule restart occurrence 2026-06-01T00:30:00Z: claim of test') && l.includes('taking it over'))).toBe(true);
-    const history = await restarted.store.history('restart');
+    const history = await restarted.store.history.entries('restart');
     expect(history.filter((h) => h.occurrence === '2026-06-01T00:30:00Z')).toEqual([expect.objectContaining({ status: 'submitted', attempts: 2, trigger: 'retry' })]);
   }, 60_000);
 });
@@ -74,34 +74,53 @@ describe('concurrency', () => {
       await e.tick(now);
     }
     expect(occurrencesOf(bed.aml, 'dup')).toEqual(series('2026-06-01T00:15:00Z', 15 * MINUTE, 4));
-    expect((await e.store.history('dup')).filter((h) => h.status === 'submitted')).toHaveLength(4);
+    expect((await e.store.history.entries('dup')).filter((h) => h.status === 'submitted')).toHaveLength(4);
   }, 60_000);
 });
 
-describe('a crash while the request is in flight (the residual risk)', () => {
-  it('is not submitted again (no duplicate): recorded failed with outcome_unknown, naming the tag to look for', async () => {
-    const container = await newContainer();
-    const files = scheduleFile([every15('inflight')]);
-    const real = bed.client();
-    // The request reaches Azure ML, then the process dies before it reads the answer.
-    const dyingClient: PipelineClient = {
+describe('a crash while the request is in flight', () => {
+  function dyingClient(real: PipelineClient, sends: boolean): PipelineClient {
+    return {
       async submit(target, body, options) {
-        await real.submit(target, body, options);
+        // The request reaches Azure ML (or not), then the process dies before it reads the answer.
+        if (sends) await real.submit(target, body, options);
         throw new ProcessDied('the process died before the response was read');
       },
+      findRun: (target, query, options) => real.findRun(target, query, options),
     };
-    const dying = engine(bed, { container, files, client: dyingClient });
+  }
+
+  it('the request had reached Azure ML: the run is found by its key and recorded with its run id, never submitted again', async () => {
+    const container = await newContainer();
+    const files = scheduleFile([every15('inflight')]);
+    const dying = engine(bed, { container, files, client: dyingClient(bed.client(), true) });
     await dying.tick('2026-06-01T00:00:00Z');
     await dying.tick('2026-06-01T00:15:02Z');
     expect(occurrencesOf(bed.aml, 'inflight')).toEqual(['2026-06-01T00:15:00Z']);
+    const runId = runsOf(bed.aml, 'inflight')[0]?.runId;
 
     const restarted = engine(bed, { container, files, settings: { claimTimeoutMs: 2 * MINUTE, submitDeadlineMs: 30_000 } });
     for (const now of ticks('2026-06-01T00:15:00Z', '2026-06-01T00:45:00Z', MINUTE)) await restarted.tick(now);
     // 00:15 was sent once and never again; later occurrences run normally.
     expect(occurrencesOf(bed.aml, 'inflight')).toEqual(['2026-06-01T00:15:00Z', '2026-06-01T00:30:00Z', '2026-06-01T00:45:00Z']);
-    const entry = (await restarted.store.history('inflight')).find((h) => h.occurrence === '2026-06-01T00:15:00Z');
-    expect(entry).toMatchObject({ status: 'failed', error: { code: 'schedule.submit.outcome_unknown' } });
-    expect(entry?.error?.message).toContain('aml-triggers.occurrence=2026-06-01T00:15:00Z');
-    expect(restarted.telemetry.events.find((ev) => ev.name === 'ScheduleOccurrenceFailed')?.properties).toMatchObject({ schedule: 'inflight', occurrence: '2026-06-01T00:15:00Z', code: 'schedule.submit.outcome_unknown' });
+    const entry = (await restarted.store.history.entries('inflight')).find((h) => h.occurrence === '2026-06-01T00:15:00Z');
+    expect(entry).toMatchObject({ status: 'submitted', runId, detail: expect.stringContaining('found in Azure ML by its key') });
+    expect(restarted.telemetry.events.find((ev) => ev.name === 'ScheduleOccurrenceSubmitted' && ev.properties.occurrence === '2026-06-01T00:15:00Z')?.properties).toMatchObject({ runId, reconciled: 'true' });
+    expect((await restarted.store.states.get('inflight'))?.state.pending).toEqual([]);
+  }, 60_000);
+
+  it('the request had not reached Azure ML: the look-up finds no run, so it is submitted (once, late)', async () => {
+    const container = await newContainer();
+    const files = scheduleFile([every15('notsent')]);
+    const dying = engine(bed, { container, files, client: dyingClient(bed.client(), false) });
+    await dying.tick('2026-06-01T00:00:00Z');
+    await dying.tick('2026-06-01T00:15:02Z');
+    expect(occurrencesOf(bed.aml, 'notsent')).toEqual([]);
+
+    const restarted = engine(bed, { container, files, settings: { claimTimeoutMs: 2 * MINUTE, submitDeadlineMs: 30_000 } });
+    for (const now of ticks('2026-06-01T00:15:00Z', '2026-06-01T00:31:00Z', MINUTE)) await restarted.tick(now);
+    expect(occurrencesOf(bed.aml, 'notsent')).toEqual(['2026-06-01T00:15:00Z', '2026-06-01T00:30:00Z']);
+    expect(restarted.lines.some((l) => l.startsWith('warn: schedule notsent occurrence 2026-06-01T00:15:00Z: the app stopped while submitting') && l.includes('so none was created: submitting it again'))).toBe(true);
+    expect((await restarted.store.history.entries('notsent')).find((h) => h.occurrence === '2026-06-01T00:15:00Z')).toMatchObject({ status: 'submitted', trigger: 'retry' });
   }, 60_000);
 });

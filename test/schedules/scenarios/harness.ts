@@ -26,6 +26,7 @@ export const PIPELINE_ID = 'pp-scheduled';
 
 export interface Bed {
   readonly aml: AmlTestBed['aml'];
+  readonly workspace: AmlTestBed['workspace'];
   readonly targets: ReadonlyMap<string, PipelineTarget>;
   /** A client with test-sized timings (2 attempts per submission, milliseconds apart). */
   client(): AmlPipelineClient;
@@ -41,11 +42,12 @@ export async function startBed(): Promise<Bed> {
   const clients: AmlPipelineClient[] = [];
   return {
     aml: bed.aml,
+    workspace: bed.workspace,
     targets,
     client() {
       const c = createPipelineClient({
         env: bed.env,
-        settings: { attemptTimeoutMs: 2_000, deadlineMs: 4_000, retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10, maxRetryAfterMs: 10 } },
+        settings: { attemptTimeoutMs: 2_000, deadlineMs: 4_000, reconcileDelayMs: 50, retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10, maxRetryAfterMs: 10 } },
       });
       clients.push(c);
       return c;
@@ -73,6 +75,10 @@ export interface EngineOptions {
   readonly afterClaim?: TickDeps['afterClaim'];
   /** Clock for the registry's loading of files. */
   readonly loadedAt?: Date;
+  /** Targets instead of the bed's (e.g. one whose endpoint goes through a fault proxy). */
+  readonly targets?: ReadonlyMap<string, PipelineTarget>;
+  /** The store's blob service (e.g. through a fault proxy in front of Azurite); default Azurite directly. */
+  readonly blobService?: BlobServiceClient;
   /** A time authority for the engine (built over its own store); none by default: scenarios simulate time. */
   readonly timeAuthority?: (engine: Engine) => TickDeps['timeAuthority'];
 }
@@ -88,7 +94,7 @@ export function storeFor(container: string): ScheduleStateStore {
 }
 
 export function engine(bed: Bed, options: EngineOptions): Engine {
-  const store = storeFor(options.container);
+  const store = options.blobService ? new ScheduleStateStore(BlobJsonStore.forContainer(options.blobService, options.container)) : storeFor(options.container);
   const loadedAt = options.loadedAt ?? new Date('2026-01-01T00:00:00Z');
   const registry = new ScheduleRegistry({ store, files: options.files, clock: () => loadedAt });
   const telemetry = new MemoryTelemetry();
@@ -97,7 +103,7 @@ export function engine(bed: Bed, options: EngineOptions): Engine {
     store,
     registry,
     client: options.client ?? bed.client(),
-    targets: () => bed.targets,
+    targets: () => options.targets ?? bed.targets,
     telemetry,
     log: { info: (l) => lines.push(`info: ${l}`), warn: (l) => lines.push(`warn: ${l}`), error: (l) => lines.push(`error: ${l}`) },
     settings: { ...DEFAULT_TICK_SETTINGS, owner: 'test', ...(options.settings ?? {}) },

@@ -71,7 +71,7 @@ describe('claims', () => {
     expect(e.lines).toContain('info: schedule claims: 4 claim(s) of settled occurrences deleted (4 looked at, 1 schedule(s))');
     expect(await claims()).toEqual(['20260601T011500Z.json', '20260601T013000Z.json', '20260601T014500Z.json']);
     expect(occurrencesOf(bed.aml, 'q')).toEqual(series('2026-06-01T00:15:00Z', 15 * MINUTE, 7));
-    expect((await e.store.history('q')).map((h) => h.status)).toEqual(Array(7).fill('submitted'));
+    expect((await e.store.history.entries('q')).map((h) => h.status)).toEqual(Array(7).fill('submitted'));
   }, 120_000);
 });
 
