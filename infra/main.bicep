@@ -108,9 +108,9 @@ module amlRole 'app/aml-role.bicep' = if (!empty(amlWorkspaceResourceId)) {
 }
 
 // The blob trigger (Event Grid source) reads blob properties and, as the Functions docs list for blob
-// trigger connections, needs Blob Data Owner and Queue Data Contributor on the watched account. No
-// Storage Account Contributor: it would allow listKeys, i.e. everything. Receipts and the trigger's work
-// queue live on the host storage (AzureWebJobsStorage), not here.
+// trigger connections, needs Blob Data Owner and Queue Data Contributor on the watched account (the
+// extension's poison queue is created there). No Storage Account Contributor: it would allow listKeys,
+// i.e. everything. Receipts and the trigger's work queue live on the host storage (AzureWebJobsStorage).
 module dataRoles 'app/storage-roles.bicep' = if (!empty(dataStorageAccountName)) {
   name: 'aml-triggers-data-roles'
   scope: resourceGroup(dataResourceGroup)

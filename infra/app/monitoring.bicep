@@ -122,7 +122,7 @@ var queryAlerts = [
     key: 'poison-queue'
     severity: 2
     window: 'PT15M'
-    description: 'The Functions host moved a blob-trigger message to the webjobs-blobtrigger-poison queue (5 failed attempts): that blob was not handled. Inspect the queue on the app storage (docs/operations.md).'
+    description: 'The Functions host moved a blob-trigger message to the webjobs-blobtrigger-poison queue (5 failed attempts): that blob was not handled. Inspect that queue on the watched storage account (docs/operations.md).'
     query: 'traces | where message has "webjobs-blobtrigger-poison"'
     operator: 'GreaterThan'
     threshold: 0
