@@ -19,6 +19,9 @@ param location string
 @description('Resource id of the Azure ML workspace whose pipelines the app submits (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/workspaces/<name>). Empty: no role is assigned (assign AzureML Data Scientist and Reader yourself).')
 param amlWorkspaceResourceId string = ''
 
+@description('The targets file the app reads (AML_TARGETS_FILE), relative to host.json; scripts/package.mjs refuses to package without it.')
+param amlTargetsFile string = 'config/pipelines.yaml'
+
 @description('Default workspace for targets that name none (AML_SUBSCRIPTION_ID / AML_RESOURCE_GROUP / AML_WORKSPACE_NAME).')
 param amlSubscriptionId string = ''
 param amlResourceGroup string = ''
@@ -76,6 +79,7 @@ module app 'app/resources.bicep' = {
     nodeVersion: nodeVersion
     principalId: principalId
     principalType: principalType
+    amlTargetsFile: amlTargetsFile
     amlSubscriptionId: amlSubscriptionId
     amlResourceGroup: amlResourceGroup
     amlWorkspaceName: amlWorkspaceName

@@ -27,7 +27,8 @@ const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
 
 if (!existsSync(join(root, 'dist', 'src', 'index.js'))) fail('dist/src/index.js is missing: run `npm run build` first.');
 
-// The deployed app reads AML_TARGETS_FILE (default config/pipelines.yaml) relative to host.json.
+// The deployed app reads AML_TARGETS_FILE relative to host.json; infra/ sets it from the same azd
+// environment value this hook sees (default config/pipelines.yaml), so both name the same file.
 const targetsFile = process.env.AML_TARGETS_FILE?.trim() || DEFAULT_TARGETS_FILE;
 if (!existsSync(join(root, targetsFile))) {
   fail(

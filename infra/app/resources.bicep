@@ -7,6 +7,7 @@ param nodeVersion string
 param principalId string
 @allowed(['User', 'ServicePrincipal', 'Group'])
 param principalType string
+param amlTargetsFile string
 param amlSubscriptionId string
 param amlResourceGroup string
 param amlWorkspaceName string
@@ -131,6 +132,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
       // The app's own settings (see local.settings.sample.json and README "Settings").
       AML_MANAGED_IDENTITY_CLIENT_ID: identity.properties.clientId
+      AML_TARGETS_FILE: amlTargetsFile
       AML_SUBSCRIPTION_ID: amlSubscriptionId
       AML_RESOURCE_GROUP: amlResourceGroup
       AML_WORKSPACE_NAME: amlWorkspaceName
