@@ -28,44 +28,43 @@ resource topic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
   }
 }
 
-// Event Grid could not deliver an event (the app answered an error or did not answer) or gave one up.
-resource deliveryAlert 'Microsoft.Insights/metricAlerts@2018-03-01' = {
-  name: 'alert-amltrig-eventgrid-delivery-${resourceToken}'
-  location: 'global'
-  tags: tags
-  properties: {
-    description: 'Event Grid failed to deliver blob events to the app, or dead-lettered them (container eventgrid-deadletter on the app storage). See docs/operations.md, Alerts.'
-    severity: 2
-    enabled: true
-    scopes: [topic.id]
-    evaluationFrequency: 'PT5M'
-    windowSize: 'PT15M'
-    criteria: {
-      'odata.type': 'Microsoft.Azure.Monitor.MultipleResourceMultipleMetricCriteria'
-      allOf: [
-        {
-          criterionType: 'StaticThresholdCriterion'
-          name: 'deadLettered'
-          metricNamespace: 'Microsoft.EventGrid/systemTopics'
-          metricName: 'DeadLetteredCount'
-          operator: 'GreaterThan'
-          threshold: 0
-          timeAggregation: 'Total'
-        }
-        {
-          criterionType: 'StaticThresholdCriterion'
-          name: 'deliveryFailed'
-          metricNamespace: 'Microsoft.EventGrid/systemTopics'
-          metricName: 'DeliveryAttemptFailCount'
-          operator: 'GreaterThan'
-          threshold: 0
-          timeAggregation: 'Total'
-        }
-      ]
+// Event Grid could not deliver an event (the app answered an error or did not answer), or gave one up
+// and dead-lettered it. One alert per metric: a metric alert's criteria all have to hold (AND).
+var deliveryMetrics = [
+  { name: 'DeliveryAttemptFailCount', key: 'delivery-failed', description: 'Event Grid failed to deliver blob events to the app (it retries for 24 h).' }
+  { name: 'DeadLetteredCount', key: 'dead-lettered', description: 'Event Grid gave up on blob events and dead-lettered them (container eventgrid-deadletter on the app storage).' }
+]
+
+resource deliveryAlerts 'Microsoft.Insights/metricAlerts@2018-03-01' = [
+  for m in deliveryMetrics: {
+    name: 'alert-amltrig-eventgrid-${m.key}-${resourceToken}'
+    location: 'global'
+    tags: tags
+    properties: {
+      description: '${m.description} See docs/operations.md, Alerts.'
+      severity: 2
+      enabled: true
+      scopes: [topic.id]
+      evaluationFrequency: 'PT5M'
+      windowSize: 'PT15M'
+      criteria: {
+        'odata.type': 'Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria'
+        allOf: [
+          {
+            criterionType: 'StaticThresholdCriterion'
+            name: m.key
+            metricNamespace: 'Microsoft.EventGrid/systemTopics'
+            metricName: m.name
+            operator: 'GreaterThan'
+            threshold: 0
+            timeAggregation: 'Total'
+          }
+        ]
+      }
+      actions: empty(actionGroupId) ? [] : [{ actionGroupId: actionGroupId }]
     }
-    actions: empty(actionGroupId) ? [] : [{ actionGroupId: actionGroupId }]
   }
-}
+]
 
 output systemTopicName string = topic.name
 output systemTopicPrincipalId string = topic.identity.principalId
