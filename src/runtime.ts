@@ -15,6 +15,10 @@ import { ScheduleStateStore } from './schedules/stateStore';
 import { ScheduleRegistry } from './schedules/registry';
 import { loadScheduleDefinitionsFromSettings, type LoadedSchedules } from './schedules/loadDefinitions';
 import type { TickLog } from './schedules/tick';
+import { TickHeartbeat } from './health/heartbeat';
+import { BlobJsonStore } from './storage/blobJson';
+import { blobServiceFromSettings } from './storage/blobService';
+import { DEFAULT_SCHEDULE_STATE_CONTAINER, SCHEDULE_STATE_CONTAINER_SETTING } from './schedules/stateStore';
 
 /** App settings read here (besides the ones the targets file and the Azure ML client read). */
 export const RUNTIME_SETTINGS = {
@@ -39,6 +43,8 @@ export interface Runtime {
   readonly scheduleStore: ScheduleStateStore;
   /** Every schedule definition: the app's files (`SCHEDULES_PATH`) and those applied at run time. */
   readonly schedules: ScheduleRegistry;
+  /** The timer's heartbeat blob in the schedule state container (src/health/heartbeat.ts). Throws `AppFailure` on bad storage settings. */
+  readonly tickHeartbeat: TickHeartbeat;
   /**
    * Loads everything that can be wrong in configuration and throws an `AppFailure` with the full message
    * when something is. Called by the host's appStart hook so a broken deployment fails loudly at start.
@@ -71,6 +77,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   let targets: { ok: true; value: TargetCatalog } | { ok: false; error: AppError } | undefined;
   let scheduleStore: ScheduleStateStore | undefined = options.scheduleStore;
   let schedules: ScheduleRegistry | undefined;
+  let tickHeartbeat: TickHeartbeat | undefined;
   let scheduleFiles: Promise<Result<LoadedSchedules, AppError>> | undefined;
   /** The app's schedule files, read once: start-up's check and the registry share the result. */
   const loadScheduleFiles = (): Promise<Result<LoadedSchedules, AppError>> =>
@@ -107,6 +114,13 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
         files: loadScheduleFiles,
         targets: () => runtime.targets.targets,
       }));
+    },
+    get tickHeartbeat() {
+      if (tickHeartbeat) return tickHeartbeat;
+      const service = blobServiceFromSettings(env);
+      if (!service.ok) throw new AppFailure(service.error);
+      const container = env[SCHEDULE_STATE_CONTAINER_SETTING]?.trim() || DEFAULT_SCHEDULE_STATE_CONTAINER;
+      return (tickHeartbeat = new TickHeartbeat(BlobJsonStore.forContainer(service.value, container)));
     },
     validateStartup(log) {
       const catalog = runtime.targets;

@@ -3,6 +3,14 @@
  * without knowing where it goes. In Azure (APPLICATIONINSIGHTS_CONNECTION_STRING set) events go to
  * Application Insights 3.x; elsewhere they are dropped (the Functions log still has every line).
  * Tests pass a `MemoryTelemetry` and assert on what was recorded.
+ *
+ * Entra-only ingestion (the resource's local auth disabled, as infra/ deploys it) refuses telemetry sent
+ * with the connection string alone. `APPLICATIONINSIGHTS_AUTHENTICATION_STRING=Authorization=AAD[;ClientId=<id>]`
+ * (the setting the Functions host reads for its own telemetry) makes the SDK send a bearer token from the
+ * managed identity: user-assigned with ClientId, else system-assigned. The 3.x shim takes it as
+ * `defaultClient.config.aadTokenCredential` before `start()` (applicationinsights out/src/shim/shim-config.js
+ * passes it to the Azure Monitor exporter as `credential`); its own reading of the setting happens only in
+ * the auto-attach agent, not on the `setup()` path used here.
  */
 export type Properties = Record<string, string | number | boolean | undefined>;
 
@@ -49,21 +57,47 @@ export class MemoryTelemetry implements Telemetry {
   }
 }
 
+export const TELEMETRY_SETTINGS = {
+  connectionString: 'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  authenticationString: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+} as const;
+
+/** What the authentication string asks for: Entra ID with a managed identity (its client id when user-assigned), or nothing. */
+export type TelemetryAuth = { readonly aad: false } | { readonly aad: true; readonly clientId?: string };
+
+/** Parses `Authorization=AAD;ClientId=<id>` (keys and the AAD value case-insensitive, any order). */
+export function parseAuthenticationString(value: string | undefined): TelemetryAuth {
+  const fields = new Map<string, string>();
+  for (const part of (value ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) fields.set(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim());
+  }
+  if (fields.get('authorization')?.toLowerCase() !== 'aad') return { aad: false };
+  const clientId = fields.get('clientid');
+  return clientId ? { aad: true, clientId } : { aad: true };
+}
+
 let current: Telemetry | undefined;
 
 /** The process-wide telemetry: Application Insights when a connection string is set, else none. */
 export function getTelemetry(env: NodeJS.ProcessEnv = process.env): Telemetry {
   if (current) return current;
-  const connectionString = env.APPLICATIONINSIGHTS_CONNECTION_STRING;
-  current = connectionString ? createAppInsightsTelemetry(connectionString) : noTelemetry;
+  const connectionString = env[TELEMETRY_SETTINGS.connectionString]?.trim();
+  current = connectionString ? createAppInsightsTelemetry(connectionString, parseAuthenticationString(env[TELEMETRY_SETTINGS.authenticationString])) : noTelemetry;
   return current;
 }
 
-function createAppInsightsTelemetry(connectionString: string): Telemetry {
+function createAppInsightsTelemetry(connectionString: string, auth: TelemetryAuth): Telemetry {
   // Loaded only when configured: the 3.x SDK pulls in OpenTelemetry and costs ~1 s of start-up.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ai = require('applicationinsights') as typeof import('applicationinsights');
-  ai.setup(connectionString).setAutoCollectConsole(false).start();
+  const configuration = ai.setup(connectionString).setAutoCollectConsole(false);
+  if (auth.aad) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { ManagedIdentityCredential } = require('@azure/identity') as typeof import('@azure/identity');
+    ai.defaultClient.config.aadTokenCredential = auth.clientId ? new ManagedIdentityCredential({ clientId: auth.clientId }) : new ManagedIdentityCredential();
+  }
+  configuration.start();
   const client = ai.defaultClient;
   return {
     event: (name, properties, measurements) =>

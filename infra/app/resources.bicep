@@ -5,19 +5,26 @@ param tags object
 param resourceToken string
 param nodeVersion string
 param principalId string
+@allowed(['User', 'ServicePrincipal', 'Group'])
+param principalType string
+param amlTargetsFile string
 param amlSubscriptionId string
 param amlResourceGroup string
 param amlWorkspaceName string
 param dataStorageAccountName string
 
-@description('Flex Consumption instance memory (MB) and scale-out cap.')
-param instanceMemoryMB int = 2048
+@description('Flex Consumption instance memory (MB): 512 is enough for this app (docs/operations.md, Cost).')
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 512
+@description('Flex Consumption scale-out cap.')
 param maximumInstanceCount int = 40
 
 var functionAppName = 'func-amltrig-${resourceToken}'
 var storageAccountName = 'stamltrig${take(resourceToken, 13)}'
 var deploymentContainer = 'app-package-${take(resourceToken, 20)}'
 var stateContainer = 'aml-triggers'
+// Event Grid writes events it could not deliver within its retry policy (24 h) here.
+var deadLetterContainer = 'eventgrid-deadletter'
 
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
@@ -51,6 +58,7 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     name: 'default'
     resource deployment 'containers' = { name: deploymentContainer }
     resource state 'containers' = { name: stateContainer }
+    resource deadLetter 'containers' = { name: deadLetterContainer }
   }
 }
 
@@ -124,6 +132,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
       // The app's own settings (see local.settings.sample.json and README "Settings").
       AML_MANAGED_IDENTITY_CLIENT_ID: identity.properties.clientId
+      AML_TARGETS_FILE: amlTargetsFile
       AML_SUBSCRIPTION_ID: amlSubscriptionId
       AML_RESOURCE_GROUP: amlResourceGroup
       AML_WORKSPACE_NAME: amlWorkspaceName
@@ -156,7 +165,7 @@ resource developerStorageRoles 'Microsoft.Authorization/roleAssignments@2022-04-
     scope: storage
     properties: {
       principalId: principalId
-      principalType: 'User'
+      principalType: principalType
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
     }
   }
@@ -173,6 +182,10 @@ resource telemetryRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 }
 
 output functionAppName string = functionApp.name
+output functionAppHostName string = functionApp.properties.defaultHostName
+output applicationInsightsName string = appInsights.name
+output storageAccountName string = storage.name
+output deadLetterContainer string = deadLetterContainer
 output identityPrincipalId string = identity.properties.principalId
 output identityClientId string = identity.properties.clientId
 output applicationInsightsConnectionString string = appInsights.properties.ConnectionString

@@ -14,6 +14,7 @@ import { app, type InvocationContext, type Timer } from '@azure/functions';
 import type { WorkspaceRef } from '../aml/types';
 import { AppFailure } from '../errors';
 import { runtime, type Runtime } from '../runtime';
+import type { TickHeartbeat } from '../health/heartbeat';
 import { readTickSettings, runTick, type TickDeps, type TickLog, type TickReport } from '../schedules/tick';
 
 export const SCHEDULE_TICK_CRON_SETTING = 'SCHEDULE_TICK_CRON';
@@ -69,15 +70,30 @@ export function contextLog(context: InvocationContext): TickLog {
  * a tick that could not start at all (definitions or due index unreadable) fails the invocation, so it
  * shows as failed in monitoring.
  */
-export function createScheduleTimerHandler(getDeps: TickDepsProvider, clock: () => Date = () => new Date()) {
+export function createScheduleTimerHandler(getDeps: TickDepsProvider, clock: () => Date = () => new Date(), heartbeat?: () => TickHeartbeat) {
   return async (timer: Timer, context: InvocationContext): Promise<TickReport> => {
     const report = await runTick(clock(), { ...getDeps(), log: contextLog(context) }, { isPastDue: timer.isPastDue });
+    if (heartbeat) await recordHeartbeat(heartbeat, report, context);
     const fatal = report.errors.filter((e) => e.schedule === undefined);
     if (fatal.length > 0) {
       throw new AppFailure({ code: fatal[0]!.code, message: `The schedule tick could not run: ${fatal.map((e) => e.message).join('; ')}` });
     }
     return report;
   };
+}
+
+/**
+ * Writes the timer heartbeat that GET /api/health reads (last tick, failures per hour). A failure to
+ * write it is logged and leaves the tick's own result alone: the tick's work is done, and health then
+ * reports the timer as stale, which is what an operator needs to see.
+ */
+async function recordHeartbeat(heartbeat: () => TickHeartbeat, report: TickReport, context: InvocationContext): Promise<void> {
+  try {
+    const written = await heartbeat().record(report);
+    if (!written.ok) context.warn(`The timer heartbeat (health/timer.json) could not be written: ${written.error.code}: ${written.error.message}`);
+  } catch (e) {
+    context.warn(`The timer heartbeat (health/timer.json) could not be written: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 function defaultWorkspace(env: Readonly<Record<string, string | undefined>>): WorkspaceRef | undefined {
@@ -87,7 +103,7 @@ function defaultWorkspace(env: Readonly<Record<string, string | undefined>>): Wo
   return subscriptionId && resourceGroup && workspaceName ? { subscriptionId, resourceGroup, workspaceName } : undefined;
 }
 
-const handler = createScheduleTimerHandler(runtimeTickDeps(runtime));
+const handler = createScheduleTimerHandler(runtimeTickDeps(runtime), () => new Date(), () => runtime.tickHeartbeat);
 
 app.timer('scheduleTimer', {
   schedule: tickSchedule(process.env),

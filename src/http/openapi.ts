@@ -453,6 +453,19 @@ const document = {
       },
     },
     ...schedulePaths,
+    '/api/health': {
+      get: {
+        operationId: 'getHealth',
+        summary: 'Health of the app and its dependencies (anonymous)',
+        description:
+          'Configuration valid, storage reachable, a token obtainable for Azure ML and ARM, the schedule timer ticking, and the failed submissions and unknown outcomes of the last 24 h. No key needed and no secret in the answer. docs/operations.md, Health.',
+        security: [],
+        responses: {
+          '200': { description: 'Every check passed', content: { 'application/json': { schema: { $ref: '#/components/schemas/HealthReport' } } } },
+          '503': { description: 'At least one check failed (see checks.<name>.code and message)', content: { 'application/json': { schema: { $ref: '#/components/schemas/HealthReport' } } } },
+        },
+      },
+    },
   },
   components: {
     securitySchemes: {
@@ -526,6 +539,33 @@ const document = {
           continueOnStepFailure: { type: 'boolean' },
           tags: { type: 'object', additionalProperties: { type: 'string' } },
           runsUrl: { type: 'string', description: 'Path to POST runs of this target to' },
+        },
+      },
+      HealthReport: {
+        type: 'object',
+        required: ['status', 'checkedAt', 'checks', 'last24h'],
+        properties: {
+          status: { enum: ['healthy', 'unhealthy'] },
+          checkedAt: { type: 'string', format: 'date-time' },
+          checks: {
+            type: 'object',
+            description: 'configuration, storage, amlToken, armToken, timer: each { ok, code?, message? } plus its facts (timer: lastTickAt, ageSeconds, staleAfterSeconds; configuration: problems)',
+            additionalProperties: {
+              type: 'object',
+              required: ['ok'],
+              properties: { ok: { type: 'boolean' }, code: { type: 'string' }, message: { type: 'string' } },
+            },
+          },
+          last24h: {
+            type: 'object',
+            required: ['since', 'failedSubmissions', 'unknownOutcomes'],
+            properties: {
+              since: { type: 'string', format: 'date-time' },
+              failedSubmissions: { type: ['integer', 'null'] },
+              unknownOutcomes: { type: ['integer', 'null'] },
+              note: { type: 'string' },
+            },
+          },
         },
       },
       Problem: {

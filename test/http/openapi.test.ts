@@ -41,6 +41,7 @@ describe('GET /api/openapi.json', () => {
       '/api/schedules/{name}/history': ['get'],
       '/api/schedules/{name}/enable': ['post'],
       '/api/schedules/{name}/disable': ['post'],
+      '/api/health': ['get'],
     });
     expect(doc.security).toEqual([{ functionKeyHeader: [] }, { functionKeyQuery: [] }]);
     expect(Object.keys(doc.components.schemas.RunRequest?.properties ?? {}).sort()).toEqual([...KNOWN_FIELDS].sort());
