@@ -10,7 +10,8 @@ import type { BlobJsonStore, JsonParser } from '../storage/blobJson';
 import type { TickReport } from '../schedules/tick';
 import { addCounts, countOutcomes, NO_OUTCOMES, type OutcomeCounts } from './outcomes';
 
-export const TICK_HEARTBEAT_BLOB = 'health/timer.json';
+export { TICK_HEARTBEAT_BLOB } from '../schedules/blobNames';
+import { TICK_HEARTBEAT_BLOB } from '../schedules/blobNames';
 const HOURS_KEPT = 25;
 
 export interface HourCounts extends OutcomeCounts {
@@ -30,9 +31,12 @@ export interface TickHeartbeatDoc {
 const hourOf = (iso: string): string => iso.slice(0, 13);
 
 /** The heartbeat after `report` (pure): last tick time, and this tick's failures added to its hour. */
-export function withTick(previous: TickHeartbeatDoc | undefined, report: Pick<TickReport, 'now' | 'durationMs' | 'failed'>): TickHeartbeatDoc {
+export function withTick(previous: TickHeartbeatDoc | undefined, report: Pick<TickReport, 'now' | 'durationMs' | 'failed' | 'unknown'>): TickHeartbeatDoc {
   const hour = hourOf(report.now);
-  const counts = countOutcomes(report.failed.map((f) => ({ status: 'failed', ...(f.error ? { error: f.error } : {}) })));
+  const counts = countOutcomes([
+    ...report.failed.map((f) => ({ status: 'failed' as const, ...(f.error ? { error: f.error } : {}) })),
+    ...report.unknown.map(() => ({ status: 'unknown' as const })),
+  ]);
   const older = (previous?.hours ?? []).filter((h) => h.hour !== hour);
   const current = previous?.hours.find((h) => h.hour === hour) ?? { hour, ...NO_OUTCOMES };
   const hours = [{ hour, ...addCounts(current, counts) }, ...older].sort((a, b) => (a.hour < b.hour ? 1 : -1)).slice(0, HOURS_KEPT);
@@ -65,7 +69,7 @@ export class TickHeartbeat {
   }
 
   /** Records a finished tick. A corrupt heartbeat is replaced (it only feeds the health endpoint). */
-  async record(report: Pick<TickReport, 'now' | 'durationMs' | 'failed'>): Promise<Result<TickHeartbeatDoc, AppError>> {
+  async record(report: Pick<TickReport, 'now' | 'durationMs' | 'failed' | 'unknown'>): Promise<Result<TickHeartbeatDoc, AppError>> {
     try {
       const read = await this.blobs.read(TICK_HEARTBEAT_BLOB, parseHeartbeat);
       const next = withTick(read.status === 'found' ? read.value : undefined, report);

@@ -152,7 +152,7 @@ export function runtimeHealthDeps(rt: Runtime): HealthProbeDeps {
       const reactive = (await rt.schedules.list()).filter((d) => d.kind === 'reactive');
       let counts = NO_OUTCOMES;
       for (const def of reactive) {
-        const entries = await rt.scheduleStore.history(def.name);
+        const entries = await rt.scheduleStore.history.entries(def.name);
         counts = addCounts(counts, countOutcomes(entries.filter((e) => Date.parse(e.recordedAt) >= since.getTime())));
       }
       return counts;

@@ -89,3 +89,6 @@ export function reactiveClaimBlobName(key: { readonly schedule: string; readonly
   const etag = normalizeEtag(key.etag).replace(/[^A-Za-z0-9._-]/g, '_') || '_';
   return `${REACTIVE_CLAIMS_PREFIX}${encodeURIComponent(key.schedule)}/${blobHash}/${etag}.json`;
 }
+
+/** The timer's heartbeat (last tick, failed / unknown counts per hour) that GET /api/health reads (src/health/heartbeat.ts). */
+export const TICK_HEARTBEAT_BLOB = 'health/timer.json';

@@ -335,8 +335,8 @@ async function recordUnknown(job: OccurrenceJob, held: Held, info: { error: Erro
   if (!written || written === 'lost') return { kind: 'leave' }; // someone else settled it, or storage is down: the claim is as it was
   const becameUnknown = held.claim.status !== 'unknown';
   if (becameUnknown || givingUp) await appendHistory(job, historyEntryOf(written.claim, now));
-  const report: OccurrenceReport = { schedule: def.name, occurrence: when, trigger: written.claim.trigger, attempts: written.claim.attempts, error, key: info.key, ...(givingUp ? {} : { nextLookupAt: isoInstant(nextLookupAt) }) };
-  job.out.unknown.push(report);
+  // Listed in the tick's report (and counted by the health heartbeat) once, when it becomes unknown.
+  if (becameUnknown) job.out.unknown.push({ schedule: def.name, occurrence: when, trigger: written.claim.trigger, attempts: written.claim.attempts, error, key: info.key, ...(givingUp ? {} : { nextLookupAt: isoInstant(nextLookupAt) }) });
   deps.log.error(`schedule ${def.name} occurrence ${when}: outcome unknown: ${error.message}`);
   if (becameUnknown || givingUp) {
     deps.telemetry.event('ScheduleOutcomeUnknown', { schedule: def.name, occurrence: when, key: info.key, experiment: info.experiment, code: info.error.code, final: String(givingUp) }, { attempts: written.claim.attempts });

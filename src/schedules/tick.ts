@@ -184,7 +184,7 @@ export interface TickReport {
   readonly submitted: readonly OccurrenceReport[];
   readonly failed: readonly OccurrenceReport[];
   readonly retrying: readonly OccurrenceReport[];
-  /** Occurrences whose submission's outcome is unknown (looked up by key on later ticks; never resent blindly). */
+  /** Occurrences whose submission's outcome became unknown in this tick (looked up by key on later ticks; never resent blindly). */
   readonly unknown: readonly OccurrenceReport[];
   readonly skipped: readonly { readonly schedule: string; readonly count: number; readonly first?: string; readonly last?: string }[];
   /** Schedules whose handling stopped on an error (storage, corrupt state): the next tick tries again. */

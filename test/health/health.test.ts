@@ -85,12 +85,13 @@ async function health(rt: Runtime, now = NOW): Promise<Answer> {
   return { status: response.status ?? 200, body: response.jsonBody as Answer['body'] };
 }
 
-async function ticked(rt: Runtime, at: Date, failed: { code: string }[] = []): Promise<void> {
+async function ticked(rt: Runtime, at: Date, failed: { code: string }[] = [], unknown = 0): Promise<void> {
   await rt.scheduleStore.ensureContainer();
   const written = await rt.tickHeartbeat.record({
     now: at.toISOString(),
     durationMs: 12,
     failed: failed.map((error, i) => ({ schedule: 'nightly', occurrence: `2026-12-01T0${i}:00:00Z`, trigger: 'schedule', attempts: 1, error: { code: error.code, message: 'x' } })),
+    unknown: Array.from({ length: unknown }, (_, i) => ({ schedule: 'hourly', occurrence: `2026-12-01T1${i}:00:00Z`, trigger: 'schedule', attempts: 1 })),
   });
   expect(written.ok).toBe(true);
 }
@@ -102,18 +103,18 @@ describe('GET /api/health', () => {
     const rt = runtime();
     await ticked(rt, new Date(NOW.getTime() - 25 * 3600_000), [{ code: 'aml.pipeline_not_found' }]); // older than 24 h: not counted
     await ticked(rt, new Date(NOW.getTime() - 3600_000), [{ code: 'aml.pipeline_not_found' }, { code: 'schedule.submit.outcome_unknown' }]);
-    await ticked(rt, new Date(NOW.getTime() - 30_000));
+    await ticked(rt, new Date(NOW.getTime() - 30_000), [], 1); // a tick whose report lists an occurrence that became unknown
     const recordedAt = new Date(NOW.getTime() - 2 * 3600_000).toISOString();
-    await rt.scheduleStore.appendHistory('on-landing', { trigger: 'blob', status: 'failed', error: { code: 'aml.forbidden', message: 'x' }, recordedAt });
-    await rt.scheduleStore.appendHistory('on-landing', { trigger: 'blob', status: 'unknown' as 'failed', recordedAt });
-    await rt.scheduleStore.appendHistory('on-landing', { trigger: 'blob', status: 'submitted', runId: 'r1', recordedAt });
+    await rt.scheduleStore.history.append('on-landing', { trigger: 'blob', status: 'failed', error: { code: 'aml.forbidden', message: 'x' }, recordedAt });
+    await rt.scheduleStore.history.append('on-landing', { trigger: 'blob', status: 'unknown', recordedAt });
+    await rt.scheduleStore.history.append('on-landing', { trigger: 'blob', status: 'submitted', runId: 'r1', recordedAt });
 
     const answer = await health(rt);
     expect(failing(answer), JSON.stringify(answer.body.checks)).toEqual([]);
     expect(answer.status).toBe(200);
     expect(answer.body.status).toBe('healthy');
     expect(answer.body.checks.timer).toMatchObject({ ok: true, lastTickAt: new Date(NOW.getTime() - 30_000).toISOString(), ageSeconds: 30 });
-    expect(answer.body.last24h).toMatchObject({ failedSubmissions: 2, unknownOutcomes: 2 });
+    expect(answer.body.last24h).toMatchObject({ failedSubmissions: 2, unknownOutcomes: 3 });
     expect(JSON.stringify(answer.body)).not.toMatch(/AccountKey|fake-msi\.|Bearer/);
   });
 

@@ -81,10 +81,10 @@ describe('timer heartbeat', () => {
   });
 
   it('counts per UTC hour: unknown outcomes apart from failures, 25 hours kept, a 24 h window summed', () => {
-    let doc = withTick(undefined, { now: '2026-06-01T00:10:00Z', durationMs: 5, failed: [failure('aml.forbidden')] });
-    doc = withTick(doc, { now: '2026-06-01T00:20:00Z', durationMs: 5, failed: [failure('schedule.submit.outcome_unknown'), failure('aml.pipeline_not_found')] });
+    let doc = withTick(undefined, { now: '2026-06-01T00:10:00Z', durationMs: 5, failed: [failure('aml.forbidden')], unknown: [] });
+    doc = withTick(doc, { now: '2026-06-01T00:20:00Z', durationMs: 5, failed: [failure('schedule.submit.outcome_unknown'), failure('aml.pipeline_not_found')], unknown: [] });
     expect(doc.hours).toEqual([{ hour: '2026-06-01T00', failed: 2, unknown: 1 }]);
-    for (let h = 1; h <= 30; h++) doc = withTick(doc, { now: new Date(Date.parse('2026-06-01T00:30:00Z') + h * 3600_000).toISOString(), durationMs: 5, failed: [failure('x')] });
+    for (let h = 1; h <= 30; h++) doc = withTick(doc, { now: new Date(Date.parse('2026-06-01T00:30:00Z') + h * 3600_000).toISOString(), durationMs: 5, failed: [failure('x')], unknown: [] });
     expect(doc.hours).toHaveLength(25);
     expect(doc.hours[0]!.hour).toBe('2026-06-02T06');
     expect(doc.lastTickAt).toBe('2026-06-02T06:30:00.000Z');
