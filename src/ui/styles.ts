@@ -8,6 +8,8 @@ export const UI_STYLES = `
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
 a { color: var(--accent); }
+main { overflow-wrap: break-word; }
+.notice, .field-error, .hint, code, .mono { overflow-wrap: anywhere; }
 a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible, summary:focus-visible, main:focus-visible { outline: 3px solid #000; outline-offset: 2px; }
 .skip { position: absolute; left: -9999px; top: 0; background: #000; color: #fff; padding: .5rem 1rem; z-index: 1; }
 .skip:focus { left: .5rem; top: .5rem; }
@@ -44,7 +46,6 @@ label { display: block; font-weight: 600; }
 .field { margin: .5rem 0 1rem; }
 .hint { display: block; font-weight: 400; color: var(--muted); font-size: .92rem; }
 .field-error { display: block; color: #a4262c; font-weight: 600; }
-.field-error::before { content: "Error: "; }
 input, select, textarea, button { font: inherit; }
 input[type="text"], select, textarea { padding: .35rem .5rem; border: 1px solid #767676; border-radius: 3px; max-width: 100%; }
 input[aria-invalid="true"], textarea[aria-invalid="true"] { border: 2px solid #a4262c; }

@@ -16,9 +16,18 @@ export function formatInZone(iso: string, ianaZone: string | undefined): string 
   if (!ianaZone) return undefined;
   const t = DateTime.fromISO(iso, { zone: 'utc' }).setZone(ianaZone);
   if (!t.isValid) return undefined;
-  const abbreviation = t.toFormat('ZZZZ');
   const offset = t.toFormat('ZZ') === '+00:00' ? 'UTC' : `UTC${t.toFormat('ZZ')}`;
-  return `${t.toFormat(t.second === 0 ? 'ccc yyyy-MM-dd HH:mm' : 'ccc yyyy-MM-dd HH:mm:ss')} ${abbreviation === offset ? '' : `${abbreviation} `}(${offset})`;
+  const abbreviation = abbreviationOf(t);
+  return `${t.toFormat(t.second === 0 ? 'ccc yyyy-MM-dd HH:mm' : 'ccc yyyy-MM-dd HH:mm:ss')} ${abbreviation ? `${abbreviation} ` : ''}(${offset})`;
+}
+
+/** The zone's short name (PST, CET), when a locale has one rather than a bare offset (GMT+1). */
+function abbreviationOf(t: DateTime): string | undefined {
+  for (const locale of ['en-US', 'en-GB']) {
+    const name = t.setLocale(locale).toFormat('ZZZZ');
+    if (!/^(GMT|UTC)([+-]|$)/.test(name)) return name;
+  }
+  return undefined;
 }
 
 /** The IANA zone of a zone name as a schedule writes it (Windows or IANA); undefined when unknown. */

@@ -21,7 +21,7 @@ function invalid(messages: string[], id: string): { attrs: Html; text: Html } {
   if (messages.length === 0) return { attrs: html``, text: html`` };
   return {
     attrs: html` aria-invalid="true" aria-describedby="${id}-hint ${id}-error"`,
-    text: html`<span class="field-error" id="${id}-error">${messages.length === 1 ? messages[0] : html`<ul>${messages.map((m) => html`<li>${m}</li>`)}</ul>`}</span>`,
+    text: html`<span class="field-error" id="${id}-error">Error: ${messages.length === 1 ? messages[0] : html`<ul>${messages.map((m) => html`<li>${m}</li>`)}</ul>`}</span>`,
   };
 }
 

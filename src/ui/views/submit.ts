@@ -52,7 +52,7 @@ function fieldErrors(problem: ProblemView | undefined, field: string, id: string
   if (messages.length === 0) return { attrs: html``, messages: html`` };
   return {
     attrs: raw(` aria-invalid="true" aria-describedby="${id}-error"`),
-    messages: html`<span class="field-error" id="${id}-error">${messages.join(' ')}</span>`,
+    messages: html`<span class="field-error" id="${id}-error">Error: ${messages.join(' ')}</span>`,
   };
 }
 
@@ -88,8 +88,8 @@ function dataPathRows(values: SubmitFormValues, problem: ProblemView | undefined
     const store = fieldErrors(problem, row.name ? dataPathField(row.name, 'DataStoreName') : '\u0000', `${id}-store`);
     const path = fieldErrors(problem, row.name ? dataPathField(row.name, 'RelativePath') : '\u0000', `${id}-path`);
     const name = row.fixed
-      ? html`<div><span class="label" id="${id}-label"><strong>${row.name}</strong></span><input type="hidden" name="dn" value="${row.name}">${whole.length > 0 && html`<span class="field-error">${whole.join(' ')}</span>`}</div>`
-      : html`<div><label for="${id}-name">Another data path: name</label><input type="text" id="${id}-name" name="dn" value="${row.name}">${whole.length > 0 && html`<span class="field-error">${whole.join(' ')}</span>`}</div>`;
+      ? html`<div><span class="label" id="${id}-label"><strong>${row.name}</strong></span><input type="hidden" name="dn" value="${row.name}">${whole.length > 0 && html`<span class="field-error">Error: ${whole.join(' ')}</span>`}</div>`
+      : html`<div><label for="${id}-name">Another data path: name</label><input type="text" id="${id}-name" name="dn" value="${row.name}">${whole.length > 0 && html`<span class="field-error">Error: ${whole.join(' ')}</span>`}</div>`;
     const prefix = row.fixed ? `${row.name}: ` : '';
     return html`<div class="row dp">
 ${name}
