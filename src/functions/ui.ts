@@ -1,7 +1,6 @@
 /**
- * The web pages (src/ui/handlers.ts; docs/ui.md). Same auth as the operations API: pages and the
- * Submit form take a function key, Enable / Disable the host's master key (authLevel admin), like
- * `POST /api/schedules/{name}/enable|disable`. Open them with `?code=<key>`; the pages carry it on.
+ * The web pages under /api/ui (table and auth levels in src/ui/routes.ts, handlers in
+ * src/ui/handlers.ts; docs/ui.md). Open them with `?code=<key>`; the pages carry the key on.
  *
  *   GET  /api/ui                          uiSchedules
  *   GET  /api/ui/schedules/{name}         uiSchedule
@@ -15,23 +14,10 @@
 import { app } from '@azure/functions';
 import { runtime } from '../runtime';
 import { uiApiFrom } from '../ui/api';
-import {
-  createPreviewPage,
-  createSchedulePage,
-  createSchedulesPage,
-  createSetEnabledPage,
-  createSubmitFormPage,
-  createSubmitRunPage,
-  createTargetsPage,
-} from '../ui/handlers';
+import { UI_FUNCTIONS } from '../ui/routes';
 
 const deps = { api: uiApiFrom(runtime) };
 
-app.http('uiSchedules', { route: 'ui', methods: ['GET'], authLevel: 'function', handler: createSchedulesPage(deps) });
-app.http('uiSchedule', { route: 'ui/schedules/{name}', methods: ['GET'], authLevel: 'function', handler: createSchedulePage(deps) });
-app.http('uiEnableSchedule', { route: 'ui/schedules/{name}/enable', methods: ['POST'], authLevel: 'admin', handler: createSetEnabledPage(deps, true) });
-app.http('uiDisableSchedule', { route: 'ui/schedules/{name}/disable', methods: ['POST'], authLevel: 'admin', handler: createSetEnabledPage(deps, false) });
-app.http('uiSubmitTargets', { route: 'ui/submit', methods: ['GET'], authLevel: 'function', handler: createTargetsPage(deps) });
-app.http('uiSubmitForm', { route: 'ui/submit/{target}', methods: ['GET'], authLevel: 'function', handler: createSubmitFormPage(deps) });
-app.http('uiSubmitRun', { route: 'ui/submit/{target}', methods: ['POST'], authLevel: 'function', handler: createSubmitRunPage(deps) });
-app.http('uiPreview', { route: 'ui/preview', methods: ['GET'], authLevel: 'function', handler: createPreviewPage(deps) });
+for (const f of UI_FUNCTIONS) {
+  app.http(f.name, { route: f.route, methods: [f.method], authLevel: f.authLevel, handler: f.create(deps) });
+}

@@ -193,7 +193,22 @@ export function createSubmitFormPage(deps: UiDeps): PageHandler {
   return pageHandler('submit form', async (request, context, at) => {
     const loaded = await loadTarget(deps, request, context, at);
     if (!loaded.ok) return loaded.response;
-    return page(200, renderSubmitForm({ links: at.links, targetName: loaded.target.name, target: loaded.target, values: defaultValues(loaded.target) }));
+    const target = loaded.target;
+    // After a submission (post, then redirect here): the run Azure ML accepted.
+    const runId = request.query.get('run');
+    const attempts = Number(request.query.get('attempts'));
+    const experiment = request.query.get('experiment');
+    const studio = runId ? studioUrl({ workspace: target.workspace }, runId) : undefined;
+    const accepted: RunAcceptedView | undefined = runId
+      ? {
+          runId,
+          ...(experiment ? { experimentName: experiment } : {}),
+          ...(Number.isInteger(attempts) && attempts > 0 ? { attempts } : {}),
+          ...(studio ? { studioUrl: studio } : {}),
+          ...(request.query.get('reconciled') === 'true' ? { reconciled: true } : {}),
+        }
+      : undefined;
+    return page(200, renderSubmitForm({ links: at.links, targetName: target.name, target, values: defaultValues(target), ...(accepted ? { accepted } : {}) }));
   });
 }
 
@@ -223,7 +238,15 @@ export function createSubmitRunPage(deps: UiDeps): PageHandler {
       json: built.body,
     });
     if (!answer.ok) return page(answer.problem.status, renderSubmitForm({ ...model, values, problem: answer.problem }));
-    return page(200, renderSubmitForm({ ...model, values: defaultValues(target), accepted: answer.body }));
+    // Post, then redirect: reloading the answer shows it again instead of submitting a second run.
+    const a = answer.body;
+    const location = uiHref(at.links, `/submit/${encodeURIComponent(target.name)}`, {
+      run: a.runId,
+      experiment: a.experimentName,
+      attempts: a.attempts !== undefined ? String(a.attempts) : undefined,
+      reconciled: a.reconciled ? 'true' : undefined,
+    });
+    return { status: 303, headers: { Location: location, 'Cache-Control': 'no-store' } };
   });
 }
 

@@ -55,6 +55,7 @@ button.secondary { background: #fff; color: var(--accent); }
 fieldset { border: 1px solid var(--line); margin: 1rem 0; padding: .5rem 1rem; }
 legend { font-weight: 700; padding: 0 .25rem; }
 .row { display: grid; grid-template-columns: minmax(8rem, 14rem) minmax(10rem, 1fr) 8rem; gap: .5rem 1rem; align-items: start; margin: .5rem 0; }
+.row input[type="text"], .row select { width: 100%; }
 .row.dp { grid-template-columns: minmax(8rem, 14rem) minmax(10rem, 1fr) minmax(10rem, 1fr); }
 dl.definition { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
 dl.definition dt { font-weight: 600; }

@@ -9,27 +9,10 @@
 import { randomUUID } from 'node:crypto';
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { createOpenApiHandler } from '../../src/functions/openapi';
-import { createListTargetsHandler, createSubmitRunHandler } from '../../src/http/pipelinesHandlers';
-import {
-  createApplySchedulesHandler,
-  createDeleteScheduleHandler,
-  createGetScheduleHandler,
-  createHistoryHandler,
-  createListSchedulesHandler,
-  createSetEnabledHandler,
-  schedulesDepsFrom,
-} from '../../src/http/schedulesHandlers';
+import { createApplySchedulesHandler, createDeleteScheduleHandler, createHistoryHandler, schedulesDepsFrom } from '../../src/http/schedulesHandlers';
 import type { Runtime } from '../../src/runtime';
 import { uiApiFrom, type HttpHandler } from '../../src/ui/api';
-import {
-  createPreviewPage,
-  createSchedulePage,
-  createSchedulesPage,
-  createSetEnabledPage,
-  createSubmitFormPage,
-  createSubmitRunPage,
-  createTargetsPage,
-} from '../../src/ui/handlers';
+import { uiHandlers } from '../../src/ui/routes';
 import { startLoopbackServer, type LoopbackServer } from './http';
 import { ensureBuilt, loadRegistrations, triggerOf } from './registration';
 
@@ -48,27 +31,20 @@ export interface AppServer extends LoopbackServer {
 
 /** Handlers by function name, built as src/functions/*.ts build them. */
 function handlersFor(runtime: Runtime): Record<string, HttpHandler> {
+  const api = uiApiFrom(runtime);
   const schedules = schedulesDepsFrom(runtime);
-  const ui = { api: uiApiFrom(runtime) };
   return {
-    listPipelineTargets: createListTargetsHandler(runtime),
-    submitPipelineRun: createSubmitRunHandler(runtime),
-    openApiDocument: createOpenApiHandler(),
-    listSchedules: createListSchedulesHandler(schedules),
-    getSchedule: createGetScheduleHandler(schedules),
+    listPipelineTargets: api.listTargets,
+    submitPipelineRun: api.submitRun,
+    listSchedules: api.listSchedules,
+    getSchedule: api.getSchedule,
+    enableSchedule: api.enableSchedule,
+    disableSchedule: api.disableSchedule,
     getScheduleHistory: createHistoryHandler(schedules),
     applySchedules: createApplySchedulesHandler(schedules),
-    enableSchedule: createSetEnabledHandler(schedules, true),
-    disableSchedule: createSetEnabledHandler(schedules, false),
     deleteSchedule: createDeleteScheduleHandler(schedules),
-    uiSchedules: createSchedulesPage(ui),
-    uiSchedule: createSchedulePage(ui),
-    uiEnableSchedule: createSetEnabledPage(ui, true),
-    uiDisableSchedule: createSetEnabledPage(ui, false),
-    uiSubmitTargets: createTargetsPage(ui),
-    uiSubmitForm: createSubmitFormPage(ui),
-    uiSubmitRun: createSubmitRunPage(ui),
-    uiPreview: createPreviewPage(ui),
+    openApiDocument: createOpenApiHandler(),
+    ...uiHandlers({ api }),
   };
 }
 

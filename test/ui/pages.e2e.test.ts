@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createPipelineClient, type AmlPipelineClient } from '../../src/aml/client';
 import { DEFAULT_RETRY_POLICY } from '../../src/aml/retry';
 import { createRuntime, type Runtime } from '../../src/runtime';
@@ -30,6 +30,9 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
 const PIPELINE_ID = 'pub-train';
+
+// A browser on a busy machine is slow, not wrong: generous limits, no timing assertions.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 let bed: AmlTestBed;
 let client: AmlPipelineClient;
@@ -334,7 +337,12 @@ describe('Submit page', () => {
     });
     expect(sent.body.ExperimentName).toBe('training');
     expect(await page.locator('main').innerText()).toContain(sent.runId);
+    expect(await page.getByRole('link', { name: new RegExp(sent.runId) }).getAttribute('href')).toContain(`https://ml.azure.com/runs/${sent.runId}?wsid=`);
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'submit-accepted-desktop.png'), fullPage: true });
+    // Reloading the answer shows it again; it does not submit a second run.
+    await page.reload();
+    await accepted.waitFor();
+    expect(bed.aml.submissions.length).toBe(before + 1);
     await page.close();
   });
 
