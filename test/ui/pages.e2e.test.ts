@@ -141,6 +141,7 @@ beforeAll(async () => {
     detail: 'incoming/2026-11-30.csv (version 2026-11-30T10:02:01.1234567Z)',
   });
   server = await startAppServer(runtime);
+  if (!existsSync(CHROMIUM)) throw new Error(`The browser tests need headless Chromium at ${CHROMIUM}: apt-get install chromium (bash .ci/run does), or set CHROMIUM_PATH.`);
   browser = await chromium.launch({ executablePath: CHROMIUM });
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
 }, 120_000);
