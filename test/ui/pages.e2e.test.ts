@@ -132,13 +132,13 @@ beforeAll(async () => {
     error: { code: 'schedule.submit.outcome_unknown', message: 'Azure ML did not answer the submission of occurrence 2026-11-30T08:30:00Z within the deadline; it may or may not have created a run.' },
   });
   await runtime.scheduleStore.appendHistory('landing', {
-    occurrence: 'evt-0001',
+    occurrence: '"0x8DD11F0A2B3C4D5"',
     trigger: 'blob',
     status: 'submitted',
     runId: '7d3e1c2a-0000-4000-8000-00000000abcd',
     attempts: 1,
     recordedAt: '2026-11-30T10:02:03Z',
-    detail: 'incoming/2026-11-30.csv (version 2026-11-30T10:02:01.1234567Z)',
+    detail: 'landing/incoming/2026-11-30.csv',
   });
   server = await startAppServer(runtime);
   if (!existsSync(CHROMIUM)) throw new Error(`The browser tests need headless Chromium at ${CHROMIUM}: apt-get install chromium (bash .ci/run does), or set CHROMIUM_PATH.`);
@@ -263,6 +263,17 @@ describe('A schedule\'s page', () => {
     expect(await page.getByRole('heading', { name: '1 run with an unknown outcome' }).count()).toBe(1);
     await page.close();
     await photograph('schedule', server.url('/ui/schedules/nightly-retrain'));
+  });
+
+  it('a blob schedule shows its watched folder and, per run, the blob and its version', async () => {
+    const page = await newPage();
+    await page.goto(server.url('/ui/schedules/landing'));
+    expect(await page.locator('dl.definition').innerText()).toContain('incoming/ of datastore workspaceblobstore; subfolders are ignored');
+    const row = await page.locator('tbody tr').first().innerText();
+    expect(row).toContain('landing/incoming/2026-11-30.csv');
+    expect(row).toContain('version "0x8DD11F0A2B3C4D5"');
+    expect(row).toContain('blob arrival');
+    await page.close();
     await photograph('schedule-blob', server.url('/ui/schedules/landing'));
   });
 

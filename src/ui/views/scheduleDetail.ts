@@ -75,12 +75,23 @@ function occurrences(s: ScheduleDetail, zone: string | undefined): Html {
 <ol class="occurrences">${s.nextOccurrences.map((o) => html`<li>${instant(o, zone)}</li>`)}</ol>`;
 }
 
+const TRIGGER_WORDS: Record<string, string> = { schedule: 'on schedule', catch_up: 'catch-up of a missed run', retry: 'retry', blob: 'blob arrival', manual: 'by hand' };
+
+/** A time schedule's occurrence instant; for a blob arrival, the blob (container/name) and its version (ETag). */
+function occurrenceCell(e: HistoryEntry): Html {
+  const why = html`<br><span class="muted">${TRIGGER_WORDS[e.trigger] ?? e.trigger}</span>`;
+  if (e.trigger === 'blob') {
+    return html`${e.detail ? html`<span class="mono">${e.detail}</span>` : html`<span class="muted">blob not recorded</span>`}${e.occurrence && html`<br><span class="muted">version <span class="mono">${e.occurrence}</span></span>`}${why}`;
+  }
+  const when = e.occurrence && /^\d{4}-\d\d-\d\dT/.test(e.occurrence) ? instant(e.occurrence) : e.occurrence ? html`<span class="mono">${e.occurrence}</span>` : html`<span class="muted">-</span>`;
+  return html`${when}${e.detail && html`<br>${e.detail}`}${why}`;
+}
+
 function historyRow(e: HistoryEntry, runLink: ScheduleDetailModel['runLink']): Html {
   const unknown = isUnknownOutcome(e.error);
   const link = e.runId ? runLink?.(e.runId) : undefined;
-  const what = e.detail ?? e.occurrence;
   return html`<tr${unknown ? html` class="unknown"` : ''}>
-<td data-label="Occurrence or blob">${what ? html`<span class="mono">${what}</span>` : html`<span class="muted">-</span>`}${e.detail && e.occurrence && html`<br><span class="muted mono">${e.occurrence}</span>`}<br><span class="muted">${e.trigger}</span></td>
+<td data-label="Occurrence or blob">${occurrenceCell(e)}</td>
 <td data-label="Outcome">${outcome(e.status, e.error)}</td>
 <td data-label="Run">${e.runId ? (link ? html`<a class="mono" href="${link}" rel="noopener noreferrer" target="_blank">${e.runId}<span class="muted"> (opens Azure ML studio)</span></a>` : html`<span class="mono">${e.runId}</span>`) : html`<span class="muted">none</span>`}</td>
 <td data-label="Submitted at">${instant(e.recordedAt)}</td>
@@ -114,7 +125,7 @@ ${actions(s, model.links)}
 ${s.notes.length > 0 && html`<ul class="notes">${s.notes.map((n) => html`<li>${n}</li>`)}</ul>`}
 <h2>Definition</h2>
 ${definitionList(s)}
-<h2>Next ${s.kind === 'time' ? s.nextOccurrences.length : ''} occurrences${zone && zone !== 'Etc/UTC' ? html` <span class="muted">(UTC and ${zone})</span>` : ''}</h2>
+<h2>${s.kind === 'time' ? `Next ${s.nextOccurrences.length} occurrences` : 'Occurrences'}${zone && zone !== 'Etc/UTC' ? html` <span class="muted">(UTC and ${zone})</span>` : ''}</h2>
 ${occurrences(s, zone)}
 <h2>Run history</h2>
 ${history(s, model.runLink)}`}`;
