@@ -23,6 +23,7 @@ import type { UiLinks } from './layout';
 import { uiHref } from './layout';
 import { preview } from './preview';
 import { buildRunRequest, defaultValues, valuesFromForm } from './submitForm';
+import { renderErrorPage } from './views/common';
 import { renderPreview } from './views/preview';
 import { renderScheduleDetail, type ActionResult } from './views/scheduleDetail';
 import { renderScheduleList, type StatusFilter } from './views/scheduleList';
@@ -81,7 +82,7 @@ function pageHandler(label: string, run: (request: HttpRequest, context: Invocat
     } catch (e) {
       context.error(`UI page ${label} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
       const problem = toProblemView(500, { title: 'Internal Server Error', detail: 'The page could not be built; the Function App log has the details.', instance: `urn:uuid:${context.invocationId}` });
-      return page(500, renderScheduleList({ links: at.links, filter: { status: 'all' }, targets: [], problem }));
+      return page(500, renderErrorPage(at.links, problem));
     }
   };
 }

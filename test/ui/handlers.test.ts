@@ -52,6 +52,15 @@ describe('UI page handlers', () => {
     expect(r.body).toContain('No target named &quot;nope&quot; is configured; the configured targets are train.');
   });
 
+  it('a page that cannot be built is still a page: the problem and the log reference, HTTP 500', async () => {
+    const broken = uiHandlers({ api: { ...uiApiFrom(runtime), listTargets: async () => ({ status: 200, jsonBody: { unexpected: true } }) } });
+    const request = new HttpRequest({ method: 'GET', url: 'https://app.example/api/ui/submit/train', params: { target: 'train' } });
+    const response = await broken.uiSubmitForm!(request, new InvocationContext({ functionName: 'uiSubmitForm', invocationId: '11111111-2222-3333-4444-555555555555' }));
+    expect(response.status).toBe(500);
+    expect(String(response.body)).toContain('The page could not be built; the Function App log has the details.');
+    expect(String(response.body)).toContain('urn:uuid:11111111-2222-3333-4444-555555555555');
+  });
+
   it('every page allows no script, is not cached, and keeps its address out of other sites\' logs', async () => {
     for (const [name, path] of [['uiSchedules', '/ui'], ['uiPreview', '/ui/preview'], ['uiSubmitTargets', '/ui/submit']] as const) {
       const r = await get(name, path);

@@ -1,6 +1,7 @@
 /** Pieces several pages share: the problem notice, instants in UTC and a zone, run outcomes. */
 import type { ProblemView } from '../api';
 import { html, type Html } from '../html';
+import { layout, type UiLinks } from '../layout';
 import { formatInZone, formatUtc } from '../time';
 
 /** An API problem as a notice: title, detail, every listed problem with its field, the log reference. */
@@ -42,3 +43,8 @@ export function outcome(status: string, error?: { code: string }): Html {
 
 export const UNKNOWN_OUTCOME_ADVICE =
   'The submission may have reached Azure ML: its answer was lost. The app does not resubmit it. Look in Azure ML studio for a run of this experiment submitted at this time (its tags name the schedule and occurrence) before you submit it again by hand.';
+
+/** A page that could not be built at all: the problem, and the way back. */
+export function renderErrorPage(links: UiLinks, problem: ProblemView): string {
+  return layout({ title: 'Error', page: 'schedules', links, body: html`<h1>The page could not be shown</h1>${problemNotice(problem, 'Something went wrong')}` });
+}
