@@ -210,6 +210,7 @@ const scheduleSummaryProperties = {
     properties: { target: { type: 'string' }, pipelineId: { type: 'string' }, pipelineEndpointId: { type: 'string' }, pipelineEndpointName: { type: 'string' }, version: { type: 'string' } },
   },
   experimentName: { type: 'string' },
+  timeZone: { type: 'string', description: 'Time schedules: the IANA time zone of the recurrence, e.g. Europe/Berlin (the wall clock its occurrences follow)' },
   nextRun: { ...instant, description: 'The next occurrence the timer will handle; absent when disabled, reactive or ended' },
   lastRun: {
     type: 'object',

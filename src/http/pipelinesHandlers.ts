@@ -249,7 +249,7 @@ function upstreamStatus(error: AppError): number {
 }
 
 /** Azure ML studio link to a run (the `wsid` form studio itself uses). */
-export function studioUrl(target: PipelineTarget, runId: string): string | undefined {
+export function studioUrl(target: Pick<PipelineTarget, 'workspace'>, runId: string): string | undefined {
   const ws = target.workspace;
   if (!ws) return undefined;
   return `https://ml.azure.com/runs/${encodeURIComponent(runId)}?wsid=/subscriptions/${ws.subscriptionId}/resourcegroups/${ws.resourceGroup}/workspaces/${ws.workspaceName}`;

@@ -92,6 +92,8 @@ export interface ScheduleSummary {
   description?: string;
   pipeline: PipelineView;
   experimentName?: string;
+  /** IANA time zone of a time schedule's recurrence (its occurrences' wall clock), e.g. `Europe/Berlin`. */
+  timeZone?: string;
   /** The next occurrence the timer will handle; absent when disabled, reactive, ended or not yet synced. */
   nextRun?: string;
   lastRun?: LastRunView;
@@ -213,6 +215,7 @@ export function summarize(def: ScheduleDefinition, state: ScheduleState | undefi
     ...(def.description !== undefined ? { description: def.description } : {}),
     pipeline: pipelineView(def, lookup),
     ...(def.experimentName !== undefined ? { experimentName: def.experimentName } : {}),
+    ...(def.kind === 'time' ? { timeZone: def.recurrence.timeZone } : {}),
     ...(state?.enabled && state.nextDue ? { nextRun: state.nextDue } : {}),
     ...(last ? { lastRun: last } : {}),
     pendingRetries: state?.pending.length ?? 0,

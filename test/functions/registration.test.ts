@@ -27,6 +27,15 @@ const EXPECTED: Expected[] = [
   { name: 'enableSchedule', kind: 'http', route: 'schedules/{name}/enable', methods: ['POST'], authLevel: 'admin' },
   { name: 'disableSchedule', kind: 'http', route: 'schedules/{name}/disable', methods: ['POST'], authLevel: 'admin' },
   { name: 'deleteSchedule', kind: 'http', route: 'schedules/{name}', methods: ['DELETE'], authLevel: 'admin' },
+  // Web pages (src/functions/ui.ts): the same levels as the operations they use.
+  { name: 'uiSchedules', kind: 'http', route: 'ui', methods: ['GET'], authLevel: 'function' },
+  { name: 'uiSchedule', kind: 'http', route: 'ui/schedules/{name}', methods: ['GET'], authLevel: 'function' },
+  { name: 'uiEnableSchedule', kind: 'http', route: 'ui/schedules/{name}/enable', methods: ['POST'], authLevel: 'admin' },
+  { name: 'uiDisableSchedule', kind: 'http', route: 'ui/schedules/{name}/disable', methods: ['POST'], authLevel: 'admin' },
+  { name: 'uiSubmitTargets', kind: 'http', route: 'ui/submit', methods: ['GET'], authLevel: 'function' },
+  { name: 'uiSubmitForm', kind: 'http', route: 'ui/submit/{target}', methods: ['GET'], authLevel: 'function' },
+  { name: 'uiSubmitRun', kind: 'http', route: 'ui/submit/{target}', methods: ['POST'], authLevel: 'function' },
+  { name: 'uiPreview', kind: 'http', route: 'ui/preview', methods: ['GET'], authLevel: 'function' },
   // The schedule timer: every minute (SCHEDULE_TICK_CRON unset), never on start-up, with the host's monitor.
   {
     name: 'scheduleTimer',
