@@ -6,6 +6,8 @@
  * or the master key (`?code=` or `x-functions-key`), `admin` routes only the master key; a missing or
  * wrong key is a 401 with no body, as the host answers.
  */
+import { createHealthHandler } from '../../src/functions/health';
+import { runtimeHealthDeps } from '../../src/health/probe';
 import { randomUUID } from 'node:crypto';
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { createOpenApiHandler } from '../../src/functions/openapi';
@@ -44,6 +46,7 @@ function handlersFor(runtime: Runtime): Record<string, HttpHandler> {
     applySchedules: createApplySchedulesHandler(schedules),
     deleteSchedule: createDeleteScheduleHandler(schedules),
     openApiDocument: createOpenApiHandler(),
+    health: createHealthHandler(() => runtimeHealthDeps(runtime)),
     ...uiHandlers({ api }),
   };
 }
