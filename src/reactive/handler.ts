@@ -99,18 +99,12 @@ export interface ReactiveHistoryEntry {
 
 export type LogLevel = 'info' | 'warn' | 'error';
 
-/** Finds the run a submission created, by its submission key (the Azure ML client's look-up). */
-export interface RunFinder {
-  findRun(target: PipelineTarget, query: { experimentName: string; key: string; submittedAfter?: Date }): Promise<Result<{ runId: string } | undefined, AppError>>;
-}
-
 export interface ReactiveDeps {
   /** The reactive schedules as they are now (definitions, resolved containers, enabled flags). */
   readonly schedules: () => Promise<readonly ReactiveSchedule[]> | readonly ReactiveSchedule[];
   readonly claims: ClaimStore;
+  /** Submits runs, and finds one by its submission key to reconcile a claim whose request may have been sent. */
   readonly client: PipelineClient;
-  /** Looks a run up by its submission key, to reconcile a claim whose request may have been sent. */
-  readonly lookup?: RunFinder;
   readonly telemetry: Telemetry;
   readonly log: (level: LogLevel, message: string) => void;
   readonly now: () => Date;
@@ -304,23 +298,13 @@ async function runOne(schedule: ReactiveSchedule, event: Version, where: string,
 /** Looks the version's run up by its submission key, then records it, submits, or keeps it unknown. */
 async function reconcileClaim(ctx: RunContext, claim: OwnedClaim, sentAtMs: number | undefined): Promise<ScheduleRun> {
   const { deps, schedule, name, where } = ctx;
-  let answer: LookupAnswer;
-  let lookupError: AppError | undefined;
-  if (!deps.lookup) {
-    answer = { kind: 'failed' };
-    lookupError = { code: 'reactive.lookup.unavailable', message: 'The app has no Azure ML run look-up configured.' };
-  } else {
-    const found = await deps.lookup.findRun(schedule.target, {
-      experimentName: schedule.target.experimentName,
-      key: ctx.submissionKey,
-      ...(claim.record.claimedAt ? { submittedAfter: new Date(claim.record.claimedAt) } : {}),
-    });
-    if (found.ok) answer = found.value ? { kind: 'found', runId: found.value.runId } : { kind: 'notFound' };
-    else {
-      answer = { kind: 'failed' };
-      lookupError = found.error;
-    }
-  }
+  const found = await deps.client.findRun(schedule.target, {
+    experimentName: schedule.target.experimentName,
+    key: ctx.submissionKey,
+    submittedAfter: new Date(claim.record.claimedAt),
+  });
+  const lookupError = found.ok ? undefined : found.error;
+  const answer: LookupAnswer = !found.ok ? { kind: 'failed' } : found.value ? { kind: 'found', runId: found.value.runId } : { kind: 'notFound' };
   ctx.t3 = performance.now();
   const after = decideAfterLookup(answer, sentAtMs, deps.now().getTime(), ctx.policy);
   switch (after.action) {
@@ -356,10 +340,11 @@ async function submit(ctx: RunContext, owned: OwnedClaim): Promise<ScheduleRun> 
     ...(options.signal ? { signal: options.signal } : {}),
   });
   ctx.t3 = performance.now();
-  if (result.ok) return recordSubmitted(ctx, marked, result.value.runId, false);
+  // `reconciled`: the answer was lost and the client found the run by its key (nothing was resent).
+  if (result.ok) return recordSubmitted(ctx, marked, result.value.runId, result.value.reconciled === true);
 
   const error = result.error;
-  if (outcomeOf(error) === 'unknown') return recordUnknown(ctx, marked, error);
+  if (error.outcome === 'unknown') return recordUnknown(ctx, marked, error);
   const transient = error.transient === true;
   const attempts = marked.record.attempts;
   await deps.claims.complete(marked, { error: { code: error.code, message: error.message, transient } }, deps.now());
@@ -368,11 +353,6 @@ async function submit(ctx: RunContext, owned: OwnedClaim): Promise<ScheduleRun> 
   deps.log('error', `Reactive: schedule "${name}" could not submit a run for blob ${where} (no run was created): ${error.message} (${error.code}${transient ? (last ? `, attempt ${attempts}, the last` : `, attempt ${attempts}, will retry`) : ', not retried'}).`);
   deps.telemetry.event('reactive.failed', { schedule: name, code: error.code, transient, container: ctx.event.container }, { ...timings(ctx), attempts });
   return { schedule: name, status: 'failed', error, attempts, retry: transient && !last, timings: timings(ctx) };
-}
-
-/** What a failed submission left behind; a client without the field only ever reported `not_created`. */
-function outcomeOf(error: AppError): 'not_created' | 'unknown' {
-  return (error as { outcome?: string }).outcome === 'unknown' ? 'unknown' : 'not_created';
 }
 
 /**
@@ -394,7 +374,7 @@ async function recordSubmitted(ctx: RunContext, claim: OwnedClaim, runId: string
   await recordHistory(deps, { ...entryOf(ctx, attempts), status: 'submitted', runId });
   const t = timings(ctx);
   deps.log('info', reconciled
-    ? `Reactive: schedule "${name}" found run ${runId} for blob ${where} by its key ${ctx.submissionKey} (an earlier delivery submitted it; recorded, nothing sent again).`
+    ? `Reactive: schedule "${name}" found run ${runId} for blob ${where} by its key ${ctx.submissionKey} (a request whose answer was lost created it; recorded, nothing sent again).`
     : `Reactive: schedule "${name}" submitted run ${runId} for blob ${where}.`);
   deps.telemetry.event(reconciled ? 'reactive.reconciled' : 'reactive.submitted', { schedule: name, runId, container: ctx.event.container }, { ...t, attempts });
   return { schedule: name, status: 'submitted', runId, attempts, ...(reconciled ? { reconciled } : {}), timings: t };

@@ -44,10 +44,10 @@ export function pipelineClient(msi: FakeMsi): PipelineClient {
   return createPipelineClient({ env: { ...process.env, ...msi.env }, settings: { reconcileDelayMs: 50 } });
 }
 
-export function target(aml: FakeAml): PipelineTarget {
+export function target(aml: FakeAml, via: (url: string) => string = (url) => url): PipelineTarget {
   return {
     name: 'ingest',
-    endpointUrl: aml.submitUrl(WS, { published: PIPELINE_ID }),
+    endpointUrl: via(aml.submitUrl(WS, { published: PIPELINE_ID })),
     workspace: WS,
     experimentName: 'reactive-exp',
     parameterAssignments: { mode: 'default', region: 'eu' },
@@ -74,6 +74,8 @@ export interface SetupOptions {
   readonly client: PipelineClient;
   readonly resolver?: DatastoreResolver;
   readonly disabledAtRunTime?: ReadonlySet<string>;
+  /** Rewrites the target's endpoint URL, e.g. through a fault proxy (`proxy.via`). */
+  readonly via?: (url: string) => string;
   /** The claims' storage (default: Azurite directly), e.g. through a fault proxy. */
   readonly claimsService?: BlobServiceClient;
   /** Replaces dependencies (clock, probe, claim policy, wait...) after the defaults. */
@@ -88,7 +90,7 @@ export async function setup(options: SetupOptions): Promise<Setup> {
   await store.ensureContainer();
   const claims = new ClaimStore(store);
   const defs = definitions(options.schedules(container));
-  const targets = new Map([['ingest', target(options.aml)]]);
+  const targets = new Map([['ingest', target(options.aml, options.via)]]);
   const built = await buildReactiveSchedules(defs, { targets, ...(options.resolver ? { resolver: options.resolver } : {}) });
   if (built.problems.length > 0) throw new Error(JSON.stringify(built.problems));
   const logs: string[] = [];
