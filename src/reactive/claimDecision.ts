@@ -3,9 +3,9 @@
  * claim, stated for the reactive side (the timer's tick applies the same rule to occurrence claims):
  *
  *   submitted                         → done: this version already started its run.
- *   failed, permanent error           → give up (already reported; upload again or delete the claim).
- *   failed, transient, attempts left  → take over and submit (nothing was created: `not_created`).
- *   failed, transient, none left      → give up.
+ *   failed (no run was created)       → take over and submit again: the host bounds how often
+ *                                       (poisonBlobThreshold, then the poison queue), and a poison
+ *                                       message requeued once the cause is fixed runs it.
  *   claimed, younger than the lease   → wait: its holder is alive; the invocation fails and is retried.
  *   claimed, older, no `submittingAt` → take over and submit: its holder died before sending anything.
  *   claimed, older, `submittingAt`    → reconcile: the request may have been sent; look the run up.
@@ -31,15 +31,12 @@ export interface ClaimPolicy {
   readonly submitDeadlineMs: number;
   /** How long after the last possible send a run is surely listed by the look-up. */
   readonly settleMs: number;
-  /** Attempts in total for transient (`not_created`) failures. */
-  readonly maxAttempts: number;
 }
 
 export type ClaimView = { readonly kind: 'found'; readonly record: ClaimRecord } | { readonly kind: 'corrupt' };
 
 export type ClaimDecision =
   | { readonly action: 'done'; readonly runId?: string }
-  | { readonly action: 'giveUp'; readonly why: 'permanent' | 'attempts' }
   | { readonly action: 'wait'; readonly untilMs: number }
   | { readonly action: 'takeOver' }
   | { readonly action: 'reconcile'; readonly sentAtMs?: number };
@@ -51,8 +48,7 @@ export function decideClaim(view: ClaimView, nowMs: number, policy: ClaimPolicy)
     case 'submitted':
       return { action: 'done', ...(r.runId ? { runId: r.runId } : {}) };
     case 'failed':
-      if (r.error?.transient !== true) return { action: 'giveUp', why: 'permanent' };
-      return r.attempts < policy.maxAttempts ? { action: 'takeOver' } : { action: 'giveUp', why: 'attempts' };
+      return { action: 'takeOver' };
     case 'unknown':
       return { action: 'reconcile', ...sentAt(r) };
     case 'claimed': {

@@ -10,7 +10,7 @@
  * Claim blob: `reactive-claims/<schedule>/<sha256(container + "/" + blob name)>/<etag>.json` (blobNames.ts). The name is
  * hashed because blob names may be 1,024 characters of anything; the record inside keeps it verbatim.
  * States: `claimed` (held; `submittingAt` set just before the request goes to Azure ML), `submitted`
- * (with the run id), `failed` (with the error; `transient` = certainly no run and worth retrying),
+ * (with the run id), `failed` (certainly no run; with the error, `transient` when it may pass by itself),
  * `unknown` (a request may have reached Azure ML and no run was found yet: reconciled by a later delivery).
  */
 import { submissionKey } from '../aml/submissionKey';
@@ -24,7 +24,6 @@ import { normalizeEtag } from './blobEvent';
  * minutes after it was taken (its visibility timeout), so a lease well below that lets that redelivery act.
  */
 export const DEFAULT_LEASE_MS = 5 * 60_000;
-export const DEFAULT_MAX_ATTEMPTS = 5;
 
 export interface ClaimKey {
   readonly schedule: string;

@@ -12,9 +12,9 @@
  * Only events certainly not ours succeed without a run, each with a log line saying why.
  *
  * Outcome per matched schedule: `submitted` (this delivery started the run, or found it by its submission
- * key: `reconciled`), `duplicate` (already started), `disabled`, `gave-up` (failed permanently, or too
- * often; already reported), `failed` (no run was created; `retry` when it may work later), `held` (another
- * delivery holds the claim), `unknown` (a run may exist; not resolved yet: reported, retried).
+ * key: `reconciled`), `duplicate` (already started), `disabled`, `failed` (no run was created: retried by
+ * the host's redelivery, then poison-queued), `held` (another delivery holds the claim), `unknown` (a run
+ * may exist; not resolved yet: reported, retried).
  */
 import { performance } from 'node:perf_hooks';
 import type { PipelineClient, PipelineTarget, SubmissionBody } from '../aml/types';
@@ -23,7 +23,7 @@ import type { ReactiveScheduleDefinition } from '../schedules/definition';
 import type { Telemetry } from '../telemetry';
 import type { BlobEvent } from './blobEvent';
 import { decideAfterLookup, decideClaim, type ClaimPolicy, type LookupAnswer } from './claimDecision';
-import { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS, reactiveSubmissionKey, type ClaimKey, type ClaimStore, type OwnedClaim } from './claims';
+import { DEFAULT_LEASE_MS, reactiveSubmissionKey, type ClaimKey, type ClaimStore, type OwnedClaim } from './claims';
 import { decideEvent, SKIP_EXPLANATION, type BlobProbe, type FailReason, type SkipReason } from './eventDecision';
 import { matchingSchedules, type Watch } from './match';
 
@@ -38,7 +38,7 @@ export interface ReactiveSchedule {
   readonly enabled: boolean;
 }
 
-export type RunStatus = 'submitted' | 'duplicate' | 'disabled' | 'gave-up' | 'failed' | 'held' | 'unknown';
+export type RunStatus = 'submitted' | 'duplicate' | 'disabled' | 'failed' | 'held' | 'unknown';
 
 export interface ScheduleRun {
   readonly schedule: string;
@@ -134,7 +134,7 @@ export interface ReactiveDeps {
 }
 
 /** Submission budget 60 s; a live holder's claim lasts the lease; runs are listed within 2 min of a send. */
-export const DEFAULT_CLAIM_POLICY: ClaimPolicy = { leaseMs: DEFAULT_LEASE_MS, submitDeadlineMs: 60_000, settleMs: 2 * 60_000, maxAttempts: DEFAULT_MAX_ATTEMPTS };
+export const DEFAULT_CLAIM_POLICY: ClaimPolicy = { leaseMs: DEFAULT_LEASE_MS, submitDeadlineMs: 60_000, settleMs: 2 * 60_000 };
 
 export interface HandleOptions {
   readonly traceParent?: string;
@@ -260,12 +260,6 @@ async function runOne(schedule: ReactiveSchedule, event: Version, where: string,
         deps.log('info', `Reactive: schedule "${name}" skips blob ${where}: already started run ${decision.runId ?? '?'} for this version.`);
         deps.telemetry.event('reactive.duplicate', { schedule: name });
         return { schedule: name, status: 'duplicate', ...(decision.runId ? { runId: decision.runId } : {}), attempts: record?.attempts ?? 0, timings: timings(ctx) };
-      case 'giveUp': {
-        const why = decision.why === 'permanent' ? 'it failed permanently' : `it failed ${record?.attempts ?? 0} time(s), the most allowed`;
-        deps.log('warn', `Reactive: schedule "${name}" skips blob ${where}: ${why} (${record?.error?.code ?? 'error'}: ${record?.error?.message ?? ''}); fix the cause, then upload the file again or delete its claim to retry.`);
-        deps.telemetry.event('reactive.gave-up', { schedule: name });
-        return { schedule: name, status: 'gave-up', attempts: record?.attempts ?? 0, timings: timings(ctx) };
-      }
       case 'wait': {
         const left = Math.min(decision.untilMs, waitEnds) - now.getTime();
         if (left > 0) {
@@ -349,10 +343,12 @@ async function submit(ctx: RunContext, owned: OwnedClaim): Promise<ScheduleRun> 
   const attempts = marked.record.attempts;
   await deps.claims.complete(marked, { error: { code: error.code, message: error.message, transient } }, deps.now());
   await recordHistory(deps, { ...entryOf(ctx, attempts), status: 'failed', error });
-  const last = transient && attempts >= ctx.policy.maxAttempts;
-  deps.log('error', `Reactive: schedule "${name}" could not submit a run for blob ${where} (no run was created): ${error.message} (${error.code}${transient ? (last ? `, attempt ${attempts}, the last` : `, attempt ${attempts}, will retry`) : ', not retried'}).`);
+  const next = transient
+    ? 'it is tried again when the host delivers the event again'
+    : 'retrying cannot help until the cause is fixed: after its retries the host moves the event to the poison queue; fix the cause, then requeue it (or upload the file again)';
+  deps.log('error', `Reactive: schedule "${name}" could not submit a run for blob ${where} (attempt ${attempts}; no run was created): ${error.message} (${error.code}); ${next}.`);
   deps.telemetry.event('reactive.failed', { schedule: name, code: error.code, transient, container: ctx.event.container }, { ...timings(ctx), attempts });
-  return { schedule: name, status: 'failed', error, attempts, retry: transient && !last, timings: timings(ctx) };
+  return { schedule: name, status: 'failed', error, attempts, retry: true, timings: timings(ctx) };
 }
 
 /**

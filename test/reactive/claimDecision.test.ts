@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decideAfterLookup, decideClaim, type ClaimPolicy, type LookupAnswer } from '../../src/reactive/claimDecision';
 import type { ClaimRecord, ClaimState } from '../../src/reactive/claims';
 
-const policy: ClaimPolicy = { leaseMs: 300_000, submitDeadlineMs: 60_000, settleMs: 120_000, maxAttempts: 5 };
+const policy: ClaimPolicy = { leaseMs: 300_000, submitDeadlineMs: 60_000, settleMs: 120_000 };
 const T = Date.parse('2026-03-01T10:00:00Z');
 const at = (ms: number): string => new Date(T + ms).toISOString();
 
@@ -15,14 +15,13 @@ describe('the claim rule (claimDecision.ts), every state', () => {
     expect(decideClaim({ kind: 'found', record: record('submitted', { runId: 'r1' }) }, T + 1, policy)).toEqual({ action: 'done', runId: 'r1' });
   });
 
-  it('failed: permanent → give up; transient → take over while attempts remain, then give up', () => {
-    const permanent = record('failed', { error: { code: 'aml.forbidden', message: '403', transient: false } });
-    expect(decideClaim({ kind: 'found', record: permanent }, T, policy)).toEqual({ action: 'giveUp', why: 'permanent' });
-    for (let attempts = 1; attempts <= 6; attempts++) {
-      const r = record('failed', { attempts, error: { code: 'aml.throttled', message: '429', transient: true } });
-      expect(decideClaim({ kind: 'found', record: r }, T, policy)).toEqual(attempts < 5 ? { action: 'takeOver' } : { action: 'giveUp', why: 'attempts' });
+  it('failed (no run was created), transient or not, any attempt → take over and submit again', () => {
+    for (const transient of [true, false]) {
+      for (const attempts of [1, 5, 50]) {
+        const r = record('failed', { attempts, error: { code: 'aml.x', message: 'x', transient } });
+        expect(decideClaim({ kind: 'found', record: r }, T, policy)).toEqual({ action: 'takeOver' });
+      }
     }
-    expect(decideClaim({ kind: 'found', record: record('failed') }, T, policy)).toEqual({ action: 'giveUp', why: 'permanent' });
   });
 
   it('claimed within the lease → wait until the lease ends (a live holder), with or without submittingAt', () => {

@@ -270,5 +270,17 @@ describe('reactive schedules: blob upload → exactly one pipeline submission', 
     expect(aml.submissions.length - before).toBe(1);
     expect(s.history.map((h) => h.status)).toEqual(['failed', 'submitted']);
   });
-});
 
+  it('a refusal retrying cannot fix (403) fails the invocation too, naming what to do; once fixed, the redelivery submits once', async () => {
+    const s = await setup({ aml, client, schedules: (c) => [sales(c)] });
+    const before = aml.submissions.length;
+    const blob = await upload(s.service, s.container, 'in/forbidden.csv', 'x');
+    const meta = await hostTriggerMetadata(blob, s.container, 'in/forbidden.csv');
+    aml.script([{ status: 403, body: { error: { code: 'AuthorizationFailed', message: 'no submit right' } } }]);
+    await expect(s.invokeBlobTrigger(meta)).rejects.toMatchObject({ error: { code: 'reactive.submit.retry' } });
+    expect(s.logs.join('\n')).toMatch(/no run was created.*retrying cannot help until the cause is fixed.*poison queue/);
+    await s.invokeBlobTrigger(meta); // the role was assigned; the requeued event runs
+    expect(aml.submissions.length - before).toBe(1);
+    expect(s.history.map((h) => h.status)).toEqual(['failed', 'submitted']);
+  });
+});
