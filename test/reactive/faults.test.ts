@@ -8,7 +8,7 @@ import { SUBMISSION_KEY_NAME } from '../../src/aml/constants';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineClient } from '../../src/aml/types';
 import { createBlobProbe } from '../../src/reactive/blobProbe';
-import { reactiveSubmissionKey, type ClaimKey } from '../../src/reactive/claims';
+import { claimName, reactiveSubmissionKey, type ClaimKey } from '../../src/reactive/claims';
 import { reactiveSubmissionBody } from '../../src/reactive/handler';
 import { startAmlTestBed, type AmlTestBed } from '../support/amlTestBed';
 import type { FakeAml } from '../support/fakeAml';
@@ -232,6 +232,37 @@ describe('a request that may have reached Azure ML is reconciled, never resent b
     expect(runsWithKey(submissionKey)).toBe(1);
     expect(await s.claims.read(key)).toMatchObject({ state: 'submitted' });
     expect(s.history.map((h) => h.status)).toEqual(['unknown', 'submitted']);
+  });
+});
+
+describe('a corrupt claim is reported and resolved like a crash mid-send', () => {
+  it('it is named in the log, the run is looked up by its key: found → recorded, nothing resent; none → submitted once', async () => {
+    const time = clock();
+    const policy = { leaseMs: 60_000, submitDeadlineMs: 60_000, settleMs: 120_000 };
+    const s = await setup({ aml, client, schedules: (c) => [sales(c)], deps: { now: time.now, claimPolicy: policy, claimWaitMs: 0 } });
+    const names = ['in/corrupt-with-run.csv', 'in/corrupt-no-run.csv'];
+    const keys: ClaimKey[] = [];
+    for (const name of names) {
+      await upload(s.service, s.container, name, 'x');
+      const key: ClaimKey = { schedule: 'sales-arrivals', container: s.container, blobName: name, etag: await etagOf(s, name) };
+      keys.push(key);
+      await s.claims.store.upsert(claimName(key), { version: 1, torn: true }); // damaged: not a claim record
+    }
+    const schedule = (await s.deps.schedules())[0]!;
+    const sent = await client.submit(schedule.target, reactiveSubmissionBody(schedule.target, schedule.definition, names[0]!), { key: reactiveSubmissionKey(keys[0]!) });
+    if (!sent.ok) throw new Error(sent.error.message);
+
+    time.advance(policy.leaseMs + policy.submitDeadlineMs + policy.settleMs);
+    for (const name of names) {
+      const blob = s.service.getContainerClient(s.container).getBlockBlobClient(name);
+      await s.invokeBlobTrigger(await hostTriggerMetadata(blob, s.container, name));
+      await s.invokeBlobTrigger(await hostTriggerMetadata(blob, s.container, name));
+    }
+    expect(runsWithKey(reactiveSubmissionKey(keys[0]!))).toBe(1);
+    expect(runsWithKey(reactiveSubmissionKey(keys[1]!))).toBe(1);
+    expect(await s.claims.read(keys[0]!)).toMatchObject({ state: 'submitted', runId: sent.value.runId });
+    expect(await s.claims.read(keys[1]!)).toMatchObject({ state: 'submitted' });
+    expect(s.logs.filter((l) => l.includes('cannot be read') && l.includes('reactive-claims/'))).toHaveLength(2);
   });
 });
 
