@@ -282,7 +282,8 @@ async function runOne(schedule: ReactiveSchedule, event: Version, where: string,
           deps.log('info', `Reactive: schedule "${name}" takes over the claim of blob ${where} (${record?.state === 'failed' ? `attempt ${taken.record.attempts} after ${record.error?.code ?? 'an error'}` : 'its holder stopped before sending anything'}).`);
           return submit(ctx, taken);
         }
-        return reconcileClaim(ctx, taken, decision.sentAtMs);
+        // A corrupt claim's claimedAt is unknown: then the look-up is not limited in time.
+        return reconcileClaim(ctx, taken, decision.sentAtMs, record?.claimedAt);
       }
     }
   }
@@ -290,12 +291,12 @@ async function runOne(schedule: ReactiveSchedule, event: Version, where: string,
 }
 
 /** Looks the version's run up by its submission key, then records it, submits, or keeps it unknown. */
-async function reconcileClaim(ctx: RunContext, claim: OwnedClaim, sentAtMs: number | undefined): Promise<ScheduleRun> {
+async function reconcileClaim(ctx: RunContext, claim: OwnedClaim, sentAtMs: number | undefined, claimedAt: string | undefined): Promise<ScheduleRun> {
   const { deps, schedule, name, where } = ctx;
   const found = await deps.client.findRun(schedule.target, {
     experimentName: schedule.target.experimentName,
     key: ctx.submissionKey,
-    submittedAfter: new Date(claim.record.claimedAt),
+    ...(claimedAt ? { submittedAfter: new Date(claimedAt) } : {}),
   });
   const lookupError = found.ok ? undefined : found.error;
   const answer: LookupAnswer = !found.ok ? { kind: 'failed' } : found.value ? { kind: 'found', runId: found.value.runId } : { kind: 'notFound' };
