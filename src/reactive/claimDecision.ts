@@ -1,18 +1,23 @@
 /**
- * What a delivery does with a blob version's claim that already exists (pure; no I/O). The ONE rule for a
- * claim, stated for the reactive side (the timer's tick applies the same rule to occurrence claims):
+ * What a delivery does with a blob version's claim that already exists (pure; no I/O). There is ONE rule
+ * for claims, the timer's and the reactive ones: `decideClaim` in src/schedules/claimDecision.ts. This
+ * module states how a reactive claim reads in its terms, and adds the step after a look-up.
  *
- *   submitted                         → done: this version already started its run.
- *   failed (no run was created)       → take over and submit again: the host bounds how often
- *                                       (poisonBlobThreshold, then the poison queue), and a poison
- *                                       message requeued once the cause is fixed runs it.
- *   claimed, younger than the lease   → wait: its holder is alive; the invocation fails and is retried.
- *   claimed, older, no `submittingAt` → take over and submit: its holder died before sending anything.
- *   claimed, older, `submittingAt`    → reconcile: the request may have been sent; look the run up.
- *   unknown (outcome of a send lost)  → reconcile at once: its holder finished and recorded that.
- *   corrupt (unreadable claim blob)   → reconcile, like a crash mid-send (when it was sent is unknown).
+ *   reactive claim                      → as the shared rule sees it        → decision
+ *   submitted                           → submitted                          → done (a duplicate)
+ *   failed (no run was created)         → retrying, due now, no deadline     → take over and submit again:
+ *                                         (the host bounds the attempts — poisonBlobThreshold, then the
+ *                                         poison queue — and a requeued poison message runs it)
+ *   claimed, no `submittingAt`          → claimed                            → wait for the lease, then take over
+ *   claimed, `submittingAt`             → claimed, submittingAt              → wait for submit deadline + lease,
+ *                                                                              then reconcile
+ *   unknown                             → unknown, looked up on every delivery → reconcile
+ *   corrupt                             → corrupt (its last write)           → wait as for a send then, then
+ *                                                                              reconcile
  *
- * Reconcile, after the look-up by the version's submission key (`decideAfterLookup`):
+ * "wait" means another delivery may still be working on it: the handler waits a little, then fails its
+ * invocation so that the event is delivered again. Reconcile, after the look-up by the version's
+ * submission key (`decideAfterLookup`):
  *   found                               → record `submitted` with that run id.
  *   look-up failed                      → stays unknown: fail the invocation, report it, retry later.
  *   not found, a settle period after the last possible send (sentAt + submit deadline + settle)
@@ -22,6 +27,8 @@
  * A request is never sent twice blindly: every path that submits again either knows nothing was sent
  * (no `submittingAt`, or a `not_created` failure) or has asked Azure ML and been told no run exists.
  */
+import { decideClaim as decideSharedClaim } from '../schedules/claimDecision';
+import type { Claim } from '../schedules/stateTypes';
 import type { ClaimRecord } from './claims';
 
 export interface ClaimPolicy {
@@ -33,7 +40,7 @@ export interface ClaimPolicy {
   readonly settleMs: number;
 }
 
-export type ClaimView = { readonly kind: 'found'; readonly record: ClaimRecord } | { readonly kind: 'corrupt' };
+export type ClaimView = { readonly kind: 'found'; readonly record: ClaimRecord } | { readonly kind: 'corrupt'; readonly lastModified?: Date };
 
 export type ClaimDecision =
   | { readonly action: 'done'; readonly runId?: string }
@@ -41,22 +48,46 @@ export type ClaimDecision =
   | { readonly action: 'takeOver' }
   | { readonly action: 'reconcile'; readonly sentAtMs?: number };
 
-export function decideClaim(view: ClaimView, nowMs: number, policy: ClaimPolicy): ClaimDecision {
-  if (view.kind === 'corrupt') return { action: 'reconcile' };
-  const r = view.record;
+/** Reactive retries have no deadline of their own: the host's delivery count bounds them. */
+const NO_DEADLINE = '9999-12-31T23:59:59.999Z';
+
+/** A reactive claim as the shared rule reads it (see the table above). */
+function asSharedClaim(r: ClaimRecord): Claim {
+  const common = { name: r.schedule, occurrence: r.etag, trigger: 'blob' as const, attempts: r.attempts, claimedAt: r.claimedAt, updatedAt: r.updatedAt };
   switch (r.state) {
     case 'submitted':
-      return { action: 'done', ...(r.runId ? { runId: r.runId } : {}) };
+      return { ...common, status: 'submitted', ...(r.runId ? { runId: r.runId } : {}) };
     case 'failed':
-      return { action: 'takeOver' };
+      return { ...common, status: 'retrying', deadline: NO_DEADLINE };
     case 'unknown':
-      return { action: 'reconcile', ...sentAt(r) };
-    case 'claimed': {
-      const updated = Date.parse(r.updatedAt);
-      const leaseEnds = (Number.isFinite(updated) ? updated : 0) + policy.leaseMs;
-      if (nowMs < leaseEnds) return { action: 'wait', untilMs: leaseEnds };
-      return r.submittingAt ? { action: 'reconcile', ...sentAt(r) } : { action: 'takeOver' };
-    }
+      return { ...common, status: 'unknown', unknownSince: r.updatedAt, nextLookupAt: r.updatedAt };
+    case 'claimed':
+      return { ...common, status: 'claimed', ...(r.submittingAt ? { submittingAt: r.submittingAt } : {}) };
+  }
+}
+
+export function decideClaim(view: ClaimView, nowMs: number, policy: ClaimPolicy): ClaimDecision {
+  const now = new Date(nowMs);
+  const shared = { claimTimeoutMs: policy.leaseMs, submitDeadlineMs: policy.submitDeadlineMs, reconcileAfterMs: 0 };
+  const entry = { occurrence: view.kind === 'found' ? view.record.etag : '', attempts: 0, nextAttemptAt: now.toISOString(), deadline: NO_DEADLINE };
+  const claim =
+    view.kind === 'found'
+      ? ({ status: 'found', claim: asSharedClaim(view.record), etag: '' } as const)
+      : ({ status: 'corrupt', etag: '', ...(view.lastModified ? { lastModified: view.lastModified } : {}), error: { code: 'reactive.claim.corrupt', message: 'unreadable' } } as const);
+  const d = decideSharedClaim({ claim, entry, now, policy: shared });
+  switch (d.kind) {
+    case 'done':
+      return { action: 'done', ...(view.kind === 'found' && view.record.runId ? { runId: view.record.runId } : {}) };
+    case 'wait':
+      return { action: 'wait', untilMs: d.until.getTime() };
+    case 'takeOver':
+      return { action: 'takeOver' };
+    case 'reconcile':
+      return { action: 'reconcile', ...(view.kind === 'found' ? sentAt(view.record) : {}) };
+    case 'giveUp':
+      // Not reachable: reactive claims carry no retry deadline (NO_DEADLINE). Trying again is the safe side
+      // (a `failed` claim certainly created no run).
+      return { action: 'takeOver' };
   }
 }
 

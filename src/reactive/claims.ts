@@ -68,7 +68,7 @@ export type OpenOutcome =
   | { readonly status: 'created'; readonly claim: OwnedClaim }
   /** It existed: decide with claimDecision.ts, then `take` it (If-Match) to act. */
   | { readonly status: 'found'; readonly claim: OwnedClaim }
-  | { readonly status: 'corrupt'; readonly name: string; readonly etag: string; readonly message: string };
+  | { readonly status: 'corrupt'; readonly name: string; readonly etag: string; readonly message: string; readonly lastModified?: Date };
 
 export type Outcome =
   | { readonly runId: string }
@@ -116,7 +116,7 @@ export class ClaimStore {
       if (created.status === 'written') return { status: 'created', claim: { name, etag: created.etag, record: fresh } };
       const current = await this.store.read(name, parseRecord);
       if (current.status === 'found') return { status: 'found', claim: { name, etag: current.etag, record: current.value } };
-      if (current.status === 'corrupt') return { status: 'corrupt', name, etag: current.etag, message: current.error.message };
+      if (current.status === 'corrupt') return { status: 'corrupt', name, etag: current.etag, message: current.error.message, ...(current.lastModified ? { lastModified: current.lastModified } : {}) };
       // Deleted (by an operator) between the two requests: create it again.
     }
   }

@@ -254,7 +254,7 @@ async function runOne(schedule: ReactiveSchedule, event: Version, where: string,
     }
     const record = opened.status === 'found' ? opened.claim.record : undefined;
     const now = deps.now();
-    const decision = decideClaim(record ? { kind: 'found', record } : { kind: 'corrupt' }, now.getTime(), policy);
+    const decision = decideClaim(record ? { kind: 'found', record } : { kind: 'corrupt', ...(opened.status === 'corrupt' && opened.lastModified ? { lastModified: opened.lastModified } : {}) }, now.getTime(), policy);
     switch (decision.action) {
       case 'done':
         deps.log('info', `Reactive: schedule "${name}" skips blob ${where}: already started run ${decision.runId ?? '?'} for this version.`);

@@ -44,9 +44,7 @@ export function toStateHistory(entry: ReactiveHistoryEntry): HistoryEntry {
   return {
     occurrence: entry.etag,
     trigger: 'blob',
-    // The state store's history has no `unknown` yet: shown as `retrying` (not final) with the
-    // reactive.submit.outcome_unknown error, never as `failed`.
-    status: entry.status === 'unknown' ? 'retrying' : entry.status,
+    status: entry.status,
     ...(entry.runId ? { runId: entry.runId } : {}),
     ...(entry.error ? { error: { code: entry.error.code, message: entry.error.message } } : {}),
     attempts: entry.attempts,

@@ -24,28 +24,35 @@ describe('the claim rule (claimDecision.ts), every state', () => {
     }
   });
 
-  it('claimed within the lease → wait until the lease ends (a live holder), with or without submittingAt', () => {
-    for (const submittingAt of [undefined, at(1000)]) {
-      const r = record('claimed', { updatedAt: at(1000), ...(submittingAt ? { submittingAt } : {}) });
-      expect(decideClaim({ kind: 'found', record: r }, T + 1000, policy)).toEqual({ action: 'wait', untilMs: T + 1000 + policy.leaseMs });
-      expect(decideClaim({ kind: 'found', record: r }, T + 1000 + policy.leaseMs - 1, policy).action).toBe('wait');
-    }
+  it('claimed, nothing sent: wait for the lease (a live holder), then take over', () => {
+    const r = record('claimed', { updatedAt: at(1000) });
+    expect(decideClaim({ kind: 'found', record: r }, T + 1000, policy)).toEqual({ action: 'wait', untilMs: T + 1000 + policy.leaseMs });
+    expect(decideClaim({ kind: 'found', record: r }, T + 1000 + policy.leaseMs - 1, policy).action).toBe('wait');
+    expect(decideClaim({ kind: 'found', record: r }, T + 1000 + policy.leaseMs, policy)).toEqual({ action: 'takeOver' });
   });
 
-  it('claimed past the lease: nothing sent → take over; request maybe sent → reconcile from its send time', () => {
-    const past = T + policy.leaseMs;
-    expect(decideClaim({ kind: 'found', record: record('claimed') }, past, policy)).toEqual({ action: 'takeOver' });
-    expect(decideClaim({ kind: 'found', record: record('claimed', { submittingAt: at(0) }) }, past, policy)).toEqual({ action: 'reconcile', sentAtMs: T });
+  it('claimed, request maybe sent: wait for the submit deadline plus the lease after the send, then reconcile from its send time', () => {
+    const r = record('claimed', { updatedAt: at(1000), submittingAt: at(1000) });
+    const ends = T + 1000 + policy.submitDeadlineMs + policy.leaseMs;
+    expect(decideClaim({ kind: 'found', record: r }, ends - 1, policy)).toEqual({ action: 'wait', untilMs: ends });
+    expect(decideClaim({ kind: 'found', record: r }, ends, policy)).toEqual({ action: 'reconcile', sentAtMs: T + 1000 });
   });
 
-  it('unknown → reconcile at once (its holder finished); corrupt → reconcile with no known send time', () => {
-    expect(decideClaim({ kind: 'found', record: record('unknown', { submittingAt: at(5), updatedAt: at(10) }) }, T + 11, policy)).toEqual({ action: 'reconcile', sentAtMs: T + 5 });
+  it('unknown → reconcile at once, on every delivery (its holder finished and recorded that)', () => {
+    expect(decideClaim({ kind: 'found', record: record('unknown', { submittingAt: at(5), updatedAt: at(10) }) }, T + 10, policy)).toEqual({ action: 'reconcile', sentAtMs: T + 5 });
     expect(decideClaim({ kind: 'found', record: record('unknown') }, T, policy)).toEqual({ action: 'reconcile' });
+  });
+
+  it('corrupt → treated as a send at its last write: wait as for one, then reconcile with no known send time', () => {
+    const written = new Date(T);
+    const ends = T + policy.submitDeadlineMs + policy.leaseMs;
+    expect(decideClaim({ kind: 'corrupt', lastModified: written }, ends - 1, policy)).toEqual({ action: 'wait', untilMs: ends });
+    expect(decideClaim({ kind: 'corrupt', lastModified: written }, ends, policy)).toEqual({ action: 'reconcile' });
     expect(decideClaim({ kind: 'corrupt' }, T, policy)).toEqual({ action: 'reconcile' });
   });
 
-  it('an unparseable updatedAt counts as long ago (never a claim held forever)', () => {
-    expect(decideClaim({ kind: 'found', record: record('claimed', { updatedAt: 'garbage' }) }, T, policy)).toEqual({ action: 'takeOver' });
+  it('an unparseable time never holds a claim forever', () => {
+    expect(decideClaim({ kind: 'found', record: record('claimed', { updatedAt: 'garbage' }) }, T, policy).action).not.toBe('wait');
   });
 });
 

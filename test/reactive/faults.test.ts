@@ -208,8 +208,8 @@ describe('a request that may have reached Azure ML is reconciled, never resent b
     const sent = await client.submit(schedule.target, reactiveSubmissionBody(schedule.target, schedule.definition, 'in/in-flight.csv'), { key: submissionKey });
     if (!sent.ok) throw new Error(sent.error.message);
 
-    await expect(s.invokeBlobTrigger(meta)).rejects.toMatchObject({ error: { code: 'reactive.submit.retry' } }); // within the lease
-    time.advance(lease + 1);
+    await expect(s.invokeBlobTrigger(meta)).rejects.toMatchObject({ error: { code: 'reactive.submit.retry' } }); // its holder may still be sending
+    time.advance(policy.submitDeadlineMs + lease + 1);
     await s.invokeBlobTrigger(meta);
     await s.invokeBlobTrigger(meta);
     expect(runsWithKey(submissionKey)).toBe(1);
@@ -220,13 +220,13 @@ describe('a request that may have reached Azure ML is reconciled, never resent b
   it('crash while in flight and no run was created: unknown until the settle period has passed, then submitted once', async () => {
     const { time, s, meta, key, submissionKey } = await crashedMidSend('in/never-arrived.csv');
 
-    time.advance(lease + 1); // past the lease, not yet submit deadline + settle after the send
+    time.advance(policy.submitDeadlineMs + lease + 1); // its holder is surely gone; the settle period after the send is not over
     await expect(s.invokeBlobTrigger(meta)).rejects.toMatchObject({ error: { code: 'reactive.submit.retry' } });
     expect(runsWithKey(submissionKey)).toBe(0);
     expect(await s.claims.read(key)).toMatchObject({ state: 'unknown' });
     expect(s.telemetry.events.some((e) => e.name === 'ReactiveOutcomeUnknown')).toBe(true);
 
-    time.advance(policy.submitDeadlineMs + policy.settleMs);
+    time.advance(policy.settleMs);
     await s.invokeBlobTrigger(meta);
     await s.invokeBlobTrigger(meta);
     expect(runsWithKey(submissionKey)).toBe(1);
@@ -280,7 +280,8 @@ describe('a run id is never lost (issue 9, seen #5 on the reactive path)', () =>
       },
       findRun: (...args) => client.findRun(...args),
     };
-    const s = await setup({ aml, client: failStorageAfterSubmit, claimsService: claimsViaProxy, schedules: (c) => [sales(c)], deps: { now: time.now, claimPolicy: { leaseMs: lease }, claimWaitMs: 0, recordRetryMs: 10 } });
+    const policy = { leaseMs: lease, submitDeadlineMs: 60_000 };
+    const s = await setup({ aml, client: failStorageAfterSubmit, claimsService: claimsViaProxy, schedules: (c) => [sales(c)], deps: { now: time.now, claimPolicy: policy, claimWaitMs: 0, recordRetryMs: 10 } });
     const blob = await upload(s.service, s.container, 'in/unrecorded.csv', 'x');
     const meta = await hostTriggerMetadata(blob, s.container, 'in/unrecorded.csv');
     try {
@@ -295,7 +296,7 @@ describe('a run id is never lost (issue 9, seen #5 on the reactive path)', () =>
     expect(s.logs.join('\n')).toContain(`started run ${runId} for blob`);
     expect(await s.claims.read(ck)).toMatchObject({ state: 'claimed', submittingAt: expect.any(String) });
 
-    time.advance(lease + 1);
+    time.advance(policy.submitDeadlineMs + lease + 1);
     await s.invokeBlobTrigger(meta);
     expect(runsWithKey(key)).toBe(1);
     expect(await s.claims.read(ck)).toMatchObject({ state: 'submitted', runId });
