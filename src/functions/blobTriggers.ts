@@ -9,9 +9,12 @@
  * handler needs comes from `context.triggerMetadata`. With no reactive schedule and no REACTIVE_CONTAINERS,
  * nothing is registered and the app starts normally.
  *
- * A failed submission worth retrying makes the invocation fail, so the host delivers the event again
- * (blob trigger: up to `poisonBlobThreshold` times, then `webjobs-blobtrigger-poison`; Event Grid trigger:
- * Event Grid's own retry schedule). A malformed event is logged and dropped (retrying cannot fix it).
+ * Nothing is dropped silently: whatever the handler cannot finish now (an unreadable event, a version it
+ * cannot learn, a failure that created no run, a claim another delivery holds, an outcome still unknown)
+ * makes the invocation fail with the reason, so the host delivers the event again (blob trigger: up to
+ * `poisonBlobThreshold` times, then `webjobs-blobtrigger-poison`, where it is visible; Event Grid trigger:
+ * Event Grid's own retry schedule, then its dead-letter destination). Only events that are certainly not
+ * ours (docs/reactive.md) succeed without a run, each with a log line saying why.
  */
 import { app, type EventGridHandler, type InvocationContext, type StorageBlobHandler } from '@azure/functions';
 import { AppFailure } from '../errors';
@@ -30,20 +33,19 @@ function invocationLog(context: InvocationContext): ReactiveDeps['log'] {
   return (level, message) => (level === 'error' ? context.error(message) : level === 'warn' ? context.warn(message) : context.log(message));
 }
 
-async function run(parsed: Result<BlobEvent, AppError>, context: InvocationContext, getDeps: ReactiveDepsProvider): Promise<ReactiveOutcome | undefined> {
-  if (!parsed.ok) {
-    context.error(`Reactive: dropped an event that cannot be read: ${parsed.error.message}`);
-    return undefined;
-  }
+async function run(parsed: Result<BlobEvent, AppError>, context: InvocationContext, getDeps: ReactiveDepsProvider): Promise<ReactiveOutcome> {
   const deps = await getDeps();
-  const outcome = await handleBlobEvent(parsed.value, { ...deps, log: invocationLog(context) }, {
+  const outcome = await handleBlobEvent(parsed, { ...deps, log: invocationLog(context) }, {
     ...(context.traceContext?.traceParent ? { traceParent: context.traceContext.traceParent } : {}),
   });
+  if (outcome.failed) {
+    throw new AppFailure({ code: `reactive.event.${outcome.failed.reason}`, message: `Reactive: ${outcome.failed.message}; the event will be delivered again.`, transient: true });
+  }
   if (outcome.retry) {
-    const failed = outcome.runs.filter((r) => r.status === 'failed' && r.retry);
+    const open = outcome.runs.filter((r) => r.retry);
     throw new AppFailure({
       code: 'reactive.submit.retry',
-      message: `Submission failed for ${failed.map((r) => `"${r.schedule}" (${r.error?.code ?? 'error'})`).join(', ')}; the event will be delivered again.`,
+      message: `Not finished for ${open.map((r) => `"${r.schedule}" (${r.status}: ${r.error?.code ?? 'error'})`).join(', ')}; the event will be delivered again.`,
       transient: true,
     });
   }

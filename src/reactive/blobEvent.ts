@@ -17,6 +17,33 @@
  * are kept for display only. Note that @azure/functions runs every metadata value through `JSON.parse`
  * when it can (fromRpcTypedData → tryJsonParse): the `name` binding of a blob named `123` or `true` would
  * arrive as a number or a boolean, which is another reason to read `blobTrigger` ("c/123" is never JSON).
+ *
+ * What a real host puts in `Properties` (verified, not guessed): the storage extension 5.x
+ * (Microsoft.Azure.WebJobs.Extensions.Storage.Blobs 5.3.10, the bundle [4.*, 5.0.0) line) depends on
+ * Azure.Storage.Blobs 12.26.0 (Azure.Core 1.53.0) and Microsoft.Azure.WebJobs 3.0.44 → Newtonsoft.Json
+ * 13.0.x. The host's worker channel turns the trigger metadata object into JSON with
+ * `JsonConvert.SerializeObject(value, Formatting.None)` (azure-functions-host RpcMessageConversionExtensions
+ * .ToRpcDefault). A throw-away .NET 10 console project with exactly those packages, serializing
+ * `BlobsModelFactory.BlobProperties(lastModified, createdOn, metadata {hdi_isfolder: "true"}, BlobType.Block,
+ * contentLength 6, "text/csv", new ETag("\"0x8DC9A1B2C3D4E5F\""), contentHash [1,2,3], LeaseState.Available,
+ * LeaseStatus.Unlocked, accessTier "Hot", ...)`, printed (abridged to the fields that matter here):
+ *
+ *   {"LastModified":"2026-03-01T06:00:00+00:00","CreatedOn":"2026-03-01T06:00:00+00:00",
+ *    "Metadata":{"hdi_isfolder":"true"},"BlobType":0,"CopyCompletedOn":"0001-01-01T00:00:00+00:00",
+ *    "CopyStatus":0,"LeaseDuration":0,"LeaseState":0,"LeaseStatus":1,"ContentLength":6,
+ *    "ContentType":"text/csv","ETag":{},"ContentHash":"AQID","AccessTier":"Hot",...}
+ *
+ *  - `ETag` is `{}`: `Azure.ETag` is a struct whose only state is a private field, and its converter is a
+ *    System.Text.Json one, which Newtonsoft ignores. (`JsonConvert.SerializeObject(new ETag(...))` alone
+ *    also prints `{}`.) So the trigger metadata NEVER carries the version on a real host.
+ *  - Enums are numbers (`BlobType` 0 = Block, `LeaseState` 0 = Available, `LeaseStatus` 1 = Unlocked,
+ *    `CopyStatus`, `LeaseDuration`), unset dates are `0001-01-01T00:00:00+00:00`, `ContentHash` is base64.
+ *  - `ContentLength` is a plain number and `Metadata` a plain object: both usable.
+ * After @azure/functions camel-cases every key recursively (toCamelCaseValue), the app sees
+ * `properties.eTag = {}`, `properties.contentLength = 6`, `properties.metadata.hdi_isfolder = "true"`.
+ * Therefore the version is taken from the blob's own properties (the HEAD probe, blobProbe.ts) whenever the
+ * metadata has no usable string; a string ETag (quoted or not, `eTag`/`ETag`/`etag`) is still accepted, in
+ * case a host version ever writes one, and Event Grid events (`data.eTag`) do carry a string.
  */
 import { err, ok, showValue, type AppError, type Result } from '../errors';
 
@@ -29,8 +56,12 @@ export interface BlobEvent {
   readonly container: string;
   /** The blob's name inside its container, exactly as stored (decoded; may contain `/`, `%`, `#`, `?`, ...). */
   readonly blobName: string;
-  /** The blob version's ETag without surrounding quotes, e.g. `0x8DC9A1B2C3D4E5F`. */
-  readonly etag: string;
+  /**
+   * The blob version's ETag without surrounding quotes, e.g. `0x8DC9A1B2C3D4E5F`, when the event carries
+   * a usable string; `undefined` otherwise (a real host's trigger metadata: see above), and the version is
+   * then read from the blob itself.
+   */
+  readonly etag?: string;
   readonly contentLength?: number;
   readonly contentType?: string;
   /** The blob's URL as given (percent-encoded form): for display only. */
@@ -63,6 +94,16 @@ function text(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return undefined;
+}
+
+/**
+ * The ETag as a usable string, from whatever shape it arrived in: a string (quoted or not), or an object
+ * that happens to carry one (`{ value }` / `{ _value }`); `{}`, `null`, empty or missing → undefined.
+ */
+export function etagText(v: unknown): string | undefined {
+  const raw = isObject(v) ? text(pick(v, 'value', '_value')) : typeof v === 'string' ? v : undefined;
+  const e = raw === undefined ? undefined : normalizeEtag(raw);
+  return e ? e : undefined;
 }
 
 function count(v: unknown): number | undefined {
@@ -99,8 +140,7 @@ export function parseTriggerMetadata(metadata: unknown): Result<BlobEvent, AppEr
     return err(invalid(`blobTrigger ${showValue(path)} is not "<container>/<name>".`, 'triggerMetadata.blobTrigger', path));
   }
   const properties = isObject(pick(metadata, 'properties')) ? (pick(metadata, 'properties') as Json) : undefined;
-  const etagRaw = text(pick(properties, 'eTag', 'etag')) ?? text(pick(metadata, 'eTag', 'etag'));
-  if (!etagRaw) return err(invalid(`Trigger metadata for ${showValue(path)} has no properties.eTag.`, 'triggerMetadata.properties.eTag', properties));
+  const etag = etagText(pick(properties, 'eTag', 'etag')) ?? etagText(pick(metadata, 'eTag', 'etag'));
   const url = text(pick(metadata, 'uri'));
   const contentLength = count(pick(properties, 'contentLength', 'length'));
   const contentType = text(pick(properties, 'contentType'));
@@ -108,11 +148,11 @@ export function parseTriggerMetadata(metadata: unknown): Result<BlobEvent, AppEr
     kind: 'created',
     container: path.slice(0, slash),
     blobName: path.slice(slash + 1),
-    etag: normalizeEtag(etagRaw),
+    ...(etag !== undefined ? { etag } : {}),
     ...(contentLength !== undefined ? { contentLength } : {}),
     ...(contentType !== undefined ? { contentType } : {}),
     ...(url !== undefined ? { url } : {}),
-    folderMarker: isFolderMarkerMetadata(pick(metadata, 'metadata')),
+    folderMarker: isFolderMarkerMetadata(pick(metadata, 'metadata')) || isFolderMarkerMetadata(pick(properties, 'metadata')),
     origin: 'blobTrigger',
   });
 }
@@ -134,8 +174,7 @@ export function parseEventGridEvent(event: unknown): Result<BlobEvent, AppError>
     return err(invalid(`Event subject ${showValue(subject)} is not "/blobServices/default/containers/<container>/blobs/<name>".`, 'event.subject', subject));
   }
   const data = isObject(event.data) ? event.data : {};
-  const etagRaw = text(pick(data, 'eTag', 'etag'));
-  if (!etagRaw && kind === 'created') return err(invalid(`Event ${showValue(event.id)} has no data.eTag.`, 'event.data.eTag', data));
+  const etag = etagText(pick(data, 'eTag', 'etag'));
   const contentLength = count(pick(data, 'contentLength'));
   const contentType = text(pick(data, 'contentType'));
   const url = text(pick(data, 'url'));
@@ -145,7 +184,7 @@ export function parseEventGridEvent(event: unknown): Result<BlobEvent, AppError>
     kind,
     container: m[1],
     blobName: m[2],
-    etag: normalizeEtag(etagRaw ?? ''),
+    ...(etag !== undefined ? { etag } : {}),
     ...(contentLength !== undefined ? { contentLength } : {}),
     ...(contentType !== undefined ? { contentType } : {}),
     ...(url !== undefined ? { url } : {}),

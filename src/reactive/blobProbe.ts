@@ -1,7 +1,9 @@
 /**
  * The handler's `probe`: a HEAD on the blob (Get Blob Properties) through the watched account's
  * connection (`REACTIVE_STORAGE`, see storage/blobService.ts), so a blob deleted or replaced since its
- * event is not submitted. Never downloads content. 404 = gone; other failures throw `AppFailure`
+ * event is not submitted, and so the version (ETag), length and folder-marker flag come from the blob itself
+ * when the event cannot give them (a real host's trigger metadata has `eTag: {}`, see blobEvent.ts). Never
+ * downloads content. 404 = gone; other failures throw `AppFailure`
  * (`storage.*`, transient when worth retrying: the invocation fails and the event is delivered again).
  */
 import type { BlobServiceClient } from '@azure/storage-blob';
@@ -13,7 +15,8 @@ export function createBlobProbe(service: BlobServiceClient): (container: string,
   return async (container, blobName) => {
     try {
       const p = await service.getContainerClient(container).getBlobClient(blobName).getProperties();
-      return { exists: true, etag: p.etag ?? '', ...(p.contentLength !== undefined ? { contentLength: p.contentLength } : {}) };
+      const folder = Object.entries(p.metadata ?? {}).some(([k, v]) => k.toLowerCase() === 'hdi_isfolder' && v.toLowerCase() === 'true');
+      return { exists: true, etag: p.etag ?? '', ...(p.contentLength !== undefined ? { contentLength: p.contentLength } : {}), folderMarker: folder };
     } catch (e) {
       if (statusOf(e) === 404) return { exists: false };
       throw new AppFailure(storageError('read properties', `${container}/${blobName}`, e));

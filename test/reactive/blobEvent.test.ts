@@ -2,7 +2,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { normalizeEtag, parseEventGridEvent, parseTriggerMetadata } from '../../src/reactive/blobEvent';
 import { azuriteConnectionString, uniqueContainerName } from '../support/azurite';
-import { blobCreatedEvent, blobDeletedEvent, hostTriggerMetadata, ODD_NAMES, upload } from './support';
+import { blobCreatedEvent, blobDeletedEvent, hostTriggerMetadata, ODD_NAMES, upload, type EtagShape } from './support';
 
 describe('blob events parsed from what the host / Event Grid give for real uploads', () => {
   const container = uniqueContainerName('ev');
@@ -23,7 +23,11 @@ describe('blob events parsed from what the host / Event Grid give for real uploa
       expect(listed).toContain(name);
 
       const fromHost = parseTriggerMetadata(await hostTriggerMetadata(blob, container, name));
-      expect(fromHost.ok && fromHost.value).toMatchObject({ container, blobName: name, etag: normalizeEtag(props.etag!), contentLength: 8, kind: 'created' });
+      expect(fromHost.ok && fromHost.value).toMatchObject({ container, blobName: name, contentLength: 8, kind: 'created' });
+      expect(fromHost.ok && fromHost.value.etag).toBeUndefined(); // a real host's ETag is `{}`
+
+      const withString = parseTriggerMetadata(await hostTriggerMetadata(blob, container, name, 'quoted'));
+      expect(withString.ok && withString.value).toMatchObject({ blobName: name, etag: normalizeEtag(props.etag!) });
 
       const fromGrid = parseEventGridEvent(await blobCreatedEvent(blob, container, name));
       expect(fromGrid.ok && fromGrid.value).toMatchObject({ container, blobName: name, etag: normalizeEtag(props.etag!), contentLength: 8, api: 'PutBlob' });
@@ -36,6 +40,30 @@ describe('blob events parsed from what the host / Event Grid give for real uploa
     expect(meta.name).toBe(123);
     const parsed = parseTriggerMetadata(meta);
     expect(parsed.ok && parsed.value.blobName).toBe('123');
+  });
+
+  it('accepts every shape of properties.eTag: a real host\'s {} and missing give no version; string, quoted, object and either casing give it', async () => {
+    const blob = await upload(service, container, 'in/shapes.csv', 'a,b\n');
+    const etag = normalizeEtag((await blob.getProperties()).etag!);
+    const expected: Record<EtagShape, string | undefined> = { host: undefined, missing: undefined, string: etag, quoted: etag, object: etag, PascalCase: etag };
+    for (const [shape, want] of Object.entries(expected) as Array<[EtagShape, string | undefined]>) {
+      const meta = await hostTriggerMetadata(blob, container, 'in/shapes.csv', shape);
+      const parsed = parseTriggerMetadata(meta);
+      expect(parsed.ok, shape).toBe(true);
+      expect(parsed.ok && parsed.value.etag, shape).toBe(want);
+      expect(parsed.ok && parsed.value.contentLength, shape).toBe(4);
+    }
+    for (const odd of [null, '', '""', 42, [], { value: '' }]) {
+      const meta = { ...(await hostTriggerMetadata(blob, container, 'in/shapes.csv')), properties: { eTag: odd, contentLength: 4 } };
+      const parsed = parseTriggerMetadata(meta);
+      expect(parsed.ok && parsed.value.etag, JSON.stringify(odd)).toBeUndefined();
+    }
+  });
+
+  it('an Event Grid event without data.eTag is still read (the version then comes from the blob)', () => {
+    const e = parseEventGridEvent({ eventType: 'Microsoft.Storage.BlobCreated', subject: '/blobServices/default/containers/c/blobs/in/x.csv', data: { api: 'PutBlob' } });
+    expect(e.ok && e.value).toMatchObject({ kind: 'created', blobName: 'in/x.csv' });
+    expect(e.ok && e.value.etag).toBeUndefined();
   });
 
   it('reads hdi_isfolder metadata as a folder marker', async () => {
@@ -56,7 +84,6 @@ describe('blob events parsed from what the host / Event Grid give for real uploa
       [undefined, 'triggerMetadata'],
       [{ uri: 'x' }, 'triggerMetadata.blobTrigger'],
       [{ blobTrigger: 'nocontainer' }, 'triggerMetadata.blobTrigger'],
-      [{ blobTrigger: 'c/x.csv', properties: {} }, 'triggerMetadata.properties.eTag'],
     ];
     for (const [input, field] of cases) {
       const r = parseTriggerMetadata(input);

@@ -24,6 +24,18 @@ import { definitions } from './support';
 export const WS = { subscriptionId: '11111111-2222-3333-4444-555555555555', resourceGroup: 'rg-ml', workspaceName: 'ws-reactive' };
 export const PIPELINE_ID = 'aaaaaaaa-bbbb-cccc-dddd-000000000001';
 
+/** The reactive schedule most tests use: `in/` of the container, the blob as `input_data`. */
+export const sales = (container: string, over: Record<string, unknown> = {}): Record<string, unknown> => ({
+  name: 'sales-arrivals',
+  target: 'ingest',
+  datastore: 'landing',
+  container,
+  path_on_datastore: 'in',
+  data_path_parameter_name: 'input_data',
+  pipeline_parameters: { mode: 'fast' },
+  ...over,
+});
+
 export function registerPipeline(aml: FakeAml): void {
   aml.addPipeline({ id: PIPELINE_ID, kind: 'published', workspace: WS, parameters: ['mode', 'region'], dataPathParameters: ['input_data', 'other_data'] });
 }
@@ -32,10 +44,10 @@ export function pipelineClient(msi: FakeMsi): PipelineClient {
   return createPipelineClient({ env: { ...process.env, ...msi.env }, settings: { reconcileDelayMs: 50 } });
 }
 
-export function target(aml: FakeAml): PipelineTarget {
+export function target(aml: FakeAml, via: (url: string) => string = (url) => url): PipelineTarget {
   return {
     name: 'ingest',
-    endpointUrl: aml.submitUrl(WS, { published: PIPELINE_ID }),
+    endpointUrl: via(aml.submitUrl(WS, { published: PIPELINE_ID })),
     workspace: WS,
     experimentName: 'reactive-exp',
     parameterAssignments: { mode: 'default', region: 'eu' },
@@ -62,17 +74,23 @@ export interface SetupOptions {
   readonly client: PipelineClient;
   readonly resolver?: DatastoreResolver;
   readonly disabledAtRunTime?: ReadonlySet<string>;
+  /** Rewrites the target's endpoint URL, e.g. through a fault proxy (`proxy.via`). */
+  readonly via?: (url: string) => string;
+  /** The claims' storage (default: Azurite directly), e.g. through a fault proxy. */
+  readonly claimsService?: BlobServiceClient;
+  /** Replaces dependencies (clock, probe, claim policy, wait...) after the defaults. */
+  readonly deps?: Partial<Omit<ReactiveDeps, 'log'>>;
 }
 
 export async function setup(options: SetupOptions): Promise<Setup> {
   const service = BlobServiceClient.fromConnectionString(azuriteConnectionString());
   const container = uniqueContainerName('data');
   await service.getContainerClient(container).create();
-  const store = BlobJsonStore.forContainer(service, uniqueContainerName('state'));
+  const store = BlobJsonStore.forContainer(options.claimsService ?? service, uniqueContainerName('state'));
   await store.ensureContainer();
   const claims = new ClaimStore(store);
   const defs = definitions(options.schedules(container));
-  const targets = new Map([['ingest', target(options.aml)]]);
+  const targets = new Map([['ingest', target(options.aml, options.via)]]);
   const built = await buildReactiveSchedules(defs, { targets, ...(options.resolver ? { resolver: options.resolver } : {}) });
   if (built.problems.length > 0) throw new Error(JSON.stringify(built.problems));
   const logs: string[] = [];
@@ -90,6 +108,7 @@ export async function setup(options: SetupOptions): Promise<Setup> {
       return Promise.resolve();
     },
     isEnabled: (name) => Promise.resolve(options.disabledAtRunTime?.has(name) ? false : undefined),
+    ...options.deps,
   };
   const logHandler: LogHandler = (_level, ...args) => {
     logs.push(args.map(String).join(' '));

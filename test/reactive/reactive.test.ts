@@ -10,7 +10,7 @@ import { startAmlTestBed, type AmlTestBed } from '../support/amlTestBed';
 import type { FakeAml } from '../support/fakeAml';
 import type { FakeArm } from '../support/fakeArm';
 import type { FakeMsi } from '../support/fakeMsi';
-import { pipelineClient, registerPipeline, setup, WS } from './harness';
+import { pipelineClient, registerPipeline, sales, setup, WS } from './harness';
 import { blobCreatedEvent, blobDeletedEvent, hostTriggerMetadata, ODD_NAMES, upload } from './support';
 
 let bed: AmlTestBed;
@@ -27,17 +27,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await bed?.close();
-});
-
-const sales = (container: string, over: Record<string, unknown> = {}): Record<string, unknown> => ({
-  name: 'sales-arrivals',
-  target: 'ingest',
-  datastore: 'landing',
-  container,
-  path_on_datastore: 'in',
-  data_path_parameter_name: 'input_data',
-  pipeline_parameters: { mode: 'fast' },
-  ...over,
 });
 
 describe('reactive schedules: blob upload → exactly one pipeline submission', () => {
@@ -90,11 +79,11 @@ describe('reactive schedules: blob upload → exactly one pipeline submission', 
     await s.invokeBlobTrigger(first);
     await upload(s.service, s.container, 'in/changing.csv', 'v2 is longer');
     const second = await hostTriggerMetadata(blob, s.container, 'in/changing.csv');
-    expect((second.properties as { eTag: string }).eTag).not.toBe((first.properties as { eTag: string }).eTag);
     await s.invokeBlobTrigger(second);
     await s.invokeBlobTrigger(second);
-    await s.invokeBlobTrigger(first); // a late duplicate of the first version: already run, and superseded
+    await s.invokeBlobTrigger(first); // a late duplicate of the first event: the blob is at version 2 now, already run
     expect(aml.submissions.length - before).toBe(2);
+    expect(new Set(s.history.map((h) => h.etag)).size).toBe(2);
   });
 
   it('two schedules on one folder: one submission each', async () => {
@@ -159,19 +148,33 @@ describe('reactive schedules: blob upload → exactly one pipeline submission', 
     const goneMeta = await hostTriggerMetadata(gone, s.container, 'in/deleted-later.csv');
     await gone.delete();
     await s.invokeBlobTrigger(goneMeta);
+    // Event Grid events name their version: the older one's event is recognised as superseded.
     const blob = await upload(s.service, s.container, 'in/replaced.csv', 'v1');
-    const v1 = await hostTriggerMetadata(blob, s.container, 'in/replaced.csv');
+    const v1 = await blobCreatedEvent(blob, s.container, 'in/replaced.csv');
     await upload(s.service, s.container, 'in/replaced.csv', 'v2');
-    const v2 = await hostTriggerMetadata(blob, s.container, 'in/replaced.csv');
-    await s.invokeBlobTrigger(v1);
-    await s.invokeBlobTrigger(v2);
+    const v2 = await blobCreatedEvent(blob, s.container, 'in/replaced.csv');
+    await s.invokeEventGrid(v1);
+    await s.invokeEventGrid(v2);
     const made = aml.submissions.slice(before);
     expect(made).toHaveLength(1);
     expect(made[0]!.body.DataPathAssignments).toEqual({ input_data: { DataStoreName: 'landing', RelativePath: 'in/replaced.csv' } });
     const log = s.logs.join('\n');
-    expect(log).toContain('"in/deleted-later.csv"');
-    expect(log).toMatch(/"in\/deleted-later\.csv" \(ETag [^)]+\): the blob was deleted/);
+    expect(log).toMatch(/"in\/deleted-later\.csv" \(ETag none\): the blob was deleted/);
     expect(log).toContain('a newer version of the blob replaced this one');
+  });
+
+  it('a real host\'s metadata (no version) for a replaced blob runs its latest content once', async () => {
+    const s = await setup({ aml, client, schedules: (c) => [sales(c)] });
+    const before = aml.submissions.length;
+    const blob = await upload(s.service, s.container, 'in/overwritten.csv', 'v1');
+    const v1 = await hostTriggerMetadata(blob, s.container, 'in/overwritten.csv');
+    await upload(s.service, s.container, 'in/overwritten.csv', 'v2 content');
+    const v2 = await hostTriggerMetadata(blob, s.container, 'in/overwritten.csv');
+    const latest = (await blob.getProperties()).etag!.replace(/"/g, '');
+    await s.invokeBlobTrigger(v1);
+    await s.invokeBlobTrigger(v2);
+    expect(aml.submissions.length - before).toBe(1);
+    expect(s.history).toMatchObject([{ status: 'submitted', etag: latest }]);
   });
 
   it('names with spaces, unicode, #, %, ?, .. and 1,024 characters arrive intact in RelativePath and history', async () => {
@@ -267,5 +270,17 @@ describe('reactive schedules: blob upload → exactly one pipeline submission', 
     expect(aml.submissions.length - before).toBe(1);
     expect(s.history.map((h) => h.status)).toEqual(['failed', 'submitted']);
   });
-});
 
+  it('a refusal retrying cannot fix (403) fails the invocation too, naming what to do; once fixed, the redelivery submits once', async () => {
+    const s = await setup({ aml, client, schedules: (c) => [sales(c)] });
+    const before = aml.submissions.length;
+    const blob = await upload(s.service, s.container, 'in/forbidden.csv', 'x');
+    const meta = await hostTriggerMetadata(blob, s.container, 'in/forbidden.csv');
+    aml.script([{ status: 403, body: { error: { code: 'AuthorizationFailed', message: 'no submit right' } } }]);
+    await expect(s.invokeBlobTrigger(meta)).rejects.toMatchObject({ error: { code: 'reactive.submit.retry' } });
+    expect(s.logs.join('\n')).toMatch(/no run was created.*retrying cannot help until the cause is fixed.*poison queue/);
+    await s.invokeBlobTrigger(meta); // the role was assigned; the requeued event runs
+    expect(aml.submissions.length - before).toBe(1);
+    expect(s.history.map((h) => h.status)).toEqual(['failed', 'submitted']);
+  });
+});

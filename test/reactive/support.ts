@@ -8,24 +8,82 @@ import type { BlobServiceClient, BlockBlobClient } from '@azure/storage-blob';
 import { loadScheduleDefinitions } from '../../src/schedules/loadDefinitions';
 import type { ScheduleDefinition } from '../../src/schedules/definition';
 
-/** The host's `context.triggerMetadata` for a blob trigger, after @azure/functions' conversion. */
-export async function hostTriggerMetadata(blob: BlockBlobClient, container: string, name: string): Promise<Record<string, unknown>> {
+/** How `properties.eTag` arrives: a real host's `{}` (default), or the other shapes the parser accepts. */
+export type EtagShape = 'host' | 'string' | 'quoted' | 'object' | 'missing' | 'PascalCase';
+
+/**
+ * The host's `context.triggerMetadata` for a blob trigger, after @azure/functions' conversion, in the
+ * exact shape a real host gives (verified: src/reactive/blobEvent.ts): `Properties` is the storage SDK's
+ * `BlobProperties` serialized by Newtonsoft.Json (ETag `{}`, enums as numbers, unset dates as
+ * 0001-01-01), every key camel-cased recursively. `etag` picks another ETag shape for the parser tests.
+ */
+export async function hostTriggerMetadata(blob: BlockBlobClient, container: string, name: string, etag: EtagShape = 'host'): Promise<Record<string, unknown>> {
   const p = await blob.getProperties();
+  const unset = '0001-01-01T00:00:00+00:00';
+  const dotnetDate = (d: Date | undefined): string => (d ? d.toISOString().replace(/\.\d{3}Z$/, '+00:00') : unset);
+  const metadata = camel(p.metadata ?? {});
+  const tag = p.etag ?? '';
+  const etagValue: Record<EtagShape, unknown> = { host: {}, string: tag.replace(/^"|"$/g, ''), quoted: tag, object: { value: tag }, missing: undefined, PascalCase: tag };
+  const properties: Record<string, unknown> = {
+    lastModified: dotnetDate(p.lastModified),
+    createdOn: dotnetDate(p.createdOn),
+    metadata,
+    objectReplicationDestinationPolicyId: null,
+    objectReplicationSourceProperties: null,
+    blobType: 0,
+    copyCompletedOn: unset,
+    copyStatusDescription: null,
+    copyId: null,
+    copyProgress: null,
+    copySource: null,
+    copyStatus: 0,
+    blobCopyStatus: null,
+    isIncrementalCopy: false,
+    destinationSnapshot: null,
+    leaseDuration: 0,
+    leaseState: 0,
+    leaseStatus: 1,
+    contentLength: p.contentLength,
+    contentType: p.contentType,
+    ...(etag === 'missing' || etag === 'PascalCase' ? {} : { eTag: etagValue[etag] }),
+    ...(etag === 'PascalCase' ? { ETag: etagValue[etag] } : {}),
+    contentHash: p.contentMD5 ? Buffer.from(p.contentMD5).toString('base64') : null,
+    contentEncoding: null,
+    contentDisposition: null,
+    contentLanguage: null,
+    cacheControl: null,
+    blobSequenceNumber: 0,
+    acceptRanges: null,
+    blobCommittedBlockCount: 0,
+    isServerEncrypted: true,
+    encryptionKeySha256: null,
+    encryptionScope: null,
+    accessTier: p.accessTier ?? 'Hot',
+    accessTierInferred: true,
+    archiveStatus: null,
+    accessTierChangedOn: unset,
+    versionId: null,
+    isLatestVersion: false,
+    tagCount: 0,
+    expiresOn: unset,
+    isSealed: false,
+    rehydratePriority: null,
+    lastAccessed: unset,
+    immutabilityPolicy: null,
+    hasLegalHold: false,
+  };
   return {
     // @azure/functions JSON-parses each value when it can (fromRpcTypedData → tryJsonParse).
     name: tryJson(name),
     blobTrigger: `${container}/${name}`,
     uri: blob.url,
-    properties: {
-      eTag: p.etag,
-      contentLength: p.contentLength,
-      contentType: p.contentType,
-      lastModified: p.lastModified?.toISOString(),
-      createdOn: p.createdOn?.toISOString(),
-      blobType: p.blobType,
-    },
-    metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k.charAt(0).toLowerCase() + k.slice(1), v])),
+    properties,
+    metadata,
   };
+}
+
+function camel(obj: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k.charAt(0).toLowerCase() + k.slice(1), v]));
 }
 
 /** An Event Grid schema `Microsoft.Storage.BlobCreated` event for the blob, as Event Grid posts it. */
