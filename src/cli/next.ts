@@ -4,6 +4,7 @@
  * stderr naming the field and the value, nothing on stdout.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { showValue } from '../errors';
 import { formatInstant, occurrencesAfter, parseRecurrence } from '../recurrence';
 import { parseInstant, parseOptions } from './args';
@@ -52,7 +53,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   if (text.startsWith('@')) {
     const file = text.slice(1);
     try {
-      source = readFileSync(file, 'utf8');
+      source = readFileSync(path.resolve(io.cwd, file), 'utf8');
     } catch (e) {
       const reason = e instanceof Error && 'code' in e ? String((e as NodeJS.ErrnoException).code) : 'unreadable';
       return fail(`--recurrence: cannot read file ${JSON.stringify(file)} (${reason}); check the path after @.`);

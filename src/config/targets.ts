@@ -462,13 +462,13 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The app root: the nearest folder above this module holding host.json (falls back to the cwd). */
-export function findAppRoot(from: string = __dirname): string {
+/** The app root: the nearest folder above `from` (this module) holding host.json, else `fallback` (the cwd). */
+export function findAppRoot(from: string = __dirname, fallback: string = process.cwd()): string {
   let dir = resolve(from);
   for (;;) {
     if (existsSync(join(dir, 'host.json'))) return dir;
     const up = dirname(dir);
-    if (up === dir) return process.cwd();
+    if (up === dir) return fallback;
     dir = up;
   }
 }

@@ -238,6 +238,17 @@ function v1Entry(body: unknown, file: string, locate: Locate, issues: ScheduleIs
   };
   const warnings = (def: ScheduleDefinition): ScheduleIssue[] => {
     const out: ScheduleIssue[] = [];
+    for (const key of imported.ignoredKeys) {
+      const line = locate([V1_ROOT_KEY, key]);
+      out.push({
+        code: 'schedule.v1.client_option_ignored',
+        message: `${file}${lineSuffix(line)}: \`${V1_ROOT_KEY}.${key}\` of schedule "${def.name}" only told the SDK's Python client how long to wait while creating the schedule; it is ignored here (nothing is provisioned). You can remove it.`,
+        field: `${V1_ROOT_KEY}.${key}`,
+        value: (body as Record<string, unknown>)[key],
+        source: file,
+        ...(line !== undefined ? { line } : {}),
+      });
+    }
     if (imported.zoneDefaulted) {
       const line = locate([V1_ROOT_KEY, 'recurrence', 'start_time']);
       out.push({

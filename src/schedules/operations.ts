@@ -387,7 +387,7 @@ export interface ScheduleOperationsDeps {
   readonly targets?: () => ReadonlyMap<string, PipelineTarget>;
   /**
    * Refuse apply / delete when this process's app schedule files differ from those the store was last
-   * synced with (the CLI sets it). Both re-sync every definition, so a command run with other files
+   * synced with (the CLI sets it); a store no app ever synced its files into has nothing to differ from. Both re-sync every definition, so a command run with other files
    * than the deployed app's would disable, create or change the deployed file schedules until the app
    * re-syncs. The app itself (HTTP routes) is the authority on its files and leaves this off.
    */
@@ -481,14 +481,13 @@ export class ScheduleOperations {
         message: `Schedule ${showValue(name)} has no definition any more (it was removed from the schedule files), so it cannot be ${enabled ? 'enabled' : 'changed'}; apply a definition with this name, or delete it.`,
       });
     }
+    // Not in the store yet: create its state from the definition. Enabling and disabling are never
+    // refused for differing files (docs/operations.md): they change one schedule's switch, not the set.
+    // In a store no app has synced its files into yet (local development), bring in all of them, as the
+    // app's first tick would, so the next apply does not find this one schedule "synced" and the rest not.
     if (!(await this.deps.store.getState(name))) {
-      // Not in the store yet: create its state from the definition, unless this process's files may
-      // not be the app's (then the definition might be one the app does not have).
-      if (this.deps.requireMatchingFiles) {
-        const mismatch = await this.filesMismatch();
-        if (mismatch) return err(mismatch);
-      }
-      await this.deps.store.syncDefinition(def, now);
+      if (this.deps.requireMatchingFiles && !(await this.everSynced())) await this.deps.registry.sync(now);
+      else await this.deps.store.syncDefinition(def, now);
     }
     const outcome = await this.deps.store.setEnabled(def, enabled, now);
     if (outcome.status === 'missing') return err({ ...notFound(name), status: 409, code: 'schedule.state.missing', message: `The state of schedule ${showValue(name)} was deleted while it was being ${enabled ? 'enabled' : 'disabled'}; try again.` });
@@ -576,6 +575,13 @@ export class ScheduleOperations {
     return ok({ name, entries, limit, retained: this.deps.store.historyLimit });
   }
 
+  /** Whether the state of any schedule from an app's files was ever stored here. */
+  private async everSynced(): Promise<boolean> {
+    const [files, all, states] = await Promise.all([this.deps.registry.fileDefinitions(), this.deps.registry.list(), this.deps.store.listStates()]);
+    const applied = new Set(all.map((d) => d.name).filter((n) => !files.byName.has(n)));
+    return states.some(({ state }) => !applied.has(state.name));
+  }
+
   /**
    * Compares the app schedule files this process reads with the stored states of file-defined
    * schedules (name and definition hash); undefined when they agree.
@@ -592,6 +598,9 @@ export class ScheduleOperations {
       if (!local) differences.push(`${state.name} (in the app, not in the files here)`);
       else if (local.hash !== state.definitionHash) differences.push(`${state.name} (edited here)`);
     }
+    // Nothing from any app's files was ever stored (a new store, local development): nothing to differ from.
+    const everSynced = states.some(({ state }) => !applied.has(state.name));
+    if (!everSynced) return undefined;
     for (const def of files.definitions) if (!stored.has(def.name)) differences.push(`${def.name} (only in the files here)`);
     if (differences.length === 0) return undefined;
     const shown = differences.slice(0, 5).join(', ') + (differences.length > 5 ? `, and ${differences.length - 5} more` : '');
@@ -599,7 +608,7 @@ export class ScheduleOperations {
       code: 'schedule.files.mismatch',
       status: 409,
       field: 'SCHEDULES_PATH',
-      message: `The schedule files read here (SCHEDULES_PATH, relative to the app folder) differ from the ones the app last synced: ${shown}. This change would re-sync schedules from the files read here and so disable or change the deployed ones; run the command in a folder matching the deployment, or use the app's HTTP routes (/api/schedules).`,
+      message: `The schedule files read here (SCHEDULES_PATH, relative to the app folder) differ from the ones the app last synced: ${shown}. apply and delete re-sync every schedule from the files read here, so they would disable or change the deployed ones. To go on: run the command in a checkout of the deployed app (or set SCHEDULES_PATH to its schedule files), or use the app's HTTP routes (POST /api/schedules, DELETE /api/schedules/{name}); --dry-run shows what apply would do. enable and disable work either way.`,
     };
   }
 

@@ -14,7 +14,7 @@ const NOW = new Date('2026-11-24T17:10:00.500Z');
 async function run(...argv: string[]): Promise<{ code: number; stdout: string[]; stderr: string[] }> {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const io: CliIo = { stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l), env: {}, now: () => NOW };
+  const io: CliIo = { stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l), env: {}, now: () => NOW, cwd: dir };
   const code = await main(argv, io);
   return { code, stdout, stderr };
 }

@@ -501,3 +501,41 @@ describe('loading from SCHEDULES_PATH', () => {
     expect(missing).toMatchObject({ ok: false, error: { code: 'schedule.path.not_found', field: 'SCHEDULES_PATH', source: 'SCHEDULES_PATH' } });
   });
 });
+
+describe('the SDK\'s own `Schedule.load_yaml` sample', () => {
+  // As the azureml-pipeline-core documentation writes it (`None` is Python's null, read by YAML as text).
+  const sdkSample = [
+    'Schedule:',
+    '    description: "Test create with datastore"',
+    '    recurrence: ~',
+    '    pipeline_parameters: {}',
+    '    wait_for_provisioning: True',
+    '    wait_timeout: 3600',
+    '    datastore_name: ~',
+    '    polling_interval: 5',
+    '    data_path_parameter_name: "input_data"',
+    '    continue_on_step_failure: None',
+    '    path_on_datastore: "file/path"',
+    '',
+  ].join('\n');
+  const withPipeline = (text: string): string => `${text}    pipeline_id: p-1\n    experiment_name: exp\n    workspace: {subscription_id: s, resource_group: rg, workspace_name: ws}\n`;
+
+  it('loads once a pipeline and a datastore are given: client-only keys ignored with a note, None is absent', () => {
+    const text = withPipeline(sdkSample.replace('datastore_name: ~', 'datastore_name: workspaceblobstore'));
+    const result = loaded([{ path: 'v1/upload.yaml', text }]);
+    expect(result.definitions[0]).toMatchObject({ name: 'upload', kind: 'reactive', datastore: 'workspaceblobstore', pathOnDatastore: 'file/path', dataPathParameterName: 'input_data' });
+    expect(result.definitions[0]).not.toHaveProperty('continueOnStepFailure');
+    expect(result.warnings.map((w) => [w.code, w.field, w.line])).toEqual([
+      ['schedule.polling_interval.unused', 'Schedule.polling_interval', 8],
+      ['schedule.v1.client_option_ignored', 'Schedule.wait_for_provisioning', 5],
+      ['schedule.v1.client_option_ignored', 'Schedule.wait_timeout', 6],
+    ]);
+    expect(result.warnings[1]?.message).toMatch(/^v1\/upload\.yaml:5: `Schedule\.wait_for_provisioning` .*ignored here/);
+  });
+
+  it('verbatim (plus the pipeline): the one problem is that it has no trigger, as the sample sets neither', () => {
+    const error = failed([{ path: 'sample.yaml', text: withPipeline(sdkSample) }]);
+    expect(error.errors.map((e) => e.code)).toEqual(['schedule.trigger.missing', 'schedule.reactive_only', 'schedule.reactive_only', 'schedule.reactive_only']);
+    expect(error.message).not.toMatch(/not a schedule field|must be boolean|wait_/);
+  });
+});
