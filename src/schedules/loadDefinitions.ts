@@ -18,6 +18,27 @@ export const SCHEDULES_PATH_SETTING = 'SCHEDULES_PATH';
 export const DEFAULT_SCHEDULES_PATH = 'config/schedules';
 const EXTENSIONS = ['.json', '.yaml', '.yml'];
 
+/**
+ * Limits **(ours)**, checked before anything is parsed (a YAML document takes some 40 times its size in
+ * memory while parsed): one file at most 1 MiB, as HTTP bodies (thousands of schedules); at most 1,000
+ * files in a folder, 16 MiB in all.
+ */
+export const SCHEDULE_FILE_LIMITS = { fileBytes: 1024 * 1024, files: 1000, totalBytes: 16 * 1024 * 1024 } as const;
+
+function mib(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MiB`;
+}
+
+function tooLarge(file: string, bytes: number): AppError & ScheduleIssue {
+  return {
+    code: 'schedule.file.too_large',
+    message: `${file} is ${mib(bytes)} (${bytes} bytes); a schedule file may hold at most ${mib(SCHEDULE_FILE_LIMITS.fileBytes)}. Split it into several files in one folder.`,
+    field: 'file',
+    value: file,
+    source: file,
+  };
+}
+
 export interface ScheduleFile {
   /** The file name as it should appear in messages (relative paths are fine). */
   readonly path: string;
@@ -119,6 +140,31 @@ export async function readScheduleFiles(location: string, options: { required?: 
         .sort()
         .map((n) => path.join(location, n))
     : [location];
+  if (names.length > SCHEDULE_FILE_LIMITS.files) {
+    return err({
+      code: 'schedule.path.too_many_files',
+      message: `${showValue(location)} holds ${names.length} schedule files; at most ${SCHEDULE_FILE_LIMITS.files} are read. Put several schedules in one file (a list, or {schedules: [...]}).`,
+      field: SCHEDULES_PATH_SETTING,
+      value: location,
+      source: location,
+    });
+  }
+  // Sizes first, so nothing is read (let alone parsed) when a file is over the limit.
+  let total = 0;
+  for (const name of names) {
+    const size = (await fs.stat(name)).size;
+    if (size > SCHEDULE_FILE_LIMITS.fileBytes) return err(tooLarge(name, size));
+    total += size;
+  }
+  if (total > SCHEDULE_FILE_LIMITS.totalBytes) {
+    return err({
+      code: 'schedule.path.too_large',
+      message: `The schedule files in ${showValue(location)} hold ${mib(total)}; at most ${mib(SCHEDULE_FILE_LIMITS.totalBytes)} in all are read. Remove unused files or shorten them.`,
+      field: SCHEDULES_PATH_SETTING,
+      value: location,
+      source: location,
+    });
+  }
   const files: ScheduleFile[] = [];
   for (const name of names) files.push({ path: name, text: await fs.readFile(name, 'utf8') });
   return ok(files);
@@ -276,6 +322,9 @@ interface ParsedFile {
 
 /** Parses JSON or YAML text (JSON is also held to strict JSON), with a locator for 1-based lines. */
 function parseFile(file: ScheduleFile): Result<ParsedFile, ScheduleIssue[]> {
+  // Text that arrived without readScheduleFiles (an HTTP body, the registration's synchronous read).
+  const bytes = Buffer.byteLength(file.text, 'utf8');
+  if (bytes > SCHEDULE_FILE_LIMITS.fileBytes) return err([tooLarge(file.path, bytes)]);
   const ext = path.extname(file.path).toLowerCase();
   if (!EXTENSIONS.includes(ext)) {
     return err([

@@ -539,3 +539,31 @@ describe('the SDK\'s own `Schedule.load_yaml` sample', () => {
     expect(error.message).not.toMatch(/not a schedule field|must be boolean|wait_/);
   });
 });
+
+describe('size and count limits, checked before parsing', () => {
+  it('a file over 1 MiB is refused naming the file, its size and the limit, without parsing it', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'sched-limits-'));
+    // Not even valid YAML past the first line: the size check comes first.
+    const big = `name: big\n${'x'.repeat(1024 * 1024)}: [\n`;
+    await writeFile(path.join(dir, 'big.yaml'), big);
+    const r = await loadScheduleDefinitionsFromSettings({ SCHEDULES_PATH: 'big.yaml' }, { now: NOW, cwd: dir });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.code).toBe('schedule.file.too_large');
+      expect(r.error.message).toMatch(/big\.yaml is 1 MiB \(1048590 bytes\); a schedule file may hold at most 1 MiB\. Split it into several files in one folder\./);
+    }
+    // The same text handed over directly (HTTP apply, the registration's read) is refused the same way.
+    const direct = load([{ path: 'body.yaml', text: big }]);
+    expect(direct.ok).toBe(false);
+    if (!direct.ok) expect(direct.error.errors.map((e) => e.code)).toEqual(['schedule.file.too_large']);
+  });
+
+  it('more than 1,000 files in the folder are refused with what to do', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'sched-count-'));
+    await mkdir(path.join(dir, 'many'));
+    await Promise.all(Array.from({ length: 1001 }, (_, i) => writeFile(path.join(dir, 'many', `s${i}.yaml`), `name: s${i}\n`)));
+    const r = await loadScheduleDefinitionsFromSettings({ SCHEDULES_PATH: 'many' }, { now: NOW, cwd: dir });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatchObject({ code: 'schedule.path.too_many_files', field: 'SCHEDULES_PATH', message: expect.stringMatching(/holds 1001 schedule files; at most 1000 are read\. Put several schedules in one file/) });
+  });
+});
