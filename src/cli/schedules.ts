@@ -176,6 +176,7 @@ function openContext(io: CliIo): Result<Context, AppError> {
     registry,
     store: store.value,
     requireMatchingFiles: true,
+    env,
     targets: () => {
       targets ??= loadTargets({ env, appRoot });
       if (!targets.ok) throw new AppFailure(targets.error);

@@ -19,6 +19,7 @@ import { describeRecurrence, formatInstant, occurrencesAfter, toRecurrenceJson, 
 import { recurrenceFor, SCHEDULE_NAME_PATTERN, type ScheduleDefinition, type ScheduleStatus } from './definition';
 import type { ScheduleFile } from './loadDefinitions';
 import type { ApplyItem, ApplyReport, ScheduleRegistry } from './registry';
+import { planTriggers } from '../reactive/registration';
 import { isoInstant, mapLimit, REMOVED_HASH, type ScheduleStateStore } from './stateStore';
 import type { HistoryEntry, PendingRetry, ScheduleState } from './stateTypes';
 
@@ -89,6 +90,8 @@ export interface ScheduleSummary {
   sync: 'synced' | 'pending' | 'orphaned' | 'elsewhere';
   /** Where the definition was written (file and line), absent for orphans. */
   source?: { file: string; line?: number };
+  /** Why the schedule cannot do what its status says, e.g. a reactive schedule whose container no trigger watches. */
+  warning?: string;
 }
 
 export interface ScheduleDetail extends ScheduleSummary {
@@ -149,7 +152,11 @@ export function pipelineView(def: ScheduleDefinition, lookup?: TargetLookup): Pi
 
 /** The SDK-like one-sentence summary of when a schedule runs. */
 export function scheduleSentence(def: ScheduleDefinition, state?: ScheduleState): string {
-  if (def.kind === 'time') return describeRecurrence(anchoredRecurrence(def, state));
+  if (def.kind === 'time') {
+    // Without start_time and without a state the start is "when the app stores it", not this call's now.
+    if (def.anchoredAtCreation && !state) return describeRecurrence(def.recurrence, { from: 'when the app first stores the schedule (no start_time)' });
+    return describeRecurrence(anchoredRecurrence(def, state));
+  }
   const where = def.pathOnDatastore ? `"${def.pathOnDatastore}/" in datastore ${def.datastore}` : `the top level of datastore ${def.datastore}`;
   const param = def.dataPathParameterName ? `, passing the blob's path as "${def.dataPathParameterName}"` : '';
   return `Runs when a blob is added or modified in ${where}${param}`;
@@ -180,8 +187,19 @@ export function latestRun(state: ScheduleState | undefined, newest: HistoryEntry
   return Date.parse(newest.recordedAt) > Date.parse(fromState.recordedAt) ? newest : fromState;
 }
 
+/**
+ * Why a reactive schedule can never fire, when that is known here: it names no `container` (so its
+ * datastore's container is looked up when a blob arrives) and no blob trigger is registered at all (no
+ * schedule names a container and REACTIVE_CONTAINERS is empty). `watched`: the containers the app
+ * registers triggers for (`planTriggers`).
+ */
+export function reactiveWatchWarning(def: ScheduleDefinition, watched: readonly string[]): string | undefined {
+  if (def.kind !== 'reactive' || def.container !== undefined || watched.length > 0) return undefined;
+  return `never fires: no blob trigger is registered (no reactive schedule names a \`container\` and the REACTIVE_CONTAINERS setting is empty); set \`container\` in the schedule to the container of datastore ${def.datastore}, or list it in REACTIVE_CONTAINERS, and restart the app.`;
+}
+
 /** Summary of a defined schedule with its state (absent: not yet synced); `newest`: its newest history entry, when read. */
-export function summarize(def: ScheduleDefinition, state: ScheduleState | undefined, lookup?: TargetLookup, newest?: HistoryEntry): ScheduleSummary {
+export function summarize(def: ScheduleDefinition, state: ScheduleState | undefined, lookup?: TargetLookup, newest?: HistoryEntry, watched?: readonly string[]): ScheduleSummary {
   const status: ScheduleStatus = state ? (state.enabled ? 'Active' : 'Disabled') : def.status;
   const last = lastRunView(latestRun(state, newest));
   return {
@@ -197,7 +215,12 @@ export function summarize(def: ScheduleDefinition, state: ScheduleState | undefi
     pendingRetries: state?.pending.length ?? 0,
     sync: state && state.definitionHash === def.hash ? 'synced' : 'pending',
     source: { file: def.source.file, ...(def.source.line !== undefined ? { line: def.source.line } : {}) },
+    ...(status === 'Active' && watched ? optional('warning', reactiveWatchWarning(def, watched)) : {}),
   };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 /** Whether a state without a visible definition was orphaned by a sync (its definition removed). */
@@ -231,9 +254,9 @@ export function detail(
   def: ScheduleDefinition,
   state: ScheduleState | undefined,
   runs: readonly HistoryEntry[],
-  options: { readonly now: Date; readonly next: number; readonly lookup?: TargetLookup },
+  options: { readonly now: Date; readonly next: number; readonly lookup?: TargetLookup; readonly watched?: readonly string[] },
 ): ScheduleDetail {
-  const base = summarize(def, state, options.lookup, runs[0]);
+  const base = summarize(def, state, options.lookup, runs[0], options.watched);
   const notes: string[] = [];
   let nextOccurrences: string[] = [];
   const extra: Partial<ScheduleDetail> = {};
@@ -392,6 +415,8 @@ export interface ScheduleOperationsDeps {
    * re-syncs. The app itself (HTTP routes) is the authority on its files and leaves this off.
    */
   readonly requireMatchingFiles?: boolean;
+  /** App settings, for the containers the app watches (REACTIVE_CONTAINERS); absent: not checked. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export class ScheduleOperations {
@@ -426,8 +451,9 @@ export class ScheduleOperations {
     // so their newest entry is read (one small read per reactive or never-run schedule).
     const needHistory = states.filter((s) => s.state.kind === 'reactive' || !s.state.lastRun).map((s) => s.state.name);
     const newest = new Map((await mapLimit(needHistory, 16, async (n) => [n, (await this.deps.store.history(n, 1))[0]] as const)).filter(([, e]) => e !== undefined));
+    const watched = this.watched(definitions);
     const all = [
-      ...definitions.map((d) => summarize(d, byName.get(d.name), lookup, newest.get(d.name))),
+      ...definitions.map((d) => summarize(d, byName.get(d.name), lookup, newest.get(d.name), watched)),
       ...states
         .filter((s) => !defined.has(s.state.name))
         .sort((a, b) => a.state.name.localeCompare(b.state.name))
@@ -442,7 +468,15 @@ export class ScheduleOperations {
     if (!def && !snapshot) return err(notFound(name));
     const runs = await this.deps.store.history(name, options.runs ?? DEFAULT_LAST_RUNS);
     if (!def) return ok(orphanDetail(snapshot!.state, runs));
-    return ok(detail(def, snapshot?.state, runs, { now: options.now, next: options.next ?? DEFAULT_NEXT_COUNT, lookup: this.lookup() }));
+    const watched = def.kind === 'reactive' ? this.watched(await this.deps.registry.list()) : undefined;
+    return ok(detail(def, snapshot?.state, runs, { now: options.now, next: options.next ?? DEFAULT_NEXT_COUNT, lookup: this.lookup(), ...(watched ? { watched } : {}) }));
+  }
+
+  /** The containers the app registers blob triggers for, as registration plans them; undefined without settings. */
+  private watched(definitions: readonly ScheduleDefinition[]): readonly string[] | undefined {
+    if (!this.deps.env) return undefined;
+    const sources = definitions.flatMap((d) => (d.kind === 'reactive' ? [{ name: d.name, ...(d.container !== undefined ? { container: d.container } : {}) }] : []));
+    return planTriggers(sources, this.deps.env).containers;
   }
 
   /**

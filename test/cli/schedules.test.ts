@@ -75,13 +75,20 @@ function expectFailure(r: { code: number; stdout: string[]; stderr: string[] }, 
 describe('list', () => {
   it('a table with status, next run, pipeline and the SDK-like summary', async () => {
     const lines = await ok('list');
-    expect(lines[0]).toMatch(/^NAME\s+STATUS\s+NEXT RUN \(UTC\)\s+LAST RUN\s+PIPELINE\s+SCHEDULE$/);
+    expect(lines[0]).toMatch(/^NAME\s+STATUS\s+NEXT RUN \(UTC\)\s+LAST RUN$/);
     const row = (name: string) => lines.find((l) => l.startsWith(`${name} `)) ?? '';
-    expect(row('biweekly')).toContain('Runs at 9:30 on Monday every 2 Weeks (W. Europe Standard Time');
-    expect(row('biweekly')).toContain('published pipeline pub-train');
+    /** The row and the indented lines under it. */
+    const block = (name: string) => {
+      const at = lines.indexOf(row(name));
+      const end = lines.findIndex((l, i) => i > at && !l.startsWith(' '));
+      return lines.slice(at, end < 0 ? undefined : end).join('\n');
+    };
+    expect(block('biweekly')).toContain('\n  Runs at 9:30 on Monday every 2 Weeks (W. Europe Standard Time');
+    expect(block('biweekly')).toContain('\n  published pipeline pub-train');
     expect(row('hourly')).toMatch(/Active\s+2026-03-02T10:15:00Z/);
-    expect(row('hourly')).toContain('pipeline endpoint pe-hourly');
+    expect(block('hourly')).toContain('pipeline endpoint pe-hourly');
     expect(row('paused')).toMatch(/Disabled\s+-\s/);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(120);
   });
 
   it('--json and the filters', async () => {
@@ -227,6 +234,23 @@ describe('apply and delete need the files the app synced; enable and disable do 
 });
 
 describe('a store the app never synced (local development)', () => {
+  it('list of the sample: lines fit 120 columns, "from" does not change with now, the unwatched reactive schedule is flagged', async () => {
+    env = { AzureWebJobsStorage: azuriteConnectionString(), SCHEDULE_STATE_CONTAINER: uniqueContainerName('cli-new'), SCHEDULES_PATH: join(APP_ROOT, 'config', 'schedules.sample.yaml') };
+    const lines = await ok('list');
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(120);
+    const later = cliRunner('schedules', () => env, () => new Date(NOW.getTime() + 7 * 60_000));
+    expect(await later.ok('list')).toEqual(lines);
+    const text = lines.join('\n').replace(/\n {4}/g, ' '); // continuation lines joined
+    expect(text).toContain('\n  Runs at 2:30 every Day (W. Europe Standard Time, Europe/Berlin), from when the app first stores the schedule (no start_time)\n');
+    expect(text).toMatch(/\n {2}warning: score-on-upload never fires: no blob trigger is registered .*REACTIVE_CONTAINERS/);
+    const json = JSON.parse((await ok('list', '--json')).join('\n')) as { schedules: { name: string; status: string; warning?: string }[] };
+    expect(json.schedules.filter((x) => x.warning).map((x) => [x.name, x.status])).toEqual([['score-on-upload', 'Active']]);
+    expect((await ok('get', 'score-on-upload')).join('\n')).toMatch(/Warning: score-on-upload never fires/);
+    // With the container listed, no warning.
+    env = { ...env, REACTIVE_CONTAINERS: 'landing' };
+    expect((await ok('list')).join('\n')).not.toContain('never fires');
+  });
+
   it('enable, disable and apply work with the sample schedule files: nothing to differ from', async () => {
     env = { AzureWebJobsStorage: azuriteConnectionString(), SCHEDULE_STATE_CONTAINER: uniqueContainerName('cli-new'), SCHEDULES_PATH: join(APP_ROOT, 'config', 'schedules.sample.yaml') };
     // The sample says: "switched off until `aml-triggers schedules enable maintenance`".
