@@ -11,6 +11,7 @@ import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
 import type { ParameterValue, PipelineRef, PipelineTarget, WorkspaceRef } from '../aml/types';
 import { fieldPath, showValue, type AppError, type Result, err, ok } from '../errors';
 import { parseRecurrence, type Recurrence } from '../recurrence';
+import { suggest } from '../didYouMean';
 import scheduleSchema from './schedule.schema.json';
 
 export type ScheduleStatus = 'Active' | 'Disabled';
@@ -108,7 +109,7 @@ export interface ValidatedSchedule {
 
 type Raw = Record<string, unknown>;
 
-const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true }); // verbose: errors carry their schema (for the allowed field names)
 ajv.addSchema(scheduleSchema);
 const validateStructure = ajv.getSchema(`${scheduleSchema.$id}#/$defs/schedule`)!;
 
@@ -460,12 +461,19 @@ function fromAjv(e: ErrorObject, raw: Raw, ctx: ValidateContext): ScheduleIssue 
     }
     case 'additionalProperties': {
       const extra = String(params.additionalProperty);
-      return makeIssue(ctx, 'schedule.field.unknown', [...at, extra], valueAt(raw, [...at, extra]), `is not a schedule field; check the spelling (fields: see docs/schedules.md).`);
+      const allowed = Object.keys(((e.parentSchema ?? {}) as { properties?: Record<string, unknown> }).properties ?? {}).filter((k) => k !== '$schema');
+      const hint = suggest(extra, allowed);
+      const where = at.length === 0 ? 'a schedule field' : `a field of \`${String(at.at(-1))}\``;
+      return makeIssue(ctx, 'schedule.field.unknown', [...at, extra], valueAt(raw, [...at, extra]), `is not ${where}${hint ? ` (did you mean \`${hint}\`?)` : ''}; the fields are ${allowed.join(', ')} (docs/schedules.md).`);
     }
     case 'type':
-      return makeIssue(ctx, 'schedule.field.type', at, valueAt(raw, at), `must be ${String(params.type).replace(/,/g, ' or ')}.`);
-    case 'enum':
-      return makeIssue(ctx, at.at(-1) === 'status' ? 'schedule.status.invalid' : at.at(-1) === 'missed_runs' ? 'schedule.missed_runs.invalid' : 'schedule.field.enum', at, valueAt(raw, at), `must be one of ${(params.allowedValues as unknown[]).map((v) => String(v)).join(', ')}.`);
+      return makeIssue(ctx, 'schedule.field.type', at, valueAt(raw, at), `must be ${describeTypes(String(params.type).split(','))}, not ${describeValueType(valueAt(raw, at))}.`);
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).map((v) => String(v));
+      const value = valueAt(raw, at);
+      const hint = typeof value === 'string' ? suggest(value, allowed) : undefined;
+      return makeIssue(ctx, at.at(-1) === 'status' ? 'schedule.status.invalid' : at.at(-1) === 'missed_runs' ? 'schedule.missed_runs.invalid' : 'schedule.field.enum', at, value, `must be one of ${allowed.join(', ')}${hint ? ` (did you mean ${hint}?)` : ''}.`);
+    }
     case 'pattern':
       if (at.length === 1 && at[0] === 'name') {
         return makeIssue(ctx, 'schedule.name.invalid', at, valueAt(raw, at), 'must start with a letter or digit and use only letters, digits, "_", "." and "-" (at most 64 characters).');
@@ -484,6 +492,22 @@ function fromAjv(e: ErrorObject, raw: Raw, ctx: ValidateContext): ScheduleIssue 
     default:
       return makeIssue(ctx, 'schedule.field.invalid', at, valueAt(raw, at), `${e.message ?? 'is invalid'}.`);
   }
+}
+
+/** "a list", "a string or a number": JSON Schema type names in the words the docs use. */
+function describeTypes(types: readonly string[]): string {
+  const names: Record<string, string> = { string: 'a string', number: 'a number', integer: 'a whole number', boolean: 'true or false', object: 'a mapping', array: 'a list', null: 'null' };
+  const list = types.map((t) => names[t.trim()] ?? t.trim());
+  return list.length <= 1 ? (list[0] ?? 'valid') : `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}`;
+}
+
+function describeValueType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'a whole number' : 'a number';
+  if (typeof value === 'boolean') return 'true or false';
+  return `a ${typeof value}`;
 }
 
 function flatten(error: AppError): AppError[] {

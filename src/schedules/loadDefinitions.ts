@@ -11,6 +11,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { err, fieldPath, ok, showValue, type AppError, type Result } from '../errors';
+import { suggest } from '../didYouMean';
 import { validateSchedule, type ScheduleDefinition, type ScheduleIssue } from './definition';
 import { fromV1Schedule, isV1ScheduleDocument, isValidDerivedName, V1_DEFAULT_TIME_ZONE, V1_ROOT_KEY } from './v1Yaml';
 
@@ -48,6 +49,8 @@ export interface ScheduleFile {
 export interface LoadOptions {
   /** Creation instant for recurrences without start_time (see definition.ts `recurrenceFor`). */
   readonly now: Date;
+  /** Configured target names: a `target` not among them is reported with every other problem. */
+  readonly knownTargets?: ReadonlySet<string> | ReadonlyMap<string, unknown>;
 }
 
 export interface LoadedSchedules {
@@ -77,6 +80,7 @@ export function loadScheduleDefinitions(files: readonly ScheduleFile[], options:
     }
     const { data, locate } = parsed.value;
     for (const entry of entries(data, file.path, locate, issues)) {
+      const target = unknownTarget(entry, file.path, locate, options.knownTargets);
       const result = validateSchedule(entry.raw, {
         file: file.path,
         path: entry.path,
@@ -84,8 +88,10 @@ export function loadScheduleDefinitions(files: readonly ScheduleFile[], options:
         locate: (rel) => locate([...entry.segments, ...entry.mapKeys(rel)]),
         ...(entry.v1 ? { defaultTimeZoneWithStart: V1_DEFAULT_TIME_ZONE } : {}),
       });
-      if (!result.ok) {
-        issues.push(...result.error.map(entry.relabel));
+      if (!result.ok || target) {
+        // In file order: the unknown target among the schedule's other problems, by line.
+        const all = [...(result.ok ? [] : result.error.map(entry.relabel)), ...(target ? [target] : [])];
+        issues.push(...all.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity)));
         continue;
       }
       const def = result.value.definition;
@@ -309,6 +315,26 @@ function v1Entry(body: unknown, file: string, locate: Locate, issues: ScheduleIs
     return out;
   };
   return [{ raw: imported.raw, path: V1_ROOT_KEY, segments: [V1_ROOT_KEY], v1: true, mapKeys, relabel, warnings }];
+}
+
+/** The `target` of a schedule entry when it is not configured (with a "did you mean"), else undefined. */
+function unknownTarget(entry: Entry, file: string, locate: Locate, known: LoadOptions['knownTargets']): ScheduleIssue | undefined {
+  const raw = entry.raw;
+  if (!known || typeof raw !== 'object' || raw === null) return undefined;
+  const target = (raw as Record<string, unknown>).target;
+  if (typeof target !== 'string' || target === '' || known.has(target)) return undefined;
+  const names = [...known.keys()].sort();
+  const hint = suggest(target, names);
+  const line = locate([...entry.segments, 'target']);
+  const field = fieldPath(entry.path || undefined, 'target');
+  return {
+    code: 'schedule.target.unknown',
+    message: `${file}${lineSuffix(line)}: \`${field}\` (${showValue(target)}) is not a configured target${hint ? ` (did you mean ${hint}?)` : ''}; ${names.length ? `configured targets: ${names.join(', ')}` : 'no targets are configured (AML_TARGETS_FILE, default config/pipelines.yaml)'}.`,
+    field,
+    value: target,
+    source: file,
+    ...(line !== undefined ? { line } : {}),
+  };
 }
 
 function lineSuffix(line: number | undefined): string {

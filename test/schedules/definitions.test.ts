@@ -567,3 +567,34 @@ describe('size and count limits, checked before parsing', () => {
     if (!r.ok) expect(r.error).toMatchObject({ code: 'schedule.path.too_many_files', field: 'SCHEDULES_PATH', message: expect.stringMatching(/holds 1001 schedule files; at most 1000 are read\. Put several schedules in one file/) });
   });
 });
+
+describe('typos get "did you mean", in plain words, with the unknown target among the other problems', () => {
+  const messages = (text: string, knownTargets?: ReadonlySet<string>): string[] => {
+    const r = loadScheduleDefinitions([{ path: 's.yaml', text }], { now: NOW, ...(knownTargets ? { knownTargets } : {}) });
+    if (r.ok) throw new Error('expected problems');
+    return r.error.errors.map((e) => e.message);
+  };
+
+  it('frequency Weekly → Week, Daily → Day; week day Mon → Monday; status active → Active', () => {
+    expect(messages('name: a\ntarget: t\nrecurrence: { frequency: Weekly, interval: 1 }\n')).toEqual([expect.stringMatching(/^s\.yaml:3: .*recurrence\.frequency is "Weekly"; it must be one of Minute, Hour, Day, Week, Month \(did you mean Week\?\)\.$/)]);
+    expect(messages('name: a\ntarget: t\nrecurrence: { frequency: Daily, interval: 1 }\n')[0]).toContain('(did you mean Day?)');
+    expect(messages('name: a\ntarget: t\nrecurrence: { frequency: Week, interval: 1, week_days: [Mon] }\n')[0]).toContain('(did you mean Monday?)');
+    expect(messages('name: a\ntarget: t\nstatus: active\nrecurrence: { frequency: Day, interval: 1 }\n')[0]).toContain('must be one of Active, Disabled (did you mean Active?)');
+  });
+
+  it('a misspelt field names the right one; a wrong type is said in words, never "must be array"', () => {
+    expect(messages('name: a\ntarget: t\nrecurence: { frequency: Day, interval: 1 }\n').join('\n')).toContain('s.yaml:3: `recurence` ({"frequency":"Day","interval":1}) is not a schedule field (did you mean `recurrence`?)');
+    expect(messages('name: a\ntarget: t\nrecurrence: { frequency: Day, intervall: 1 }\n').join('\n')).toMatch(/`recurrence\.intervall` \(1\) is not a field of `recurrence` \(did you mean `interval`\?\)/);
+    const wrongType = messages('name: a\ntarget: t\nrecurrence: { frequency: Week, interval: 1, week_days: Monday }\n');
+    expect(wrongType).toEqual([expect.stringContaining('`recurrence.week_days` ("Monday") must be a list, not a string.')]);
+    expect(wrongType.join(' ')).not.toMatch(/must be array|must be string|must be integer/);
+  });
+
+  it('an unknown target is reported with the other problems, in line order, with a suggestion', () => {
+    const text = 'name: a\ntarget: trian\nrecurrence: { frequency: Day, interval: 0 }\n';
+    expect(messages(text, new Set(['train', 'score']))).toEqual([
+      's.yaml:2: `target` ("trian") is not a configured target (did you mean train?); configured targets: score, train.',
+      expect.stringMatching(/^s\.yaml:3: .*recurrence\.interval/),
+    ]);
+  });
+});
