@@ -23,6 +23,7 @@ import { formatOf, parseConfigText, where, type ConfigDocument, type ConfigForma
 import { jsonPath, resolveSettingRefs } from './settingsRefs';
 import schema from './targets.schema.json';
 import { suggest } from '../didYouMean';
+import { describeTypes, jsonType } from '../schemaWords';
 
 export { suggest };
 
@@ -404,21 +405,6 @@ function splitPath(field: string | undefined): Array<string | number> {
     else if (m[3] !== undefined) out.push(JSON.parse(m[3]) as string);
   }
   return out;
-}
-
-function describeTypes(type: string | string[]): string {
-  const names: Record<string, string> = { string: 'a string', number: 'a number', integer: 'an integer', boolean: 'true or false', object: 'a mapping', array: 'a list', null: 'null' };
-  const list = (Array.isArray(type) ? type : [type]).map((t) => names[t] ?? t);
-  return list.length <= 1 ? (list[0] ?? 'valid') : `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}`;
-}
-
-function jsonType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'an integer' : 'a number';
-  if (typeof value === 'boolean') return 'a boolean';
-  return `a ${typeof value}`;
 }
 
 function valueAt(data: unknown, path: ReadonlyArray<string | number>): unknown {

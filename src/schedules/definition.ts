@@ -12,6 +12,7 @@ import type { ParameterValue, PipelineRef, PipelineTarget, WorkspaceRef } from '
 import { fieldPath, showValue, type AppError, type Result, err, ok } from '../errors';
 import { parseRecurrence, type Recurrence } from '../recurrence';
 import { suggest } from '../didYouMean';
+import { describeTypes, jsonType } from '../schemaWords';
 import scheduleSchema from './schedule.schema.json';
 
 export type ScheduleStatus = 'Active' | 'Disabled';
@@ -467,7 +468,7 @@ function fromAjv(e: ErrorObject, raw: Raw, ctx: ValidateContext): ScheduleIssue 
       return makeIssue(ctx, 'schedule.field.unknown', [...at, extra], valueAt(raw, [...at, extra]), `is not ${where}${hint ? ` (did you mean \`${hint}\`?)` : ''}; the fields are ${allowed.join(', ')} (docs/schedules.md).`);
     }
     case 'type':
-      return makeIssue(ctx, 'schedule.field.type', at, valueAt(raw, at), `must be ${describeTypes(String(params.type).split(','))}, not ${describeValueType(valueAt(raw, at))}.`);
+      return makeIssue(ctx, 'schedule.field.type', at, valueAt(raw, at), `must be ${describeTypes(String(params.type).split(','))}, not ${jsonType(valueAt(raw, at))}.`);
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map((v) => String(v));
       const value = valueAt(raw, at);
@@ -492,22 +493,6 @@ function fromAjv(e: ErrorObject, raw: Raw, ctx: ValidateContext): ScheduleIssue 
     default:
       return makeIssue(ctx, 'schedule.field.invalid', at, valueAt(raw, at), `${e.message ?? 'is invalid'}.`);
   }
-}
-
-/** "a list", "a string or a number": JSON Schema type names in the words the docs use. */
-function describeTypes(types: readonly string[]): string {
-  const names: Record<string, string> = { string: 'a string', number: 'a number', integer: 'a whole number', boolean: 'true or false', object: 'a mapping', array: 'a list', null: 'null' };
-  const list = types.map((t) => names[t.trim()] ?? t.trim());
-  return list.length <= 1 ? (list[0] ?? 'valid') : `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}`;
-}
-
-function describeValueType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'a whole number' : 'a number';
-  if (typeof value === 'boolean') return 'true or false';
-  return `a ${typeof value}`;
 }
 
 function flatten(error: AppError): AppError[] {
