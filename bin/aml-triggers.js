@@ -6,6 +6,7 @@ main(process.argv.slice(2), {
   stdout: (line) => process.stdout.write(line + '\n'),
   stderr: (line) => process.stderr.write(line + '\n'),
   env: process.env,
+  cwd: process.cwd(),
   now: () => new Date(),
 }).then(
   (code) => { process.exitCode = code; },

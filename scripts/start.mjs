@@ -1,11 +1,18 @@
-// `npm start`: (after `npm run build`) start Azurite from the npm package for the host's storage, then
-// `func start` when Azure Functions Core Tools are installed. Where they are not, say what to do.
+// `npm start`: run the app locally.
+//   1. Create local.settings.json from the sample when it is missing.
+//   2. Look for Azure Functions Core Tools (`func`) first, and say at once whether the host can start.
+//   3. Build (tsc), start Azurite from the npm package (the host's storage and the schedule store), and
+//      say how to stop it.
+//   4. With Core Tools: `func start` (Ctrl+C stops the host and Azurite). Without: Azurite keeps running
+//      in the foreground for the command-line tools and the message says what works without the host.
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
-const bin = (name) => join(root, 'node_modules', '.bin', name);
+const bin = (name) => join(root, 'node_modules', '.bin', process.platform === 'win32' ? `${name}.cmd` : name);
+const PORTS = [10000, 10001, 10002];
 
 if (!existsSync(join(root, 'local.settings.json'))) {
   copyFileSync(join(root, 'local.settings.sample.json'), join(root, 'local.settings.json'));
@@ -18,35 +25,71 @@ function findFunc() {
   return which.status === 0 ? which.stdout.split(/\r?\n/)[0].trim() : undefined;
 }
 
+const WITHOUT_HOST = `Without the host, everything else works against this Azurite (in another terminal, in this folder):
+    npx aml-triggers next --file config/schedules.sample.yaml --name nightly-retrain
+    npx aml-triggers check-targets
+    npx aml-triggers schedules list          (the schedules of SCHEDULES_PATH, state in Azurite)
+    npx aml-triggers schedules enable maintenance
+    npm test                                 (its own Azurite on a free port; no Core Tools needed)`;
+
 const func = findFunc();
-if (!func) {
+if (func) console.log(`Azure Functions Core Tools: ${func}`);
+else {
   console.error(`Azure Functions Core Tools ('func') are not installed, so the Functions host cannot start here.
-To run the app locally:
-  - with internet access: npm install azure-functions-core-tools@4 (or see https://aka.ms/func-install), then npm start again;
-  - without it: the logic runs without the host. Preview a recurrence with
-      npx aml-triggers next --recurrence '{"frequency":"Day","interval":1,"time_of_day":"09:30","time_zone":"W. Europe Standard Time"}'
-    and run the test suite with npm test.`);
-  process.exit(1);
+To run the host: with internet access, npm install -g azure-functions-core-tools@4 (or see
+https://aka.ms/func-install), then npm start again.
+${WITHOUT_HOST}
+Building and starting Azurite for those now.`);
 }
 
-const dataDir = join(root, '.azurite');
-mkdirSync(dataDir, { recursive: true });
-const azurite = spawn(bin('azurite'), ['--silent', '--location', dataDir, '--skipApiVersionCheck', '--disableTelemetry', '--blobHost', '127.0.0.1', '--queueHost', '127.0.0.1', '--tableHost', '127.0.0.1'], {
-  stdio: 'inherit',
-});
-azurite.on('exit', (code) => {
-  if (code) console.error(`Azurite exited with code ${code} (ports 10000-10002 busy? stop the other emulator).`);
-});
-console.log('Azurite started on 127.0.0.1:10000-10002 (data in .azurite/).');
+console.log('Building (tsc -p tsconfig.json) ...');
+const build = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
+if (build.status !== 0) {
+  console.error('The build failed (see above); fix it and run npm start again.');
+  process.exit(build.status ?? 1);
+}
 
-const host = spawn(func, ['start'], { stdio: 'inherit', cwd: root });
-const stop = () => {
-  host.kill('SIGINT');
-  azurite.kill('SIGTERM');
-};
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
-host.on('exit', (code) => {
-  azurite.kill('SIGTERM');
-  process.exitCode = code ?? 0;
-});
+/** Whether something already listens on 127.0.0.1:port (another Azurite, say). */
+function listening(port) {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+const busy = (await Promise.all(PORTS.map(listening))).some(Boolean);
+let azurite;
+if (busy) {
+  console.log('Ports 10000-10002 are in use: using the storage emulator already running there (stop it where it was started).');
+} else {
+  const dataDir = join(root, '.azurite');
+  mkdirSync(dataDir, { recursive: true });
+  azurite = spawn(bin('azurite'), ['--silent', '--location', dataDir, '--skipApiVersionCheck', '--disableTelemetry', '--blobHost', '127.0.0.1', '--queueHost', '127.0.0.1', '--tableHost', '127.0.0.1'], { stdio: 'inherit' });
+  azurite.on('exit', (code) => {
+    if (code) console.error(`Azurite exited with code ${code}.`);
+  });
+  console.log(`Azurite started on 127.0.0.1:10000-10002 (pid ${azurite.pid}, data in .azurite/). Ctrl+C here stops it${func ? ' and the host' : ''}; or: kill ${azurite.pid}.`);
+}
+
+const stopAzurite = () => azurite?.kill('SIGTERM');
+if (!func) {
+  console.log(azurite ? 'Azurite runs until you press Ctrl+C.' : 'Nothing else to start.');
+  process.on('SIGINT', stopAzurite);
+  process.on('SIGTERM', stopAzurite);
+} else {
+  const host = spawn(func, ['start'], { stdio: 'inherit', cwd: root });
+  const stop = () => {
+    host.kill('SIGINT');
+    stopAzurite();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  host.on('exit', (code) => {
+    stopAzurite();
+    process.exitCode = code ?? 0;
+  });
+}

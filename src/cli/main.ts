@@ -11,6 +11,8 @@ export interface CliIo {
   stdout(line: string): void;
   stderr(line: string): void;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The folder the command runs in: `local.settings.json` and the app folder are looked up from here. */
+  readonly cwd: string;
   now(): Date;
 }
 

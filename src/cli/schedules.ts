@@ -16,11 +16,11 @@
  * stderr naming the field and value; 1 operational failure (storage unreachable or refusing: the line
  * says which setting and endpoint). Nothing is printed on stdout when a command fails.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
-import { AppFailure, showValue, type AppError, type Result } from '../errors';
+import { AppFailure, type AppError, type Result } from '../errors';
 import type { Env } from '../storage/blobService';
-import { findAppRoot, loadTargets } from '../config/targets';
+import { loadTargets } from '../config/targets';
 import { readScheduleFiles, type ScheduleFile } from '../schedules/loadDefinitions';
 import { ScheduleRegistry } from '../schedules/registry';
 import { ScheduleStateStore } from '../schedules/stateStore';
@@ -38,10 +38,10 @@ import {
 import { formatApply, formatDelete, formatDetail, formatEnable, formatHistory, formatJson, formatList } from '../schedules/format';
 import { parseOptions, type OptionSpec } from './args';
 import type { CliIo } from './main';
+import { cliAppRoot, cliSettings, LOCAL_SETTINGS_FILE } from './settings';
 
 export const summary = 'List, inspect, enable, disable, apply and delete schedules; show their run history; rebuild the due index.';
 
-export const LOCAL_SETTINGS_FILE = 'local.settings.json';
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
@@ -138,30 +138,6 @@ function usage(io: CliIo, line: string): number {
 // ---------------------------------------------------------------------------------------------------
 // Settings and the operations object
 
-/**
- * The settings the command uses: `local.settings.json` `Values` from `cwd` (when present) under the
- * environment (set variables win; empty ones do not hide a file value).
- */
-export function cliSettings(env: Env, cwd: string = process.cwd()): Result<Env, AppError> {
-  const file = path.join(cwd, LOCAL_SETTINGS_FILE);
-  if (!existsSync(file)) return { ok: true, value: env };
-  let values: Record<string, unknown> = {};
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
-    const raw = typeof parsed === 'object' && parsed !== null && 'Values' in parsed ? (parsed as { Values: unknown }).Values : undefined;
-    if (raw !== undefined && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) {
-      return { ok: false, error: { code: 'settings.local.invalid', field: 'Values', value: raw, source: file, message: `${file}: \`Values\` must be an object of setting names to strings, not ${showValue(raw)}.` } };
-    }
-    values = (raw ?? {}) as Record<string, unknown>;
-  } catch (e) {
-    return { ok: false, error: { code: 'settings.local.invalid', source: file, message: `${file} is not valid JSON (${(e as Error).message}); fix it or run the command elsewhere.` } };
-  }
-  const merged: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(values)) if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') merged[k] = String(v);
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') merged[k] = v;
-  return { ok: true, value: merged };
-}
-
 /** "setting AzureWebJobsStorage, endpoint http://127.0.0.1:10000/devstoreaccount1/aml-triggers" (no keys, no SAS). */
 function describeStore(env: Env, store: ScheduleStateStore): string {
   const setting = env.AzureWebJobsStorage?.trim()
@@ -178,12 +154,12 @@ function describeStore(env: Env, store: ScheduleStateStore): string {
 }
 
 function openContext(io: CliIo): Result<Context, AppError> {
-  const settings = cliSettings(io.env);
+  const settings = cliSettings(io.env, io.cwd);
   if (!settings.ok) return settings;
   const env = settings.value;
   const store = ScheduleStateStore.fromSettings(env);
   if (!store.ok) return store;
-  const appRoot = findAppRoot(process.cwd());
+  const appRoot = cliAppRoot(io.cwd);
   let targets: ReturnType<typeof loadTargets> | undefined;
   const registry = new ScheduleRegistry({
     store: store.value,
@@ -200,6 +176,7 @@ function openContext(io: CliIo): Result<Context, AppError> {
     registry,
     store: store.value,
     requireMatchingFiles: true,
+    env,
     targets: () => {
       targets ??= loadTargets({ env, appRoot });
       if (!targets.ok) throw new AppFailure(targets.error);
@@ -319,7 +296,7 @@ const apply: Sub = async (args, io, open) => {
   if ('code' in p) return p.code;
   const files: ScheduleFile[] = [];
   for (const location of p.positionals) {
-    const read = await readLocation(location);
+    const read = await readLocation(location, io.cwd);
     if (!read.ok) return fail(io, read.error);
     files.push(...read.value);
   }
@@ -335,16 +312,19 @@ const apply: Sub = async (args, io, open) => {
   return print(io, p.values.json === true ? formatJson(report.value) : formatApply(report.value));
 };
 
-async function readLocation(location: string): Promise<Result<ScheduleFile[], AppError>> {
+/** Reads the schedule files at `location` (relative to `cwd`); messages name them as the user wrote them. */
+async function readLocation(location: string, cwd: string): Promise<Result<ScheduleFile[], AppError>> {
+  const absolute = path.resolve(cwd, location);
   let isDirectory: boolean;
   try {
-    isDirectory = statSync(location).isDirectory();
+    isDirectory = statSync(absolute).isDirectory();
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'unreadable';
     return { ok: false, error: { code: 'cli.file.unreadable', field: 'file', value: location, message: `cannot read ${JSON.stringify(location)} (${code}); give a schedule file (.json, .yaml, .yml) or a folder of them.` } };
   }
-  const files = await readScheduleFiles(location, { required: true });
-  if (!files.ok) return files;
+  const read = await readScheduleFiles(absolute, { required: true });
+  if (!read.ok) return read;
+  const files = { ok: true as const, value: path.isAbsolute(location) ? read.value : read.value.map((f) => ({ ...f, path: path.relative(cwd, f.path) })) };
   if (isDirectory && files.value.length === 0) {
     return { ok: false, error: { code: 'cli.file.empty_folder', field: 'file', value: location, message: `folder ${JSON.stringify(location)} holds no .json, .yaml or .yml files.` } };
   }

@@ -7,8 +7,42 @@
  * Shaped as a `CliCommand` (src/cli/main.ts): add `'check-targets': checkTargets` to its table.
  */
 import type { CliIo } from '../cli/main';
+import { cliAppRoot, cliSettings, LOCAL_SETTINGS_FILE } from '../cli/settings';
 import { describeTarget } from './describe';
-import { findAppRoot, loadTargets, SETTINGS } from './targets';
+import { loadTargets, SETTINGS, type TargetCatalog } from './targets';
+
+/** A value still holding a sample's placeholder, like `<published pipeline id>`. */
+const PLACEHOLDER = /<[^<>]*>/;
+
+/**
+ * Ids and workspace names still holding a placeholder (`<...>`, as the samples write them): the file is
+ * valid, but no such pipeline exists, so every submission would fail. One line per value, naming the
+ * field, the value and the setting it came from.
+ */
+export function findPlaceholders(catalog: TargetCatalog): string[] {
+  const out: string[] = [];
+  for (const target of catalog.targets.values()) {
+    const base = `targets.${target.name}`;
+    const p = target.pipeline;
+    const fields: Array<[string, string | undefined]> = [
+      ['endpoint_url', target.endpointUrl],
+      ['pipeline_id', p?.kind === 'published' ? p.pipelineId : undefined],
+      ['pipeline_endpoint_id', p?.kind === 'endpoint' ? p.pipelineEndpointId : undefined],
+      ['pipeline_endpoint_name', p?.kind === 'endpointByName' ? p.pipelineEndpointName : undefined],
+      ['workspace.subscription_id', target.workspace?.subscriptionId],
+      ['workspace.resource_group', target.workspace?.resourceGroup],
+      ['workspace.workspace_name', target.workspace?.workspaceName],
+    ];
+    for (const [field, value] of fields) {
+      if (value === undefined || !PLACEHOLDER.test(value)) continue;
+      const path = `${base}.${field}`;
+      const expression = catalog.settingExpressions.get(path);
+      const from = expression ? ` (from ${expression})` : '';
+      out.push(`${path} is still a placeholder, ${JSON.stringify(value)}${from}: put the real value there${expression ? ` (set the app setting in local.settings.json Values, or in the Function App's settings)` : ''}; the studio shows a published pipeline's id on its Pipelines > Pipeline endpoints page.`);
+    }
+  }
+  return out;
+}
 
 export const summary = 'Validate the pipeline targets file (AML_TARGETS_FILE or config/pipelines.yaml) and list its targets';
 
@@ -22,7 +56,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       io.stdout('Usage: aml-triggers check-targets [--file <path>] [--app-root <dir>]');
       io.stdout(`  --file      targets file to check (default: app setting ${SETTINGS.targetsFile}, else config/pipelines.yaml|yml|json)`);
       io.stdout('  --app-root  folder relative paths are resolved against (default: the folder holding host.json)');
-      io.stdout(`Settings read from the environment: ${SETTINGS.targetsFile}, ${SETTINGS.subscriptionId}, ${SETTINGS.resourceGroup}, ${SETTINGS.workspaceName} and any %SETTING% the file refers to.`);
+      io.stdout(`Settings (${SETTINGS.targetsFile}, ${SETTINGS.subscriptionId}, ${SETTINGS.resourceGroup}, ${SETTINGS.workspaceName} and any %SETTING% the file refers to)`);
+      io.stdout(`come from the environment or ./${LOCAL_SETTINGS_FILE} Values (the environment wins), as for \`aml-triggers schedules\`.`);
       return 0;
     }
     if ((arg === '--file' || arg === '--app-root') && value !== undefined && !value.startsWith('--')) {
@@ -34,8 +69,13 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     io.stderr(`check-targets: unexpected argument ${JSON.stringify(arg)}; run \`aml-triggers check-targets --help\`.`);
     return 2;
   }
-  const env = file === undefined ? io.env : { ...io.env, [SETTINGS.targetsFile]: file };
-  const result = loadTargets({ env, appRoot: appRoot ?? findAppRoot(process.cwd()) });
+  const settings = cliSettings(io.env, io.cwd);
+  if (!settings.ok) {
+    io.stderr(`check-targets: ${settings.error.message}`);
+    return 2;
+  }
+  const env = file === undefined ? settings.value : { ...settings.value, [SETTINGS.targetsFile]: file };
+  const result = loadTargets({ env, appRoot: appRoot ?? cliAppRoot(io.cwd) });
   if (!result.ok) {
     const problems = result.error.errors && result.error.errors.length > 0 ? result.error.errors : [result.error];
     io.stderr(`${result.error.source ?? 'targets file'}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`);
@@ -43,6 +83,12 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return 2;
   }
   const catalog = result.value;
+  const placeholders = findPlaceholders(catalog);
+  if (placeholders.length > 0) {
+    io.stderr(`${catalog.source ?? 'targets file'}: ${placeholders.length} problem${placeholders.length === 1 ? '' : 's'}`);
+    for (const p of placeholders) io.stderr(`  ${p}`);
+    return 2;
+  }
   if (catalog.notice) io.stdout(catalog.notice);
   else io.stdout(`${catalog.source}: ${catalog.targets.size} target${catalog.targets.size === 1 ? '' : 's'}, valid.`);
   for (const target of catalog.targets.values()) io.stdout(`  ${describeTarget(target)}`);

@@ -22,6 +22,10 @@ import type { DataPathAssignment, ParameterValue, PipelineRef, PipelineTarget, W
 import { formatOf, parseConfigText, where, type ConfigDocument, type ConfigFormat } from './loadFile';
 import { jsonPath, resolveSettingRefs } from './settingsRefs';
 import schema from './targets.schema.json';
+import { suggest } from '../didYouMean';
+import { describeTypes, jsonType } from '../schemaWords';
+
+export { suggest };
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -405,52 +409,6 @@ function splitPath(field: string | undefined): Array<string | number> {
   return out;
 }
 
-function describeTypes(type: string | string[]): string {
-  const names: Record<string, string> = { string: 'a string', number: 'a number', integer: 'an integer', boolean: 'true or false', object: 'a mapping', array: 'a list', null: 'null' };
-  const list = (Array.isArray(type) ? type : [type]).map((t) => names[t] ?? t);
-  return list.length <= 1 ? (list[0] ?? 'valid') : `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}`;
-}
-
-function jsonType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'an integer' : 'a number';
-  if (typeof value === 'boolean') return 'a boolean';
-  return `a ${typeof value}`;
-}
-
-/** The allowed name closest to `key` (case-insensitive match, or at most two edits away). */
-export function suggest(key: string, allowed: readonly string[]): string | undefined {
-  const lower = key.toLowerCase().replace(/[-_]/g, '');
-  const exact = allowed.find((a) => a.toLowerCase().replace(/[-_]/g, '') === lower);
-  if (exact) return exact;
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const a of allowed) {
-    const d = editDistance(key.toLowerCase(), a.toLowerCase());
-    if (d < bestDistance) {
-      best = a;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j] as number;
-      row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length] as number;
-}
-
 function valueAt(data: unknown, path: ReadonlyArray<string | number>): unknown {
   let node = data;
   for (const segment of path) {
@@ -464,13 +422,13 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The app root: the nearest folder above this module holding host.json (falls back to the cwd). */
-export function findAppRoot(from: string = __dirname): string {
+/** The app root: the nearest folder above `from` (this module) holding host.json, else `fallback` (the cwd). */
+export function findAppRoot(from: string = __dirname, fallback: string = process.cwd()): string {
   let dir = resolve(from);
   for (;;) {
     if (existsSync(join(dir, 'host.json'))) return dir;
     const up = dirname(dir);
-    if (up === dir) return process.cwd();
+    if (up === dir) return fallback;
     dir = up;
   }
 }

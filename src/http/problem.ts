@@ -34,9 +34,14 @@ const TITLES: Record<number, string> = {
 
 export const PROBLEM_TYPE_BASE = 'https://github.com/aml-pipeline-triggers/aml-pipeline-triggers/blob/main/docs/errors.md#';
 
+/** The anchor of an error code in docs/errors.md: `schedule.target.unknown` → `schedule-target-unknown`. */
+export function errorAnchor(code: string): string {
+  return code.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+}
+
 export function toProblem(error: AppError, status = error.status ?? 400, instance?: string): ProblemDetails {
   const problem: ProblemDetails = {
-    type: PROBLEM_TYPE_BASE + error.code.replace(/[^a-z0-9]+/gi, '-').toLowerCase(),
+    type: PROBLEM_TYPE_BASE + errorAnchor(error.code),
     title: TITLES[status] ?? 'Error',
     status,
     detail: error.message,

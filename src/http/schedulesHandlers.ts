@@ -283,11 +283,11 @@ function safeYaml(text: string): unknown {
  * Handler dependencies from the app's runtime: the operations are built on first use over the
  * runtime's registry and store (shared with the timer), so loading the module needs no settings.
  */
-export function schedulesDepsFrom(runtime: Pick<Runtime, 'schedules' | 'scheduleStore' | 'targets' | 'telemetry'>): SchedulesDeps {
+export function schedulesDepsFrom(runtime: Pick<Runtime, 'schedules' | 'scheduleStore' | 'targets' | 'telemetry' | 'env'>): SchedulesDeps {
   let operations: ScheduleOperations | undefined;
   return {
     get operations() {
-      return (operations ??= new ScheduleOperations({ registry: runtime.schedules, store: runtime.scheduleStore, targets: () => runtime.targets.targets }));
+      return (operations ??= new ScheduleOperations({ registry: runtime.schedules, store: runtime.scheduleStore, targets: () => runtime.targets.targets, env: runtime.env }));
     },
     get telemetry() {
       return runtime.telemetry;

@@ -22,7 +22,7 @@ import { createCredential } from '../aml/credential';
 import { createArmClient } from '../aml/workspace';
 import { readAmlSettings } from '../aml/settings';
 import type { WorkspaceRef } from '../aml/types';
-import { AppFailure } from '../errors';
+import { AppFailure, type AppError } from '../errors';
 import type { Runtime } from '../runtime';
 import type { HistoryEntry } from '../schedules/stateTypes';
 import { blobServiceFromSettings } from '../storage/blobService';
@@ -60,15 +60,29 @@ function workspaceDefaults(env: Runtime['env']): { workspace?: WorkspaceRef } {
   return subscriptionId && resourceGroup && workspaceName ? { workspace: { subscriptionId, resourceGroup, workspaceName } } : {};
 }
 
+/** REACTIVE_REFRESH_MS: a whole number of milliseconds from 1,000 to 86,400,000; unset: 5 minutes. */
+export function readRefreshMs(env: Runtime['env']): { ok: true; value: number } | { ok: false; error: AppError } {
+  const text = env[REACTIVE_REFRESH_SETTING]?.trim();
+  if (!text) return { ok: true, value: DEFAULT_REACTIVE_REFRESH_MS };
+  const value = Number(text);
+  if (/^\d+$/.test(text) && value >= 1000 && value <= 86_400_000) return { ok: true, value };
+  return {
+    ok: false,
+    error: { code: 'reactive.setting.invalid', field: REACTIVE_REFRESH_SETTING, value: text, source: REACTIVE_REFRESH_SETTING, message: `Setting ${REACTIVE_REFRESH_SETTING} is ${JSON.stringify(text)}; it must be a whole number of milliseconds from 1000 to 86400000 (default ${DEFAULT_REACTIVE_REFRESH_MS}). Fix the app setting and restart.` },
+  };
+}
+
 export function createReactiveDepsProvider(runtime: Runtime, options: { readonly now?: () => Date } = {}): ReactiveDepsProvider {
   const now = options.now ?? (() => new Date());
   let base: Promise<Omit<ReactiveDeps, 'log' | 'schedules'> & { resolver: DatastoreResolver }> | undefined;
   let built: { at: number; value: Promise<readonly ReactiveSchedule[]> } | undefined;
-  const refreshMs = Number(runtime.env[REACTIVE_REFRESH_SETTING]) > 0 ? Number(runtime.env[REACTIVE_REFRESH_SETTING]) : DEFAULT_REACTIVE_REFRESH_MS;
+  const refresh = readRefreshMs(runtime.env);
+  const refreshMs = refresh.ok ? refresh.value : DEFAULT_REACTIVE_REFRESH_MS;
   const watched = new Set(planTriggers(readReactiveWatchSourcesSync(runtime.env, runtime.appRoot).sources, runtime.env).containers);
 
   const getBase = (): NonNullable<typeof base> =>
     (base ??= (async () => {
+      if (!refresh.ok) throw new AppFailure(refresh.error); // every invocation fails naming the setting, none is dropped
       const store = runtime.scheduleStore; // the registry's store (throws AppFailure on bad settings)
       const aml = readAmlSettings(runtime.env);
       if (!aml.ok) throw new AppFailure(aml.error);

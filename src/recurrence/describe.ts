@@ -34,13 +34,19 @@ function zoneText(r: Recurrence): string {
  * followed by the time zone, e.g. "Runs at 9:30, 17:30 on Monday, Friday every 2 Weeks (W. Europe
  * Standard Time, Europe/Berlin)".
  */
-export function describeRecurrence(r: Recurrence): string {
+export function describeRecurrence(r: Recurrence, options: { readonly from?: string } = {}): string {
   const s = r.startLocal;
   const zone = ` (${zoneText(r)})`;
-  if (r.frequency === 'Minute' || r.frequency === 'Hour') {
-    return `Runs ${every(r)} from ${startText(r)}${zone}`;
-  }
   const hasPattern = r.hours !== undefined || r.minutes !== undefined || r.weekDays !== undefined;
+  // `from`: the start is not known yet (no start_time, and the app has not stored the schedule): the
+  // rhythm without the times that derive from the start, so the text does not change from call to call.
+  if (options.from !== undefined && !(hasPattern && r.hours !== undefined && r.minutes !== undefined)) {
+    return `Runs ${every(r)}${zone}, from ${options.from}`;
+  }
+  const from = options.from ?? startText(r);
+  if (r.frequency === 'Minute' || r.frequency === 'Hour') {
+    return `Runs ${every(r)} from ${from}${zone}`;
+  }
   const times: string[] = [];
   if (hasPattern) {
     for (const h of r.hours ?? [s.hour]) for (const m of r.minutes ?? [s.minute]) times.push(clock(h, m));
@@ -49,7 +55,7 @@ export function describeRecurrence(r: Recurrence): string {
   if (r.frequency === 'Week') on = ` on ${(r.weekDays ?? [weekdayName(r)]).join(', ')}`;
   if (r.frequency === 'Month') on = ` on day ${s.day}`;
   const skipped = r.frequency === 'Month' && s.day > 28 ? `; months without day ${s.day} are skipped` : '';
-  return `Runs at ${times.join(', ')}${on} ${every(r)}${zone}, from ${startText(r)}${skipped}`;
+  return `Runs at ${times.join(', ')}${on} ${every(r)}${zone}, from ${from}${skipped}`;
 }
 
 function weekdayName(r: Recurrence): string {

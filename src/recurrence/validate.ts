@@ -3,6 +3,7 @@
  * each as an AppError with its own code, the field's path, the bad value and a sentence to act on.
  */
 import { type AppError, type Result, err, fieldPath, ok, showValue } from '../errors';
+import { suggest } from '../didYouMean';
 import { daysFromCivil, daysInMonth, DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS, civilFromDays, floorDiv, mod } from './calendar';
 import { resolveTimeZone, ZoneClock, type ResolvedTimeZone } from './timeZones';
 import {
@@ -70,7 +71,7 @@ export function parseRecurrence(input: unknown, options: ParseOptions = {}): Res
         'recurrence.unknown_field',
         at(key),
         record[key],
-        `${at(key)} (${showValue(record[key])}) is not a recurrence field; use only ${RECURRENCE_KEYS.join(', ')} (the SDK's names).`,
+        `${at(key)} (${showValue(record[key])}) is not a recurrence field${((hint) => (hint ? ` (did you mean ${hint}?)` : ''))(suggest(key, RECURRENCE_KEYS))}; use only ${RECURRENCE_KEYS.join(', ')} (the SDK's names).`,
       );
     }
   }
@@ -200,7 +201,9 @@ function parseFrequency(value: unknown, field: string, problems: Problems): Freq
   const found =
     typeof value === 'string' ? FREQUENCIES.find((f) => f.toLowerCase() === value.trim().toLowerCase()) : undefined;
   if (!found) {
-    problem(problems, 'recurrence.frequency.invalid', field, value, `${field} is ${showValue(value)}; it must be one of ${FREQUENCIES.join(', ')}.`);
+    // "Weekly", "days", "Monthly": the SDK's names are singular nouns.
+    const hint = typeof value === 'string' ? suggest(value.trim().replace(/(ly|s)$/i, ''), FREQUENCIES) ?? suggest(value.trim(), FREQUENCIES) : undefined;
+    problem(problems, 'recurrence.frequency.invalid', field, value, `${field} is ${showValue(value)}; it must be one of ${FREQUENCIES.join(', ')}${hint ? ` (did you mean ${hint}?)` : ''}.`);
   }
   return found;
 }
@@ -324,7 +327,8 @@ function parseWeekDays(value: unknown, field: string, problems: Problems): WeekD
     const itemField = fieldPath(field, i);
     const index = typeof item === 'string' ? WEEK_DAYS.findIndex((d) => d.toLowerCase() === item.trim().toLowerCase()) : -1;
     if (index < 0) {
-      problem(problems, 'recurrence.week_days.unknown_day', itemField, item, `${itemField} is ${showValue(item)}; week days are Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday.`);
+      const hint = typeof item === 'string' ? (WEEK_DAYS.find((d) => item.trim().length >= 2 && d.toLowerCase().startsWith(item.trim().toLowerCase())) ?? suggest(item.trim(), WEEK_DAYS)) : undefined;
+      problem(problems, 'recurrence.week_days.unknown_day', itemField, item, `${itemField} is ${showValue(item)}; week days are Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday${hint ? ` (did you mean ${hint}?)` : ''}.`);
     } else found.add(index);
   });
   // Duplicates collapse; canonical order is Monday first.

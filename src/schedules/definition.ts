@@ -11,6 +11,8 @@ import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
 import type { ParameterValue, PipelineRef, PipelineTarget, WorkspaceRef } from '../aml/types';
 import { fieldPath, showValue, type AppError, type Result, err, ok } from '../errors';
 import { parseRecurrence, type Recurrence } from '../recurrence';
+import { suggest } from '../didYouMean';
+import { describeTypes, jsonType } from '../schemaWords';
 import scheduleSchema from './schedule.schema.json';
 
 export type ScheduleStatus = 'Active' | 'Disabled';
@@ -108,7 +110,7 @@ export interface ValidatedSchedule {
 
 type Raw = Record<string, unknown>;
 
-const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true }); // verbose: errors carry their schema (for the allowed field names)
 ajv.addSchema(scheduleSchema);
 const validateStructure = ajv.getSchema(`${scheduleSchema.$id}#/$defs/schedule`)!;
 
@@ -460,12 +462,19 @@ function fromAjv(e: ErrorObject, raw: Raw, ctx: ValidateContext): ScheduleIssue 
     }
     case 'additionalProperties': {
       const extra = String(params.additionalProperty);
-      return makeIssue(ctx, 'schedule.field.unknown', [...at, extra], valueAt(raw, [...at, extra]), `is not a schedule field; check the spelling (fields: see docs/schedules.md).`);
+      const allowed = Object.keys(((e.parentSchema ?? {}) as { properties?: Record<string, unknown> }).properties ?? {}).filter((k) => k !== '$schema');
+      const hint = suggest(extra, allowed);
+      const where = at.length === 0 ? 'a schedule field' : `a field of \`${String(at.at(-1))}\``;
+      return makeIssue(ctx, 'schedule.field.unknown', [...at, extra], valueAt(raw, [...at, extra]), `is not ${where}${hint ? ` (did you mean \`${hint}\`?)` : ''}; the fields are ${allowed.join(', ')} (docs/schedules.md).`);
     }
     case 'type':
-      return makeIssue(ctx, 'schedule.field.type', at, valueAt(raw, at), `must be ${String(params.type).replace(/,/g, ' or ')}.`);
-    case 'enum':
-      return makeIssue(ctx, at.at(-1) === 'status' ? 'schedule.status.invalid' : at.at(-1) === 'missed_runs' ? 'schedule.missed_runs.invalid' : 'schedule.field.enum', at, valueAt(raw, at), `must be one of ${(params.allowedValues as unknown[]).map((v) => String(v)).join(', ')}.`);
+      return makeIssue(ctx, 'schedule.field.type', at, valueAt(raw, at), `must be ${describeTypes(String(params.type).split(','))}, not ${jsonType(valueAt(raw, at))}.`);
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).map((v) => String(v));
+      const value = valueAt(raw, at);
+      const hint = typeof value === 'string' ? suggest(value, allowed) : undefined;
+      return makeIssue(ctx, at.at(-1) === 'status' ? 'schedule.status.invalid' : at.at(-1) === 'missed_runs' ? 'schedule.missed_runs.invalid' : 'schedule.field.enum', at, value, `must be one of ${allowed.join(', ')}${hint ? ` (did you mean ${hint}?)` : ''}.`);
+    }
     case 'pattern':
       if (at.length === 1 && at[0] === 'name') {
         return makeIssue(ctx, 'schedule.name.invalid', at, valueAt(raw, at), 'must start with a letter or digit and use only letters, digits, "_", "." and "-" (at most 64 characters).');

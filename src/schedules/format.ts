@@ -43,16 +43,56 @@ export function lastRunText(run: LastRunView | undefined): string {
 
 const SYNC_NOTE: Record<ScheduleSummary['sync'], string> = { synced: '', pending: ' (not yet synced)', orphaned: ' (orphaned)', elsewhere: ' (definition not readable here)', unreadable: ' (UNREADABLE)' };
 
+/** Width every line of a listing fits in (a terminal, a CI log). */
+export const LIST_WIDTH = 120;
+
+const SYNC_SHORT: Record<ScheduleSummary['sync'], string> = { synced: '', pending: ', not synced', orphaned: ', orphaned', elsewhere: ', elsewhere', unreadable: ', UNREADABLE' };
+
+/** `text` cut to `width` characters, the cut marked with `…`. */
+function fit(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+}
+
+/** `text` broken at spaces into lines of at most `width` characters, each starting with `indent`. */
+export function wrap(text: string, indent: string, width: number = LIST_WIDTH): string[] {
+  const lines: string[] = [];
+  let line = indent;
+  for (const word of text.split(' ')) {
+    if (line.trim() !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = `${indent}  `;
+    }
+    line = line.trim() === '' ? `${line}${word}` : `${line} ${word}`;
+  }
+  if (line.trim() !== '') lines.push(line);
+  return lines.flatMap((l) => (l.length <= width ? [l] : [fit(l, width)]));
+}
+
+/**
+ * One row per schedule (name, status, next run, last run) and, under it, indented, when it runs, what it
+ * runs and any warning; every line at most LIST_WIDTH characters (a name longer than its column is cut).
+ */
 export function formatList(schedules: readonly ScheduleSummary[], filtered: boolean): string[] {
   if (schedules.length === 0) return [filtered ? 'No schedules match the filters.' : 'No schedules are defined.'];
-  return table(
-    ['NAME', 'STATUS', 'NEXT RUN (UTC)', 'LAST RUN', 'PIPELINE', 'SCHEDULE'],
-    schedules.map((s) => [s.name, `${s.status}${SYNC_NOTE[s.sync]}`, s.nextRun ?? '-', lastRunText(s.lastRun), pipelineText(s.pipeline), s.summary]),
-  );
+  const headers = ['NAME', 'STATUS', 'NEXT RUN (UTC)', 'LAST RUN'];
+  const cells = schedules.map((s) => [s.name, `${s.status}${SYNC_SHORT[s.sync]}`, s.nextRun ?? '-', s.lastRun ? `${s.lastRun.status} ${s.lastRun.recordedAt}` : '-']);
+  const others = [1, 2, 3].reduce((sum, i) => sum + Math.max(headers[i]!.length, ...cells.map((c) => c[i]!.length)) + 2, 0);
+  const nameWidth = Math.max(headers[0]!.length, Math.min(Math.max(...cells.map((c) => c[0]!.length)), LIST_WIDTH - others));
+  const rows = table(headers, cells.map((c) => [fit(c[0]!, nameWidth), ...c.slice(1)]));
+  const out = [rows[0]!];
+  schedules.forEach((s, i) => {
+    out.push(rows[i + 1]!);
+    out.push(...wrap(s.summary, '  '));
+    const pipeline = pipelineText(s.pipeline);
+    if (pipeline !== '-') out.push(...wrap(`${pipeline}`, '  '));
+    if (s.warning) out.push(...wrap(`warning: ${s.name} ${s.warning}`, '  '));
+  });
+  return out;
 }
 
 export function formatDetail(d: ScheduleDetail): string[] {
   const lines = [`Schedule ${d.name} (${d.kind === 'time' ? 'time-based' : 'reactive'}, ${d.status}${SYNC_NOTE[d.sync]})`, `  ${d.summary}`];
+  if (d.warning) lines.push(`  Warning: ${d.name} ${d.warning}`);
   const field = (label: string, value: string | undefined): void => {
     if (value !== undefined && value !== '') lines.push(`  ${`${label}:`.padEnd(14)}${value}`);
   };

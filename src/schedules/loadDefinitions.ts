@@ -11,12 +11,34 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { err, fieldPath, ok, showValue, type AppError, type Result } from '../errors';
+import { suggest } from '../didYouMean';
 import { validateSchedule, type ScheduleDefinition, type ScheduleIssue } from './definition';
 import { fromV1Schedule, isV1ScheduleDocument, isValidDerivedName, V1_DEFAULT_TIME_ZONE, V1_ROOT_KEY } from './v1Yaml';
 
 export const SCHEDULES_PATH_SETTING = 'SCHEDULES_PATH';
 export const DEFAULT_SCHEDULES_PATH = 'config/schedules';
 const EXTENSIONS = ['.json', '.yaml', '.yml'];
+
+/**
+ * Limits **(ours)**, checked before anything is parsed (a YAML document takes some 40 times its size in
+ * memory while parsed): one file at most 1 MiB, as HTTP bodies (thousands of schedules); at most 1,000
+ * files in a folder, 16 MiB in all.
+ */
+export const SCHEDULE_FILE_LIMITS = { fileBytes: 1024 * 1024, files: 1000, totalBytes: 16 * 1024 * 1024 } as const;
+
+function mib(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MiB`;
+}
+
+function tooLarge(file: string, bytes: number): AppError & ScheduleIssue {
+  return {
+    code: 'schedule.file.too_large',
+    message: `${file} is ${mib(bytes)} (${bytes} bytes); a schedule file may hold at most ${mib(SCHEDULE_FILE_LIMITS.fileBytes)}. Split it into several files in one folder.`,
+    field: 'file',
+    value: file,
+    source: file,
+  };
+}
 
 export interface ScheduleFile {
   /** The file name as it should appear in messages (relative paths are fine). */
@@ -27,6 +49,8 @@ export interface ScheduleFile {
 export interface LoadOptions {
   /** Creation instant for recurrences without start_time (see definition.ts `recurrenceFor`). */
   readonly now: Date;
+  /** Configured target names: a `target` not among them is reported with every other problem. */
+  readonly knownTargets?: ReadonlySet<string> | ReadonlyMap<string, unknown>;
 }
 
 export interface LoadedSchedules {
@@ -56,6 +80,7 @@ export function loadScheduleDefinitions(files: readonly ScheduleFile[], options:
     }
     const { data, locate } = parsed.value;
     for (const entry of entries(data, file.path, locate, issues)) {
+      const target = unknownTarget(entry, file.path, locate, options.knownTargets);
       const result = validateSchedule(entry.raw, {
         file: file.path,
         path: entry.path,
@@ -63,8 +88,10 @@ export function loadScheduleDefinitions(files: readonly ScheduleFile[], options:
         locate: (rel) => locate([...entry.segments, ...entry.mapKeys(rel)]),
         ...(entry.v1 ? { defaultTimeZoneWithStart: V1_DEFAULT_TIME_ZONE } : {}),
       });
-      if (!result.ok) {
-        issues.push(...result.error.map(entry.relabel));
+      if (!result.ok || target) {
+        // In file order: the unknown target among the schedule's other problems, by line.
+        const all = [...(result.ok ? [] : result.error.map(entry.relabel)), ...(target ? [target] : [])];
+        issues.push(...all.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity)));
         continue;
       }
       const def = result.value.definition;
@@ -119,6 +146,31 @@ export async function readScheduleFiles(location: string, options: { required?: 
         .sort()
         .map((n) => path.join(location, n))
     : [location];
+  if (names.length > SCHEDULE_FILE_LIMITS.files) {
+    return err({
+      code: 'schedule.path.too_many_files',
+      message: `${showValue(location)} holds ${names.length} schedule files; at most ${SCHEDULE_FILE_LIMITS.files} are read. Put several schedules in one file (a list, or {schedules: [...]}).`,
+      field: SCHEDULES_PATH_SETTING,
+      value: location,
+      source: location,
+    });
+  }
+  // Sizes first, so nothing is read (let alone parsed) when a file is over the limit.
+  let total = 0;
+  for (const name of names) {
+    const size = (await fs.stat(name)).size;
+    if (size > SCHEDULE_FILE_LIMITS.fileBytes) return err(tooLarge(name, size));
+    total += size;
+  }
+  if (total > SCHEDULE_FILE_LIMITS.totalBytes) {
+    return err({
+      code: 'schedule.path.too_large',
+      message: `The schedule files in ${showValue(location)} hold ${mib(total)}; at most ${mib(SCHEDULE_FILE_LIMITS.totalBytes)} in all are read. Remove unused files or shorten them.`,
+      field: SCHEDULES_PATH_SETTING,
+      value: location,
+      source: location,
+    });
+  }
   const files: ScheduleFile[] = [];
   for (const name of names) files.push({ path: name, text: await fs.readFile(name, 'utf8') });
   return ok(files);
@@ -238,6 +290,17 @@ function v1Entry(body: unknown, file: string, locate: Locate, issues: ScheduleIs
   };
   const warnings = (def: ScheduleDefinition): ScheduleIssue[] => {
     const out: ScheduleIssue[] = [];
+    for (const key of imported.ignoredKeys) {
+      const line = locate([V1_ROOT_KEY, key]);
+      out.push({
+        code: 'schedule.v1.client_option_ignored',
+        message: `${file}${lineSuffix(line)}: \`${V1_ROOT_KEY}.${key}\` of schedule "${def.name}" only told the SDK's Python client how long to wait while creating the schedule; it is ignored here (nothing is provisioned). You can remove it.`,
+        field: `${V1_ROOT_KEY}.${key}`,
+        value: (body as Record<string, unknown>)[key],
+        source: file,
+        ...(line !== undefined ? { line } : {}),
+      });
+    }
     if (imported.zoneDefaulted) {
       const line = locate([V1_ROOT_KEY, 'recurrence', 'start_time']);
       out.push({
@@ -254,6 +317,26 @@ function v1Entry(body: unknown, file: string, locate: Locate, issues: ScheduleIs
   return [{ raw: imported.raw, path: V1_ROOT_KEY, segments: [V1_ROOT_KEY], v1: true, mapKeys, relabel, warnings }];
 }
 
+/** The `target` of a schedule entry when it is not configured (with a "did you mean"), else undefined. */
+function unknownTarget(entry: Entry, file: string, locate: Locate, known: LoadOptions['knownTargets']): ScheduleIssue | undefined {
+  const raw = entry.raw;
+  if (!known || typeof raw !== 'object' || raw === null) return undefined;
+  const target = (raw as Record<string, unknown>).target;
+  if (typeof target !== 'string' || target === '' || known.has(target)) return undefined;
+  const names = [...known.keys()].sort();
+  const hint = suggest(target, names);
+  const line = locate([...entry.segments, 'target']);
+  const field = fieldPath(entry.path || undefined, 'target');
+  return {
+    code: 'schedule.target.unknown',
+    message: `${file}${lineSuffix(line)}: \`${field}\` (${showValue(target)}) is not a configured target${hint ? ` (did you mean ${hint}?)` : ''}; ${names.length ? `configured targets: ${names.join(', ')}` : 'no targets are configured (AML_TARGETS_FILE, default config/pipelines.yaml)'}.`,
+    field,
+    value: target,
+    source: file,
+    ...(line !== undefined ? { line } : {}),
+  };
+}
+
 function lineSuffix(line: number | undefined): string {
   return line === undefined ? '' : `:${line}`;
 }
@@ -265,6 +348,9 @@ interface ParsedFile {
 
 /** Parses JSON or YAML text (JSON is also held to strict JSON), with a locator for 1-based lines. */
 function parseFile(file: ScheduleFile): Result<ParsedFile, ScheduleIssue[]> {
+  // Text that arrived without readScheduleFiles (an HTTP body, the registration's synchronous read).
+  const bytes = Buffer.byteLength(file.text, 'utf8');
+  if (bytes > SCHEDULE_FILE_LIMITS.fileBytes) return err([tooLarge(file.path, bytes)]);
   const ext = path.extname(file.path).toLowerCase();
   if (!EXTENSIONS.includes(ext)) {
     return err([

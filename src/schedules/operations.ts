@@ -25,6 +25,7 @@ import { mapLimit } from '../util/mapLimit';
 import type { ScheduleError } from './scheduleStates';
 import type { ScheduleStateStore } from './stateStore';
 import { disable, isRemoved, REMOVED_HASH } from './stateTransitions';
+import { planTriggers } from '../reactive/registration';
 import type { HistoryEntry, PendingRetry, ScheduleState } from './stateTypes';
 
 /** Default and largest `next` of `get` **(ours)**: a preview, not a calendar export. */
@@ -112,6 +113,8 @@ export interface ScheduleSummary {
   source?: { file: string; line?: number };
   /** A stored blob of this schedule (state, history, applied definition) that cannot be read. */
   stateError?: StoredBlobProblem;
+  /** Why the schedule cannot do what its status says, e.g. a reactive schedule whose container no trigger watches. */
+  warning?: string;
 }
 
 export interface ScheduleDetail extends ScheduleSummary {
@@ -172,7 +175,11 @@ export function pipelineView(def: ScheduleDefinition, lookup?: TargetLookup): Pi
 
 /** The SDK-like one-sentence summary of when a schedule runs. */
 export function scheduleSentence(def: ScheduleDefinition, state?: ScheduleState): string {
-  if (def.kind === 'time') return describeRecurrence(anchoredRecurrence(def, state));
+  if (def.kind === 'time') {
+    // Without start_time and without a state the start is "when the app stores it", not this call's now.
+    if (def.anchoredAtCreation && !state) return describeRecurrence(def.recurrence, { from: 'when the app first stores the schedule (no start_time)' });
+    return describeRecurrence(anchoredRecurrence(def, state));
+  }
   const where = def.pathOnDatastore ? `"${def.pathOnDatastore}/" in datastore ${def.datastore}` : `the top level of datastore ${def.datastore}`;
   const param = def.dataPathParameterName ? `, passing the blob's path as "${def.dataPathParameterName}"` : '';
   return `Runs when a blob is added or modified in ${where}${param}`;
@@ -203,8 +210,19 @@ export function latestRun(state: ScheduleState | undefined, newest: HistoryEntry
   return Date.parse(newest.recordedAt) > Date.parse(fromState.recordedAt) ? newest : fromState;
 }
 
+/**
+ * Why a reactive schedule can never fire, when that is known here: it names no `container` (so its
+ * datastore's container is looked up when a blob arrives) and no blob trigger is registered at all (no
+ * schedule names a container and REACTIVE_CONTAINERS is empty). `watched`: the containers the app
+ * registers triggers for (`planTriggers`).
+ */
+export function reactiveWatchWarning(def: ScheduleDefinition, watched: readonly string[]): string | undefined {
+  if (def.kind !== 'reactive' || def.container !== undefined || watched.length > 0) return undefined;
+  return `never fires: no blob trigger is registered (no reactive schedule names a \`container\` and the REACTIVE_CONTAINERS setting is empty); set \`container\` in the schedule to the container of datastore ${def.datastore}, or list it in REACTIVE_CONTAINERS, and restart the app.`;
+}
+
 /** Summary of a defined schedule with its state (absent: not yet synced); `newest`: its newest history entry, when read. */
-export function summarize(def: ScheduleDefinition, state: ScheduleState | undefined, lookup?: TargetLookup, newest?: HistoryEntry): ScheduleSummary {
+export function summarize(def: ScheduleDefinition, state: ScheduleState | undefined, lookup?: TargetLookup, newest?: HistoryEntry, watched?: readonly string[]): ScheduleSummary {
   const status: ScheduleStatus = state ? (state.enabled ? 'Active' : 'Disabled') : def.status;
   const last = lastRunView(latestRun(state, newest));
   return {
@@ -221,7 +239,12 @@ export function summarize(def: ScheduleDefinition, state: ScheduleState | undefi
     pendingRetries: state?.pending.length ?? 0,
     sync: state && state.definitionHash === def.hash ? 'synced' : 'pending',
     source: { file: def.source.file, ...(def.source.line !== undefined ? { line: def.source.line } : {}) },
+    ...(status === 'Active' && watched ? optional('warning', reactiveWatchWarning(def, watched)) : {}),
   };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 /** Whether a state without a visible definition was orphaned by a sync (its definition removed). */
@@ -272,9 +295,9 @@ export function detail(
   def: ScheduleDefinition,
   state: ScheduleState | undefined,
   runs: readonly HistoryEntry[],
-  options: { readonly now: Date; readonly next: number; readonly lookup?: TargetLookup },
+  options: { readonly now: Date; readonly next: number; readonly lookup?: TargetLookup; readonly watched?: readonly string[] },
 ): ScheduleDetail {
-  const base = summarize(def, state, options.lookup, runs[0]);
+  const base = summarize(def, state, options.lookup, runs[0], options.watched);
   const notes: string[] = [];
   let nextOccurrences: string[] = [];
   const extra: Partial<ScheduleDetail> = {};
@@ -430,11 +453,13 @@ export interface ScheduleOperationsDeps {
   readonly targets?: () => ReadonlyMap<string, PipelineTarget>;
   /**
    * Refuse apply / delete when this process's app schedule files differ from those the store was last
-   * synced with (the CLI sets it). Both re-sync every definition, so a command run with other files
+   * synced with (the CLI sets it); a store no app ever synced its files into has nothing to differ from. Both re-sync every definition, so a command run with other files
    * than the deployed app's would disable, create or change the deployed file schedules until the app
    * re-syncs. The app itself (HTTP routes) is the authority on its files and leaves this off.
    */
   readonly requireMatchingFiles?: boolean;
+  /** App settings, for the containers the app watches (REACTIVE_CONTAINERS); absent: not checked. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export class ScheduleOperations {
@@ -481,10 +506,11 @@ export class ScheduleOperations {
       const problem = historyProblems.get(s.name);
       return problem && !s.stateError ? { ...s, stateError: problem } : s;
     };
+    const watched = this.watched(definitions);
     const all = [
       ...definitions.map((d) => {
         const problem = unreadable.get(d.name);
-        return withHistoryProblem(problem ? summarizeUnreadable(d.name, d, problem, lookup) : summarize(d, byName.get(d.name), lookup, newest.get(d.name)));
+        return withHistoryProblem(problem ? summarizeUnreadable(d.name, d, problem, lookup) : summarize(d, byName.get(d.name), lookup, newest.get(d.name), watched));
       }),
       ...[...new Set([...states.map((s) => s.state.name), ...unreadable.keys()])]
         .filter((n) => !defined.has(n))
@@ -514,8 +540,16 @@ export class ScheduleOperations {
       return ok({ ...rest, ...summarizeUnreadable(name, def, stateProblem, lookup), notes: [`${stateProblem.message} Until then this schedule does not fire; the others are not affected.`] });
     }
     const snapshot = read.status === 'found' ? read.snapshot : undefined;
-    const shown = !def ? orphanDetail(snapshot!.state, runs) : detail(def, snapshot?.state, runs, { now: options.now, next: options.next ?? DEFAULT_NEXT_COUNT, lookup: this.lookup() });
+    const watched = def?.kind === 'reactive' ? this.watched(await this.deps.registry.list()) : undefined;
+    const shown = !def ? orphanDetail(snapshot!.state, runs) : detail(def, snapshot?.state, runs, { now: options.now, next: options.next ?? DEFAULT_NEXT_COUNT, lookup: this.lookup(), ...(watched ? { watched } : {}) });
     return ok(problem ? { ...shown, stateError: problem, notes: [...shown.notes, `Its run history cannot be read: ${problem.message}`] } : shown);
+  }
+
+  /** The containers the app registers blob triggers for, as registration plans them; undefined without settings. */
+  private watched(definitions: readonly ScheduleDefinition[]): readonly string[] | undefined {
+    if (!this.deps.env) return undefined;
+    const sources = definitions.flatMap((d) => (d.kind === 'reactive' ? [{ name: d.name, ...(d.container !== undefined ? { container: d.container } : {}) }] : []));
+    return planTriggers(sources, this.deps.env).containers;
   }
 
   /**
@@ -554,14 +588,13 @@ export class ScheduleOperations {
         message: `Schedule ${showValue(name)} has no definition any more (it was removed from the schedule files), so it cannot be ${enabled ? 'enabled' : 'changed'}; apply a definition with this name, or delete it.`,
       });
     }
+    // Not in the store yet: create its state from the definition. Enabling and disabling are never
+    // refused for differing files (docs/operations.md): they change one schedule's switch, not the set.
+    // In a store no app has synced its files into yet (local development), bring in all of them, as the
+    // app's first tick would, so the next apply does not find this one schedule "synced" and the rest not.
     if (!(await this.deps.store.states.get(name))) {
-      // Not in the store yet: create its state from the definition, unless this process's files may
-      // not be the app's (then the definition might be one the app does not have).
-      if (this.deps.requireMatchingFiles) {
-        const mismatch = await this.filesMismatch();
-        if (mismatch) return err(mismatch);
-      }
-      await this.deps.store.states.syncDefinition(def, now);
+      if (this.deps.requireMatchingFiles && !(await this.everSynced())) await this.deps.registry.sync(now);
+      else await this.deps.store.states.syncDefinition(def, now);
     }
     const outcome = await this.deps.store.states.setEnabled(def, enabled, now);
     if (outcome.status === 'missing') return err({ ...notFound(name), status: 409, code: 'schedule.state.missing', message: `The state of schedule ${showValue(name)} was deleted while it was being ${enabled ? 'enabled' : 'disabled'}; try again.` });
@@ -650,6 +683,13 @@ export class ScheduleOperations {
     return ok({ name, entries: history.entries, limit, retained: this.deps.store.history.limit, ...(history.status === 'corrupt' ? { stateError: blobProblem(history.error) } : {}) });
   }
 
+  /** Whether the state of any schedule from an app's files was ever stored here. */
+  private async everSynced(): Promise<boolean> {
+    const [files, all, { states }] = await Promise.all([this.deps.registry.fileDefinitions(), this.deps.registry.list(), this.deps.store.states.list()]);
+    const applied = new Set(all.map((d) => d.name).filter((n) => !files.byName.has(n)));
+    return states.some(({ state }) => !applied.has(state.name));
+  }
+
   /**
    * Compares the app schedule files this process reads with the stored states of file-defined
    * schedules (name and definition hash); undefined when they agree.
@@ -666,6 +706,9 @@ export class ScheduleOperations {
       if (!local) differences.push(`${state.name} (in the app, not in the files here)`);
       else if (local.hash !== state.definitionHash) differences.push(`${state.name} (edited here)`);
     }
+    // Nothing from any app's files was ever stored (a new store, local development): nothing to differ from.
+    const everSynced = states.some(({ state }) => !applied.has(state.name));
+    if (!everSynced) return undefined;
     for (const def of files.definitions) if (!stored.has(def.name)) differences.push(`${def.name} (only in the files here)`);
     if (differences.length === 0) return undefined;
     const shown = differences.slice(0, 5).join(', ') + (differences.length > 5 ? `, and ${differences.length - 5} more` : '');
@@ -673,7 +716,7 @@ export class ScheduleOperations {
       code: 'schedule.files.mismatch',
       status: 409,
       field: 'SCHEDULES_PATH',
-      message: `The schedule files read here (SCHEDULES_PATH, relative to the app folder) differ from the ones the app last synced: ${shown}. This change would re-sync schedules from the files read here and so disable or change the deployed ones; run the command in a folder matching the deployment, or use the app's HTTP routes (/api/schedules).`,
+      message: `The schedule files read here (SCHEDULES_PATH, relative to the app folder) differ from the ones the app last synced: ${shown}. apply and delete re-sync every schedule from the files read here, so they would disable or change the deployed ones. To go on: run the command in a checkout of the deployed app (or set SCHEDULES_PATH to its schedule files), or use the app's HTTP routes (POST /api/schedules, DELETE /api/schedules/{name}); --dry-run shows what apply would do. enable and disable work either way.`,
     };
   }
 

@@ -212,7 +212,8 @@ export class ScheduleRegistry {
    * unknown target, or uses a name an app file defines.
    */
   async apply(files: readonly ScheduleFile[], now: Date, options: { readonly dryRun?: boolean } = {}): Promise<Result<ApplyReport, AppError>> {
-    const loaded = loadScheduleDefinitions(files, { now });
+    const knownTargets = this.options.targets?.();
+    const loaded = loadScheduleDefinitions(files, { now, ...(knownTargets ? { knownTargets } : {}) });
     if (!loaded.ok) return loaded;
     if (loaded.value.definitions.length === 0) {
       return err({

@@ -123,17 +123,18 @@ export function readTickSettings(env: Env, base: Partial<TickSettings> = {}): { 
     [TICK_SETTINGS.retryDeadlineMinutes, 0, 7 * 24 * 60, (v) => (out.retryDeadlineMs = v * 60_000)],
     [TICK_SETTINGS.submitDeadlineSeconds, 1, 600, (v) => (out.submitDeadlineMs = v * 1000)],
     [TICK_SETTINGS.claimTimeoutSeconds, 10, 3600, (v) => (out.claimTimeoutMs = v * 1000)],
-    [TICK_SETTINGS.concurrency, 1, 256, (v) => (out.concurrency = Math.floor(v))],
+    [TICK_SETTINGS.concurrency, 1, 256, (v) => (out.concurrency = v)],
     [TICK_SETTINGS.clockToleranceSeconds, 1, 3600, (v) => (out.clockToleranceMs = v * 1000)],
   ];
   for (const [name, min, max, set] of numbers) {
     const text = env[name]?.trim();
     if (!text) continue;
     const value = Number(text);
-    if (!Number.isFinite(value) || value < min || value > max) {
+    // Whole numbers only: 2.5 schedules at once, or 0.5 minutes, would be rounded silently.
+    if (!/^\d+$/.test(text) || value < min || value > max) {
       return {
         ok: false,
-        error: { code: 'schedule.setting.invalid', message: `Setting ${name} is ${JSON.stringify(text)}; it must be a number from ${min} to ${max}.`, field: name, value: text, source: name },
+        error: { code: 'schedule.setting.invalid', message: `Setting ${name} is ${JSON.stringify(text)}; it must be a whole number from ${min} to ${max}.`, field: name, value: text, source: name },
       };
     }
     set(value);

@@ -10,7 +10,11 @@
  *     `target`, `pipeline_id` or `pipeline_endpoint_id`; any other field of ours may be added too;
  *   - SDK v1 code filled in `GMT Standard Time` when `start_time` was given without a zone, so an
  *     imported recurrence with start_time and no zone gets that zone written explicitly (and a
- *     warning says so), keeping the schedule's behaviour (recurrence.md).
+ *     warning says so), keeping the schedule's behaviour (recurrence.md);
+ *   - `wait_for_provisioning` and `wait_timeout` (arguments of the SDK's `Schedule.create`, which its own
+ *     `load_yaml` sample writes) only told the Python client how long to block: accepted, ignored, noted;
+ *   - a value written `~`/`null`, or `None` (Python's null, which the SDK's sample writes and YAML reads
+ *     as the text "None"), means the field is absent, as `load_yaml` treats it.
  */
 import path from 'node:path';
 import { SCHEDULE_NAME_PATTERN } from './definition';
@@ -21,6 +25,14 @@ export const V1_DEFAULT_TIME_ZONE = 'GMT Standard Time';
 /** v1 key → our key. */
 export const V1_RENAMES: Readonly<Record<string, string>> = { datastore_name: 'datastore' };
 
+/** Keys of the SDK's YAML that only steered the Python client (how long `create` waited): ignored. */
+export const V1_CLIENT_ONLY_KEYS: readonly string[] = ['wait_for_provisioning', 'wait_timeout'];
+
+/** `null` (`~`) or Python's `None` written as text: the SDK's "not set". */
+function isUnset(value: unknown): boolean {
+  return value === null || value === 'None';
+}
+
 export interface V1Import {
   /** The schedule in the app's own field names. */
   readonly raw: Record<string, unknown>;
@@ -30,6 +42,8 @@ export interface V1Import {
   readonly nameFromFile: boolean;
   /** True when `start_time` had no zone and `GMT Standard Time` will be written. */
   readonly zoneDefaulted: boolean;
+  /** Client-only keys present in the file (ignored), in file order. */
+  readonly ignoredKeys: readonly string[];
 }
 
 /** Whether a parsed document is a v1 `Schedule:` file. */
@@ -45,8 +59,13 @@ export function nameFromFileName(file: string): string {
 export function fromV1Schedule(body: Record<string, unknown>, file: string): V1Import {
   // The SDK writes an unset field as null (None); it means "absent", here as in the SDK.
   const raw: Record<string, unknown> = {};
+  const ignoredKeys: string[] = [];
   for (const [key, value] of Object.entries(body)) {
-    if (value === null) continue;
+    if (V1_CLIENT_ONLY_KEYS.includes(key)) {
+      ignoredKeys.push(key);
+      continue;
+    }
+    if (isUnset(value)) continue;
     raw[V1_RENAMES[key] ?? key] = key === 'recurrence' ? withoutNulls(value) : value;
   }
   const nameFromFile = raw.name === undefined;
@@ -66,12 +85,13 @@ export function fromV1Schedule(body: Record<string, unknown>, file: string): V1I
     writtenKey: (ourKey) => (written.has(ourKey) ? ourKey : (back[ourKey] ?? ourKey)),
     nameFromFile,
     zoneDefaulted,
+    ignoredKeys,
   };
 }
 
 function withoutNulls(value: unknown): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null));
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => !isUnset(v)));
 }
 
 export function isValidDerivedName(name: string): boolean {

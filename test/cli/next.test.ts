@@ -14,7 +14,7 @@ const NOW = new Date('2026-11-24T17:10:00.500Z');
 async function run(...argv: string[]): Promise<{ code: number; stdout: string[]; stderr: string[] }> {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const io: CliIo = { stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l), env: {}, now: () => NOW };
+  const io: CliIo = { stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l), env: {}, now: () => NOW, cwd: dir };
   const code = await main(argv, io);
   return { code, stdout, stderr };
 }
@@ -81,8 +81,50 @@ describe('next via main()', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toEqual([]);
     expect(r.stderr).toHaveLength(1);
+    expect(r.stderr[0]).toMatch(/^aml-triggers next: /);
     for (const s of says) expect(r.stderr[0]).toContain(s);
   });
+
+  it('--count -3 is a value to check, not an unknown option', async () => {
+    for (const args of [['--count', '-3'], ['-n', '-3'], ['--count=-3']]) {
+      const r = await run('next', '--recurrence', weekly, ...args);
+      expect(r).toEqual({ code: 2, stdout: [], stderr: ['aml-triggers next: --count is "-3"; give a whole number from 1 to 10000.'] });
+    }
+  });
+
+  it('a zone-less start_time without time_zone is UTC, and a note says so', async () => {
+    const r = await run('next', '--recurrence', '{"frequency":"Day","interval":1,"start_time":"2026-03-01T02:30:00"}', '--after', '2026-03-28T00:00:00Z', '--count', '2');
+    expect(r.stdout).toEqual(['2026-03-28T02:30:00Z', '2026-03-29T02:30:00Z']);
+    expect(r.stderr).toEqual([expect.stringMatching(/^note: start_time has no zone and time_zone is not set: it is read as UTC/)]);
+  });
+
+  describe('--file --name: a schedule from a schedule file, offline, as the app runs it', () => {
+  it('previews a schedule of our format and of an SDK v1 file (zone-less start_time: GMT Standard Time, as the app runs it)', async () => {
+    writeFileSync(join(dir, 'ours.yaml'), 'schedules:\n  - name: mon\n    target: t\n    recurrence: { frequency: Week, interval: 1, week_days: [Monday], time_of_day: "9:30", start_time: "2026-01-01T00:00:00" }\n    time_zone: W. Europe Standard Time\n');
+    const ours = await run('next', '--file', 'ours.yaml', '--name', 'mon', '--after', '2026-03-25T00:00:00Z', '--count', '2');
+    expect(ours).toEqual({ code: 0, stdout: ['2026-03-30T07:30:00Z', '2026-04-06T07:30:00Z'], stderr: [] });
+
+    writeFileSync(join(dir, 'v1-nightly.yaml'), 'Schedule:\n  target: t\n  recurrence:\n    frequency: Day\n    interval: 1\n    start_time: "2026-03-01T02:30:00"\n');
+    const v1 = await run('next', '--file', 'v1-nightly.yaml', '--name', 'v1-nightly', '--after', '2026-03-28T00:00:00Z', '--count', '2');
+    // London time: GMT until 29 March, then BST (UTC+1).
+    expect(v1.stdout).toEqual(['2026-03-28T02:30:00Z', '2026-03-29T01:30:00Z']);
+    expect(v1.stderr).toEqual([expect.stringMatching(/^warning: v1-nightly\.yaml:6: .*GMT Standard Time/)]);
+  });
+
+  it('errors name the file and the schedule: unknown name, reactive schedule, invalid file, missing --name', async () => {
+    writeFileSync(join(dir, 'two.yaml'), '- { name: a, target: t, recurrence: { frequency: Day, interval: 1 } }\n- { name: up, target: t, datastore: ds }\n');
+    expect((await run('next', '--file', 'two.yaml', '--name', 'zz')).stderr).toEqual(['aml-triggers next: no schedule named "zz" in "two.yaml"; it defines a, up.']);
+    expect((await run('next', '--file', 'two.yaml', '--name', 'up')).stderr[0]).toMatch(/^aml-triggers next: schedule "up" is reactive/);
+    expect((await run('next', '--file', 'two.yaml')).stderr).toEqual(['aml-triggers next: --name is missing; give the name of a schedule in "two.yaml".']);
+    writeFileSync(join(dir, 'bad.yaml'), 'name: b\ntarget: t\nrecurrence: { frequency: Day, interval: 0 }\n');
+    const bad = await run('next', '--file', 'bad.yaml', '--name', 'b');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toHaveLength(1);
+    expect(bad.stderr[0]).toMatch(/^aml-triggers next: bad\.yaml:3: .*recurrence\.interval/);
+    const none = await run('next', '--file', 'nothing.yaml', '--name', 'b');
+    expect(none.stderr[0]).toMatch(/^aml-triggers next: --file "nothing\.yaml": .*does not exist/);
+  });
+});
 
   it('help and command errors', async () => {
     const help = await run('--help');

@@ -142,7 +142,7 @@ describe('schedules reindex', () => {
   it('is in the help; an argument is a usage error (exit 2) and changes nothing', async () => {
     expect((await ok('--help')).join('\n')).toMatch(/^ {2}reindex \[--app-stopped\] \[--json\]\s+rebuild the timer's due index/m);
     const top: string[] = [];
-    expect(await main(['--help'], { stdout: (l) => top.push(l), stderr: () => undefined, env, now: () => NOW })).toBe(0);
+    expect(await main(['--help'], { stdout: (l) => top.push(l), stderr: () => undefined, env, now: () => NOW, cwd: dir })).toBe(0);
     expect(top.join('\n')).toMatch(/schedules\s+.*rebuild the due index/);
 
     const strays = await damageIndex();

@@ -3,11 +3,11 @@
  * real bin in a child process.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cliSettings } from '../../src/cli/schedules';
+import { cliSettings } from '../../src/cli/settings';
 import { formatInstant, occurrencesAfter, parseRecurrence } from '../../src/recurrence';
 import { ScheduleRegistry } from '../../src/schedules/registry';
 import { ScheduleStateStore } from '../../src/schedules/stateStore';
@@ -75,13 +75,20 @@ function expectFailure(r: { code: number; stdout: string[]; stderr: string[] }, 
 describe('list', () => {
   it('a table with status, next run, pipeline and the SDK-like summary', async () => {
     const lines = await ok('list');
-    expect(lines[0]).toMatch(/^NAME\s+STATUS\s+NEXT RUN \(UTC\)\s+LAST RUN\s+PIPELINE\s+SCHEDULE$/);
+    expect(lines[0]).toMatch(/^NAME\s+STATUS\s+NEXT RUN \(UTC\)\s+LAST RUN$/);
     const row = (name: string) => lines.find((l) => l.startsWith(`${name} `)) ?? '';
-    expect(row('biweekly')).toContain('Runs at 9:30 on Monday every 2 Weeks (W. Europe Standard Time');
-    expect(row('biweekly')).toContain('published pipeline pub-train');
+    /** The row and the indented lines under it. */
+    const block = (name: string) => {
+      const at = lines.indexOf(row(name));
+      const end = lines.findIndex((l, i) => i > at && !l.startsWith(' '));
+      return lines.slice(at, end < 0 ? undefined : end).join('\n');
+    };
+    expect(block('biweekly')).toContain('\n  Runs at 9:30 on Monday every 2 Weeks (W. Europe Standard Time');
+    expect(block('biweekly')).toContain('\n  published pipeline pub-train');
     expect(row('hourly')).toMatch(/Active\s+2026-03-02T10:15:00Z/);
-    expect(row('hourly')).toContain('pipeline endpoint pe-hourly');
+    expect(block('hourly')).toContain('pipeline endpoint pe-hourly');
     expect(row('paused')).toMatch(/Disabled\s+-\s/);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(120);
   });
 
   it('--json and the filters', async () => {
@@ -198,7 +205,7 @@ describe('apply, enable, disable, history, delete', () => {
   });
 });
 
-describe('apply and delete need the files the app synced', () => {
+describe('apply and delete need the files the app synced; enable and disable do not', () => {
   it('run with other schedule files than the app\'s: refused (exit 2) naming the differences, nothing changed', async () => {
     const other = join(dir, 'other');
     mkdirSync(other, { recursive: true });
@@ -206,8 +213,13 @@ describe('apply and delete need the files the app synced', () => {
     env = { ...env, SCHEDULES_PATH: other };
     const r = await run('apply', join(dir, 'ops.json'));
     expectFailure(r, 2, /differ from the ones the app last synced: biweekly \(in the app, not in the files here\), hourly .*elsewhere \(only in the files here\)/);
-    // Enabling a schedule only these files define would create state the app knows nothing of.
-    expectFailure(await run('enable', 'elsewhere'), 2, /differ from the ones the app last synced/);
+    // The message says how to go on.
+    expect(r.stderr.join(' ')).toMatch(/To go on: run the command in a checkout of the deployed app \(or set SCHEDULES_PATH to its schedule files\), or use the app's HTTP routes .*--dry-run/);
+    // enable / disable are not refused (docs/operations.md): they switch one schedule.
+    expect(await ok('disable', 'hourly')).toEqual(['Schedule hourly disabled (Disabled).']);
+    env = { ...env, SCHEDULES_PATH: schedulesDir };
+    expect(await ok('enable', 'hourly')).toEqual(['Schedule hourly enabled (Active); next run 2026-03-02T10:15:00Z.']);
+    env = { ...env, SCHEDULES_PATH: other };
     // The app's schedules are untouched: still active with their next run.
     env = { ...env, SCHEDULES_PATH: schedulesDir };
     const listed = JSON.parse((await ok('list', '--json', '--active-only')).join('\n')) as { schedules: { name: string; nextRun?: string }[] };
@@ -221,10 +233,58 @@ describe('apply and delete need the files the app synced', () => {
   });
 });
 
+describe('a store the app never synced (local development)', () => {
+  it('list of the sample: lines fit 120 columns, "from" does not change with now, the unwatched reactive schedule is flagged', async () => {
+    env = { AzureWebJobsStorage: azuriteConnectionString(), SCHEDULE_STATE_CONTAINER: uniqueContainerName('cli-new'), SCHEDULES_PATH: join(APP_ROOT, 'config', 'schedules.sample.yaml') };
+    const lines = await ok('list');
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(120);
+    const later = cliRunner('schedules', () => env, () => new Date(NOW.getTime() + 7 * 60_000));
+    expect(await later.ok('list')).toEqual(lines);
+    const text = lines.join('\n').replace(/\n {4}/g, ' '); // continuation lines joined
+    expect(text).toContain('\n  Runs at 2:30 every Day (W. Europe Standard Time, Europe/Berlin), from when the app first stores the schedule (no start_time)\n');
+    expect(text).toMatch(/\n {2}warning: score-on-upload never fires: no blob trigger is registered .*REACTIVE_CONTAINERS/);
+    const json = JSON.parse((await ok('list', '--json')).join('\n')) as { schedules: { name: string; status: string; warning?: string }[] };
+    expect(json.schedules.filter((x) => x.warning).map((x) => [x.name, x.status])).toEqual([['score-on-upload', 'Active']]);
+    expect((await ok('get', 'score-on-upload')).join('\n')).toMatch(/Warning: score-on-upload never fires/);
+    // With the container listed, no warning.
+    env = { ...env, REACTIVE_CONTAINERS: 'landing' };
+    expect((await ok('list')).join('\n')).not.toContain('never fires');
+  });
+
+  it('enable, disable and apply work with the sample schedule files: nothing to differ from', async () => {
+    env = { AzureWebJobsStorage: azuriteConnectionString(), SCHEDULE_STATE_CONTAINER: uniqueContainerName('cli-new'), SCHEDULES_PATH: join(APP_ROOT, 'config', 'schedules.sample.yaml') };
+    // The sample says: "switched off until `aml-triggers schedules enable maintenance`".
+    const enabled = await ok('enable', 'maintenance');
+    expect(enabled[0]).toMatch(/^Schedule maintenance enabled \(Active\); next run 2026-03-31T06:00:00Z\.$/);
+    expect(await ok('disable', 'maintenance')).toEqual(['Schedule maintenance disabled (Disabled).']);
+    expect((await ok('apply', join(dir, 'ops.json'))).at(-1)).toBe('1 schedule: 1 created, 0 updated, 0 unchanged.');
+  });
+});
+
 describe('settings', () => {
   it('no storage setting: exit 1 naming the settings to set', async () => {
     env = {};
     expectFailure(await run('list'), 1, /AzureWebJobsStorage.*AzureWebJobsStorage__blobServiceUri/);
+  });
+
+  it('the local.settings.json of the folder the tests run in (a used checkout) is not read', async () => {
+    // test/support/usedCheckout.ts put one there, as `npm start` does in the repository.
+    expect(existsSync(join(process.cwd(), 'local.settings.json'))).toBe(true);
+    env = {};
+    const r = await run('list');
+    expectFailure(r, 1, /AzureWebJobsStorage.*AzureWebJobsStorage__blobServiceUri/);
+    expect(r.stderr.join('\n')).not.toContain('read-local-settings-json');
+  });
+
+  it('the folder the command runs in: its local.settings.json is read (the environment wins)', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'aml-cli-app-'));
+    try {
+      writeFileSync(join(folder, 'local.settings.json'), JSON.stringify({ Values: { ...env, SCHEDULES_PATH: schedulesDir } }));
+      const here = cliRunner('schedules', () => ({}), () => NOW, () => folder);
+      expect((await here.ok('list', '--json')).join('\n')).toContain('"biweekly"');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('storage unreachable: exit 1 naming the setting and the endpoint', async () => {
@@ -258,12 +318,13 @@ describe('the real bin', () => {
   it('`aml-triggers schedules list` prints the table and exits 0; a bad name exits 2 with stderr only', () => {
     const bin = join(APP_ROOT, 'bin', 'aml-triggers.js');
     const childEnv = { PATH: process.env.PATH ?? '', ...env };
-    const listed = spawnSync(process.execPath, [bin, 'schedules', 'list'], { encoding: 'utf8', cwd: APP_ROOT, env: childEnv });
+    // In a folder of its own: the checkout may hold a user's local.settings.json, which would win over nothing.
+    const listed = spawnSync(process.execPath, [bin, 'schedules', 'list'], { encoding: 'utf8', cwd: dir, env: childEnv });
     expect(listed.stderr).toBe('');
     expect(listed.status).toBe(0);
     expect(listed.stdout.split('\n')[0]).toMatch(/^NAME\s+STATUS\s+NEXT RUN/);
     expect(listed.stdout).toContain('Runs at 9:30 on Monday every 2 Weeks');
-    const missing = spawnSync(process.execPath, [bin, 'schedules', 'get', 'nope'], { encoding: 'utf8', cwd: APP_ROOT, env: childEnv });
+    const missing = spawnSync(process.execPath, [bin, 'schedules', 'get', 'nope'], { encoding: 'utf8', cwd: dir, env: childEnv });
     expect(missing.status).toBe(2);
     expect(missing.stdout).toBe('');
     expect(missing.stderr).toMatch(/^aml-triggers schedules get: No schedule named "nope"/);

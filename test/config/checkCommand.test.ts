@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../src/config/checkCommand';
+import { captureIo } from '../support/cli';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -10,9 +11,8 @@ afterEach(() => {
 });
 
 function io(env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const errOut: string[] = [];
-  return { out, errOut, io: { stdout: (l: string) => out.push(l), stderr: (l: string) => errOut.push(l), env, now: () => new Date(0) } };
+  const { io, stdout, stderr } = captureIo(env);
+  return { out: stdout, errOut: stderr, io };
 }
 
 function root(files: Record<string, string>): string {

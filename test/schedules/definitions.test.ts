@@ -501,3 +501,100 @@ describe('loading from SCHEDULES_PATH', () => {
     expect(missing).toMatchObject({ ok: false, error: { code: 'schedule.path.not_found', field: 'SCHEDULES_PATH', source: 'SCHEDULES_PATH' } });
   });
 });
+
+describe('the SDK\'s own `Schedule.load_yaml` sample', () => {
+  // As the azureml-pipeline-core documentation writes it (`None` is Python's null, read by YAML as text).
+  const sdkSample = [
+    'Schedule:',
+    '    description: "Test create with datastore"',
+    '    recurrence: ~',
+    '    pipeline_parameters: {}',
+    '    wait_for_provisioning: True',
+    '    wait_timeout: 3600',
+    '    datastore_name: ~',
+    '    polling_interval: 5',
+    '    data_path_parameter_name: "input_data"',
+    '    continue_on_step_failure: None',
+    '    path_on_datastore: "file/path"',
+    '',
+  ].join('\n');
+  const withPipeline = (text: string): string => `${text}    pipeline_id: p-1\n    experiment_name: exp\n    workspace: {subscription_id: s, resource_group: rg, workspace_name: ws}\n`;
+
+  it('loads once a pipeline and a datastore are given: client-only keys ignored with a note, None is absent', () => {
+    const text = withPipeline(sdkSample.replace('datastore_name: ~', 'datastore_name: workspaceblobstore'));
+    const result = loaded([{ path: 'v1/upload.yaml', text }]);
+    expect(result.definitions[0]).toMatchObject({ name: 'upload', kind: 'reactive', datastore: 'workspaceblobstore', pathOnDatastore: 'file/path', dataPathParameterName: 'input_data' });
+    expect(result.definitions[0]).not.toHaveProperty('continueOnStepFailure');
+    expect(result.warnings.map((w) => [w.code, w.field, w.line])).toEqual([
+      ['schedule.polling_interval.unused', 'Schedule.polling_interval', 8],
+      ['schedule.v1.client_option_ignored', 'Schedule.wait_for_provisioning', 5],
+      ['schedule.v1.client_option_ignored', 'Schedule.wait_timeout', 6],
+    ]);
+    expect(result.warnings[1]?.message).toMatch(/^v1\/upload\.yaml:5: `Schedule\.wait_for_provisioning` .*ignored here/);
+  });
+
+  it('verbatim (plus the pipeline): the one problem is that it has no trigger, as the sample sets neither', () => {
+    const error = failed([{ path: 'sample.yaml', text: withPipeline(sdkSample) }]);
+    expect(error.errors.map((e) => e.code)).toEqual(['schedule.trigger.missing', 'schedule.reactive_only', 'schedule.reactive_only', 'schedule.reactive_only']);
+    expect(error.message).not.toMatch(/not a schedule field|must be boolean|wait_/);
+  });
+});
+
+describe('size and count limits, checked before parsing', () => {
+  it('a file over 1 MiB is refused naming the file, its size and the limit, without parsing it', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'sched-limits-'));
+    // Not even valid YAML past the first line: the size check comes first.
+    const big = `name: big\n${'x'.repeat(1024 * 1024)}: [\n`;
+    await writeFile(path.join(dir, 'big.yaml'), big);
+    const r = await loadScheduleDefinitionsFromSettings({ SCHEDULES_PATH: 'big.yaml' }, { now: NOW, cwd: dir });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.code).toBe('schedule.file.too_large');
+      expect(r.error.message).toMatch(/big\.yaml is 1 MiB \(1048590 bytes\); a schedule file may hold at most 1 MiB\. Split it into several files in one folder\./);
+    }
+    // The same text handed over directly (HTTP apply, the registration's read) is refused the same way.
+    const direct = load([{ path: 'body.yaml', text: big }]);
+    expect(direct.ok).toBe(false);
+    if (!direct.ok) expect(direct.error.errors.map((e) => e.code)).toEqual(['schedule.file.too_large']);
+  });
+
+  it('more than 1,000 files in the folder are refused with what to do', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'sched-count-'));
+    await mkdir(path.join(dir, 'many'));
+    await Promise.all(Array.from({ length: 1001 }, (_, i) => writeFile(path.join(dir, 'many', `s${i}.yaml`), `name: s${i}\n`)));
+    const r = await loadScheduleDefinitionsFromSettings({ SCHEDULES_PATH: 'many' }, { now: NOW, cwd: dir });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatchObject({ code: 'schedule.path.too_many_files', field: 'SCHEDULES_PATH', message: expect.stringMatching(/holds 1001 schedule files; at most 1000 are read\. Put several schedules in one file/) });
+  });
+});
+
+describe('typos get "did you mean", in plain words, with the unknown target among the other problems', () => {
+  const messages = (text: string, knownTargets?: ReadonlySet<string>): string[] => {
+    const r = loadScheduleDefinitions([{ path: 's.yaml', text }], { now: NOW, ...(knownTargets ? { knownTargets } : {}) });
+    if (r.ok) throw new Error('expected problems');
+    return r.error.errors.map((e) => e.message);
+  };
+
+  it('frequency Weekly → Week, Daily → Day; week day Mon → Monday; status active → Active', () => {
+    expect(messages('name: a\ntarget: t\nrecurrence: { frequency: Weekly, interval: 1 }\n')).toEqual([expect.stringMatching(/^s\.yaml:3: .*recurrence\.frequency is "Weekly"; it must be one of Minute, Hour, Day, Week, Month \(did you mean Week\?\)\.$/)]);
+    expect(messages('name: a\ntarget: t\nrecurrence: { frequency: Daily, interval: 1 }\n')[0]).toContain('(did you mean Day?)');
+    expect(messages('name: a\ntarget: t\nrecurrence: { frequency: Week, interval: 1, week_days: [Mon] }\n')[0]).toContain('(did you mean Monday?)');
+    expect(messages('name: a\ntarget: t\nstatus: active\nrecurrence: { frequency: Day, interval: 1 }\n')[0]).toContain('must be one of Active, Disabled (did you mean Active?)');
+  });
+
+  it('a misspelt field names the right one; a wrong type is said in words, never "must be array"', () => {
+    expect(messages('name: a\ntarget: t\nrecurence: { frequency: Day, interval: 1 }\n').join('\n')).toContain('s.yaml:3: `recurence` ({"frequency":"Day","interval":1}) is not a schedule field (did you mean `recurrence`?)');
+    expect(messages('name: a\ntarget: t\nrecurrence: { frequency: Day, intervall: 1 }\n').join('\n')).toMatch(/`recurrence\.intervall` \(1\) is not a field of `recurrence` \(did you mean `interval`\?\)/);
+    const wrongType = messages('name: a\ntarget: t\nrecurrence: { frequency: Week, interval: 1, week_days: Monday }\n');
+    expect(wrongType).toEqual([expect.stringContaining('`recurrence.week_days` ("Monday") must be a list, not a string.')]);
+    expect(wrongType.join(' ')).not.toMatch(/must be array|must be string|must be integer/);
+  });
+
+  it('an unknown target is reported with the other problems, in line order, with a suggestion', () => {
+    const text = 'name: a\ntarget: trian\nrecurrence: { frequency: Day, interval: 0 }\n';
+    expect(messages(text, new Set(['train', 'score']))).toEqual([
+      's.yaml:2: `target` ("trian") is not a configured target (did you mean train?); configured targets: score, train.',
+      expect.stringMatching(/^s\.yaml:3: .*recurrence\.interval/),
+    ]);
+  });
+});

@@ -261,7 +261,8 @@ describe('apply', () => {
     const clash = await ops.apply([json('ops.json', mine({ name: 'hourly' }))], { now: T0 });
     expect(clash.ok ? undefined : clash.error).toMatchObject({ status: 409, value: 'hourly' });
     const unknown = await ops.apply([json('ops.json', { name: 'u', target: 'nope', recurrence: { frequency: 'Day', interval: 1 } })], { now: T0 });
-    expect(unknown.ok ? undefined : unknown.error).toMatchObject({ code: 'schedule.target.unknown', status: 400, value: 'nope' });
+    // Reported with the file's other problems (here none), as one invalid-definitions error.
+    expect(unknown.ok ? undefined : unknown.error).toMatchObject({ code: 'schedule.invalid', errors: [expect.objectContaining({ code: 'schedule.target.unknown', value: 'nope', field: 'target' })] });
   });
 
   it('warnings such as the unused polling_interval come back with the report', async () => {

@@ -142,8 +142,8 @@ describe('apply', () => {
     const targets = new Map<string, PipelineTarget>([['train', { name: 'train', experimentName: 'e', parameterAssignments: {}, dataPathAssignments: {} }]]);
     const r = registry(store, { targets: () => targets });
     const result = await r.apply([json('ops/s.json', daily('a', { target: 'trian' }))], T0);
-    expect(result.ok || result.error.code).toBe('schedule.target.unknown');
-    expect(result.ok || result.error.message).toContain('configured targets: train');
+    expect(result.ok || result.error.errors?.map((e) => e.code)).toEqual(['schedule.target.unknown']);
+    expect(result.ok || result.error.message).toContain('(did you mean train?); configured targets: train');
     expect((await r.apply([json('ops/s.json', daily('a'))], T0)).ok).toBe(true);
   });
 

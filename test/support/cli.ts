@@ -1,7 +1,11 @@
 /**
  * Runs `aml-triggers <command> ...` in-process through the CLI's `main(argv, io)` with captured output,
- * the way bin/aml-triggers.js does, for CLI tests.
+ * the way bin/aml-triggers.js does, for CLI tests. Commands run in an empty folder of their own (`io.cwd`)
+ * unless a test gives one, so they see only the settings the test passes, never a local.settings.json.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { main, type CliIo } from '../../src/cli/main';
 
@@ -11,12 +15,28 @@ export interface CliResult {
   readonly stderr: string[];
 }
 
-/** `env` is read on every call, so a test can switch settings between calls. */
-export function cliRunner(command: string, env: () => CliIo['env'], now: () => Date): { run(...argv: string[]): Promise<CliResult>; ok(...argv: string[]): Promise<string[]> } {
+/** An empty folder for commands to run in. */
+export function emptyCwd(): string {
+  return mkdtempSync(join(tmpdir(), 'aml-cli-cwd-'));
+}
+
+/** A captured io: what the command printed, with `env`, `now` and `cwd` as given. */
+export function captureIo(env: CliIo['env'] = {}, now: () => Date = () => new Date(0), cwd: string = emptyCwd()): { io: CliIo; stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { io: { stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l), env, now, cwd }, stdout, stderr };
+}
+
+/** `env` (and `cwd`, when given) are read on every call, so a test can switch settings between calls. */
+export function cliRunner(
+  command: string,
+  env: () => CliIo['env'],
+  now: () => Date,
+  cwd?: () => string,
+): { run(...argv: string[]): Promise<CliResult>; ok(...argv: string[]): Promise<string[]> } {
+  const own = emptyCwd();
   const run = async (...argv: string[]): Promise<CliResult> => {
-    const stdout: string[] = [];
-    const stderr: string[] = [];
-    const io: CliIo = { stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l), env: env(), now };
+    const { io, stdout, stderr } = captureIo(env(), now, cwd?.() ?? own);
     const code = await main([command, ...argv], io);
     return { code, stdout, stderr };
   };

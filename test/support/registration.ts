@@ -120,7 +120,9 @@ export async function loadApp(options: { root?: string; env?: NodeJS.ProcessEnv 
     const env: NodeJS.ProcessEnv = { ...process.env, ...(options.env ?? {}), NODE_PATH: STUB_PATH };
     // Never let the child think it runs inside a worker or under vitest's own loaders.
     delete env.NODE_OPTIONS;
-    await run(process.execPath, [LOADER, root, outFile], { cwd: root, env, maxBuffer: 16 * 1024 * 1024, timeout: 30_000 });
+    // The worker's cwd is the app folder, where a user's config/schedules may be: run in an empty folder
+    // instead so only the settings given here count (tests pass SCHEDULES_PATH when they want schedules).
+    await run(process.execPath, [LOADER, root, outFile], { cwd: dir, env, maxBuffer: 16 * 1024 * 1024, timeout: 30_000 });
     return JSON.parse(readFileSync(outFile, 'utf8')) as LoadedApp;
   } finally {
     rmSync(dir, { recursive: true, force: true });
