@@ -1,0 +1,244 @@
+/**
+ * `aml-triggers tick`, `blob` and `submit` through the CLI's main() against Azurite and the loopback
+ * Azure ML test bed (fake managed identity, ARM, Azure ML), from an app folder with a targets file and
+ * schedule files: the commands run the timer's tick, the reactive handler and the HTTP submission path.
+ */
+import { BlobServiceClient } from '@azure/storage-blob';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { main, type CliIo } from '../../src/cli/main';
+import { createAppFolder, type AppFolder } from '../support/appFolder';
+import { startAmlTestBed, type AmlTestBed } from '../support/amlTestBed';
+import { azuriteConnectionString, uniqueContainerName } from '../support/azurite';
+import { cliRunner } from '../support/cli';
+
+const TRAIN_ID = 'aaaaaaaa-0000-4000-8000-00000000c001';
+const SCORE_ID = 'aaaaaaaa-0000-4000-8000-00000000c002';
+const DATA = uniqueContainerName('cli-data');
+
+let bed: AmlTestBed;
+let app: AppFolder;
+let cwd: string;
+let env: Record<string, string>;
+let now = new Date('2026-06-01T00:00:00Z');
+
+const tick = cliRunner('tick', () => env, () => now);
+const blob = cliRunner('blob', () => env, () => now);
+const submit = cliRunner('submit', () => env, () => now);
+const schedules = cliRunner('schedules', () => env, () => now);
+
+beforeAll(async () => {
+  bed = await startAmlTestBed();
+  bed.aml.addPipeline({ id: TRAIN_ID, kind: 'published', workspace: bed.workspace, parameters: ['epochs', 'mode', 'dry_run', 'note'] });
+  bed.aml.addPipeline({ id: SCORE_ID, kind: 'published', workspace: bed.workspace, dataPathParameters: ['input_data'] });
+  app = createAppFolder({
+    targets: [
+      'targets:',
+      '  train:',
+      `    pipeline_id: ${TRAIN_ID}`,
+      '    experiment_name: train',
+      '    parameters: { epochs: 10, mode: full, dry_run: false }',
+      '  score:',
+      `    pipeline_id: ${SCORE_ID}`,
+      '    experiment_name: score',
+    ].join('\n'),
+    schedules: [
+      'schedules:',
+      '  - name: hourly',
+      '    target: train',
+      '    recurrence: { frequency: Hour, interval: 1, start_time: "2026-06-01T00:00:00Z" }',
+      '  - name: arrivals',
+      '    target: score',
+      '    datastore: landing',
+      `    container: ${DATA}`,
+      '    path_on_datastore: in',
+      '    data_path_parameter_name: input_data',
+    ].join('\n'),
+  });
+  cwd = process.cwd();
+  process.chdir(app.root);
+  await BlobServiceClient.fromConnectionString(azuriteConnectionString()).getContainerClient(DATA).create();
+});
+
+afterAll(async () => {
+  process.chdir(cwd);
+  app?.remove();
+  await bed?.close();
+});
+
+beforeEach(() => {
+  env = {
+    ...bed.env,
+    AzureWebJobsStorage: azuriteConnectionString(),
+    REACTIVE_STORAGE: azuriteConnectionString(),
+    SCHEDULE_STATE_CONTAINER: uniqueContainerName('cli-state'),
+    AML_SUBSCRIPTION_ID: bed.workspace.subscriptionId,
+    AML_RESOURCE_GROUP: bed.workspace.resourceGroup,
+    AML_WORKSPACE_NAME: bed.workspace.workspaceName,
+    AML_RETRY_MAX_ATTEMPTS: '1',
+  };
+  now = new Date('2026-06-01T00:00:00Z');
+});
+
+const tagged = (schedule: string) => bed.aml.submissions.filter((s) => (s.body.Tags as Record<string, string> | undefined)?.['aml-triggers.schedule'] === schedule);
+
+describe('tick', () => {
+  it('runs the timer tick: the due occurrence is submitted once, with the log line the timer writes', async () => {
+    const before = tagged('hourly').length;
+    expect(await tick.ok()).toEqual([expect.stringMatching(/^tick at 2026-06-01T00:00:00Z: no schedule due \(\d+ ms\)$/)]);
+    now = new Date('2026-06-01T01:00:02Z');
+    const lines = await tick.ok();
+    const sent = tagged('hourly').slice(before);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.body.Tags).toMatchObject({ 'aml-triggers.occurrence': '2026-06-01T01:00:00Z' });
+    expect(lines).toContain(`schedule hourly occurrence 2026-06-01T01:00:00Z submitted run ${sent[0]!.runId} (attempt 1)`);
+    expect(lines.some((l) => /^schedule tick at 2026-06-01T01:00:02Z: 1 due, 1 submitted, 0 retrying, 0 failed, 0 skipped, 0 errors/.test(l))).toBe(true);
+
+    now = new Date('2026-06-01T01:00:40Z');
+    const again = JSON.parse((await tick.ok('--json')).join('\n')) as { submitted: unknown[]; due: number };
+    expect(again).toMatchObject({ due: 0, submitted: [] });
+    expect(tagged('hourly').slice(before)).toHaveLength(1);
+    // The history the timer records is the one `schedules history` shows.
+    expect((await schedules.ok('history', 'hourly')).join('\n')).toContain(sent[0]!.runId);
+  });
+
+  it('exits 1 when a submission fails, with the reason on stderr', async () => {
+    await tick.ok();
+    now = new Date('2026-06-01T01:00:05Z');
+    bed.aml.setDisabled(TRAIN_ID, true);
+    try {
+      const r = await tick.run();
+      expect(r.code).toBe(1);
+      expect(r.stderr.join('\n')).toMatch(/error: schedule hourly occurrence 2026-06-01T01:00:00Z failed .*disabled/);
+    } finally {
+      bed.aml.setDisabled(TRAIN_ID, false);
+    }
+  });
+
+  it('exits 1 when the tick cannot read its storage, naming the problem', async () => {
+    // Azurite with the wrong account key: every request is refused (403), at once.
+    const wrongKey = Buffer.alloc(64, 7).toString('base64');
+    env = { ...env, AzureWebJobsStorage: azuriteConnectionString().replace(/AccountKey=[^;]+/, `AccountKey=${wrongKey}`) };
+    const r = await tick.run();
+    expect(r.code).toBe(1);
+    expect(r.stderr.join('\n')).toMatch(/error: schedule tick at 2026-06-01T00:00:00Z could not load the schedule definitions: storage\.access_denied/);
+  });
+
+  it('--watch ticks until stopped, then exits 0 after the tick in progress', async () => {
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    const stop = new AbortController();
+    const started = Date.now();
+    // One real second is an hour of schedule time, so each tick (every second) has an occurrence due; the
+    // grace of a day keeps an occurrence seen minutes (of schedule time) late from counting as missed.
+    env = { ...env, SCHEDULE_MISSED_GRACE_MINUTES: '1440' };
+    const clock = () => new Date(Date.parse('2026-06-01T00:00:30Z') + (Date.now() - started) * 3600);
+    const io: CliIo = { stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l), env, now: clock, signal: stop.signal };
+    const before = tagged('hourly').length;
+    const running = main(['tick', '--watch', '--interval', '1'], io);
+    const deadline = Date.now() + 25_000;
+    while (tagged('hourly').length - before < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    stop.abort();
+    expect(await running).toBe(0);
+    const occurrences = tagged('hourly').slice(before).map((s) => (s.body.Tags as Record<string, string>)['aml-triggers.occurrence']);
+    expect(occurrences.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(occurrences).size).toBe(occurrences.length);
+    expect(stdout[0]).toBe('aml-triggers tick: ticking every 1 s; Ctrl+C stops after the current tick.');
+    expect(stdout.at(-1)).toBe('aml-triggers tick: stopped.');
+    expect(stderr.filter((l) => l.startsWith('error:'))).toEqual([]);
+  });
+
+  it('usage errors: exit 2 naming the option', async () => {
+    const r = await tick.run('--interval', '5');
+    expect(r.code).toBe(2);
+    expect(r.stderr[0]).toMatch(/--interval applies to --watch only/);
+    const bad = await tick.run('--watch', '--interval', '0');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr[0]).toMatch(/--interval is "0"; give a number of seconds from 1 to 3600/);
+  });
+});
+
+describe('blob', () => {
+  const service = () => BlobServiceClient.fromConnectionString(azuriteConnectionString());
+  const put = (name: string, content: string) => service().getContainerClient(DATA).getBlockBlobClient(name).upload(content, Buffer.byteLength(content));
+  const forBlob = (name: string) => tagged('arrivals').filter((s) => (s.body.DataPathAssignments as Record<string, { RelativePath: string }>).input_data?.RelativePath === name);
+
+  it('submits one run per blob version, with the blob as the DataPath; the version is read from storage', async () => {
+    const name = 'in/2026-06-01 orders.csv';
+    await put(name, 'a,b\n1,2\n');
+    const first = await blob.ok(`${DATA}/${name}`);
+    expect(forBlob(name)).toHaveLength(1);
+    const sent = forBlob(name)[0]!;
+    expect(sent.body.DataPathAssignments).toEqual({ input_data: { DataStoreName: 'landing', RelativePath: name } });
+    expect(first.join('\n')).toContain(`schedule "arrivals" submitted run ${sent.runId}`);
+
+    const again = await blob.ok(`${DATA}/${name}`);
+    expect(forBlob(name)).toHaveLength(1);
+    expect(again.join('\n')).toContain(`already started run ${sent.runId} for this version`);
+
+    await put(name, 'a,b\n3,4\n'); // a new version: its own run
+    const json = JSON.parse((await blob.ok(`${DATA}/${name}`, '--json')).join('\n')) as { runs: { status: string; runId: string }[] };
+    expect(forBlob(name)).toHaveLength(2);
+    expect(json.runs).toEqual([expect.objectContaining({ status: 'submitted', runId: forBlob(name)[1]!.runId })]);
+    const history = (await schedules.ok('history', 'arrivals')).join('\n');
+    expect(history).toContain(forBlob(name)[1]!.runId);
+    expect(history).toContain(sent.runId);
+  });
+
+  it('a blob in a subfolder of the watched folder starts nothing (exit 0, says why)', async () => {
+    await put('in/archive/old.csv', 'x');
+    const lines = await blob.ok(`${DATA}/in/archive/old.csv`);
+    expect(forBlob('in/archive/old.csv')).toHaveLength(0);
+    expect(lines.join('\n')).toMatch(/ignored blob .*subfolders never fire/);
+  });
+
+  it('no such blob, or not <container>/<path>: exit 2 naming it', async () => {
+    const missing = await blob.run(`${DATA}/in/nothing-here.csv`);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr[0]).toMatch(/^aml-triggers blob: There is no blob "in\/nothing-here\.csv" in container "cli-data/);
+    const bad = await blob.run('just-a-container');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr[0]).toMatch(/"just-a-container" is not <container>\/<path>/);
+  });
+});
+
+describe('submit', () => {
+  it('merges the options over the target\'s defaults like the HTTP route, typed like the defaults', async () => {
+    const before = bed.aml.submissions.length;
+    const lines = await submit.ok('train', '--param', 'epochs=3', '--param', 'mode=fast', '--param', 'note=42', '--data-path', 'extra=workspaceblobstore/landing/2026/a.csv', '--experiment', 'train-adhoc');
+    const sent = bed.aml.submissions.slice(before);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.body).toMatchObject({
+      ExperimentName: 'train-adhoc',
+      ParameterAssignments: { epochs: 3, mode: 'fast', dry_run: false, note: 42 },
+      DataPathAssignments: { extra: { DataStoreName: 'workspaceblobstore', RelativePath: 'landing/2026/a.csv' } },
+      RunSource: 'SDK',
+    });
+    expect(lines[0]).toMatch(new RegExp(`^Submitted run ${sent[0]!.runId} of target train \\(experiment train-adhoc\\)`));
+    const json = JSON.parse((await submit.ok('score', '--json')).join('\n')) as { runId: string; target: string };
+    expect(json).toMatchObject({ target: 'score', runId: bed.aml.submissions.at(-1)!.runId });
+  });
+
+  it('refuses what the route refuses, naming the field and value, and submits nothing', async () => {
+    const before = bed.aml.submissions.length;
+    const unknown = await submit.run('nope');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr[0]).toMatch(/No target named "nope" is configured; the configured targets are train, score/);
+    const typed = await submit.run('train', '--param', 'epochs=ten');
+    expect(typed.code).toBe(2);
+    expect(typed.stderr[0]).toMatch(/"ten" is not a number.*default for this parameter is the number 10/);
+    const experiment = await submit.run('train', '--experiment', 'bad name!');
+    expect(experiment.code).toBe(2);
+    expect(experiment.stderr[0]).toMatch(/ExperimentName must be an experiment name/);
+    const dataPath = await submit.run('train', '--data-path', 'extra=nodatastore');
+    expect(dataPath.code).toBe(2);
+    expect(dataPath.stderr[0]).toMatch(/--data-path "extra=nodatastore": the value must be DATASTORE\/PATH/);
+    expect(bed.aml.submissions.length).toBe(before);
+  });
+
+  it('Azure ML refusing the request: exit 2 with its message', async () => {
+    const r = await submit.run('train', '--param', 'bogus=1');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toEqual([]);
+    expect(r.stderr.join('\n')).toMatch(/'bogus' is not a parameter of pipeline/);
+  });
+});
