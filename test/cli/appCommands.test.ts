@@ -6,6 +6,9 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { main, type CliIo } from '../../src/cli/main';
+import { ScheduleRegistry } from '../../src/schedules/registry';
+import { isoInstant } from '../../src/schedules/instants';
+import { ScheduleStateStore } from '../../src/schedules/stateStore';
 import { createAppFolder, type AppFolder } from '../support/appFolder';
 import { startAmlTestBed, type AmlTestBed } from '../support/amlTestBed';
 import { azuriteConnectionString, uniqueContainerName } from '../support/azurite';
@@ -19,12 +22,13 @@ let bed: AmlTestBed;
 let app: AppFolder;
 let cwd: string;
 let env: Record<string, string>;
-let now = new Date('2026-06-01T00:00:00Z');
+// The real clock: the tick checks it against the storage service's (Azurite's) and acts on nothing when they disagree.
+let clock = (): Date => new Date();
 
-const tick = cliRunner('tick', () => env, () => now);
-const blob = cliRunner('blob', () => env, () => now);
-const submit = cliRunner('submit', () => env, () => now);
-const schedules = cliRunner('schedules', () => env, () => now);
+const tick = cliRunner('tick', () => env, () => clock());
+const blob = cliRunner('blob', () => env, () => clock());
+const submit = cliRunner('submit', () => env, () => clock());
+const schedules = cliRunner('schedules', () => env, () => clock());
 
 beforeAll(async () => {
   bed = await startAmlTestBed();
@@ -43,9 +47,9 @@ beforeAll(async () => {
     ].join('\n'),
     schedules: [
       'schedules:',
-      '  - name: hourly',
+      '  - name: minutely',
       '    target: train',
-      '    recurrence: { frequency: Hour, interval: 1, start_time: "2026-06-01T00:00:00Z" }',
+      '    recurrence: { frequency: Minute, interval: 1, start_time: "2026-01-01T00:00:00Z" }',
       '  - name: arrivals',
       '    target: score',
       '    datastore: landing',
@@ -76,42 +80,65 @@ beforeEach(() => {
     AML_WORKSPACE_NAME: bed.workspace.workspaceName,
     AML_RETRY_MAX_ATTEMPTS: '1',
   };
-  now = new Date('2026-06-01T00:00:00Z');
+  clock = () => new Date();
 });
+
+/**
+ * What the deployed app would have done a moment before this minute began: sync the schedule files into
+ * the store, so the state of `minutely` has this minute's occurrence due. Returns that occurrence.
+ * (Not within 10 s of a minute's end, so exactly one occurrence is due when the tick runs.)
+ */
+async function oneOccurrenceDue(): Promise<string> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < 10_000) await new Promise((r) => setTimeout(r, left + 100));
+  const minute = Date.now() - (Date.now() % 60_000);
+  const store = ScheduleStateStore.fromSettings(env);
+  if (!store.ok) throw new Error(store.error.message);
+  const before = new Date(minute - 1000);
+  await new ScheduleRegistry({ store: store.value, env, appRoot: app.root, clock: () => before }).sync(before);
+  return isoInstant(new Date(minute));
+}
 
 const tagged = (schedule: string) => bed.aml.submissions.filter((s) => (s.body.Tags as Record<string, string> | undefined)?.['aml-triggers.schedule'] === schedule);
 
 describe('tick', () => {
   it('runs the timer tick: the due occurrence is submitted once, with the log line the timer writes', async () => {
-    const before = tagged('hourly').length;
-    expect(await tick.ok()).toEqual([expect.stringMatching(/^tick at 2026-06-01T00:00:00Z: no schedule due \(\d+ ms\)$/)]);
-    now = new Date('2026-06-01T01:00:02Z');
+    const occurrence = await oneOccurrenceDue();
+    const before = tagged('minutely').length;
     const lines = await tick.ok();
-    const sent = tagged('hourly').slice(before);
+    const sent = tagged('minutely').slice(before);
     expect(sent).toHaveLength(1);
-    expect(sent[0]!.body.Tags).toMatchObject({ 'aml-triggers.occurrence': '2026-06-01T01:00:00Z' });
-    expect(lines).toContain(`schedule hourly occurrence 2026-06-01T01:00:00Z submitted run ${sent[0]!.runId} (attempt 1)`);
-    expect(lines.some((l) => /^schedule tick at 2026-06-01T01:00:02Z: 1 due, 1 submitted, 0 retrying, 0 failed, 0 skipped, 0 errors/.test(l))).toBe(true);
+    expect(sent[0]!.body.Tags).toMatchObject({ 'aml-triggers.occurrence': occurrence });
+    expect(lines).toContain(`schedule minutely occurrence ${occurrence} submitted run ${sent[0]!.runId} (attempt 1)`);
+    expect(lines.some((l) => /^schedule tick at \S+: 1 due, 1 submitted, 0 retrying, 0 failed, 0 skipped, 0 errors/.test(l))).toBe(true);
 
-    now = new Date('2026-06-01T01:00:40Z');
     const again = JSON.parse((await tick.ok('--json')).join('\n')) as { submitted: unknown[]; due: number };
     expect(again).toMatchObject({ due: 0, submitted: [] });
-    expect(tagged('hourly').slice(before)).toHaveLength(1);
+    expect(tagged('minutely').slice(before)).toHaveLength(1);
     // The history the timer records is the one `schedules history` shows.
-    expect((await schedules.ok('history', 'hourly')).join('\n')).toContain(sent[0]!.runId);
+    expect((await schedules.ok('history', 'minutely')).join('\n')).toContain(sent[0]!.runId);
   });
 
   it('exits 1 when a submission fails, with the reason on stderr', async () => {
-    await tick.ok();
-    now = new Date('2026-06-01T01:00:05Z');
+    const occurrence = await oneOccurrenceDue();
     bed.aml.setDisabled(TRAIN_ID, true);
     try {
       const r = await tick.run();
       expect(r.code).toBe(1);
-      expect(r.stderr.join('\n')).toMatch(/error: schedule hourly occurrence 2026-06-01T01:00:00Z failed .*disabled/);
+      expect(r.stderr.join('\n')).toMatch(new RegExp(`error: schedule minutely occurrence ${occurrence} failed .*disabled`));
     } finally {
       bed.aml.setDisabled(TRAIN_ID, false);
     }
+  });
+
+  it('exits 1 when the machine\'s clock disagrees with the storage service\'s, and submits nothing', async () => {
+    await oneOccurrenceDue();
+    const before = bed.aml.submissions.length;
+    clock = () => new Date(Date.now() + 3_600_000);
+    const r = await tick.run();
+    expect(r.code).toBe(1);
+    expect(r.stderr.join('\n')).toMatch(/SCHEDULE_CLOCK_TOLERANCE_SECONDS/);
+    expect(bed.aml.submissions.length).toBe(before);
   });
 
   it('exits 1 when the tick cannot read its storage, naming the problem', async () => {
@@ -120,28 +147,24 @@ describe('tick', () => {
     env = { ...env, AzureWebJobsStorage: azuriteConnectionString().replace(/AccountKey=[^;]+/, `AccountKey=${wrongKey}`) };
     const r = await tick.run();
     expect(r.code).toBe(1);
-    expect(r.stderr.join('\n')).toMatch(/error: schedule tick at 2026-06-01T00:00:00Z could not load the schedule definitions: storage\.access_denied/);
+    expect(r.stderr.join('\n')).toMatch(/^error: schedule tick at \S+: .*storage\.access_denied/m);
   });
 
-  it('--watch ticks until stopped, then exits 0 after the tick in progress', async () => {
+  it('--watch ticks until stopped, submits the occurrence once however many ticks see it, then exits 0', async () => {
+    const occurrence = await oneOccurrenceDue();
     const stdout: string[] = [];
     const stderr: string[] = [];
     const stop = new AbortController();
-    const started = Date.now();
-    // One real second is an hour of schedule time, so each tick (every second) has an occurrence due; the
-    // grace of a day keeps an occurrence seen minutes (of schedule time) late from counting as missed.
-    env = { ...env, SCHEDULE_MISSED_GRACE_MINUTES: '1440' };
-    const clock = () => new Date(Date.parse('2026-06-01T00:00:30Z') + (Date.now() - started) * 3600);
-    const io: CliIo = { stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l), env, now: clock, signal: stop.signal };
-    const before = tagged('hourly').length;
+    const io: CliIo = { stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l), env, now: () => new Date(), signal: stop.signal };
+    const before = tagged('minutely').length;
     const running = main(['tick', '--watch', '--interval', '1'], io);
+    const ticks = () => stdout.filter((l) => /^(schedule )?tick at /.test(l)).length;
     const deadline = Date.now() + 25_000;
-    while (tagged('hourly').length - before < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while ((tagged('minutely').length === before || ticks() < 3) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     stop.abort();
     expect(await running).toBe(0);
-    const occurrences = tagged('hourly').slice(before).map((s) => (s.body.Tags as Record<string, string>)['aml-triggers.occurrence']);
-    expect(occurrences.length).toBeGreaterThanOrEqual(2);
-    expect(new Set(occurrences).size).toBe(occurrences.length);
+    expect(ticks()).toBeGreaterThanOrEqual(3);
+    expect(tagged('minutely').slice(before).map((s) => (s.body.Tags as Record<string, string>)['aml-triggers.occurrence'])).toEqual([occurrence]);
     expect(stdout[0]).toBe('aml-triggers tick: ticking every 1 s; Ctrl+C stops after the current tick.');
     expect(stdout.at(-1)).toBe('aml-triggers tick: stopped.');
     expect(stderr.filter((l) => l.startsWith('error:'))).toEqual([]);
