@@ -11,6 +11,8 @@
  * ML refused the request (4xx); 1 Azure ML unreachable or failing (the outcome may be unknown: look
  * the run up before submitting again).
  */
+import { randomUUID } from 'node:crypto';
+import { submissionKey } from '../aml/submissionKey';
 import type { ParameterValue, PipelineTarget } from '../aml/types';
 import type { AppError } from '../errors';
 import { parseRunRequest, type RunRequest } from '../http/submitRequest';
@@ -73,7 +75,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     // The route's own checks, on the body the options make.
     const request = parseRunRequest(JSON.stringify(body.value));
     if (!request.ok) return reportError(io, PREFIX, request.error);
-    const result = await submitRun(rt, target.value, request.value, { log: { info: (l) => (values.json === true ? undefined : io.stdout(l)), error: () => undefined }, trigger: 'cli' });
+    const result = await submitRun(rt, target.value, request.value, { key: submissionKey('http', target.value.name, randomUUID()), keyFrom: 'generated', log: { info: (l) => (values.json === true ? undefined : io.stdout(l)), error: () => undefined }, trigger: 'cli' });
     if (!result.ok) return reportError(io, PREFIX, result.error);
     if (values.json === true) io.stdout(JSON.stringify(result.value));
     else if (result.value.studioUrl) io.stdout(`Run in Azure ML studio: ${result.value.studioUrl}`);

@@ -104,7 +104,7 @@ export async function submitRun(
  * The status the app answers with when Azure ML refused or failed: the client's own choice when set
  * (e.g. 403 for missing rights, 429 passed through), else 503 for transient failures and 502 otherwise.
  */
-function upstreamStatus(error: AppError): number {
+export function upstreamStatus(error: AppError): number {
   if (error.status !== undefined && error.status >= 400 && error.status <= 599) return error.status;
   return error.transient ? 503 : 502;
 }

@@ -6,21 +6,13 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { main, type CliIo } from '../../src/cli/main';
-import { ScheduleRegistry } from '../../src/schedules/registry';
-import { isoInstant } from '../../src/schedules/instants';
-import { ScheduleStateStore } from '../../src/schedules/stateStore';
-import { createAppFolder, type AppFolder } from '../support/appFolder';
-import { startAmlTestBed, type AmlTestBed } from '../support/amlTestBed';
-import { azuriteConnectionString, uniqueContainerName } from '../support/azurite';
+import { startAppBed, TRAIN_ID, type AppBed } from '../support/appBed';
+import { azuriteConnectionString } from '../support/azurite';
 import { cliRunner } from '../support/cli';
 
-const TRAIN_ID = 'aaaaaaaa-0000-4000-8000-00000000c001';
-const SCORE_ID = 'aaaaaaaa-0000-4000-8000-00000000c002';
-const DATA = uniqueContainerName('cli-data');
-
-let bed: AmlTestBed;
-let app: AppFolder;
-let cwd: string;
+let app: AppBed;
+let bed: AppBed['aml'];
+let DATA: string;
 let env: Record<string, string>;
 // The real clock: the tick checks it against the storage service's (Azurite's) and acts on nothing when they disagree.
 let clock = (): Date => new Date();
@@ -31,75 +23,22 @@ const submit = cliRunner('submit', () => env, () => clock());
 const schedules = cliRunner('schedules', () => env, () => clock());
 
 beforeAll(async () => {
-  bed = await startAmlTestBed();
-  bed.aml.addPipeline({ id: TRAIN_ID, kind: 'published', workspace: bed.workspace, parameters: ['epochs', 'mode', 'dry_run', 'note'] });
-  bed.aml.addPipeline({ id: SCORE_ID, kind: 'published', workspace: bed.workspace, dataPathParameters: ['input_data'] });
-  app = createAppFolder({
-    targets: [
-      'targets:',
-      '  train:',
-      `    pipeline_id: ${TRAIN_ID}`,
-      '    experiment_name: train',
-      '    parameters: { epochs: 10, mode: full, dry_run: false }',
-      '  score:',
-      `    pipeline_id: ${SCORE_ID}`,
-      '    experiment_name: score',
-    ].join('\n'),
-    schedules: [
-      'schedules:',
-      '  - name: minutely',
-      '    target: train',
-      '    recurrence: { frequency: Minute, interval: 1, start_time: "2026-01-01T00:00:00Z" }',
-      '  - name: arrivals',
-      '    target: score',
-      '    datastore: landing',
-      `    container: ${DATA}`,
-      '    path_on_datastore: in',
-      '    data_path_parameter_name: input_data',
-    ].join('\n'),
-  });
-  cwd = process.cwd();
-  process.chdir(app.root);
-  await BlobServiceClient.fromConnectionString(azuriteConnectionString()).getContainerClient(DATA).create();
+  app = await startAppBed();
+  bed = app.aml;
+  DATA = app.dataContainer;
 });
 
 afterAll(async () => {
-  process.chdir(cwd);
-  app?.remove();
-  await bed?.close();
+  await app?.close();
 });
 
 beforeEach(() => {
-  env = {
-    ...bed.env,
-    AzureWebJobsStorage: azuriteConnectionString(),
-    REACTIVE_STORAGE: azuriteConnectionString(),
-    SCHEDULE_STATE_CONTAINER: uniqueContainerName('cli-state'),
-    AML_SUBSCRIPTION_ID: bed.workspace.subscriptionId,
-    AML_RESOURCE_GROUP: bed.workspace.resourceGroup,
-    AML_WORKSPACE_NAME: bed.workspace.workspaceName,
-    AML_RETRY_MAX_ATTEMPTS: '1',
-  };
+  env = app.settings();
   clock = () => new Date();
 });
 
-/**
- * What the deployed app would have done a moment before this minute began: sync the schedule files into
- * the store, so the state of `minutely` has this minute's occurrence due. Returns that occurrence.
- * (Not within 10 s of a minute's end, so exactly one occurrence is due when the tick runs.)
- */
-async function oneOccurrenceDue(): Promise<string> {
-  const left = 60_000 - (Date.now() % 60_000);
-  if (left < 10_000) await new Promise((r) => setTimeout(r, left + 100));
-  const minute = Date.now() - (Date.now() % 60_000);
-  const store = ScheduleStateStore.fromSettings(env);
-  if (!store.ok) throw new Error(store.error.message);
-  const before = new Date(minute - 1000);
-  await new ScheduleRegistry({ store: store.value, env, appRoot: app.root, clock: () => before }).sync(before);
-  return isoInstant(new Date(minute));
-}
-
-const tagged = (schedule: string) => bed.aml.submissions.filter((s) => (s.body.Tags as Record<string, string> | undefined)?.['aml-triggers.schedule'] === schedule);
+const oneOccurrenceDue = (): Promise<string> => app.oneOccurrenceDue(env);
+const tagged = (schedule: string) => app.runsOf(schedule);
 
 describe('tick', () => {
   it('runs the timer tick: the due occurrence is submitted once, with the log line the timer writes', async () => {
@@ -217,7 +156,7 @@ describe('blob', () => {
   it('no such blob, or not <container>/<path>: exit 2 naming it', async () => {
     const missing = await blob.run(`${DATA}/in/nothing-here.csv`);
     expect(missing.code).toBe(2);
-    expect(missing.stderr[0]).toMatch(/^aml-triggers blob: There is no blob "in\/nothing-here\.csv" in container "cli-data/);
+    expect(missing.stderr[0]).toContain(`aml-triggers blob: There is no blob "in/nothing-here.csv" in container "${DATA}"`);
     const bad = await blob.run('just-a-container');
     expect(bad.code).toBe(2);
     expect(bad.stderr[0]).toMatch(/"just-a-container" is not <container>\/<path>/);

@@ -27,6 +27,7 @@ const EXPECTED: Expected[] = [
   { name: 'enableSchedule', kind: 'http', route: 'schedules/{name}/enable', methods: ['POST'], authLevel: 'admin' },
   { name: 'disableSchedule', kind: 'http', route: 'schedules/{name}/disable', methods: ['POST'], authLevel: 'admin' },
   { name: 'deleteSchedule', kind: 'http', route: 'schedules/{name}', methods: ['DELETE'], authLevel: 'admin' },
+  { name: 'runScheduleNow', kind: 'http', route: 'schedules/{name}/run', methods: ['POST'], authLevel: 'admin' },
   // The schedule timer: every minute (SCHEDULE_TICK_CRON unset), never on start-up, with the host's monitor.
   {
     name: 'scheduleTimer',
