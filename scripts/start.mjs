@@ -23,8 +23,11 @@ if (!func) {
   console.error(`Azure Functions Core Tools ('func') are not installed, so the Functions host cannot start here.
 To run the app locally:
   - with internet access: npm install azure-functions-core-tools@4 (or see https://aka.ms/func-install), then npm start again;
-  - without it: the logic runs without the host. Preview a recurrence with
-      npx aml-triggers next --recurrence '{"frequency":"Day","interval":1,"time_of_day":"09:30","time_zone":"W. Europe Standard Time"}'
+  - without it: the app's main job runs without the host.
+      npm run demo                         see it work (Azurite and a fake Azure ML, nothing to configure)
+      npx aml-triggers tick --watch        the schedule timer, against the storage and Azure ML in local.settings.json
+      npx aml-triggers blob <container>/<path>   handle one blob as the blob trigger would
+      npx aml-triggers submit <target>     submit as POST /api/pipelines/{target}/runs does
     and run the test suite with npm test.`);
   process.exit(1);
 }
