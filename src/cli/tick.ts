@@ -5,8 +5,8 @@
  *
  * Prints the tick's own log lines (info on stdout, warnings and errors on stderr) and a summary line per
  * tick; `--json` prints the tick report instead of the info lines (one JSON document per line). Exit codes: 0 the tick ran
- * and nothing failed; 1 the tick reported errors (storage, unreadable state or definitions) or a failed
- * submission; 2 invalid options or settings.
+ * and nothing failed; 1 the tick reported errors (storage, unreadable state or definitions), a failed
+ * submission or one whose outcome is unknown; 2 invalid options or settings.
  *
  * `--watch` ticks now and then at every whole minute (the timer's default `0 *\/1 * * * *`), or every
  * `--interval` seconds, until Ctrl+C / SIGTERM: a tick in progress is finished (never cut off in the
@@ -36,7 +36,7 @@ const HELP = [
   '',
   'Settings: the app\'s (AzureWebJobsStorage, SCHEDULE_*, AML_*, the targets and schedule files), from the',
   'environment or ./local.settings.json Values (the environment wins).',
-  'Exit codes: 0 ok, 1 the tick reported errors or a failed submission, 2 invalid options or settings.',
+  'Exit codes: 0 ok, 1 the tick reported errors or a failed or unknown submission, 2 invalid options or settings.',
 ];
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
@@ -61,7 +61,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
   if (values.watch !== true) {
     const report = await tickOnce(runtime.value, io, json);
-    return typeof report === 'number' ? report : report.errors.length > 0 || report.failed.length > 0 ? 1 : 0;
+    return typeof report === 'number' ? report : report.errors.length > 0 || report.failed.length > 0 || report.unknown.length > 0 ? 1 : 0;
   }
 
   io.stdout(`${PREFIX}: ticking ${intervalMs === undefined ? 'at every whole minute' : `every ${intervalMs / 1000} s`}; Ctrl+C stops after the current tick.`);

@@ -49,7 +49,7 @@ describe('tick', () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]!.body.Tags).toMatchObject({ 'aml-triggers.occurrence': occurrence });
     expect(lines).toContain(`schedule minutely occurrence ${occurrence} submitted run ${sent[0]!.runId} (attempt 1)`);
-    expect(lines.some((l) => /^schedule tick at \S+: 1 due, 1 submitted, 0 retrying, 0 failed, 0 skipped, 0 errors/.test(l))).toBe(true);
+    expect(lines.some((l) => /^schedule tick at \S+: 1 due, 1 submitted, 0 retrying, 0 failed, 0 unknown, 0 skipped, 0 errors/.test(l))).toBe(true);
 
     const again = JSON.parse((await tick.ok('--json')).join('\n')) as { submitted: unknown[]; due: number };
     expect(again).toMatchObject({ due: 0, submitted: [] });
@@ -175,7 +175,7 @@ describe('submit', () => {
       DataPathAssignments: { extra: { DataStoreName: 'workspaceblobstore', RelativePath: 'landing/2026/a.csv' } },
       RunSource: 'SDK',
     });
-    expect(lines[0]).toMatch(new RegExp(`^Submitted run ${sent[0]!.runId} of target train \\(experiment train-adhoc\\)`));
+    expect(lines[0]).toMatch(new RegExp(`^Submitted run ${sent[0]!.runId} of target train \\(experiment train-adhoc, aml_triggers_key=http-[0-9a-f]+ from generated\\)`));
     const json = JSON.parse((await submit.ok('score', '--json')).join('\n')) as { runId: string; target: string };
     expect(json).toMatchObject({ target: 'score', runId: bed.aml.submissions.at(-1)!.runId });
   });
