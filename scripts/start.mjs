@@ -25,7 +25,12 @@ function findFunc() {
   return which.status === 0 ? which.stdout.split(/\r?\n/)[0].trim() : undefined;
 }
 
-const WITHOUT_HOST = `Without the host, everything else works against this Azurite (in another terminal, in this folder):
+const WITHOUT_HOST = `Without the host, the app's main job still runs (in another terminal, in this folder):
+    npm run demo                             see it work (its own Azurite and a fake Azure ML, nothing to configure)
+    npx aml-triggers tick --watch            the schedule timer, against the storage and Azure ML in local.settings.json
+    npx aml-triggers blob <container>/<path> handle one blob as the blob trigger would
+    npx aml-triggers submit <target>         submit as POST /api/pipelines/{target}/runs does
+  and everything else works against this Azurite:
     npx aml-triggers next --file config/schedules.sample.yaml --name nightly-retrain
     npx aml-triggers check-targets
     npx aml-triggers schedules list          (the schedules of SCHEDULES_PATH, state in Azurite)

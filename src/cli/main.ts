@@ -6,6 +6,9 @@
 import * as next from './next';
 import * as schedules from './schedules';
 import * as checkTargets from '../config/checkCommand';
+import * as tick from './tick';
+import * as blob from './blob';
+import * as submit from './submit';
 
 export interface CliIo {
   stdout(line: string): void;
@@ -14,6 +17,8 @@ export interface CliIo {
   /** The folder the command runs in: `local.settings.json` and the app folder are looked up from here. */
   readonly cwd: string;
   now(): Date;
+  /** Aborted on Ctrl+C / SIGTERM (bin/aml-triggers.js): long-running commands (`tick --watch`) stop cleanly. */
+  readonly signal?: AbortSignal;
 }
 
 /** What a subcommand module exports. `run` resolves to the exit code (0 ok, 2 invalid input, 1 failure). */
@@ -26,6 +31,9 @@ export const commands: Readonly<Record<string, CliCommand>> = {
   next,
   schedules,
   'check-targets': checkTargets,
+  tick,
+  blob,
+  submit,
 };
 
 export const EXIT_OK = 0;

@@ -37,6 +37,7 @@ import {
 } from '../schedules/operations';
 import { formatApply, formatDelete, formatDetail, formatEnable, formatHistory, formatJson, formatList } from '../schedules/format';
 import { parseOptions, type OptionSpec } from './args';
+import * as runNow from './runNow';
 import type { CliIo } from './main';
 import { cliAppRoot, cliSettings, LOCAL_SETTINGS_FILE } from './settings';
 
@@ -60,6 +61,9 @@ const HELP = [
   '                                      create or update schedules from definition files (JSON/YAML, v1 Schedule:)',
   '  delete <name> [--json]              remove an applied schedule with its state and history',
   `  history <name> [--limit N] [--json] run history, newest first (default ${DEFAULT_HISTORY_COUNT})`,
+  '  run <name> [--param NAME=VALUE]... [--data-path NAME=DATASTORE/PATH]... [--request-id ID] [--json]',
+  '                                      submit one run of a time schedule now (history: manual, by you);',
+  '                                      the same --request-id never submits twice',
   '  reindex [--app-stopped] [--json]    rebuild the timer\'s due index from the schedule states; use after',
   '                                      restoring a backup of the state container or editing its blobs by hand;',
   '                                      --app-stopped also removes stray markers under 5 minutes old',
@@ -395,5 +399,6 @@ const SUBCOMMANDS: Readonly<Record<string, Sub>> = {
   apply,
   delete: remove,
   history,
+  run: (args, io) => runNow.run(args, io),
   reindex,
 };

@@ -11,16 +11,17 @@
  * stored state, whatever the host remembers.
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import type { WorkspaceRef } from '../aml/types';
 import { AppFailure } from '../errors';
-import { runtime, type Runtime } from '../runtime';
+import { runtime } from '../runtime';
 import type { TickHeartbeat } from '../health/heartbeat';
-import { readTickSettings, runTick, type TickDeps, type TickLog, type TickReport } from '../schedules/tick';
+import { runTick, type TickLog, type TickReport } from '../schedules/tick';
+import { runtimeTickDeps, type TickDepsProvider } from '../schedules/tickDeps';
+
+export type { TickDepsProvider };
 
 export const SCHEDULE_TICK_CRON_SETTING = 'SCHEDULE_TICK_CRON';
 export const DEFAULT_SCHEDULE_TICK_CRON = '0 */1 * * * *';
 
-export type TickDepsProvider = () => Omit<TickDeps, 'log'>;
 
 /** The tick schedule from the settings: six NCRONTAB fields, else the default. */
 export function tickSchedule(env: Readonly<Record<string, string | undefined>>): string {
@@ -37,28 +38,6 @@ export function tickSchedule(env: Readonly<Record<string, string | undefined>>):
     });
   }
   return value;
-}
-
-/** The tick's dependencies from the runtime (built on first use). */
-export function runtimeTickDeps(rt: Runtime): TickDepsProvider {
-  let deps: Omit<TickDeps, 'log'> | undefined;
-  return () => {
-    if (deps) return deps;
-    const settings = readTickSettings(rt.env, { runSource: rt.runSource });
-    if (!settings.ok) throw new AppFailure(settings.error);
-    const workspace = defaultWorkspace(rt.env);
-    deps = {
-      store: rt.scheduleStore,
-      registry: rt.schedules,
-      client: rt.pipelineClient,
-      targets: () => rt.targets.targets,
-      ...(workspace ? { workspaceDefaults: { workspace } } : {}),
-      telemetry: rt.telemetry,
-      settings: settings.value,
-      timeAuthority: { verify: (now) => rt.scheduleStore.blobs.verifyClock(now, settings.value.clockToleranceMs) },
-    };
-    return deps;
-  };
 }
 
 export function contextLog(context: InvocationContext): TickLog {
@@ -94,13 +73,6 @@ async function recordHeartbeat(heartbeat: () => TickHeartbeat, report: TickRepor
   } catch (e) {
     context.warn(`The timer heartbeat (health/timer.json) could not be written: ${e instanceof Error ? e.message : String(e)}`);
   }
-}
-
-function defaultWorkspace(env: Readonly<Record<string, string | undefined>>): WorkspaceRef | undefined {
-  const subscriptionId = env.AML_SUBSCRIPTION_ID?.trim();
-  const resourceGroup = env.AML_RESOURCE_GROUP?.trim();
-  const workspaceName = env.AML_WORKSPACE_NAME?.trim();
-  return subscriptionId && resourceGroup && workspaceName ? { subscriptionId, resourceGroup, workspaceName } : undefined;
 }
 
 const handler = createScheduleTimerHandler(runtimeTickDeps(runtime), () => new Date(), () => runtime.tickHeartbeat);

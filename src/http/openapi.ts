@@ -186,6 +186,50 @@ const schedulePaths = {
       responses: { '200': { description: 'Its status now', content: jsonOf('EnableResult') }, '400': problemRef, '401': hostAnswers401, '404': problemRef, '409': problemRef, '500': problemRef, '503': storageDown },
     },
   },
+  '/api/schedules/{name}/run': {
+    post: {
+      operationId: 'runScheduleNow',
+      summary: 'Run a time-based schedule now (master key)',
+      description:
+        'Submits one run of the schedule now with its parameters, optionally overridden key by key by the body, recorded in its history as a `manual` trigger with who asked (the signed-in principal, else "the holder of an admin key"). It is not an occurrence: the next occurrence runs as planned. ' +
+        'Send a request id (`Idempotency-Key` or `x-ms-client-request-id`) to make retries safe: a repeated id submits nothing and answers with the first run (`Idempotent-Replayed: true`), or 409 while it is in progress (Retry-After), after it failed, or when its outcome is unknown. Reactive schedules cannot be run now (409).',
+      security: masterKey,
+      parameters: [
+        scheduleName,
+        { name: 'Idempotency-Key', in: 'header', required: false, description: 'Request id: 1-128 letters, digits, "_", ".", "=" or "-" (a GUID is ideal).', schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.=-]{0,127}$' } },
+        { name: 'x-ms-client-request-id', in: 'header', required: false, description: 'Request id, as Logic Apps and the Azure SDKs send it; must equal Idempotency-Key when both are given.', schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.=-]{0,127}$' } },
+      ],
+      requestBody: {
+        required: false,
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                ParameterAssignments: { $ref: '#/components/schemas/RunRequest/properties/ParameterAssignments' },
+                DataPathAssignments: { $ref: '#/components/schemas/RunRequest/properties/DataPathAssignments' },
+              },
+            },
+          },
+        },
+      },
+      responses: {
+        '202': {
+          description: 'Submitted (or, with `Idempotent-Replayed: true`, submitted earlier under the same request id)',
+          headers: { 'Idempotent-Replayed': { description: '`true` when the run was submitted by an earlier request with the same id', schema: { type: 'string', enum: ['true'] } } },
+          content: jsonOf('RunNowResult'),
+        },
+        '400': problemRef,
+        '401': hostAnswers401,
+        '404': problemRef,
+        '409': problemRef,
+        '500': problemRef,
+        '502': problemRef,
+        '503': storageDown,
+      },
+    },
+  },
 } satisfies Json;
 
 const instant = { type: 'string', format: 'date-time', description: 'ISO 8601 UTC instant' };
@@ -284,6 +328,19 @@ const scheduleSchemas = {
       limit: { type: 'integer' },
       retained: { type: 'integer', description: 'Entries the app keeps per schedule' },
       stateError: storedBlobProblem,
+    },
+  },
+  RunNowResult: {
+    type: 'object',
+    required: ['schedule', 'requestId', 'runId', 'requestedBy', 'requestedAt', 'trigger', 'replayed'],
+    properties: {
+      schedule: { type: 'string' },
+      requestId: { type: 'string', description: 'The request id given, or the one made up for this request' },
+      runId: { type: 'string' },
+      requestedBy: { type: 'string' },
+      requestedAt: instant,
+      trigger: { const: 'manual' },
+      replayed: { type: 'boolean', description: 'True when an earlier request with the same id submitted this run; nothing was sent now' },
     },
   },
   EnableResult: {

@@ -17,48 +17,18 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
 import type { AppError } from '../errors';
-import { SUBMISSION_KEY_NAME } from '../aml/constants';
 import { isSubmissionKey, submissionKey } from '../aml/submissionKey';
 import { AppFailure } from '../errors';
-import type { PipelineClient, PipelineTarget, SubmissionBody } from '../aml/types';
-import type { Telemetry } from '../telemetry';
+import type { PipelineTarget } from '../aml/types';
 import type { TargetCatalog } from '../config/targets';
 import { jsonPath } from '../config/settingsRefs';
 import { problemResponse } from './problem';
-import { checkContentLength, MAX_BODY_BYTES, readBodyText } from './body';
-import { buildSubmission, checkContentType, parseRunRequest } from './submitRequest';
+import { findTarget, readRunRequest, submitRun, type SubmitRunDeps } from './submitRun';
 
 /** What the pipeline handlers need; `src/runtime.ts` provides it lazily, tests build it directly. */
-export interface PipelinesDeps {
+export interface PipelinesDeps extends SubmitRunDeps {
   /** The configured targets. May throw an `AppFailure` when the targets file is invalid. */
   readonly targets: TargetCatalog;
-  readonly pipelineClient: PipelineClient;
-  readonly telemetry: Telemetry;
-  /** `RunSource` sent when a request does not set one. */
-  readonly runSource: string;
-  /**
-   * Time budget for one submission including retries, in ms; when absent the client's own deadline
-   * (setting AML_DEADLINE_MS) applies, which stays under the ~230 s Azure front-end limit.
-   */
-  readonly submitDeadlineMs?: number;
-}
-
-/** 202 body of a submission. */
-export interface RunAccepted {
-  runId: string;
-  experimentName: string;
-  target: string;
-  endpointUrl: string;
-  attempts: number;
-  /** Link to the run in Azure ML studio, when the target's workspace is known. */
-  studioUrl?: string;
-  /** The run's submission key (its property and tag `aml_triggers_key`). */
-  submissionKey: string;
-  /**
-   * Present (true) when Azure ML's answer to the submission was lost and the run was found afterwards by
-   * its submission key: the run exists exactly once.
-   */
-  reconciled?: true;
 }
 
 /** Request headers whose value, when a valid key, identifies the caller's request (first wins). */
@@ -74,7 +44,7 @@ export function httpSubmissionKey(targetName: string, headers: { get(name: strin
 }
 
 export function createSubmitRunHandler(deps: PipelinesDeps) {
-  return async function submitRun(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  return async function submitRunRoute(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
     const instance = `urn:uuid:${context.invocationId}`;
     const refuse = (error: AppError, headers: Record<string, string> = {}): HttpResponseInit => {
       context.warn(`Refused ${request.method} ${new URL(request.url).pathname}: ${error.message}`);
@@ -85,44 +55,23 @@ export function createSubmitRunHandler(deps: PipelinesDeps) {
     if (!catalog.ok) return problemResponse(catalog.error, 500, instance);
 
     const name = request.params.target ?? '';
-    const target = catalog.value.targets.get(name);
-    if (!target) return refuse(unknownTarget(name, catalog.value));
+    const target = findTarget(catalog.value, name);
+    if (!target.ok) return refuse(target.error);
 
-    const headerProblem = checkContentLength(request.headers.get('content-length'), MAX_BODY_BYTES) ?? checkContentType(request.headers.get('content-type'));
-    if (headerProblem) return refuse(headerProblem);
-
-    const text = await readBodyText(request, MAX_BODY_BYTES);
-    if (!text.ok) return refuse(text.error);
-    const parsed = parseRunRequest(text.value);
+    const parsed = await readRunRequest(request);
     if (!parsed.ok) return refuse(parsed.error);
 
-    const body: SubmissionBody = buildSubmission(target, parsed.value, { runSource: deps.runSource });
     const traceParent = context.traceContext?.traceParent ?? undefined;
     const { key, from } = httpSubmissionKey(name, request.headers);
-    const result = await deps.pipelineClient.submit(target, body, {
+    const result = await submitRun(deps, target.value, parsed.value, {
       key,
-      ...(deps.submitDeadlineMs !== undefined ? { deadlineMs: deps.submitDeadlineMs } : {}),
+      keyFrom: from,
+      log: { info: (l) => context.log(l), error: (l) => context.error(l) },
       ...(traceParent ? { traceParent } : {}),
     });
-
-    if (!result.ok) {
-      const error = result.error;
-      const status = upstreamStatus(error);
-      context.error(`Submission to target ${name} (experiment ${body.ExperimentName}, ${SUBMISSION_KEY_NAME}=${key}) failed: ${error.code}: ${error.message}`);
-      deps.telemetry.exception(new AppFailure(error), { target: name, code: error.code, status, trigger: 'http', experiment: body.ExperimentName, outcome: error.outcome, key });
-      // problemResponse adds Retry-After (and says so in the detail) when the error carries Azure ML's wait.
-      const extensions = error.outcome === 'unknown' ? { outcome: 'unknown', submissionKey: key, experimentName: body.ExperimentName, ...(error.submission ? { lookup: error.submission.lookup.result } : {}) } : {};
-      return problemResponse(error, status, instance, {}, extensions);
-    }
-
-    const { runId, attempts, endpointUrl, reconciled } = result.value;
-    context.log(`${reconciled ? 'Reconciled' : 'Submitted'} run ${runId} of target ${name} (experiment ${body.ExperimentName}, ${SUBMISSION_KEY_NAME}=${key} from ${from}) to ${endpointUrl} after ${attempts} attempt(s)${reconciled ? ": Azure ML's answer was lost and the run was found by its key" : ''}.`);
-    deps.telemetry.event('PipelineRunSubmitted', { target: name, runId, experiment: body.ExperimentName, attempts, trigger: 'http', key, ...(reconciled ? { reconciled } : {}) });
-    const accepted: RunAccepted = { runId, experimentName: body.ExperimentName, target: name, endpointUrl, attempts, submissionKey: key };
-    if (reconciled) accepted.reconciled = true;
-    const studio = studioUrl(target, runId);
-    if (studio) accepted.studioUrl = studio;
-    return { status: 202, jsonBody: accepted, headers: { 'Content-Type': 'application/json' } };
+    // problemResponse adds Retry-After (and says so in the detail) when the error carries Azure ML's wait.
+    if (!result.ok) return problemResponse(result.error, result.error.status, instance, {}, result.error.extensions ?? {});
+    return { status: 202, jsonBody: result.value, headers: { 'Content-Type': 'application/json' } };
   };
 }
 
@@ -223,34 +172,4 @@ function loadCatalog(deps: Pick<PipelinesDeps, 'targets'>, context: InvocationCo
       },
     };
   }
-}
-
-function unknownTarget(name: string, catalog: TargetCatalog): AppError {
-  const names = [...catalog.targets.keys()];
-  return {
-    code: 'target.unknown',
-    status: 404,
-    field: 'target',
-    value: name,
-    message:
-      names.length === 0
-        ? `No target named ${JSON.stringify(name)}: no targets are configured, so nothing can be submitted. Add it to the targets file.`
-        : `No target named ${JSON.stringify(name)} is configured; the configured targets are ${names.join(', ')}. The app only submits to pipelines named in its targets file.`,
-  };
-}
-
-/**
- * The status the app answers with when Azure ML refused or failed: the client's own choice when set
- * (e.g. 403 for missing rights, 429 passed through), else 503 for transient failures and 502 otherwise.
- */
-function upstreamStatus(error: AppError): number {
-  if (error.status !== undefined && error.status >= 400 && error.status <= 599) return error.status;
-  return error.transient ? 503 : 502;
-}
-
-/** Azure ML studio link to a run (the `wsid` form studio itself uses). */
-export function studioUrl(target: Pick<PipelineTarget, 'workspace'>, runId: string): string | undefined {
-  const ws = target.workspace;
-  if (!ws) return undefined;
-  return `https://ml.azure.com/runs/${encodeURIComponent(runId)}?wsid=/subscriptions/${ws.subscriptionId}/resourcegroups/${ws.resourceGroup}/workspaces/${ws.workspaceName}`;
 }

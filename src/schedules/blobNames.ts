@@ -6,6 +6,7 @@
  *   schedules/<name>/state.json            the schedule's state (scheduleStates.ts)
  *   schedules/<name>/history.json          its newest outcomes (history.ts)
  *   claims/<name>/<occurrence>.json        one per occurrence handled (occurrenceClaims.ts)
+ *   claims/<name>/manual.<request id>.json one per run-now request (runNow.ts)
  *   due/<yyyyMMddTHHmmssZ>/<name>/<id>     due-index marker, keyed by the state's wakeAt (scheduleStates.ts)
  *   catalog.json                           name → definition hash last synced (catalog.ts)
  *   definitions/index.json                 applied definitions: name → version blob (registry.ts)
@@ -34,6 +35,13 @@ export function parseStateBlobName(blob: string): string | undefined {
 export const CLAIMS_PREFIX = 'claims/';
 export const claimsFolder = (name: string): string => `${CLAIMS_PREFIX}${name}/`;
 export const claimBlobName = (name: string, occurrence: string): string => `${claimsFolder(name)}${occurrence}.json`;
+
+/**
+ * The claim id of a run-now request (runNow.ts): `manual.<request id>`. Never an instant key, so a
+ * manual run can neither take an occurrence's claim nor count as one, and settled-claim pruning (which
+ * reads instants only) leaves it until the schedule is deleted.
+ */
+export const manualClaimId = (requestId: string): string => `manual.${requestId}`;
 
 /** `claims/<name>/<occurrence>.json` → its parts; `instant` when the occurrence id is an instant key. */
 export function parseClaimBlobName(blob: string): { name: string; occurrence: string; instant?: Date } | undefined {

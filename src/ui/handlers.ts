@@ -15,7 +15,7 @@
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { TargetView } from '../http/pipelinesHandlers';
-import { studioUrl } from '../http/pipelinesHandlers';
+import { studioUrl } from '../http/submitRun';
 import { readBodyText } from '../http/body';
 import type { ScheduleDetail, ScheduleSummary } from '../schedules/operations';
 import { callApi, toProblemView, type ApiAnswer, type HttpHandler, type UiApi } from './api';

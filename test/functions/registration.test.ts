@@ -27,6 +27,7 @@ const EXPECTED: Expected[] = [
   { name: 'enableSchedule', kind: 'http', route: 'schedules/{name}/enable', methods: ['POST'], authLevel: 'admin' },
   { name: 'disableSchedule', kind: 'http', route: 'schedules/{name}/disable', methods: ['POST'], authLevel: 'admin' },
   { name: 'deleteSchedule', kind: 'http', route: 'schedules/{name}', methods: ['DELETE'], authLevel: 'admin' },
+  { name: 'runScheduleNow', kind: 'http', route: 'schedules/{name}/run', methods: ['POST'], authLevel: 'admin' },
   // Web pages (src/functions/ui.ts): the same levels as the operations they use.
   { name: 'uiSchedules', kind: 'http', route: 'ui', methods: ['GET'], authLevel: 'function' },
   { name: 'uiSchedule', kind: 'http', route: 'ui/schedules/{name}', methods: ['GET'], authLevel: 'function' },

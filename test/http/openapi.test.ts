@@ -42,6 +42,7 @@ describe('GET /api/openapi.json', () => {
       '/api/schedules/{name}/enable': ['post'],
       '/api/schedules/{name}/disable': ['post'],
       '/api/health': ['get'],
+      '/api/schedules/{name}/run': ['post'],
     });
     expect(doc.security).toEqual([{ functionKeyHeader: [] }, { functionKeyQuery: [] }]);
     expect(Object.keys(doc.components.schemas.RunRequest?.properties ?? {}).sort()).toEqual([...KNOWN_FIELDS].sort());

@@ -6,6 +6,7 @@
  * By default everything is in memory. With `metadataDb` (a `mysql://…` URI, see mariadbProcess.ts)
  * Azurite keeps its blob metadata in that SQL database (`AZURITE_DB`, "Customized Metadata Storage by
  * External Database" in Azurite's README) and the blob contents in a temp folder removed on stop.
+ * With `location`, the data is kept in that folder (the caller's: it is left in place).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,6 +32,8 @@ export function connectionStringFor(blobEndpoint: string): string {
 export interface AzuriteOptions {
   /** Keep blob metadata in this SQL database (`mysql://user@host:port/database`) instead of memory. */
   readonly metadataDb?: string;
+  /** Keep the data in this folder (`--location`) instead of in memory or a temp folder. */
+  readonly location?: string;
 }
 
 function startOnce(port: number, options: AzuriteOptions, location: string | undefined): Promise<{ child: ChildProcess; port: number }> {
@@ -46,9 +49,10 @@ function startOnce(port: number, options: AzuriteOptions, location: string | und
 }
 
 export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
-  const location = options.metadataDb === undefined ? undefined : mkdtempSync(join(tmpdir(), 'aml-triggers-azurite-'));
+  const temporary = options.location === undefined && options.metadataDb !== undefined;
+  const location = options.location ?? (temporary ? mkdtempSync(join(tmpdir(), 'aml-triggers-azurite-')) : undefined);
   const removeLocation = (): void => {
-    if (location !== undefined) rmSync(location, { recursive: true, force: true });
+    if (temporary && location !== undefined) rmSync(location, { recursive: true, force: true });
   };
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt++) {

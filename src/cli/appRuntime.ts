@@ -1,0 +1,33 @@
+/**
+ * The app's composition root (src/runtime.ts) for commands that run the app's own code paths (`tick`,
+ * `blob`, `submit`, `schedules run`): the same Runtime the functions use, built from the CLI's settings
+ * (the environment over `./local.settings.json` Values, see `cliSettings`) with the app folder found
+ * from the current directory, so a command does exactly what the deployed function would.
+ */
+import { AppFailure, type AppError, type Result } from '../errors';
+import { createRuntime, type Runtime } from '../runtime';
+import { exitCodeOf } from './schedules';
+import { cliAppRoot, cliSettings } from './settings';
+import type { CliIo } from './main';
+
+export function openRuntime(io: CliIo): Result<Runtime, AppError> {
+  const settings = cliSettings(io.env, io.cwd);
+  if (!settings.ok) return settings;
+  return { ok: true, value: createRuntime({ env: settings.value, appRoot: cliAppRoot(io.cwd) }) };
+}
+
+/** The AppError carried by a thrown value (an `AppFailure` from a runtime getter, or anything else). */
+export function errorOf(e: unknown): AppError {
+  return e instanceof AppFailure ? e.error : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+}
+
+/**
+ * Prints `error` on stderr (first line prefixed with the command, further lines as they are) and
+ * returns its exit code: 2 for the user's input or configuration, 1 for operational failures.
+ */
+export function reportError(io: CliIo, prefix: string, error: AppError): number {
+  const [first = '', ...rest] = error.message.split('\n');
+  io.stderr(`${prefix}: ${first}`);
+  for (const line of rest) io.stderr(line);
+  return exitCodeOf(error);
+}

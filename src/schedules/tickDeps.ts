@@ -1,0 +1,41 @@
+/**
+ * The timer tick's dependencies built from the composition root (src/runtime.ts): the schedule timer
+ * function and `aml-triggers tick` both take them from here, so the command runs the very tick the
+ * function runs (same store, registry, Azure ML client, targets, settings).
+ */
+import type { WorkspaceRef } from '../aml/types';
+import { AppFailure } from '../errors';
+import type { Runtime } from '../runtime';
+import { readTickSettings, type TickDeps } from './tick';
+
+export type TickDepsProvider = () => Omit<TickDeps, 'log'>;
+
+/** The tick's dependencies from the runtime (built on first use, then cached). */
+export function runtimeTickDeps(rt: Runtime): TickDepsProvider {
+  let deps: Omit<TickDeps, 'log'> | undefined;
+  return () => {
+    if (deps) return deps;
+    const settings = readTickSettings(rt.env, { runSource: rt.runSource });
+    if (!settings.ok) throw new AppFailure(settings.error);
+    const workspace = defaultWorkspace(rt.env);
+    deps = {
+      store: rt.scheduleStore,
+      registry: rt.schedules,
+      client: rt.pipelineClient,
+      targets: () => rt.targets.targets,
+      ...(workspace ? { workspaceDefaults: { workspace } } : {}),
+      telemetry: rt.telemetry,
+      settings: settings.value,
+      timeAuthority: { verify: (now) => rt.scheduleStore.blobs.verifyClock(now, settings.value.clockToleranceMs) },
+    };
+    return deps;
+  };
+}
+
+/** The default workspace from AML_SUBSCRIPTION_ID / AML_RESOURCE_GROUP / AML_WORKSPACE_NAME, when all are set. */
+export function defaultWorkspace(env: Readonly<Record<string, string | undefined>>): WorkspaceRef | undefined {
+  const subscriptionId = env.AML_SUBSCRIPTION_ID?.trim();
+  const resourceGroup = env.AML_RESOURCE_GROUP?.trim();
+  const workspaceName = env.AML_WORKSPACE_NAME?.trim();
+  return subscriptionId && resourceGroup && workspaceName ? { subscriptionId, resourceGroup, workspaceName } : undefined;
+}
