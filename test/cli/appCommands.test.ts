@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { main, type CliIo } from '../../src/cli/main';
 import { startAppBed, TRAIN_ID, type AppBed } from '../support/appBed';
 import { azuriteConnectionString } from '../support/azurite';
-import { cliRunner, emptyCwd } from '../support/cli';
+import { cliRunner } from '../support/cli';
 
 let app: AppBed;
 let bed: AppBed['aml'];
@@ -17,10 +17,10 @@ let env: Record<string, string>;
 // The real clock: the tick checks it against the storage service's (Azurite's) and acts on nothing when they disagree.
 let clock = (): Date => new Date();
 
-const tick = cliRunner('tick', () => env, () => clock());
-const blob = cliRunner('blob', () => env, () => clock());
-const submit = cliRunner('submit', () => env, () => clock());
-const schedules = cliRunner('schedules', () => env, () => clock());
+const tick = cliRunner('tick', () => env, () => clock(), () => app.app.root);
+const blob = cliRunner('blob', () => env, () => clock(), () => app.app.root);
+const submit = cliRunner('submit', () => env, () => clock(), () => app.app.root);
+const schedules = cliRunner('schedules', () => env, () => clock(), () => app.app.root);
 
 beforeAll(async () => {
   app = await startAppBed();
@@ -94,7 +94,7 @@ describe('tick', () => {
     const stdout: string[] = [];
     const stderr: string[] = [];
     const stop = new AbortController();
-    const io: CliIo = { stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l), env, cwd: emptyCwd(), now: () => new Date(), signal: stop.signal };
+    const io: CliIo = { stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l), env, cwd: app.app.root, now: () => new Date(), signal: stop.signal };
     const before = tagged('minutely').length;
     const running = main(['tick', '--watch', '--interval', '1'], io);
     const ticks = () => stdout.filter((l) => /^(schedule )?tick at /.test(l)).length;

@@ -24,8 +24,8 @@ beforeEach(() => {
   env = app.settings();
 });
 
-const cli = cliRunner('schedules', () => env, () => new Date());
-const tick = cliRunner('tick', () => env, () => new Date());
+const cli = cliRunner('schedules', () => env, () => new Date(), () => app.app.root);
+const tick = cliRunner('tick', () => env, () => new Date(), () => app.app.root);
 
 async function post(name: string, options: { headers?: Record<string, string>; body?: unknown } = {}): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
   const handler = createRunNowHandler((log) => runtimeRunNowDeps(createRuntime({ env, appRoot: app.app.root }), log));
