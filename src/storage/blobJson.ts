@@ -92,7 +92,13 @@ export class BlobJsonStore {
 
   /** One cheap request (the container's properties) whose answer renews `clock`'s anchor. */
   async probeClock(): Promise<void> {
-    await this.call('container', 'read container properties', () => this.container.getProperties());
+    try {
+      this.counter.record('container');
+      await this.observed(() => this.container.getProperties());
+    } catch (e) {
+      // A container that does not exist yet (a new deployment's first tick) still answers with a Date.
+      if (statusOf(e) !== 404) throw this.failure('container', 'read container properties', e);
+    }
   }
 
   /** Judges `now` against the storage service's clock (a request only when no fresh anchor agrees). */

@@ -133,3 +133,11 @@ describe('BlobJsonStore feeds the service clock from real answers (Azurite)', ()
     }
   });
 });
+
+describe('a new deployment', () => {
+  it("the storage service's clock is read even before the state container exists (its 404 answer has a Date)", async () => {
+    const missing = BlobJsonStore.forContainer(BlobServiceClient.fromConnectionString(azuriteConnectionString()), uniqueContainerName('none'));
+    const verdict = await missing.verifyClock(new Date(), 10_000);
+    expect(verdict.kind).toBe('agrees');
+  });
+});
