@@ -283,7 +283,7 @@ async function runOne(schedule: ReactiveSchedule, event: Version, where: string,
           return submit(ctx, taken);
         }
         // A corrupt claim's claimedAt is unknown: then the look-up is not limited in time.
-        return reconcileClaim(ctx, taken, decision.sentAtMs, record?.claimedAt);
+        return reconcileClaim(ctx, taken, decision.sentAtMs);
       }
     }
   }
@@ -291,13 +291,11 @@ async function runOne(schedule: ReactiveSchedule, event: Version, where: string,
 }
 
 /** Looks the version's run up by its submission key, then records it, submits, or keeps it unknown. */
-async function reconcileClaim(ctx: RunContext, claim: OwnedClaim, sentAtMs: number | undefined, claimedAt: string | undefined): Promise<ScheduleRun> {
+async function reconcileClaim(ctx: RunContext, claim: OwnedClaim, sentAtMs: number | undefined): Promise<ScheduleRun> {
   const { deps, schedule, name, where } = ctx;
-  const found = await deps.client.findRun(schedule.target, {
-    experimentName: schedule.target.experimentName,
-    key: ctx.submissionKey,
-    ...(claimedAt ? { submittedAfter: new Date(claimedAt) } : {}),
-  });
+  // No time filter: a blob version's key is never reused, and a filter on the app's clock against Azure
+  // ML's would hide the run when the two clocks disagree (a run missed here would be submitted again).
+  const found = await deps.client.findRun(schedule.target, { experimentName: schedule.target.experimentName, key: ctx.submissionKey });
   const lookupError = found.ok ? undefined : found.error;
   const answer: LookupAnswer = !found.ok ? { kind: 'failed' } : found.value ? { kind: 'found', runId: found.value.runId } : { kind: 'notFound' };
   ctx.t3 = performance.now();

@@ -267,7 +267,9 @@ async function reconcile(job: OccurrenceJob, read: ClaimRead, reason: ReconcileR
   const target = job.target();
   if (!target.ok) return recordUnknown(job, base, { error: summary(target.error), since, key, experiment: '(its target cannot be resolved)', lookedUp: true });
   const experiment = occurrenceSubmission(def, target.value, { occurrence, trigger: 'retry', runSource: deps.settings.runSource }).ExperimentName;
-  const looked = await deps.client.findRun(target.value, { experimentName: experiment, key, submittedAfter: occurrence });
+  // No time filter: an occurrence's key is never reused, and comparing the app's clock with Azure ML's
+  // could hide the run (a run missed here would be submitted again).
+  const looked = await deps.client.findRun(target.value, { experimentName: experiment, key });
   if (!looked.ok) {
     const why = reasonText(reason, read, def.name, occurrence);
     return recordUnknown(job, base, { error: { code: 'schedule.submit.outcome_unknown', message: `${why}; looking the run up by its key failed (${looked.error.code}: ${looked.error.message})` }, since, key, experiment, lookedUp: true });
