@@ -46,7 +46,7 @@ const SYNC_NOTE: Record<ScheduleSummary['sync'], string> = { synced: '', pending
 /** Width every line of a listing fits in (a terminal, a CI log). */
 export const LIST_WIDTH = 120;
 
-const SYNC_SHORT: Record<ScheduleSummary['sync'], string> = { synced: '', pending: ', not synced', orphaned: ', orphaned', elsewhere: ', elsewhere', unreadable: ', UNREADABLE' };
+const SYNC_SHORT: Record<ScheduleSummary['sync'], string> = { synced: '', pending: ' (not synced)', orphaned: ' (orphaned)', elsewhere: ' (elsewhere)', unreadable: ' (UNREADABLE)' };
 
 /** `text` cut to `width` characters, the cut marked with `…`. */
 function fit(text: string, width: number): string {
