@@ -47,6 +47,8 @@ function shellWords(line: string): string[] {
 
 const COMMAND = /^(?:\$ )?(?:npx )?aml-triggers(?: (.*))?$/;
 const PLACEHOLDER = /<[^>]*>|\[--|…|\.\.\./;
+/** Commands that run until stopped (Ctrl+C): shown, not run here (test/cli/appCommands.test.ts runs them). */
+const UNTIL_STOPPED = /--watch\b/;
 
 function unindent(text: string): string {
   const lines = text.split('\n');
@@ -59,7 +61,7 @@ function steps(markdown: string): Step[] {
   const fence = /^( *)```([^\n]*)\n([\s\S]*?)^ *```[ \t]*$/gm;
   let from = 0;
   const inline = (text: string): void => {
-    for (const m of text.matchAll(/`(npx aml-triggers [^`]+)`/g)) if (!PLACEHOLDER.test(m[1]!)) out.push({ kind: 'command', line: m[1]! });
+    for (const m of text.matchAll(/`(npx aml-triggers [^`]+)`/g)) if (!PLACEHOLDER.test(m[1]!) && !UNTIL_STOPPED.test(m[1]!)) out.push({ kind: 'command', line: m[1]! });
   };
   for (let m = fence.exec(markdown); m; m = fence.exec(markdown)) {
     inline(markdown.slice(from, m.index));
@@ -73,7 +75,7 @@ function steps(markdown: string): Step[] {
     }
     const after = markdown.slice(fence.lastIndex, fence.lastIndex + 600).split(/\n\s*\n/).find((p) => p.trim() !== '') ?? '';
     const printed = /^\s*(?:The (?:first|second|third|last) |It )prints ((?:`[^`]+`(?:, | and |, and )?)+)/.exec(after)?.[1];
-    const commands = body.split('\n').map((l) => l.trim()).filter((l) => COMMAND.test(l) && !PLACEHOLDER.test(l));
+    const commands = body.split('\n').map((l) => l.trim()).filter((l) => COMMAND.test(l) && !PLACEHOLDER.test(l) && !UNTIL_STOPPED.test(l));
     commands.forEach((line, i) => {
       // "The second prints …" / "It prints …": the expected output of the last command of the block.
       const prints = printed && i === commands.length - 1 ? [...printed.matchAll(/`([^`]+)`/g)].map((x) => x[1]!) : undefined;
