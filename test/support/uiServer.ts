@@ -6,6 +6,8 @@
  * or the master key (`?code=` or `x-functions-key`), `admin` routes only the master key; a missing or
  * wrong key is a 401 with no body, as the host answers.
  */
+import { createRunNowHandler } from '../../src/http/runNowHandler';
+import { runtimeRunNowDeps } from '../../src/schedules/runNow';
 import { createHealthHandler } from '../../src/functions/health';
 import { runtimeHealthDeps } from '../../src/health/probe';
 import { randomUUID } from 'node:crypto';
@@ -47,6 +49,7 @@ function handlersFor(runtime: Runtime): Record<string, HttpHandler> {
     deleteSchedule: createDeleteScheduleHandler(schedules),
     openApiDocument: createOpenApiHandler(),
     health: createHealthHandler(() => runtimeHealthDeps(runtime)),
+    runScheduleNow: createRunNowHandler((log) => runtimeRunNowDeps(runtime, log)),
     ...uiHandlers({ api }),
   };
 }
