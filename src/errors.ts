@@ -43,6 +43,15 @@ export class AppFailure extends Error {
 }
 
 /** Short, printable form of an offending value for use inside messages. */
+/**
+ * The AppError a thrown value carries: an `AppFailure`'s own, else one with `fallback`'s code (and
+ * transient flag) and the thrown message. One conversion for every catch that reports an AppError.
+ */
+export function errorFrom(e: unknown, fallback: { readonly code: string; readonly transient?: boolean }): AppError {
+  if (e instanceof AppFailure) return e.error;
+  return { code: fallback.code, message: e instanceof Error ? e.message : String(e), ...(fallback.transient ? { transient: true } : {}) };
+}
+
 export function showValue(value: unknown, max = 120): string {
   let text: string;
   if (value === undefined) text = 'undefined';

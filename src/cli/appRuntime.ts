@@ -4,7 +4,7 @@
  * (the environment over `./local.settings.json` Values, see `cliSettings`) with the app folder found
  * from the current directory, so a command does exactly what the deployed function would.
  */
-import { AppFailure, type AppError, type Result } from '../errors';
+import { errorFrom, type AppError, type Result } from '../errors';
 import { createRuntime, type Runtime } from '../runtime';
 import { exitCodeOf } from './schedules';
 import { cliAppRoot, cliSettings } from './settings';
@@ -18,7 +18,7 @@ export function openRuntime(io: CliIo): Result<Runtime, AppError> {
 
 /** The AppError carried by a thrown value (an `AppFailure` from a runtime getter, or anything else). */
 export function errorOf(e: unknown): AppError {
-  return e instanceof AppFailure ? e.error : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+  return errorFrom(e, { code: 'internal' });
 }
 
 /**

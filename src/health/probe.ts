@@ -13,7 +13,7 @@
  * makes its check fail instead of the whole probe hanging.
  */
 import type { TokenCredential } from '@azure/identity';
-import { AppFailure, type AppError } from '../errors';
+import { AppFailure, errorFrom, type AppError } from '../errors';
 import { createCredential } from '../aml/credential';
 import { readAmlSettings } from '../aml/settings';
 import type { Runtime } from '../runtime';
@@ -87,9 +87,9 @@ async function check(code: string, attempt: Promise<unknown>): Promise<CheckResu
 }
 
 function errorOf(e: unknown, code: string): AppError {
-  if (e instanceof AppFailure) return e.error;
-  const message = e instanceof Error ? e.message : String(e);
-  return { code, message: message.split('\n')[0]!.slice(0, 500) };
+  const error = errorFrom(e, { code });
+  // A thrown (non-AppFailure) message is cut to its first line: the health answer is public.
+  return e instanceof AppFailure ? error : { ...error, message: error.message.split('\n')[0]!.slice(0, 500) };
 }
 
 function withTimeout<T>(name: string, ms: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {

@@ -18,7 +18,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { PipelineClient, PipelineTarget, SubmissionBody } from '../aml/types';
-import { AppFailure, type AppError, type Result } from '../errors';
+import { AppFailure, errorFrom, type AppError, type Result } from '../errors';
 import type { ReactiveScheduleDefinition } from '../schedules/definition';
 import type { Telemetry } from '../telemetry';
 import type { BlobEvent } from './blobEvent';
@@ -164,8 +164,7 @@ function quoted(name: string): string {
 }
 
 function errorOf(e: unknown, code: string): AppError {
-  if (e instanceof AppFailure) return e.error;
-  return { code, message: e instanceof Error ? e.message : String(e), transient: true };
+  return errorFrom(e, { code, transient: true });
 }
 
 export async function handleBlobEvent(parsed: Result<BlobEvent, AppError>, deps: ReactiveDeps, options: HandleOptions = {}): Promise<ReactiveOutcome> {

@@ -26,7 +26,7 @@
  * as `corrupt` from `read` / as a per-schedule error from listings, and throws `AppFailure` only from
  * `get`; storage failures throw `AppFailure` (code `storage.*`, `transient` when worth retrying).
  */
-import { AppFailure, type AppError } from '../errors';
+import { AppFailure, errorFrom, type AppError } from '../errors';
 import type { BlobJsonStore, JsonParser } from '../storage/blobJson';
 import { mapLimit } from '../util/mapLimit';
 import { dueListingThrough, DUE_PREFIX, newDueMarkerName, parseDueMarkerName, parseStateBlobName, SCHEDULES_PREFIX, stateBlobName } from './blobNames';
@@ -433,5 +433,5 @@ export function contendedError(name: string, attempts: number): AppFailure {
 }
 
 export function errorOf(e: unknown): AppError {
-  return e instanceof AppFailure ? e.error : { code: 'storage.unavailable', message: e instanceof Error ? e.message : String(e), transient: true };
+  return errorFrom(e, { code: 'storage.unavailable', transient: true });
 }

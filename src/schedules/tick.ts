@@ -32,7 +32,7 @@
  * log: downtime is detected from each schedule's own state (its nextDue is in the past).
  */
 import type { PipelineClient, PipelineTarget } from '../aml/types';
-import { AppFailure, type AppError, type Result } from '../errors';
+import { AppFailure, errorFrom, type AppError, type Result } from '../errors';
 import type { Telemetry } from '../telemetry';
 import { recurrenceFor, resolveScheduleTarget, type ScheduleDefinition, type TimeScheduleDefinition, type WorkspaceDefaults } from './definition';
 import { planOccurrences, SKIPPED_SAMPLE, type OccurrencePlan } from './missedRuns';
@@ -452,6 +452,5 @@ async function recordSkipped(def: TimeScheduleDefinition, plan: OccurrencePlan, 
 // ---------------------------------------------------------------------------------------------------
 
 function errorOf(e: unknown): AppError {
-  if (e instanceof AppFailure) return e.error;
-  return { code: 'schedule.tick.error', message: e instanceof Error ? e.message : String(e) };
+  return errorFrom(e, { code: 'schedule.tick.error' });
 }
