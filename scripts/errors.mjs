@@ -1,102 +1,59 @@
-// Writes docs/errors.md, the page every problem+json `type` links to, from the error codes in src/:
-// every string literal shaped like a code (`schedule.target.unknown`) in the app's TypeScript, plus the
-// codes built at run time (listed below with where they are built). Each code gets the anchor the app
-// links to (src/http/problem.ts `errorAnchor`) and the files that raise it.
+// Writes docs/errors.md, the page every problem+json `type` links to, from the error catalog
+// (src/errorCatalog.ts), as scripts/openapi.mjs writes openapi.json from src/http/openapi.ts: every code
+// with the anchor the app links to (src/http/problem.ts `errorAnchor`), its HTTP status, what it means
+// and what to do.
 //   node scripts/errors.mjs          rewrite docs/errors.md
 //   node scripts/errors.mjs --check  exit 1 if docs/errors.md is out of date
-// test/docs/errors.test.ts runs the check. (Until one error catalog holds every code with its message,
-// as src/aml/errors.ts does for aml.*, the list is found in the sources.)
-import { readdirSync, readFileSync } from 'node:fs';
+// test/docs/errors.test.ts runs the check. Needs no build: tsx compiles the TypeScript modules on the fly.
 import { writeOrCheck } from './generated.mjs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { require as tsxRequire } from 'tsx/cjs/api';
 
 const root = join(import.meta.dirname, '..');
+const { ERROR_CATALOG, ERROR_FAMILIES } = tsxRequire('../src/errorCatalog.ts', import.meta.url);
+const { errorAnchor } = tsxRequire('../src/http/problem.ts', import.meta.url);
 
-/** Families of codes, in page order, with what they are about and where the docs explain them. */
-export const FAMILIES = [
-  ['aml', 'Calling Azure ML: identity, workspace, pipeline, network, throttling.', 'http.md#errors'],
-  ['config', 'The targets file (`AML_TARGETS_FILE`, default config/pipelines.yaml).', 'http.md'],
-  ['target', 'The pipeline target named in a request.', 'http.md#errors'],
-  ['request', 'An HTTP request: body, fields, query.', 'http.md#errors'],
-  ['recurrence', 'A recurrence (frequency, interval, start_time, time_zone, hours, minutes, week_days, time_of_day).', 'recurrence.md'],
-  ['schedule', 'Schedule files, applied definitions and schedule operations.', 'schedules.md#errors-and-warnings'],
-  ['reactive', 'Reactive schedules: blob events, datastores, containers.', 'reactive.md'],
-  ['storage', "The app's storage account (schedule state).", 'operations.md'],
-  ['settings', 'App settings and local.settings.json.', 'operations.md'],
-  ['cli', 'The `aml-triggers` command line.', 'operations.md'],
-  ['internal', 'A fault of the app itself (a bug): the message says what failed; please report it.', '../README.md'],
-];
-
-const CODE = new RegExp(`['\`]((?:${FAMILIES.map(([f]) => f).join('|')})\\.[a-z0-9_]+(?:\\.[a-z0-9_]+)*)['\`]`, 'g');
-/** Literals that are prefixes tested with startsWith, not codes. */
-const PREFIX_TEST = /startsWith\(\s*['`]([a-z0-9_.]+)['`]\s*\)/g;
-
-/** Codes built at run time, or without a family prefix: code → the file that raises it. */
-const BUILT = {
-  'config.field.format': 'src/config/targets.ts',
-  internal: 'src/http/schedulesHandlers.ts',
-  ...Object.fromEntries(
-    [
-      ...['hours', 'minutes', 'time_of_day'].map((k) => `recurrence.${k}.not_allowed`),
-      ...['hours', 'minutes'].flatMap((k) => ['invalid_type', 'empty', 'not_integer', 'out_of_range'].map((p) => `recurrence.${k}.${p}`)),
-    ].map((code) => [code, 'src/recurrence/validate.ts']),
-  ),
-};
-
-function sources(dir) {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) return sources(path);
-    return e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [path] : [];
-  });
-}
-
-export function errorCodes() {
-  const found = new Map();
-  const add = (code, file) => {
-    if (!found.has(code)) found.set(code, new Set());
-    found.get(code).add(file);
-  };
-  for (const path of sources(join(root, 'src'))) {
-    const file = relative(root, path).split('\\').join('/');
-    const text = readFileSync(path, 'utf8');
-    const prefixes = new Set([...text.matchAll(PREFIX_TEST)].map((m) => m[1]));
-    for (const m of text.matchAll(CODE)) if (!prefixes.has(m[1])) add(m[1], file);
-  }
-  for (const [code, file] of Object.entries(BUILT)) add(code, file);
-  // Recurrence problems in a schedule file are reported as schedule.<code> (src/schedules/definition.ts).
-  for (const [code] of [...found]) if (code.startsWith('recurrence.')) add(`schedule.${code}`, 'src/schedules/definition.ts');
-  return new Map([...found].sort(([a], [b]) => a.localeCompare(b)).map(([c, files]) => [c, [...files].sort()]));
-}
-
-export function anchor(code) {
-  return code.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+function entryLine(code, entry) {
+  const status = `${entry.status}${entry.transient ? ', transient' : ''}`;
+  const note = entry.statusNote ? ` (${entry.statusNote.replace(/\.$/, '')})` : '';
+  return `- <a id="${errorAnchor(code)}"></a>\`${code}\` — HTTP ${status}${note}. ${entry.title} **What to do:** ${entry.hint}`;
 }
 
 export function errorsDocText() {
-  const codes = errorCodes();
+  const codes = Object.keys(ERROR_CATALOG).sort((a, b) => a.localeCompare(b));
   const lines = [
     '# Error codes',
     '',
-    '<!-- Generated by `node scripts/errors.mjs` from the codes in src/; do not edit by hand. -->',
+    '<!-- Generated by `npm run errors` (scripts/errors.mjs) from src/errorCatalog.ts; do not edit by hand. -->',
     '',
-    'Every error the app reports has a `code`. HTTP errors are RFC 9457 `application/problem+json` whose',
-    '`type` links to the code here (`…/docs/errors.md#schedule-target-unknown`); the CLI prints the same',
-    'messages. Each message names the field, the value and what to do; this page says which part of the',
-    'app raises each code and where the docs explain it.',
+    'Every error the app reports has a `code` from one catalog (src/errorCatalog.ts). HTTP errors are',
+    'RFC 9457 `application/problem+json` whose `type` links to the code here',
+    '(`…/docs/errors.md#schedule-target-unknown`); the CLI prints the same messages. Each message names the',
+    'field and the value; this page says what each code means, the HTTP status it answers with, and what to do.',
+    'A transient error may succeed when tried again later.',
     '',
   ];
-  for (const [family, about, doc] of FAMILIES) {
-    const mine = [...codes].filter(([c]) => c === family || c.startsWith(`${family}.`));
+  for (const { family, about, doc } of ERROR_FAMILIES) {
+    const mine = codes.filter((c) => c === family || c.startsWith(`${family}.`));
     if (mine.length === 0) continue;
     lines.push(`## \`${family}.*\``, '', `${about} See [${doc.split('#')[0]}](${doc}).`, '');
-    for (const [code, files] of mine) lines.push(`- <a id="${anchor(code)}"></a>\`${code}\` — ${files.map((f) => `[${f}](../${f})`).join(', ')}`);
+    const derived = [];
+    for (const code of mine) {
+      // A recurrence problem found in a schedule file is the recurrence code under `schedule.`.
+      const base = code.startsWith('schedule.recurrence.') ? code.slice('schedule.'.length) : undefined;
+      if (base && ERROR_CATALOG[base]) derived.push(`<a id="${errorAnchor(code)}"></a>\`${code}\``);
+      else lines.push(entryLine(code, ERROR_CATALOG[code]));
+    }
+    if (derived.length > 0) {
+      lines.push('', 'A recurrence problem in a schedule file has the recurrence code (see `recurrence.*`) under `schedule.`:', '');
+      lines.push(derived.join(',\n'), '');
+    }
     lines.push('');
   }
-  return `${lines.join('\n').trimEnd()}\n`;
+  return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  writeOrCheck(join(root, 'docs', 'errors.md'), errorsDocText(), 'node scripts/errors.mjs');
+  writeOrCheck(join(root, 'docs', 'errors.md'), errorsDocText(), 'npm run errors');
 }

@@ -1,11 +1,14 @@
 /**
  * Errors are values: every failure the app reports carries a stable code, a sentence the user can act
  * on, and the offending input (the field's path and its value). Adapters that must throw wrap one in
- * `AppFailure`; HTTP turns one into RFC 9457 problem+json (src/http/problem.ts).
+ * `AppFailure`; HTTP turns one into RFC 9457 problem+json (src/http/problem.ts). Every code is defined once,
+ * with its status and what to do, in the error catalog (src/errorCatalog.ts).
  */
+import { ERROR_CATALOG, type ErrorCode, type MessageFields, type TemplatedCode } from './errorCatalog';
+export { showValue } from './showValue';
 export interface AppError {
-  /** Stable, dotted, machine-readable code, e.g. `recurrence.interval.out_of_range`. */
-  readonly code: string;
+  /** Stable, dotted, machine-readable code from the catalog (src/errorCatalog.ts), e.g. `recurrence.interval.out_of_range`. */
+  readonly code: ErrorCode;
   /** A sentence the user can act on: what is wrong and what to do. */
   readonly message: string;
   /** Path of the offending field, dotted / bracketed from the document root, e.g. `recurrence.hours[2]`. */
@@ -42,28 +45,13 @@ export class AppFailure extends Error {
   }
 }
 
-/** Short, printable form of an offending value for use inside messages. */
 /**
  * The AppError a thrown value carries: an `AppFailure`'s own, else one with `fallback`'s code (and
  * transient flag) and the thrown message. One conversion for every catch that reports an AppError.
  */
-export function errorFrom(e: unknown, fallback: { readonly code: string; readonly transient?: boolean }): AppError {
+export function errorFrom(e: unknown, fallback: { readonly code: ErrorCode; readonly transient?: boolean }): AppError {
   if (e instanceof AppFailure) return e.error;
   return { code: fallback.code, message: e instanceof Error ? e.message : String(e), ...(fallback.transient ? { transient: true } : {}) };
-}
-
-export function showValue(value: unknown, max = 120): string {
-  let text: string;
-  if (value === undefined) text = 'undefined';
-  else if (typeof value === 'string') text = JSON.stringify(value);
-  else {
-    try {
-      text = JSON.stringify(value) ?? String(value);
-    } catch {
-      text = String(value);
-    }
-  }
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 /** Joins a parent path and a key the way error `field`s are written: `a.b`, `a[2]`, `a["odd key"]`. */
@@ -72,4 +60,13 @@ export function fieldPath(parent: string | undefined, key: string | number): str
   const plain = /^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(key);
   if (!parent) return plain ? key : `[${JSON.stringify(key)}]`;
   return plain ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
+}
+
+/**
+ * The error for a code whose message the catalog holds: its message from `fields`, its status and
+ * transient flag from the catalog; `extra` adds field, value, source (or overrides what the catalog says).
+ */
+export function appError<C extends TemplatedCode>(code: C, fields: MessageFields<C>, extra: Omit<Partial<AppError>, 'code' | 'message'> = {}): AppError {
+  const entry = ERROR_CATALOG[code] as { status: number; transient?: boolean; message: (f: MessageFields<C>) => string };
+  return { code, message: entry.message(fields), status: entry.status, ...(entry.transient ? { transient: true } : {}), ...extra };
 }

@@ -24,6 +24,7 @@ import { jsonPath, resolveSettingRefs } from './settingsRefs';
 import schema from './targets.schema.json';
 import { suggest } from '../didYouMean';
 import { describeTypes, jsonType } from '../schemaWords';
+import type { ErrorCode } from '../errorCatalog';
 
 export { suggest };
 
@@ -289,7 +290,7 @@ function translate(errors: ErrorObject[], doc: ConfigDocument, provenance: Map<s
     const base = pointerToPath(e.instancePath);
     const parent = (e.parentSchema ?? {}) as SchemaNode;
     let path = base;
-    let code = 'config.field.invalid';
+    let code: ErrorCode = 'config.field.invalid';
     let problem: string;
     switch (e.keyword) {
       case 'additionalProperties': {
@@ -330,7 +331,7 @@ function translate(errors: ErrorObject[], doc: ConfigDocument, provenance: Map<s
       }
       default:
         problem = parent['x-message'] ?? e.message ?? 'is invalid';
-        code = `config.field.${e.keyword === 'pattern' || e.keyword === 'format' ? 'format' : 'invalid'}`;
+        code = e.keyword === 'pattern' || e.keyword === 'format' ? 'config.field.format' : 'config.field.invalid';
     }
     const field = jsonPath(path);
     const key = `${field}|${code}`;

@@ -19,6 +19,7 @@
 import { app, type EventGridHandler, type InvocationContext, type StorageBlobHandler } from '@azure/functions';
 import { AppFailure } from '../errors';
 import { parseEventGridEvent, parseTriggerMetadata, type BlobEvent } from '../reactive/blobEvent';
+import { FAIL_CODE } from '../reactive/eventDecision';
 import { handleBlobEvent, type ReactiveDeps, type ReactiveOutcome } from '../reactive/handler';
 import { readReactiveWatchSourcesSync } from '../reactive/loadSync';
 import { planTriggers, type TriggerPlan } from '../reactive/registration';
@@ -39,7 +40,7 @@ async function run(parsed: Result<BlobEvent, AppError>, context: InvocationConte
     ...(context.traceContext?.traceParent ? { traceParent: context.traceContext.traceParent } : {}),
   });
   if (outcome.failed) {
-    throw new AppFailure({ code: `reactive.event.${outcome.failed.reason}`, message: `Reactive: ${outcome.failed.message}; the event will be delivered again.`, transient: true });
+    throw new AppFailure({ code: FAIL_CODE[outcome.failed.reason], message: `Reactive: ${outcome.failed.message}; the event will be delivered again.`, transient: true });
   }
   if (outcome.retry) {
     const open = outcome.runs.filter((r) => r.retry);

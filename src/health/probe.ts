@@ -20,6 +20,7 @@ import type { Runtime } from '../runtime';
 import { addCounts, countOutcomes, NO_OUTCOMES, type OutcomeCounts } from './outcomes';
 import { countsSince, type TickHeartbeat, type TickHeartbeatDoc } from './heartbeat';
 import { healthReport, type CheckResult, type HealthReport } from './report';
+import type { ErrorCode } from '../errorCatalog';
 
 export const HEALTH_SETTINGS = {
   tickStaleMinutes: 'HEALTH_TICK_STALE_MINUTES',
@@ -76,7 +77,7 @@ export async function probeHealth(deps: HealthProbeDeps): Promise<HealthReport> 
   });
 }
 
-async function check(code: string, attempt: Promise<unknown>): Promise<CheckResult> {
+async function check(code: ErrorCode, attempt: Promise<unknown>): Promise<CheckResult> {
   try {
     await attempt;
     return { ok: true };
@@ -86,7 +87,7 @@ async function check(code: string, attempt: Promise<unknown>): Promise<CheckResu
   }
 }
 
-function errorOf(e: unknown, code: string): AppError {
+function errorOf(e: unknown, code: ErrorCode): AppError {
   const error = errorFrom(e, { code });
   // A thrown (non-AppFailure) message is cut to its first line: the health answer is public.
   return e instanceof AppFailure ? error : { ...error, message: error.message.split('\n')[0]!.slice(0, 500) };

@@ -4,13 +4,14 @@
  * beyond names, nor tokens or keys.
  */
 import type { OutcomeCounts } from './outcomes';
+import type { ErrorCode } from '../errorCatalog';
 
 export interface CheckResult {
   readonly ok: boolean;
   /** Check-specific facts (the timer's last tick, the configuration problems). */
   readonly [fact: string]: unknown;
   /** Error code when not ok (the app's catalog: storage.*, aml.*, config.*, health.*). */
-  readonly code?: string;
+  readonly code?: ErrorCode;
   /** What is wrong and what to do, when not ok. */
   readonly message?: string;
 }
@@ -18,7 +19,7 @@ export interface CheckResult {
 export interface HealthInputs {
   readonly now: Date;
   /** Every configuration problem found (targets file, Azure ML settings, schedule files, storage settings). */
-  readonly configuration: readonly { readonly code: string; readonly message: string }[];
+  readonly configuration: readonly { readonly code: ErrorCode; readonly message: string }[];
   readonly storage: CheckResult;
   readonly amlToken: CheckResult;
   readonly armToken: CheckResult;

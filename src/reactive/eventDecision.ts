@@ -21,6 +21,7 @@
  * metadata of a real host carries none, see blobEvent.ts).
  */
 import type { AppError, Result } from '../errors';
+import type { ErrorCode } from '../errorCatalog';
 import { normalizeEtag, type BlobEvent } from './blobEvent';
 import { IGNORE_EXPLANATION, ignoreReason, type IgnoreReason } from './match';
 
@@ -41,6 +42,13 @@ export interface EventFacts {
 
 export type SkipReason = IgnoreReason | 'no-matching-schedule' | 'disabled';
 export type FailReason = 'unreadable' | 'no-version' | 'probe-failed';
+
+/** The error code an invocation fails with, per reason. */
+export const FAIL_CODE = {
+  unreadable: 'reactive.event.unreadable',
+  'no-version': 'reactive.event.no-version',
+  'probe-failed': 'reactive.event.probe-failed',
+} as const satisfies Record<FailReason, ErrorCode>;
 
 export type EventDecision =
   | { readonly kind: 'act'; readonly etag: string; readonly source: 'blob' | 'event' }

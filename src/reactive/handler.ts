@@ -26,6 +26,7 @@ import { decideAfterLookup, decideClaim, type ClaimPolicy, type LookupAnswer } f
 import { DEFAULT_LEASE_MS, reactiveSubmissionKey, type ClaimKey, type ClaimStore, type OwnedClaim } from './claims';
 import { decideEvent, SKIP_EXPLANATION, type BlobProbe, type FailReason, type SkipReason } from './eventDecision';
 import { matchingSchedules, type Watch } from './match';
+import type { ErrorCode } from '../errorCatalog';
 
 export type { BlobProbe } from './eventDecision';
 
@@ -163,7 +164,7 @@ function quoted(name: string): string {
   return JSON.stringify(name);
 }
 
-function errorOf(e: unknown, code: string): AppError {
+function errorOf(e: unknown, code: ErrorCode): AppError {
   return errorFrom(e, { code, transient: true });
 }
 

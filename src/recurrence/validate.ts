@@ -3,6 +3,7 @@
  * each as an AppError with its own code, the field's path, the bad value and a sentence to act on.
  */
 import { type AppError, type Result, err, fieldPath, ok, showValue } from '../errors';
+import type { ErrorCode } from '../errorCatalog';
 import { suggest } from '../didYouMean';
 import { daysFromCivil, daysInMonth, DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS, civilFromDays, floorDiv, mod } from './calendar';
 import { resolveTimeZone, ZoneClock, type ResolvedTimeZone } from './timeZones';
@@ -42,7 +43,7 @@ interface ParsedStart {
 
 type Problems = AppError[];
 
-function problem(problems: Problems, code: string, field: string, value: unknown, message: string): void {
+function problem(problems: Problems, code: ErrorCode, field: string, value: unknown, message: string): void {
   problems.push({ code, field, value, message, status: 400 });
 }
 

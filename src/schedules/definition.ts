@@ -14,6 +14,7 @@ import { parseRecurrence, type Recurrence } from '../recurrence';
 import { suggest } from '../didYouMean';
 import { describeTypes, jsonType } from '../schemaWords';
 import scheduleSchema from './schedule.schema.json';
+import { isRecurrenceCode, scheduleRecurrenceCode, type ErrorCode } from '../errorCatalog';
 
 export type ScheduleStatus = 'Active' | 'Disabled';
 export type MissedRunsPolicy = 'skip' | 'latest' | 'all';
@@ -124,7 +125,7 @@ export const SCHEDULE_SCHEMA: unknown = scheduleSchema;
  */
 export function validateSchedule(raw: unknown, ctx: ValidateContext): Result<ValidatedSchedule, readonly ScheduleIssue[]> {
   const issues: ScheduleIssue[] = [];
-  const issue = (code: string, rel: readonly (string | number)[], value: unknown, message: string): void => {
+  const issue = (code: ErrorCode, rel: readonly (string | number)[], value: unknown, message: string): void => {
     issues.push(makeIssue(ctx, code, rel, value, message));
   };
 
@@ -418,7 +419,7 @@ function where(ctx: ValidateContext, line: number | undefined): string {
   return line === undefined ? ctx.file : `${ctx.file}:${line}`;
 }
 
-function makeIssue(ctx: ValidateContext, code: string, rel: readonly (string | number)[], value: unknown, message: string): ScheduleIssue {
+function makeIssue(ctx: ValidateContext, code: ErrorCode, rel: readonly (string | number)[], value: unknown, message: string): ScheduleIssue {
   const field = join(ctx.path, rel);
   const { line } = lineOf(ctx, rel);
   const subject = field ? `\`${field}\`` : 'The schedule';
@@ -512,7 +513,7 @@ function recurrenceIssue(e: AppError, ctx: ValidateContext, recurrencePath: stri
   }
   const rel = relativeSegments(ctx.path, field);
   const line = rel ? ctx.locate?.(rel) : undefined;
-  const code = e.code.startsWith('schedule.') ? e.code : `schedule.${e.code}`;
+  const code = isRecurrenceCode(e.code) ? scheduleRecurrenceCode(e.code) : e.code;
   return {
     code,
     message: `${where(ctx, line)}: ${text}`,

@@ -29,6 +29,7 @@ import { historyEntryOf, type ClaimRead, type Outcome } from './occurrenceClaims
 import type { Claim, ErrorSummary, HistoryEntry, PendingRetry, Trigger } from './stateTypes';
 import { occurrenceSubmission, occurrenceSubmissionKey } from './submitOccurrence';
 import type { TickDeps } from './tick';
+import type { ErrorCode } from '../errorCatalog';
 
 export interface OccurrenceReport {
   readonly schedule: string;
@@ -53,7 +54,7 @@ export interface Collector {
   /** Occurrences whose outcome is unknown (answer lost, or look-up not possible yet). */
   unknown: OccurrenceReport[];
   skipped: { schedule: string; count: number; first?: string; last?: string }[];
-  errors: { schedule?: string; code: string; message: string }[];
+  errors: { schedule?: string; code: ErrorCode; message: string }[];
 }
 
 /** The schedule's target, resolved at most once per schedule and tick (on the first submission). */

@@ -16,7 +16,7 @@
  * same documents (described in src/http/openapi.ts).
  */
 import type { PipelineTarget } from '../aml/types';
-import { AppFailure, err, ok, showValue, type AppError, type Result } from '../errors';
+import { AppFailure, appError, err, ok, showValue, type AppError, type Result } from '../errors';
 import { describeRecurrence, formatInstant, occurrencesAfter, toRecurrenceJson, type Recurrence, type RecurrenceJson } from '../recurrence';
 import { recurrenceFor, SCHEDULE_NAME_PATTERN, type ScheduleDefinition, type ScheduleStatus } from './definition';
 import type { ScheduleFile } from './loadDefinitions';
@@ -372,7 +372,7 @@ export function matchesFilter(s: ScheduleSummary, filter: ListFilter): boolean {
 // Errors
 
 function contended(name: string): AppError {
-  return { code: 'schedule.state.contended', status: 409, transient: true, field: 'name', value: name, message: `The state of schedule ${showValue(name)} kept changing while it was being updated; try again.` };
+  return appError('schedule.state.contended', { name }, { field: 'name', value: name });
 }
 
 export function notFound(name: string, known?: number): AppError {

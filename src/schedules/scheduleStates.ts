@@ -26,7 +26,7 @@
  * as `corrupt` from `read` / as a per-schedule error from listings, and throws `AppFailure` only from
  * `get`; storage failures throw `AppFailure` (code `storage.*`, `transient` when worth retrying).
  */
-import { AppFailure, errorFrom, type AppError } from '../errors';
+import { AppFailure, appError, errorFrom, type AppError } from '../errors';
 import type { BlobJsonStore, JsonParser } from '../storage/blobJson';
 import { mapLimit } from '../util/mapLimit';
 import { dueListingThrough, DUE_PREFIX, newDueMarkerName, parseDueMarkerName, parseStateBlobName, SCHEDULES_PREFIX, stateBlobName } from './blobNames';
@@ -423,13 +423,7 @@ const parseState: JsonParser<ScheduleState> = (raw) => {
 
 /** A state (or the catalog) kept changing while it was being updated. */
 export function contendedError(name: string, attempts: number): AppFailure {
-  return new AppFailure({
-    code: 'schedule.state.contended',
-    message: `The state of schedule "${name}" kept changing while it was being updated (${attempts} attempts); try again.`,
-    source: stateBlobName(name),
-    transient: true,
-    status: 409,
-  });
+  return new AppFailure(appError('schedule.state.contended', { name, attempts }, { source: stateBlobName(name) }));
 }
 
 export function errorOf(e: unknown): AppError {

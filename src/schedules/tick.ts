@@ -32,7 +32,7 @@
  * log: downtime is detected from each schedule's own state (its nextDue is in the past).
  */
 import type { PipelineClient, PipelineTarget } from '../aml/types';
-import { AppFailure, errorFrom, type AppError, type Result } from '../errors';
+import { AppFailure, appError, errorFrom, type AppError, type Result } from '../errors';
 import type { Telemetry } from '../telemetry';
 import { recurrenceFor, resolveScheduleTarget, type ScheduleDefinition, type TimeScheduleDefinition, type WorkspaceDefaults } from './definition';
 import { planOccurrences, SKIPPED_SAMPLE, type OccurrencePlan } from './missedRuns';
@@ -45,6 +45,7 @@ import { MAX_PENDING_RETRIES } from './stateTransitions';
 import { handleOccurrence, type Collector, type OccurrenceReport, type PendingChange, type TargetResolver } from './occurrenceJob';
 import type { HistoryEntry, PendingRetry } from './stateTypes';
 import type { ClockVerdict } from '../storage/serviceClock';
+import type { ErrorCode } from '../errorCatalog';
 export type { OccurrenceReport } from './occurrenceJob';
 
 // ---------------------------------------------------------------------------------------------------
@@ -189,7 +190,7 @@ export interface TickReport {
   readonly unknown: readonly OccurrenceReport[];
   readonly skipped: readonly { readonly schedule: string; readonly count: number; readonly first?: string; readonly last?: string }[];
   /** Schedules whose handling stopped on an error (storage, corrupt state): the next tick tries again. */
-  readonly errors: readonly { readonly schedule?: string; readonly code: string; readonly message: string }[];
+  readonly errors: readonly { readonly schedule?: string; readonly code: ErrorCode; readonly message: string }[];
   /** True when more schedules were due than `maxDuePerTick`. */
   readonly truncated: boolean;
   readonly durationMs: number;
@@ -274,7 +275,7 @@ export async function runTick(now: Date, deps: TickDeps, options: { readonly isP
  * Asks the time authority about `now`; returns the tick's error when the tick must not act (the clock
  * disagrees, or the storage service's clock cannot be read), after logging why and what to do.
  */
-async function clockRefusal(now: Date, deps: TickDeps): Promise<{ code: string; message: string } | undefined> {
+async function clockRefusal(now: Date, deps: TickDeps): Promise<{ code: ErrorCode; message: string } | undefined> {
   let verdict: ClockVerdict;
   try {
     verdict = await deps.timeAuthority!.verify(now);
@@ -427,7 +428,7 @@ async function handleSchedule(due: DueSchedule, def: TimeScheduleDefinition, now
   const direct = await store.states.save(snapshot, next, now);
   if (direct.status !== 'conflict') return;
   const result = await store.states.update(def.name, now, settle);
-  if (result.status === 'conflict') throw new AppFailure({ code: 'schedule.state.contended', message: `The state of schedule "${def.name}" kept changing; the next tick settles it.`, transient: true });
+  if (result.status === 'conflict') throw new AppFailure(appError('schedule.state.contended', { name: def.name, then: 'the next tick settles it.' }, { field: 'name', value: def.name }));
 }
 
 async function recordSkipped(def: TimeScheduleDefinition, plan: OccurrencePlan, now: Date, deps: TickDeps, out: Collector): Promise<void> {

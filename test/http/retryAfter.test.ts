@@ -181,18 +181,18 @@ describe('POST /api/pipelines/{target}/runs passes on the Retry-After Azure ML g
 
 describe('problemResponse and Retry-After', () => {
   it('adds Retry-After for any error carrying retryAfterSeconds (rounded up), whatever its code', () => {
-    const error = { code: 'storage.busy', message: 'The store is busy.', status: 503, retryAfterSeconds: 2.1 };
+    const error = { code: 'storage.unavailable' as const, message: 'The store is busy.', status: 503, retryAfterSeconds: 2.1 };
     const response = problemResponse(error, 503, 'urn:uuid:x');
     expect(response.headers).toMatchObject({ 'Content-Type': 'application/problem+json', 'Retry-After': '3' });
-    expect(response.jsonBody).toMatchObject({ code: 'storage.busy', detail: 'The store is busy. Retry after 3 s (Retry-After header).' });
+    expect(response.jsonBody).toMatchObject({ code: 'storage.unavailable', detail: 'The store is busy. Retry after 3 s (Retry-After header).' });
   });
 
   it("leaves a caller's own Retry-After alone, and adds nothing when the error carries no wait", () => {
-    const error = { code: 'storage.busy', message: 'The store is busy.', status: 503, retryAfterSeconds: 30 };
+    const error = { code: 'storage.unavailable' as const, message: 'The store is busy.', status: 503, retryAfterSeconds: 30 };
     const own = problemResponse(error, 503, undefined, { 'Retry-After': '5' });
     expect(own.headers).toMatchObject({ 'Retry-After': '5' });
     expect(own.jsonBody).toMatchObject({ detail: 'The store is busy.' });
-    const none = problemResponse({ code: 'storage.busy', message: 'The store is busy.', status: 503 });
+    const none = problemResponse({ code: 'storage.unavailable', message: 'The store is busy.', status: 503 });
     expect(Object.keys(none.headers as Record<string, string>)).toEqual(['Content-Type']);
   });
 });
