@@ -62,6 +62,11 @@ export function fieldPath(parent: string | undefined, key: string | number): str
   return plain ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
 }
 
+/** The HTTP status to answer an error with: its own, else its code's in the catalog. */
+export function statusOf(error: AppError): number {
+  return error.status ?? ERROR_CATALOG[error.code].status;
+}
+
 /**
  * The error for a code whose message the catalog holds: its message from `fields`, its status and
  * transient flag from the catalog; `extra` adds field, value, source (or overrides what the catalog says).

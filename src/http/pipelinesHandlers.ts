@@ -18,7 +18,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { randomUUID } from 'node:crypto';
 import type { AppError } from '../errors';
 import { isSubmissionKey, submissionKey } from '../aml/submissionKey';
-import { AppFailure } from '../errors';
+import { AppFailure, statusOf } from '../errors';
 import type { PipelineTarget } from '../aml/types';
 import type { TargetCatalog } from '../config/targets';
 import { jsonPath } from '../config/settingsRefs';
@@ -48,7 +48,7 @@ export function createSubmitRunHandler(deps: PipelinesDeps) {
     const instance = `urn:uuid:${context.invocationId}`;
     const refuse = (error: AppError, headers: Record<string, string> = {}): HttpResponseInit => {
       context.warn(`Refused ${request.method} ${new URL(request.url).pathname}: ${error.message}`);
-      return problemResponse(error, error.status ?? 400, instance, headers);
+      return problemResponse(error, statusOf(error), instance, headers);
     };
 
     const catalog = loadCatalog(deps, context);

@@ -1,5 +1,5 @@
 import type { HttpResponseInit } from '@azure/functions';
-import type { AppError } from '../errors';
+import { statusOf, type AppError } from '../errors';
 
 /** RFC 9457 problem details, with the app's extension members. */
 export interface ProblemDetails {
@@ -39,7 +39,7 @@ export function errorAnchor(code: string): string {
   return code.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
 }
 
-export function toProblem(error: AppError, status = error.status ?? 400, instance?: string): ProblemDetails {
+export function toProblem(error: AppError, status = statusOf(error), instance?: string): ProblemDetails {
   const problem: ProblemDetails = {
     type: PROBLEM_TYPE_BASE + errorAnchor(error.code),
     title: TITLES[status] ?? 'Error',
@@ -80,7 +80,7 @@ export function retryAfterHeaderValue(error: AppError): string | undefined {
  */
 export function problemResponse(
   error: AppError,
-  status = error.status ?? 400,
+  status = statusOf(error),
   instance?: string,
   headers: Record<string, string> = {},
   /** Extension members added to the problem (RFC 9457 §3.2), e.g. the submission key of an unknown outcome. */

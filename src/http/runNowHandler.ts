@@ -16,7 +16,7 @@
  * else "the holder of an admin key" (function keys carry no identity).
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { AppFailure, type AppError } from '../errors';
+import { AppFailure, statusOf, type AppError } from '../errors';
 import { checkName } from '../schedules/operations';
 import { runScheduleNow, type RunNowDeps } from '../schedules/runNow';
 import type { TickLog } from '../schedules/tick';
@@ -29,7 +29,7 @@ export const ADMIN_KEY_HOLDER = 'the holder of an admin key';
 export function createRunNowHandler(getDeps: (log: TickLog) => RunNowDeps, now: () => Date = () => new Date()) {
   return async function runNow(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
     const instance = `urn:uuid:${context.invocationId}`;
-    const refuse = (error: AppError, status = error.status ?? 400): HttpResponseInit => {
+    const refuse = (error: AppError, status = statusOf(error)): HttpResponseInit => {
       context.warn(`Refused run-now ${new URL(request.url).pathname}: ${error.code}: ${error.message}`);
       return problemResponse(error, status, instance);
     };

@@ -17,7 +17,7 @@
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { parseDocument } from 'yaml';
-import { AppFailure, showValue, type AppError, type Result } from '../errors';
+import { AppFailure, showValue, statusOf, type AppError, type Result } from '../errors';
 import type { Telemetry } from '../telemetry';
 import type { ScheduleFile } from '../schedules/loadDefinitions';
 import { isV1ScheduleDocument } from '../schedules/v1Yaml';
@@ -54,7 +54,7 @@ function handle(deps: SchedulesDeps, label: string, run: (ops: ScheduleOperation
       if (result.ok) return result.value;
       const error = result.error;
       context.warn(`Refused ${label} ${new URL(request.url).pathname}: ${error.code}: ${error.message}`);
-      return problemResponse(error, error.status ?? 400, instance);
+      return problemResponse(error, statusOf(error), instance);
     } catch (e) {
       const error: AppError = e instanceof AppFailure ? e.error : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
       context.error(`${label} failed: ${error.code}: ${error.message}`);

@@ -18,6 +18,7 @@ import type { TargetView } from '../http/pipelinesHandlers';
 import { studioUrl } from '../http/submitRun';
 import { readBodyText } from '../http/body';
 import type { ScheduleDetail, ScheduleSummary } from '../schedules/operations';
+import { statusOf } from '../errors';
 import { callApi, toProblemView, type ApiAnswer, type HttpHandler, type UiApi } from './api';
 import type { UiLinks } from './layout';
 import { uiHref } from './layout';
@@ -220,7 +221,7 @@ export function createSubmitRunPage(deps: UiDeps): PageHandler {
     const target = loaded.target;
     const model = { links: at.links, targetName: target.name, target };
     const text = await readBodyText(request, MAX_FORM_BYTES);
-    if (!text.ok) return page(text.error.status ?? 400, renderSubmitForm({ ...model, values: defaultValues(target), problem: toProblemView(text.error.status ?? 400, { detail: text.error.message, code: text.error.code }) }));
+    if (!text.ok) return page(statusOf(text.error), renderSubmitForm({ ...model, values: defaultValues(target), problem: toProblemView(statusOf(text.error), { detail: text.error.message, code: text.error.code }) }));
     const values = valuesFromForm(new URLSearchParams(text.value), target);
     const built = buildRunRequest(values, target);
     if (built.errors.length > 0) {
