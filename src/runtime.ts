@@ -18,15 +18,10 @@ import type { TickLog } from './schedules/tick';
 import { TickHeartbeat } from './health/heartbeat';
 import { BlobJsonStore } from './storage/blobJson';
 import { blobServiceFromSettings } from './storage/blobService';
-import { DEFAULT_SCHEDULE_STATE_CONTAINER, SCHEDULE_STATE_CONTAINER_SETTING } from './schedules/stateStore';
+import { FEATURES, processSettings, readSetting, settingProblems, SETTINGS } from './settings';
 
-/** App settings read here (besides the ones the targets file and the Azure ML client read). */
-export const RUNTIME_SETTINGS = {
-  /** `RunSource` sent with HTTP submissions that do not set one. Default "SDK", what the v1 SDK sends. */
-  runSource: 'AML_RUN_SOURCE',
-} as const;
-
-export const DEFAULT_RUN_SOURCE = 'SDK';
+/** `RunSource` sent with submissions that do not set one: "SDK", what the v1 SDK sends. */
+export const DEFAULT_RUN_SOURCE = SETTINGS.runSource.default;
 
 export interface Runtime {
   /** App settings this runtime reads. */
@@ -46,8 +41,11 @@ export interface Runtime {
   /** The timer's heartbeat blob in the schedule state container (src/health/heartbeat.ts). Throws `AppFailure` on bad storage settings. */
   readonly tickHeartbeat: TickHeartbeat;
   /**
-   * Loads everything that can be wrong in configuration and throws an `AppFailure` with the full message
-   * when something is. Called by the host's appStart hook so a broken deployment fails loudly at start.
+   * Loads everything that can be wrong in configuration. Throws an `AppFailure` with the full message
+   * when something every feature needs is wrong (the targets file, an `AML_*` setting), so a broken
+   * deployment fails loudly at start; logs every other invalid setting by name through `log` (default
+   * console.error): its feature is off until it is fixed, the rest goes on (src/settings.ts). Called by
+   * the host's appStart hook.
    */
   validateStartup(log?: (line: string) => void): void;
   /**
@@ -67,10 +65,13 @@ export interface RuntimeOptions {
   pipelineClient?: PipelineClient;
   /** Use this schedule state store instead of building one from settings. */
   scheduleStore?: ScheduleStateStore;
+  /** The clock schedule files and the registry read "now" from (default: the system clock). */
+  clock?: () => Date;
 }
 
 export function createRuntime(options: RuntimeOptions = {}): Runtime {
-  const env: Env = options.env ?? process.env;
+  const env: Env = options.env ?? processSettings();
+  const clock = options.clock ?? (() => new Date());
   let appRoot: string | undefined = options.appRoot;
   let telemetry: Telemetry | undefined = options.telemetry;
   let client: PipelineClient | undefined = options.pipelineClient;
@@ -81,7 +82,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   let scheduleFiles: Promise<Result<LoadedSchedules, AppError>> | undefined;
   /** The app's schedule files, read once: start-up's check and the registry share the result. */
   const loadScheduleFiles = (): Promise<Result<LoadedSchedules, AppError>> =>
-    (scheduleFiles ??= loadScheduleDefinitionsFromSettings(env, { now: new Date(), cwd: runtime.appRoot }));
+    (scheduleFiles ??= loadScheduleDefinitionsFromSettings(env, { now: clock(), cwd: runtime.appRoot }));
 
   const runtime: Runtime = {
     env,
@@ -100,7 +101,8 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       return (client ??= createPipelineClient({ env, telemetry: runtime.telemetry }));
     },
     get runSource() {
-      return env[RUNTIME_SETTINGS.runSource]?.trim() || DEFAULT_RUN_SOURCE;
+      const read = readSetting(env, SETTINGS.runSource);
+      return read.ok ? read.value : DEFAULT_RUN_SOURCE;
     },
     get scheduleStore() {
       if (scheduleStore) return scheduleStore;
@@ -112,6 +114,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       return (schedules ??= new ScheduleRegistry({
         store: runtime.scheduleStore,
         files: loadScheduleFiles,
+        clock,
         targets: () => runtime.targets.targets,
       }));
     },
@@ -119,10 +122,13 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       if (tickHeartbeat) return tickHeartbeat;
       const service = blobServiceFromSettings(env);
       if (!service.ok) throw new AppFailure(service.error);
-      const container = env[SCHEDULE_STATE_CONTAINER_SETTING]?.trim() || DEFAULT_SCHEDULE_STATE_CONTAINER;
-      return (tickHeartbeat = new TickHeartbeat(BlobJsonStore.forContainer(service.value, container)));
+      const container = readSetting(env, SETTINGS.stateContainer);
+      if (!container.ok) throw new AppFailure(container.error);
+      return (tickHeartbeat = new TickHeartbeat(BlobJsonStore.forContainer(service.value, container.value)));
     },
     validateStartup(log) {
+      const problems = settingProblems(env);
+      for (const p of problems) if (!FEATURES[p.setting.feature].fatal) (log ?? console.error)(`${p.error.code}: ${p.error.message}`);
       const catalog = runtime.targets;
       if (catalog.notice) (log ?? console.warn)(catalog.notice);
       else (log ?? console.log)(`Loaded ${catalog.targets.size} pipeline target(s) from ${catalog.source ?? '(none)'}: ${[...catalog.targets.keys()].join(', ')}.`);
@@ -151,5 +157,5 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   return runtime;
 }
 
-/** The process-wide runtime, configured from `process.env`. */
+/** The process-wide runtime, configured from the process's app settings (`processSettings()`). */
 export const runtime: Runtime = createRuntime();

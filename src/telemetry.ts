@@ -12,6 +12,7 @@
  * passes it to the Azure Monitor exporter as `credential`); its own reading of the setting happens only in
  * the auto-attach agent, not on the `setup()` path used here.
  */
+import { processSettings, settingText, SETTINGS, type Env } from './settings';
 export type Properties = Record<string, string | number | boolean | undefined>;
 
 export interface DependencyRecord {
@@ -57,10 +58,6 @@ export class MemoryTelemetry implements Telemetry {
   }
 }
 
-export const TELEMETRY_SETTINGS = {
-  connectionString: 'APPLICATIONINSIGHTS_CONNECTION_STRING',
-  authenticationString: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
-} as const;
 
 /** What the authentication string asks for: Entra ID with a managed identity (its client id when user-assigned), or nothing. */
 export type TelemetryAuth = { readonly aad: false } | { readonly aad: true; readonly clientId?: string };
@@ -80,10 +77,10 @@ export function parseAuthenticationString(value: string | undefined): TelemetryA
 let current: Telemetry | undefined;
 
 /** The process-wide telemetry: Application Insights when a connection string is set, else none. */
-export function getTelemetry(env: NodeJS.ProcessEnv = process.env): Telemetry {
+export function getTelemetry(env: Env = processSettings()): Telemetry {
   if (current) return current;
-  const connectionString = env[TELEMETRY_SETTINGS.connectionString]?.trim();
-  current = connectionString ? createAppInsightsTelemetry(connectionString, parseAuthenticationString(env[TELEMETRY_SETTINGS.authenticationString])) : noTelemetry;
+  const connectionString = settingText(env, SETTINGS.telemetryConnectionString);
+  current = connectionString ? createAppInsightsTelemetry(connectionString, parseAuthenticationString(settingText(env, SETTINGS.telemetryAuthenticationString))) : noTelemetry;
   return current;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The Azure ML pipeline client: submits a run of a configured target and reports the outcome as a value.
  *
- *   const client = createPipelineClient({ env: process.env });
+ *   const client = createPipelineClient({ env: runtime.env });
  *   const key = submissionKey('occ', schedule, occurrenceIso);
  *   const result = await client.submit(target, { ExperimentName: 'nightly', ParameterAssignments: {...} }, { key });
  *   const found = await client.findRun(target, { experimentName: 'nightly', key });   // later reconciliation
@@ -39,11 +39,12 @@ import { isSubmissionKey } from './submissionKey';
 import { createTransport, type HttpOutcome, type Transport } from './transport';
 import type { AmlError, FoundRun, PipelineClient, PipelineTarget, RunQuery, SubmissionBody, SubmitOptions, SubmitResult, UnknownSubmission } from './types';
 import { createWorkspaceResolver, type WorkspaceResolver } from './workspace';
+import { processSettings } from '../settings';
 
 export const USER_AGENT = 'aml-pipeline-triggers/0.1 (Azure Functions; Node.js)';
 
 export interface PipelineClientOptions {
-  /** App settings to read (settings.ts); default `process.env`. */
+  /** App settings to read (src/settings.ts); default the process's (`processSettings()`). */
   env?: Readonly<Record<string, string | undefined>>;
   /** Overrides on top of the settings read from `env` (tests use small delays and timeouts). */
   settings?: Partial<AmlSettings>;
@@ -120,7 +121,7 @@ function withKey(body: SubmissionBody, key: string | undefined): SubmissionBody 
 }
 
 export function createPipelineClient(options: PipelineClientOptions = {}): AmlPipelineClient {
-  const read = readAmlSettings(options.env ?? process.env);
+  const read = readAmlSettings(options.env ?? processSettings());
   if (!read.ok) throw new AppFailure(read.error);
   const settings: AmlSettings = { ...read.value, ...(options.settings ?? {}) };
   const telemetry = options.telemetry ?? noTelemetry;

@@ -40,6 +40,7 @@ import { parseOptions, type OptionSpec } from './args';
 import * as runNow from './runNow';
 import type { CliIo } from './main';
 import { cliAppRoot, cliSettings, LOCAL_SETTINGS_FILE } from './settings';
+import { connectionSettings, STORAGE_CONNECTION } from '../settings';
 
 export const summary = 'List, inspect, enable, disable, apply and delete schedules; show their run history; rebuild the due index.';
 
@@ -144,9 +145,8 @@ function usage(io: CliIo, line: string): number {
 
 /** "setting AzureWebJobsStorage, endpoint http://127.0.0.1:10000/devstoreaccount1/aml-triggers" (no keys, no SAS). */
 function describeStore(env: Env, store: ScheduleStateStore): string {
-  const setting = env.AzureWebJobsStorage?.trim()
-    ? 'AzureWebJobsStorage'
-    : (['AzureWebJobsStorage__blobServiceUri', 'AzureWebJobsStorage__serviceUri', 'AzureWebJobsStorage__accountName'].find((n) => env[n]?.trim()) ?? 'AzureWebJobsStorage');
+  const connection = connectionSettings(env, STORAGE_CONNECTION);
+  const setting = connection.connectionString ? connection.prefix : (connection.blobServiceUri?.setting ?? connection.prefix);
   let endpoint = store.blobs.container.url;
   try {
     const u = new URL(endpoint);

@@ -23,6 +23,7 @@ import { formatOf, parseConfigText, where, type ConfigDocument, type ConfigForma
 import { jsonPath, resolveSettingRefs } from './settingsRefs';
 import schema from './targets.schema.json';
 import { suggest } from '../didYouMean';
+import { processSettings, settingText, SETTINGS as APP_SETTINGS } from '../settings';
 import { describeTypes, jsonType } from '../schemaWords';
 import type { ErrorCode } from '../errorCatalog';
 
@@ -30,12 +31,12 @@ export { suggest };
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** Setting names read here (documented in docs/http.md). */
+/** Setting names read here (defined in src/settings.ts, documented in docs/settings.md). */
 export const SETTINGS = {
-  targetsFile: 'AML_TARGETS_FILE',
-  subscriptionId: 'AML_SUBSCRIPTION_ID',
-  resourceGroup: 'AML_RESOURCE_GROUP',
-  workspaceName: 'AML_WORKSPACE_NAME',
+  targetsFile: APP_SETTINGS.targetsFile.name,
+  subscriptionId: APP_SETTINGS.subscriptionId.name,
+  resourceGroup: APP_SETTINGS.resourceGroup.name,
+  workspaceName: APP_SETTINGS.workspaceName.name,
 } as const;
 
 export const DEFAULT_TARGETS_FILES = ['config/pipelines.yaml', 'config/pipelines.yml', 'config/pipelines.json'] as const;
@@ -63,7 +64,7 @@ export interface TargetCatalog {
 }
 
 export interface LoadTargetsOptions {
-  /** App settings; `process.env` in the app. */
+  /** App settings; the process's (`processSettings()`) by default. */
   env?: Env;
   /** Folder that relative paths are resolved against; the folder holding host.json by default. */
   appRoot?: string;
@@ -71,9 +72,9 @@ export interface LoadTargetsOptions {
 
 /** Reads, resolves and validates the targets file. Pure apart from reading the file system. */
 export function loadTargets(options: LoadTargetsOptions = {}): Result<TargetCatalog, AppError> {
-  const env = options.env ?? process.env;
+  const env = options.env ?? processSettings();
   const appRoot = options.appRoot ?? findAppRoot();
-  const configured = env[SETTINGS.targetsFile]?.trim();
+  const configured = settingText(env, APP_SETTINGS.targetsFile);
   let file: string | undefined;
   if (configured) {
     file = isAbsolute(configured) ? configured : join(appRoot, configured);
@@ -208,9 +209,9 @@ function toWorkspace(raw: RawWorkspace): WorkspaceRef {
 // Default workspace from app settings.
 
 function defaultWorkspace(env: Env): { value?: RawWorkspace; missing: string[] } {
-  const sub = env[SETTINGS.subscriptionId]?.trim();
-  const rg = env[SETTINGS.resourceGroup]?.trim();
-  const ws = env[SETTINGS.workspaceName]?.trim();
+  const sub = settingText(env, APP_SETTINGS.subscriptionId);
+  const rg = settingText(env, APP_SETTINGS.resourceGroup);
+  const ws = settingText(env, APP_SETTINGS.workspaceName);
   const missing = ([
     sub ? undefined : SETTINGS.subscriptionId,
     rg ? undefined : SETTINGS.resourceGroup,

@@ -105,8 +105,8 @@ export function registerReactiveTriggers(plan: TriggerPlan, getDeps: ReactiveDep
 /** Module load: plan from the schedule files and settings, log what was registered, never throw. */
 function registerAtLoad(): void {
   try {
-    const read = readReactiveWatchSourcesSync(process.env, runtime.appRoot);
-    const plan = planTriggers(read.sources, process.env);
+    const read = readReactiveWatchSourcesSync(runtime.env, runtime.appRoot);
+    const plan = planTriggers(read.sources, runtime.env);
     for (const w of [...(read.problem ? [read.problem] : []), ...plan.warnings]) console.warn(`Reactive: ${w}`);
     registerReactiveTriggers(plan, reactiveDepsFromRuntime);
   } catch (e) {

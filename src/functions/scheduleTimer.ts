@@ -13,31 +13,20 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { AppFailure } from '../errors';
 import { runtime } from '../runtime';
+import { readSetting, SETTINGS, type Env } from '../settings';
 import type { TickHeartbeat } from '../health/heartbeat';
 import { runTick, type TickLog, type TickReport } from '../schedules/tick';
 import { runtimeTickDeps, type TickDepsProvider } from '../schedules/tickDeps';
 
 export type { TickDepsProvider };
 
-export const SCHEDULE_TICK_CRON_SETTING = 'SCHEDULE_TICK_CRON';
-export const DEFAULT_SCHEDULE_TICK_CRON = '0 */1 * * * *';
+export const DEFAULT_SCHEDULE_TICK_CRON = SETTINGS.tickCron.default;
 
-
-/** The tick schedule from the settings: six NCRONTAB fields, else the default. */
-export function tickSchedule(env: Readonly<Record<string, string | undefined>>): string {
-  const value = env[SCHEDULE_TICK_CRON_SETTING]?.trim();
-  if (!value) return DEFAULT_SCHEDULE_TICK_CRON;
-  if (value.split(/\s+/).length !== 6) {
-    // Fail at load with a message, rather than letting the host guess: NCRONTAB here has seconds first.
-    throw new AppFailure({
-      code: 'schedule.tick_cron.invalid',
-      message: `Setting ${SCHEDULE_TICK_CRON_SETTING} ${JSON.stringify(value)} must be a six-field NCRONTAB expression (second minute hour day month day-of-week), e.g. "${DEFAULT_SCHEDULE_TICK_CRON}" for every minute.`,
-      field: SCHEDULE_TICK_CRON_SETTING,
-      value,
-      source: SCHEDULE_TICK_CRON_SETTING,
-    });
-  }
-  return value;
+/** The tick schedule from the settings: six NCRONTAB fields (seconds first), else the default; an invalid value throws the error naming it. */
+export function tickSchedule(env: Env): string {
+  const read = readSetting(env, SETTINGS.tickCron);
+  if (!read.ok) throw new AppFailure(read.error);
+  return read.value;
 }
 
 export function contextLog(context: InvocationContext): TickLog {
@@ -75,10 +64,24 @@ async function recordHeartbeat(heartbeat: () => TickHeartbeat, report: TickRepor
   }
 }
 
+/**
+ * The schedule the timer is registered with. An invalid SCHEDULE_TICK_CRON must not stop the other
+ * functions from loading (a throw here would fail the whole worker): the timer keeps the default
+ * schedule, and every tick fails naming the setting (tickDeps.ts) until it is fixed.
+ */
+function timerSchedule(): string {
+  try {
+    return tickSchedule(runtime.env);
+  } catch (e) {
+    console.error(`Schedule timer: ${e instanceof Error ? e.message : String(e)}`);
+    return DEFAULT_SCHEDULE_TICK_CRON;
+  }
+}
+
 const handler = createScheduleTimerHandler(runtimeTickDeps(runtime), () => new Date(), () => runtime.tickHeartbeat);
 
 app.timer('scheduleTimer', {
-  schedule: tickSchedule(process.env),
+  schedule: timerSchedule(),
   runOnStartup: false,
   useMonitor: true,
   handler: async (timer, context) => {

@@ -17,17 +17,14 @@ import { AppFailure, errorFrom, type AppError } from '../errors';
 import { createCredential } from '../aml/credential';
 import { readAmlSettings } from '../aml/settings';
 import type { Runtime } from '../runtime';
+import { readSetting, settingProblems, SETTINGS } from '../settings';
 import { addCounts, countOutcomes, NO_OUTCOMES, type OutcomeCounts } from './outcomes';
 import { countsSince, type TickHeartbeat, type TickHeartbeatDoc } from './heartbeat';
 import { healthReport, type CheckResult, type HealthReport } from './report';
 import type { ErrorCode } from '../errorCatalog';
 
-export const HEALTH_SETTINGS = {
-  tickStaleMinutes: 'HEALTH_TICK_STALE_MINUTES',
-  checkTimeoutMs: 'HEALTH_CHECK_TIMEOUT_MS',
-} as const;
-export const DEFAULT_TICK_STALE_MINUTES = 10;
-export const DEFAULT_CHECK_TIMEOUT_MS = 10_000;
+export const DEFAULT_TICK_STALE_MINUTES = SETTINGS.healthTickStaleMinutes.default;
+export const DEFAULT_CHECK_TIMEOUT_MS = SETTINGS.healthCheckTimeoutMs.default;
 
 export interface HealthProbeDeps {
   /** Every configuration problem (empty when the configuration loads). */
@@ -105,9 +102,10 @@ function withTimeout<T>(name: string, ms: number, run: (signal: AbortSignal) => 
   return Promise.race([run(controller.signal), timeout]).finally(() => clearTimeout(timer));
 }
 
-function positive(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return value !== undefined && value.trim() !== '' && Number.isFinite(n) && n > 0 ? n : fallback;
+/** A health setting's value; an invalid one is reported by the configuration check (every setting problem is) and the default applies. */
+function healthSetting(rt: Runtime, setting: typeof SETTINGS.healthTickStaleMinutes | typeof SETTINGS.healthCheckTimeoutMs): number {
+  const read = readSetting(rt.env, setting);
+  return read.ok ? read.value : setting.default;
 }
 
 /** The probe's dependencies from the runtime (the app's settings, credential and storage). */
@@ -129,6 +127,7 @@ export function runtimeHealthDeps(rt: Runtime): HealthProbeDeps {
           problems.push(errorOf(e, 'config.invalid'));
         }
       };
+      for (const p of settingProblems(rt.env)) if (p.setting.feature !== 'aml') problems.push(p.error); // AML_* come from the client check below
       attempt(() => rt.targets);
       attempt(() => {
         const read = readAmlSettings(rt.env);
@@ -158,7 +157,7 @@ export function runtimeHealthDeps(rt: Runtime): HealthProbeDeps {
       }
       return counts;
     },
-    tickStaleAfterMs: positive(rt.env[HEALTH_SETTINGS.tickStaleMinutes], DEFAULT_TICK_STALE_MINUTES) * 60_000,
-    checkTimeoutMs: positive(rt.env[HEALTH_SETTINGS.checkTimeoutMs], DEFAULT_CHECK_TIMEOUT_MS),
+    tickStaleAfterMs: healthSetting(rt, SETTINGS.healthTickStaleMinutes) * 60_000,
+    checkTimeoutMs: healthSetting(rt, SETTINGS.healthCheckTimeoutMs),
   };
 }

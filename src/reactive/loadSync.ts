@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_SCHEDULES_PATH, loadScheduleDefinitions, SCHEDULES_PATH_SETTING, type ScheduleFile } from '../schedules/loadDefinitions';
+import { settingText, SETTINGS } from '../settings';
 import { reactiveDefinitions } from './schedules';
 import type { ReactiveWatchSource } from './registration';
 
@@ -15,7 +16,7 @@ export function readReactiveWatchSourcesSync(
   cwd: string = process.cwd(),
 ): { readonly sources: readonly ReactiveWatchSource[]; readonly problem?: string } {
   try {
-    const setting = env[SCHEDULES_PATH_SETTING]?.trim();
+    const setting = settingText(env, SETTINGS.schedulesPath);
     const location = path.resolve(cwd, setting || DEFAULT_SCHEDULES_PATH);
     if (!fs.existsSync(location)) {
       return setting ? { sources: [], problem: `${SCHEDULES_PATH_SETTING} points to ${location}, which does not exist.` } : { sources: [] };

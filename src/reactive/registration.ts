@@ -21,12 +21,12 @@
  *    locally; `REACTIVE_STORAGE__serviceUri` / `__blobServiceUri` + `__queueServiceUri`, `__credential`,
  *    `__clientId` with a managed identity in Azure.
  */
-export const REACTIVE_CONNECTION = 'REACTIVE_STORAGE';
+export { REACTIVE_CONNECTION, isContainerName, type TriggerSource };
+import { isContainerName, readSetting, REACTIVE_CONNECTION, SETTINGS, TRIGGER_SOURCES, type TriggerSource } from '../settings';
+
 export const EVENT_GRID_FUNCTION = 'reactiveBlobEvents';
 export const BLOB_FUNCTION_PREFIX = 'reactiveBlob-';
 
-export type TriggerSource = 'EventGrid' | 'LogsAndContainerScan' | 'EventGridTrigger';
-const SOURCES: readonly TriggerSource[] = ['EventGrid', 'LogsAndContainerScan', 'EventGridTrigger'];
 
 export interface BlobFunctionPlan {
   readonly name: string;
@@ -53,20 +53,13 @@ export interface ReactiveWatchSource {
   readonly container?: string;
 }
 
-/** Azure container naming rule: 3-63 chars, lowercase letters, digits, single hyphens, alnum at both ends. */
-export function isContainerName(name: string): boolean {
-  return /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/.test(name);
-}
-
 export function planTriggers(schedules: readonly ReactiveWatchSource[], env: Readonly<Record<string, string | undefined>>): TriggerPlan {
   const warnings: string[] = [];
-  const rawSource = env.REACTIVE_TRIGGER_SOURCE?.trim();
-  let source: TriggerSource = 'EventGrid';
-  if (rawSource) {
-    const found = SOURCES.find((s) => s.toLowerCase() === rawSource.toLowerCase());
-    if (found) source = found;
-    else warnings.push(`REACTIVE_TRIGGER_SOURCE=${JSON.stringify(rawSource)} is not one of ${SOURCES.join(', ')}; using EventGrid.`);
-  }
+  const read = readSetting(env, SETTINGS.triggerSource);
+  // A bad value registers the default (events are received and kept) and the reactive function fails
+  // every event naming the setting (runtimeDeps.ts) until it is fixed.
+  const source: TriggerSource = read.ok ? read.value : SETTINGS.triggerSource.default;
+  if (!read.ok) warnings.push(`REACTIVE_TRIGGER_SOURCE=${JSON.stringify(read.error.value)} is not one of ${TRIGGER_SOURCES.join(', ')}; registering EventGrid, and reactive schedules fail every event until it is fixed.`);
 
   const containers = new Set<string>();
   for (const s of schedules) {
@@ -74,7 +67,8 @@ export function planTriggers(schedules: readonly ReactiveWatchSource[], env: Rea
     if (isContainerName(s.container)) containers.add(s.container);
     else warnings.push(`Reactive schedule "${s.name}" has container ${JSON.stringify(s.container)}, which is not a valid container name; it is not watched.`);
   }
-  for (const c of (env.REACTIVE_CONTAINERS ?? '').split(/[\s,;]+/).filter(Boolean)) {
+  const extra = readSetting(env, SETTINGS.reactiveContainers);
+  for (const c of extra.ok ? extra.value : []) {
     if (isContainerName(c)) containers.add(c);
     else warnings.push(`REACTIVE_CONTAINERS entry ${JSON.stringify(c)} is not a valid container name; it is not watched.`);
   }

@@ -31,11 +31,12 @@ import { ClaimStore } from './claims';
 import { armDatastoreGetter, createDatastoreResolver, type DatastoreResolver } from './datastores';
 import type { ReactiveDeps, ReactiveHistoryEntry, ReactiveSchedule } from './handler';
 import { readReactiveWatchSourcesSync } from './loadSync';
-import { planTriggers, REACTIVE_CONNECTION } from './registration';
+import { planTriggers } from './registration';
+import { defaultWorkspaceSettings, featureProblem, readSetting, REACTIVE_CONNECTION, SETTINGS } from '../settings';
 import { buildReactiveSchedules } from './schedules';
 
-export const REACTIVE_REFRESH_SETTING = 'REACTIVE_REFRESH_MS';
-export const DEFAULT_REACTIVE_REFRESH_MS = 5 * 60_000;
+export const REACTIVE_REFRESH_SETTING = SETTINGS.reactiveRefreshMs.name;
+export const DEFAULT_REACTIVE_REFRESH_MS = SETTINGS.reactiveRefreshMs.default;
 
 export type ReactiveDepsProvider = () => Promise<Omit<ReactiveDeps, 'log'>>;
 
@@ -54,22 +55,13 @@ export function toStateHistory(entry: ReactiveHistoryEntry): HistoryEntry {
 }
 
 function workspaceDefaults(env: Runtime['env']): { workspace?: WorkspaceRef } {
-  const subscriptionId = env.AML_SUBSCRIPTION_ID?.trim();
-  const resourceGroup = env.AML_RESOURCE_GROUP?.trim();
-  const workspaceName = env.AML_WORKSPACE_NAME?.trim();
-  return subscriptionId && resourceGroup && workspaceName ? { workspace: { subscriptionId, resourceGroup, workspaceName } } : {};
+  const workspace = defaultWorkspaceSettings(env);
+  return workspace ? { workspace } : {};
 }
 
 /** REACTIVE_REFRESH_MS: a whole number of milliseconds from 1,000 to 86,400,000; unset: 5 minutes. */
 export function readRefreshMs(env: Runtime['env']): { ok: true; value: number } | { ok: false; error: AppError } {
-  const text = env[REACTIVE_REFRESH_SETTING]?.trim();
-  if (!text) return { ok: true, value: DEFAULT_REACTIVE_REFRESH_MS };
-  const value = Number(text);
-  if (/^\d+$/.test(text) && value >= 1000 && value <= 86_400_000) return { ok: true, value };
-  return {
-    ok: false,
-    error: { code: 'reactive.setting.invalid', field: REACTIVE_REFRESH_SETTING, value: text, source: REACTIVE_REFRESH_SETTING, message: `Setting ${REACTIVE_REFRESH_SETTING} is ${JSON.stringify(text)}; it must be a whole number of milliseconds from 1000 to 86400000 (default ${DEFAULT_REACTIVE_REFRESH_MS}). Fix the app setting and restart.` },
-  };
+  return readSetting(env, SETTINGS.reactiveRefreshMs);
 }
 
 export function createReactiveDepsProvider(runtime: Runtime, options: { readonly now?: () => Date } = {}): ReactiveDepsProvider {
@@ -78,11 +70,13 @@ export function createReactiveDepsProvider(runtime: Runtime, options: { readonly
   let built: { at: number; value: Promise<readonly ReactiveSchedule[]> } | undefined;
   const refresh = readRefreshMs(runtime.env);
   const refreshMs = refresh.ok ? refresh.value : DEFAULT_REACTIVE_REFRESH_MS;
+  // Any invalid reactive setting (REACTIVE_TRIGGER_SOURCE, REACTIVE_REFRESH_MS) switches reactive schedules off, loudly.
+  const invalid = featureProblem(runtime.env, 'reactive');
   const watched = new Set(planTriggers(readReactiveWatchSourcesSync(runtime.env, runtime.appRoot).sources, runtime.env).containers);
 
   const getBase = (): NonNullable<typeof base> =>
     (base ??= (async () => {
-      if (!refresh.ok) throw new AppFailure(refresh.error); // every invocation fails naming the setting, none is dropped
+      if (invalid) throw new AppFailure(invalid); // every invocation fails naming the setting, none is dropped
       const store = runtime.scheduleStore; // the registry's store (throws AppFailure on bad settings)
       const aml = readAmlSettings(runtime.env);
       if (!aml.ok) throw new AppFailure(aml.error);

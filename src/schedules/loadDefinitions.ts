@@ -14,9 +14,10 @@ import { err, fieldPath, ok, showValue, type AppError, type Result } from '../er
 import { suggest } from '../didYouMean';
 import { validateSchedule, type ScheduleDefinition, type ScheduleIssue } from './definition';
 import { fromV1Schedule, isV1ScheduleDocument, isValidDerivedName, V1_DEFAULT_TIME_ZONE, V1_ROOT_KEY } from './v1Yaml';
+import { DEFAULT_SCHEDULES_PATH, settingText, SETTINGS } from '../settings';
 
-export const SCHEDULES_PATH_SETTING = 'SCHEDULES_PATH';
-export const DEFAULT_SCHEDULES_PATH = 'config/schedules';
+export const SCHEDULES_PATH_SETTING = SETTINGS.schedulesPath.name;
+export { DEFAULT_SCHEDULES_PATH };
 const EXTENSIONS = ['.json', '.yaml', '.yml'];
 
 /**
@@ -184,7 +185,7 @@ export async function loadScheduleDefinitionsFromSettings(
   env: Readonly<Record<string, string | undefined>>,
   options: LoadOptions & { cwd?: string },
 ): Promise<Result<LoadedSchedules, AppError>> {
-  const setting = env[SCHEDULES_PATH_SETTING]?.trim();
+  const setting = settingText(env, SETTINGS.schedulesPath);
   const location = path.resolve(options.cwd ?? process.cwd(), setting || DEFAULT_SCHEDULES_PATH);
   const files = await readScheduleFiles(location, { required: !!setting });
   if (!files.ok) return files;

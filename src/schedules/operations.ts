@@ -27,6 +27,7 @@ import type { ScheduleStateStore } from './stateStore';
 import { disable, isRemoved, REMOVED_HASH } from './stateTransitions';
 import { planTriggers } from '../reactive/registration';
 import type { HistoryEntry, PendingRetry, ScheduleState } from './stateTypes';
+import { SETTINGS } from '../settings';
 
 /** Default and largest `next` of `get` **(ours)**: a preview, not a calendar export. */
 export const DEFAULT_NEXT_COUNT = 5;
@@ -715,7 +716,7 @@ export class ScheduleOperations {
     return {
       code: 'schedule.files.mismatch',
       status: 409,
-      field: 'SCHEDULES_PATH',
+      field: SETTINGS.schedulesPath.name,
       message: `The schedule files read here (SCHEDULES_PATH, relative to the app folder) differ from the ones the app last synced: ${shown}. apply and delete re-sync every schedule from the files read here, so they would disable or change the deployed ones. To go on: run the command in a checkout of the deployed app (or set SCHEDULES_PATH to its schedule files), or use the app's HTTP routes (POST /api/schedules, DELETE /api/schedules/{name}); --dry-run shows what apply would do. enable and disable work either way.`,
     };
   }

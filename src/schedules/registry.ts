@@ -48,6 +48,7 @@ import { definitionBlobName, DEFINITIONS_INDEX_BLOB } from './blobNames';
 import { isoInstant } from './instants';
 import type { ScheduleStateStore, SyncAllResult } from './stateStore';
 import { isV1ScheduleDocument } from './v1Yaml';
+import { processSettings } from '../settings';
 
 export { DEFINITIONS_INDEX_BLOB };
 export const DEFAULT_RESYNC_INTERVAL_MS = 5 * 60_000;
@@ -429,7 +430,7 @@ export class ScheduleRegistry {
     const files = this.options.files;
     if (typeof files === 'function') return files();
     if (files) return Promise.resolve(loadScheduleDefinitions(files, { now: this.clock() }));
-    return loadScheduleDefinitionsFromSettings(this.options.env ?? process.env, { now: this.clock(), ...(this.options.appRoot ? { cwd: this.options.appRoot } : {}) });
+    return loadScheduleDefinitionsFromSettings(this.options.env ?? processSettings(), { now: this.clock(), ...(this.options.appRoot ? { cwd: this.options.appRoot } : {}) });
   }
 }
 

@@ -13,11 +13,12 @@
  * How a state changes is decided in stateTransitions.ts (pure); what to do about someone else's claim in
  * claimDecision.ts (pure).
  */
-import { err, ok, type AppError, type Result } from '../errors';
+import { ok, type AppError, type Result } from '../errors';
 import { BlobJsonStore } from '../storage/blobJson';
 import { blobServiceFromSettings, type Env } from '../storage/blobService';
 import type { OperationCounter } from '../storage/operationCounter';
 import { mapLimit } from '../util/mapLimit';
+import { readSetting, SETTINGS } from '../settings';
 import { claimsFolder, scheduleFolder } from './blobNames';
 import { ScheduleCatalog } from './catalog';
 import type { ScheduleDefinition } from './definition';
@@ -26,8 +27,7 @@ import { OccurrenceClaims } from './occurrenceClaims';
 import { contendedError, errorOf, ScheduleStates, type ScheduleError } from './scheduleStates';
 import { markRemoved } from './stateTransitions';
 
-export const SCHEDULE_STATE_CONTAINER_SETTING = 'SCHEDULE_STATE_CONTAINER';
-export const DEFAULT_SCHEDULE_STATE_CONTAINER = 'aml-triggers';
+export const DEFAULT_SCHEDULE_STATE_CONTAINER = SETTINGS.stateContainer.default;
 
 export interface ScheduleStateStoreOptions {
   /** History entries kept per schedule (default 100). */
@@ -77,17 +77,9 @@ export class ScheduleStateStore {
   static fromSettings(env: Env, options: ScheduleStateStoreOptions & { counter?: OperationCounter } = {}): Result<ScheduleStateStore, AppError> {
     const service = blobServiceFromSettings(env);
     if (!service.ok) return service;
-    const container = env[SCHEDULE_STATE_CONTAINER_SETTING]?.trim() || DEFAULT_SCHEDULE_STATE_CONTAINER;
-    if (!/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/.test(container)) {
-      return err({
-        code: 'schedule.state_container.invalid',
-        message: `Setting ${SCHEDULE_STATE_CONTAINER_SETTING} ${JSON.stringify(container)} is not a valid blob container name (3-63 lowercase letters, digits and single hyphens).`,
-        field: SCHEDULE_STATE_CONTAINER_SETTING,
-        value: container,
-        source: SCHEDULE_STATE_CONTAINER_SETTING,
-      });
-    }
-    return ok(new ScheduleStateStore(BlobJsonStore.forContainer(service.value, container, options.counter), options));
+    const container = readSetting(env, SETTINGS.stateContainer);
+    if (!container.ok) return container;
+    return ok(new ScheduleStateStore(BlobJsonStore.forContainer(service.value, container.value, options.counter), options));
   }
 
   get counter(): OperationCounter {

@@ -34,6 +34,7 @@
 import type { PipelineClient, PipelineTarget } from '../aml/types';
 import { AppFailure, appError, errorFrom, type AppError, type Result } from '../errors';
 import type { Telemetry } from '../telemetry';
+import { instanceOwner, readSettings, settingText, SETTINGS, type Env } from '../settings';
 import { recurrenceFor, resolveScheduleTarget, type ScheduleDefinition, type TimeScheduleDefinition, type WorkspaceDefaults } from './definition';
 import { planOccurrences, SKIPPED_SAMPLE, type OccurrencePlan } from './missedRuns';
 import { mapLimit } from '../util/mapLimit';
@@ -51,19 +52,14 @@ export type { OccurrenceReport } from './occurrenceJob';
 // ---------------------------------------------------------------------------------------------------
 // Settings
 
+/** The tick's settings (names, ranges, errors: src/settings.ts), by the field they set. */
 export const TICK_SETTINGS = {
-  /** Minutes an occurrence may be late and still count as current (not missed). */
-  graceMinutes: 'SCHEDULE_MISSED_GRACE_MINUTES',
-  /** Minutes after an occurrence's first attempt during which transient failures are retried. */
-  retryDeadlineMinutes: 'SCHEDULE_RETRY_DEADLINE_MINUTES',
-  /** Seconds one submission (with the client's own quick retries) may take within a tick. */
-  submitDeadlineSeconds: 'SCHEDULE_SUBMIT_DEADLINE_SECONDS',
-  /** Seconds after which a claim whose holder went silent is taken over. */
-  claimTimeoutSeconds: 'SCHEDULE_CLAIM_TIMEOUT_SECONDS',
-  /** Due schedules handled at once. */
-  concurrency: 'SCHEDULE_TICK_CONCURRENCY',
-  /** Seconds the app's clock may differ from the storage service's before a tick refuses to act. */
-  clockToleranceSeconds: 'SCHEDULE_CLOCK_TOLERANCE_SECONDS',
+  graceMinutes: SETTINGS.missedGraceMinutes.name,
+  retryDeadlineMinutes: SETTINGS.retryDeadlineMinutes.name,
+  submitDeadlineSeconds: SETTINGS.submitDeadlineSeconds.name,
+  claimTimeoutSeconds: SETTINGS.claimTimeoutSeconds.name,
+  concurrency: SETTINGS.tickConcurrency.name,
+  clockToleranceSeconds: SETTINGS.clockToleranceSeconds.name,
 } as const;
 
 export interface TickSettings {
@@ -108,38 +104,28 @@ export const DEFAULT_TICK_SETTINGS: TickSettings = {
   concurrency: 32,
   maxDuePerTick: 1000,
   runSource: 'SDK',
-  owner: `${process.env.WEBSITE_INSTANCE_ID?.slice(0, 12) ?? 'local'}:${process.pid}`,
+  owner: `local:${process.pid}`,
   claimSettledMs: 60 * 60_000,
   pruneLimit: 5000,
   clockToleranceMs: 10_000,
 };
 
-type Env = Readonly<Record<string, string | undefined>>;
-
 /** Reads the tick settings; a malformed value is an error naming the setting. */
 export function readTickSettings(env: Env, base: Partial<TickSettings> = {}): { ok: true; value: TickSettings } | { ok: false; error: AppError } {
-  const out: { -readonly [K in keyof TickSettings]: TickSettings[K] } = { ...DEFAULT_TICK_SETTINGS, ...base };
-  const numbers: [string, number, number, (v: number) => void][] = [
-    [TICK_SETTINGS.graceMinutes, 1, 24 * 60, (v) => (out.graceMs = v * 60_000)],
-    [TICK_SETTINGS.retryDeadlineMinutes, 0, 7 * 24 * 60, (v) => (out.retryDeadlineMs = v * 60_000)],
-    [TICK_SETTINGS.submitDeadlineSeconds, 1, 600, (v) => (out.submitDeadlineMs = v * 1000)],
-    [TICK_SETTINGS.claimTimeoutSeconds, 10, 3600, (v) => (out.claimTimeoutMs = v * 1000)],
-    [TICK_SETTINGS.concurrency, 1, 256, (v) => (out.concurrency = v)],
-    [TICK_SETTINGS.clockToleranceSeconds, 1, 3600, (v) => (out.clockToleranceMs = v * 1000)],
-  ];
-  for (const [name, min, max, set] of numbers) {
-    const text = env[name]?.trim();
-    if (!text) continue;
-    const value = Number(text);
-    // Whole numbers only: 2.5 schedules at once, or 0.5 minutes, would be rounded silently.
-    if (!/^\d+$/.test(text) || value < min || value > max) {
-      return {
-        ok: false,
-        error: { code: 'schedule.setting.invalid', message: `Setting ${name} is ${JSON.stringify(text)}; it must be a whole number from ${min} to ${max}.`, field: name, value: text, source: name },
-      };
-    }
-    set(value);
-  }
+  const read = readSettings(env, ['missedGraceMinutes', 'retryDeadlineMinutes', 'submitDeadlineSeconds', 'claimTimeoutSeconds', 'tickConcurrency', 'clockToleranceSeconds']);
+  if (!read.ok) return { ok: false, error: read.error[0]! };
+  const v = read.value;
+  const out: { -readonly [K in keyof TickSettings]: TickSettings[K] } = { ...DEFAULT_TICK_SETTINGS, owner: instanceOwner(env), ...base };
+  // A setting that is set wins over `base`; unset ones keep `base` or the default.
+  const set = (key: Parameters<typeof settingText>[1], apply: () => void): void => {
+    if (settingText(env, key) !== undefined) apply();
+  };
+  set(SETTINGS.missedGraceMinutes, () => (out.graceMs = v.missedGraceMinutes * 60_000));
+  set(SETTINGS.retryDeadlineMinutes, () => (out.retryDeadlineMs = v.retryDeadlineMinutes * 60_000));
+  set(SETTINGS.submitDeadlineSeconds, () => (out.submitDeadlineMs = v.submitDeadlineSeconds * 1000));
+  set(SETTINGS.claimTimeoutSeconds, () => (out.claimTimeoutMs = v.claimTimeoutSeconds * 1000));
+  set(SETTINGS.tickConcurrency, () => (out.concurrency = v.tickConcurrency));
+  set(SETTINGS.clockToleranceSeconds, () => (out.clockToleranceMs = v.clockToleranceSeconds * 1000));
   return { ok: true, value: out };
 }
 

@@ -3,7 +3,7 @@
  * function and `aml-triggers tick` both take them from here, so the command runs the very tick the
  * function runs (same store, registry, Azure ML client, targets, settings).
  */
-import type { WorkspaceRef } from '../aml/types';
+import { defaultWorkspaceSettings, featureProblem } from '../settings';
 import { AppFailure } from '../errors';
 import type { Runtime } from '../runtime';
 import { readTickSettings, type TickDeps } from './tick';
@@ -15,9 +15,11 @@ export function runtimeTickDeps(rt: Runtime): TickDepsProvider {
   let deps: Omit<TickDeps, 'log'> | undefined;
   return () => {
     if (deps) return deps;
+    const invalid = featureProblem(rt.env, 'timer'); // SCHEDULE_TICK_CRON too: the timer runs on the default then, and fails naming it
+    if (invalid) throw new AppFailure(invalid);
     const settings = readTickSettings(rt.env, { runSource: rt.runSource });
     if (!settings.ok) throw new AppFailure(settings.error);
-    const workspace = defaultWorkspace(rt.env);
+    const workspace = defaultWorkspaceSettings(rt.env);
     deps = {
       store: rt.scheduleStore,
       registry: rt.schedules,
@@ -30,12 +32,4 @@ export function runtimeTickDeps(rt: Runtime): TickDepsProvider {
     };
     return deps;
   };
-}
-
-/** The default workspace from AML_SUBSCRIPTION_ID / AML_RESOURCE_GROUP / AML_WORKSPACE_NAME, when all are set. */
-export function defaultWorkspace(env: Readonly<Record<string, string | undefined>>): WorkspaceRef | undefined {
-  const subscriptionId = env.AML_SUBSCRIPTION_ID?.trim();
-  const resourceGroup = env.AML_RESOURCE_GROUP?.trim();
-  const workspaceName = env.AML_WORKSPACE_NAME?.trim();
-  return subscriptionId && resourceGroup && workspaceName ? { subscriptionId, resourceGroup, workspaceName } : undefined;
 }

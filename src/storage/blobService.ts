@@ -10,10 +10,11 @@
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { err, ok, type AppError, type Result } from '../errors';
+import { connectionSettings, STORAGE_CONNECTION, type ConnectionSettings, type Env } from '../settings';
 
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env };
 
-export const DEFAULT_STORAGE_CONNECTION = 'AzureWebJobsStorage';
+export const DEFAULT_STORAGE_CONNECTION = STORAGE_CONNECTION;
 
 export interface BlobServiceOptions {
   /** Connection setting prefix (default `AzureWebJobsStorage`). */
@@ -24,7 +25,8 @@ export interface BlobServiceOptions {
 
 export function blobServiceFromSettings(env: Env, options: BlobServiceOptions = {}): Result<BlobServiceClient, AppError> {
   const prefix = options.connection ?? DEFAULT_STORAGE_CONNECTION;
-  const connectionString = env[prefix]?.trim();
+  const connection = connectionSettings(env, prefix);
+  const connectionString = connection.connectionString;
   if (connectionString) {
     try {
       return ok(BlobServiceClient.fromConnectionString(connectionString));
@@ -37,9 +39,8 @@ export function blobServiceFromSettings(env: Env, options: BlobServiceOptions = 
       });
     }
   }
-  const uriSetting = [`${prefix}__blobServiceUri`, `${prefix}__serviceUri`].find((name) => env[name]?.trim());
-  const accountName = env[`${prefix}__accountName`]?.trim();
-  const uri = uriSetting ? env[uriSetting]!.trim() : accountName ? `https://${accountName}.blob.core.windows.net` : undefined;
+  const uri = connection.blobServiceUri?.value;
+  const uriSetting = connection.blobServiceUri?.setting;
   if (!uri) {
     return err({
       code: 'storage.connection.missing',
@@ -54,19 +55,17 @@ export function blobServiceFromSettings(env: Env, options: BlobServiceOptions = 
   } catch {
     return err({
       code: 'storage.connection.invalid',
-      message: `Setting ${uriSetting ?? `${prefix}__accountName`} must be an https URL like https://<account>.blob.core.windows.net.`,
-      field: uriSetting ?? `${prefix}__accountName`,
+      message: `Setting ${uriSetting} must be an https URL like https://<account>.blob.core.windows.net.`,
+      field: uriSetting,
       value: uri,
-      source: uriSetting ?? `${prefix}__accountName`,
+      source: uriSetting,
     });
   }
-  const credential = options.credential ?? credentialFor(env, prefix);
+  const credential = options.credential ?? credentialFor(connection);
   return ok(new BlobServiceClient(parsed.toString().replace(/\/$/, ''), credential));
 }
 
-function credentialFor(env: Env, prefix: string): TokenCredential {
-  const kind = env[`${prefix}__credential`]?.trim().toLowerCase();
-  const clientId = env[`${prefix}__clientId`]?.trim();
+function credentialFor({ credential: kind, clientId }: ConnectionSettings): TokenCredential {
   if (kind === 'managedidentity') return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();
   return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
 }
