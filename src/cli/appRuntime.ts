@@ -1,8 +1,9 @@
 /**
- * The app's composition root (src/runtime.ts) for commands that run the app's own code paths (`tick`,
- * `blob`, `submit`, `schedules run`): the same Runtime the functions use, built from the CLI's settings
- * (the environment over `./local.settings.json` Values, see `cliSettings`) with the app folder found
- * from the current directory, so a command does exactly what the deployed function would.
+ * The app's composition root (src/runtime.ts) for every command that touches the app's parts (`tick`,
+ * `blob`, `submit`, `schedules …`, `check-targets`): the same Runtime the functions use, built from the
+ * CLI's settings source (the environment over `./local.settings.json` Values, see `cliSettings`) with the
+ * app folder found from the current directory and the command's clock, so a command does exactly what
+ * the deployed function would, with the same store, registry, targets and client.
  */
 import { errorFrom, type AppError, type Result } from '../errors';
 import { createRuntime, type Runtime } from '../runtime';
@@ -13,7 +14,7 @@ import type { CliIo } from './main';
 export function openRuntime(io: CliIo): Result<Runtime, AppError> {
   const settings = cliSettings(io.env, io.cwd);
   if (!settings.ok) return settings;
-  return { ok: true, value: createRuntime({ env: settings.value, appRoot: cliAppRoot(io.cwd) }) };
+  return { ok: true, value: createRuntime({ env: settings.value, appRoot: cliAppRoot(io.cwd), clock: () => io.now() }) };
 }
 
 /** The AppError carried by a thrown value (an `AppFailure` from a runtime getter, or anything else). */

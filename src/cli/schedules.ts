@@ -20,10 +20,8 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { AppFailure, type AppError, type Result } from '../errors';
 import type { Env } from '../storage/blobService';
-import { loadTargets } from '../config/targets';
 import { readScheduleFiles, type ScheduleFile } from '../schedules/loadDefinitions';
-import { ScheduleRegistry } from '../schedules/registry';
-import { ScheduleStateStore } from '../schedules/stateStore';
+import type { ScheduleStateStore } from '../schedules/stateStore';
 import {
   checkCount,
   checkName,
@@ -39,7 +37,8 @@ import { formatApply, formatDelete, formatDetail, formatEnable, formatHistory, f
 import { parseOptions, type OptionSpec } from './args';
 import * as runNow from './runNow';
 import type { CliIo } from './main';
-import { cliAppRoot, cliSettings, LOCAL_SETTINGS_FILE } from './settings';
+import { LOCAL_SETTINGS_FILE } from './settings';
+import { errorOf, openRuntime } from './appRuntime';
 import { connectionSettings, STORAGE_CONNECTION } from '../settings';
 
 export const summary = 'List, inspect, enable, disable, apply and delete schedules; show their run history; rebuild the due index.';
@@ -157,37 +156,19 @@ function describeStore(env: Env, store: ScheduleStateStore): string {
   return `storage from setting ${setting}, container ${endpoint}`;
 }
 
+/** The schedule operations on the app's runtime (src/cli/appRuntime.ts): its store, registry and targets. */
 function openContext(io: CliIo): Result<Context, AppError> {
-  const settings = cliSettings(io.env, io.cwd);
-  if (!settings.ok) return settings;
-  const env = settings.value;
-  const store = ScheduleStateStore.fromSettings(env);
-  if (!store.ok) return store;
-  const appRoot = cliAppRoot(io.cwd);
-  let targets: ReturnType<typeof loadTargets> | undefined;
-  const registry = new ScheduleRegistry({
-    store: store.value,
-    env,
-    appRoot,
-    clock: () => io.now(),
-    targets: () => {
-      targets ??= loadTargets({ env, appRoot });
-      if (!targets.ok) throw new AppFailure(targets.error);
-      return targets.value.targets;
-    },
-  });
-  const ops = new ScheduleOperations({
-    registry,
-    store: store.value,
-    requireMatchingFiles: true,
-    env,
-    targets: () => {
-      targets ??= loadTargets({ env, appRoot });
-      if (!targets.ok) throw new AppFailure(targets.error);
-      return targets.value.targets;
-    },
-  });
-  return { ok: true, value: { ops, store: store.value, where: describeStore(env, store.value) } };
+  const opened = openRuntime(io);
+  if (!opened.ok) return opened;
+  const rt = opened.value;
+  let store: ScheduleStateStore;
+  try {
+    store = rt.scheduleStore;
+  } catch (e) {
+    return { ok: false, error: errorOf(e) };
+  }
+  const ops = new ScheduleOperations({ registry: rt.schedules, store, requireMatchingFiles: true, env: rt.env, targets: () => rt.targets.targets });
+  return { ok: true, value: { ops, store, where: describeStore(rt.env, store) } };
 }
 
 function openedContext(io: CliIo, open: () => Result<Context, AppError>): Context | number {
