@@ -9,6 +9,9 @@
 import { AppFailure, type AppError, type Result } from './errors';
 import type { PipelineClient } from './aml/types';
 import { createPipelineClient } from './aml/client';
+import { createCredential } from './aml/credential';
+import { readAmlSettings, type AmlSettings } from './aml/settings';
+import type { TokenCredential } from '@azure/identity';
 import { getTelemetry, type Telemetry } from './telemetry';
 import { findAppRoot, loadTargets, type Env, type TargetCatalog } from './config/targets';
 import { ScheduleStateStore } from './schedules/stateStore';
@@ -32,6 +35,10 @@ export interface Runtime {
   /** The configured targets. Throws `AppFailure` (every time, the failure is cached) when the targets file is invalid. */
   readonly targets: TargetCatalog;
   readonly pipelineClient: PipelineClient;
+  /** The Azure ML client settings (`AML_*`). Throws `AppFailure` naming every invalid one. */
+  readonly amlSettings: AmlSettings;
+  /** The app's identity for ARM and Azure ML tokens outside the client (datastore look-ups, the health probe). Throws like `amlSettings`. */
+  readonly credential: TokenCredential;
   /** `RunSource` for HTTP submissions that do not set one. */
   readonly runSource: string;
   /** Schedule state in Blob Storage (`AzureWebJobsStorage`, `SCHEDULE_STATE_CONTAINER`). Throws `AppFailure` on bad settings. */
@@ -75,6 +82,8 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   let appRoot: string | undefined = options.appRoot;
   let telemetry: Telemetry | undefined = options.telemetry;
   let client: PipelineClient | undefined = options.pipelineClient;
+  let amlSettings: AmlSettings | undefined;
+  let credential: TokenCredential | undefined;
   let targets: { ok: true; value: TargetCatalog } | { ok: false; error: AppError } | undefined;
   let scheduleStore: ScheduleStateStore | undefined = options.scheduleStore;
   let schedules: ScheduleRegistry | undefined;
@@ -99,6 +108,15 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     },
     get pipelineClient() {
       return (client ??= createPipelineClient({ env, telemetry: runtime.telemetry }));
+    },
+    get amlSettings() {
+      if (amlSettings) return amlSettings;
+      const read = readAmlSettings(env);
+      if (!read.ok) throw new AppFailure(read.error);
+      return (amlSettings = read.value);
+    },
+    get credential() {
+      return (credential ??= createCredential(runtime.amlSettings));
     },
     get runSource() {
       const read = readSetting(env, SETTINGS.runSource);
@@ -132,7 +150,8 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       const catalog = runtime.targets;
       if (catalog.notice) (log ?? console.warn)(catalog.notice);
       else (log ?? console.log)(`Loaded ${catalog.targets.size} pipeline target(s) from ${catalog.source ?? '(none)'}: ${[...catalog.targets.keys()].join(', ')}.`);
-      void runtime.pipelineClient; // builds the client: invalid AML_* client settings throw here too
+      void runtime.amlSettings; // invalid AML_* client settings throw here
+      void runtime.pipelineClient;
     },
     async validateSchedules(log = { info: console.log, warn: console.warn, error: console.error }) {
       let loaded;

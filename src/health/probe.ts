@@ -12,10 +12,7 @@
  * Each check has its own time limit (HEALTH_CHECK_TIMEOUT_MS, default 10000), so one stalled dependency
  * makes its check fail instead of the whole probe hanging.
  */
-import type { TokenCredential } from '@azure/identity';
 import { AppFailure, errorFrom, type AppError } from '../errors';
-import { createCredential } from '../aml/credential';
-import { readAmlSettings } from '../aml/settings';
 import type { Runtime } from '../runtime';
 import { readSetting, settingProblems, SETTINGS } from '../settings';
 import { addCounts, countOutcomes, NO_OUTCOMES, type OutcomeCounts } from './outcomes';
@@ -110,13 +107,7 @@ function healthSetting(rt: Runtime, setting: typeof SETTINGS.healthTickStaleMinu
 
 /** The probe's dependencies from the runtime (the app's settings, credential and storage). */
 export function runtimeHealthDeps(rt: Runtime): HealthProbeDeps {
-  let credential: TokenCredential | undefined;
-  const aml = () => {
-    const read = readAmlSettings(rt.env);
-    if (!read.ok) throw new AppFailure(read.error);
-    credential ??= createCredential(read.value);
-    return { settings: read.value, credential };
-  };
+  const aml = () => ({ settings: rt.amlSettings, credential: rt.credential });
   return {
     configurationProblems: async () => {
       const problems: AppError[] = [];
@@ -127,13 +118,12 @@ export function runtimeHealthDeps(rt: Runtime): HealthProbeDeps {
           problems.push(errorOf(e, 'config.invalid'));
         }
       };
-      for (const p of settingProblems(rt.env)) if (p.setting.feature !== 'aml') problems.push(p.error); // AML_* come from the client check below
       attempt(() => rt.targets);
-      attempt(() => {
-        const read = readAmlSettings(rt.env);
-        if (!read.ok) throw new AppFailure(read.error);
-      });
+      attempt(() => rt.amlSettings);
       attempt(() => rt.scheduleStore);
+      // Every other invalid setting (timer, reactive, health): each is reported once, by name.
+      const named = new Set(problems.flatMap((p) => [p.field, ...(p.errors ?? []).map((e) => e.field)]));
+      for (const p of settingProblems(rt.env)) if (!named.has(p.error.field)) problems.push(p.error);
       const lines: string[] = [];
       const schedulesOk = await rt.validateSchedules({ info: () => undefined, warn: () => undefined, error: (l) => lines.push(l) });
       if (!schedulesOk) problems.push({ code: 'schedule.files.invalid', message: lines.join('\n') || 'The schedule files could not be loaded.' });

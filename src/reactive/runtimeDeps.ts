@@ -18,9 +18,7 @@
  *  - the Azure ML client and telemetry: the runtime's.
  * Problems with individual schedules are logged once per refresh and leave the other schedules working.
  */
-import { createCredential } from '../aml/credential';
 import { createArmClient } from '../aml/workspace';
-import { readAmlSettings } from '../aml/settings';
 import type { WorkspaceRef } from '../aml/types';
 import { AppFailure, type AppError } from '../errors';
 import type { Runtime } from '../runtime';
@@ -78,12 +76,11 @@ export function createReactiveDepsProvider(runtime: Runtime, options: { readonly
     (base ??= (async () => {
       if (invalid) throw new AppFailure(invalid); // every invocation fails naming the setting, none is dropped
       const store = runtime.scheduleStore; // the registry's store (throws AppFailure on bad settings)
-      const aml = readAmlSettings(runtime.env);
-      if (!aml.ok) throw new AppFailure(aml.error);
-      const credential = createCredential(aml.value);
+      const aml = runtime.amlSettings;
+      const credential = runtime.credential;
       const resolver = createDatastoreResolver(
         // The same ARM client set-up as workspace resolution: audience, endpoint and trusted roots from AML_* settings.
-        armDatastoreGetter({ credential, createClient: (subscriptionId) => createArmClient(credential, subscriptionId, aml.value) }),
+        armDatastoreGetter({ credential, createClient: (subscriptionId) => createArmClient(credential, subscriptionId, aml) }),
       );
       // The watched account (REACTIVE_STORAGE): used to check each matched blob still exists at its version.
       // Not configured (possible with the Event Grid trigger mode): events are trusted as they come.
