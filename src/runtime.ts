@@ -21,7 +21,8 @@ import type { TickLog } from './schedules/tick';
 import { TickHeartbeat } from './health/heartbeat';
 import { BlobJsonStore } from './storage/blobJson';
 import { blobServiceFromSettings } from './storage/blobService';
-import { FEATURES, processSettings, readSetting, settingProblems, SETTINGS } from './settings';
+import { FEATURES, processSettings, REACTIVE_CONNECTION, readSetting, settingProblems, SETTINGS } from './settings';
+import type { BlobServiceClient } from '@azure/storage-blob';
 
 /** `RunSource` sent with submissions that do not set one: "SDK", what the v1 SDK sends. */
 export const DEFAULT_RUN_SOURCE = SETTINGS.runSource.default;
@@ -45,6 +46,8 @@ export interface Runtime {
   readonly scheduleStore: ScheduleStateStore;
   /** Every schedule definition: the app's files (`SCHEDULES_PATH`) and those applied at run time. */
   readonly schedules: ScheduleRegistry;
+  /** The watched storage account of reactive schedules (`REACTIVE_STORAGE`), or why there is none. */
+  readonly watchedAccount: Result<BlobServiceClient, AppError>;
   /** The timer's heartbeat blob in the schedule state container (src/health/heartbeat.ts). Throws `AppFailure` on bad storage settings. */
   readonly tickHeartbeat: TickHeartbeat;
   /**
@@ -88,6 +91,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   let scheduleStore: ScheduleStateStore | undefined = options.scheduleStore;
   let schedules: ScheduleRegistry | undefined;
   let tickHeartbeat: TickHeartbeat | undefined;
+  let watchedAccount: Result<BlobServiceClient, AppError> | undefined;
   let scheduleFiles: Promise<Result<LoadedSchedules, AppError>> | undefined;
   /** The app's schedule files, read once: start-up's check and the registry share the result. */
   const loadScheduleFiles = (): Promise<Result<LoadedSchedules, AppError>> =>
@@ -135,6 +139,9 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
         clock,
         targets: () => runtime.targets.targets,
       }));
+    },
+    get watchedAccount() {
+      return (watchedAccount ??= blobServiceFromSettings(env, { connection: REACTIVE_CONNECTION }));
     },
     get tickHeartbeat() {
       if (tickHeartbeat) return tickHeartbeat;

@@ -16,7 +16,6 @@ import { handleBlobEvent, type ReactiveOutcome } from '../reactive/handler';
 import { REACTIVE_CONNECTION } from '../reactive/registration';
 import { createReactiveDepsProvider } from '../reactive/runtimeDeps';
 import { statusOf, storageError } from '../storage/blobJson';
-import { blobServiceFromSettings } from '../storage/blobService';
 import { parseOptions } from './args';
 import { errorOf, openRuntime, reportError } from './appRuntime';
 import type { CliIo } from './main';
@@ -54,7 +53,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
   const runtime = openRuntime(io);
   if (!runtime.ok) return reportError(io, PREFIX, runtime.error);
-  const service = blobServiceFromSettings(runtime.value.env, { connection: REACTIVE_CONNECTION });
+  const service = runtime.value.watchedAccount;
   if (!service.ok) return reportError(io, PREFIX, service.error);
 
   let outcome: ReactiveOutcome;

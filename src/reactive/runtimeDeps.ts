@@ -23,14 +23,13 @@ import type { WorkspaceRef } from '../aml/types';
 import { AppFailure, type AppError } from '../errors';
 import type { Runtime } from '../runtime';
 import type { HistoryEntry } from '../schedules/stateTypes';
-import { blobServiceFromSettings } from '../storage/blobService';
 import { createBlobProbe } from './blobProbe';
 import { ClaimStore } from './claims';
 import { armDatastoreGetter, createDatastoreResolver, type DatastoreResolver } from './datastores';
 import type { ReactiveDeps, ReactiveHistoryEntry, ReactiveSchedule } from './handler';
 import { readReactiveWatchSourcesSync } from './loadSync';
 import { planTriggers } from './registration';
-import { defaultWorkspaceSettings, featureProblem, readSetting, REACTIVE_CONNECTION, SETTINGS } from '../settings';
+import { defaultWorkspaceSettings, featureProblem, readSetting, SETTINGS } from '../settings';
 import { buildReactiveSchedules } from './schedules';
 
 export const REACTIVE_REFRESH_SETTING = SETTINGS.reactiveRefreshMs.name;
@@ -84,7 +83,7 @@ export function createReactiveDepsProvider(runtime: Runtime, options: { readonly
       );
       // The watched account (REACTIVE_STORAGE): used to check each matched blob still exists at its version.
       // Not configured (possible with the Event Grid trigger mode): events are trusted as they come.
-      const watchedAccount = blobServiceFromSettings(runtime.env, { connection: REACTIVE_CONNECTION });
+      const watchedAccount = runtime.watchedAccount;
       if (!watchedAccount.ok) console.warn(`Reactive: ${watchedAccount.error.message} Blob events are not re-checked before submitting.`);
       return {
         ...(watchedAccount.ok ? { probe: createBlobProbe(watchedAccount.value) } : {}),
