@@ -279,6 +279,7 @@ const STORAGE = {
 } as const satisfies Record<`storage.${string}`, CatalogEntry>;
 
 const SETTINGS = {
+  'settings.invalid': { status: 500, title: 'An app setting is not a value it takes (the health settings; the other features have their own codes).', hint: 'Set a value the message gives, or remove the setting for its default (docs/settings.md).' },
   'settings.local.invalid': { status: 500, title: 'local.settings.json is not valid.', hint: 'Write it as {"Values": {"NAME": "value", ...}}.' },
 } as const satisfies Record<`settings.${string}`, CatalogEntry>;
 

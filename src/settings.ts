@@ -24,6 +24,7 @@
  *
  * Settings errors are built here only (`settingError`), with the code of the setting's feature.
  */
+import type { ErrorCode } from './errorCatalog';
 import type { AppError, Result } from './errors';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -64,8 +65,8 @@ export interface SettingDef<T> {
   /** What `azd up` sets (docs/settings.md *infra/*); `—` when infra/ leaves it to the default. */
   readonly infra: string;
   readonly meaning: string;
-  /** Error code when the value is invalid. */
-  readonly code: string;
+  /** Error code when the value is invalid (src/errorCatalog.ts). */
+  readonly code: ErrorCode;
   /** Reads the (trimmed, non-empty) text; `expected` completes "it must be …". */
   readonly parse: (text: string) => Parsed<T>;
   /** Listed in local.settings.sample.json (default: everything but platform settings). */
@@ -249,7 +250,6 @@ export function settingError(setting: SettingDef<unknown>, value: string, expect
     field: setting.name,
     value,
     source: setting.name,
-    ...(setting.feature === 'aml' ? { status: 500 } : {}),
   };
 }
 
