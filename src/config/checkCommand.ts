@@ -7,9 +7,11 @@
  * Shaped as a `CliCommand` (src/cli/main.ts): add `'check-targets': checkTargets` to its table.
  */
 import type { CliIo } from '../cli/main';
-import { cliAppRoot, cliSettings, LOCAL_SETTINGS_FILE } from '../cli/settings';
+import { openRuntime } from '../cli/appRuntime';
+import { AppFailure } from '../errors';
+import { LOCAL_SETTINGS_FILE } from '../cli/settings';
 import { describeTarget } from './describe';
-import { loadTargets, SETTINGS, type TargetCatalog } from './targets';
+import { SETTINGS, type TargetCatalog } from './targets';
 
 /** A value still holding a sample's placeholder, like `<published pipeline id>`. */
 const PLACEHOLDER = /<[^<>]*>/;
@@ -69,20 +71,23 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     io.stderr(`check-targets: unexpected argument ${JSON.stringify(arg)}; run \`aml-triggers check-targets --help\`.`);
     return 2;
   }
-  const settings = cliSettings(io.env, io.cwd);
-  if (!settings.ok) {
-    io.stderr(`check-targets: ${settings.error.message}`);
+  // The app's own runtime (src/cli/appRuntime.ts) reads the targets exactly as start-up does.
+  const runtime = openRuntime(io, { ...(file !== undefined ? { settings: { [SETTINGS.targetsFile]: file } } : {}), ...(appRoot !== undefined ? { appRoot } : {}) });
+  if (!runtime.ok) {
+    io.stderr(`check-targets: ${runtime.error.message}`);
     return 2;
   }
-  const env = file === undefined ? settings.value : { ...settings.value, [SETTINGS.targetsFile]: file };
-  const result = loadTargets({ env, appRoot: appRoot ?? cliAppRoot(io.cwd) });
-  if (!result.ok) {
-    const problems = result.error.errors && result.error.errors.length > 0 ? result.error.errors : [result.error];
-    io.stderr(`${result.error.source ?? 'targets file'}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`);
+  let catalog: TargetCatalog;
+  try {
+    catalog = runtime.value.targets;
+  } catch (e) {
+    if (!(e instanceof AppFailure)) throw e; // a fault of the app, not of the file (exit 1)
+    const error = e.error;
+    const problems = error.errors && error.errors.length > 0 ? error.errors : [error];
+    io.stderr(`${error.source ?? 'targets file'}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`);
     for (const p of problems) io.stderr(`  ${p.message}`);
     return 2;
   }
-  const catalog = result.value;
   const placeholders = findPlaceholders(catalog);
   if (placeholders.length > 0) {
     io.stderr(`${catalog.source ?? 'targets file'}: ${placeholders.length} problem${placeholders.length === 1 ? '' : 's'}`);
