@@ -12,6 +12,7 @@ import { err, fieldPath, ok, showValue } from '../errors';
 import type { DataPathAssignment, ParameterValue, PipelineTarget, SubmissionBody } from '../aml/types';
 import { EXPERIMENT_NAME_PATTERN, suggest } from '../config/targets';
 import { SUBMISSION_KEY_NAME } from '../aml/constants';
+import { toSubmission } from '../aml/submission';
 
 /**
  * Entry names a map field may not use: `__proto__` would replace the object's prototype instead of
@@ -191,26 +192,21 @@ export interface SubmissionDefaults {
 }
 
 /**
- * The body sent to Azure ML: the target's values, overridden key by key by the request's.
- * ExperimentName, ParameterAssignments, DataPathAssignments and RunSource are always sent (the maps
- * possibly empty), the optional fields only when set. The target's `description` describes the target,
- * not a run, and is not sent.
+ * The body sent to Azure ML: the request's fields handed to `toSubmission` (src/aml/submission.ts), which
+ * merges them over the target's values by the same rules as the timer and reactive paths. The target's
+ * `description` describes the target, not a run, and is not sent.
  */
 export function buildSubmission(target: PipelineTarget, request: RunRequest, defaults: SubmissionDefaults): SubmissionBody {
-  const body: SubmissionBody = {
-    ExperimentName: request.ExperimentName ?? target.experimentName,
-    ParameterAssignments: { ...target.parameterAssignments, ...(request.ParameterAssignments ?? {}) },
-    DataPathAssignments: { ...target.dataPathAssignments, ...(request.DataPathAssignments ?? {}) },
-    RunSource: request.RunSource ?? defaults.runSource,
-  };
-  if (request.Description !== undefined) body.Description = request.Description;
-  const tags = { ...(target.tags ?? {}), ...(request.Tags ?? {}) };
-  if (Object.keys(tags).length > 0) body.Tags = tags;
-  if (request.DataSetDefinitionValueAssignments !== undefined && Object.keys(request.DataSetDefinitionValueAssignments).length > 0)
-    body.DataSetDefinitionValueAssignments = request.DataSetDefinitionValueAssignments;
-  const cont = request.ContinueRunOnStepFailure ?? target.continueOnStepFailure;
-  if (cont !== undefined) body.ContinueRunOnStepFailure = cont;
-  return body;
+  return toSubmission(target, {
+    runSource: request.RunSource ?? defaults.runSource,
+    ...(request.ExperimentName !== undefined ? { experimentName: request.ExperimentName } : {}),
+    ...(request.Description !== undefined ? { description: request.Description } : {}),
+    ...(request.ParameterAssignments ? { parameters: request.ParameterAssignments } : {}),
+    ...(request.DataPathAssignments ? { dataPaths: request.DataPathAssignments } : {}),
+    ...(request.Tags ? { tags: request.Tags } : {}),
+    ...(request.ContinueRunOnStepFailure !== undefined ? { continueOnStepFailure: request.ContinueRunOnStepFailure } : {}),
+    ...(request.DataSetDefinitionValueAssignments ? { dataSets: request.DataSetDefinitionValueAssignments } : {}),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------
