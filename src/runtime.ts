@@ -22,7 +22,7 @@ import { DEFAULT_SCHEDULE_STATE_CONTAINER, SCHEDULE_STATE_CONTAINER_SETTING } fr
 
 /** App settings read here (besides the ones the targets file and the Azure ML client read). */
 export const RUNTIME_SETTINGS = {
-  /** `RunSource` sent with HTTP submissions that do not set one. Default "SDK", what the v1 SDK sends. */
+  /** `RunSource` of submissions (timer, reactive, HTTP) that do not set one. Default "SDK", what the v1 SDK sends. */
   runSource: 'AML_RUN_SOURCE',
 } as const;
 

@@ -15,6 +15,8 @@
  * | AML_RETRY_BASE_DELAY_MS          | Backoff base                                                   | 500                            |
  * | AML_RETRY_MAX_DELAY_MS           | Backoff cap per wait                                           | 15000                          |
  * | AML_RECONCILE_DELAY_MS           | Wait after an attempt whose outcome is unknown before looking the run up by its key | 5000 |
+ * | AML_V2_API_VERSION               | ARM api-version for v2 jobs, components and batch endpoints    | 2025-09-01                     |
+ * | AML_BATCH_AUDIENCE               | Audience of the token sent to batch endpoint scoring URIs      | https://ml.azure.com           |
  *
  * The deadline default stays under the 230 s Azure front-end limit for HTTP-triggered functions with room
  * for the function's own work.
@@ -39,6 +41,10 @@ export interface AmlSettings {
   retry: RetryPolicy;
   /** Wait before the one reconcile look-up after an attempt whose outcome is unknown (run history lags a little). */
   reconcileDelayMs: number;
+  /** ARM api-version of the v2 calls (jobs, components, batch endpoints). */
+  v2ApiVersion: string;
+  /** Audience of tokens for batch endpoint invocations (not ARM: aml-v2.md). */
+  batchAudience: string;
 }
 
 export const AML_SETTINGS = {
@@ -54,11 +60,20 @@ export const AML_SETTINGS = {
   baseDelayMs: 'AML_RETRY_BASE_DELAY_MS',
   maxDelayMs: 'AML_RETRY_MAX_DELAY_MS',
   reconcileDelayMs: 'AML_RECONCILE_DELAY_MS',
+  v2ApiVersion: 'AML_V2_API_VERSION',
+  batchAudience: 'AML_BATCH_AUDIENCE',
 } as const;
 
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 30_000;
 export const DEFAULT_DEADLINE_MS = 100_000;
 export const DEFAULT_RECONCILE_DELAY_MS = 5_000;
+/**
+ * Newest stable api-version of Jobs - Create Or Update that the docs list and the fake speaks (Learn's
+ * REST reference lists 2024-04-01 … 2025-09-01 as stable; pages for newer ones exist but the spec's
+ * sources stop there). A setting, so a deployment can move without a release.
+ */
+export const DEFAULT_V2_API_VERSION = '2025-09-01';
+export const DEFAULT_BATCH_AUDIENCE = 'https://ml.azure.com';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -98,6 +113,14 @@ export function readAmlSettings(env: Env, readFile: (path: string) => string = (
     }
   };
 
+  const apiVersion = (name: string, fallback: string): string => {
+    const raw = trimmed(env, name);
+    if (raw === undefined) return fallback;
+    if (/^\d{4}-\d{2}-\d{2}(-preview)?$/.test(raw)) return raw;
+    errors.push({ code: 'aml.settings.invalid_api_version', message: `Setting ${name} must be an api-version such as ${fallback} (YYYY-MM-DD, optionally -preview), not ${JSON.stringify(raw)}.`, field: name, value: raw, source: 'app settings', status: 500 });
+    return fallback;
+  };
+
   const credentialRaw = trimmed(env, AML_SETTINGS.credential)?.toLowerCase();
   let credentialKind: CredentialKind;
   if (credentialRaw === undefined) {
@@ -134,6 +157,8 @@ export function readAmlSettings(env: Env, readFile: (path: string) => string = (
     deadlineMs: integer(AML_SETTINGS.deadlineMs, DEFAULT_DEADLINE_MS, 1, 3_600_000),
     retry: { ...DEFAULT_RETRY_POLICY, maxAttempts, baseDelayMs, maxDelayMs: Math.max(baseDelayMs, maxDelayMs) },
     reconcileDelayMs: integer(AML_SETTINGS.reconcileDelayMs, DEFAULT_RECONCILE_DELAY_MS, 0, 120_000),
+    v2ApiVersion: apiVersion(AML_SETTINGS.v2ApiVersion, DEFAULT_V2_API_VERSION),
+    batchAudience: url(AML_SETTINGS.batchAudience, DEFAULT_BATCH_AUDIENCE),
   };
   const clientId = trimmed(env, AML_SETTINGS.clientId) ?? trimmed(env, 'AZURE_CLIENT_ID');
   if (clientId !== undefined) settings.managedIdentityClientId = clientId;
