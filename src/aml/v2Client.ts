@@ -30,7 +30,8 @@
  *   sources, nothing saying the service refuses a duplicate `properties.name`), so it follows the v1
  *   rule: retry only not_created; after an unknown answer wait AML_RECONCILE_DELAY_MS and GET the job by
  *   the name the body asked for (ARM `…/jobs/<name>`; batch jobs are workspace jobs): 200 → created
- *   (reconciled), 404 or a failed look-up → unknown.
+ *   (reconciled), 404 or a failed look-up → unknown. A refusal saying the name exists is read as for
+ *   pipeline jobs (GET the job), should the service give one.
  */
 import { randomUUID } from 'node:crypto';
 import { err, ok, type AppError, type Result } from '../errors';
@@ -257,8 +258,9 @@ export function createV2Client(deps: V2ClientDeps): V2Client {
             ? errorForStatus(answer.status, answer.text, ctx, answer.headers['retry-after'], retryAfterSeconds(answer.headers['retry-after'], answer.headers.date, now()))
             : errorForFailure(answer, ctx);
 
-        // pipeline_job: the name is taken, so the job exists (an earlier attempt, or an earlier delivery, made it).
-        if (v2.kind === 'pipeline_job' && answer.kind === 'response' && answer.status >= 400 && answer.status < 500 && saysJobExists(answer.text)) {
+        // The name is taken, so the job exists (an earlier attempt or delivery made it). For batch invoke a
+        // refusal of a taken `properties.name` is not documented; if the service gives one, it is read the same way.
+        if (answer.kind === 'response' && answer.status >= 400 && answer.status < 500 && saysJobExists(answer.text)) {
           const existing = await getJob(target, ws, jobName, options.signal);
           if (existing.ok && existing.value) return reconciled(existing.value, attempt, attemptError.code);
           return err(unknownError(attemptError, attemptStarted, existing.ok ? { result: 'not_found' } : { result: 'failed', code: existing.error.code, message: existing.error.message }));
