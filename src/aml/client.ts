@@ -156,6 +156,9 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
 
   async function submit(target: PipelineTarget, body: SubmissionBody, submitOptions: SubmitOptions = {}): Promise<Result<SubmitResult, AmlError>> {
     if (target.v2) return getV2().submit(target, body, submitOptions);
+    if (body.Inputs && Object.keys(body.Inputs).length > 0) {
+      return err(beforeSending({ code: 'aml.v1.inputs_unsupported', status: 400, field: 'Inputs', source: `target ${target.name}`, message: `Inputs (Azure ML v2 terms) cannot be sent to target ${target.name}, a v1 published pipeline: send ParameterAssignments and DataPathAssignments instead, or point the request at a pipeline_job / batch_endpoint target.` }));
+    }
     const deadlineMs = submitOptions.deadlineMs ?? settings.deadlineMs;
     const key = submitOptions.key;
     const started = now();

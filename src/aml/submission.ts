@@ -42,12 +42,14 @@ export interface SubmissionRequest {
   readonly tags?: Readonly<Record<string, string>>;
   readonly continueOnStepFailure?: boolean;
   readonly dataSets?: SubmissionBody['DataSetDefinitionValueAssignments'];
+  /** v2 inputs given in v2 terms (HTTP `Inputs`); only a v2 target takes them (the v1 client refuses them). */
+  readonly inputs?: Readonly<Record<string, V2Input>>;
 }
 
 export function toSubmission(target: PipelineTarget, request: SubmissionRequest): SubmissionBody {
   const dataPaths: Record<string, DataPathAssignment> = { ...target.dataPathAssignments, ...(request.dataPaths ?? {}) };
   // A v2 target takes the blob as a uri_file input (aml-v2.md), a v1 pipeline as a DataPath.
-  const inputs: Record<string, V2Input> = {};
+  const inputs: Record<string, V2Input> = { ...(request.inputs ?? {}) };
   if (request.blob && target.v2) inputs[request.blob.parameter] = { type: 'uri_file', uri: datastoreUri(request.blob.datastore, request.blob.path) };
   else if (request.blob) dataPaths[request.blob.parameter] = { DataStoreName: request.blob.datastore, RelativePath: request.blob.path };
   const body: SubmissionBody = {

@@ -9,7 +9,7 @@
  *   3. DataPathAssignments: `azureml://datastores/<DataStoreName>/paths/<RelativePath>`, typed by the
  *      target's declaration of that input (a v1 DataPath does not say file or folder, so an undeclared
  *      one is refused, naming what to declare);
- *   4. the submission's own `Inputs` (the reactive blob, a uri_file).
+ *   4. the submission's own `Inputs`: an HTTP request's in v2 terms, the reactive blob (a uri_file).
  * DataSetDefinitionValueAssignments (v1 datasets) have no v2 counterpart and are refused. Schedules are
  * checked with this at start-up (`resolveScheduleTarget`), HTTP requests when they arrive (400).
  *
@@ -60,7 +60,7 @@ export function v2Inputs(target: PipelineTarget, body: SubmissionBody): Result<R
   for (const [name, input] of Object.entries(body.Inputs ?? {})) {
     const d = declared[name];
     if (d && d.type !== input.type) {
-      errors.push(unmapped(target, `inputs.${name}`, undefined, `a reactive schedule passes the blob as a uri_file input, but the target declares ${name} as ${d.type}; declare it uri_file or choose another data_path_parameter_name.`));
+      errors.push(unmapped(target, `Inputs.${name}`, undefined, `it is given as a ${input.type} input (a reactive schedule passes its blob as uri_file), but the target declares ${name} as ${d.type}; give the declared type, or declare it ${input.type}.`));
       continue;
     }
     const f = filled(d && d.type !== 'literal' && d.mode !== undefined && input.type !== 'literal' ? { ...input, mode: d.mode } : input);

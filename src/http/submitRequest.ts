@@ -9,7 +9,7 @@
  */
 import type { AppError, Result } from '../errors';
 import { err, fieldPath, ok, showValue } from '../errors';
-import type { DataPathAssignment, ParameterValue, PipelineTarget, SubmissionBody } from '../aml/types';
+import type { DataPathAssignment, ParameterValue, PipelineTarget, SubmissionBody, V2Input } from '../aml/types';
 import { EXPERIMENT_NAME_PATTERN, suggest } from '../config/targets';
 import { SUBMISSION_KEY_NAME } from '../aml/constants';
 import { toSubmission } from '../aml/submission';
@@ -30,6 +30,8 @@ export const KNOWN_FIELDS = [
   'Tags',
   'DataSetDefinitionValueAssignments',
   'ContinueRunOnStepFailure',
+  // Azure ML v2 targets only (docs/migration-v2.md): inputs in v2 terms, {type, path | value, mode}.
+  'Inputs',
 ] as const;
 
 /** Spellings this route once took (or that users carry over), with the field that replaced them. */
@@ -125,6 +127,32 @@ export function parseRunRequest(text: string): Result<RunRequest, AppError> {
         out.Tags = tags;
         break;
       }
+      case 'Inputs': {
+        const map = checkObject(value, key, errors);
+        if (!map) break;
+        const inputs: Record<string, V2Input> = {};
+        for (const [name, v] of Object.entries(map)) {
+          if (reservedName(key, name, errors)) continue;
+          const field = fieldPath(key, name);
+          const i = checkObject(v, field, errors, '{"type": "uri_file" | "uri_folder", "path": "..."} or {"type": "literal", "value": ...}');
+          if (!i) continue;
+          const before = errors.length;
+          const literal = i.type === 'literal';
+          unknownKeys(i, field, literal ? ['type', 'value'] : ['type', 'path', 'mode'], errors);
+          requireKeys(i, field, ['type', literal ? 'value' : 'path'], errors);
+          if (i.type !== undefined && !literal && i.type !== 'uri_file' && i.type !== 'uri_folder')
+            errors.push({ code: 'request.field.invalid', status: 400, field: fieldPath(field, 'type'), value: i.type, message: `${fieldPath(field, 'type')} must be uri_file, uri_folder or literal, not ${showValue(i.type)}.` });
+          if (literal && i.value !== undefined && !['string', 'number', 'boolean'].includes(typeof i.value)) errors.push(wrongType(fieldPath(field, 'value'), i.value, 'a string, number or boolean'));
+          if (!literal && i.path !== undefined) checkString(i.path, fieldPath(field, 'path'), errors, { nonEmpty: true });
+          if (!literal && i.mode !== undefined) checkString(i.mode, fieldPath(field, 'mode'), errors, { nonEmpty: true });
+          if (errors.length !== before) continue;
+          inputs[name] = literal
+            ? { type: 'literal', value: String(i.value) }
+            : { type: i.type as 'uri_file' | 'uri_folder', uri: i.path as string, ...(typeof i.mode === 'string' ? { mode: i.mode } : {}) };
+        }
+        out.Inputs = inputs;
+        break;
+      }
       case 'DataPathAssignments': {
         const map = checkObject(value, key, errors);
         if (!map) break;
@@ -206,6 +234,7 @@ export function buildSubmission(target: PipelineTarget, request: RunRequest, def
     ...(request.Tags ? { tags: request.Tags } : {}),
     ...(request.ContinueRunOnStepFailure !== undefined ? { continueOnStepFailure: request.ContinueRunOnStepFailure } : {}),
     ...(request.DataSetDefinitionValueAssignments ? { dataSets: request.DataSetDefinitionValueAssignments } : {}),
+    ...(request.Inputs ? { inputs: request.Inputs } : {}),
   });
 }
 

@@ -35,7 +35,7 @@ describe('v2Inputs: one inputs model for every kind', () => {
     ['an undeclared DataPath', { runSource: 'SDK', dataPaths: { raw: { DataStoreName: 'd', RelativePath: 'p' } } }, /DataPathAssignments\.raw .*declare inputs\.raw with type uri_file or uri_folder/],
     ['a DataPath for a literal input', { runSource: 'SDK', dataPaths: { threshold: { DataStoreName: 'd', RelativePath: 'p' } } }, /input threshold is declared literal/],
     ['a number for a uri input', { runSource: 'SDK', parameters: { training_data: 3 } }, /declared uri_folder, so its value must be a path/],
-    ['the blob into a folder input', { runSource: 'SDK', blob: { parameter: 'training_data', datastore: 'd', path: 'a.csv' } }, /blob as a uri_file input, but the target declares training_data as uri_folder/],
+    ['the blob into a folder input', { runSource: 'SDK', blob: { parameter: 'training_data', datastore: 'd', path: 'a.csv' } }, /given as a uri_file input \(a reactive schedule passes its blob as uri_file\), but the target declares training_data as uri_folder/],
     ['v1 datasets', { runSource: 'SDK', dataSets: { ds: { SavedDataSetReference: { Id: 'x' } } } }, /v1 datasets have no v2 counterpart/],
   ];
   it.each(refused)('refuses %s with aml.v2.input_unmapped (400)', (_n, request, message) => {

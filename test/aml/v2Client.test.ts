@@ -172,6 +172,17 @@ describe('pipeline_job', () => {
   });
 });
 
+describe('v1 targets', () => {
+  it('refuse inputs in v2 terms before sending (aml.v1.inputs_unsupported, 400)', async () => {
+    bed.aml.addPipeline({ id: 'pp-v1', kind: 'published', workspace: ws });
+    const v1: PipelineTarget = { name: 'v1', endpointUrl: bed.aml.submitUrl(ws, { published: 'pp-v1' }), experimentName: 'e', parameterAssignments: {}, dataPathAssignments: {} };
+    const before = bed.aml.attempts.length;
+    const result = await client.submit(v1, { ...toSubmission(v1, { runSource: 'SDK' }), Inputs: { x: { type: 'uri_file', uri: 'azureml://datastores/d/paths/a' } } }, { key: key() });
+    expect(result).toMatchObject({ ok: false, error: { code: 'aml.v1.inputs_unsupported', status: 400, outcome: 'not_created', field: 'Inputs' } });
+    expect(bed.aml.attempts.length).toBe(before);
+  });
+});
+
 describe('batch_endpoint', () => {
   it('reads the scoring URI once, invokes it with an ml.azure.com token, the deployment header and the exact body', async () => {
     const gets = bed.v2.gets.length;

@@ -114,6 +114,26 @@ describe('v2 targets over HTTP', () => {
     expect(bed.v2.puts.length).toBe(puts);
   });
 
+  it('a request may say its inputs in v2 terms (Inputs), over the target\'s and its ParameterAssignments', async () => {
+    const call = await post('churn-v2', { ParameterAssignments: { threshold: 0.2 }, Inputs: { input_data: { type: 'uri_folder', path: 'https://acct.blob.core.windows.net/in/2026/' }, threshold: { type: 'literal', value: 0.7 } } });
+    expect(call.status, JSON.stringify(call.json)).toBe(202);
+    expect(bed.v2.jobs.find((j) => j.name === call.json.runId)!.request.InputData).toEqual({
+      input_data: { JobInputType: 'UriFolder', Uri: 'https://acct.blob.core.windows.net/in/2026/' },
+      threshold: { JobInputType: 'Literal', Value: '0.7' },
+    });
+  });
+
+  it('Inputs with a wrong shape, or given to a v1 target, is a 400 naming the field; nothing is sent', async () => {
+    const invokes = bed.v2.invokes.length;
+    const bad = await post('churn-v2', { Inputs: { input_data: { type: 'mltable', path: 'x' }, n: { type: 'literal' } } });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.json)).toContain('Inputs.input_data.type must be uri_file, uri_folder or literal');
+    expect(JSON.stringify(bad.json)).toContain('Inputs.n.value');
+    const wrongType = await post('churn-v2', { Inputs: { input_data: { type: 'uri_file', path: 'azureml://datastores/d/paths/a.csv' } } });
+    expect(wrongType).toMatchObject({ status: 400, json: { code: 'aml.v2.input_unmapped', field: 'Inputs.input_data' } });
+    expect(bed.v2.invokes.length).toBe(invokes);
+  });
+
   it('GET /api/pipelines shows the v2 targets with their kind, inputs and %SETTING% references', async () => {
     const context = new InvocationContext({ functionName: 'listPipelines', invocationId: '1', logHandler: () => undefined });
     const response = await createListTargetsHandler(deps)(new HttpRequest({ method: 'GET', url: 'http://localhost:7071/api/pipelines' }), context);
