@@ -19,7 +19,7 @@
  *     (`outcome: 'unknown'`, never transient) naming the key, the experiment and what to do.
  * Later reconciliation (timer, reactive) calls `findRun` with the same key.
  *
- * Azure ML v2 targets (`target.v2`: pipeline_job, batch_endpoint) go to v2Client.ts, same outcomes.
+ * Azure ML v2 targets (those with a `v2` part: pipeline_job, batch_endpoint) go to v2Client.ts, same outcomes.
  *
  * Never throws for service, network or credential failures: those are `aml.*` errors (errors.ts).
  * `createPipelineClient` throws `AppFailure` only for invalid settings, so a broken deployment fails at

@@ -221,7 +221,7 @@ function toV2(raw: RawTarget): V2Target | undefined {
  */
 function checkKinds(data: TargetsFile, doc: ConfigDocument): AppError[] {
   const out: AppError[] = [];
-  const fail = (path: Array<string | number>, code: string, message: string): void => {
+  const fail = (path: Array<string | number>, code: 'config.target.v1_only' | 'config.target.v2_only' | 'config.target.input', message: string): void => {
     const field = jsonPath(path);
     out.push(withPosition({ code, source: doc.source, field, message: `${field} ${message}` }, doc, path));
   };
