@@ -103,6 +103,11 @@ function httpsUrl(t: string): Parsed<string> {
   return no('an absolute https URL');
 }
 
+/** An ARM api-version: YYYY-MM-DD, optionally -preview. */
+function apiVersion(t: string): Parsed<string> {
+  return /^\d{4}-\d{2}-\d{2}(-preview)?$/.test(t) ? yes(t) : no('an api-version such as 2025-09-01 (YYYY-MM-DD, optionally -preview)');
+}
+
 function oneOf<T extends string>(values: readonly T[]): (t: string) => Parsed<T> {
   return (t) => {
     const found = values.find((v) => v.toLowerCase() === t.toLowerCase());
@@ -194,6 +199,11 @@ export const SETTINGS = {
     name: 'AML_RECONCILE_DELAY_MS', feature: 'aml', default: 5_000, defaultText: '`5000`', ...amlNumber(120_000, 0),
     meaning: 'Wait after a submit attempt whose outcome is unknown before the client looks the run up by its key (`aml_triggers_key`) in run history (docs/http.md).',
   }),
+  v2ApiVersion: def({
+    name: 'AML_V2_API_VERSION', feature: 'aml', default: '2025-09-01', defaultText: '`2025-09-01`', parse: apiVersion, code: 'aml.settings.invalid_api_version',
+    meaning: 'ARM api-version of the v2 calls (pipeline jobs, components, batch endpoints); newest stable one Learn lists for Jobs - Create Or Update.',
+  }),
+  batchAudience: def({ name: 'AML_BATCH_AUDIENCE', feature: 'aml', default: 'https://ml.azure.com', defaultText: '`https://ml.azure.com`', parse: httpsUrl, code: 'aml.settings.invalid_url', meaning: 'Audience of the token sent to batch endpoint scoring URIs (not ARM).' }),
   runSource: def({ name: 'AML_RUN_SOURCE', feature: 'aml', default: 'SDK', defaultText: '`SDK`', parse: text, meaning: '`RunSource` of HTTP submissions that set none.' }),
 
   schedulesPath: def({ name: 'SCHEDULES_PATH', feature: 'schedules', default: undefined, defaultText: `\`${DEFAULT_SCHEDULES_PATH}\``, parse: text, meaning: 'Schedule files (file or folder), relative to host.json.', checked: true }),

@@ -19,6 +19,8 @@
  *     (`outcome: 'unknown'`, never transient) naming the key, the experiment and what to do.
  * Later reconciliation (timer, reactive) calls `findRun` with the same key.
  *
+ * Azure ML v2 targets (those with a `v2` part: pipeline_job, batch_endpoint) go to v2Client.ts, same outcomes.
+ *
  * Never throws for service, network or credential failures: those are `aml.*` errors (errors.ts).
  * `createPipelineClient` throws `AppFailure` only for invalid settings, so a broken deployment fails at
  * start-up.
@@ -31,13 +33,14 @@ import { SUBMISSION_KEY_NAME } from './constants';
 import { createCredential, createTokenSource, describeCredential, type TokenSource } from './credential';
 import { buildSubmitUrl, explicitOrNeedsHost } from './endpoint';
 import { badRunError, beforeSending, credentialError, deadlineError, errorForFailure, errorForStatus, outcomeUnknownError, type ErrorContext } from './errors';
-import { classifyAttempt, type AttemptObservation } from './outcome';
+import { classifyAttempt, observe } from './outcome';
 import { decideRetry, retryAfterSeconds } from './retry';
 import { createRunLookup } from './runLookup';
 import { readAmlSettings, type AmlSettings } from './settings';
 import { isSubmissionKey } from './submissionKey';
-import { createTransport, type HttpOutcome, type Transport } from './transport';
+import { createTransport, type Transport } from './transport';
 import type { AmlError, FoundRun, PipelineClient, PipelineTarget, RunQuery, SubmissionBody, SubmitOptions, SubmitResult, UnknownSubmission } from './types';
+import { createV2Client, type V2Client } from './v2Client';
 import { createWorkspaceResolver, type WorkspaceResolver } from './workspace';
 import { processSettings } from '../settings';
 
@@ -89,19 +92,6 @@ function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function observe(answer: HttpOutcome, runId: string | undefined): AttemptObservation {
-  switch (answer.kind) {
-    case 'response':
-      return { kind: 'status', status: answer.status, retryAfter: answer.headers['retry-after'] ?? null, ...(runId !== undefined ? { runId } : {}) };
-    case 'timeout':
-      return { kind: 'timeout', connected: answer.connected };
-    case 'network':
-      return { kind: 'network', code: answer.code, connected: answer.connected };
-    case 'aborted':
-      return { kind: 'aborted', connected: answer.connected };
-  }
-}
-
 /** The run object and its `Id` from a 2xx answer, when readable. */
 function readRun(text: string): { run: Record<string, unknown>; id: string } | undefined {
   try {
@@ -138,6 +128,20 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
   const scope = `${settings.tokenAudience}/.default`;
   const credentialKind = options.credential ? 'the configured credential' : describeCredential(settings.credentialKind, settings.managedIdentityClientId);
 
+  let v2: V2Client | undefined;
+  const getV2 = (): V2Client =>
+    (v2 ??= createV2Client({
+      settings,
+      transport,
+      token: (tokenScope, signal) => getTokens().getToken(tokenScope, signal),
+      credentialError: (error, target, audience) => credentialError(error, { target, audience, credentialKind, ...(settings.managedIdentityClientId ? { clientId: settings.managedIdentityClientId } : {}) }),
+      telemetry,
+      userAgent: USER_AGENT,
+      now,
+      random,
+      sleep,
+    }));
+
   const lookup = createRunLookup({
     transport,
     token: (signal) => getTokens().getToken(scope, signal),
@@ -152,6 +156,10 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
   });
 
   async function submit(target: PipelineTarget, body: SubmissionBody, submitOptions: SubmitOptions = {}): Promise<Result<SubmitResult, AmlError>> {
+    if (target.v2) return getV2().submit(target, body, submitOptions);
+    if (body.Inputs && Object.keys(body.Inputs).length > 0) {
+      return err(beforeSending({ code: 'aml.v1.inputs_unsupported', status: 400, field: 'Inputs', source: `target ${target.name}`, message: `Inputs (Azure ML v2 terms) cannot be sent to target ${target.name}, a v1 published pipeline: send ParameterAssignments and DataPathAssignments instead, or point the request at a pipeline_job / batch_endpoint target.` }));
+    }
     const deadlineMs = submitOptions.deadlineMs ?? settings.deadlineMs;
     const key = submitOptions.key;
     const started = now();
@@ -295,7 +303,7 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
       return resolver?.lookups ?? 0;
     },
     submit,
-    findRun: (target, query, findOptions) => lookup.findRun(target, query, findOptions),
+    findRun: (target, query, findOptions) => (target.v2 ? getV2().findRun(target, query, findOptions) : lookup.findRun(target, query, findOptions)),
     close() {
       transport.close();
     },

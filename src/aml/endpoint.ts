@@ -40,6 +40,8 @@ export function buildSubmitUrl(serviceHost: string, workspace: WorkspaceRef, pip
 
 /** A short human description of what a target submits to, for messages. */
 export function describePipeline(target: PipelineTarget): string {
+  if (target.v2?.kind === 'pipeline_job') return `pipeline component ${target.v2.componentName} (version ${target.v2.componentVersion})`;
+  if (target.v2?.kind === 'batch_endpoint') return `batch endpoint ${target.v2.endpointName}${target.v2.deployment ? ` (deployment ${target.v2.deployment})` : ''}`;
   const p = target.pipeline;
   if (!p) return target.endpointUrl ? `endpoint ${target.endpointUrl}` : 'an unspecified pipeline';
   switch (p.kind) {

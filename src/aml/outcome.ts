@@ -17,6 +17,7 @@
  * Only `not_created` attempts that may succeed later are retried inside a submission (no connection,
  * 429, 408); an `unknown` attempt is reconciled by looking the run up (runLookup.ts), never resent.
  */
+import type { HttpOutcome } from './transport';
 
 /** What the transport saw for one attempt, reduced to what the classification needs. */
 export type AttemptObservation =
@@ -24,6 +25,20 @@ export type AttemptObservation =
   | { kind: 'timeout'; /** A connection was made (so the request may have been written). */ connected: boolean }
   | { kind: 'network'; code?: string; connected: boolean }
   | { kind: 'aborted'; connected: boolean };
+
+/** What the transport saw, reduced to an observation (`runId`: the id read from a 2xx answer, if any). */
+export function observe(answer: HttpOutcome, runId: string | undefined): AttemptObservation {
+  switch (answer.kind) {
+    case 'response':
+      return { kind: 'status', status: answer.status, retryAfter: answer.headers['retry-after'] ?? null, ...(runId !== undefined ? { runId } : {}) };
+    case 'timeout':
+      return { kind: 'timeout', connected: answer.connected };
+    case 'network':
+      return { kind: 'network', code: answer.code, connected: answer.connected };
+    case 'aborted':
+      return { kind: 'aborted', connected: answer.connected };
+  }
+}
 
 export type SubmissionOutcome = 'created' | 'not_created' | 'unknown';
 

@@ -25,13 +25,17 @@ export interface AmlSettings {
   retry: RetryPolicy;
   /** Wait before the one reconcile look-up after an attempt whose outcome is unknown (run history lags a little). */
   reconcileDelayMs: number;
+  /** ARM api-version of the v2 calls (jobs, components, batch endpoints). */
+  v2ApiVersion: string;
+  /** Audience of tokens for batch endpoint invocations (not ARM: aml-v2.md). */
+  batchAudience: string;
 }
 
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = SETTINGS.attemptTimeoutMs.default;
 export const DEFAULT_DEADLINE_MS = SETTINGS.deadlineMs.default;
 export const DEFAULT_RECONCILE_DELAY_MS = SETTINGS.reconcileDelayMs.default;
 
-const KEYS = ['credential', 'tokenAudience', 'armEndpoint', 'armAudience', 'attemptTimeoutMs', 'deadlineMs', 'retryMaxAttempts', 'retryBaseDelayMs', 'retryMaxDelayMs', 'reconcileDelayMs'] as const;
+const KEYS = ['credential', 'tokenAudience', 'armEndpoint', 'armAudience', 'attemptTimeoutMs', 'deadlineMs', 'retryMaxAttempts', 'retryBaseDelayMs', 'retryMaxDelayMs', 'reconcileDelayMs', 'v2ApiVersion', 'batchAudience'] as const;
 
 export function readAmlSettings(env: Env, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): Result<AmlSettings, AppError> {
   const read = readSettings(env, KEYS);
@@ -65,6 +69,8 @@ export function readAmlSettings(env: Env, readFile: (path: string) => string = (
     deadlineMs: v.deadlineMs,
     retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: v.retryMaxAttempts, baseDelayMs, maxDelayMs: Math.max(baseDelayMs, v.retryMaxDelayMs) },
     reconcileDelayMs: v.reconcileDelayMs,
+    v2ApiVersion: v.v2ApiVersion,
+    batchAudience: v.batchAudience,
   };
   const clientId = managedIdentityClientId(env);
   if (clientId !== undefined) settings.managedIdentityClientId = clientId;

@@ -23,6 +23,28 @@ export type PipelineRef =
   | { kind: 'endpoint'; pipelineEndpointId: string; version?: string }
   | { kind: 'endpointByName'; pipelineEndpointName: string; version?: string };
 
+/**
+ * An Azure ML v2 input (spec aml-v2.md), in the app's own terms; each wire format spells it its own way
+ * (pipeline job: `{jobInputType: "uri_file", uri}`; batch invoke: `{JobInputType: "UriFile", Uri}`).
+ * `uri` / `value` may be absent in a target's declaration: the input's type is then declared for a
+ * request or a blob to fill, and it is not sent when nothing does.
+ */
+export type V2Input =
+  | { type: 'uri_file' | 'uri_folder'; uri?: string; mode?: string }
+  | { type: 'literal'; value?: string };
+
+/** A v2 target's own part: what to create, besides the workspace and the inputs. */
+export type V2Target =
+  | {
+      kind: 'pipeline_job';
+      componentName: string;
+      /** A version, or `latest` (resolved through ARM at each submission). */
+      componentVersion: string;
+      displayName?: string;
+      settings?: { continueOnStepFailure?: boolean; defaultCompute?: string; defaultDatastore?: string };
+    }
+  | { kind: 'batch_endpoint'; endpointName: string; deployment?: string };
+
 /** A named, configured pipeline: the only things the app ever submits to. */
 export interface PipelineTarget {
   name: string;
@@ -38,6 +60,10 @@ export interface PipelineTarget {
   dataPathAssignments: Record<string, DataPathAssignment>;
   continueOnStepFailure?: boolean;
   tags?: Record<string, string>;
+  /** Set for Azure ML v2 targets (`pipeline_job`, `batch_endpoint`); v1 targets have `pipeline`/`endpointUrl`. */
+  v2?: V2Target;
+  /** v2 targets: declared inputs by name (the file's `inputs`). */
+  inputs?: Record<string, V2Input>;
 }
 
 /** The JSON body of a published-pipeline submission, PascalCase as the service reads it. */
@@ -56,6 +82,11 @@ export interface SubmissionBody {
    * `aml_triggers_key` (see `SUBMISSION_KEY_NAME`); callers need not set it.
    */
   Properties?: Record<string, string>;
+  /**
+   * v2 inputs set by the submission itself (the reactive blob as a uri_file); only for v2 targets, whose
+   * wire body is built from this one (v2Body.ts). Never sent to a v1 pipeline.
+   */
+  Inputs?: Record<string, V2Input>;
 }
 
 export interface SubmitResult {
@@ -113,7 +144,7 @@ export interface FoundRun {
   /** When the service created it (ISO 8601), when given. */
   createdUtc?: string;
   /** Which field carried the key. */
-  matchedBy: 'properties' | 'tags';
+  matchedBy: 'properties' | 'tags' | 'job_name';
   /** Top-level runs carrying the key; more than 1 means duplicates exist (the earliest is returned). */
   matches: number;
   /** The run-history record as Azure ML returned it. */

@@ -31,6 +31,8 @@ export function findPlaceholders(catalog: TargetCatalog): string[] {
       ['pipeline_id', p?.kind === 'published' ? p.pipelineId : undefined],
       ['pipeline_endpoint_id', p?.kind === 'endpoint' ? p.pipelineEndpointId : undefined],
       ['pipeline_endpoint_name', p?.kind === 'endpointByName' ? p.pipelineEndpointName : undefined],
+      ['pipeline_job.component_name', target.v2?.kind === 'pipeline_job' ? target.v2.componentName : undefined],
+      ['batch_endpoint.endpoint_name', target.v2?.kind === 'batch_endpoint' ? target.v2.endpointName : undefined],
       ['workspace.subscription_id', target.workspace?.subscriptionId],
       ['workspace.resource_group', target.workspace?.resourceGroup],
       ['workspace.workspace_name', target.workspace?.workspaceName],
@@ -40,7 +42,7 @@ export function findPlaceholders(catalog: TargetCatalog): string[] {
       const path = `${base}.${field}`;
       const expression = catalog.settingExpressions.get(path);
       const from = expression ? ` (from ${expression})` : '';
-      out.push(`${path} is still a placeholder, ${JSON.stringify(value)}${from}: put the real value there${expression ? ` (set the app setting in local.settings.json Values, or in the Function App's settings)` : ''}; the studio shows a published pipeline's id on its Pipelines > Pipeline endpoints page.`);
+      out.push(`${path} is still a placeholder, ${JSON.stringify(value)}${from}: put the real value there${expression ? ` (set the app setting in local.settings.json Values, or in the Function App's settings)` : ''}; ${field.startsWith('pipeline_job') ? 'the studio lists registered components under Components' : field.startsWith('batch_endpoint') ? 'the studio lists batch endpoints under Endpoints > Batch endpoints' : "the studio shows a published pipeline's id on its Pipelines > Pipeline endpoints page"}.`);
     }
   }
   return out;

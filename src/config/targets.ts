@@ -1,5 +1,7 @@
 /**
- * The targets file: the named Azure ML pipelines this app may submit to, and nothing else.
+ * The targets file: the named Azure ML pipelines this app may submit to, and nothing else: v1 published
+ * pipelines / pipeline endpoints, and v2 `pipeline_job` (a registered pipeline component) and
+ * `batch_endpoint` targets, which take `inputs` (v2 terms) as well as `parameters` (sent as literals).
  *
  * Where it is: app setting `AML_TARGETS_FILE` (absolute, or relative to the app root, the folder with
  * host.json); when unset, the first of `config/pipelines.yaml`, `config/pipelines.yml`,
@@ -18,7 +20,7 @@ import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020'
 import addFormats from 'ajv-formats';
 import type { AppError, Result } from '../errors';
 import { err, ok, showValue } from '../errors';
-import type { DataPathAssignment, ParameterValue, PipelineRef, PipelineTarget, WorkspaceRef } from '../aml/types';
+import type { DataPathAssignment, ParameterValue, PipelineRef, PipelineTarget, V2Input, V2Target, WorkspaceRef } from '../aml/types';
 import { formatOf, parseConfigText, where, type ConfigDocument, type ConfigFormat } from './loadFile';
 import { jsonPath, resolveSettingRefs } from './settingsRefs';
 import schema from './targets.schema.json';
@@ -133,6 +135,7 @@ export function parseTargets(text: string, source: string, format: ConfigFormat,
   }
   if (errors.length === 0) {
     for (const e of checkWorkspaces(data as TargetsFile, env, doc)) errors.push(e);
+    for (const e of checkKinds(data as TargetsFile, doc)) errors.push(e);
   }
   if (errors.length > 0) return err(summarize(source, sortByPosition(errors)));
 
@@ -172,6 +175,75 @@ interface RawTarget {
   data_paths?: Record<string, { datastore: string; path: string }>;
   continue_on_step_failure?: boolean;
   tags?: Record<string, string>;
+  pipeline_job?: {
+    component_name: string;
+    component_version?: string | number;
+    display_name?: string;
+    settings?: { continue_on_step_failure?: boolean; default_compute?: string; default_datastore?: string };
+  };
+  batch_endpoint?: { endpoint_name: string; deployment?: string };
+  inputs?: Record<string, RawInput>;
+}
+interface RawInput {
+  type: 'uri_file' | 'uri_folder' | 'literal';
+  path?: string;
+  value?: string | number | boolean;
+  mode?: string;
+}
+
+function toInput(raw: RawInput): V2Input {
+  if (raw.type === 'literal') return { type: 'literal', ...(raw.value !== undefined ? { value: String(raw.value) } : {}) };
+  return { type: raw.type, ...(raw.path !== undefined ? { uri: raw.path } : {}), ...(raw.mode !== undefined ? { mode: raw.mode } : {}) };
+}
+
+function toV2(raw: RawTarget): V2Target | undefined {
+  if (raw.batch_endpoint) return { kind: 'batch_endpoint', endpointName: raw.batch_endpoint.endpoint_name, ...(raw.batch_endpoint.deployment !== undefined ? { deployment: raw.batch_endpoint.deployment } : {}) };
+  const job = raw.pipeline_job;
+  if (!job) return undefined;
+  const s = job.settings ?? {};
+  const cont = s.continue_on_step_failure ?? raw.continue_on_step_failure;
+  const settings = {
+    ...(cont !== undefined ? { continueOnStepFailure: cont } : {}),
+    ...(s.default_compute !== undefined ? { defaultCompute: s.default_compute } : {}),
+    ...(s.default_datastore !== undefined ? { defaultDatastore: s.default_datastore } : {}),
+  };
+  return {
+    kind: 'pipeline_job',
+    componentName: job.component_name,
+    componentVersion: job.component_version === undefined ? 'latest' : String(job.component_version),
+    ...(job.display_name !== undefined ? { displayName: job.display_name } : {}),
+    ...(Object.keys(settings).length > 0 ? { settings } : {}),
+  };
+}
+
+/**
+ * What the schema cannot say well: which fields belong to v1 targets only and which to v2 targets only,
+ * and that a literal input has no path and a uri input no value. One error per field, naming what to use.
+ */
+function checkKinds(data: TargetsFile, doc: ConfigDocument): AppError[] {
+  const out: AppError[] = [];
+  const fail = (path: Array<string | number>, code: 'config.target.v1_only' | 'config.target.v2_only' | 'config.target.input', message: string): void => {
+    const field = jsonPath(path);
+    out.push(withPosition({ code, source: doc.source, field, message: `${field} ${message}` }, doc, path));
+  };
+  for (const [name, t] of Object.entries(data.targets)) {
+    const v2 = t.pipeline_job ? 'pipeline_job' : t.batch_endpoint ? 'batch_endpoint' : undefined;
+    if (!v2) {
+      if (t.inputs !== undefined) fail(['targets', name, 'inputs'], 'config.target.v2_only', 'is for Azure ML v2 targets (pipeline_job, batch_endpoint); a v1 pipeline takes parameters and data_paths.');
+      continue;
+    }
+    if (t.data_paths !== undefined)
+      fail(['targets', name, 'data_paths'], 'config.target.v1_only', `is for v1 pipelines; a ${v2} target takes its data as inputs: {<name>: {type: uri_folder, path: azureml://datastores/<datastore>/paths/<path>}}.`);
+    if (v2 === 'batch_endpoint' && t.continue_on_step_failure !== undefined)
+      fail(['targets', name, 'continue_on_step_failure'], 'config.target.v1_only', 'cannot be passed to a batch endpoint invocation (the deployment decides); remove it.');
+    for (const [input, i] of Object.entries(t.inputs ?? {})) {
+      if (i.type === 'literal' && i.path !== undefined) fail(['targets', name, 'inputs', input, 'path'], 'config.target.input', 'is for uri_file / uri_folder inputs; a literal input takes value.');
+      if (i.type !== 'literal' && i.value !== undefined) fail(['targets', name, 'inputs', input, 'value'], 'config.target.input', `is for literal inputs; a ${i.type} input takes path.`);
+      if (i.type === 'literal' && i.mode !== undefined) fail(['targets', name, 'inputs', input, 'mode'], 'config.target.input', 'is for uri_file / uri_folder inputs only.');
+      if (t.parameters && Object.hasOwn(t.parameters, input)) fail(['targets', name, 'parameters', input], 'config.target.input', `names input ${JSON.stringify(input)} that inputs also sets; give it once.`);
+    }
+  }
+  return out;
 }
 
 function toPipelineTarget(name: string, raw: RawTarget): PipelineTarget {
@@ -198,6 +270,11 @@ function toPipelineTarget(name: string, raw: RawTarget): PipelineTarget {
   }
   if (raw.continue_on_step_failure !== undefined) target.continueOnStepFailure = raw.continue_on_step_failure;
   if (raw.tags !== undefined) target.tags = { ...raw.tags };
+  const v2 = toV2(raw);
+  if (v2) {
+    target.v2 = v2;
+    target.inputs = Object.fromEntries(Object.entries(raw.inputs ?? {}).map(([k, i]) => [k, toInput(i)]));
+  }
   return target;
 }
 
@@ -324,7 +401,7 @@ function translate(errors: ErrorObject[], doc: ConfigDocument, provenance: Map<s
       case 'oneOf': {
         code = 'config.target.pipeline_ref';
         const target = e.data as Record<string, unknown>;
-        const given = ['endpoint_url', 'pipeline_id', 'pipeline_endpoint_id', 'pipeline_endpoint_name', 'pipeline_version'].filter(
+        const given = ['endpoint_url', 'pipeline_id', 'pipeline_endpoint_id', 'pipeline_endpoint_name', 'pipeline_version', 'pipeline_job', 'batch_endpoint'].filter(
           (k) => target[k] !== undefined,
         );
         problem = `${parent['x-message'] ?? e.message ?? 'is invalid'}; found ${given.length ? given.join(', ') : 'none of them'}`;

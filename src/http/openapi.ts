@@ -36,6 +36,16 @@ const requestSchema = {
       description: 'DataPath pipeline parameters by name, merged over the target\'s data_paths.',
       additionalProperties: { $ref: '#/components/schemas/DataPathAssignment' },
     },
+    Inputs: {
+      type: 'object',
+      description: 'Azure ML v2 targets only (pipeline_job, batch_endpoint): inputs in v2 terms, merged over the target\'s inputs and the ParameterAssignments / DataPathAssignments mapped onto them. A v1 target refuses it (400).',
+      additionalProperties: {
+        oneOf: [
+          { type: 'object', additionalProperties: false, required: ['type', 'path'], properties: { type: { enum: ['uri_file', 'uri_folder'] }, path: { type: 'string', minLength: 1 }, mode: { type: 'string' } } },
+          { type: 'object', additionalProperties: false, required: ['type', 'value'], properties: { type: { enum: ['literal'] }, value: { type: ['string', 'number', 'boolean'] } } },
+        ] as Json[],
+      },
+    },
     RunSource: { type: 'string', minLength: 1, description: 'Where the run came from; the RunSource app setting (default "SDK") when absent.' },
     Description: { type: 'string', description: 'Run description.' },
     Tags: { type: 'object', additionalProperties: { type: 'string' }, description: 'Run tags, merged over the target\'s tags. `aml_triggers_key` is set by the app (see the Idempotency-Key header); entries named `__proto__`, `constructor` or `prototype` are refused (400), in every map of the body.' },
@@ -590,6 +600,29 @@ const document = {
               pipelineEndpointId: { type: 'string' },
               pipelineEndpointName: { type: 'string' },
               version: { type: 'string' },
+            },
+          },
+          v2: {
+            type: 'object',
+            description: 'Azure ML v2 targets (docs/migration-v2.md): a pipeline job from a registered component, or a batch endpoint.',
+            required: ['kind'],
+            properties: {
+              kind: { enum: ['pipeline_job', 'batch_endpoint'] },
+              componentName: { type: 'string' },
+              componentVersion: { type: 'string', description: 'A version, or latest' },
+              displayName: { type: 'string' },
+              settings: { type: 'object', properties: { continueOnStepFailure: { type: 'boolean' }, defaultCompute: { type: 'string' }, defaultDatastore: { type: 'string' } } },
+              endpointName: { type: 'string' },
+              deployment: { type: 'string' },
+            },
+          },
+          inputs: {
+            type: 'object',
+            description: 'Azure ML v2 targets: declared inputs (a request\'s ParameterAssignments and DataPathAssignments fill them by name).',
+            additionalProperties: {
+              type: 'object',
+              required: ['type'],
+              properties: { type: { enum: ['uri_file', 'uri_folder', 'literal'] }, uri: { type: 'string' }, value: { type: 'string' }, mode: { type: 'string' } },
             },
           },
           parameters: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },

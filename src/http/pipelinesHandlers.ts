@@ -83,6 +83,10 @@ export interface TargetView {
   workspace?: { subscriptionId: string; resourceGroup: string; workspaceName: string };
   endpointUrl?: string;
   pipeline?: PipelineTarget['pipeline'];
+  /** Azure ML v2 targets: what a submission creates (a pipeline job from a component, a batch endpoint job). */
+  v2?: PipelineTarget['v2'];
+  /** Azure ML v2 targets: declared inputs. */
+  inputs?: PipelineTarget['inputs'];
   parameters: Record<string, unknown>;
   dataPaths: Record<string, { DataStoreName: string; RelativePath: string }>;
   continueOnStepFailure?: boolean;
@@ -125,6 +129,15 @@ export function targetView(target: PipelineTarget, expressions: ReadonlyMap<stri
     };
   if (target.endpointUrl !== undefined) view.endpointUrl = String(shown(['endpoint_url'], target.endpointUrl));
   if (target.pipeline) view.pipeline = pipelineView(target.pipeline, shown);
+  if (target.v2?.kind === 'pipeline_job')
+    view.v2 = { ...target.v2, componentName: String(shown(['pipeline_job', 'component_name'], target.v2.componentName)), componentVersion: String(shown(['pipeline_job', 'component_version'], target.v2.componentVersion)) };
+  else if (target.v2) view.v2 = { ...target.v2, endpointName: String(shown(['batch_endpoint', 'endpoint_name'], target.v2.endpointName)) };
+  if (target.inputs) {
+    const inputs: NonNullable<TargetView['inputs']> = {};
+    for (const [k, i] of Object.entries(target.inputs))
+      inputs[k] = i.type === 'literal' ? { ...i, ...(i.value !== undefined ? { value: String(shown(['inputs', k, 'value'], i.value)) } : {}) } : { ...i, ...(i.uri !== undefined ? { uri: String(shown(['inputs', k, 'path'], i.uri)) } : {}) };
+    view.inputs = inputs;
+  }
   if (target.continueOnStepFailure !== undefined) view.continueOnStepFailure = target.continueOnStepFailure;
   if (target.tags) {
     const tags: Record<string, string> = {};

@@ -9,9 +9,10 @@
  */
 import type { AppError, Result } from '../errors';
 import { err, fieldPath, ok, showValue } from '../errors';
-import type { DataPathAssignment, ParameterValue, PipelineTarget, SubmissionBody } from '../aml/types';
+import type { DataPathAssignment, ParameterValue, PipelineTarget, SubmissionBody, V2Input } from '../aml/types';
 import { EXPERIMENT_NAME_PATTERN, suggest } from '../config/targets';
 import { SUBMISSION_KEY_NAME } from '../aml/constants';
+import { toSubmission } from '../aml/submission';
 
 /**
  * Entry names a map field may not use: `__proto__` would replace the object's prototype instead of
@@ -29,6 +30,8 @@ export const KNOWN_FIELDS = [
   'Tags',
   'DataSetDefinitionValueAssignments',
   'ContinueRunOnStepFailure',
+  // Azure ML v2 targets only (docs/migration-v2.md): inputs in v2 terms, {type, path | value, mode}.
+  'Inputs',
 ] as const;
 
 /** Spellings this route once took (or that users carry over), with the field that replaced them. */
@@ -124,6 +127,32 @@ export function parseRunRequest(text: string): Result<RunRequest, AppError> {
         out.Tags = tags;
         break;
       }
+      case 'Inputs': {
+        const map = checkObject(value, key, errors);
+        if (!map) break;
+        const inputs: Record<string, V2Input> = {};
+        for (const [name, v] of Object.entries(map)) {
+          if (reservedName(key, name, errors)) continue;
+          const field = fieldPath(key, name);
+          const i = checkObject(v, field, errors, '{"type": "uri_file" | "uri_folder", "path": "..."} or {"type": "literal", "value": ...}');
+          if (!i) continue;
+          const before = errors.length;
+          const literal = i.type === 'literal';
+          unknownKeys(i, field, literal ? ['type', 'value'] : ['type', 'path', 'mode'], errors);
+          requireKeys(i, field, ['type', literal ? 'value' : 'path'], errors);
+          if (i.type !== undefined && !literal && i.type !== 'uri_file' && i.type !== 'uri_folder')
+            errors.push({ code: 'request.field.invalid', status: 400, field: fieldPath(field, 'type'), value: i.type, message: `${fieldPath(field, 'type')} must be uri_file, uri_folder or literal, not ${showValue(i.type)}.` });
+          if (literal && i.value !== undefined && !['string', 'number', 'boolean'].includes(typeof i.value)) errors.push(wrongType(fieldPath(field, 'value'), i.value, 'a string, number or boolean'));
+          if (!literal && i.path !== undefined) checkString(i.path, fieldPath(field, 'path'), errors, { nonEmpty: true });
+          if (!literal && i.mode !== undefined) checkString(i.mode, fieldPath(field, 'mode'), errors, { nonEmpty: true });
+          if (errors.length !== before) continue;
+          inputs[name] = literal
+            ? { type: 'literal', value: String(i.value) }
+            : { type: i.type as 'uri_file' | 'uri_folder', uri: i.path as string, ...(typeof i.mode === 'string' ? { mode: i.mode } : {}) };
+        }
+        out.Inputs = inputs;
+        break;
+      }
       case 'DataPathAssignments': {
         const map = checkObject(value, key, errors);
         if (!map) break;
@@ -191,26 +220,22 @@ export interface SubmissionDefaults {
 }
 
 /**
- * The body sent to Azure ML: the target's values, overridden key by key by the request's.
- * ExperimentName, ParameterAssignments, DataPathAssignments and RunSource are always sent (the maps
- * possibly empty), the optional fields only when set. The target's `description` describes the target,
- * not a run, and is not sent.
+ * The body sent to Azure ML: the request's fields handed to `toSubmission` (src/aml/submission.ts), which
+ * merges them over the target's values by the same rules as the timer and reactive paths. The target's
+ * `description` describes the target, not a run, and is not sent.
  */
 export function buildSubmission(target: PipelineTarget, request: RunRequest, defaults: SubmissionDefaults): SubmissionBody {
-  const body: SubmissionBody = {
-    ExperimentName: request.ExperimentName ?? target.experimentName,
-    ParameterAssignments: { ...target.parameterAssignments, ...(request.ParameterAssignments ?? {}) },
-    DataPathAssignments: { ...target.dataPathAssignments, ...(request.DataPathAssignments ?? {}) },
-    RunSource: request.RunSource ?? defaults.runSource,
-  };
-  if (request.Description !== undefined) body.Description = request.Description;
-  const tags = { ...(target.tags ?? {}), ...(request.Tags ?? {}) };
-  if (Object.keys(tags).length > 0) body.Tags = tags;
-  if (request.DataSetDefinitionValueAssignments !== undefined && Object.keys(request.DataSetDefinitionValueAssignments).length > 0)
-    body.DataSetDefinitionValueAssignments = request.DataSetDefinitionValueAssignments;
-  const cont = request.ContinueRunOnStepFailure ?? target.continueOnStepFailure;
-  if (cont !== undefined) body.ContinueRunOnStepFailure = cont;
-  return body;
+  return toSubmission(target, {
+    runSource: request.RunSource ?? defaults.runSource,
+    ...(request.ExperimentName !== undefined ? { experimentName: request.ExperimentName } : {}),
+    ...(request.Description !== undefined ? { description: request.Description } : {}),
+    ...(request.ParameterAssignments ? { parameters: request.ParameterAssignments } : {}),
+    ...(request.DataPathAssignments ? { dataPaths: request.DataPathAssignments } : {}),
+    ...(request.Tags ? { tags: request.Tags } : {}),
+    ...(request.ContinueRunOnStepFailure !== undefined ? { continueOnStepFailure: request.ContinueRunOnStepFailure } : {}),
+    ...(request.DataSetDefinitionValueAssignments ? { dataSets: request.DataSetDefinitionValueAssignments } : {}),
+    ...(request.Inputs ? { inputs: request.Inputs } : {}),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -17,6 +17,8 @@
  * may exist; not resolved yet: reported, retried).
  */
 import { performance } from 'node:perf_hooks';
+import { SDK_RUN_SOURCE as DEFAULT_RUN_SOURCE } from '../aml/constants';
+import { toSubmission } from '../aml/submission';
 import type { PipelineClient, PipelineTarget, SubmissionBody } from '../aml/types';
 import { AppFailure, errorFrom, type AppError, type Result } from '../errors';
 import type { ReactiveScheduleDefinition } from '../schedules/definition';
@@ -106,6 +108,8 @@ export interface ReactiveDeps {
   readonly claims: ClaimStore;
   /** Submits runs, and finds one by its submission key to reconcile a claim whose request may have been sent. */
   readonly client: PipelineClient;
+  /** `RunSource` of reactive submissions (AML_RUN_SOURCE); default "SDK". */
+  readonly runSource?: string;
   readonly telemetry: Telemetry;
   readonly log: (level: LogLevel, message: string) => void;
   readonly now: () => Date;
@@ -142,21 +146,14 @@ export interface HandleOptions {
   readonly signal?: AbortSignal;
 }
 
-/** The submission body for one blob (pure): the target's assignments plus the blob as a DataPath. */
-export function reactiveSubmissionBody(target: PipelineTarget, definition: ReactiveScheduleDefinition, blobName: string): SubmissionBody {
-  const dataPaths = { ...target.dataPathAssignments };
-  if (definition.dataPathParameterName !== undefined) {
-    dataPaths[definition.dataPathParameterName] = { DataStoreName: definition.datastore, RelativePath: blobName };
-  }
-  return {
-    ExperimentName: target.experimentName,
-    ParameterAssignments: { ...target.parameterAssignments },
-    ...(Object.keys(dataPaths).length > 0 ? { DataPathAssignments: dataPaths } : {}),
-    RunSource: 'SDK',
-    ...(target.description !== undefined ? { Description: target.description } : {}),
-    ...(target.continueOnStepFailure !== undefined ? { ContinueRunOnStepFailure: target.continueOnStepFailure } : {}),
-    Tags: { ...(target.tags ?? {}), 'aml-triggers.schedule': definition.name, 'aml-triggers.trigger': 'blob' },
-  };
+/** The submission body for one blob (pure): the target's assignments plus the blob (`toSubmission`). */
+export function reactiveSubmissionBody(target: PipelineTarget, definition: ReactiveScheduleDefinition, blobName: string, runSource: string = DEFAULT_RUN_SOURCE): SubmissionBody {
+  return toSubmission(target, {
+    runSource,
+    ...(target.description !== undefined ? { description: target.description } : {}),
+    ...(definition.dataPathParameterName !== undefined ? { blob: { parameter: definition.dataPathParameterName, datastore: definition.datastore, path: blobName } } : {}),
+    tags: { 'aml-triggers.schedule': definition.name, 'aml-triggers.trigger': 'blob' },
+  });
 }
 
 /** Quoted, escaped form of a blob name for log lines (control characters cannot forge log lines). */
@@ -325,7 +322,7 @@ async function submit(ctx: RunContext, owned: OwnedClaim): Promise<ScheduleRun> 
     deps.log('warn', `Reactive: schedule "${name}" blob ${where}: ${message}; the event is delivered again.`);
     return { schedule: name, status: 'held', retry: true, error: { code: 'reactive.claim.lost', message, transient: true }, timings: timings(ctx) };
   }
-  const body = reactiveSubmissionBody(schedule.target, schedule.definition, ctx.event.blobName);
+  const body = reactiveSubmissionBody(schedule.target, schedule.definition, ctx.event.blobName, deps.runSource);
   const result = await deps.client.submit(schedule.target, body, {
     deadlineMs: ctx.policy.submitDeadlineMs,
     key: ctx.submissionKey,

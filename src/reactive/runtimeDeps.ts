@@ -90,6 +90,7 @@ export function createReactiveDepsProvider(runtime: Runtime, options: { readonly
         resolver,
         claims: new ClaimStore(store.blobs),
         client: runtime.pipelineClient,
+        runSource: runtime.runSource,
         telemetry: runtime.telemetry,
         now,
         isEnabled: async (name: string) => (await store.states.get(name))?.state.enabled,

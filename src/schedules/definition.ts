@@ -9,6 +9,8 @@
 import { createHash } from 'node:crypto';
 import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
 import type { ParameterValue, PipelineRef, PipelineTarget, WorkspaceRef } from '../aml/types';
+import { toSubmission } from '../aml/submission';
+import { v2Inputs } from '../aml/v2Body';
 import { fieldPath, showValue, type AppError, type Result, err, ok } from '../errors';
 import { parseRecurrence, type Recurrence } from '../recurrence';
 import { suggest } from '../didYouMean';
@@ -368,14 +370,29 @@ export function resolveScheduleTarget(
         source: base.file,
       });
     }
-    return ok({
+    const resolved: PipelineTarget = {
       ...target,
       ...(def.description !== undefined ? { description: def.description } : {}),
       experimentName: def.experimentName ?? target.experimentName,
       parameterAssignments: { ...target.parameterAssignments, ...def.pipelineParameters },
       dataPathAssignments: { ...target.dataPathAssignments },
       ...(def.continueOnStepFailure !== undefined ? { continueOnStepFailure: def.continueOnStepFailure } : {}),
-    });
+    };
+    if (resolved.v2) {
+      // What the schedule passes must map onto the v2 target's inputs: checked now, not at the first run.
+      const blob = def.kind === 'reactive' && def.dataPathParameterName !== undefined ? { parameter: def.dataPathParameterName, datastore: def.datastore, path: 'blob' } : undefined;
+      const mapped = v2Inputs(resolved, toSubmission(resolved, { runSource: 'SDK', ...(blob ? { blob } : {}) }));
+      if (!mapped.ok) {
+        return err({
+          code: 'schedule.target.inputs',
+          message: `Schedule "${def.name}" (${def.source.file}) cannot start target ${showValue(name)}: ${mapped.error.message}`,
+          field: fieldPath(base.path || undefined, 'target'),
+          value: name,
+          source: base.file,
+        });
+      }
+    }
+    return ok(resolved);
   }
   const workspace = def.pipeline.workspace ?? defaults.workspace;
   if (!workspace) {

@@ -4,6 +4,7 @@
  * see `resolveScheduleTarget`) plus tags that tie the run back to the schedule and the instant, so a
  * run found in the workspace can be matched to its occurrence (and a doubtful one looked up by hand).
  */
+import { toSubmission } from '../aml/submission';
 import { submissionKey } from '../aml/submissionKey';
 import type { PipelineTarget, SubmissionBody } from '../aml/types';
 import type { TimeScheduleDefinition } from './definition';
@@ -30,18 +31,10 @@ export function occurrenceSubmissionKey(scheduleName: string, occurrence: Date):
 }
 
 export function occurrenceSubmission(def: TimeScheduleDefinition, target: PipelineTarget, info: OccurrenceInfo): SubmissionBody {
-  return {
-    ExperimentName: target.experimentName,
-    ParameterAssignments: { ...target.parameterAssignments },
-    DataPathAssignments: { ...target.dataPathAssignments },
-    RunSource: info.runSource,
-    ...(target.description !== undefined ? { Description: target.description } : def.description !== undefined ? { Description: def.description } : {}),
-    Tags: {
-      ...(target.tags ?? {}),
-      [TAG_SCHEDULE]: def.name,
-      [TAG_OCCURRENCE]: isoInstant(info.occurrence),
-      [TAG_TRIGGER]: info.trigger,
-    },
-    ...(target.continueOnStepFailure !== undefined ? { ContinueRunOnStepFailure: target.continueOnStepFailure } : {}),
-  };
+  const description = target.description ?? def.description;
+  return toSubmission(target, {
+    runSource: info.runSource,
+    ...(description !== undefined ? { description } : {}),
+    tags: { [TAG_SCHEDULE]: def.name, [TAG_OCCURRENCE]: isoInstant(info.occurrence), [TAG_TRIGGER]: info.trigger },
+  });
 }

@@ -37,6 +37,12 @@ describe('Azure ML client settings', () => {
     expect(readAmlSettings({ AML_RECONCILE_DELAY_MS: '-1' }, noFile)).toMatchObject({ ok: false, error: { field: 'AML_RECONCILE_DELAY_MS' } });
   });
 
+  it('reads the v2 api-version and the batch audience, refusing a malformed api-version', () => {
+    expect(readAmlSettings({}, noFile)).toMatchObject({ ok: true, value: { v2ApiVersion: '2025-09-01', batchAudience: 'https://ml.azure.com' } });
+    expect(readAmlSettings({ AML_V2_API_VERSION: '2024-10-01-preview' }, noFile)).toMatchObject({ ok: true, value: { v2ApiVersion: '2024-10-01-preview' } });
+    expect(readAmlSettings({ AML_V2_API_VERSION: 'latest' }, noFile)).toMatchObject({ ok: false, error: { code: 'aml.settings.invalid_api_version', field: 'AML_V2_API_VERSION', value: 'latest' } });
+  });
+
   it('reports every invalid setting by name and value', () => {
     const result = readAmlSettings({ AML_DEADLINE_MS: 'soon', AML_ARM_ENDPOINT: 'http://plain', AML_CREDENTIAL: 'magic', AML_EXTRA_CA_CERTS: '/nope.pem' }, noFile);
     expect(result.ok).toBe(false);

@@ -80,6 +80,8 @@ export interface SetupOptions {
   readonly claimsService?: BlobServiceClient;
   /** Replaces dependencies (clock, probe, claim policy, wait...) after the defaults. */
   readonly deps?: Partial<Omit<ReactiveDeps, 'log'>>;
+  /** More targets beside `ingest` (e.g. Azure ML v2 ones). */
+  readonly targets?: ReadonlyMap<string, PipelineTarget>;
 }
 
 export async function setup(options: SetupOptions): Promise<Setup> {
@@ -90,7 +92,7 @@ export async function setup(options: SetupOptions): Promise<Setup> {
   await store.ensureContainer();
   const claims = new ClaimStore(store);
   const defs = definitions(options.schedules(container));
-  const targets = new Map([['ingest', target(options.aml, options.via)]]);
+  const targets = new Map([['ingest', target(options.aml, options.via)], ...(options.targets ?? new Map<string, PipelineTarget>())]);
   const built = await buildReactiveSchedules(defs, { targets, ...(options.resolver ? { resolver: options.resolver } : {}) });
   if (built.problems.length > 0) throw new Error(JSON.stringify(built.problems));
   const logs: string[] = [];

@@ -197,7 +197,7 @@ describe('reactive schedules: blob upload → exactly one pipeline submission', 
     await s.invokeBlobTrigger(await hostTriggerMetadata(blob, s.container, 'in/plain.csv'));
     const made = aml.submissions.slice(before);
     expect(made).toHaveLength(1);
-    expect(made[0]!.body.DataPathAssignments).toBeUndefined();
+    expect(made[0]!.body.DataPathAssignments).toEqual({});
   });
 
   it('a schedule without path_on_datastore watches the top level only', async () => {

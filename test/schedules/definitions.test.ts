@@ -477,6 +477,32 @@ describe('resolveScheduleTarget', () => {
   });
 });
 
+describe('resolveScheduleTarget with a v2 target', () => {
+  const v2: PipelineTarget = {
+    name: 'train',
+    workspace: { subscriptionId: 's', resourceGroup: 'rg', workspaceName: 'ws' },
+    experimentName: 'train-exp',
+    parameterAssignments: {},
+    dataPathAssignments: {},
+    v2: { kind: 'pipeline_job', componentName: 'c', componentVersion: 'latest' },
+    inputs: { input_path: { type: 'uri_folder' } },
+  };
+
+  it('a reactive schedule whose blob cannot reach the input is refused when loaded, naming schedule, target and input', () => {
+    const def = loaded([json('r.json', { ...reactive, target: 'train' })]).definitions[0]!;
+    const r = resolveScheduleTarget(def, { train: v2 });
+    expect(r).toMatchObject({ ok: false, error: { code: 'schedule.target.inputs', field: 'target', value: 'train', source: 'r.json' } });
+    expect(!r.ok && r.error.message).toMatch(/Schedule "on-upload" .* cannot start target "train": .*declares input_path as uri_folder/);
+    const fileInput = resolveScheduleTarget(def, { train: { ...v2, inputs: { input_path: { type: 'uri_file' } } } });
+    expect(fileInput.ok).toBe(true);
+  });
+
+  it('a time schedule\'s parameters reach a v2 target as literals', () => {
+    const def = loaded([json('t.json', { ...time, pipeline_parameters: { lr: 0.5 } })]).definitions[0]!;
+    expect(resolveScheduleTarget(def, { train: v2 })).toMatchObject({ ok: true, value: { parameterAssignments: { lr: 0.5 }, v2: { kind: 'pipeline_job' } } });
+  });
+});
+
 describe('loading from SCHEDULES_PATH', () => {
   it('reads .json/.yaml/.yml files of a directory in name order, ignoring others', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'schedules-'));

@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeAml, type FakeAml, type FakeWorkspace } from './fakeAml';
+import { startFakeAmlV2, type FakeAmlV2 } from './fakeAmlV2';
 import { startFakeArm, type FakeArm } from './fakeArm';
 import { startFakeMsi, type FakeMsi } from './fakeMsi';
 
@@ -22,6 +23,8 @@ export interface AmlTestBed {
   msi: FakeMsi;
   aml: FakeAml;
   arm: FakeArm;
+  /** The Azure ML v2 routes (ARM jobs, components, batch endpoints) and the batch scoring host. */
+  v2: FakeAmlV2;
   /** A workspace registered in the fake ARM, served by the fake AML. */
   workspace: FakeWorkspace;
   /** App settings for `createPipelineClient({ env })` (and anything else reading the AML_* settings). */
@@ -40,7 +43,8 @@ export async function startAmlTestBed(options: { workspace?: FakeWorkspace; loca
   process.env.IDENTITY_ENDPOINT = msi.env.IDENTITY_ENDPOINT;
   process.env.IDENTITY_HEADER = msi.env.IDENTITY_HEADER;
   const aml = await startFakeAml({ validateToken: msi.validateToken });
-  const arm = await startFakeArm({ validateToken: msi.validateToken });
+  const v2 = await startFakeAmlV2({ validateToken: msi.validateToken });
+  const arm = await startFakeArm({ validateToken: msi.validateToken, v2 });
   const workspace = options.workspace ?? TEST_WORKSPACE;
   arm.addWorkspace({ ...workspace, location: options.location ?? 'westeurope', discoveryUrl: aml.discoveryUrl });
   const dir = mkdtempSync(join(tmpdir(), 'aml-testbed-'));
@@ -56,10 +60,11 @@ export async function startAmlTestBed(options: { workspace?: FakeWorkspace; loca
     msi,
     aml,
     arm,
+    v2,
     workspace,
     env,
     async close() {
-      await Promise.all([msi.close(), aml.close(), arm.close()]);
+      await Promise.all([msi.close(), aml.close(), arm.close(), v2.close()]);
       rmSync(dir, { recursive: true, force: true });
     },
   };

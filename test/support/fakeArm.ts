@@ -18,6 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DEFAULT_AUDIENCE, type FakeWorkspace } from './fakeAml';
+import type { FakeAmlV2 } from './fakeAmlV2';
 import { bearerToken, selfSignedCert, sendJson, startLoopbackServer } from './http';
 
 export interface FakeArmWorkspace extends FakeWorkspace {
@@ -54,6 +55,8 @@ export interface FakeArmOptions {
   validateToken?: (token: string) => { audience: string } | undefined;
   /** Audience tokens must be for (default `https://management.azure.com`). */
   audience?: string;
+  /** Serves the v2 routes (jobs, components, batch endpoints) of registered workspaces: fakeAmlV2.ts. */
+  v2?: FakeAmlV2;
 }
 
 export interface FakeArm {
@@ -68,6 +71,8 @@ export interface FakeArm {
   failNext(status: number, times?: number, retryAfter?: string): void;
   close(): Promise<void>;
 }
+
+const V2_PATH = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+)(\/(?:jobs|components|batchEndpoints)\/[^/]+)$/i;
 
 const WORKSPACE_PATH =
   /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)(?:\/datastores\/([^/]+))?$/i;
@@ -92,7 +97,7 @@ export async function startFakeArm(options: FakeArmOptions = {}): Promise<FakeAr
     sendJson(res, status, { error: { code, message } }, { 'x-ms-request-id': randomUUID(), ...headers });
   };
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+  const handle = (req: IncomingMessage, res: ServerResponse, body: string): void => {
     const url = new URL(req.url ?? '/', 'https://127.0.0.1');
     const token = bearerToken(req);
     const validated = token && options.validateToken ? options.validateToken(token) : undefined;
@@ -129,8 +134,9 @@ export async function startFakeArm(options: FakeArmOptions = {}): Promise<FakeAr
       armError(res, call, 400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
       return;
     }
-    const match = WORKSPACE_PATH.exec(url.pathname);
-    if (!match || req.method !== 'GET') {
+    const v2 = V2_PATH.exec(url.pathname);
+    const match = WORKSPACE_PATH.exec(v2 ? v2[1]! : url.pathname);
+    if (!match || (req.method !== 'GET' && !(v2 && req.method === 'PUT'))) {
       armError(res, call, 404, 'NotFound', `No fake ARM route for ${req.method ?? ''} ${url.pathname}.`);
       return;
     }
@@ -143,6 +149,11 @@ export async function startFakeArm(options: FakeArmOptions = {}): Promise<FakeAr
     const workspaceId = `/subscriptions/${ref.subscriptionId}/resourceGroups/${ref.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${ref.workspaceName}`;
     if (!workspace) {
       armError(res, call, 404, 'ResourceNotFound', `The Resource 'Microsoft.MachineLearningServices/workspaces/${ref.workspaceName}' under resource group '${ref.resourceGroup}' was not found.`);
+      return;
+    }
+    if (v2) {
+      if (options.v2?.arm(req, res, body, v2[2]!, ref)) call.status = res.statusCode;
+      else armError(res, call, 404, 'NotFound', `No fake ARM route for ${req.method ?? ''} ${url.pathname}.`);
       return;
     }
     const datastoreName = match[4] === undefined ? undefined : decodeURIComponent(match[4]);
@@ -195,7 +206,7 @@ export async function startFakeArm(options: FakeArmOptions = {}): Promise<FakeAr
     });
   };
 
-  const server = await startLoopbackServer((req, res) => handle(req, res), { tls: true });
+  const server = await startLoopbackServer((req, res, body) => handle(req, res, body), { tls: true });
   return {
     endpoint: server.origin,
     ca: selfSignedCert().cert,

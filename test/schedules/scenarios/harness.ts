@@ -26,6 +26,8 @@ export const PIPELINE_ID = 'pp-scheduled';
 
 export interface Bed {
   readonly aml: AmlTestBed['aml'];
+  /** The Azure ML v2 fake (pipeline jobs, batch endpoints); targets `train-v2` and `score-v2` use it. */
+  readonly v2: AmlTestBed['v2'];
   readonly workspace: AmlTestBed['workspace'];
   readonly targets: ReadonlyMap<string, PipelineTarget>;
   /** A client with test-sized timings (2 attempts per submission, milliseconds apart). */
@@ -38,10 +40,15 @@ export async function startBed(): Promise<Bed> {
   bed.aml.addPipeline({ id: PIPELINE_ID, kind: 'published', workspace: bed.workspace });
   const targets = new Map<string, PipelineTarget>([
     ['train', { name: 'train', workspace: bed.workspace, pipeline: { kind: 'published', pipelineId: PIPELINE_ID }, experimentName: 'scheduled-training', parameterAssignments: { mode: 'full' }, dataPathAssignments: {}, tags: { team: 'ml' } }],
+    ['train-v2', { name: 'train-v2', workspace: bed.workspace, v2: { kind: 'pipeline_job', componentName: 'train', componentVersion: 'latest' }, inputs: {}, experimentName: 'scheduled-training', parameterAssignments: { mode: 'full' }, dataPathAssignments: {}, tags: { team: 'ml' } }],
+    ['score-v2', { name: 'score-v2', workspace: bed.workspace, v2: { kind: 'batch_endpoint', endpointName: 'score' }, inputs: {}, experimentName: 'scoring', parameterAssignments: { mode: 'full' }, dataPathAssignments: {}, tags: { team: 'ml' } }],
   ]);
+  bed.v2.addComponent(bed.workspace, 'train', ['1', '2']);
+  bed.v2.addBatchEndpoint(bed.workspace, 'score');
   const clients: AmlPipelineClient[] = [];
   return {
     aml: bed.aml,
+    v2: bed.v2,
     workspace: bed.workspace,
     targets,
     client() {
