@@ -9,7 +9,8 @@
  *
  * Every request is counted in an `OperationCounter` (one per listing page), for benchmarks.
  */
-import { RestError, type BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+import { sdks } from '../sdks';
 import { AppFailure, type AppError } from '../errors';
 import { OperationCounter, type StorageOperation } from './operationCounter';
 import { ServiceClock, type ClockVerdict } from './serviceClock';
@@ -240,7 +241,7 @@ export class BlobJsonStore {
       this.clock.observe(dateOf(answer), sent, this.clock.monoNow());
       return answer;
     } catch (e) {
-      if (e instanceof RestError) this.clock.observe(e.response?.headers.get('date'), sent, this.clock.monoNow());
+      if (e instanceof sdks.storageBlob().RestError) this.clock.observe(e.response?.headers.get('date'), sent, this.clock.monoNow());
       throw e;
     }
   }
@@ -268,7 +269,7 @@ function dateOf(answer: unknown): Date | undefined {
 
 /** The HTTP status of a storage SDK error, if it has one. */
 export function statusOf(e: unknown): number | undefined {
-  if (e instanceof RestError) return e.statusCode;
+  if (e instanceof sdks.storageBlob().RestError) return e.statusCode;
   if (typeof e === 'object' && e !== null && 'statusCode' in e && typeof e.statusCode === 'number') return e.statusCode;
   return undefined;
 }

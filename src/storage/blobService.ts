@@ -7,8 +7,9 @@
  *     DefaultAzureCredential (which also covers managed identity, workload identity and developer logins).
  * The prefix defaults to `AzureWebJobsStorage`, the app's own storage account.
  */
-import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
-import { BlobServiceClient } from '@azure/storage-blob';
+import type { TokenCredential } from '@azure/identity';
+import type { BlobServiceClient } from '@azure/storage-blob';
+import { sdks } from '../sdks';
 import { err, ok, type AppError, type Result } from '../errors';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -25,6 +26,7 @@ export interface BlobServiceOptions {
 export function blobServiceFromSettings(env: Env, options: BlobServiceOptions = {}): Result<BlobServiceClient, AppError> {
   const prefix = options.connection ?? DEFAULT_STORAGE_CONNECTION;
   const connectionString = env[prefix]?.trim();
+  const { BlobServiceClient } = sdks.storageBlob();
   if (connectionString) {
     try {
       return ok(BlobServiceClient.fromConnectionString(connectionString));
@@ -67,6 +69,7 @@ export function blobServiceFromSettings(env: Env, options: BlobServiceOptions = 
 function credentialFor(env: Env, prefix: string): TokenCredential {
   const kind = env[`${prefix}__credential`]?.trim().toLowerCase();
   const clientId = env[`${prefix}__clientId`]?.trim();
+  const { DefaultAzureCredential, ManagedIdentityCredential } = sdks.identity();
   if (kind === 'managedidentity') return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();
   return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
 }
