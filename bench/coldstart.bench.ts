@@ -20,36 +20,22 @@
  *   npm run bench -- coldstart
  *   npm run bench -- coldstart --runs 9
  */
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { promisify } from 'node:util';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { startAmlTestBed } from '../test/support/amlTestBed';
 import { connectionStringFor, startAzurite } from '../test/support/azuriteProcess';
 import { startFakeIngestion } from '../test/support/fakeIngestion';
 import { hostTriggerMetadata, upload } from '../test/reactive/support';
-import { ensureBuilt } from '../test/support/registration';
+import { ensureBuilt, loadApp } from '../test/support/registration';
+import { runApp, type RunAppJob, type RunAppResult } from '../test/support/runApp';
 
-const run = promisify(execFile);
 const ROOT = resolve(__dirname, '..');
-const STUB = join(ROOT, 'test', 'support', 'functions-core-stub');
 const TRAIN_ID = 'aaaaaaaa-0000-4000-8000-00000000c001';
 const SCORE_ID = 'aaaaaaaa-0000-4000-8000-00000000c002';
 
-interface ChildResult {
-  loadMs: number;
-  appStartMs?: number;
-  packagesAtStart?: string[];
-  packagesAtFirstAnswer?: string[];
-  rssAfterStartMb?: number;
-  invocation?: { totalMs: number; moduleLoadMs: number; networkMs: number; setupMs: number; status?: number; error?: string; logs: string[] };
-  telemetryStartMs?: number;
-  terminateMs?: number;
-  rss?: Array<{ invocations: number; rssMb: number }>;
-}
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -105,7 +91,6 @@ async function main(): Promise<void> {
     let stateCounter = 0;
     const settings = (telemetry: boolean): NodeJS.ProcessEnv => ({
       PATH: process.env.PATH,
-      NODE_PATH: STUB,
       NODE_EXTRA_CA_CERTS: caFile,
       ...bed.env,
       AzureWebJobsStorage: storage,
@@ -135,27 +120,14 @@ async function main(): Promise<void> {
       blob: { function: '', kind: 'blob', input: { blob: { kind: 'blobReference' }, triggerMetadata } },
     } as const;
 
-    let jobs = 0;
-    const child = async (job: Record<string, unknown>, env: NodeJS.ProcessEnv, extraArgs: string[] = []): Promise<ChildResult> => {
-      const jobFile = join(dir, `job-${jobs}.json`);
-      const outFile = join(dir, `out-${jobs++}.json`);
-      writeFileSync(jobFile, JSON.stringify({ appRoot: ROOT, ...job }));
-      try {
-        await run(process.execPath, [...extraArgs, join(STUB, 'run-app.js'), jobFile, outFile], { cwd: appDir, env, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
-      } catch (e) {
-        throw new Error(`child failed: ${(e as { stderr?: string }).stderr ?? String(e)}`);
-      }
-      return JSON.parse(readFileSync(outFile, 'utf8')) as ChildResult;
-    };
+    const child = (job: RunAppJob, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<RunAppResult> => runApp(job, { env, cwd: appDir, nodeArgs });
 
     // The blob function's name depends on the container (src/reactive/registration.ts): read it from a load.
-    const registered = JSON.parse(
-      (await run(process.execPath, [join(STUB, 'load-app.js'), ROOT, join(dir, 'reg.json')], { cwd: appDir, env: settings(false) }), readFileSync(join(dir, 'reg.json'), 'utf8')),
-    ) as { functions: Array<{ name: string; bindings: Record<string, { type: string }> }> };
+    const registered = await loadApp({ env: settings(false) });
     const blobFunction = registered.functions.find((f) => Object.values(f.bindings).some((b) => b.type === 'blobTrigger'))?.name;
     if (!blobFunction) throw new Error('the bench app registered no blob trigger');
 
-    type Scenario = { name: string; telemetry: boolean; job: Record<string, unknown> };
+    type Scenario = { name: string; telemetry: boolean; job: RunAppJob };
     const scenarios: Scenario[] = [{ name: 'bare', telemetry: false, job: { bare: true } }];
     for (const telemetry of [false, true]) {
       scenarios.push({ name: 'start', telemetry, job: { startTelemetry: telemetry, terminate: telemetry } });
@@ -163,7 +135,7 @@ async function main(): Promise<void> {
       scenarios.push({ name: 'tick', telemetry, job: { invoke: invocations.tick, startTelemetry: telemetry, terminate: telemetry } });
       scenarios.push({ name: 'blob', telemetry, job: { invoke: { ...invocations.blob, function: blobFunction }, startTelemetry: telemetry, terminate: telemetry } });
     }
-    const results = new Map<Scenario, ChildResult[]>(scenarios.map((s) => [s, []]));
+    const results = new Map<Scenario, RunAppResult[]>(scenarios.map((s) => [s, []]));
     const ingested = new Map<Scenario, number[]>(scenarios.map((s) => [s, []]));
     for (let r = 0; r < runs; r++) {
       for (const s of scenarios) {
@@ -176,22 +148,29 @@ async function main(): Promise<void> {
       process.stderr.write(`run ${r + 1}/${runs} done\n`);
     }
 
-    const bare = median(results.get(scenarios[0]!)!.map((x) => x.loadMs));
+    const bareXs = results.get(scenarios[0]!)!;
+    const bare = median(bareXs.map((x) => x.loadMs));
+    const bareCpu = median(bareXs.map((x) => x.loadCpuMs));
     console.log(`Cold start, fresh process per figure, medians of ${runs} (${cpus().length} cores; load average before ${loadBefore}, after ${load()}).`);
-    console.log(`Reference: require('@azure/functions') alone (bare function app): ${ms(bare)}.\n`);
-    console.log('| what | telemetry | load | appStart | load + appStart − bare | first answer | of which module loading | first-use set-up | network waits | SDK start (after answer) | items ingested |');
+    console.log(`Wall time, with the process's own CPU time in brackets (what it spent whatever the machine's load).`);
+    console.log(`Reference, require('@azure/functions') alone (a bare function app): ${ms(bare)} (${ms(bareCpu)} CPU).\n`);
+    console.log('| what | telemetry | load | appStart hooks | load + appStart − bare | first answer | its module loading | its set-up | its network waits | SDK load after the answer | items ingested |');
     console.log('|---|---|---|---|---|---|---|---|---|---|---|');
     for (const s of scenarios.slice(1)) {
       const xs = results.get(s)!;
-      const m = (f: (x: ChildResult) => number | undefined): number => median(xs.map(f).filter((v): v is number => v !== undefined));
+      const m = (f: (x: RunAppResult) => number | undefined): number => median(xs.map(f).filter((v): v is number => v !== undefined));
+      const both = (wall: number, cpu: number): string => `${ms(wall)} (${ms(cpu)})`;
       const loadMs = m((x) => x.loadMs);
+      const loadCpu = m((x) => x.loadCpuMs);
       const appStart = m((x) => x.appStartMs);
-      const label = s.name === 'start' ? 'start only' : s.name === 'http' ? 'HTTP submit' : s.name === 'tick' ? 'timer tick' : 'blob event';
+      const appStartCpu = m((x) => x.appStartCpuMs);
+      const started = s.name === 'start';
+      const label = started ? 'start only' : s.name === 'http' ? 'HTTP submit' : s.name === 'tick' ? 'timer tick' : 'blob event';
       console.log(
-        `| ${label} | ${s.telemetry ? 'on' : 'off'} | ${ms(loadMs)} | ${ms(appStart)} | ${ms(loadMs + appStart - bare)} | ${s.name === 'start' ? '—' : ms(m((x) => x.invocation?.totalMs))} | ${s.name === 'start' ? '—' : ms(m((x) => x.invocation?.moduleLoadMs))} | ${s.name === 'start' ? '—' : ms(m((x) => x.invocation?.setupMs))} | ${s.name === 'start' ? '—' : ms(m((x) => x.invocation?.networkMs))} | ${s.telemetry ? ms(m((x) => x.telemetryStartMs)) : '—'} | ${s.telemetry ? median(ingested.get(s)!) : '—'} |`,
+        `| ${label} | ${s.telemetry ? 'on' : 'off'} | ${both(loadMs, loadCpu)} | ${both(appStart, appStartCpu)} | ${both(loadMs + appStart - bare, loadCpu + appStartCpu - bareCpu)} | ${started ? '—' : both(m((x) => x.invocation?.totalMs), m((x) => x.invocation?.cpuMs))} | ${started ? '—' : ms(m((x) => x.invocation?.moduleLoadMs))} | ${started ? '—' : ms(m((x) => x.invocation?.setupMs))} | ${started ? '—' : ms(m((x) => x.invocation?.networkMs))} | ${s.telemetry ? both(m((x) => x.telemetrySdkLoad?.wallMs), m((x) => x.telemetrySdkLoad?.cpuMs)) : '—'} | ${s.telemetry ? median(ingested.get(s)!) : '—'} |`,
       );
     }
-    const last = (name: string, telemetry: boolean): ChildResult => results.get(scenarios.find((s) => s.name === name && s.telemetry === telemetry)!)!.at(-1)!;
+    const last = (name: string, telemetry: boolean): RunAppResult => results.get(scenarios.find((s) => s.name === name && s.telemetry === telemetry)!)!.at(-1)!;
     console.log('\nPackages loaded at start-up (telemetry on):', last('start', true).packagesAtStart?.join(', '));
     for (const name of ['http', 'tick', 'blob']) {
       const r = last(name, true);

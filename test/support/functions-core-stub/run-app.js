@@ -12,9 +12,10 @@
  *  - otherwise: require package.json `main`'s files in the worker's order, run the appStart hooks (the
  *    worker runs them before the first invocation), then, with `invoke`, call that function's callback
  *    with a trigger built by @azure/functions' own classes (`HttpRequest`, `InvocationContext`) and run the
- *    postInvocation hooks; `repeat` more invocations after it (memory); `startTelemetry` then starts
- *    Application Insights the way the app's postInvocation hook does (timed); `terminate` runs the
- *    appTerminate hooks (the app flushes its telemetry there).
+ *    postInvocation hooks; `repeat` more invocations after it (memory); `startTelemetry` then waits for
+ *    the app to start Application Insights (its postInvocation hook sets a timer; `telemetrySdkLoad` is
+ *    the SDK's load, wall and CPU); `terminate` runs the appTerminate hooks (the app flushes its telemetry
+ *    there). CPU times (`*CpuMs`, process.cpuUsage) say what the process itself spent, whatever the load.
  *
  * Timing of the invocation: `moduleLoadMs` is time spent in top-level `require` calls, `networkMs` the
  * union of the intervals between an HTTP request's start and its response's headers (diagnostics_channel
@@ -30,18 +31,31 @@ const diagnostics = require('node:diagnostics_channel');
 
 let depth = 0;
 let loadMs = 0;
+/** Wall and CPU time of the top-level `require('applicationinsights')` (the app starts the SDK from a timer). */
+const sdkLoad = {};
 const originalLoad = Module._load;
 Module._load = function timedLoad(...args) {
   if (depth > 0) return originalLoad.apply(this, args);
   const t = performance.now();
+  const cpu = process.cpuUsage();
   depth++;
   try {
     return originalLoad.apply(this, args);
   } finally {
     depth--;
     loadMs += performance.now() - t;
+    if (args[0] === 'applicationinsights') {
+      sdkLoad.wallMs = performance.now() - t;
+      sdkLoad.cpuMs = cpuMsSince(cpu);
+    }
   }
 };
+
+/** CPU time (user + system) of this process since `start` (a process.cpuUsage() value), in ms. */
+function cpuMsSince(start) {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
+}
 
 const requests = new Map();
 const intervals = [];
@@ -121,10 +135,14 @@ async function invokeOnce(fns, job, core, n) {
   } catch (e) {
     error = String(e && e.message ? e.message : e);
   }
-  const hooks = core.__recorded.hooks.filter((h) => h.hookName === 'postInvocation');
-  for (const h of hooks) await h.callback({ invocationContext: context, inputs: [trigger], result, error, hookData: {} });
+  // The worker runs the postInvocation hooks before it sends the answer (they are part of it).
+  await postInvocation(core, { invocationContext: context, inputs: [trigger], result, error, hookData: {} });
   const status = result && typeof result === 'object' && 'status' in result ? result.status : undefined;
   return { status, error, logs };
+}
+
+async function postInvocation(core, hookContext) {
+  for (const h of core.__recorded.hooks.filter((x) => x.hookName === 'postInvocation')) await h.callback(hookContext);
 }
 
 async function main() {
@@ -133,8 +151,10 @@ async function main() {
   const out = {};
   if (job.bare) {
     const t = performance.now();
+    const cpu = process.cpuUsage();
     require(path.join(job.appRoot, 'node_modules', '@azure', 'functions'));
     out.loadMs = performance.now() - t;
+    out.loadCpuMs = cpuMsSince(cpu);
     out.packages = loadedPackages();
     fs.writeFileSync(outFile, JSON.stringify(out));
     process.exit(0);
@@ -144,13 +164,17 @@ async function main() {
   const files = expandGlob(job.appRoot, pkg.main);
   const core = require('@azure/functions-core');
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (const file of files) require(file);
   out.loadMs = performance.now() - t0;
+  out.loadCpuMs = cpuMsSince(cpu0);
   out.sinceProcessStartMs = performance.now();
   out.driverOverheadMs = t0 - started;
   const t1 = performance.now();
+  const cpu1 = process.cpuUsage();
   for (const h of core.__recorded.hooks.filter((x) => x.hookName === 'appStart')) await h.callback({ hookData: {}, appHookData: {} });
   out.appStartMs = performance.now() - t1;
+  out.appStartCpuMs = cpuMsSince(cpu1);
   out.packagesAtStart = loadedPackages();
   collect();
   out.rssAfterStartMb = rssMb();
@@ -158,10 +182,12 @@ async function main() {
     const fns = require(path.join(job.appRoot, 'node_modules', '@azure', 'functions'));
     const loadBefore = loadMs;
     const t2 = performance.now();
+    const cpu2 = process.cpuUsage();
     const first = await invokeOnce(fns, job, core, 0);
     const t3 = performance.now();
     out.invocation = {
       totalMs: t3 - t2,
+      cpuMs: cpuMsSince(cpu2),
       moduleLoadMs: loadMs - loadBefore,
       networkMs: networkBetween(t2, t3),
       status: first.status,
@@ -183,10 +209,11 @@ async function main() {
     }
   }
   if (job.startTelemetry) {
-    const telemetry = require(path.join(job.appRoot, 'dist', 'src', 'telemetry.js'));
-    const t4 = performance.now();
-    telemetry.startTelemetry();
-    out.telemetryStartMs = performance.now() - t4;
+    // The app starts Application Insights from a timer its postInvocation hook sets (src/index.ts): run
+    // the hooks if nothing was invoked, then give the timer time to fire.
+    if (!job.invoke) await postInvocation(core, { invocationContext: undefined, inputs: [], result: undefined, error: undefined, hookData: {} });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    out.telemetrySdkLoad = sdkLoad;
   }
   if (job.terminate) {
     const t5 = performance.now();
