@@ -2,9 +2,8 @@
 // names, so the Functions worker loads one module instead of ~100: module resolution (path look-ups,
 // package.json reads, stats) was most of the app's start-up time (docs/performance.md). The entry requires
 // dist/src/index.js first, then every dist/src/functions/*.js in name order (the order the worker used to
-// load them through the old `main` glob). Packages stay external (loaded from node_modules as before, the
-// heavy SDKs on first use: src/sdks.ts); modules the app requires on first use stay lazy inside the
-// bundle. The source map goes back to src/*.ts through tsc's maps (run the host with --enable-source-maps).
+// load them through the old `main` glob). Modules the app requires on first use stay lazy inside the
+// bundle (esbuild evaluates a bundled module when it is first required). The source map goes back to src/*.ts through tsc's maps (run the host with --enable-source-maps).
 //   node scripts/bundle.mjs        (npm run build runs it after tsc)
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,7 +26,11 @@ export async function bundle() {
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    packages: 'external',
+    // The Azure SDKs stay in node_modules: @azure/functions and @azure/functions-extensions-base must be
+    // the instances the worker and each other load, the others load on first use (src/sdks.ts), as does
+    // applicationinsights. Small pure-JS libraries needed at start-up (yaml, luxon, windows-iana, ajv's
+    // runtime helpers) go into the bundle: they were ~80 more files to resolve and read.
+    external: ['@azure/*', 'applicationinsights'],
     sourcemap: 'linked',
     sourcesContent: false,
     outfile: join(dist, 'app.js'),
