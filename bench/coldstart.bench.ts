@@ -14,8 +14,8 @@
  * Reference: `require('@azure/functions')` alone (a bare function app), measured in the same run; the
  * scenarios are interleaved (one run of each, five times) so that they share the machine's load, and
  * medians of 5 are printed. The answer is split into module loading, network waits (time waiting on
- * the fakes) and the rest (first-use set-up). Then the resident set after start and after 1,000 and
- * 2,000 more submissions.
+ * the fakes) and the rest (first-use set-up). Then the resident set and heap after start and after
+ * 1,000, 2,000 and 3,000 more submissions.
  *
  *   npm run bench -- coldstart
  *   npm run bench -- coldstart --runs 9
@@ -178,13 +178,18 @@ async function main(): Promise<void> {
       console.log(`Loaded by the first ${name} answer: ${added.join(', ') || 'nothing'}; applicationinsights loaded before the answer: ${(r.packagesAtFirstAnswer ?? []).includes('applicationinsights') ? 'YES' : 'no'}`);
     }
 
-    console.log('\nResident set (HTTP submissions, fresh process, after GC):');
-    console.log('| telemetry | after start | after 1st submission + 1,000 | + 2,000 | growth over the second 1,000 |');
-    console.log('|---|---|---|---|---|');
+    console.log('\nMemory, HTTP submissions in one fresh process, after GC: resident set (heap used).');
+    console.log('| telemetry | after start | after the 1st + 1,000 | + 2,000 | + 3,000 | growth over the last 2,000 |');
+    console.log('|---|---|---|---|---|---|');
     for (const telemetry of [false, true]) {
       const r = await child({ invoke: invocations.http, repeat: 1000, startTelemetry: false, terminate: telemetry }, settings(telemetry), ['--expose-gc']);
-      const [a, b] = r.rss ?? [];
-      console.log(`| ${telemetry ? 'on' : 'off'} | ${r.rssAfterStartMb?.toFixed(1)} MB | ${a?.rssMb.toFixed(1)} MB | ${b?.rssMb.toFixed(1)} MB | ${b && a ? (b.rssMb - a.rssMb).toFixed(1) : '—'} MB |`);
+      const points = r.rss ?? [];
+      const mb = (rss: number | undefined, heap: number | undefined): string => `${rss?.toFixed(1)} MB (${heap?.toFixed(1)} MB)`;
+      const first = points[0];
+      const lastPoint = points.at(-1);
+      console.log(
+        `| ${telemetry ? 'on' : 'off'} | ${mb(r.rssAfterStartMb, r.heapUsedAfterStartMb)} | ${points.map((p) => mb(p.rssMb, p.heapUsedMb)).join(' | ')} | ${first && lastPoint ? mb(lastPoint.rssMb - first.rssMb, lastPoint.heapUsedMb - first.heapUsedMb) : '—'} |`,
+      );
     }
     console.log(`\nLoad average at the end: ${load()}.`);
   } finally {

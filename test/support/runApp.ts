@@ -30,10 +30,11 @@ export interface RunAppResult {
   packagesAtFirstAnswer?: string[];
   packagesAtEnd?: string[];
   rssAfterStartMb?: number;
+  heapUsedAfterStartMb?: number;
   invocation?: { totalMs: number; cpuMs: number; moduleLoadMs: number; networkMs: number; setupMs: number; status?: number; error?: string; logs: string[] };
   telemetrySdkLoad?: { wallMs?: number; cpuMs?: number };
   terminateMs?: number;
-  rss?: Array<{ invocations: number; rssMb: number }>;
+  rss?: Array<{ invocations: number; rssMb: number; heapUsedMb: number }>;
 }
 
 /** Runs `job` in a child with exactly `env` (plus NODE_PATH to the stand-in functions-core), in `cwd`. */

@@ -12,7 +12,7 @@
  *  - otherwise: require package.json `main`'s files in the worker's order, run the appStart hooks (the
  *    worker runs them before the first invocation), then, with `invoke`, call that function's callback
  *    with a trigger built by @azure/functions' own classes (`HttpRequest`, `InvocationContext`) and run the
- *    postInvocation hooks; `repeat` more invocations after it (memory); `startTelemetry` then waits for
+ *    postInvocation hooks; `repeat` more invocations after it, three times (resident set and heap after each, after GC); `startTelemetry` then waits for
  *    the app to start Application Insights (its postInvocation hook sets a timer; `telemetrySdkLoad` is
  *    the SDK's load, wall and CPU); `terminate` runs the appTerminate hooks (the app flushes its telemetry
  *    there). CPU times (`*CpuMs`, process.cpuUsage) say what the process itself spent, whatever the load.
@@ -178,6 +178,7 @@ async function main() {
   out.packagesAtStart = loadedPackages();
   collect();
   out.rssAfterStartMb = rssMb();
+  out.heapUsedAfterStartMb = process.memoryUsage().heapUsed / 1024 / 1024;
   if (job.invoke) {
     const fns = require(path.join(job.appRoot, 'node_modules', '@azure', 'functions'));
     const loadBefore = loadMs;
@@ -198,13 +199,13 @@ async function main() {
     out.packagesAtFirstAnswer = loadedPackages();
     if (job.repeat) {
       out.rss = [];
-      for (let round = 0; round < 2; round++) {
+      for (let round = 0; round < 3; round++) {
         for (let n = 1; n <= job.repeat; n++) {
           const r = await invokeOnce(fns, job, core, round * job.repeat + n);
           if (r.error) throw new Error(`invocation ${n} failed: ${r.error}`);
         }
         collect();
-        out.rss.push({ invocations: (round + 1) * job.repeat + 1, rssMb: rssMb() });
+        out.rss.push({ invocations: (round + 1) * job.repeat + 1, rssMb: rssMb(), heapUsedMb: process.memoryUsage().heapUsed / 1024 / 1024 });
       }
     }
   }
