@@ -21,6 +21,7 @@ import type { DataPathAssignment, ParameterValue, PipelineRef, PipelineTarget, W
 import { formatOf, parseConfigText, where, type ConfigDocument, type ConfigFormat } from './loadFile';
 import { jsonPath, resolveSettingRefs } from './settingsRefs';
 import schema from './targets.schema.json';
+import { validate as compiledTargetsValidator } from './targets.validate';
 import { suggest } from '../didYouMean';
 import { describeTypes, jsonType } from '../schemaWords';
 import type { ErrorCode } from '../errorCatalog';
@@ -263,9 +264,7 @@ function checkWorkspaces(data: TargetsFile, env: Env, doc: ConfigDocument): AppE
 
 /** targets.schema.json, compiled at build time by scripts/schemas.mjs (ajv standalone: no compiler loaded at start-up). */
 function validator(): ValidateFunction {
-  // Required on first use: its `uri` format loads ajv-formats' tables (~10 ms), not needed at start-up.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('./targets.validate') as typeof import('./targets.validate')).validate as ValidateFunction;
+  return compiledTargetsValidator as ValidateFunction;
 }
 
 interface SchemaNode {
