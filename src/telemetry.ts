@@ -122,7 +122,7 @@ export class DeferredTelemetry implements Telemetry {
   /** Builds the client (once) and hands it every call kept so far, in order. */
   start(): Telemetry {
     if (this.started) return this.started;
-    const client = this.create();
+    const client = this.create(); // throws before anything is replayed: the calls stay kept
     this.started = client;
     for (const replay of this.pending.splice(0)) replay(client);
     return client;
@@ -155,9 +155,18 @@ export function getTelemetry(env: NodeJS.ProcessEnv = process.env): Telemetry {
   return current;
 }
 
-/** Builds the process-wide Application Insights client now, if one is configured and not built yet. */
+/**
+ * Builds the process-wide Application Insights client now, if one is configured and not built yet. Runs
+ * from a timer (src/index.ts), so a failure is logged here instead of crashing the worker; the calls
+ * stay kept and the shutdown flush tries again.
+ */
 export function startTelemetry(): void {
-  if (current instanceof DeferredTelemetry) current.start();
+  if (!(current instanceof DeferredTelemetry)) return;
+  try {
+    current.start();
+  } catch (e) {
+    console.error(`Application Insights did not start (${e instanceof Error ? e.message : String(e)}); check ${TELEMETRY_SETTINGS.connectionString}. The app's events are kept and sent if it starts at shutdown.`);
+  }
 }
 
 /** Sends every recorded event (starting the client if it has not started): the app calls it at shutdown. */

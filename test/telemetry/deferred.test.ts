@@ -48,6 +48,22 @@ describe('DeferredTelemetry', () => {
     expect(client.events).toHaveLength(251);
   });
 
+  it('keeps the calls when the client fails to start, and replays them when a later start succeeds', () => {
+    const client = new MemoryTelemetry();
+    let fail = true;
+    const telemetry = new DeferredTelemetry(() => {
+      if (fail) throw new Error('connection string rejected');
+      return client;
+    });
+    telemetry.event('Kept');
+    expect(() => telemetry.start()).toThrow('connection string rejected');
+    expect(telemetry.isStarted).toBe(false);
+    expect(telemetry.pendingCount).toBe(1);
+    fail = false;
+    telemetry.start();
+    expect(client.events.map((e) => e.name)).toEqual(['Kept']);
+  });
+
   it('starts the client when flushed before it started (shutdown before the first answer)', async () => {
     const client = new MemoryTelemetry();
     const telemetry = new DeferredTelemetry(() => client);
