@@ -25,7 +25,7 @@ function fail(message) {
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
 
-if (!existsSync(join(root, 'dist', 'src', 'index.js'))) fail('dist/src/index.js is missing: run `npm run build` first.');
+if (!existsSync(join(root, 'dist', 'app.js'))) fail('dist/app.js is missing: run `npm run build` first.');
 
 // The deployed app reads AML_TARGETS_FILE relative to host.json; infra/ sets it from the same azd
 // environment value this hook sees (default config/pipelines.yaml), so both name the same file.

@@ -1,7 +1,7 @@
 // `npm start`: run the app locally.
 //   1. Create local.settings.json from the sample when it is missing.
 //   2. Look for Azure Functions Core Tools (`func`) first, and say at once whether the host can start.
-//   3. Build (tsc), start Azurite from the npm package (the host's storage and the schedule store), and
+//   3. Build (tsc and the bundle), start Azurite from the npm package (the host's storage and the schedule store), and
 //      say how to stop it.
 //   4. With Core Tools: `func start` (Ctrl+C stops the host and Azurite). Without: Azurite keeps running
 //      in the foreground for the command-line tools and the message says what works without the host.
@@ -47,11 +47,13 @@ ${WITHOUT_HOST}
 Building and starting Azurite for those now.`);
 }
 
-console.log('Building (tsc -p tsconfig.json) ...');
-const build = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
-if (build.status !== 0) {
-  console.error('The build failed (see above); fix it and run npm start again.');
-  process.exit(build.status ?? 1);
+console.log('Building (tsc -p tsconfig.json, then the bundle package.json main names: scripts/bundle.mjs) ...');
+for (const step of [[join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], [join(root, 'scripts', 'bundle.mjs')]]) {
+  const build = spawnSync(process.execPath, step, { stdio: 'inherit' });
+  if (build.status !== 0) {
+    console.error('The build failed (see above); fix it and run npm start again.');
+    process.exit(build.status ?? 1);
+  }
 }
 
 /** Whether something already listens on 127.0.0.1:port (another Azurite, say). */

@@ -13,6 +13,8 @@
  * the auto-attach agent, not on the `setup()` path used here.
  */
 import { processSettings, settingText, SETTINGS, type Env } from './settings';
+import { sdks } from './sdks';
+
 export type Properties = Record<string, string | number | boolean | undefined>;
 
 export interface DependencyRecord {
@@ -74,24 +76,106 @@ export function parseAuthenticationString(value: string | undefined): TelemetryA
   return clientId ? { aad: true, clientId } : { aad: true };
 }
 
+/**
+ * Telemetry whose Application Insights client is built later: calls made before `start()` are kept in
+ * order and replayed into the client when it starts; after that they go straight through. Loading the
+ * applicationinsights 3.x SDK (OpenTelemetry, ~2,900 modules) takes over a second of CPU, so the app
+ * starts it after the first answer instead of before it (index.ts; docs/performance.md) and no event is
+ * lost on the way: `flush()` starts it when it has not started yet and waits until everything is sent.
+ * The 3.x SDK stamps events and exceptions with the time they reach it, so replayed calls carry a
+ * `recordedAt` property with the time they happened.
+ */
+export class DeferredTelemetry implements Telemetry {
+  private readonly pending: Array<(t: Telemetry) => void> = [];
+  private started: Telemetry | undefined;
+
+  constructor(
+    private readonly create: () => Telemetry & { flush?: () => Promise<void> },
+  ) {}
+
+  /** Whether the client has been built. */
+  get isStarted(): boolean {
+    return this.started !== undefined;
+  }
+
+  /** Calls kept until the client starts. */
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  event(name: string, properties?: Properties, measurements?: Record<string, number>): void {
+    if (this.started) this.started.event(name, properties, measurements);
+    else this.keep((t, at) => t.event(name, { ...properties, recordedAt: at }, measurements));
+  }
+  exception(error: unknown, properties?: Properties): void {
+    if (this.started) this.started.exception(error, properties);
+    else this.keep((t, at) => t.exception(error, { ...properties, recordedAt: at }));
+  }
+  dependency(record: DependencyRecord): void {
+    if (this.started) this.started.dependency(record);
+    else this.keep((t, at) => t.dependency({ ...record, properties: { ...record.properties, recordedAt: at } }));
+  }
+
+  /** Builds the client (once) and hands it every call kept so far, in order. */
+  start(): Telemetry {
+    if (this.started) return this.started;
+    const client = this.create(); // throws before anything is replayed: the calls stay kept
+    this.started = client;
+    for (const replay of this.pending.splice(0)) replay(client);
+    return client;
+  }
+
+  /** Starts the client if needed and sends everything recorded (at shutdown). */
+  async flush(): Promise<void> {
+    const client = this.start() as Telemetry & { flush?: () => Promise<void> };
+    await client.flush?.();
+  }
+
+  /** Keeps a call for the client; replayed calls carry `recordedAt` (when it happened: the SDK stamps them when sent to it). */
+  private keep(replay: (t: Telemetry, recordedAt: string) => void): void {
+    const at = new Date().toISOString();
+    this.pending.push((t) => replay(t, at));
+  }
+}
+
 let current: Telemetry | undefined;
 
-/** The process-wide telemetry: Application Insights when a connection string is set, else none. */
+/**
+ * The process-wide telemetry: Application Insights when a connection string is set, else none. The
+ * Application Insights client is not built here (see `DeferredTelemetry`): `startTelemetry()` does.
+ */
 export function getTelemetry(env: Env = processSettings()): Telemetry {
   if (current) return current;
   const connectionString = settingText(env, SETTINGS.telemetryConnectionString);
-  current = connectionString ? createAppInsightsTelemetry(connectionString, parseAuthenticationString(settingText(env, SETTINGS.telemetryAuthenticationString))) : noTelemetry;
+  const auth = parseAuthenticationString(settingText(env, SETTINGS.telemetryAuthenticationString));
+  current = connectionString ? new DeferredTelemetry(() => createAppInsightsTelemetry(connectionString, auth)) : noTelemetry;
   return current;
 }
 
-function createAppInsightsTelemetry(connectionString: string, auth: TelemetryAuth): Telemetry {
-  // Loaded only when configured: the 3.x SDK pulls in OpenTelemetry and costs ~1 s of start-up.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const ai = require('applicationinsights') as typeof import('applicationinsights');
+/**
+ * Builds the process-wide Application Insights client now, if one is configured and not built yet. Runs
+ * from a timer (src/index.ts), so a failure is logged here instead of crashing the worker; the calls
+ * stay kept and the shutdown flush tries again.
+ */
+export function startTelemetry(): void {
+  if (!(current instanceof DeferredTelemetry)) return;
+  try {
+    current.start();
+  } catch (e) {
+    console.error(`Application Insights did not start (${e instanceof Error ? e.message : String(e)}); check ${SETTINGS.telemetryConnectionString.name}. The app's events are kept and sent if it starts at shutdown.`);
+  }
+}
+
+/** Sends every recorded event (starting the client if it has not started): the app calls it at shutdown. */
+export async function flushTelemetry(): Promise<void> {
+  if (current instanceof DeferredTelemetry) await current.flush();
+}
+
+function createAppInsightsTelemetry(connectionString: string, auth: TelemetryAuth): Telemetry & { flush(): Promise<void> } {
+  const ai = sdks.applicationInsights();
   const configuration = ai.setup(connectionString).setAutoCollectConsole(false);
   if (auth.aad) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { ManagedIdentityCredential } = require('@azure/identity') as typeof import('@azure/identity');
+    const { ManagedIdentityCredential } = sdks.identity();
     ai.defaultClient.config.aadTokenCredential = auth.clientId ? new ManagedIdentityCredential({ clientId: auth.clientId }) : new ManagedIdentityCredential();
   }
   configuration.start();
@@ -112,5 +196,8 @@ function createAppInsightsTelemetry(connectionString: string, auth: TelemetryAut
         dependencyTypeName: 'HTTP',
         properties: clean(r.properties),
       }),
+    flush: async () => {
+      await client.flush();
+    },
   };
 }

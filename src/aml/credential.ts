@@ -10,11 +10,13 @@
  * but the CLI credential runs `az` on every call; tokens are reused until 5 minutes before expiry (or the
  * credential's `refreshAfterTimestamp`), and concurrent callers share one request.
  */
-import { AzureCliCredential, DefaultAzureCredential, ManagedIdentityCredential, type AccessToken, type TokenCredential } from '@azure/identity';
+import type { AccessToken, TokenCredential } from '@azure/identity';
+import { sdks } from '../sdks';
 import type { AmlSettings, CredentialKind } from './settings';
 
 export function createCredential(settings: Pick<AmlSettings, 'credentialKind' | 'managedIdentityClientId'>): TokenCredential {
   const clientId = settings.managedIdentityClientId;
+  const { AzureCliCredential, DefaultAzureCredential, ManagedIdentityCredential } = sdks.identity();
   switch (settings.credentialKind) {
     case 'managedidentity':
       return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();

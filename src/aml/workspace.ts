@@ -10,10 +10,11 @@
  * `<endpoint>/.default`), extra CAs from AML_EXTRA_CA_CERTS. Note core-rest-pipeline refuses bearer
  * tokens over plain http, so ARM endpoints are always https (tests serve a self-signed certificate).
  */
-import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
+import type { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import type { TokenCredential } from '@azure/identity';
 import { rootCertificates } from 'node:tls';
 import { err, ok, type AppError, type Result } from '../errors';
+import { sdks } from '../sdks';
 import { DISCOVERY_HISTORY_KEYS, DISCOVERY_PIPELINES_KEYS, privateLinkServiceHost, regionalServiceHost } from './constants';
 import { checkEndpointUrl } from './endpoint';
 import type { AmlSettings } from './settings';
@@ -43,6 +44,7 @@ export interface WorkspaceResolver {
 export type ArmSettings = Pick<AmlSettings, 'armEndpoint' | 'armAudience' | 'extraCa'>;
 
 export function createArmClient(credential: TokenCredential, subscriptionId: string, settings: ArmSettings, retry?: { maxRetries: number; retryDelayInMs: number; maxRetryDelayInMs: number }): AzureMachineLearningWorkspaces {
+  const { AzureMachineLearningWorkspaces } = sdks.armMachineLearning();
   return new AzureMachineLearningWorkspaces(credential, subscriptionId, {
     endpoint: settings.armEndpoint,
     credentialScopes: [`${settings.armAudience}/.default`],

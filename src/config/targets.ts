@@ -16,14 +16,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
 import type { AppError, Result } from '../errors';
 import { err, ok, showValue } from '../errors';
 import type { DataPathAssignment, ParameterValue, PipelineRef, PipelineTarget, V2Input, V2Target, WorkspaceRef } from '../aml/types';
 import { formatOf, parseConfigText, where, type ConfigDocument, type ConfigFormat } from './loadFile';
 import { jsonPath, resolveSettingRefs } from './settingsRefs';
 import schema from './targets.schema.json';
+import { validate as compiledTargetsValidator } from './targets.validate';
 import { suggest } from '../didYouMean';
 import { processSettings, settingText, SETTINGS as APP_SETTINGS } from '../settings';
 import { describeTypes, jsonType } from '../schemaWords';
@@ -340,16 +340,9 @@ function checkWorkspaces(data: TargetsFile, env: Env, doc: ConfigDocument): AppE
 // ---------------------------------------------------------------------------------------------------
 // Schema validation and its errors.
 
-let compiled: ValidateFunction | undefined;
-
-/** The schema validator, compiled once per process on first use (not at import: it costs start-up time). */
+/** targets.schema.json, compiled at build time by scripts/schemas.mjs (ajv standalone: no compiler loaded at start-up). */
 function validator(): ValidateFunction {
-  if (compiled) return compiled;
-  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
-  ajv.addVocabulary(['x-message']);
-  addFormats(ajv);
-  compiled = ajv.compile(schema);
-  return compiled;
+  return compiledTargetsValidator as ValidateFunction;
 }
 
 interface SchemaNode {

@@ -8,7 +8,8 @@
  * error that names the datastore and its type.
  */
 import type { TokenCredential } from '@azure/identity';
-import { AzureMachineLearningWorkspaces, type AzureMachineLearningWorkspacesOptionalParams } from '@azure/arm-machinelearning';
+import type { AzureMachineLearningWorkspaces, AzureMachineLearningWorkspacesOptionalParams } from '@azure/arm-machinelearning';
+import { sdks } from '../sdks';
 import { err, ok, type AppError, type Result } from '../errors';
 import type { WorkspaceRef } from '../aml/types';
 
@@ -51,6 +52,7 @@ export function armDatastoreGetter(options: ArmDatastoreOptions): DatastoreGette
       if (!client && options.createClient) client = options.createClient(workspace.subscriptionId);
       if (!client) {
         const endpoint = options.armEndpoint?.replace(/\/+$/, '');
+        const { AzureMachineLearningWorkspaces } = sdks.armMachineLearning();
         client = new AzureMachineLearningWorkspaces(options.credential, workspace.subscriptionId, {
           ...options.clientOptions,
           ...(endpoint ? { endpoint, credentialScopes: [`${DEFAULT_ARM_SCOPE}`] } : {}),

@@ -7,7 +7,7 @@
  * Pure: no I/O; `now` is only used as the creation instant of a recurrence without `start_time`.
  */
 import { createHash } from 'node:crypto';
-import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
 import type { ParameterValue, PipelineRef, PipelineTarget, WorkspaceRef } from '../aml/types';
 import { toSubmission } from '../aml/submission';
 import { v2Inputs } from '../aml/v2Body';
@@ -17,6 +17,7 @@ import { suggest } from '../didYouMean';
 import { describeTypes, jsonType } from '../schemaWords';
 import scheduleSchema from './schedule.schema.json';
 import { isRecurrenceCode, scheduleRecurrenceCode, type ErrorCode } from '../errorCatalog';
+import { validate as compiledScheduleValidator } from './schedule.validate';
 
 export type ScheduleStatus = 'Active' | 'Disabled';
 export type MissedRunsPolicy = 'skip' | 'latest' | 'all';
@@ -113,9 +114,8 @@ export interface ValidatedSchedule {
 
 type Raw = Record<string, unknown>;
 
-const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true }); // verbose: errors carry their schema (for the allowed field names)
-ajv.addSchema(scheduleSchema);
-const validateStructure = ajv.getSchema(`${scheduleSchema.$id}#/$defs/schedule`)!;
+/** `$defs/schedule` of schedule.schema.json, compiled at build time by scripts/schemas.mjs (ajv standalone, verbose errors). */
+const validateStructure = compiledScheduleValidator as ValidateFunction;
 
 /** The JSON Schema that ships with the app (same object as schedule.schema.json). */
 export const SCHEDULE_SCHEMA: unknown = scheduleSchema;

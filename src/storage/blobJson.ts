@@ -9,7 +9,7 @@
  *
  * Every request is counted in an `OperationCounter` (one per listing page), for benchmarks.
  */
-import { RestError, type BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import type { BlobServiceClient, ContainerClient, RestError } from '@azure/storage-blob';
 import { AppFailure, type AppError } from '../errors';
 import { OperationCounter, type StorageOperation } from './operationCounter';
 import { ServiceClock, type ClockVerdict } from './serviceClock';
@@ -240,7 +240,7 @@ export class BlobJsonStore {
       this.clock.observe(dateOf(answer), sent, this.clock.monoNow());
       return answer;
     } catch (e) {
-      if (e instanceof RestError) this.clock.observe(e.response?.headers.get('date'), sent, this.clock.monoNow());
+      if (isRestError(e)) this.clock.observe(e.response?.headers.get('date'), sent, this.clock.monoNow());
       throw e;
     }
   }
@@ -266,9 +266,17 @@ function dateOf(answer: unknown): Date | undefined {
   return date instanceof Date ? date : undefined;
 }
 
+/**
+ * A storage SDK error answer, recognised by name as the SDK's own `isRestError` does: the class may come
+ * from another copy of the SDK (its ESM and CommonJS builds under test), and the SDK loads on first use.
+ */
+function isRestError(e: unknown): e is RestError {
+  return e instanceof Error && e.name === 'RestError';
+}
+
 /** The HTTP status of a storage SDK error, if it has one. */
 export function statusOf(e: unknown): number | undefined {
-  if (e instanceof RestError) return e.statusCode;
+  if (isRestError(e)) return e.statusCode;
   if (typeof e === 'object' && e !== null && 'statusCode' in e && typeof e.statusCode === 'number') return e.statusCode;
   return undefined;
 }

@@ -7,8 +7,9 @@
  *     DefaultAzureCredential (which also covers managed identity, workload identity and developer logins).
  * The prefix defaults to `AzureWebJobsStorage`, the app's own storage account.
  */
-import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
-import { BlobServiceClient } from '@azure/storage-blob';
+import type { TokenCredential } from '@azure/identity';
+import type { BlobServiceClient } from '@azure/storage-blob';
+import { sdks } from '../sdks';
 import { err, ok, type AppError, type Result } from '../errors';
 import { connectionSettings, STORAGE_CONNECTION, type ConnectionSettings, type Env } from '../settings';
 
@@ -27,6 +28,7 @@ export function blobServiceFromSettings(env: Env, options: BlobServiceOptions = 
   const prefix = options.connection ?? DEFAULT_STORAGE_CONNECTION;
   const connection = connectionSettings(env, prefix);
   const connectionString = connection.connectionString;
+  const { BlobServiceClient } = sdks.storageBlob();
   if (connectionString) {
     try {
       return ok(BlobServiceClient.fromConnectionString(connectionString));
@@ -66,6 +68,7 @@ export function blobServiceFromSettings(env: Env, options: BlobServiceOptions = 
 }
 
 function credentialFor({ credential: kind, clientId }: ConnectionSettings): TokenCredential {
+  const { DefaultAzureCredential, ManagedIdentityCredential } = sdks.identity();
   if (kind === 'managedidentity') return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();
   return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
 }

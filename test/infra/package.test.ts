@@ -35,14 +35,14 @@ afterAll(() => rm(join(out, '..'), { recursive: true, force: true }), 120_000);
 describe('deployment package', () => {
   it('holds dist/, host.json, package.json, config/ and node_modules only', () => {
     expect(readdirSync(out).sort()).toEqual(['config', 'dist', 'host.json', 'node_modules', 'package.json']);
-    expect(existsSync(join(out, 'dist', 'src', 'index.js'))).toBe(true);
+    expect(existsSync(join(out, 'dist', 'app.js'))).toBe(true);
     expect(existsSync(join(out, 'src'))).toBe(false);
     expect(readFileSync(join(out, 'host.json'), 'utf8')).toBe(readFileSync(join(APP_ROOT, 'host.json'), 'utf8'));
   });
 
   it('has a package.json with main and the production dependencies only', () => {
     const pkg = JSON.parse(readFileSync(join(out, 'package.json'), 'utf8')) as Record<string, unknown>;
-    expect(pkg.main).toBe('dist/src/{index.js,functions/*.js}');
+    expect(pkg.main).toBe('dist/app.js');
     expect(pkg.dependencies).toEqual(rootPkg.dependencies);
     for (const field of ['devDependencies', 'optionalDependencies', 'scripts', 'bin']) expect(pkg).not.toHaveProperty(field);
   });
@@ -60,7 +60,7 @@ describe('deployment package', () => {
   it('starts under the registration harness from its own node_modules', async () => {
     const loaded = await loadApp({ root: out, env: { AML_TARGETS_FILE: 'config/pipelines.sample.yaml' } });
     expect(loaded.errors).toEqual([]);
-    expect(loaded.files[0]).toBe('dist/src/index.js');
+    expect(loaded.files).toEqual(['dist/app.js']);
     const names = loaded.functions.map((f) => f.name);
     expect(names).toEqual(expect.arrayContaining(['submitPipelineRun', 'scheduleTimer', 'health']));
     expect(loaded.programmingModel?.name).toBe('@azure/functions');

@@ -5,8 +5,8 @@
  * `{ name, bindings: { [bindingName]: { type, direction, ...options } }, retryOptions? }` per function
  * (@azure/functions src/converters/toCoreFunctionMetadata.ts).
  *
- * Tests call `ensureBuilt()` in `beforeAll` (it runs `tsc -p tsconfig.json` only when dist/ is missing or
- * older than src/) and then `loadRegistrations()`.
+ * Tests call `ensureBuilt()` in `beforeAll` (it runs `tsc -p tsconfig.json` and scripts/bundle.mjs only
+ * when dist/ is missing or older than src/) and then `loadRegistrations()`.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -76,7 +76,8 @@ export function triggerOf(fn: RegisteredFunction): BindingMetadata | undefined {
 function isStale(root: string): boolean {
   const srcTime = newestMtime(join(root, 'src'), /\.(ts|json)$/);
   const distTime = newestMtime(join(root, 'dist', 'src'), /\.js$/);
-  return distTime === 0 || distTime < srcTime;
+  const bundleTime = newestMtime(join(root, 'dist', 'app.js'), /\.js$/);
+  return distTime === 0 || distTime < srcTime || bundleTime < distTime;
 }
 
 /**
@@ -106,6 +107,8 @@ export async function ensureBuilt(root = APP_ROOT): Promise<void> {
     } catch (error) {
       if (!existsSync(join(root, 'dist', 'src'))) throw error;
     }
+    // package.json `main` is the bundle of dist/src (npm run build does the same).
+    await run(process.execPath, [join(root, 'scripts', 'bundle.mjs')], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }

@@ -51,13 +51,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Starts the app's telemetry in a child with `env`, records one event, flushes, exits. */
+/** Records one event with the app's telemetry in a child with `env`, flushes (which starts the SDK), exits. */
 async function emit(marker: string, env: Record<string, string>): Promise<Ingested[]> {
   const script = `
-    const { getTelemetry } = require(${JSON.stringify(join(APP_ROOT, 'dist', 'src', 'telemetry.js'))});
+    const { getTelemetry, flushTelemetry } = require(${JSON.stringify(join(APP_ROOT, 'dist', 'src', 'telemetry.js'))});
     getTelemetry().event(${JSON.stringify(marker)}, { check: 'aad' });
-    const ai = require(${JSON.stringify(join(APP_ROOT, 'node_modules', 'applicationinsights'))});
-    Promise.resolve(ai.defaultClient.flush()).then(() => setTimeout(() => process.exit(0), 500), (e) => { console.error(e); process.exit(1); });`;
+    flushTelemetry().then(() => setTimeout(() => process.exit(0), 500), (e) => { console.error(e); process.exit(1); });`;
   const childEnv: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=11111111-2222-4333-8444-555555555555;IngestionEndpoint=${ingestion.origin}/;LiveEndpoint=${ingestion.origin}/`,

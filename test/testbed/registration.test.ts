@@ -16,8 +16,8 @@ beforeAll(async () => {
 describe('registration harness', () => {
   it('loads the built app through package.json main and reports well-formed registrations', async () => {
     const loaded = await loadApp();
-    // The worker loads the entry file before the function modules (static glob patterns come first).
-    expect(loaded.files[0]).toBe('dist/src/index.js');
+    // One bundle (scripts/bundle.mjs): index.js first, then the function modules, as the worker loaded them.
+    expect(loaded.files).toEqual(['dist/app.js']);
     expect(loaded.errors).toEqual([]);
     const functions = await loadRegistrations();
     expect(Array.isArray(functions)).toBe(true);

@@ -115,7 +115,11 @@ async function main() {
   process.exit(0);
 }
 
-main().catch((error) => {
-  process.stderr.write(String(error && error.stack ? error.stack : error));
-  process.exit(2);
-});
+module.exports = { expandGlob };
+
+if (require.main === module) {
+  main().catch((error) => {
+    process.stderr.write(String(error && error.stack ? error.stack : error));
+    process.exit(2);
+  });
+}

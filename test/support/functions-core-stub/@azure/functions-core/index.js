@@ -34,6 +34,8 @@ const recorded = {
   duplicates: [],
   late: [],
   finishedStartup: false,
+  /** Not serialised: each function's callback by name, for drivers that invoke them (bench/coldstart/child.cjs). */
+  callbacks: new Map(),
 };
 
 function registerFunction(metadata, callback) {
@@ -45,6 +47,7 @@ function registerFunction(metadata, callback) {
   if (recorded.functions.some((f) => f.name === metadata.name)) recorded.duplicates.push(metadata.name);
   const entry = JSON.parse(JSON.stringify(metadata));
   recorded.functions.push(entry);
+  recorded.callbacks.set(metadata.name, callback);
   return new Disposable(() => {
     const index = recorded.functions.indexOf(entry);
     if (index >= 0) recorded.functions.splice(index, 1);
@@ -54,6 +57,7 @@ function registerFunction(metadata, callback) {
 function registerHook(hookName, callback) {
   if (typeof callback !== 'function') throw new Error(`registerHook: callback for "${hookName}" is not a function`);
   const entry = { hookName };
+  Object.defineProperty(entry, 'callback', { value: callback, enumerable: false });
   recorded.hooks.push(entry);
   return new Disposable(() => {
     const index = recorded.hooks.indexOf(entry);
