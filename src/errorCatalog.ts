@@ -10,6 +10,7 @@
  * `npm run errors` (scripts/errors.mjs) writes docs/errors.md, where every problem+json `type` links,
  * from this module.
  */
+import { suggest } from './didYouMean';
 import { showValue } from './showValue';
 
 export interface CatalogEntry {
@@ -98,7 +99,15 @@ const CONFIG = {
 } as const satisfies Record<`config.${string}`, CatalogEntry>;
 
 const TARGET = {
-  'target.unknown': { status: 404, title: 'No target with this name is configured.', hint: 'Use one of the configured targets the message lists, or add it to the targets file.' },
+  'target.unknown': {
+    status: 404,
+    title: 'No target with this name is configured.',
+    hint: 'Use one of the configured targets the message lists, or add it to the targets file.',
+    message: (f: { name: string; configured: readonly string[] }) =>
+      f.configured.length === 0
+        ? `No target named ${JSON.stringify(f.name)}: no targets are configured, so nothing can be submitted. Add it to the targets file.`
+        : `No target named ${JSON.stringify(f.name)} is configured; the configured targets are ${f.configured.join(', ')}. The app only submits to pipelines named in its targets file.`,
+  },
 } as const satisfies Record<`target.${string}`, CatalogEntry>;
 
 const REQUEST = {
@@ -230,7 +239,17 @@ const SCHEDULE = {
   'schedule.state.missing': { status: 409, title: "A schedule's state was deleted while it was being changed.", hint: 'Try again.' },
   'schedule.status.invalid': { status: 400, title: 'status is not Active or Disabled.', hint: 'Use Active or Disabled.' },
   'schedule.submit.outcome_unknown': { status: 502, title: 'An occurrence may or may not have started a run, and it could not be found yet.', hint: 'The app keeps looking it up by its key and never resubmits blindly; look for the run with the key the history shows.' },
-  'schedule.target.unknown': { status: 400, title: 'A schedule names a target that is not configured.', hint: 'Use one of the configured targets the message lists (it suggests the nearest), or add it to the targets file.' },
+  'schedule.target.unknown': {
+    status: 400,
+    title: 'A schedule names a target that is not configured.',
+    hint: 'Use one of the configured targets the message lists (it suggests the nearest), or add it to the targets file.',
+    /** `at`: the file (and line); `schedule`: its name when `field` alone does not say which schedule. */
+    message: (f: { at: string; field: string; target: string; configured: readonly string[]; schedule?: string }) => {
+      const names = [...f.configured].sort();
+      const hint = suggest(f.target, names);
+      return `${f.at}: \`${f.field}\` (${showValue(f.target)})${f.schedule !== undefined ? ` of schedule ${showValue(f.schedule)}` : ''} is not a configured target${hint ? ` (did you mean ${hint}?)` : ''}; ${names.length ? `configured targets: ${names.join(', ')}` : 'no targets are configured (AML_TARGETS_FILE, default config/pipelines.yaml)'}.`;
+    },
+  },
   'schedule.tick_cron.invalid': { status: 500, title: 'SCHEDULE_TICK_CRON is not a six-field NCRONTAB expression.', hint: 'Write second minute hour day month day-of-week, e.g. "0 * * * * *" for every minute.' },
   'schedule.tick.error': { status: 500, title: 'A schedule tick failed for a reason the message gives.', hint: 'The next tick tries again; if it persists, the message says what to fix.' },
   'schedule.time_only': { status: 400, title: 'A field that only time-based schedules take is set on a reactive one.', hint: 'Remove it.' },

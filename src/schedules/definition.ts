@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
 import type { ParameterValue, PipelineRef, PipelineTarget, WorkspaceRef } from '../aml/types';
-import { fieldPath, showValue, type AppError, type Result, err, ok } from '../errors';
+import { appError, fieldPath, showValue, type AppError, type Result, err, ok } from '../errors';
 import { parseRecurrence, type Recurrence } from '../recurrence';
 import { suggest } from '../didYouMean';
 import { describeTypes, jsonType } from '../schemaWords';
@@ -360,13 +360,9 @@ export function resolveScheduleTarget(
     const target = targets instanceof Map ? targets.get(name) : (targets as Readonly<Record<string, PipelineTarget>>)[name];
     if (!target) {
       const known = targets instanceof Map ? [...targets.keys()] : Object.keys(targets);
-      return err({
-        code: 'schedule.target.unknown',
-        message: `Schedule "${def.name}" (${def.source.file}) names target ${showValue(name)}, which is not configured${known.length ? `; configured targets: ${known.sort().join(', ')}` : '; no targets are configured'}.`,
-        field: fieldPath(base.path || undefined, 'target'),
-        value: name,
-        source: base.file,
-      });
+      const field = fieldPath(base.path || undefined, 'target');
+      const at = `${def.source.file}${def.source.line !== undefined ? `:${def.source.line}` : ''}`;
+      return err(appError('schedule.target.unknown', { at, field, target: name, configured: known, schedule: def.name }, { field, value: name, source: base.file }));
     }
     return ok({
       ...target,

@@ -39,7 +39,7 @@
 import { createHash } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import type { PipelineTarget } from '../aml/types';
-import { AppFailure, err, ok, showValue, type AppError, type Result } from '../errors';
+import { AppFailure, appError, err, ok, showValue, type AppError, type Result } from '../errors';
 import type { JsonParser } from '../storage/blobJson';
 import type { ScheduleDefinition, ScheduleIssue, ScheduleSource } from './definition';
 import { loadScheduleDefinitions, loadScheduleDefinitionsFromSettings, type LoadedSchedules, type ScheduleFile } from './loadDefinitions';
@@ -239,14 +239,7 @@ export class ScheduleRegistry {
       }
       const known = this.options.targets?.();
       if (known && def.pipeline.kind === 'target' && !known.has(def.pipeline.target)) {
-        problems.push({
-          code: 'schedule.target.unknown',
-          message: `Schedule ${showValue(def.name)} in ${where(def.source)} names target ${showValue(def.pipeline.target)}, which is not configured${known.size ? `; configured targets: ${[...known.keys()].sort().join(', ')}` : '; no targets are configured'}.`,
-          field: 'target',
-          value: def.pipeline.target,
-          source: def.source.file,
-          status: 400,
-        });
+        problems.push(appError('schedule.target.unknown', { at: where(def.source), field: 'target', target: def.pipeline.target, configured: [...known.keys()], schedule: def.name }, { field: 'target', value: def.pipeline.target, source: def.source.file }));
       }
     }
     if (problems.length > 0) return err(problems.length === 1 ? problems[0]! : combined(problems));
