@@ -6,12 +6,12 @@
  *
  * Pure: no I/O; `now` is only used as the creation instant of a recurrence without `start_time`.
  */
-import { createHash } from 'node:crypto';
 import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
 import type { ParameterValue, PipelineRef, PipelineTarget, WorkspaceRef } from '../aml/types';
 import { appError, fieldPath, showValue, type AppError, type Result, err, ok } from '../errors';
 import { parseRecurrence, type Recurrence } from '../recurrence';
 import { suggest } from '../didYouMean';
+import { canonicalHash } from '../util/canonicalJson';
 import { describeTypes, jsonType } from '../schemaWords';
 import scheduleSchema from './schedule.schema.json';
 import { isRecurrenceCode, scheduleRecurrenceCode, type ErrorCode } from '../errorCatalog';
@@ -315,18 +315,7 @@ export function normalizeDatastorePath(input: string): Result<string | undefined
 
 /** Stable content hash of a JSON value (object keys sorted), `sha256:<hex>`. */
 export function contentHash(value: unknown): string {
-  return `sha256:${createHash('sha256').update(canonicalJson(value)).digest('hex')}`;
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isRecord(value)) {
-    const keys = Object.keys(value)
-      .filter((k) => value[k] !== undefined)
-      .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
+  return `sha256:${canonicalHash(value)}`;
 }
 
 /**
