@@ -286,11 +286,40 @@ const REACTIVE = {
   'reactive.claim.lost': { status: 409, transient: true, title: 'The claim of this blob version was taken by another delivery.', hint: 'Nothing to do: the event is delivered again.' },
   'reactive.container.not_watched': { status: 400, title: 'A reactive schedule watches a container for which no trigger is registered: it can never fire.', hint: 'Add the container to REACTIVE_CONTAINERS (or set container in the schedule) and restart the app.' },
   'reactive.container.unknown': { status: 400, title: "A reactive schedule has no container and its datastore's container cannot be resolved.", hint: 'Set container in the schedule.' },
-  'reactive.datastore.access_denied': { status: 502, title: 'ARM refused to read the datastore.', hint: 'Give the app\'s identity Reader (or AzureML Data Scientist) on the workspace, or set container in the schedule.' },
-  'reactive.datastore.no_container': { status: 400, title: 'The datastore has no container name.', hint: 'Use a blob datastore, or set container in the schedule.' },
-  'reactive.datastore.not_blob': { status: 400, title: 'The datastore is not an Azure Blob datastore.', hint: 'Reactive schedules need an Azure Blob datastore.' },
-  'reactive.datastore.not_found': { status: 404, title: 'The datastore does not exist.', hint: 'Check the datastore name, or set container in the schedule.' },
-  'reactive.datastore.unavailable': { status: 503, transient: true, title: 'The datastore could not be read.', hint: 'Try again later.' },
+  'reactive.datastore.access_denied': {
+    status: 502,
+    title: 'ARM refused to read the datastore.',
+    hint: "Give the app's identity Reader (or AzureML Data Scientist) on the workspace, or set container in the schedule.",
+    message: (f: { where: string; status: number }) =>
+      `ARM refused to read the ${f.where} (HTTP ${f.status}): give the app's identity Reader (or AzureML Data Scientist) on the workspace, or set "container" in the schedule.`,
+  },
+  'reactive.datastore.no_container': {
+    status: 400,
+    title: 'The datastore has no container name.',
+    hint: 'Use a blob datastore, or set container in the schedule.',
+    message: (f: { where: string }) => `The ${f.where} has no container name; use a blob datastore that names one, or set "container" in the schedule.`,
+  },
+  'reactive.datastore.not_blob': {
+    status: 400,
+    title: 'The datastore is not an Azure Blob datastore.',
+    hint: 'Point the schedule at an Azure Blob datastore (reactive schedules watch blob containers), or set container in the schedule.',
+    message: (f: { where: string; type: unknown }) =>
+      `The ${f.where} is of type ${String(f.type)}; reactive schedules need an Azure Blob datastore: use one, or set "container" in the schedule.`,
+  },
+  'reactive.datastore.not_found': {
+    status: 404,
+    title: 'The datastore does not exist.',
+    hint: 'Check the datastore name, or set container in the schedule.',
+    message: (f: { where: string }) => `The ${f.where} does not exist; check datastore_name, or set "container" in the schedule.`,
+  },
+  'reactive.datastore.unavailable': {
+    status: 503,
+    transient: true,
+    title: 'The datastore could not be read.',
+    hint: 'Try again later (the schedule is looked up again); set container in the schedule to need no look-up.',
+    message: (f: { where: string; status?: number; detail: string }) =>
+      `Could not read the ${f.where}${f.status ? ` (HTTP ${f.status})` : ''}: ${f.detail}. It is looked up again later; set "container" in the schedule to need no look-up.`,
+  },
   'reactive.event.no-version': { status: 503, transient: true, title: 'The blob event names no version (ETag) and the blob could not tell one.', hint: 'Nothing to do unless it ends in the poison queue: the event is delivered again.' },
   'reactive.event.probe-failed': { status: 503, transient: true, title: "Reading the blob's properties for an event failed.", hint: 'Nothing to do unless it ends in the poison queue: the event is delivered again; check the storage connection if it persists.' },
   'reactive.event.unreadable': { status: 400, title: 'A blob event cannot be read; the invocation fails so the host retries and then poison-queues it.', hint: 'Check the trigger source (Event Grid) and the event subscription.' },
