@@ -330,13 +330,32 @@ const REACTIVE = {
 } as const satisfies Record<`reactive.${string}`, CatalogEntry>;
 
 const STORAGE = {
-  'storage.access_denied': { status: 502, title: "Storage refused the app's request (HTTP 401/403).", hint: "Give the app's identity the Storage Blob Data Owner role on the account, or check the connection setting." },
+  'storage.access_denied': {
+    status: 500,
+    title: "Storage refused the app's request (HTTP 401/403).",
+    hint: "Give the app's identity the Storage Blob Data Owner role on the account, or check the connection setting.",
+    message: (f: { operation: string; target: string; status: number }) =>
+      `Storage refused ${f.operation} of ${f.target} (HTTP ${f.status}): give the app's identity the Storage Blob Data Owner role on the account, or check the connection setting.`,
+  },
   'storage.blob.corrupt': { status: 500, title: 'A blob the app keeps cannot be read as what it should hold.', hint: 'Fix or delete the blob the message names.' },
   'storage.connection.invalid': { status: 500, title: 'The storage connection setting is not usable.', hint: 'Use "UseDevelopmentStorage=true" for Azurite, an account connection string, or <prefix>__blobServiceUri for managed identity.' },
   'storage.connection.missing': { status: 500, title: 'No storage connection is configured.', hint: 'Set the connection string setting or <prefix>__blobServiceUri (with a managed identity).' },
   'storage.read_failed': { status: 503, transient: true, title: 'Reading from storage failed.', hint: 'Try again later; the event is delivered again.' },
-  'storage.request_failed': { status: 502, title: 'A storage request failed.', hint: 'The message gives the status and detail.' },
-  'storage.unavailable': { status: 503, transient: true, title: 'Storage could not be reached or was busy.', hint: 'Try again later.' },
+  'storage.request_failed': {
+    status: 500,
+    title: 'Storage refused a request for a reason other than access or availability.',
+    hint: 'Check the connection setting and the account (the message gives the status and detail); report it if it persists.',
+    message: (f: { operation: string; target: string; status?: number; detail: string }) =>
+      `Storage ${f.operation} of ${f.target} failed${f.status ? ` (HTTP ${f.status})` : ''}: ${f.detail}. Check the connection setting and the account; report it if it persists.`,
+  },
+  'storage.unavailable': {
+    status: 503,
+    transient: true,
+    title: 'Storage could not be reached or was busy.',
+    hint: "Try again later; if it persists, check the connection setting and the account's network rules.",
+    message: (f: { operation: string; target: string; status?: number; detail: string }) =>
+      `Storage ${f.operation} of ${f.target} failed${f.status ? ` (HTTP ${f.status})` : ''}: ${f.detail}. This is usually temporary: try again later; if it persists, check the connection setting and the account's network rules.`,
+  },
   'storage.unknown': { status: 500, title: 'A storage operation failed in an unexpected way.', hint: 'The message says what failed; please report it if it persists.' },
   'storage.unreachable': { status: 503, transient: true, title: "The app's storage account could not be reached.", hint: 'Check the connection setting and network rules.' },
   'storage.write_failed': { status: 503, transient: true, title: 'Recording to storage failed.', hint: 'Nothing is submitted again: the redelivery finds the run by its key.' },
