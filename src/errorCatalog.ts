@@ -10,6 +10,7 @@
  * `npm run errors` (scripts/errors.mjs) writes docs/errors.md, where every problem+json `type` links,
  * from this module.
  */
+import { suggest } from './didYouMean';
 import { showValue } from './showValue';
 
 export interface CatalogEntry {
@@ -108,7 +109,15 @@ const CONFIG = {
 } as const satisfies Record<`config.${string}`, CatalogEntry>;
 
 const TARGET = {
-  'target.unknown': { status: 404, title: 'No target with this name is configured.', hint: 'Use one of the configured targets the message lists, or add it to the targets file.' },
+  'target.unknown': {
+    status: 404,
+    title: 'No target with this name is configured.',
+    hint: 'Use one of the configured targets the message lists, or add it to the targets file.',
+    message: (f: { name: string; configured: readonly string[] }) =>
+      f.configured.length === 0
+        ? `No target named ${JSON.stringify(f.name)}: no targets are configured, so nothing can be submitted. Add it to the targets file.`
+        : `No target named ${JSON.stringify(f.name)} is configured; the configured targets are ${f.configured.join(', ')}. The app only submits to pipelines named in its targets file.`,
+  },
 } as const satisfies Record<`target.${string}`, CatalogEntry>;
 
 const REQUEST = {
@@ -116,9 +125,20 @@ const REQUEST = {
   'request.body.encoding': { status: 400, title: 'The request body is not valid UTF-8 text.', hint: 'Send JSON encoded as UTF-8.' },
   'request.body.not_object': { status: 400, title: 'The request body is not a JSON object.', hint: 'Send a JSON object such as {"ParameterAssignments": {...}}.' },
   'request.body.too_large': { status: 413, title: 'The request body is larger than 1 MiB.', hint: 'Send only the submission fields.' },
-  'request.content_type.unsupported': { status: 415, title: 'The request Content-Type is not accepted.', hint: 'Send application/json (or, for schedules, application/yaml), UTF-8.' },
+  'request.content_type.unsupported': {
+    status: 415,
+    title: 'The request Content-Type is not accepted.',
+    hint: 'Send application/json (or, for schedules, application/yaml), UTF-8.',
+    /** `send`: what to send instead, e.g. "the body as application/json". */
+    message: (f: { header: string | null; send: string }) => `Content-Type ${f.header === null ? '(none)' : JSON.stringify(f.header)} is not accepted: send ${f.send} (UTF-8).`,
+  },
   'request.field.invalid': { status: 400, title: 'A request field has an invalid value.', hint: 'Correct the value as the message says.' },
-  'request.field.out_of_range': { status: 400, title: 'A numeric request field or option is out of range.', hint: 'Give a whole number in the range the message gives.' },
+  'request.field.out_of_range': {
+    status: 400,
+    title: 'A numeric request field or option is out of range.',
+    hint: 'Give a whole number in the range the message gives.',
+    message: (f: { field: string; value: unknown; max: number }) => `${f.field} is ${showValue(f.value)}; give a whole number from 1 to ${f.max}.`,
+  },
   'request.field.required': { status: 400, title: 'A required request field is missing.', hint: 'Add the field.' },
   'request.field.reserved_name': { status: 400, title: 'A request sets a tag the app sets itself (the submission key).', hint: 'Remove it from Tags and send an Idempotency-Key or x-ms-client-request-id header instead.' },
   'request.field.type': { status: 400, title: 'A request field has the wrong type.', hint: 'Send a value of the type the message names.' },
@@ -203,7 +223,12 @@ const SCHEDULE = {
   'schedule.missed_runs_limit.requires_all': { status: 400, title: 'missed_runs_limit is set without missed_runs: all.', hint: 'Remove it or set missed_runs to all.' },
   'schedule.missed_runs.invalid': { status: 400, title: 'missed_runs is not skip, latest or all.', hint: 'Use one of those.' },
   'schedule.name.duplicate': { status: 400, title: 'Two schedules have the same name.', hint: 'Schedule names must be unique across all schedule files: rename one.' },
-  'schedule.name.invalid': { status: 400, title: 'A schedule name is not valid.', hint: 'Use 1-64 letters, digits, "_", "." and "-", starting with a letter or digit.' },
+  'schedule.name.invalid': {
+    status: 400,
+    title: 'A schedule name is not valid.',
+    hint: 'Use 1-64 letters, digits, "_", "." and "-", starting with a letter or digit.',
+    message: (f: { name: string }) => `Schedule name ${showValue(f.name)} is not valid: use 1-64 letters, digits, "_", "." and "-", starting with a letter or digit.`,
+  },
   'schedule.name.missing': { status: 400, title: 'A schedule has no name.', hint: 'Add `name:` (under `Schedule:` for a v1 document).' },
   'schedule.not_an_object': { status: 400, title: 'A schedule is not a mapping of fields.', hint: 'Write it as a mapping (name, recurrence, ...).' },
   'schedule.not_found': { status: 404, title: 'No schedule has this name.', hint: '`aml-triggers schedules list` (GET /api/schedules) lists them.' },
@@ -241,7 +266,17 @@ const SCHEDULE = {
   'schedule.status.invalid': { status: 400, title: 'status is not Active or Disabled.', hint: 'Use Active or Disabled.' },
   'schedule.submit.outcome_unknown': { status: 502, title: 'An occurrence may or may not have started a run, and it could not be found yet.', hint: 'The app keeps looking it up by its key and never resubmits blindly; look for the run with the key the history shows.' },
   'schedule.target.inputs': { status: 400, title: 'What a schedule passes (its parameters, a reactive schedule\'s blob) cannot be mapped onto its Azure ML v2 target\'s inputs.', hint: 'Declare the input with the type the schedule passes (a blob is a uri_file), or choose another data_path_parameter_name; see docs/migration-v2.md.' },
-  'schedule.target.unknown': { status: 400, title: 'A schedule names a target that is not configured.', hint: 'Use one of the configured targets the message lists (it suggests the nearest), or add it to the targets file.' },
+  'schedule.target.unknown': {
+    status: 400,
+    title: 'A schedule names a target that is not configured.',
+    hint: 'Use one of the configured targets the message lists (it suggests the nearest), or add it to the targets file.',
+    /** `at`: the file (and line); `schedule`: its name when `field` alone does not say which schedule. */
+    message: (f: { at: string; field: string; target: string; configured: readonly string[]; schedule?: string }) => {
+      const names = [...f.configured].sort();
+      const hint = suggest(f.target, names);
+      return `${f.at}: \`${f.field}\` (${showValue(f.target)})${f.schedule !== undefined ? ` of schedule ${showValue(f.schedule)}` : ''} is not a configured target${hint ? ` (did you mean ${hint}?)` : ''}; ${names.length ? `configured targets: ${names.join(', ')}` : 'no targets are configured (AML_TARGETS_FILE, default config/pipelines.yaml)'}.`;
+    },
+  },
   'schedule.tick_cron.invalid': { status: 500, title: 'SCHEDULE_TICK_CRON is not a six-field NCRONTAB expression.', hint: 'Write second minute hour day month day-of-week, e.g. "0 * * * * *" for every minute.' },
   'schedule.tick.error': { status: 500, title: 'A schedule tick failed for a reason the message gives.', hint: 'The next tick tries again; if it persists, the message says what to fix.' },
   'schedule.time_only': { status: 400, title: 'A field that only time-based schedules take is set on a reactive one.', hint: 'Remove it.' },
@@ -262,11 +297,40 @@ const REACTIVE = {
   'reactive.claim.lost': { status: 409, transient: true, title: 'The claim of this blob version was taken by another delivery.', hint: 'Nothing to do: the event is delivered again.' },
   'reactive.container.not_watched': { status: 400, title: 'A reactive schedule watches a container for which no trigger is registered: it can never fire.', hint: 'Add the container to REACTIVE_CONTAINERS (or set container in the schedule) and restart the app.' },
   'reactive.container.unknown': { status: 400, title: "A reactive schedule has no container and its datastore's container cannot be resolved.", hint: 'Set container in the schedule.' },
-  'reactive.datastore.access_denied': { status: 502, title: 'ARM refused to read the datastore.', hint: 'Give the app\'s identity Reader (or AzureML Data Scientist) on the workspace, or set container in the schedule.' },
-  'reactive.datastore.no_container': { status: 400, title: 'The datastore has no container name.', hint: 'Use a blob datastore, or set container in the schedule.' },
-  'reactive.datastore.not_blob': { status: 400, title: 'The datastore is not an Azure Blob datastore.', hint: 'Reactive schedules need an Azure Blob datastore.' },
-  'reactive.datastore.not_found': { status: 404, title: 'The datastore does not exist.', hint: 'Check the datastore name, or set container in the schedule.' },
-  'reactive.datastore.unavailable': { status: 503, transient: true, title: 'The datastore could not be read.', hint: 'Try again later.' },
+  'reactive.datastore.access_denied': {
+    status: 502,
+    title: 'ARM refused to read the datastore.',
+    hint: "Give the app's identity Reader (or AzureML Data Scientist) on the workspace, or set container in the schedule.",
+    message: (f: { where: string; status: number }) =>
+      `ARM refused to read the ${f.where} (HTTP ${f.status}): give the app's identity Reader (or AzureML Data Scientist) on the workspace, or set "container" in the schedule.`,
+  },
+  'reactive.datastore.no_container': {
+    status: 400,
+    title: 'The datastore has no container name.',
+    hint: 'Use a blob datastore, or set container in the schedule.',
+    message: (f: { where: string }) => `The ${f.where} has no container name; use a blob datastore that names one, or set "container" in the schedule.`,
+  },
+  'reactive.datastore.not_blob': {
+    status: 400,
+    title: 'The datastore is not an Azure Blob datastore.',
+    hint: 'Point the schedule at an Azure Blob datastore (reactive schedules watch blob containers), or set container in the schedule.',
+    message: (f: { where: string; type: unknown }) =>
+      `The ${f.where} is of type ${String(f.type)}; reactive schedules need an Azure Blob datastore: use one, or set "container" in the schedule.`,
+  },
+  'reactive.datastore.not_found': {
+    status: 404,
+    title: 'The datastore does not exist.',
+    hint: 'Check the datastore name, or set container in the schedule.',
+    message: (f: { where: string }) => `The ${f.where} does not exist; check datastore_name, or set "container" in the schedule.`,
+  },
+  'reactive.datastore.unavailable': {
+    status: 503,
+    transient: true,
+    title: 'The datastore could not be read.',
+    hint: 'Try again later (the schedule is looked up again); set container in the schedule to need no look-up.',
+    message: (f: { where: string; status?: number; detail: string }) =>
+      `Could not read the ${f.where}${f.status ? ` (HTTP ${f.status})` : ''}: ${f.detail}. It is looked up again later; set "container" in the schedule to need no look-up.`,
+  },
   'reactive.event.no-version': { status: 503, transient: true, title: 'The blob event names no version (ETag) and the blob could not tell one.', hint: 'Nothing to do unless it ends in the poison queue: the event is delivered again.' },
   'reactive.event.probe-failed': { status: 503, transient: true, title: "Reading the blob's properties for an event failed.", hint: 'Nothing to do unless it ends in the poison queue: the event is delivered again; check the storage connection if it persists.' },
   'reactive.event.unreadable': { status: 400, title: 'A blob event cannot be read; the invocation fails so the host retries and then poison-queues it.', hint: 'Check the trigger source (Event Grid) and the event subscription.' },
@@ -277,13 +341,32 @@ const REACTIVE = {
 } as const satisfies Record<`reactive.${string}`, CatalogEntry>;
 
 const STORAGE = {
-  'storage.access_denied': { status: 502, title: "Storage refused the app's request (HTTP 401/403).", hint: "Give the app's identity the Storage Blob Data Owner role on the account, or check the connection setting." },
+  'storage.access_denied': {
+    status: 500,
+    title: "Storage refused the app's request (HTTP 401/403).",
+    hint: "Give the app's identity the Storage Blob Data Owner role on the account, or check the connection setting.",
+    message: (f: { operation: string; target: string; status: number }) =>
+      `Storage refused ${f.operation} of ${f.target} (HTTP ${f.status}): give the app's identity the Storage Blob Data Owner role on the account, or check the connection setting.`,
+  },
   'storage.blob.corrupt': { status: 500, title: 'A blob the app keeps cannot be read as what it should hold.', hint: 'Fix or delete the blob the message names.' },
   'storage.connection.invalid': { status: 500, title: 'The storage connection setting is not usable.', hint: 'Use "UseDevelopmentStorage=true" for Azurite, an account connection string, or <prefix>__blobServiceUri for managed identity.' },
   'storage.connection.missing': { status: 500, title: 'No storage connection is configured.', hint: 'Set the connection string setting or <prefix>__blobServiceUri (with a managed identity).' },
   'storage.read_failed': { status: 503, transient: true, title: 'Reading from storage failed.', hint: 'Try again later; the event is delivered again.' },
-  'storage.request_failed': { status: 502, title: 'A storage request failed.', hint: 'The message gives the status and detail.' },
-  'storage.unavailable': { status: 503, transient: true, title: 'Storage could not be reached or was busy.', hint: 'Try again later.' },
+  'storage.request_failed': {
+    status: 500,
+    title: 'Storage refused a request for a reason other than access or availability.',
+    hint: 'Check the connection setting and the account (the message gives the status and detail); report it if it persists.',
+    message: (f: { operation: string; target: string; status?: number; detail: string }) =>
+      `Storage ${f.operation} of ${f.target} failed${f.status ? ` (HTTP ${f.status})` : ''}: ${f.detail}. Check the connection setting and the account; report it if it persists.`,
+  },
+  'storage.unavailable': {
+    status: 503,
+    transient: true,
+    title: 'Storage could not be reached or was busy.',
+    hint: "Try again later; if it persists, check the connection setting and the account's network rules.",
+    message: (f: { operation: string; target: string; status?: number; detail: string }) =>
+      `Storage ${f.operation} of ${f.target} failed${f.status ? ` (HTTP ${f.status})` : ''}: ${f.detail}. This is usually temporary: try again later; if it persists, check the connection setting and the account's network rules.`,
+  },
   'storage.unknown': { status: 500, title: 'A storage operation failed in an unexpected way.', hint: 'The message says what failed; please report it if it persists.' },
   'storage.unreachable': { status: 503, transient: true, title: "The app's storage account could not be reached.", hint: 'Check the connection setting and network rules.' },
   'storage.write_failed': { status: 503, transient: true, title: 'Recording to storage failed.', hint: 'Nothing is submitted again: the redelivery finds the run by its key.' },

@@ -26,7 +26,7 @@ import schema from './targets.schema.json';
 import { validate as compiledTargetsValidator } from './targets.validate';
 import { suggest } from '../didYouMean';
 import { processSettings, settingText, SETTINGS as APP_SETTINGS } from '../settings';
-import { describeTypes, jsonType } from '../schemaWords';
+import { schemaProblems, type SchemaProblemKind } from '../schemaErrors';
 import type { ErrorCode } from '../errorCatalog';
 
 export { suggest };
@@ -345,91 +345,44 @@ function validator(): ValidateFunction {
   return compiledTargetsValidator as ValidateFunction;
 }
 
-interface SchemaNode {
-  'x-message'?: string;
-  properties?: Record<string, unknown>;
-  type?: string | string[];
-}
+/** The targets file's code for each kind of schema problem. */
+const CONFIG_CODE: Record<SchemaProblemKind, ErrorCode> = {
+  unknown_field: 'config.field.unknown',
+  required: 'config.field.required',
+  type: 'config.field.type',
+  enum: 'config.field.invalid',
+  pattern: 'config.field.format',
+  range: 'config.field.invalid',
+  empty: 'config.field.invalid',
+  too_long: 'config.field.invalid',
+  name: 'config.target.name',
+  one_of: 'config.target.pipeline_ref',
+  other: 'config.field.invalid',
+};
 
 function translate(errors: ErrorObject[], doc: ConfigDocument, provenance: Map<string, string[]>): AppError[] {
-  const out: AppError[] = [];
-  const seen = new Set<string>();
-  for (const e of errors) {
-    // Inside oneOf/not/propertyNames the branch errors only explain why a branch failed; the
-    // enclosing keyword's own error (handled below) says it better.
-    if (/\/(oneOf|not|propertyNames)\//.test(e.schemaPath)) continue;
-    const base = pointerToPath(e.instancePath);
-    const parent = (e.parentSchema ?? {}) as SchemaNode;
-    let path = base;
-    let code: ErrorCode = 'config.field.invalid';
-    let problem: string;
-    switch (e.keyword) {
-      case 'additionalProperties': {
-        const key = String((e.params as { additionalProperty: string }).additionalProperty);
-        path = [...base, key];
-        code = 'config.field.unknown';
-        const allowed = Object.keys(parent.properties ?? {});
-        const hint = suggest(key, allowed);
-        problem = `is not a known field${hint ? ` (did you mean ${hint}?)` : ''}; allowed here: ${allowed.join(', ')}`;
-        break;
-      }
-      case 'required': {
-        const key = String((e.params as { missingProperty: string }).missingProperty);
-        path = [...base, key];
-        code = 'config.field.required';
-        problem = 'is required';
-        break;
-      }
-      case 'type':
-        code = 'config.field.type';
-        problem = `must be ${describeTypes(parent.type ?? String((e.params as { type: string }).type))}, not ${jsonType(e.data)}`;
-        break;
-      case 'propertyNames': {
-        const key = String((e.params as { propertyName: string }).propertyName);
-        path = [...base, key];
-        code = 'config.target.name';
-        problem = `has an invalid name ${showValue(key)}: ${(parent as { propertyNames?: SchemaNode }).propertyNames?.['x-message'] ?? 'invalid name'}`;
-        break;
-      }
-      case 'oneOf': {
-        code = 'config.target.pipeline_ref';
-        const target = e.data as Record<string, unknown>;
-        const given = ['endpoint_url', 'pipeline_id', 'pipeline_endpoint_id', 'pipeline_endpoint_name', 'pipeline_version', 'pipeline_job', 'batch_endpoint'].filter(
-          (k) => target[k] !== undefined,
-        );
-        problem = `${parent['x-message'] ?? e.message ?? 'is invalid'}; found ${given.length ? given.join(', ') : 'none of them'}`;
-        break;
-      }
-      default:
-        problem = parent['x-message'] ?? e.message ?? 'is invalid';
-        code = e.keyword === 'pattern' || e.keyword === 'format' ? 'config.field.format' : 'config.field.invalid';
+  return schemaProblems(errors, { notAField: () => 'a known field' }).map((p) => {
+    let phrase = p.phrase;
+    if (p.kind === 'one_of') {
+      const target = (p.data ?? {}) as Record<string, unknown>;
+      const given = ['endpoint_url', 'pipeline_id', 'pipeline_endpoint_id', 'pipeline_endpoint_name', 'pipeline_version', 'pipeline_job', 'batch_endpoint'].filter((k) => target[k] !== undefined);
+      phrase = `${phrase}; found ${given.length ? given.join(', ') : 'none of them'}`;
     }
-    const field = jsonPath(path);
-    const key = `${field}|${code}`;
-    if (seen.has(key)) continue; // e.g. pattern and format failing on the same URL
-    seen.add(key);
+    const field = jsonPath(p.segments);
     const settings = provenance.get(field);
-    const aboutObject = ['required', 'additionalProperties', 'propertyNames', 'oneOf'].includes(e.keyword);
-    const valueText = aboutObject
-        ? ''
-        : settings
-          ? ` (value from app setting ${settings.join(', ')})`
-          : ` (value ${showValue(e.data)})`;
-    out.push(
-      withPosition(
-        {
-          code,
-          source: doc.source,
-          field,
-          ...(settings || aboutObject || e.data === undefined ? {} : { value: e.data }),
-          message: `${field} ${problem}${valueText}.`,
-        },
-        doc,
-        path,
-      ),
+    const valueText = p.aboutObject ? '' : settings ? ` (value from app setting ${settings.join(', ')})` : ` (value ${showValue(p.value)})`;
+    return withPosition(
+      {
+        code: CONFIG_CODE[p.kind],
+        source: doc.source,
+        field,
+        ...(settings || p.aboutObject || p.value === undefined ? {} : { value: p.value }),
+        message: `${field} ${phrase}${valueText}.`,
+      },
+      doc,
+      [...p.segments],
     );
-  }
-  return out;
+  });
 }
 
 function withPosition(error: AppError, doc: ConfigDocument, path: Array<string | number>): AppError {
@@ -461,13 +414,6 @@ function sortByPosition(errors: AppError[]): AppError[] {
     .map((x) => x.e);
 }
 
-function pointerToPath(pointer: string): Array<string | number> {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
 
 function splitPath(field: string | undefined): Array<string | number> {
   if (!field) return [];

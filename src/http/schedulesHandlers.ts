@@ -17,7 +17,7 @@
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { parseDocument } from 'yaml';
-import { AppFailure, showValue, statusOf, type AppError, type Result } from '../errors';
+import { AppFailure, appError, showValue, statusOf, type AppError, type Result } from '../errors';
 import type { Telemetry } from '../telemetry';
 import type { ScheduleFile } from '../schedules/loadDefinitions';
 import { isV1ScheduleDocument } from '../schedules/v1Yaml';
@@ -228,13 +228,7 @@ export function definitionsFileType(header: string | null): Result<'.json' | '.y
   if (ext && (charset === undefined || charset === 'utf-8' || charset === 'utf8')) return { ok: true, value: ext };
   return {
     ok: false,
-    error: {
-      code: 'request.content_type.unsupported',
-      status: 415,
-      field: 'Content-Type',
-      value: header ?? '',
-      message: `Content-Type ${header === null ? '(none)' : JSON.stringify(header)} is not accepted: send the schedule definitions as application/json or application/yaml (UTF-8).`,
-    },
+    error: appError('request.content_type.unsupported', { header, send: 'the schedule definitions as application/json or application/yaml' }, { field: 'Content-Type', value: header ?? '' }),
   };
 }
 

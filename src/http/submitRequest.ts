@@ -8,7 +8,7 @@
  * ever submitted.
  */
 import type { AppError, Result } from '../errors';
-import { err, fieldPath, ok, showValue } from '../errors';
+import { appError, err, fieldPath, ok, showValue } from '../errors';
 import type { DataPathAssignment, ParameterValue, PipelineTarget, SubmissionBody, V2Input } from '../aml/types';
 import { EXPERIMENT_NAME_PATTERN, suggest } from '../config/targets';
 import { SUBMISSION_KEY_NAME } from '../aml/constants';
@@ -46,13 +46,7 @@ export function checkContentType(header: string | null): AppError | undefined {
   const json = type === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(type);
   const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
   if (json && (charset === undefined || charset === 'utf-8' || charset === 'utf8')) return undefined;
-  return {
-    code: 'request.content_type.unsupported',
-    status: 415,
-    field: 'Content-Type',
-    value: header,
-    message: `Content-Type ${JSON.stringify(header)} is not accepted: send the body as application/json (UTF-8).`,
-  };
+  return appError('request.content_type.unsupported', { header, send: 'the body as application/json' }, { field: 'Content-Type', value: header });
 }
 
 /**

@@ -8,7 +8,7 @@
 import type { HttpRequest } from '@azure/functions';
 import { SUBMISSION_KEY_NAME } from '../aml/constants';
 import type { PipelineClient, PipelineTarget, SubmissionBody } from '../aml/types';
-import { AppFailure, err, ok, type AppError, type Result } from '../errors';
+import { AppFailure, appError, err, ok, type AppError, type Result } from '../errors';
 import type { TargetCatalog } from '../config/targets';
 import type { Telemetry } from '../telemetry';
 import { checkContentLength, MAX_BODY_BYTES, readBodyText } from './body';
@@ -52,16 +52,7 @@ export function findTarget(catalog: TargetCatalog, name: string): Result<Pipelin
   const target = catalog.targets.get(name);
   if (target) return ok(target);
   const names = [...catalog.targets.keys()];
-  return err({
-    code: 'target.unknown',
-    status: 404,
-    field: 'target',
-    value: name,
-    message:
-      names.length === 0
-        ? `No target named ${JSON.stringify(name)}: no targets are configured, so nothing can be submitted. Add it to the targets file.`
-        : `No target named ${JSON.stringify(name)} is configured; the configured targets are ${names.join(', ')}. The app only submits to pipelines named in its targets file.`,
-  });
+  return err(appError('target.unknown', { name, configured: names }, { field: 'target', value: name }));
 }
 
 /**

@@ -10,7 +10,7 @@
 import type { TokenCredential } from '@azure/identity';
 import type { AzureMachineLearningWorkspaces, AzureMachineLearningWorkspacesOptionalParams } from '@azure/arm-machinelearning';
 import { sdks } from '../sdks';
-import { err, ok, type AppError, type Result } from '../errors';
+import { appError, err, ok, type AppError, type Result } from '../errors';
 import type { WorkspaceRef } from '../aml/types';
 
 export interface DatastoreInfo {
@@ -90,6 +90,7 @@ export function createDatastoreResolver(getter: DatastoreGetter, options: Cached
 
 async function lookUp(getter: DatastoreGetter, workspace: WorkspaceRef, datastore: string): Promise<Result<DatastoreInfo, AppError>> {
   const where = `datastore "${datastore}" of workspace ${workspace.workspaceName} (resource group ${workspace.resourceGroup})`;
+  const at = { field: 'datastore', value: datastore };
   let answer: unknown;
   try {
     answer = await getter.get(workspace, datastore);
@@ -97,20 +98,20 @@ async function lookUp(getter: DatastoreGetter, workspace: WorkspaceRef, datastor
     const status = typeof e === 'object' && e !== null && 'statusCode' in e && typeof e.statusCode === 'number' ? e.statusCode : undefined;
     const detail = e instanceof Error ? e.message.split('\n')[0] : String(e);
     if (status === 404) {
-      return err({ code: 'reactive.datastore.not_found', message: `The ${where} does not exist; check datastore_name, or set "container" in the schedule.`, field: 'datastore', value: datastore, status: 404 });
+      return err(appError('reactive.datastore.not_found', { where }, at));
     }
     if (status === 401 || status === 403) {
-      return err({ code: 'reactive.datastore.access_denied', message: `ARM refused to read the ${where} (HTTP ${status}): give the app's identity Reader (or AzureML Data Scientist) on the workspace, or set "container" in the schedule.`, field: 'datastore', value: datastore, status: 502 });
+      return err(appError('reactive.datastore.access_denied', { where, status }, at));
     }
-    return err({ code: 'reactive.datastore.unavailable', message: `Could not read the ${where}${status ? ` (HTTP ${status})` : ''}: ${detail}`, field: 'datastore', value: datastore, status: 503, transient: true });
+    return err(appError('reactive.datastore.unavailable', { where, ...(status ? { status } : {}), detail: detail ?? '' }, at));
   }
   const properties = typeof answer === 'object' && answer !== null && 'properties' in answer ? (answer as { properties: unknown }).properties : undefined;
   const p = (typeof properties === 'object' && properties !== null ? properties : {}) as { datastoreType?: unknown; containerName?: unknown; accountName?: unknown };
   if (p.datastoreType !== 'AzureBlob') {
-    return err({ code: 'reactive.datastore.not_blob', message: `The ${where} is of type ${String(p.datastoreType)}; reactive schedules need an Azure Blob datastore.`, field: 'datastore', value: datastore, status: 400 });
+    return err(appError('reactive.datastore.not_blob', { where, type: p.datastoreType }, at));
   }
   if (typeof p.containerName !== 'string' || p.containerName === '') {
-    return err({ code: 'reactive.datastore.no_container', message: `The ${where} has no container name.`, field: 'datastore', value: datastore, status: 400 });
+    return err(appError('reactive.datastore.no_container', { where }, at));
   }
   return ok({ datastore, container: p.containerName, ...(typeof p.accountName === 'string' ? { accountName: p.accountName } : {}) });
 }

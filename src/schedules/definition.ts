@@ -6,15 +6,14 @@
  *
  * Pure: no I/O; `now` is only used as the creation instant of a recurrence without `start_time`.
  */
-import { createHash } from 'node:crypto';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
 import type { ParameterValue, PipelineRef, PipelineTarget, WorkspaceRef } from '../aml/types';
 import { toSubmission } from '../aml/submission';
 import { v2Inputs } from '../aml/v2Body';
-import { fieldPath, showValue, type AppError, type Result, err, ok } from '../errors';
+import { appError, fieldPath, showValue, type AppError, type Result, err, ok } from '../errors';
 import { parseRecurrence, type Recurrence } from '../recurrence';
-import { suggest } from '../didYouMean';
-import { describeTypes, jsonType } from '../schemaWords';
+import { canonicalHash } from '../util/canonicalJson';
+import { schemaProblems, type SchemaProblem } from '../schemaErrors';
 import scheduleSchema from './schedule.schema.json';
 import { isRecurrenceCode, scheduleRecurrenceCode, type ErrorCode } from '../errorCatalog';
 import { validate as compiledScheduleValidator } from './schedule.validate';
@@ -137,7 +136,7 @@ export function validateSchedule(raw: unknown, ctx: ValidateContext): Result<Val
   }
 
   if (!validateStructure(raw)) {
-    for (const e of validateStructure.errors ?? []) issues.push(fromAjv(e, raw, ctx));
+    issues.push(...schemaIssues(validateStructure.errors ?? [], ctx));
   }
   const structurallyBad = (key: string): boolean =>
     issues.some((i) => i.field === fieldPath(ctx.path || undefined, key) || (i.field ?? '').startsWith(`${fieldPath(ctx.path || undefined, key)}.`) || (i.field ?? '').startsWith(`${fieldPath(ctx.path || undefined, key)}[`));
@@ -317,18 +316,7 @@ export function normalizeDatastorePath(input: string): Result<string | undefined
 
 /** Stable content hash of a JSON value (object keys sorted), `sha256:<hex>`. */
 export function contentHash(value: unknown): string {
-  return `sha256:${createHash('sha256').update(canonicalJson(value)).digest('hex')}`;
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isRecord(value)) {
-    const keys = Object.keys(value)
-      .filter((k) => value[k] !== undefined)
-      .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
+  return `sha256:${canonicalHash(value)}`;
 }
 
 /**
@@ -362,13 +350,9 @@ export function resolveScheduleTarget(
     const target = targets instanceof Map ? targets.get(name) : (targets as Readonly<Record<string, PipelineTarget>>)[name];
     if (!target) {
       const known = targets instanceof Map ? [...targets.keys()] : Object.keys(targets);
-      return err({
-        code: 'schedule.target.unknown',
-        message: `Schedule "${def.name}" (${def.source.file}) names target ${showValue(name)}, which is not configured${known.length ? `; configured targets: ${known.sort().join(', ')}` : '; no targets are configured'}.`,
-        field: fieldPath(base.path || undefined, 'target'),
-        value: name,
-        source: base.file,
-      });
+      const field = fieldPath(base.path || undefined, 'target');
+      const at = `${def.source.file}${def.source.line !== undefined ? `:${def.source.line}` : ''}`;
+      return err(appError('schedule.target.unknown', { at, field, target: name, configured: known, schedule: def.name }, { field, value: name, source: base.file }));
     }
     const resolved: PipelineTarget = {
       ...target,
@@ -451,66 +435,50 @@ function makeIssue(ctx: ValidateContext, code: ErrorCode, rel: readonly (string 
   };
 }
 
-function pointerToSegments(pointer: string): (string | number)[] {
-  if (!pointer) return [];
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-}
-
-function valueAt(root: unknown, segments: readonly (string | number)[]): unknown {
-  let node: unknown = root;
-  for (const s of segments) {
-    if (Array.isArray(node) && typeof s === 'number') node = node[s];
-    else if (isRecord(node)) node = node[String(s)];
-    else return undefined;
-  }
-  return node;
-}
-
-function fromAjv(e: ErrorObject, raw: Raw, ctx: ValidateContext): ScheduleIssue {
-  const at = pointerToSegments(e.instancePath);
-  const params = e.params as Record<string, unknown>;
-  switch (e.keyword) {
-    case 'required': {
-      const missing = String(params.missingProperty);
-      return makeIssue(ctx, missing === 'name' ? 'schedule.name.missing' : 'schedule.field.required', [...at, missing], undefined, `is required${missing === 'name' ? ': every schedule needs a unique name' : ''}.`);
-    }
-    case 'additionalProperties': {
-      const extra = String(params.additionalProperty);
-      const allowed = Object.keys(((e.parentSchema ?? {}) as { properties?: Record<string, unknown> }).properties ?? {}).filter((k) => k !== '$schema');
-      const hint = suggest(extra, allowed);
-      const where = at.length === 0 ? 'a schedule field' : `a field of \`${String(at.at(-1))}\``;
-      return makeIssue(ctx, 'schedule.field.unknown', [...at, extra], valueAt(raw, [...at, extra]), `is not ${where}${hint ? ` (did you mean \`${hint}\`?)` : ''}; the fields are ${allowed.join(', ')} (docs/schedules.md).`);
-    }
+/** A schedule file's code for each kind of schema problem (a few fields have their own). */
+function scheduleCode(p: SchemaProblem): ErrorCode {
+  const last = p.segments.at(-1);
+  const top = p.segments.length === 1;
+  switch (p.kind) {
+    case 'required':
+      return top && last === 'name' ? 'schedule.name.missing' : 'schedule.field.required';
+    case 'unknown_field':
+      return 'schedule.field.unknown';
     case 'type':
-      return makeIssue(ctx, 'schedule.field.type', at, valueAt(raw, at), `must be ${describeTypes(String(params.type).split(','))}, not ${jsonType(valueAt(raw, at))}.`);
-    case 'enum': {
-      const allowed = (params.allowedValues as unknown[]).map((v) => String(v));
-      const value = valueAt(raw, at);
-      const hint = typeof value === 'string' ? suggest(value, allowed) : undefined;
-      return makeIssue(ctx, at.at(-1) === 'status' ? 'schedule.status.invalid' : at.at(-1) === 'missed_runs' ? 'schedule.missed_runs.invalid' : 'schedule.field.enum', at, value, `must be one of ${allowed.join(', ')}${hint ? ` (did you mean ${hint}?)` : ''}.`);
-    }
+      return 'schedule.field.type';
+    case 'enum':
+      return last === 'status' ? 'schedule.status.invalid' : last === 'missed_runs' ? 'schedule.missed_runs.invalid' : 'schedule.field.enum';
     case 'pattern':
-      if (at.length === 1 && at[0] === 'name') {
-        return makeIssue(ctx, 'schedule.name.invalid', at, valueAt(raw, at), 'must start with a letter or digit and use only letters, digits, "_", "." and "-" (at most 64 characters).');
-      }
-      if (at.length === 1 && at[0] === 'container') {
-        return makeIssue(ctx, 'schedule.container.invalid', at, valueAt(raw, at), 'is not a valid blob container name (3-63 lowercase letters, digits and single hyphens).');
-      }
-      return makeIssue(ctx, 'schedule.field.pattern', at, valueAt(raw, at), `does not match ${String(params.pattern)}.`);
-    case 'minimum':
-    case 'maximum':
-      return makeIssue(ctx, 'schedule.field.out_of_range', at, valueAt(raw, at), `must be ${e.keyword === 'minimum' ? 'at least' : 'at most'} ${String(params.limit)}.`);
-    case 'minLength':
-      return makeIssue(ctx, 'schedule.field.empty', at, valueAt(raw, at), 'must not be empty.');
-    case 'maxLength':
-      return makeIssue(ctx, 'schedule.field.too_long', at, valueAt(raw, at), `must be at most ${String(params.limit)} characters.`);
+      return top && last === 'name' ? 'schedule.name.invalid' : top && last === 'container' ? 'schedule.container.invalid' : 'schedule.field.pattern';
+    case 'range':
+      return 'schedule.field.out_of_range';
+    case 'empty':
+      return 'schedule.field.empty';
+    case 'too_long':
+      return 'schedule.field.too_long';
     default:
-      return makeIssue(ctx, 'schedule.field.invalid', at, valueAt(raw, at), `${e.message ?? 'is invalid'}.`);
+      return 'schedule.field.invalid';
   }
+}
+
+/** What the schema's bare pattern would say, for the fields whose pattern a user cannot be expected to read. */
+const PATTERN_PHRASE: Partial<Record<ErrorCode, string>> = {
+  'schedule.name.invalid': 'must start with a letter or digit and use only letters, digits, "_", "." and "-" (at most 64 characters)',
+  'schedule.container.invalid': 'is not a valid blob container name (3-63 lowercase letters, digits and single hyphens)',
+};
+
+const SCHEDULE_WORDING = {
+  quote: (name: string) => `\`${name}\``,
+  notAField: (parent: readonly (string | number)[]) => (parent.length === 0 ? 'a schedule field' : `a field of \`${String(parent.at(-1))}\``),
+  fieldsNote: ' (docs/schedules.md)',
+};
+
+function schemaIssues(errors: readonly ErrorObject[], ctx: ValidateContext): ScheduleIssue[] {
+  return schemaProblems(errors, SCHEDULE_WORDING).map((p) => {
+    const code = scheduleCode(p);
+    const phrase = code === 'schedule.name.missing' ? `${p.phrase}: every schedule needs a unique name` : (PATTERN_PHRASE[code] ?? p.phrase);
+    return makeIssue(ctx, code, p.segments, p.value, `${phrase}.`);
+  });
 }
 
 function flatten(error: AppError): AppError[] {

@@ -10,8 +10,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
-import { err, fieldPath, ok, showValue, type AppError, type Result } from '../errors';
-import { suggest } from '../didYouMean';
+import { appError, err, fieldPath, ok, showValue, type AppError, type Result } from '../errors';
 import { validateSchedule, type ScheduleDefinition, type ScheduleIssue } from './definition';
 import { fromV1Schedule, isV1ScheduleDocument, isValidDerivedName, V1_DEFAULT_TIME_ZONE, V1_ROOT_KEY } from './v1Yaml';
 import { DEFAULT_SCHEDULES_PATH, settingText, SETTINGS } from '../settings';
@@ -324,18 +323,9 @@ function unknownTarget(entry: Entry, file: string, locate: Locate, known: LoadOp
   if (!known || typeof raw !== 'object' || raw === null) return undefined;
   const target = (raw as Record<string, unknown>).target;
   if (typeof target !== 'string' || target === '' || known.has(target)) return undefined;
-  const names = [...known.keys()].sort();
-  const hint = suggest(target, names);
   const line = locate([...entry.segments, 'target']);
   const field = fieldPath(entry.path || undefined, 'target');
-  return {
-    code: 'schedule.target.unknown',
-    message: `${file}${lineSuffix(line)}: \`${field}\` (${showValue(target)}) is not a configured target${hint ? ` (did you mean ${hint}?)` : ''}; ${names.length ? `configured targets: ${names.join(', ')}` : 'no targets are configured (AML_TARGETS_FILE, default config/pipelines.yaml)'}.`,
-    field,
-    value: target,
-    source: file,
-    ...(line !== undefined ? { line } : {}),
-  };
+  return appError('schedule.target.unknown', { at: `${file}${lineSuffix(line)}`, field, target, configured: [...known.keys()] }, { field, value: target, source: file, ...(line !== undefined ? { line } : {}) });
 }
 
 function lineSuffix(line: number | undefined): string {

@@ -389,13 +389,7 @@ export function notFound(name: string, known?: number): AppError {
 /** A schedule name as given in a path or argument: checked before any storage access. */
 export function checkName(name: string, field = 'name'): AppError | undefined {
   if (SCHEDULE_NAME_PATTERN.test(name)) return undefined;
-  return {
-    code: 'schedule.name.invalid',
-    status: 400,
-    field,
-    value: name,
-    message: `Schedule name ${showValue(name)} is not valid: use 1-64 letters, digits, "_", "." and "-", starting with a letter or digit.`,
-  };
+  return appError('schedule.name.invalid', { name }, { field, value: name });
 }
 
 /** Checks a whole-number option (next, limit) given as text or number. */
@@ -404,7 +398,7 @@ export function checkCount(raw: string | number | undefined, field: string, fall
   const text = String(raw).trim();
   const value = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isInteger(value) || value < 1 || value > max) {
-    return { ok: false, error: { code: 'request.field.out_of_range', status: 400, field, value: raw, message: `${field} is ${showValue(raw)}; give a whole number from 1 to ${max}.` } };
+    return { ok: false, error: appError('request.field.out_of_range', { field, value: raw, max }, { field, value: raw }) };
   }
   return { ok: true, value };
 }

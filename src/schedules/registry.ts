@@ -36,10 +36,9 @@
  * under the file name it was applied from (a v1 `Schedule:` document is kept whole, as its name comes
  * from the file name), and re-validated with the same loader when read back.
  */
-import { createHash } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import type { PipelineTarget } from '../aml/types';
-import { AppFailure, err, ok, showValue, type AppError, type Result } from '../errors';
+import { AppFailure, appError, err, ok, showValue, type AppError, type Result } from '../errors';
 import type { JsonParser } from '../storage/blobJson';
 import type { ScheduleDefinition, ScheduleIssue, ScheduleSource } from './definition';
 import { loadScheduleDefinitions, loadScheduleDefinitionsFromSettings, type LoadedSchedules, type ScheduleFile } from './loadDefinitions';
@@ -49,6 +48,7 @@ import { isoInstant } from './instants';
 import type { ScheduleStateStore, SyncAllResult } from './stateStore';
 import { isV1ScheduleDocument } from './v1Yaml';
 import { processSettings } from '../settings';
+import { canonicalHash, canonicalJson } from '../util/canonicalJson';
 
 export { DEFINITIONS_INDEX_BLOB };
 export const DEFAULT_RESYNC_INTERVAL_MS = 5 * 60_000;
@@ -196,7 +196,7 @@ export class ScheduleRegistry {
    */
   async sync(now: Date, options: { readonly force?: boolean } = {}): Promise<SyncReport> {
     const current = await this.current();
-    const key = hashOf(current.definitions.map((d) => [d.name, d.hash]));
+    const key = canonicalHash(current.definitions.map((d) => [d.name, d.hash]));
     const due = options.force || !this.lastSync || this.lastSync.key !== key || now.getTime() - this.lastSync.at >= this.resyncMs || now.getTime() < this.lastSync.at;
     if (!due) return current;
     await this.ensureContainer();
@@ -239,14 +239,7 @@ export class ScheduleRegistry {
       }
       const known = this.options.targets?.();
       if (known && def.pipeline.kind === 'target' && !known.has(def.pipeline.target)) {
-        problems.push({
-          code: 'schedule.target.unknown',
-          message: `Schedule ${showValue(def.name)} in ${where(def.source)} names target ${showValue(def.pipeline.target)}, which is not configured${known.size ? `; configured targets: ${[...known.keys()].sort().join(', ')}` : '; no targets are configured'}.`,
-          field: 'target',
-          value: def.pipeline.target,
-          source: def.source.file,
-          status: 400,
-        });
+        problems.push(appError('schedule.target.unknown', { at: where(def.source), field: 'target', target: def.pipeline.target, configured: [...known.keys()], schedule: def.name }, { field: 'target', value: def.pipeline.target, source: def.source.file }));
       }
     }
     if (problems.length > 0) return err(problems.length === 1 ? problems[0]! : combined(problems));
@@ -263,7 +256,7 @@ export class ScheduleRegistry {
         const document: ScheduleFile = raw ? { path: def.source.file, text: JSON.stringify(raw.document) } : { path: def.source.file, text: '' };
         const previous = snapshot.entries.get(def.name);
         const stored: StoredDefinition = { name: def.name, source: def.source, document, appliedAt: isoInstant(now) };
-        const entry: IndexEntry = { hash: def.hash, blob: definitionBlobName(def.name, hashOf({ name: def.name, source: def.source, document }).slice(0, 32)), appliedAt: isoInstant(now), source: def.source };
+        const entry: IndexEntry = { hash: def.hash, blob: definitionBlobName(def.name, canonicalHash({ name: def.name, source: def.source, document }).slice(0, 32)), appliedAt: isoInstant(now), source: def.source };
         if (!previous) {
           items.push({ name: def.name, action: 'created', source: def.source });
           writes.push({ name: def.name, entry, stored });
@@ -475,23 +468,8 @@ function loadedV1Name(file: ScheduleFile): string | undefined {
 function changedFields(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): string[] {
   if (!before || !after) return [];
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-  return [...keys].filter((k) => canonical(before[k]) !== canonical(after[k])).sort();
-}
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (isObj(value)) {
-    return `{${Object.keys(value)
-      .filter((k) => value[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'undefined';
-}
-
-function hashOf(value: unknown): string {
-  return createHash('sha256').update(canonical(value)).digest('hex');
+  // A field set to null and a field left out are different changes; canonical JSON writes both `null`.
+  return [...keys].filter((k) => (before[k] === undefined) !== (after[k] === undefined) || canonicalJson(before[k]) !== canonicalJson(after[k])).sort();
 }
 
 function where(source: ScheduleSource): string {

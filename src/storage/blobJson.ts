@@ -10,7 +10,7 @@
  * Every request is counted in an `OperationCounter` (one per listing page), for benchmarks.
  */
 import type { BlobServiceClient, ContainerClient, RestError } from '@azure/storage-blob';
-import { AppFailure, type AppError } from '../errors';
+import { AppFailure, appError, type AppError } from '../errors';
 import { OperationCounter, type StorageOperation } from './operationCounter';
 import { ServiceClock, type ClockVerdict } from './serviceClock';
 
@@ -286,15 +286,9 @@ export function storageError(operation: string, target: string, e: unknown): App
   const detail = e instanceof Error ? e.message.split('\n')[0] : String(e);
   const transient = status === undefined || status === 408 || status === 429 || status >= 500;
   const denied = status === 401 || status === 403;
-  return {
-    code: denied ? 'storage.access_denied' : transient ? 'storage.unavailable' : 'storage.request_failed',
-    message: denied
-      ? `Storage refused ${operation} of ${target} (HTTP ${status}): give the app's identity the Storage Blob Data Owner role on the account, or check the connection setting.`
-      : `Storage ${operation} of ${target} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`,
-    source: target,
-    status: transient ? 503 : 500,
-    transient,
-  };
+  const facts = { operation, target, ...(status ? { status } : {}), detail: detail ?? '' };
+  if (denied) return appError('storage.access_denied', { operation, target, status }, { source: target, transient: false });
+  return transient ? appError('storage.unavailable', facts, { source: target }) : appError('storage.request_failed', facts, { source: target, transient: false });
 }
 
 async function streamToBuffer(stream: NodeJS.ReadableStream | undefined): Promise<Buffer> {

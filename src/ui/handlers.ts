@@ -18,7 +18,8 @@ import type { TargetView } from '../http/pipelinesHandlers';
 import { studioUrl } from '../http/submitRun';
 import { readBodyText } from '../http/body';
 import type { ScheduleDetail, ScheduleSummary } from '../schedules/operations';
-import { statusOf } from '../errors';
+import { appError, statusOf } from '../errors';
+import { toProblem } from '../http/problem';
 import { callApi, toProblemView, type ApiAnswer, type HttpHandler, type UiApi } from './api';
 import type { UiLinks } from './layout';
 import { uiHref } from './layout';
@@ -182,12 +183,7 @@ async function loadTarget(deps: UiDeps, request: HttpRequest, context: Invocatio
   const target = targets.body.targets.find((t) => t.name === name);
   if (target) return { ok: true, target };
   const configured = targets.body.targets.map((t) => t.name);
-  const problem = toProblemView(404, {
-    title: 'Not Found',
-    code: 'target.unknown',
-    field: 'target',
-    detail: `No target named ${JSON.stringify(name)} is configured${configured.length ? `; the configured targets are ${configured.join(', ')}` : ''}.`,
-  });
+  const problem = toProblemView(404, toProblem(appError('target.unknown', { name, configured }, { field: 'target', value: name })));
   return { ok: false, response: page(404, renderSubmitForm({ links: at.links, targetName: name, problem })) };
 }
 

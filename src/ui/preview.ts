@@ -2,7 +2,7 @@
  * The Preview page's logic (pure): a recurrence typed as SDK JSON → its description and next
  * occurrences, from the same engine as the timer and `aml-triggers next`.
  */
-import { showValue, type AppError } from '../errors';
+import { appError, type AppError } from '../errors';
 import { describeRecurrence, formatInstant, occurrencesAfter, parseRecurrence } from '../recurrence';
 
 export const DEFAULT_PREVIEW_COUNT = 10;
@@ -25,7 +25,7 @@ export function preview(text: string, countText: string | undefined, now: Date):
   if (countText !== undefined && countText.trim() !== '') {
     count = /^\d+$/.test(countText.trim()) ? Number(countText.trim()) : NaN;
     if (!Number.isInteger(count) || count < 1 || count > MAX_PREVIEW_COUNT) {
-      return { ok: false, errors: [{ code: 'request.field.out_of_range', field: 'count', value: countText, message: `count is ${showValue(countText)}; give a whole number from 1 to ${MAX_PREVIEW_COUNT}.` }] };
+      return { ok: false, errors: [appError('request.field.out_of_range', { field: 'count', value: countText, max: MAX_PREVIEW_COUNT }, { field: 'count', value: countText })] };
     }
   }
   let json: unknown;
