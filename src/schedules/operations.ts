@@ -768,19 +768,27 @@ export class ScheduleOperations {
    * schedules (name and definition hash); undefined when they agree.
    */
   private async filesMismatch(): Promise<AppError | undefined> {
-    const [files, all, { states }] = await Promise.all([this.deps.registry.fileDefinitions(), this.deps.registry.list(), this.deps.store.states.list()]);
+    const [files, all, catalog] = await Promise.all([this.deps.registry.fileDefinitions(), this.deps.registry.list(), this.deps.store.catalog.read()]);
     const applied = new Set(all.map((d) => d.name).filter((n) => !files.byName.has(n)));
+    // What the app last synced, by name and definition hash: the catalog (one read, whatever the number
+    // of schedules: an apply of thousands does not first read every state); the states themselves when
+    // the catalog names no file schedule (missing or unreadable, or nothing synced yet).
+    let synced: [string, string][] = Object.entries(catalog.schedules).filter(([name]) => !applied.has(name));
+    let everSynced = synced.length > 0;
+    if (!everSynced) {
+      const { states } = await this.deps.store.states.list();
+      synced = states.filter(({ state }) => state.definitionHash !== REMOVED_HASH && !applied.has(state.name)).map(({ state }) => [state.name, state.definitionHash]);
+      // Nothing from any app's files was ever stored (a new store, local development): nothing to differ from.
+      everSynced = states.some(({ state }) => !applied.has(state.name));
+    }
     const differences: string[] = [];
     const stored = new Set<string>();
-    for (const { state } of states) {
-      if (state.definitionHash === REMOVED_HASH || applied.has(state.name)) continue;
-      stored.add(state.name);
-      const local = files.byName.get(state.name);
-      if (!local) differences.push(`${state.name} (in the app, not in the files here)`);
-      else if (local.hash !== state.definitionHash) differences.push(`${state.name} (edited here)`);
+    for (const [name, hash] of synced) {
+      stored.add(name);
+      const local = files.byName.get(name);
+      if (!local) differences.push(`${name} (in the app, not in the files here)`);
+      else if (local.hash !== hash) differences.push(`${name} (edited here)`);
     }
-    // Nothing from any app's files was ever stored (a new store, local development): nothing to differ from.
-    const everSynced = states.some(({ state }) => !applied.has(state.name));
     if (!everSynced) return undefined;
     for (const def of files.definitions) if (!stored.has(def.name)) differences.push(`${def.name} (only in the files here)`);
     if (differences.length === 0) return undefined;
