@@ -665,10 +665,11 @@ export class ScheduleOperations {
       // The schedules the sync did not touch (already in line by the catalog): read back, and synced
       // here when their state is missing or holds another definition (e.g. deleted by hand).
       const rest = r.schedules.filter((i) => !states.has(i.name) && !failures.has(i.name));
+      const defs = rest.length > 0 ? new Map((await this.deps.registry.list()).map((d) => [d.name, d])) : new Map<string, ScheduleDefinition>();
       let checked = 0;
       await mapLimit(rest, 16, async (item) => {
         try {
-          const state = await this.stateInLine(item.name, options.now);
+          const state = await this.stateInLine(defs.get(item.name), item.name, options.now);
           if (state) states.set(item.name, state);
         } catch (e) {
           failures.set(item.name, errorFrom(e, { code: 'storage.unavailable', transient: true }));
@@ -698,8 +699,7 @@ export class ScheduleOperations {
   }
 
   /** The stored state of an applied schedule, synced first when it is missing or holds another definition. */
-  private async stateInLine(name: string, now: Date): Promise<ScheduleState | undefined> {
-    const def = await this.deps.registry.get(name);
+  private async stateInLine(def: ScheduleDefinition | undefined, name: string, now: Date): Promise<ScheduleState | undefined> {
     const current = await this.deps.store.states.get(name);
     if (!def || (current && current.state.definitionHash === def.hash)) return current?.state;
     return (await this.deps.store.states.syncDefinition(def, now)).snapshot.state;

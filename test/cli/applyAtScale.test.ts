@@ -85,7 +85,7 @@ describe(`apply of ${MANY} schedules`, () => {
     expect(again.code).toBe(0);
     expect(again.stdout.at(-1)).toBe(`${MANY} schedules: 0 created, 0 updated, ${MANY} unchanged.`);
     expect(again.stderr).toContain(`aml-triggers schedules apply: checked ${MANY}/${MANY} schedules already in place`);
-  }, 120_000);
+  }, 180_000);
 
   it('a 3-schedule apply prints no progress', async () => {
     const r = await run('apply', few);
@@ -108,7 +108,7 @@ describe(`apply of ${MANY} schedules`, () => {
     expect(r.code, r.stderr.join('\n')).toBe(0);
     expect(r.stdout.at(-1)).toBe(`${MANY} schedules: 0 created, 0 updated, ${MANY} unchanged.`);
     expect(withoutNextRun(await listed())).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 
   it('a schedule whose state cannot be written is named, with what to do (exit not 0); the others are applied; after the repair the same apply finishes', async () => {
     const broken = 's-0060';
@@ -126,5 +126,5 @@ describe(`apply of ${MANY} schedules`, () => {
     const again = await run('apply', many);
     expect(again.code, again.stderr.join('\n')).toBe(0);
     expect(withoutNextRun(await listed())).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 });
