@@ -192,6 +192,12 @@ const SCHEDULE = {
   'schedule.applied.missing': { status: 500, title: 'The blob holding an applied schedule definition is missing.', hint: 'Apply the definition again, or delete the schedule.' },
   'schedule.apply.conflict': { status: 409, title: "An applied schedule has the name of a schedule in the app's schedule files.", hint: 'Edit the file and deploy, or choose another name.' },
   'schedule.apply.empty': { status: 400, title: 'The applied files hold no schedule.', hint: 'Send at least one schedule definition.' },
+  'schedule.apply.incomplete': {
+    status: 503,
+    statusNote: '503 when a failure may pass (storage failing), 409 when a stored blob must be fixed or deleted first.',
+    title: 'The definitions were stored, but some schedules could not be brought into effect (no state, no next run); each is listed in `errors` with what failed.',
+    hint: 'Apply the same files (send the same request) again: only what is not in place yet is synced. Fix or delete an unreadable state blob first.',
+  },
   'schedule.apply.rejected': { status: 400, statusNote: '409 when one of the problems is a conflict, else 400.', title: 'Applying was refused; the problems are listed in `errors`. Nothing was changed.', hint: 'Fix each listed problem and apply again.' },
   'schedule.claim.invalid_id': { status: 500, title: 'An occurrence id cannot name a claim.', hint: 'Use letters, digits and "_.=-" (at most 200), or pass the occurrence instant.' },
   'schedule.clock.skew': { status: 500, title: "The app's clock differs from the storage service's clock.", hint: 'Occurrences are timed by the storage clock meanwhile; check the host clock if it persists.' },

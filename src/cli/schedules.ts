@@ -31,10 +31,12 @@ import {
   MAX_HISTORY_COUNT,
   MAX_NEXT_COUNT,
   ScheduleOperations,
+  type ApplyProgress,
   type ListFilter,
 } from '../schedules/operations';
 import { formatApply, formatDelete, formatDetail, formatEnable, formatHistory, formatJson, formatList } from '../schedules/format';
 import { parseOptions, type OptionSpec } from './args';
+import { count, progressPrinter, type ProgressLine } from './progress';
 import * as runNow from './runNow';
 import type { CliIo } from './main';
 import { LOCAL_SETTINGS_FILE } from './settings';
@@ -287,14 +289,34 @@ const apply: Sub = async (args, io, open) => {
   }
   const ops = opened(io, open);
   if (typeof ops === 'number') return ops;
-  const report = await ops.apply(files, { now: io.now(), dryRun: p.values['dry-run'] === true });
+  const dryRun = p.values['dry-run'] === true;
+  const progress = progressPrinter(io.stderr);
+  let position = '';
+  const onProgress = (p: ApplyProgress): void => {
+    position = `${p.stage === 'definitions' ? 'stored' : p.stage} ${count(p.done)}/${count(p.total)}`;
+    progress(APPLY_PROGRESS[p.stage], p.done, p.total);
+  };
+  // Ctrl+C: the apply goes on (a second one stops at once); say that stopping is safe and how to finish.
+  const onAbort = (): void =>
+    io.stderr(`stopping is safe${position ? ` (${position})` : ''}: press Ctrl+C again to stop now, then run the same apply again to finish (it changes only what is not in place yet); this one goes on until every schedule is in place.`);
+  io.signal?.addEventListener('abort', onAbort, { once: true });
+  const report = await ops.apply(files, { now: io.now(), dryRun, progress: onProgress }).finally(() => io.signal?.removeEventListener('abort', onAbort));
   if (!report.ok) {
     const problems = report.error.errors && report.error.errors.length > 0 ? report.error.errors : [report.error];
     for (const problem of problems) io.stderr(problem.message.split('\n').join(' '));
+    // A partly applied set: after each schedule's reason, how many and what to do.
+    if (report.error.code === 'schedule.apply.incomplete') io.stderr(report.error.message);
     return exitCodeOf(report.error);
   }
   for (const w of report.value.warnings) io.stderr(`warning: ${w.message}`);
   return print(io, p.values.json === true ? formatJson(report.value) : formatApply(report.value));
+};
+
+/** Progress of a long apply, per stage (src/cli/progress.ts decides when a line is printed). */
+const APPLY_PROGRESS: Readonly<Record<ApplyProgress['stage'], ProgressLine>> = {
+  definitions: (done, total) => `stored ${count(done)}/${count(total)} definitions`,
+  synced: (done, total) => `applied ${count(done)}/${count(total)} schedules (state and next run)`,
+  checked: (done, total) => `checked ${count(done)}/${count(total)} schedules already in place`,
 };
 
 /** Reads the schedule files at `location` (relative to `cwd`); messages name them as the user wrote them. */

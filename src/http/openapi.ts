@@ -143,7 +143,11 @@ const schedulePaths = {
         '413': problemRef,
         '415': problemRef,
         '500': problemRef,
-        '503': storageDown,
+        '503': {
+          ...storageDown,
+          description:
+            "The schedule store (the app's storage account) is unavailable, or it failed part-way: `schedule.apply.incomplete` lists in `errors` each schedule whose definition is stored but whose state is not (the others are in effect); send the same request again to finish",
+        },
       },
     },
   },

@@ -16,7 +16,7 @@
  * same documents (described in src/http/openapi.ts).
  */
 import type { PipelineTarget } from '../aml/types';
-import { AppFailure, appError, err, ok, showValue, type AppError, type Result } from '../errors';
+import { AppFailure, appError, err, errorFrom, ok, showValue, type AppError, type Result } from '../errors';
 import { describeRecurrence, formatInstant, occurrencesAfter, toRecurrenceJson, type Recurrence, type RecurrenceJson } from '../recurrence';
 import { recurrenceFor, SCHEDULE_NAME_PATTERN, type ScheduleDefinition, type ScheduleStatus } from './definition';
 import type { ScheduleFile } from './loadDefinitions';
@@ -372,6 +372,25 @@ export function matchesFilter(s: ScheduleSummary, filter: ListFilter): boolean {
 // ---------------------------------------------------------------------------------------------------
 // Errors
 
+/** Schedules an apply stored but could not give a state, each named with what failed. */
+function incomplete(failed: readonly { name: string; error: AppError }[], total: number): AppError {
+  const transient = failed.some((f) => f.error.transient === true);
+  const names = failed.slice(0, 5).map((f) => f.name).join(', ') + (failed.length > 5 ? `, and ${failed.length - 5} more` : '');
+  return {
+    code: 'schedule.apply.incomplete',
+    status: transient ? 503 : 409,
+    ...(transient ? { transient } : {}),
+    field: 'name',
+    message: `${failed.length} of ${total} schedule${total === 1 ? '' : 's'} could not be brought into effect (${names}): their definitions are stored, their state and next run are not. Run the same apply again to finish: it syncs only what is not in place yet and changes nothing else${transient ? '' : ' (fix or delete the blobs named first)'}.`,
+    errors: failed.map(({ name, error }) => ({
+      ...error,
+      field: 'name',
+      value: name,
+      message: `schedule ${name} was not applied: ${error.message}`,
+    })),
+  };
+}
+
 function contended(name: string): AppError {
   return appError('schedule.state.contended', { name }, { field: 'name', value: name });
 }
@@ -433,6 +452,16 @@ export interface HistoryView {
   retained: number;
   /** The history blob cannot be read: which one and what is wrong (the next outcome starts it afresh). */
   stateError?: StoredBlobProblem;
+}
+
+/**
+ * How far an apply is, for long ones: `definitions` stored, schedules whose state (and next run) is
+ * `synced`, stored states `checked` (those the sync found already in line, read back for the result).
+ */
+export interface ApplyProgress {
+  readonly stage: 'definitions' | 'synced' | 'checked';
+  readonly done: number;
+  readonly total: number;
 }
 
 export interface ApplyResult extends Omit<ApplyReport, 'warnings' | 'schedules'> {
@@ -597,17 +626,53 @@ export class ScheduleOperations {
     return ok({ name, status: s.enabled ? 'Active' : 'Disabled', changed: outcome.status === 'changed', ...(s.enabled && s.nextDue ? { nextRun: s.nextDue } : {}) });
   }
 
-  /** `Schedule.create` / `update` from definitions files: creates or updates, reporting what changed. */
-  async apply(files: readonly ScheduleFile[], options: { readonly now: Date; readonly dryRun?: boolean }): Promise<Result<ApplyResult, AppError>> {
+  /**
+   * `Schedule.create` / `update` from definitions files: creates or updates, reporting what changed.
+   * The result is true for every schedule: its state is stored and its status and next run are the
+   * stored ones. A schedule whose state could not be written is named in a `schedule.apply.incomplete`
+   * error (with what failed); the definitions are stored by then, and running the same apply again
+   * syncs what is not in place yet and changes nothing else. `progress` hears how far it is.
+   */
+  async apply(files: readonly ScheduleFile[], options: { readonly now: Date; readonly dryRun?: boolean; readonly progress?: (p: ApplyProgress) => void }): Promise<Result<ApplyResult, AppError>> {
     await this.ready(options.dryRun !== true);
     if (this.deps.requireMatchingFiles && !options.dryRun) {
       const mismatch = await this.filesMismatch();
       if (mismatch) return err(mismatch);
     }
-    const report = await this.deps.registry.apply(files, options.now, { dryRun: options.dryRun === true });
+    const progress = options.progress;
+    const states = new Map<string, ScheduleState>();
+    const failures = new Map<string, AppError>();
+    const report = await this.deps.registry.apply(files, options.now, {
+      dryRun: options.dryRun === true,
+      ...(progress ? { onStored: (done: number, total: number) => progress({ stage: 'definitions', done, total }) } : {}),
+      onSynced: (p) => {
+        if (p.state) {
+          states.set(p.name, p.state);
+          failures.delete(p.name);
+        } else if (p.error) failures.set(p.name, p.error);
+        progress?.({ stage: 'synced', done: p.done, total: p.total });
+      },
+    });
     if (!report.ok) return report;
     const r = report.value;
-    const states = options.dryRun ? new Map<string, ScheduleState>() : new Map((await Promise.all(r.schedules.map((i) => this.deps.store.states.get(i.name)))).flatMap((s) => (s ? [[s.state.name, s.state] as const] : [])));
+    if (!r.dryRun) {
+      // The schedules the sync did not touch (already in line by the catalog): read back, and synced
+      // here when their state is missing or holds another definition (e.g. deleted by hand).
+      const rest = r.schedules.filter((i) => !states.has(i.name) && !failures.has(i.name));
+      const defs = rest.length > 0 ? new Map((await this.deps.registry.list()).map((d) => [d.name, d])) : new Map<string, ScheduleDefinition>();
+      let checked = 0;
+      await mapLimit(rest, 16, async (item) => {
+        try {
+          const state = await this.stateInLine(defs.get(item.name), item.name, options.now);
+          if (state) states.set(item.name, state);
+        } catch (e) {
+          failures.set(item.name, errorFrom(e, { code: 'storage.unavailable', transient: true }));
+        }
+        progress?.({ stage: 'checked', done: ++checked, total: rest.length });
+      });
+      const failed = r.schedules.filter((i) => failures.has(i.name));
+      if (failed.length > 0) return err(incomplete(failed.map((i) => ({ name: i.name, error: failures.get(i.name)! })), r.schedules.length));
+    }
     return ok({
       dryRun: r.dryRun,
       created: r.created,
@@ -625,6 +690,13 @@ export class ScheduleOperations {
         ...(w.line !== undefined ? { line: w.line } : {}),
       })),
     });
+  }
+
+  /** The stored state of an applied schedule, synced first when it is missing or holds another definition. */
+  private async stateInLine(def: ScheduleDefinition | undefined, name: string, now: Date): Promise<ScheduleState | undefined> {
+    const current = await this.deps.store.states.get(name);
+    if (!def || (current && current.state.definitionHash === def.hash)) return current?.state;
+    return (await this.deps.store.states.syncDefinition(def, now)).snapshot.state;
   }
 
   /**
@@ -690,19 +762,27 @@ export class ScheduleOperations {
    * schedules (name and definition hash); undefined when they agree.
    */
   private async filesMismatch(): Promise<AppError | undefined> {
-    const [files, all, { states }] = await Promise.all([this.deps.registry.fileDefinitions(), this.deps.registry.list(), this.deps.store.states.list()]);
+    const [files, all, catalog] = await Promise.all([this.deps.registry.fileDefinitions(), this.deps.registry.list(), this.deps.store.catalog.read()]);
     const applied = new Set(all.map((d) => d.name).filter((n) => !files.byName.has(n)));
+    // What the app last synced, by name and definition hash: the catalog (one read, whatever the number
+    // of schedules: an apply of thousands does not first read every state); the states themselves when
+    // the catalog names no file schedule (missing or unreadable, or nothing synced yet).
+    let synced: [string, string][] = Object.entries(catalog.schedules).filter(([name]) => !applied.has(name));
+    let everSynced = synced.length > 0;
+    if (!everSynced) {
+      const { states } = await this.deps.store.states.list();
+      synced = states.filter(({ state }) => state.definitionHash !== REMOVED_HASH && !applied.has(state.name)).map(({ state }) => [state.name, state.definitionHash]);
+      // Nothing from any app's files was ever stored (a new store, local development): nothing to differ from.
+      everSynced = states.some(({ state }) => !applied.has(state.name));
+    }
     const differences: string[] = [];
     const stored = new Set<string>();
-    for (const { state } of states) {
-      if (state.definitionHash === REMOVED_HASH || applied.has(state.name)) continue;
-      stored.add(state.name);
-      const local = files.byName.get(state.name);
-      if (!local) differences.push(`${state.name} (in the app, not in the files here)`);
-      else if (local.hash !== state.definitionHash) differences.push(`${state.name} (edited here)`);
+    for (const [name, hash] of synced) {
+      stored.add(name);
+      const local = files.byName.get(name);
+      if (!local) differences.push(`${name} (in the app, not in the files here)`);
+      else if (local.hash !== hash) differences.push(`${name} (edited here)`);
     }
-    // Nothing from any app's files was ever stored (a new store, local development): nothing to differ from.
-    const everSynced = states.some(({ state }) => !applied.has(state.name));
     if (!everSynced) return undefined;
     for (const def of files.definitions) if (!stored.has(def.name)) differences.push(`${def.name} (only in the files here)`);
     if (differences.length === 0) return undefined;

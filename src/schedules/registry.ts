@@ -45,7 +45,7 @@ import { loadScheduleDefinitions, loadScheduleDefinitionsFromSettings, type Load
 import { mapLimit } from '../util/mapLimit';
 import { definitionBlobName, DEFINITIONS_INDEX_BLOB } from './blobNames';
 import { isoInstant } from './instants';
-import type { ScheduleStateStore, SyncAllResult } from './stateStore';
+import type { ScheduleStateStore, SyncAllResult, SyncProgress } from './stateStore';
 import { isV1ScheduleDocument } from './v1Yaml';
 import { processSettings } from '../settings';
 import { canonicalHash, canonicalJson } from '../util/canonicalJson';
@@ -72,6 +72,14 @@ export interface ApplyReport {
   readonly unchanged: number;
   /** Non-fatal remarks from validation (e.g. `polling_interval` is unused). */
   readonly warnings: readonly ScheduleIssue[];
+}
+
+export interface ApplyOptions {
+  readonly dryRun?: boolean;
+  /** Each definition blob stored (`done` of `total`), as it happens. */
+  readonly onStored?: (done: number, total: number) => void;
+  /** Each schedule's state synced after the definitions are stored (see `ScheduleStateStore.syncAll`). */
+  readonly onSynced?: (progress: SyncProgress) => void;
 }
 
 export interface SyncReport {
@@ -194,14 +202,14 @@ export class ScheduleRegistry {
    * Brings the state store in line with the definitions so every schedule has state (see the header:
    * one read when nothing changed). Returns the definitions for the caller (the timer tick).
    */
-  async sync(now: Date, options: { readonly force?: boolean } = {}): Promise<SyncReport> {
+  async sync(now: Date, options: { readonly force?: boolean; readonly onSynced?: (progress: SyncProgress) => void } = {}): Promise<SyncReport> {
     const current = await this.current();
     const key = canonicalHash(current.definitions.map((d) => [d.name, d.hash]));
     const due = options.force || !this.lastSync || this.lastSync.key !== key || now.getTime() - this.lastSync.at >= this.resyncMs || now.getTime() < this.lastSync.at;
     if (!due) return current;
     await this.ensureContainer();
     const unreadable = new Set(current.problems.map((p) => p.schedule));
-    const synced = await this.store.syncAll(current.definitions, now, { orphans: 'disable', unreadable });
+    const synced = await this.store.syncAll(current.definitions, now, { orphans: 'disable', unreadable, ...(options.onSynced ? { onSynced: options.onSynced } : {}) });
     // A schedule that could not be synced (its state unreadable) is tried again on the next call.
     this.lastSync = synced.errors.length === 0 ? { key, at: now.getTime() } : undefined;
     return { ...current, synced };
@@ -210,9 +218,11 @@ export class ScheduleRegistry {
   /**
    * Validates `files` and stores their schedules as applied definitions (or, with `dryRun`, only says
    * what would change). Fails as a whole, storing nothing, when any schedule is invalid, names an
-   * unknown target, or uses a name an app file defines.
+   * unknown target, or uses a name an app file defines. Then syncs the states (`synced`: which could
+   * not be synced, per schedule), also when no definition changed: running the same apply again
+   * finishes what an interrupted or partly failed one left undone, and changes nothing else.
    */
-  async apply(files: readonly ScheduleFile[], now: Date, options: { readonly dryRun?: boolean } = {}): Promise<Result<ApplyReport, AppError>> {
+  async apply(files: readonly ScheduleFile[], now: Date, options: ApplyOptions = {}): Promise<Result<ApplyReport & { readonly synced?: SyncAllResult }, AppError>> {
     const knownTargets = this.options.targets?.();
     const loaded = loadScheduleDefinitions(files, { now, ...(knownTargets ? { knownTargets } : {}) });
     if (!loaded.ok) return loaded;
@@ -275,18 +285,33 @@ export class ScheduleRegistry {
         unchanged: items.filter((i) => i.action === 'unchanged').length,
         warnings: loaded.value.warnings,
       };
-      if (options.dryRun || writes.length === 0) return ok(report);
+      if (options.dryRun) return ok(report);
+      const syncOptions = { force: true, ...(options.onSynced ? { onSynced: options.onSynced } : {}) };
+      if (writes.length === 0) return ok({ ...report, synced: (await this.sync(now, syncOptions)).synced });
 
       await this.ensureContainer();
-      await mapLimit(writes, 16, (w) => this.store.blobs.createIfAbsent(w.entry.blob, w.stored)); // 'exists' = same content
+      let stored = 0;
+      await mapLimit(writes, 16, async (w) => {
+        await this.store.blobs.createIfAbsent(w.entry.blob, w.stored); // 'exists' = same content
+        options.onStored?.(++stored, writes.length);
+      });
       const definitions: Record<string, IndexEntry> = Object.fromEntries([...snapshot.entries].map(([n, e]) => [n, e.entry]));
       for (const w of writes) definitions[w.name] = w.entry;
       const committed = await this.writeIndex(snapshot.etag, definitions, now);
       if (!committed) continue; // another apply/remove won the race: read again and redo
+      // The definitions just stored are known: keep them, so the sync below does not read them back.
+      const entries = new Map(snapshot.entries);
+      for (const w of writes) {
+        const def = loaded.value.byName.get(w.name)!;
+        const fields = raws.get(w.name)?.fields;
+        entries.set(w.name, { entry: w.entry, definition: def, ...(fields ? { raw: fields } : {}) });
+      }
+      const rewritten = new Set(writes.map((w) => w.name));
+      this.applied = { etag: committed, entries, problems: snapshot.problems.filter((p) => !rewritten.has(p.schedule)) };
+      this.appliedLoaded = true;
       const superseded = writes.map((w) => snapshot.entries.get(w.name)?.entry.blob).filter((b): b is string => b !== undefined && !writes.some((w) => w.entry.blob === b));
       await mapLimit(superseded, 16, (b) => this.store.blobs.deleteIfMatch(b));
-      await this.sync(now, { force: true });
-      return ok(report);
+      return ok({ ...report, synced: (await this.sync(now, syncOptions)).synced });
     }
     return err(contended());
   }
@@ -314,7 +339,7 @@ export class ScheduleRegistry {
       const current = snapshot.entries.get(name);
       if (!current) return ok({ removed: false });
       const definitions = Object.fromEntries([...snapshot.entries].filter(([n]) => n !== name).map(([n, e]) => [n, e.entry]));
-      if (!(await this.writeIndex(snapshot.etag, definitions, now))) continue;
+      if ((await this.writeIndex(snapshot.etag, definitions, now)) === undefined) continue;
       await this.store.blobs.deleteIfMatch(current.entry.blob);
       await this.sync(now, { force: true });
       return ok({ removed: true });
@@ -408,15 +433,15 @@ export class ScheduleRegistry {
     return ok({ definition: { ...def, source: read.value.source }, ...(raw ? { raw } : {}) });
   }
 
-  /** Writes the index If-Match `etag` (If-None-Match: * when there was none); false when another writer won. */
-  private async writeIndex(etag: string | undefined, definitions: Record<string, IndexEntry>, now: Date): Promise<boolean> {
+  /** Writes the index If-Match `etag` (If-None-Match: * when there was none): its new ETag; undefined when another writer won. */
+  private async writeIndex(etag: string | undefined, definitions: Record<string, IndexEntry>, now: Date): Promise<string | undefined> {
     const doc: IndexDocument = {
       schemaVersion: 1,
       definitions: Object.fromEntries(Object.entries(definitions).sort(([a], [b]) => a.localeCompare(b))),
       updatedAt: isoInstant(now),
     };
     const written = etag === undefined ? await this.store.blobs.createIfAbsent(DEFINITIONS_INDEX_BLOB, doc) : await this.store.blobs.replaceIfMatch(DEFINITIONS_INDEX_BLOB, doc, etag);
-    return written.status === 'written';
+    return written.status === 'written' ? written.etag : undefined;
   }
 
   private loadFiles(): Promise<Result<LoadedSchedules, AppError>> {

@@ -22,6 +22,7 @@ import { readSetting, SETTINGS } from '../settings';
 import { claimsFolder, scheduleFolder } from './blobNames';
 import { ScheduleCatalog } from './catalog';
 import type { ScheduleDefinition } from './definition';
+import type { ScheduleState } from './stateTypes';
 import { DEFAULT_HISTORY_LIMIT, ScheduleHistory } from './history';
 import { OccurrenceClaims } from './occurrenceClaims';
 import { contendedError, errorOf, ScheduleStates, type ScheduleError } from './scheduleStates';
@@ -48,6 +49,15 @@ export interface SyncAllResult {
   readonly orphans: string[];
   /** Schedules whose state could not be read or written: left as they are, synced again next time. */
   readonly errors: ScheduleError[];
+}
+
+/** One definition `syncAll` handled (its stored state, or why it has none), with how many of how many are done. */
+export interface SyncProgress {
+  readonly name: string;
+  readonly state?: ScheduleState;
+  readonly error?: AppError;
+  readonly done: number;
+  readonly total: number;
 }
 
 export class ScheduleStateStore {
@@ -98,12 +108,13 @@ export class ScheduleStateStore {
    * file back re-syncs it), `delete` (removes everything stored), or `keep`. Names in `unreadable` (their
    * definition exists but cannot be read now) are neither synced nor treated as removed.
    * One schedule whose state cannot be read or written is reported in `errors` and keeps its old catalog
-   * entry (so the next sync tries it again); the others are synced.
+   * entry (so the next sync tries it again); the others are synced. `onSynced` hears of each definition
+   * synced (or failed) as it happens, for progress and for callers that need the states written.
    */
   async syncAll(
     defs: readonly ScheduleDefinition[],
     now: Date,
-    options: { readonly orphans?: 'disable' | 'delete' | 'keep'; readonly unreadable?: ReadonlySet<string> } = {},
+    options: { readonly orphans?: 'disable' | 'delete' | 'keep'; readonly unreadable?: ReadonlySet<string>; readonly onSynced?: (progress: SyncProgress) => void } = {},
   ): Promise<SyncAllResult> {
     const orphanPolicy = options.orphans ?? 'disable';
     const unreadable = options.unreadable ?? new Set<string>();
@@ -121,9 +132,17 @@ export class ScheduleStateStore {
           result.errors.push({ name, error: errorOf(e) });
         }
       };
+      let done = 0;
       const outcomes = await mapLimit(changed, this.concurrency, async (d) => {
         let status: string | undefined;
-        await guard(d.name, async () => void (status = (await this.states.syncDefinition(d, now)).status));
+        let state: ScheduleState | undefined;
+        await guard(d.name, async () => {
+          const synced = await this.states.syncDefinition(d, now);
+          status = synced.status;
+          state = synced.snapshot.state;
+        });
+        const error = state ? undefined : result.errors.find((e) => e.name === d.name)?.error;
+        options.onSynced?.({ name: d.name, ...(state ? { state } : {}), ...(error ? { error } : {}), done: ++done, total: changed.length });
         return status;
       });
       outcomes.forEach((status, i) => {
