@@ -23,6 +23,7 @@ import { BlobJsonStore } from './storage/blobJson';
 import { blobServiceFromSettings } from './storage/blobService';
 import { FEATURES, processSettings, REACTIVE_CONNECTION, readSetting, settingProblems, SETTINGS } from './settings';
 import type { BlobServiceClient } from '@azure/storage-blob';
+import type { TargetStatusMap } from './targets/mayFire';
 
 /** `RunSource` sent with submissions that do not set one: "SDK", what the v1 SDK sends. */
 export const DEFAULT_RUN_SOURCE = SETTINGS.runSource.default;
@@ -48,6 +49,8 @@ export interface Runtime {
   readonly schedules: ScheduleRegistry;
   /** The watched storage account of reactive schedules (`REACTIVE_STORAGE`), or why there is none. */
   readonly watchedAccount: Result<BlobServiceClient, AppError>;
+  /** The targets' run-time statuses (`targets/status.json` in the schedule state container); throws `AppFailure` on bad storage settings or an unreadable blob. */
+  targetStatuses(): Promise<TargetStatusMap>;
   /** The timer's heartbeat blob in the schedule state container (src/health/heartbeat.ts). Throws `AppFailure` on bad storage settings. */
   readonly tickHeartbeat: TickHeartbeat;
   /**
@@ -142,6 +145,9 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     },
     get watchedAccount() {
       return (watchedAccount ??= blobServiceFromSettings(env, { connection: REACTIVE_CONNECTION }));
+    },
+    targetStatuses() {
+      return runtime.scheduleStore.targets.statuses();
     },
     get tickHeartbeat() {
       if (tickHeartbeat) return tickHeartbeat;

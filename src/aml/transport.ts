@@ -28,7 +28,7 @@ export type HttpFailure =
 export type HttpOutcome = HttpResponse | HttpFailure;
 
 export interface HttpRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   url: string;
   headers?: Record<string, string>;
   body?: string;
