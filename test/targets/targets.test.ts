@@ -178,3 +178,14 @@ describe('--in-azure-ml / ?inAzureMl=true', () => {
     expect(await view('score')).toMatchObject({ status: 'Active', schedules: [{ name: 'arrivals', status: 'Active' }] });
   });
 });
+
+describe('run now of a schedule whose target is disabled', () => {
+  it('is refused with 409 target.disabled and sends nothing', async () => {
+    await targets.ok('disable', 'train', '--with-schedules');
+    const calls = app.aml.aml.attempts.length;
+    const refused = await schedules.run('run', 'minutely');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.join('\n')).toContain('Target "train" is disabled');
+    expect(app.aml.aml.attempts.length).toBe(calls);
+  });
+});
