@@ -430,7 +430,6 @@ const document = {
           },
           '401': { description: 'Missing or wrong function key (answered by the Functions host, no body)' },
           '500': problemRef,
-          '503': storageDown,
         },
       },
     },
@@ -601,7 +600,14 @@ const document = {
       TargetList: {
         type: 'object',
         required: ['targets'],
-        properties: { targets: { type: 'array', items: { $ref: '#/components/schemas/Target' } } },
+        properties: {
+          targets: { type: 'array', items: { $ref: '#/components/schemas/Target' } },
+          statusProblem: {
+            type: 'object',
+            description: 'Present when the targets\' statuses could not be read from the app\'s storage: the targets are listed without status',
+            properties: { code: { type: 'string' }, message: { type: 'string' } },
+          },
+        },
       },
       Target: {
         type: 'object',

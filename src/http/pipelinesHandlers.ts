@@ -27,7 +27,6 @@ import { problemResponse } from './problem';
 import { findTarget, readRunRequest, submitRun, type SubmitRunDeps } from './submitRun';
 import type { TargetOperations, TargetStatusView } from '../targets/operations';
 import { errorFrom } from '../errors';
-import { failureStatus } from './targetsHandlers';
 
 /** What the pipeline handlers need; `src/runtime.ts` provides it lazily, tests build it directly. */
 export interface PipelinesDeps extends SubmitRunDeps {
@@ -106,22 +105,24 @@ export function createListTargetsHandler(deps: Pick<PipelinesDeps, 'targets' | '
   return async function listTargets(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
     const catalog = loadCatalog(deps, context);
     if (!catalog.ok) return problemResponse(catalog.error, 500, `urn:uuid:${context.invocationId}`);
+    // The statuses live in the app's storage: when they cannot be read, the targets are still listed
+    // (submitting needs the list), without status, and `statusProblem` says why.
     let statuses: ReadonlyMap<string, TargetStatusView> | undefined;
+    let statusProblem: { code: string; message: string } | undefined;
     try {
       const ops = deps.targetOperations;
       if (ops) statuses = new Map((await ops.list()).map((v) => [v.name, v]));
     } catch (e) {
       const error = errorFrom(e, { code: 'storage.unavailable', transient: true });
       context.error(`GET /api/pipelines: the target statuses could not be read: ${error.code}: ${error.message}`);
-      const status = failureStatus(error);
-      return problemResponse({ code: error.code, status, message: `The targets' statuses (kept in the app's storage) cannot be read now (${error.code}); ${status === 503 ? 'try again shortly' : 'the Function App log says why'}.` }, status, `urn:uuid:${context.invocationId}`);
+      statusProblem = { code: error.code, message: `The targets' statuses (kept in the app's storage) cannot be read now (${error.code}), so they are not shown; the Function App log says why.` };
     }
     const targets = [...catalog.value.targets.values()].map((t) => {
       const view = targetView(t, catalog.value.settingExpressions);
       const s = statuses?.get(t.name);
       return s ? { ...view, status: s.status, ...(s.statusChange ? { statusChange: s.statusChange } : {}), schedules: s.schedules } : view;
     });
-    return { status: 200, jsonBody: { targets }, headers: { 'Content-Type': 'application/json' } };
+    return { status: 200, jsonBody: { targets, ...(statusProblem ? { statusProblem } : {}) }, headers: { 'Content-Type': 'application/json' } };
   };
 }
 

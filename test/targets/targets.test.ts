@@ -189,3 +189,17 @@ describe('run now of a schedule whose target is disabled', () => {
     expect(app.aml.aml.attempts.length).toBe(calls);
   });
 });
+
+describe('when the statuses cannot be read', () => {
+  it('the listing still lists the targets (without status, saying why) and a submission is refused without calling Azure ML', async () => {
+    runtime = createRuntime({ env: { ...env, AzureWebJobsStorage: 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=bm9rZXk=;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1' }, appRoot: app.app.root });
+    const listed = await list();
+    expect(listed.status).toBe(200);
+    expect((listed.body.targets as { name: string; status?: string }[]).map((t) => [t.name, t.status])).toEqual([['train', undefined], ['score', undefined]]);
+    expect(listed.body.statusProblem).toMatchObject({ code: expect.stringMatching(/^storage\./) });
+    const calls = app.aml.aml.attempts.length;
+    const refused = await submit('train');
+    expect(refused.status).toBe(503);
+    expect(app.aml.aml.attempts.length).toBe(calls);
+  }, 60_000);
+});
