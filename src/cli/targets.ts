@@ -6,7 +6,7 @@
  * Exit codes: 0 done; 2 unknown target, active schedules (without --with-schedules), Azure ML refused
  * (404/403); 1 storage or Azure ML unreachable. Nothing is printed on stdout when a command fails.
  */
-import { userInfo } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { errorFrom } from '../errors';
 import { describeChange, type TargetStatusView } from '../targets/operations';
 import type { TargetStatus } from '../targets/mayFire';
@@ -30,7 +30,7 @@ const HELP = [
   '',
   '  --in-azure-ml   also set the published pipeline\'s own status in Azure ML (as PublishedPipeline.disable()',
   '                  does); a refusal there (404, 403) leaves the app\'s status unchanged',
-  '  --by NAME       who is recorded as having changed it (default: your user name)',
+  '  --by NAME       who is recorded as having changed it (default: user@host (aml-triggers CLI))',
   '',
   'Exit codes: 0 done, 2 invalid input / unknown target / refused, 1 storage or Azure ML failure.',
 ];
@@ -81,7 +81,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return 0;
     }
     const status: TargetStatus = sub === 'disable' ? 'Disabled' : 'Active';
-    const by = typeof values.by === 'string' && values.by.trim() ? values.by.trim() : `${currentUser(io)} (CLI)`;
+    const by = typeof values.by === 'string' && values.by.trim() ? values.by.trim() : currentUser();
     const reason = typeof values.reason === 'string' && values.reason.trim() ? values.reason.trim() : undefined;
     const result = await ops.setStatus(positionals[0]!, status, {
       now: io.now(),
@@ -99,14 +99,15 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   }
 }
 
-function currentUser(io: CliIo): string {
-  const fromEnv = io.env.USER?.trim() || io.env.USERNAME?.trim();
-  if (fromEnv) return fromEnv;
+/** `user@host (aml-triggers CLI)`, as `schedules run` records who asked. */
+function currentUser(): string {
+  let user = 'unknown user';
   try {
-    return userInfo().username;
+    user = userInfo().username;
   } catch {
-    return 'unknown user';
+    // no user entry (some containers): keep the placeholder
   }
+  return `${user}@${hostname()} (aml-triggers CLI)`;
 }
 
 /** The listing as a table: target, status, last change, schedules (name:status). */
