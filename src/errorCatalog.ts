@@ -58,6 +58,11 @@ const AML = {
   'aml.lookup.forbidden': { status: 502, title: "The app's identity may not read the workspace's runs (HTTP 401/403).", hint: 'Give it read access to the workspace runs (the AzureML Data Scientist role includes it).' },
   'aml.network': { status: 502, statusNote: '502 when the request had been sent (a run may exist), 503 when nothing was sent.', title: 'The connection to Azure ML failed.', hint: 'Check the endpoint host, DNS and network rules (private endpoints need the app in the workspace\'s virtual network); if the request had been sent, look for the run first.' },
   'aml.pipeline_not_found': { status: 502, title: 'Azure ML has no active pipeline with the target\'s id (HTTP 404).', hint: "Check the target's pipeline id (or endpoint name and version) and workspace, and that the published pipeline is enabled." },
+  'aml.pipeline_status.not_found': { status: 404, title: 'Azure ML has no such published pipeline, so its status was not set; the app\'s own status is unchanged.', hint: "Check the target's pipeline id and workspace, or leave out --in-azure-ml / inAzureMl." },
+  'aml.pipeline_status.forbidden': { status: 403, title: "The app's identity may not change the published pipeline's status in Azure ML; the app's own status is unchanged.", hint: 'Give the identity a role that may change published pipelines on the workspace (e.g. AzureML Data Scientist), or leave out --in-azure-ml / inAzureMl.' },
+  'aml.pipeline_status.failed': { status: 502, title: "Setting the published pipeline's status in Azure ML failed; the app's own status is unchanged.", hint: 'Try again, or leave out --in-azure-ml / inAzureMl.' },
+  'aml.pipeline_status.not_published': { status: 400, title: 'The target does not name a published pipeline, so its status in Azure ML cannot be set.', hint: 'Leave out --in-azure-ml / inAzureMl (pipeline endpoints have their own status).' },
+  'aml.pipeline_status.unavailable': { status: 500, title: 'No Azure ML client is available to set the published pipeline\'s status.', hint: 'Leave out --in-azure-ml / inAzureMl, or run where the app\'s Azure ML settings are.' },
   'aml.refused': { status: 502, title: 'Azure ML refused the submission with an unexpected 4xx status; nothing was created.', hint: "Check the target's endpoint URL." },
   'aml.server_error': { status: 502, title: 'Azure ML (or a gateway in front of it) answered 5xx: whether a run was started is unknown.', hint: 'Look for the run before submitting again.' },
   'aml.settings.invalid': { status: 500, title: 'Several Azure ML client settings are invalid.', hint: 'Fix each setting the message lists and restart the app.' },
@@ -118,6 +123,10 @@ const TARGET = {
         ? `No target named ${JSON.stringify(f.name)}: no targets are configured, so nothing can be submitted. Add it to the targets file.`
         : `No target named ${JSON.stringify(f.name)} is configured; the configured targets are ${f.configured.join(', ')}. The app only submits to pipelines named in its targets file.`,
   },
+  'target.disabled': { status: 409, title: 'The target is disabled (PublishedPipeline.disable()): nothing is submitted to it and its schedules do not fire.', hint: 'Enable it with `aml-triggers targets enable <target>` or POST /api/pipelines/{target}/enable (master key); the message says who disabled it, when and why.' },
+  'target.schedules.active': { status: 409, title: 'The target still has active schedules, so it is not disabled (as SDK v1 requires the schedules to be disabled first).', hint: 'Disable the schedules the message names, or ask to disable them too: --with-schedules / ?withSchedules=true.' },
+  'target.status.contended': { status: 409, transient: true, title: "The targets' status blob kept changing while a status was being set.", hint: 'Try again.' },
+  'target.status.unreadable': { status: 500, title: "The targets' status blob (targets/status.json) cannot be read; no target fires until it is fixed.", hint: 'Fix or delete the blob, or set each target\'s status again with aml-triggers targets enable|disable.' },
 } as const satisfies Record<`target.${string}`, CatalogEntry>;
 
 const REQUEST = {

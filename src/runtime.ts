@@ -23,6 +23,10 @@ import { BlobJsonStore } from './storage/blobJson';
 import { blobServiceFromSettings } from './storage/blobService';
 import { FEATURES, processSettings, REACTIVE_CONNECTION, readSetting, settingProblems, SETTINGS } from './settings';
 import type { BlobServiceClient } from '@azure/storage-blob';
+import type { TargetStatusMap } from './targets/mayFire';
+import { TargetOperations } from './targets/operations';
+import { ScheduleOperations } from './schedules/operations';
+import type { PipelineStatusSetter } from './aml/pipelineStatus';
 
 /** `RunSource` sent with submissions that do not set one: "SDK", what the v1 SDK sends. */
 export const DEFAULT_RUN_SOURCE = SETTINGS.runSource.default;
@@ -48,6 +52,10 @@ export interface Runtime {
   readonly schedules: ScheduleRegistry;
   /** The watched storage account of reactive schedules (`REACTIVE_STORAGE`), or why there is none. */
   readonly watchedAccount: Result<BlobServiceClient, AppError>;
+  /** Target operations (list with status and schedules, disable, enable). Throws `AppFailure` on bad storage settings. */
+  readonly targetOperations: TargetOperations;
+  /** The targets' run-time statuses (`targets/status.json` in the schedule state container); throws `AppFailure` on bad storage settings or an unreadable blob. */
+  targetStatuses(): Promise<TargetStatusMap>;
   /** The timer's heartbeat blob in the schedule state container (src/health/heartbeat.ts). Throws `AppFailure` on bad storage settings. */
   readonly tickHeartbeat: TickHeartbeat;
   /**
@@ -92,6 +100,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   let schedules: ScheduleRegistry | undefined;
   let tickHeartbeat: TickHeartbeat | undefined;
   let watchedAccount: Result<BlobServiceClient, AppError> | undefined;
+  let targetOperations: TargetOperations | undefined;
   let scheduleFiles: Promise<Result<LoadedSchedules, AppError>> | undefined;
   /** The app's schedule files, read once: start-up's check and the registry share the result. */
   const loadScheduleFiles = (): Promise<Result<LoadedSchedules, AppError>> =>
@@ -142,6 +151,20 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     },
     get watchedAccount() {
       return (watchedAccount ??= blobServiceFromSettings(env, { connection: REACTIVE_CONNECTION }));
+    },
+    get targetOperations() {
+      return (targetOperations ??= new TargetOperations({
+        statuses: runtime.scheduleStore.targets,
+        schedules: new ScheduleOperations({ registry: runtime.schedules, store: runtime.scheduleStore, targets: () => runtime.targets.targets, env }),
+        targets: () => runtime.targets.targets,
+        azureMl: () => {
+          const c = runtime.pipelineClient as PipelineClient & Partial<PipelineStatusSetter>;
+          return c.setPublishedPipelineStatus ? (c as PipelineStatusSetter) : undefined;
+        },
+      }));
+    },
+    targetStatuses() {
+      return runtime.scheduleStore.targets.statuses();
     },
     get tickHeartbeat() {
       if (tickHeartbeat) return tickHeartbeat;

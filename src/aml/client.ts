@@ -27,7 +27,7 @@
  */
 import type { TokenCredential } from '@azure/identity';
 import { randomUUID } from 'node:crypto';
-import { AppFailure, err, ok, type Result } from '../errors';
+import { AppFailure, err, ok, type AppError, type Result } from '../errors';
 import { noTelemetry, type Telemetry } from '../telemetry';
 import { SUBMISSION_KEY_NAME } from './constants';
 import { createCredential, createTokenSource, describeCredential, type TokenSource } from './credential';
@@ -43,6 +43,7 @@ import type { AmlError, FoundRun, PipelineClient, PipelineTarget, RunQuery, Subm
 import { createV2Client, type V2Client } from './v2Client';
 import { createWorkspaceResolver, type WorkspaceResolver } from './workspace';
 import { processSettings } from '../settings';
+import { statusError, statusLocation, statusUrlOnHost, type PipelineStatusSetter, type PublishedPipelineStatus, type PipelineStatusResult } from './pipelineStatus';
 
 export const USER_AGENT = 'aml-pipeline-triggers/0.1 (Azure Functions; Node.js)';
 
@@ -62,7 +63,7 @@ export interface PipelineClientOptions {
   now?: () => number;
 }
 
-export interface AmlPipelineClient extends PipelineClient {
+export interface AmlPipelineClient extends PipelineClient, PipelineStatusSetter {
   /** As `PipelineClient.submit`; errors carry `retryAfterSeconds` when Azure ML's last answer asked for a wait. */
   submit(target: PipelineTarget, body: SubmissionBody, options?: SubmitOptions): Promise<Result<SubmitResult, AmlError>>;
   /** Looks a run up by its submission key (run-history query; see runLookup.ts). */
@@ -297,8 +298,42 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
     }
   }
 
+  /** `PublishedPipeline.disable()` / `enable()`: one PUT of the status as a JSON string (pipelineStatus.ts). */
+  async function setPublishedPipelineStatus(target: PipelineTarget, status: PublishedPipelineStatus): Promise<Result<PipelineStatusResult, AppError>> {
+    const where = statusLocation(target);
+    if (!where.ok) return where;
+    const { pipelineId } = where.value;
+    let url: string;
+    if ('url' in where.value) url = where.value.url;
+    else {
+      const host = await getResolver().resolve(where.value.workspace);
+      if (!host.ok) return err(host.error);
+      url = statusUrlOnHost(host.value.host, where.value.workspace, pipelineId);
+    }
+    let token: string;
+    try {
+      token = await getTokens().getToken(scope);
+    } catch (error) {
+      return err(credentialError(error, { target, audience: settings.tokenAudience, credentialKind, ...(settings.managedIdentityClientId ? { clientId: settings.managedIdentityClientId } : {}) }));
+    }
+    const started = now();
+    const answer = await transport.send({
+      method: 'PUT',
+      url,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json; charset=utf-8', accept: 'application/json', 'user-agent': USER_AGENT, 'x-ms-client-request-id': randomUUID() },
+      body: JSON.stringify(status),
+      timeoutMs: settings.attemptTimeoutMs,
+    });
+    const success = answer.kind === 'response' && answer.status >= 200 && answer.status < 300;
+    telemetry.dependency({ name: 'PUT Azure ML published pipeline status', target: new URL(url).host, data: url, durationMs: now() - started, success, resultCode: answer.kind === 'response' ? answer.status : answer.kind, properties: { target: target.name, pipelineId, status } });
+    if (success) return ok({ url, status, pipelineId });
+    const detail = answer.kind === 'response' ? (answer.text.trim().slice(0, 300) || 'no message') : `no answer: ${answer.kind}`;
+    return err(statusError(target, pipelineId, status, { ...(answer.kind === 'response' ? { status: answer.status } : {}), detail }));
+  }
+
   return {
     settings,
+    setPublishedPipelineStatus,
     get workspaceLookups() {
       return resolver?.lookups ?? 0;
     },

@@ -119,3 +119,27 @@ export const SDK_RUN_SOURCE = 'SDK';
 
 /** The AzureML built-in role that can submit pipeline runs (spec: "Rights"). */
 export const SUBMIT_ROLE = 'AzureML Data Scientist';
+
+/**
+ * Setting a published pipeline's own status in Azure ML (`PublishedPipeline.disable()` / `enable()`), as
+ * found in the SDK v1 sources (azureml-pipeline-core `_restclients/aeva/service_caller.py`,
+ * `_aeva_provider.py`). The aml-rest spec calls this route **verify**: it is not a documented contract.
+ *   - `PublishedPipeline.disable()` / `enable()` → `_PublishedPipelineProvider.set_status(pipeline_id,
+ *     'Disabled' | 'Active')` → `AE3PServiceCaller.update_published_pipeline_status_async(pipeline_id,
+ *     new_status)` (docstring: "New status for the template ('Active', 'Deprecated', or 'Disabled')",
+ *     returns None) → the generated client method `api_v10_subscriptions_by_subscription_id_resource_groups_
+ *     by_resource_group_name_providers_microsoft_machine_learning_services_workspaces_by_workspace_name_
+ *     pipelines_by_pipeline_id_status_put(..., pipeline_id, new_status)`.
+ *   - The same caller's submit method is `..._workspaces_by_workspace_name_pipeline_runs_pipeline_submit_by_
+ *     pipeline_id_post`, served at the documented `{api host}/pipelines/v1.0/subscriptions/.../workspaces/
+ *     {ws}/PipelineRuns/PipelineSubmit/{id}`; both use the same base URL (`ServiceContext._get_pipelines_url()`,
+ *     the discovery document's "api" entry). So the status route is read as
+ *     `PUT {api host}/pipelines/v1.0/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}/pipelines/{id}/status`
+ *     with `new_status` as the JSON body: a JSON string, `"Disabled"` or `"Active"` (msrest serializes a
+ *     `str` body parameter as a JSON string).
+ *   - NOT seen: the generated client file itself (its URL template and the status codes it accepts) was not
+ *     reachable; the path is derived from the method name as the submit route's is. Any 2xx is success.
+ */
+export function pipelineStatusPath(pipelineId: string): string {
+  return `/pipelines/${encodeURIComponent(pipelineId)}/status`;
+}

@@ -9,6 +9,7 @@ import * as checkTargets from '../config/checkCommand';
 import * as tick from './tick';
 import * as blob from './blob';
 import * as submit from './submit';
+import * as targets from './targets';
 
 export interface CliIo {
   stdout(line: string): void;
@@ -34,6 +35,7 @@ export const commands: Readonly<Record<string, CliCommand>> = {
   tick,
   blob,
   submit,
+  targets,
 };
 
 export const EXIT_OK = 0;

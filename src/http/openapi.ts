@@ -93,6 +93,16 @@ const storageDown = {
   headers: { 'Retry-After': { schema: { type: 'string' }, description: 'Seconds to wait' } },
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
 };
+const targetName: Json = { name: 'target', in: 'path', required: true, description: 'Name of a configured target (GET /api/pipelines lists them).', schema: { type: 'string' } };
+const withSchedulesParam: Json = { name: 'withSchedules', in: 'query', required: false, description: 'Also disable the target\'s active schedules (else their names are answered with 409).', schema: { type: 'boolean' } };
+const inAzureMlParam: Json = { name: 'inAzureMl', in: 'query', required: false, description: 'Also set the published pipeline\'s own status in Azure ML (published pipelines only).', schema: { type: 'boolean' } };
+const reasonParam: Json = { name: 'reason', in: 'query', required: false, description: 'Why (kept with the status, shown in listings and refusals).', schema: { type: 'string', maxLength: 500 } };
+const byParam: Json = { name: 'by', in: 'query', required: false, description: 'Who (when App Service authentication names no principal; default "HTTP (master key)").', schema: { type: 'string', maxLength: 200 } };
+const targetStatusChangeSchema: Json = {
+  type: 'object',
+  required: ['status', 'changedAt', 'changedBy'],
+  properties: { status: { enum: ['Active', 'Disabled'] }, changedAt: { type: 'string', format: 'date-time' }, changedBy: { type: 'string' }, reason: { type: 'string' } },
+};
 const jsonOf = (ref: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } });
 const exampleSchedules = {
   schedules: [
@@ -426,7 +436,7 @@ const document = {
       get: {
         operationId: 'listPipelineTargets',
         summary: 'List the configured pipeline targets',
-        description: 'Targets and their defaults. Values that come from app settings are shown as `%SETTING%`, never resolved.',
+        description: 'Targets and their defaults, each with its status (`Active` / `Disabled`, who changed it, when, why) and the schedules that submit to it (name, status), as `PublishedPipeline.list()` shows `status`. Values that come from app settings are shown as `%SETTING%`, never resolved.',
         responses: {
           '200': {
             description: 'The targets',
@@ -435,6 +445,28 @@ const document = {
           '401': { description: 'Missing or wrong function key (answered by the Functions host, no body)' },
           '500': problemRef,
         },
+      },
+    },
+    '/api/pipelines/{target}/disable': {
+      post: {
+        operationId: 'disablePipelineTarget',
+        summary: 'Disable a pipeline target (master key), as PublishedPipeline.disable()',
+        description:
+          'HTTP submissions to it are then refused (409 `target.disabled`, nothing sent to Azure ML) and its schedules do not fire: time schedules record each occurrence as skipped with the reason, reactive schedules ignore blobs with the reason; nothing is replayed when it is enabled. ' +
+          'Refused (409 `target.schedules.active`, naming them) while schedules of the target are active, as SDK v1 requires, unless `withSchedules=true`, which disables each and lists them. With `inAzureMl=true` the published pipeline\'s own status is set in Azure ML first (PUT .../pipelines/{id}/status); a 404 or 403 there changes nothing else and is answered with its reason.',
+        security: masterKey,
+        parameters: [targetName, withSchedulesParam, inAzureMlParam, reasonParam, byParam],
+        responses: { '200': { description: 'Its status now', content: jsonOf('TargetStatusChange') }, '400': problemRef, '401': hostAnswers401, '403': problemRef, '404': problemRef, '409': problemRef, '500': problemRef, '502': problemRef, '503': storageDown },
+      },
+    },
+    '/api/pipelines/{target}/enable': {
+      post: {
+        operationId: 'enablePipelineTarget',
+        summary: 'Enable a pipeline target (master key), as PublishedPipeline.enable()',
+        description: 'Submissions are accepted again and its schedules fire from their next occurrence (none is replayed). Its schedules are not enabled with it: `schedulesStillDisabled` lists those that stay disabled. With `inAzureMl=true` the published pipeline\'s own status is set to Active in Azure ML first.',
+        security: masterKey,
+        parameters: [targetName, inAzureMlParam, reasonParam, byParam],
+        responses: { '200': { description: 'Its status now', content: jsonOf('TargetStatusChange') }, '400': problemRef, '401': hostAnswers401, '403': problemRef, '404': problemRef, '500': problemRef, '502': problemRef, '503': storageDown },
       },
     },
     '/api/pipelines/{target}/runs': {
@@ -493,6 +525,7 @@ const document = {
           '400': problemRef,
           '401': { description: 'Missing or wrong function key (answered by the Functions host, no body)' },
           '404': problemRef,
+          '409': { description: '`target.disabled`: the target is disabled (who, when, why and how to enable it are in the detail); nothing was sent to Azure ML', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
           '413': problemRef,
           '415': problemRef,
           '500': problemRef,
@@ -581,7 +614,14 @@ const document = {
       TargetList: {
         type: 'object',
         required: ['targets'],
-        properties: { targets: { type: 'array', items: { $ref: '#/components/schemas/Target' } } },
+        properties: {
+          targets: { type: 'array', items: { $ref: '#/components/schemas/Target' } },
+          statusProblem: {
+            type: 'object',
+            description: 'Present when the targets\' statuses could not be read from the app\'s storage: the targets are listed without status',
+            properties: { code: { type: 'string' }, message: { type: 'string' } },
+          },
+        },
       },
       Target: {
         type: 'object',
@@ -634,6 +674,30 @@ const document = {
           continueOnStepFailure: { type: 'boolean' },
           tags: { type: 'object', additionalProperties: { type: 'string' } },
           runsUrl: { type: 'string', description: 'Path to POST runs of this target to' },
+          status: { enum: ['Active', 'Disabled'], description: 'The target\'s run-time status: a Disabled target refuses submissions (409) and its schedules do not fire' },
+          statusChange: { ...(targetStatusChangeSchema as Record<string, Json>), description: 'The last change of its status (absent: never changed)' },
+          schedules: {
+            type: 'array',
+            description: 'The schedules that submit to this target',
+            items: { type: 'object', required: ['name', 'status'], properties: { name: { type: 'string' }, status: { enum: ['Active', 'Disabled'] } } },
+          },
+        },
+      },
+      TargetStatusChange: {
+        type: 'object',
+        required: ['name', 'status', 'changed', 'statusChange', 'schedulesDisabled'],
+        properties: {
+          name: { type: 'string' },
+          status: { enum: ['Active', 'Disabled'] },
+          changed: { type: 'boolean', description: 'False when it already had that status (nothing was written)' },
+          statusChange: targetStatusChangeSchema,
+          schedulesDisabled: { type: 'array', items: { type: 'string' }, description: 'Schedules this call disabled (withSchedules)' },
+          schedulesStillDisabled: { type: 'array', items: { type: 'string' }, description: 'Enable: its schedules that stay disabled' },
+          azureMl: {
+            type: 'object',
+            description: 'inAzureMl: what was set in Azure ML',
+            properties: { pipelineId: { type: 'string' }, status: { enum: ['Active', 'Disabled'] }, url: { type: 'string', format: 'uri' } },
+          },
         },
       },
       HealthReport: {

@@ -1,8 +1,9 @@
 /**
  * HTTP handlers for the pipeline routes (registered in src/functions/pipelines.ts):
  *
- *   GET  /api/pipelines                 the configured targets (no secrets)
- *   POST /api/pipelines/{target}/runs   submit a run of a configured target → 202
+ *   GET  /api/pipelines                 the configured targets (no secrets), each with its status
+ *                                       (Active / Disabled, who/when/why) and its schedules (name, status)
+ *   POST /api/pipelines/{target}/runs   submit a run of a configured target → 202 (409 when it is disabled)
  *
  * Order of checks on a submission, cheapest and most fundamental first, and nothing reaches Azure ML
  * unless all pass: configuration loads → target is configured (404) → Content-Length (413) →
@@ -24,11 +25,15 @@ import type { TargetCatalog } from '../config/targets';
 import { jsonPath } from '../config/settingsRefs';
 import { problemResponse } from './problem';
 import { findTarget, readRunRequest, submitRun, type SubmitRunDeps } from './submitRun';
+import type { TargetOperations, TargetStatusView } from '../targets/operations';
+import { errorFrom } from '../errors';
 
 /** What the pipeline handlers need; `src/runtime.ts` provides it lazily, tests build it directly. */
 export interface PipelinesDeps extends SubmitRunDeps {
   /** The configured targets. May throw an `AppFailure` when the targets file is invalid. */
   readonly targets: TargetCatalog;
+  /** Target statuses and schedules for the listing (absent: the listing shows the targets only). May throw `AppFailure` (storage settings). */
+  readonly targetOperations?: TargetOperations;
 }
 
 /** Request headers whose value, when a valid key, identifies the caller's request (first wins). */
@@ -92,14 +97,36 @@ export interface TargetView {
   continueOnStepFailure?: boolean;
   tags?: Record<string, string>;
   runsUrl: string;
+  /** `Active` or `Disabled` (the app's run-time status; `PublishedPipeline.status`). */
+  status?: TargetStatusView['status'];
+  /** Who changed the status last, when and why. */
+  statusChange?: TargetStatusView['statusChange'];
+  /** The schedules that submit to this target (name, status). */
+  schedules?: TargetStatusView['schedules'];
 }
 
-export function createListTargetsHandler(deps: Pick<PipelinesDeps, 'targets'>) {
+export function createListTargetsHandler(deps: Pick<PipelinesDeps, 'targets' | 'targetOperations'>) {
   return async function listTargets(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
     const catalog = loadCatalog(deps, context);
     if (!catalog.ok) return problemResponse(catalog.error, 500, `urn:uuid:${context.invocationId}`);
-    const targets = [...catalog.value.targets.values()].map((t) => targetView(t, catalog.value.settingExpressions));
-    return { status: 200, jsonBody: { targets }, headers: { 'Content-Type': 'application/json' } };
+    // The statuses live in the app's storage: when they cannot be read, the targets are still listed
+    // (submitting needs the list), without status, and `statusProblem` says why.
+    let statuses: ReadonlyMap<string, TargetStatusView> | undefined;
+    let statusProblem: { code: string; message: string } | undefined;
+    try {
+      const ops = deps.targetOperations;
+      if (ops) statuses = new Map((await ops.list()).map((v) => [v.name, v]));
+    } catch (e) {
+      const error = errorFrom(e, { code: 'storage.unavailable', transient: true });
+      context.error(`GET /api/pipelines: the target statuses could not be read: ${error.code}: ${error.message}`);
+      statusProblem = { code: error.code, message: `The targets' statuses (kept in the app's storage) cannot be read now (${error.code}), so they are not shown; the Function App log says why.` };
+    }
+    const targets = [...catalog.value.targets.values()].map((t) => {
+      const view = targetView(t, catalog.value.settingExpressions);
+      const s = statuses?.get(t.name);
+      return s ? { ...view, status: s.status, ...(s.statusChange ? { statusChange: s.statusChange } : {}), schedules: s.schedules } : view;
+    });
+    return { status: 200, jsonBody: { targets, ...(statusProblem ? { statusProblem } : {}) }, headers: { 'Content-Type': 'application/json' } };
   };
 }
 

@@ -105,7 +105,7 @@ function nameParam(request: HttpRequest): Result<string, AppError> {
 }
 
 /** `true` / `false` (or 1 / 0, or the bare flag) for a boolean query parameter. */
-function booleanQuery(request: HttpRequest, key: string): Result<boolean | undefined, AppError> {
+export function booleanQuery(request: HttpRequest, key: string): Result<boolean | undefined, AppError> {
   const raw = request.query.get(key);
   if (raw === null) return { ok: true, value: undefined };
   const text = raw.trim().toLowerCase();

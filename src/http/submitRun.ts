@@ -8,7 +8,8 @@
 import type { HttpRequest } from '@azure/functions';
 import { SUBMISSION_KEY_NAME } from '../aml/constants';
 import type { PipelineClient, PipelineTarget, SubmissionBody } from '../aml/types';
-import { AppFailure, appError, err, ok, type AppError, type Result } from '../errors';
+import { AppFailure, appError, err, errorFrom, ok, type AppError, type Result } from '../errors';
+import { mayFire, type TargetStatusMap } from '../targets/mayFire';
 import type { TargetCatalog } from '../config/targets';
 import type { Telemetry } from '../telemetry';
 import { checkContentLength, MAX_BODY_BYTES, readBodyText } from './body';
@@ -22,6 +23,11 @@ export interface SubmitRunDeps {
   readonly runSource: string;
   /** Time budget for one submission including retries, in ms; absent: the client's own deadline. */
   readonly submitDeadlineMs?: number;
+  /**
+   * The targets' run-time statuses (src/targets/statusStore.ts), read once per submission: a disabled
+   * target is refused (409 `target.disabled`) before anything is sent. Absent: every target is Active.
+   */
+  readonly targetStatuses?: () => Promise<TargetStatusMap>;
 }
 
 /** What was submitted (the 202 body of the HTTP route). */
@@ -65,8 +71,24 @@ export async function submitRun(
   request: RunRequest,
   options: { readonly key: string; readonly keyFrom: string; readonly log: SubmitRunLog; readonly traceParent?: string; readonly trigger?: string },
 ): Promise<Result<RunAccepted, AppError & { readonly status: number; readonly extensions?: Record<string, unknown> }>> {
-  const body: SubmissionBody = buildSubmission(target, request, { runSource: deps.runSource });
   const trigger = options.trigger ?? 'http';
+  if (deps.targetStatuses) {
+    let statuses: TargetStatusMap;
+    try {
+      statuses = await deps.targetStatuses();
+    } catch (e) {
+      const error = errorFrom(e, { code: 'storage.unavailable', transient: true });
+      options.log.error(`Submission to target ${target.name} refused: its status could not be read (${error.code}: ${error.message}); nothing was sent.`);
+      return err({ ...error, status: error.status ?? (error.transient ? 503 : 500) });
+    }
+    const decision = mayFire(target.name, statuses);
+    if (!decision.fire) {
+      options.log.error(`Submission to target ${target.name} refused: ${decision.error.message}`);
+      deps.telemetry.event('PipelineRunRefused', { target: target.name, code: decision.error.code, trigger, disabledBy: decision.record.changedBy });
+      return err(decision.error);
+    }
+  }
+  const body: SubmissionBody = buildSubmission(target, request, { runSource: deps.runSource });
   const { key } = options;
   const result = await deps.pipelineClient.submit(target, body, {
     key,

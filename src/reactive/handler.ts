@@ -29,6 +29,7 @@ import { DEFAULT_LEASE_MS, reactiveSubmissionKey, type ClaimKey, type ClaimStore
 import { decideEvent, SKIP_EXPLANATION, type BlobProbe, type FailReason, type SkipReason } from './eventDecision';
 import { matchingSchedules, type Watch } from './match';
 import type { ErrorCode } from '../errorCatalog';
+import { mayFire, type FireDecision, type TargetStatusMap } from '../targets/mayFire';
 
 export type { BlobProbe } from './eventDecision';
 
@@ -41,7 +42,8 @@ export interface ReactiveSchedule {
   readonly enabled: boolean;
 }
 
-export type RunStatus = 'submitted' | 'duplicate' | 'disabled' | 'failed' | 'held' | 'unknown';
+/** `skipped`: the schedule's target is disabled (src/targets): the blob starts no run, recorded with the reason. */
+export type RunStatus = 'submitted' | 'duplicate' | 'disabled' | 'skipped' | 'failed' | 'held' | 'unknown';
 
 export interface ScheduleRun {
   readonly schedule: string;
@@ -92,8 +94,8 @@ export interface ReactiveHistoryEntry {
   readonly blobName: string;
   readonly etag: string;
   readonly datastore: string;
-  /** `unknown`: a run may exist and could not be confirmed yet (never advice to submit by hand). */
-  readonly status: 'submitted' | 'failed' | 'unknown';
+  /** `unknown`: a run may exist and could not be confirmed yet (never advice to submit by hand); `skipped`: the target is disabled. */
+  readonly status: 'submitted' | 'failed' | 'unknown' | 'skipped';
   readonly runId?: string;
   readonly attempts: number;
   readonly error?: AppError;
@@ -119,6 +121,11 @@ export interface ReactiveDeps {
    * at each event, so that disabling takes effect at once. `undefined` = no state: the definition decides.
    */
   readonly isEnabled?: (schedule: string) => Promise<boolean | undefined>;
+  /**
+   * The targets' run-time statuses (src/targets/statusStore.ts), read once per event that some schedule
+   * naming a target acts on; a disabled target's schedules skip the blob (`mayFire`). Absent: all Active.
+   */
+  readonly targetStatuses?: () => Promise<TargetStatusMap>;
   /**
    * Reads the blob's properties (HEAD) for events some schedule matches: the version acted on is the
    * blob's own ETag; a blob deleted since is ignored (`deleted`), one replaced since is ignored
@@ -200,7 +207,8 @@ export async function handleBlobEvent(parsed: Result<BlobEvent, AppError>, deps:
       case 'act': {
         const version = { ...event!, etag: decision.etag };
         const label = `${where} (ETag ${decision.etag})`;
-        const runs = await Promise.all(matched.map((schedule) => runOne(schedule, version, label, deps, options)));
+        const statuses = await readStatuses(matched, deps);
+        const runs = await Promise.all(matched.map((schedule) => runOne(schedule, version, label, deps, options, statuses)));
         return { ...base, etag: decision.etag, runs, retry: runs.some((r) => r.retry === true) };
       }
     }
@@ -227,7 +235,21 @@ interface RunContext {
 
 const MAX_CLAIM_ROUNDS = 1000;
 
-async function runOne(schedule: ReactiveSchedule, event: Version, where: string, deps: ReactiveDeps, options: HandleOptions): Promise<ScheduleRun> {
+/** The target statuses, read once per event (only when a matched schedule names a target), or why they cannot be. */
+async function readStatuses(matched: readonly ReactiveSchedule[], deps: ReactiveDeps): Promise<Result<TargetStatusMap>> {
+  if (!deps.targetStatuses || !matched.some((s) => s.definition.pipeline.kind === 'target')) return { ok: true, value: {} };
+  try {
+    return { ok: true, value: await deps.targetStatuses() };
+  } catch (e) {
+    return { ok: false, error: errorOf(e, 'storage.unavailable') };
+  }
+}
+
+function targetOf(schedule: ReactiveSchedule): string | undefined {
+  return schedule.definition.pipeline.kind === 'target' ? schedule.definition.pipeline.target : undefined;
+}
+
+async function runOne(schedule: ReactiveSchedule, event: Version, where: string, deps: ReactiveDeps, options: HandleOptions, statuses: Result<TargetStatusMap>): Promise<ScheduleRun> {
   const name = schedule.definition.name;
   const t0 = performance.now();
   const disabled = !schedule.enabled || (deps.isEnabled !== undefined && (await deps.isEnabled(name)) === false);
@@ -237,6 +259,14 @@ async function runOne(schedule: ReactiveSchedule, event: Version, where: string,
     deps.telemetry.event('reactive.disabled', { schedule: name });
     return { schedule: name, status: 'disabled' };
   }
+  const target = targetOf(schedule);
+  if (target !== undefined && !statuses.ok) {
+    const error: AppError = { ...statuses.error, message: `the status of target "${target}" cannot be read (${statuses.error.code}: ${statuses.error.message}); nothing was sent` };
+    deps.log('error', `Reactive: schedule "${name}" blob ${where}: ${error.message}; the invocation fails so that the event is delivered again.`);
+    return { schedule: name, status: 'failed', error, retry: true };
+  }
+  const fire: FireDecision = statuses.ok ? mayFire(target, statuses.value) : { fire: true };
+  if (!fire.fire) return skipForTarget(schedule, event, where, deps, fire.error);
   const key: ClaimKey = { schedule: name, container: event.container, blobName: event.blobName, etag: event.etag };
   const policy: ClaimPolicy = { ...DEFAULT_CLAIM_POLICY, ...deps.claimPolicy };
   const ctx: RunContext = { schedule, name, event, where, key, submissionKey: reactiveSubmissionKey(key), policy, deps, options, t0, t1, t2: t1, t3: t1 };
@@ -384,6 +414,27 @@ async function recordUnknown(ctx: RunContext, claim: OwnedClaim, error: AppError
   );
   deps.telemetry.event('ReactiveOutcomeUnknown', { schedule: name, container: ctx.event.container, blobName: ctx.event.blobName, etag: ctx.event.etag, key: ctx.submissionKey, code: error.code }, { attempts });
   return { schedule: name, status: 'unknown', attempts, retry: true, error, timings: timings(ctx) };
+}
+
+/** The schedule's target is disabled: the blob starts no run; the reason goes to the log, telemetry and history. */
+async function skipForTarget(schedule: ReactiveSchedule, event: Version, where: string, deps: ReactiveDeps, error: AppError): Promise<ScheduleRun> {
+  const name = schedule.definition.name;
+  deps.log('warn', `Reactive: schedule "${name}" ignores blob ${where}: ${error.message}`);
+  deps.telemetry.event('reactive.target_disabled', { schedule: name, code: error.code, container: event.container });
+  await recordHistory(deps, {
+    schedule: name,
+    at: deps.now().toISOString(),
+    trigger: 'blob',
+    container: event.container,
+    blobName: event.blobName,
+    etag: event.etag,
+    datastore: schedule.definition.datastore,
+    status: 'skipped',
+    attempts: 0,
+    error,
+    durationMs: 0,
+  });
+  return { schedule: name, status: 'skipped', error };
 }
 
 function entryOf(ctx: RunContext, attempts: number): Omit<ReactiveHistoryEntry, 'status'> {

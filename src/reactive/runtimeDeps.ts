@@ -12,7 +12,7 @@
  *    container is watched. Blob triggers are registered once, when the function app starts, from the
  *    schedule files and `REACTIVE_CONTAINERS` (registration.ts), so a schedule watching another container
  *    is logged (once per refresh) as needing that container added and the function app restarted;
- *  - enabled flag and history: the schedule state store (`SCHEDULE_STATE_CONTAINER` in the app's storage);
+ *  - enabled flag, target statuses and history: the schedule state store (`SCHEDULE_STATE_CONTAINER` in the app's storage);
  *  - claims: `reactive-claims/` in the same container;
  *  - probe: a HEAD on each matched blob through the `REACTIVE_STORAGE` connection (deleted / replaced since);
  *  - the Azure ML client and telemetry: the runtime's.
@@ -94,6 +94,7 @@ export function createReactiveDepsProvider(runtime: Runtime, options: { readonly
         telemetry: runtime.telemetry,
         now,
         isEnabled: async (name: string) => (await store.states.get(name))?.state.enabled,
+        targetStatuses: () => store.targets.statuses(),
         history: (entry: ReactiveHistoryEntry) => store.history.append(entry.schedule, toStateHistory(entry)),
       };
     })().catch((e: unknown) => {

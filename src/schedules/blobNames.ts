@@ -12,6 +12,7 @@
  *   definitions/index.json                 applied definitions: name → version blob (registry.ts)
  *   definitions/<name>/<contentHash>.json  one applied definition, immutable (registry.ts)
  *   reactive-claims/<schedule>/<sha256(container/blob)>/<etag>.json   reactive claims (reactive/claims.ts)
+ *   targets/status.json                    every target's status, Active / Disabled with who/when/why (targets/statusStore.ts)
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { normalizeEtag } from '../reactive/blobEvent';
@@ -100,3 +101,9 @@ export function reactiveClaimBlobName(key: { readonly schedule: string; readonly
 
 /** The timer's heartbeat (last tick, failed / unknown counts per hour) that GET /api/health reads (src/health/heartbeat.ts). */
 export const TICK_HEARTBEAT_BLOB = 'health/timer.json';
+
+/**
+ * Every pipeline target's run-time status (`Active` / `Disabled`, who, when, why) in ONE small blob
+ * (src/targets/statusStore.ts): the timer reads it at most once per tick, and only when something is due.
+ */
+export const TARGET_STATUS_BLOB = 'targets/status.json';

@@ -30,6 +30,7 @@ import type { Claim, ErrorSummary, HistoryEntry, PendingRetry, Trigger } from '.
 import { occurrenceSubmission, occurrenceSubmissionKey } from './submitOccurrence';
 import type { TickDeps } from './tick';
 import type { ErrorCode } from '../errorCatalog';
+import type { FireDecision } from '../targets/mayFire';
 
 export interface OccurrenceReport {
   readonly schedule: string;
@@ -75,6 +76,8 @@ export interface OccurrenceJob {
   readonly deps: TickDeps;
   readonly out: Collector;
   readonly target: TargetResolver;
+  /** Whether the schedule's target may fire (`mayFire`, from the statuses the tick read once). */
+  readonly fire: FireDecision;
 }
 
 type Held = { readonly claim: Claim; readonly etag: string };
@@ -151,6 +154,7 @@ function wait(job: OccurrenceJob, read: ClaimRead, until: Date): PendingChange {
 async function submit(job: OccurrenceJob, held: Held): Promise<PendingChange> {
   const { def, entry, occurrence, now, deps } = job;
   const { settings } = deps;
+  if (!job.fire.fire) return finishSkipped(job, held, job.fire.error.message);
   const target = job.target();
   if (!target.ok) return finishFailed(job, held, summary(target.error));
   await deps.afterClaim?.(def.name, occurrence);
@@ -361,6 +365,19 @@ async function finishFailed(job: OccurrenceJob, held: Held, error: ErrorSummary)
   deps.log.error(`schedule ${def.name} occurrence ${when} failed (attempt ${held.claim.attempts}; no run was created): ${error.code}: ${error.message}`);
   deps.telemetry.event('ScheduleOccurrenceFailed', { schedule: def.name, occurrence: when, code: error.code, message: error.message }, { attempts: held.claim.attempts });
   return { kind: 'done', lastRun: historyOf(held.claim, 'failed', now, { error }) };
+}
+
+/** The target is disabled: the claimed occurrence is recorded skipped (claim, history, log, event); it is never replayed. */
+async function finishSkipped(job: OccurrenceJob, held: Held, reason: string): Promise<PendingChange> {
+  const { def, occurrence, now, deps } = job;
+  const written = await deps.store.claims.recordOutcome(held.claim, held.etag, { status: 'skipped', reason }, now);
+  if (written.status !== 'written') return { kind: 'leave' };
+  const when = isoInstant(occurrence);
+  await appendHistory(job, { ...historyEntryOf(written.claim, now), status: 'skipped', detail: reason });
+  job.out.skipped.push({ schedule: def.name, count: 1, first: when, last: when });
+  deps.log.warn(`schedule ${def.name} occurrence ${when} skipped: ${reason}`);
+  deps.telemetry.event('ScheduleOccurrenceSkipped', { schedule: def.name, occurrence: when, first: when, last: when, reason }, { count: 1 });
+  return { kind: 'done', lastRun: { ...historyOf(written.claim, 'skipped', now, {}), detail: reason } };
 }
 
 function historyOf(claim: Claim, status: HistoryEntry['status'], now: Date, extra: { runId?: string; error?: ErrorSummary }): HistoryEntry {

@@ -28,6 +28,7 @@ import type { ScheduleStateStore } from './stateStore';
 import type { Claim } from './stateTypes';
 import type { TickLog } from './tick';
 import { runtimeTickDeps } from './tickDeps';
+import { mayFire } from '../targets/mayFire';
 
 export interface RunNowDeps {
   /** The timer's registry: `sync` brings the states (and the container) in line with the definitions, as a tick does. */
@@ -91,6 +92,11 @@ export async function runScheduleNow(deps: RunNowDeps, request: RunNowRequest): 
   }
   const target = resolveScheduleTarget(def, deps.targets(), deps.workspaceDefaults ?? {});
   if (!target.ok) return err({ ...target.error, status: 409 });
+  // A disabled target (src/targets) refuses people too: nothing is claimed or sent.
+  if (def.pipeline.kind === 'target') {
+    const fire = mayFire(def.pipeline.target, await deps.store.targets.statuses());
+    if (!fire.fire) return err(fire.error);
+  }
 
   const { store, settings } = deps;
   const claimId = manualClaimId(requestId);

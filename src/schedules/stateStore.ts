@@ -7,6 +7,7 @@
  *   claims   occurrenceClaims.ts   the single right to submit one occurrence
  *   history  history.ts            each schedule's newest outcomes
  *   catalog  catalog.ts            the definition hashes last synced
+ *   targets  ../targets/statusStore.ts   every pipeline target's status (Active / Disabled)
  *   syncAll                        brings the states in line with the definitions (catalog + states)
  *   delete                         removes everything stored for one schedule
  *
@@ -27,6 +28,7 @@ import { DEFAULT_HISTORY_LIMIT, ScheduleHistory } from './history';
 import { OccurrenceClaims } from './occurrenceClaims';
 import { contendedError, errorOf, ScheduleStates, type ScheduleError } from './scheduleStates';
 import { markRemoved } from './stateTransitions';
+import { TargetStatusStore } from '../targets/statusStore';
 
 export const DEFAULT_SCHEDULE_STATE_CONTAINER = SETTINGS.stateContainer.default;
 
@@ -65,6 +67,7 @@ export class ScheduleStateStore {
   readonly claims: OccurrenceClaims;
   readonly history: ScheduleHistory;
   readonly catalog: ScheduleCatalog;
+  readonly targets: TargetStatusStore;
   private readonly concurrency: number;
   private readonly casAttempts: number;
 
@@ -78,6 +81,7 @@ export class ScheduleStateStore {
     this.claims = new OccurrenceClaims(blobs, this.states, this.concurrency);
     this.history = new ScheduleHistory(blobs, Math.max(1, options.historyLimit ?? DEFAULT_HISTORY_LIMIT), this.casAttempts);
     this.catalog = new ScheduleCatalog(blobs);
+    this.targets = new TargetStatusStore(blobs, this.casAttempts);
   }
 
   /**

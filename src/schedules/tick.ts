@@ -27,6 +27,12 @@
  * unknown outcome by the run's key, record — is occurrenceJob.ts; this module plans, schedules the
  * work and settles the state.
  *
+ * Disabled targets (src/targets): when something is due, the tick reads every target's status once
+ * (`store.targets`, one small blob) and each occurrence asks `mayFire`; an occurrence of a disabled
+ * target is claimed and recorded `skipped` with the reason (history, log) instead of submitted, so
+ * enabling the target replays nothing. If the statuses cannot be read, schedules that name a target
+ * are left for the next tick (nothing is skipped or sent on a guess).
+ *
  * Disabled schedules are not in the due index (their state has no wakeAt): they never fire, and
  * enabling plans from "now" (stateTransitions.enable), so nothing is replayed. `isPastDue` only changes the
  * log: downtime is detected from each schedule's own state (its nextDue is in the past).
@@ -47,6 +53,7 @@ import { handleOccurrence, type Collector, type OccurrenceReport, type PendingCh
 import type { HistoryEntry, PendingRetry } from './stateTypes';
 import type { ClockVerdict } from '../storage/serviceClock';
 import type { ErrorCode } from '../errorCatalog';
+import { mayFire, type TargetStatusMap } from '../targets/mayFire';
 export type { OccurrenceReport } from './occurrenceJob';
 
 // ---------------------------------------------------------------------------------------------------
@@ -233,11 +240,13 @@ export async function runTick(now: Date, deps: TickDeps, options: { readonly isP
   for (const blob of found.unparseableRemoved) deps.log.warn(`schedule due index: removed ${blob}, which is not a due marker the app writes (written by hand or another tool)`);
   if (found.truncated) deps.log.warn(`schedule tick at ${isoInstant(now)}: more than ${deps.settings.maxDuePerTick} schedules are due; the rest are handled by the next tick.`);
 
+  const statuses = await readTargetStatuses(found.due, definitions, now, deps, out);
   await mapLimit(found.due, deps.settings.concurrency, async (due) => {
     const def = definitions.get(due.name);
     if (!def || def.kind !== 'time') return; // removed or not time-based: the sync disables / ignores it
+    if (def.pipeline.kind === 'target' && !statuses) return; // its target's status is unknown: the next tick
     try {
-      await handleSchedule(due, def, now, deps, out);
+      await handleSchedule(due, def, now, deps, out, statuses ?? {});
     } catch (e) {
       const error = errorOf(e);
       out.errors.push({ schedule: due.name, code: error.code, message: error.message });
@@ -255,6 +264,22 @@ export async function runTick(now: Date, deps: TickDeps, options: { readonly isP
     );
   }
   return result;
+}
+
+/**
+ * Every target's status, read once per tick and only when a due schedule names a target (an idle tick
+ * reads nothing). Undefined when it cannot be read: logged, and those schedules wait for the next tick.
+ */
+async function readTargetStatuses(due: readonly DueSchedule[], definitions: ReadonlyMap<string, ScheduleDefinition>, now: Date, deps: TickDeps, out: Collector): Promise<TargetStatusMap | undefined> {
+  if (!due.some((d) => definitions.get(d.name)?.pipeline.kind === 'target')) return {};
+  try {
+    return await deps.store.targets.statuses();
+  } catch (e) {
+    const error = errorOf(e);
+    out.errors.push({ code: error.code, message: error.message });
+    deps.log.error(`schedule tick at ${isoInstant(now)}: the target statuses could not be read (${error.code}: ${error.message}); schedules that name a target wait for the next tick (nothing is skipped or submitted meanwhile).`);
+    return undefined;
+  }
 }
 
 /**
@@ -331,7 +356,7 @@ function report(now: Date, isPastDue: boolean, due: number, truncated: boolean, 
 
 // ---------------------------------------------------------------------------------------------------
 
-async function handleSchedule(due: DueSchedule, def: TimeScheduleDefinition, now: Date, deps: TickDeps, out: Collector): Promise<void> {
+async function handleSchedule(due: DueSchedule, def: TimeScheduleDefinition, now: Date, deps: TickDeps, out: Collector, statuses: TargetStatusMap): Promise<void> {
   const { store, settings } = deps;
   let snapshot: StateSnapshot | undefined = due.snapshot;
 
@@ -389,9 +414,10 @@ async function handleSchedule(due: DueSchedule, def: TimeScheduleDefinition, now
     }
     return target;
   };
+  const fire = mayFire(def.pipeline.kind === 'target' ? def.pipeline.target : undefined, statuses);
   for (const entry of duePending) {
     const occurrence = parseOccurrenceKey(entry.occurrence);
-    const change: PendingChange = occurrence ? await handleOccurrence({ def, entry, occurrence, now, deps, out, target: resolveTarget }) : { kind: 'done' }; // not an instant: not ours
+    const change: PendingChange = occurrence ? await handleOccurrence({ def, entry, occurrence, now, deps, out, target: resolveTarget, fire }) : { kind: 'done' }; // not an instant: not ours
     changes.set(entry.occurrence, change);
   }
 

@@ -16,6 +16,9 @@ type Expected =
 const EXPECTED: Expected[] = [
   { name: 'listPipelineTargets', kind: 'http', route: 'pipelines', methods: ['GET'], authLevel: 'function' },
   { name: 'submitPipelineRun', kind: 'http', route: 'pipelines/{target}/runs', methods: ['POST'], authLevel: 'function' },
+  // A target's status (PublishedPipeline.disable()/enable()): changes what runs, so the master key.
+  { name: 'disablePipelineTarget', kind: 'http', route: 'pipelines/{target}/disable', methods: ['POST'], authLevel: 'admin' },
+  { name: 'enablePipelineTarget', kind: 'http', route: 'pipelines/{target}/enable', methods: ['POST'], authLevel: 'admin' },
   { name: 'openApiDocument', kind: 'http', route: 'openapi.json', methods: ['GET'], authLevel: 'function' },
   // The one anonymous route: the availability test calls it without a key; it answers no secret.
   { name: 'health', kind: 'http', route: 'health', methods: ['GET'], authLevel: 'anonymous' },

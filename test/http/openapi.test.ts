@@ -34,6 +34,8 @@ describe('GET /api/openapi.json', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.fromEntries(Object.entries(doc.paths).map(([p, ops]) => [p, Object.keys(ops)]))).toEqual({
       '/api/pipelines': ['get'],
+      '/api/pipelines/{target}/disable': ['post'],
+      '/api/pipelines/{target}/enable': ['post'],
       '/api/pipelines/{target}/runs': ['post'],
       '/api/openapi.json': ['get'],
       '/api/schedules': ['get', 'post'],

@@ -101,6 +101,16 @@ export interface FakeRun {
   description: string | null;
 }
 
+/** A `PUT .../pipelines/{id}/status` the fake accepted (PublishedPipeline.disable()/enable()). */
+export interface StatusUpdate {
+  path: string;
+  pipelineId: string;
+  /** The body as sent (a JSON string, e.g. `"Disabled"`). */
+  rawBody: string;
+  status: 'Active' | 'Disabled';
+  at: Date;
+}
+
 export interface HistoryQuery {
   path: string;
   experimentName: string;
@@ -128,6 +138,8 @@ export interface FakeAml {
   readonly discoveryUrl: string;
   readonly attempts: AmlAttempt[];
   readonly submissions: AmlSubmission[];
+  /** Every accepted published-pipeline status change (the pipeline's `disabled` follows it). */
+  readonly statusUpdates: StatusUpdate[];
   /** Every run the fake holds: one per accepted submission, plus any added with `addRun`. */
   readonly runs: FakeRun[];
   /** Every runs:query request. */
@@ -152,6 +164,8 @@ export interface FakeAml {
 }
 
 const PREFIX = /^\/pipelines\/v1\.0\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)\/PipelineRuns\/(.+)$/i;
+
+const STATUS = /^\/pipelines\/v1\.0\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)\/pipelines\/([^/]+)\/status$/i;
 
 const KNOWN_KEYS = new Set([
   'ExperimentName',
@@ -257,6 +271,7 @@ export async function startFakeAml(options: FakeAmlOptions = {}): Promise<FakeAm
   const pipelines: FakePipeline[] = [];
   const attempts: AmlAttempt[] = [];
   const submissions: AmlSubmission[] = [];
+  const statusUpdates: StatusUpdate[] = [];
   const runs: FakeRun[] = [];
   const historyQueries: HistoryQuery[] = [];
   const queue: ScriptEntry[] = [];
@@ -418,6 +433,33 @@ export async function startFakeAml(options: FakeAmlOptions = {}): Promise<FakeAm
       return;
     }
 
+    const statusRoute = STATUS.exec(url.pathname);
+    if (statusRoute && req.method === 'PUT') {
+      const workspace: FakeWorkspace = { subscriptionId: decodeURIComponent(statusRoute[1] ?? ''), resourceGroup: decodeURIComponent(statusRoute[2] ?? ''), workspaceName: decodeURIComponent(statusRoute[3] ?? '') };
+      const id = decodeURIComponent(statusRoute[4] ?? '');
+      const found = findPipeline(workspace, `PipelineSubmit/${encodeURIComponent(id)}`, url.searchParams);
+      if (!found.pipeline) {
+        error(res, attempt, 404, 'NotFound', found.message);
+        return;
+      }
+      let status: unknown;
+      try {
+        status = JSON.parse(rawBody);
+      } catch {
+        status = undefined;
+      }
+      if (status !== 'Active' && status !== 'Disabled' && status !== 'Deprecated') {
+        error(res, attempt, 400, 'BadRequest', `The body must be the new status as a JSON string ("Active", "Deprecated" or "Disabled"), not ${rawBody.slice(0, 80)}.`);
+        return;
+      }
+      found.pipeline.disabled = status !== 'Active';
+      statusUpdates.push({ path: attempt.path, pipelineId: found.pipeline.id, rawBody, status: status === 'Active' ? 'Active' : 'Disabled', at: attempt.at });
+      attempt.outcome = 200;
+      res.writeHead(200, { 'content-length': '0' });
+      res.end();
+      return;
+    }
+
     const match = PREFIX.exec(url.pathname);
     if (!match || req.method !== 'POST') {
       error(res, attempt, 404, 'NotFound', `No such resource: ${req.method ?? ''} ${url.pathname}.`);
@@ -518,6 +560,7 @@ export async function startFakeAml(options: FakeAmlOptions = {}): Promise<FakeAm
     discoveryUrl: `${origin}/discovery`,
     attempts,
     submissions,
+    statusUpdates,
     runs,
     historyQueries,
     get historyPageSize() {

@@ -17,6 +17,7 @@ import { createApplySchedulesHandler, createDeleteScheduleHandler, createHistory
 import type { Runtime } from '../../src/runtime';
 import { uiApiFrom, type HttpHandler } from '../../src/ui/api';
 import { uiHandlers } from '../../src/ui/routes';
+import { createSetTargetStatusHandler, targetsDepsFrom } from '../../src/http/targetsHandlers';
 import { startLoopbackServer, type LoopbackServer } from './http';
 import { ensureBuilt, loadRegistrations, triggerOf } from './registration';
 
@@ -50,6 +51,8 @@ function handlersFor(runtime: Runtime): Record<string, HttpHandler> {
     openApiDocument: createOpenApiHandler(),
     health: createHealthHandler(() => runtimeHealthDeps(runtime)),
     runScheduleNow: createRunNowHandler((log) => runtimeRunNowDeps(runtime, log)),
+    disablePipelineTarget: createSetTargetStatusHandler(targetsDepsFrom(runtime), 'Disabled'),
+    enablePipelineTarget: createSetTargetStatusHandler(targetsDepsFrom(runtime), 'Active'),
     ...uiHandlers({ api }),
   };
 }

@@ -9,6 +9,8 @@ import { html } from '../../src/ui/html';
 import { preview } from '../../src/ui/preview';
 import { formatInZone } from '../../src/ui/time';
 import { renderScheduleList, stateErrorOf } from '../../src/ui/views/scheduleList';
+import { renderSubmitForm, renderTargets } from '../../src/ui/views/submit';
+import type { TargetView } from '../../src/http/pipelinesHandlers';
 
 const summary = (over: Partial<ScheduleSummary> = {}): ScheduleSummary => ({
   name: 'nightly',
@@ -85,5 +87,27 @@ describe('preview', () => {
     expect(fields('{"frequency":"Day","interval":1}', '101')).toEqual(['count']);
     expect(fields('{frequency', '')).toEqual(['recurrence']);
     expect(fields('{"frequency":"Fortnight","interval":0}')).toEqual(expect.arrayContaining(['recurrence.frequency', 'recurrence.interval']));
+  });
+});
+
+describe('target status on the Submit page', () => {
+  const target = (extra: Partial<TargetView>): TargetView => ({ name: 'train', experimentName: 'train', parameters: {}, dataPaths: {}, runsUrl: '/api/pipelines/train/runs', ...extra });
+
+  it('shows a disabled target as Disabled with who, when, why and its schedules; an active one as Active', () => {
+    const page = renderTargets({
+      links: { prefix: '/api' },
+      targets: [
+        target({ status: 'Disabled', statusChange: { status: 'Disabled', changedAt: '2026-06-01T10:00:00Z', changedBy: 'alice (CLI)', reason: 'replaced by v2' }, schedules: [{ name: 'nightly', status: 'Disabled' }] }),
+        target({ name: 'score', status: 'Active', schedules: [] }),
+      ],
+    });
+    expect(page).toContain('<span class="status status-disabled">Disabled</span> <span class="muted">by alice (CLI) at 2026-06-01T10:00:00Z: replaced by v2; submissions are refused and its schedules do not fire</span><br><span class="muted">Schedules: nightly (Disabled)</span>');
+    expect(page).toContain('>score</a> <span class="muted">(experiment train)</span> <span class="status status-active">Active</span></li>');
+  });
+
+  it('the form of a disabled target says so and how to enable it', () => {
+    const page = renderSubmitForm({ links: { prefix: '/api' }, targetName: 'train', target: target({ status: 'Disabled', statusChange: { status: 'Disabled', changedAt: '2026-06-01T10:00:00Z', changedBy: 'bob' } }), values: { experimentName: 'train', description: '', params: [], dataPaths: [] } });
+    expect(page).toContain('This target is <span class="status status-disabled">Disabled</span>');
+    expect(page).toContain('<code>aml-triggers targets enable train</code>');
   });
 });

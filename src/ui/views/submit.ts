@@ -23,9 +23,18 @@ ${model.targets !== undefined &&
   (targets.length === 0
     ? html`<p>No targets are configured: the app submits only to pipelines named in its targets file (<code>AML_TARGETS_FILE</code>).</p>`
     : html`<p>Choose a configured target:</p><ul class="targets">${targets.map(
-        (t) => html`<li><a href="${uiHref(model.links, `/submit/${encodeURIComponent(t.name)}`)}">${t.name}</a>${t.description && html`: ${t.description}`} <span class="muted">(experiment ${t.experimentName})</span></li>`,
+        (t) => html`<li><a href="${uiHref(model.links, `/submit/${encodeURIComponent(t.name)}`)}">${t.name}</a>${t.description && html`: ${t.description}`} <span class="muted">(experiment ${t.experimentName})</span>${targetStatus(t)}</li>`,
       )}</ul>`)}`;
   return layout({ title: 'Submit a run', page: 'submit', links: model.links, body });
+}
+
+/** The target's run-time status (when the listing has it): Active / Disabled with who, when, why, and its schedules. */
+export function targetStatus(t: TargetView): Html | undefined {
+  if (!t.status) return undefined;
+  const cls = t.status === 'Active' ? 'status-active' : 'status-disabled';
+  const change = t.statusChange && t.status === 'Disabled' ? html` <span class="muted">by ${t.statusChange.changedBy} at ${t.statusChange.changedAt}${t.statusChange.reason && html`: ${t.statusChange.reason}`}; submissions are refused and its schedules do not fire</span>` : undefined;
+  const schedules = t.schedules && t.schedules.length > 0 ? html`<br><span class="muted">Schedules: ${t.schedules.map((s) => `${s.name} (${s.status})`).join(', ')}</span>` : undefined;
+  return html` <span class="status ${cls}">${t.status}</span>${change}${schedules}`;
 }
 
 /** The API's 202 answer. */
@@ -118,6 +127,7 @@ export function renderSubmitForm(model: SubmitModel): string {
   const body = html`<p><a href="${uiHref(links, '/submit')}">← All targets</a></p>
 <h1>${title}</h1>
 ${target.description && html`<p>${target.description}</p>`}
+${target.status === 'Disabled' && html`<p class="notice" role="status">This target is${targetStatus(target)}. Enable it with <code>aml-triggers targets enable ${target.name}</code>.</p>`}
 ${model.accepted && accepted(model.accepted)}
 ${problem && problemNotice(problem, 'The run was not submitted')}
 <form method="post" action="${uiHref(links, `/submit/${encodeURIComponent(target.name)}`)}" novalidate>
