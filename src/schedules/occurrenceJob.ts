@@ -87,7 +87,8 @@ export async function handleOccurrence(job: OccurrenceJob): Promise<PendingChang
   const trigger: Trigger = entry.attempts > 0 ? 'retry' : (entry.trigger ?? 'schedule');
   let existing: ClaimRead;
   if (entry.attempts === 0) {
-    const claimed = await deps.store.claims.claim(def.name, occurrence, { now, trigger, owner: deps.settings.owner });
+    // Written with its `submittingAt` when the request goes right after (the target resolves): one request.
+    const claimed = await deps.store.claims.claim(def.name, occurrence, { now, trigger, owner: deps.settings.owner, submitting: job.target().ok });
     if (claimed.status === 'claimed') return submit(job, { claim: claimed.claim, etag: claimed.etag });
     existing = claimed.existing;
   } else {
@@ -112,9 +113,9 @@ async function carryOut(job: OccurrenceJob, decision: ClaimDecision, read: Claim
       if (decision.reason === 'stale_claim' && read.status === 'found') {
         deps.log.warn(`schedule ${def.name} occurrence ${when}: claim of ${read.claim.owner ?? 'another instance'} at ${read.claim.updatedAt} was never used (the instance stopped before submitting); taking it over.`);
       }
-      return (await takeOver(job, read)) ?? { kind: 'leave' };
+      return (await takeOver(job, read, job.target().ok)) ?? { kind: 'leave' };
     case 'giveUp': {
-      const taken = await takeOver(job, read);
+      const taken = await takeOver(job, read, false);
       if (!taken) return { kind: 'leave' };
       const error = (read.status === 'found' ? read.claim.error : undefined) ?? { code: 'schedule.retry.deadline', message: 'The retry deadline passed.' };
       return finishFailed(job, taken, { code: error.code, message: `${error.message} (gave up: the retry deadline ${isoInstant(decision.deadline)} passed)` });
@@ -124,10 +125,13 @@ async function carryOut(job: OccurrenceJob, decision: ClaimDecision, read: Claim
   }
 }
 
-/** Claims `read` for this tick (If-Match; created when missing): nothing was sent under it. */
-async function takeOver(job: OccurrenceJob, read: ClaimRead): Promise<Held | undefined> {
+/**
+ * Claims `read` for this tick (If-Match; created when missing): nothing was sent under it. `submitting`:
+ * the claim is written with its `submittingAt` (this tick sends right after).
+ */
+async function takeOver(job: OccurrenceJob, read: ClaimRead, submitting: boolean): Promise<Held | undefined> {
   const { def, occurrence, now, deps } = job;
-  const init = { now, trigger: 'retry' as const, owner: deps.settings.owner };
+  const init = { now, trigger: 'retry' as const, owner: deps.settings.owner, submitting };
   if (read.status === 'missing') {
     const claimed = await deps.store.claims.claim(def.name, occurrence, init);
     return claimed.status === 'claimed' ? { claim: claimed.claim, etag: claimed.etag } : undefined;
@@ -135,7 +139,7 @@ async function takeOver(job: OccurrenceJob, read: ClaimRead): Promise<Held | und
   const taken =
     read.status === 'corrupt'
       ? await deps.store.claims.replaceCorrupt(def.name, occurrence, read.etag, init)
-      : await deps.store.claims.reclaim(read.claim, read.etag, { now, owner: deps.settings.owner, from: [read.claim.status] });
+      : await deps.store.claims.reclaim(read.claim, read.etag, { now, owner: deps.settings.owner, from: [read.claim.status], submitting });
   return taken.status === 'written' ? { claim: taken.claim, etag: taken.etag } : undefined;
 }
 
@@ -148,6 +152,10 @@ function wait(job: OccurrenceJob, read: ClaimRead, until: Date): PendingChange {
 // ---------------------------------------------------------------------------------------------------
 // Submit
 
+/**
+ * Sends the occurrence under `held`, a claim this tick just wrote with its `submittingAt` (whenever the
+ * target resolves; else it was written without, and the occurrence fails here, nothing sent).
+ */
 async function submit(job: OccurrenceJob, held: Held): Promise<PendingChange> {
   const { def, entry, occurrence, now, deps } = job;
   const { settings } = deps;
@@ -155,9 +163,7 @@ async function submit(job: OccurrenceJob, held: Held): Promise<PendingChange> {
   if (!target.ok) return finishFailed(job, held, summary(target.error));
   await deps.afterClaim?.(def.name, occurrence);
 
-  const mark = await deps.store.claims.markSubmitting(held.claim, held.etag, now);
-  if (mark.status !== 'written') return { kind: 'leave' }; // taken over meanwhile: its new holder decides
-  const marked: Held = { claim: mark.claim, etag: mark.etag };
+  const marked = held;
   const attempt = held.claim.attempts;
   const body = occurrenceSubmission(def, target.value, { occurrence, trigger: held.claim.trigger, runSource: settings.runSource });
   const key = occurrenceSubmissionKey(def.name, occurrence);
@@ -278,7 +284,7 @@ async function reconcile(job: OccurrenceJob, read: ClaimRead, reason: ReconcileR
   if (looked.value) return reconciled(job, base, looked.value, experiment);
   // Azure ML answered: no run carries the key, at least reconcileAfterMs after the request. Nothing was created.
   deps.log.warn(`schedule ${def.name} occurrence ${when}: ${reasonText(reason, read, def.name, occurrence)}; no run in experiment ${experiment} carries its key ${key}, so none was created: submitting it again`);
-  return (await takeOver(job, read)) ?? { kind: 'leave' };
+  return (await takeOver(job, read, true)) ?? { kind: 'leave' };
 }
 
 async function reconciled(job: OccurrenceJob, base: Held, run: FoundRun, experiment: string): Promise<PendingChange> {

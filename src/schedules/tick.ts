@@ -10,9 +10,9 @@
  *           `missed_runs`; the runs are written into the state's `pending` list and `nextDue` moves past
  *           now, in ONE conditional write (If-Match). Only one instance wins it, so an occurrence is
  *           planned once; once planned it is durable (a crash after this point loses nothing);
- *        b. **submit** each pending entry that is due: claim it (claim blob created If-None-Match: *, or
- *           taken over If-Match), mark the claim `submittingAt`, submit through the Azure ML client,
- *           record the outcome on the claim (If-Match) and in the history;
+ *        b. **submit** each pending entry that is due: claim it with its `submittingAt` in the same write
+ *           (claim blob created If-None-Match: *, or taken over If-Match), submit through the Azure ML
+ *           client, record the outcome on the claim (If-Match);
  *        c. **settle**: a second conditional write drops finished entries from `pending` and reschedules
  *           retries (nextAttemptAt with exponential backoff, until the retry deadline);
  *     4. the first tick of each hour deletes the claims of occurrences settled for good
