@@ -60,10 +60,15 @@ export interface Collector {
 /** The schedule's target, resolved at most once per schedule and tick (on the first submission). */
 export type TargetResolver = () => Result<PipelineTarget>;
 
-/** What became of one pending entry in this tick: the settle step applies it to the state. */
+/**
+ * What became of one pending entry in this tick: the settle step applies it to the state. `record`: the
+ * history entry of what this tick did, written by the settle step with the state (one write for both);
+ * `recordOnlyIfPending`: only when the entry is still pending in the state settled over (an outcome
+ * another holder wrote on the claim and never settled; it settles it if it comes later).
+ */
 export type PendingChange =
-  | { readonly kind: 'done'; readonly lastRun?: HistoryEntry }
-  | { readonly kind: 'update'; readonly pending: PendingRetry; readonly lastRun?: HistoryEntry }
+  | { readonly kind: 'done'; readonly lastRun?: HistoryEntry; readonly record?: HistoryEntry; readonly recordOnlyIfPending?: boolean }
+  | { readonly kind: 'update'; readonly pending: PendingRetry; readonly lastRun?: HistoryEntry; readonly record?: HistoryEntry }
   | { readonly kind: 'leave' };
 
 /** Everything about one due occurrence in one tick. */
@@ -105,7 +110,9 @@ async function carryOut(job: OccurrenceJob, decision: ClaimDecision, read: Claim
   const when = isoInstant(occurrence);
   switch (decision.kind) {
     case 'done':
-      return { kind: 'done' };
+      // Final on its claim: its holder records it when it settles; if it never did (it stopped after
+      // writing the outcome), this settle does, once.
+      return read.status === 'found' ? { kind: 'done', record: historyEntryOf(read.claim, job.now), recordOnlyIfPending: true } : { kind: 'done' };
     case 'wait':
       if (read.status === 'corrupt') deps.log.warn(`schedule ${def.name} occurrence ${when}: its claim ${claimBlobName(def.name, occurrenceKey(occurrence))} cannot be read (${read.error.message}); resolved as a crashed submission at ${isoInstant(decision.until)} unless repaired before`);
       return wait(job, read, decision.until);
@@ -181,7 +188,6 @@ async function submit(job: OccurrenceJob, held: Held): Promise<PendingChange> {
   if (result.error.transient && nextAttemptAt.getTime() <= deadline) {
     const written = await deps.store.claims.recordOutcome(marked.claim, marked.etag, { status: 'retrying', error, nextAttemptAt, deadline: new Date(deadline) }, now);
     if (written.status !== 'written') return { kind: 'leave' };
-    if (attempt === 1) await deps.store.history.append(def.name, historyEntryOf(written.claim, now)); // later attempts: only the final outcome
     const when = isoInstant(occurrence);
     job.out.retrying.push({ schedule: def.name, occurrence: when, trigger: held.claim.trigger, attempts: attempt, error, nextAttemptAt: isoInstant(nextAttemptAt) });
     deps.log.warn(`schedule ${def.name} occurrence ${when} not submitted (attempt ${attempt}; certainly no run was created): ${error.code}: ${error.message}; retrying at ${isoInstant(nextAttemptAt)} (gives up after ${isoInstant(new Date(deadline))})`);
@@ -190,6 +196,7 @@ async function submit(job: OccurrenceJob, held: Held): Promise<PendingChange> {
       kind: 'update',
       pending: { occurrence: entry.occurrence, attempts: attempt, nextAttemptAt: isoInstant(nextAttemptAt), deadline: isoInstant(new Date(deadline)), lastError: error },
       lastRun: historyOf(held.claim, 'retrying', now, { error }),
+      ...(attempt === 1 ? { record: historyEntryOf(written.claim, now) } : {}), // later attempts: only the final outcome
     };
   }
   const final = result.error.transient ? { code: error.code, message: `${error.message} (gave up after ${attempt} attempt(s): the retry deadline ${isoInstant(new Date(deadline))} would pass)` } : error;
@@ -220,8 +227,7 @@ async function recordSubmitted(job: OccurrenceJob, held: Held, run: { runId: str
     return { kind: 'leave' };
   }
   if (!written) return { kind: 'leave' }; // taken over meanwhile (cannot happen while we hold submittingAt, but the new holder decides)
-  await appendHistory(job, historyEntryOf(written.claim, now, detail));
-  return { kind: 'done', lastRun: historyOf(claim, 'submitted', now, { runId: run.runId }) };
+  return { kind: 'done', lastRun: historyOf(claim, 'submitted', now, { runId: run.runId }), record: historyEntryOf(written.claim, now, detail) };
 }
 
 /**
@@ -247,15 +253,6 @@ async function writeOutcome(job: OccurrenceJob, held: Held, outcome: Outcome): P
     }
   }
   return 'lost';
-}
-
-async function appendHistory(job: OccurrenceJob, entry: HistoryEntry): Promise<void> {
-  try {
-    await job.deps.store.history.append(job.def.name, entry);
-  } catch (e) {
-    // The claim holds the outcome and the state's lastRun carries it; only the history list misses it.
-    job.deps.log.warn(`schedule ${job.def.name} occurrence ${entry.occurrence}: the history entry (${entry.status}${entry.runId ? ` run ${entry.runId}` : ''}) could not be written: ${e instanceof Error ? e.message : String(e)}`);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -343,7 +340,6 @@ async function recordUnknown(job: OccurrenceJob, held: Held, info: { error: Erro
   const written = await writeOutcome(job, held, outcome);
   if (!written || written === 'lost') return { kind: 'leave' }; // someone else settled it, or storage is down: the claim is as it was
   const becameUnknown = held.claim.status !== 'unknown';
-  if (becameUnknown || givingUp) await appendHistory(job, historyEntryOf(written.claim, now));
   // Listed in the tick's report (and counted by the health heartbeat) once, when it becomes unknown.
   if (becameUnknown) job.out.unknown.push({ schedule: def.name, occurrence: when, trigger: written.claim.trigger, attempts: written.claim.attempts, error, key: info.key, ...(givingUp ? {} : { nextLookupAt: isoInstant(nextLookupAt) }) });
   deps.log.error(`schedule ${def.name} occurrence ${when}: outcome unknown: ${error.message}`);
@@ -351,8 +347,9 @@ async function recordUnknown(job: OccurrenceJob, held: Held, info: { error: Erro
     deps.telemetry.event('ScheduleOutcomeUnknown', { schedule: def.name, occurrence: when, key: info.key, experiment: info.experiment, code: info.error.code, final: String(givingUp) }, { attempts: written.claim.attempts });
   }
   const lastRun = historyOf(written.claim, 'unknown', now, { error });
-  if (givingUp) return { kind: 'done', lastRun };
-  return { kind: 'update', pending: { ...entry, attempts: written.claim.attempts, nextAttemptAt: isoInstant(nextLookupAt), lastError: error }, lastRun };
+  const record = becameUnknown || givingUp ? { record: historyEntryOf(written.claim, now) } : {};
+  if (givingUp) return { kind: 'done', lastRun, ...record };
+  return { kind: 'update', pending: { ...entry, attempts: written.claim.attempts, nextAttemptAt: isoInstant(nextLookupAt), lastError: error }, lastRun, ...record };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -361,12 +358,11 @@ async function finishFailed(job: OccurrenceJob, held: Held, error: ErrorSummary)
   const { def, occurrence, now, deps } = job;
   const written = await deps.store.claims.recordOutcome(held.claim, held.etag, { status: 'failed', error }, now);
   if (written.status !== 'written') return { kind: 'leave' };
-  await appendHistory(job, historyEntryOf(written.claim, now));
   const when = isoInstant(occurrence);
   job.out.failed.push({ schedule: def.name, occurrence: when, trigger: held.claim.trigger, attempts: held.claim.attempts, error });
   deps.log.error(`schedule ${def.name} occurrence ${when} failed (attempt ${held.claim.attempts}; no run was created): ${error.code}: ${error.message}`);
   deps.telemetry.event('ScheduleOccurrenceFailed', { schedule: def.name, occurrence: when, code: error.code, message: error.message }, { attempts: held.claim.attempts });
-  return { kind: 'done', lastRun: historyOf(held.claim, 'failed', now, { error }) };
+  return { kind: 'done', lastRun: historyOf(held.claim, 'failed', now, { error }), record: historyEntryOf(written.claim, now) };
 }
 
 function historyOf(claim: Claim, status: HistoryEntry['status'], now: Date, extra: { runId?: string; error?: ErrorSummary }): HistoryEntry {
