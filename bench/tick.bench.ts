@@ -43,6 +43,7 @@ const GOAL_FLOOR_RATIO = 2;
 const GOAL_CALLS_PER_DUE = 6;
 const GOAL_IDLE_CALLS = 2;
 const SETUP_BATCH = 1000;
+const FILE_SCHEDULES = 5000;
 const WS = { subscriptionId: '7e1c2d3f-0000-4000-8000-00000000beef', resourceGroup: 'rg-bench', workspaceName: 'mlw-bench' };
 const T0 = new Date('2026-06-01T00:00:00Z');
 
@@ -103,7 +104,12 @@ async function measureSize(msi: FakeMsi, storage: BenchStorage, total: number): 
         ? { name: `due-${String(i).padStart(5, '0')}`, target: 'bench', recurrence: { frequency: 'Minute', interval: 15, start_time: '2026-06-01T00:00:00Z' } }
         : { name: `later-${String(i).padStart(5, '0')}`, target: 'bench', recurrence: { frequency: 'Day', interval: 1, time_of_day: '12:00', start_time: '2026-05-01T00:00:00Z' } },
     );
-    const registry = new ScheduleRegistry({ store, files: [{ path: 'config/schedules/bench.json', text: JSON.stringify({ schedules }) }], clock: () => T0, resyncIntervalMs: 24 * 3600_000 });
+    // Files of FILE_SCHEDULES each: a schedule file may hold at most 1 MiB.
+    const files = Array.from({ length: Math.ceil(total / FILE_SCHEDULES) }, (_, f) => ({
+      path: `config/schedules/bench-${String(f).padStart(3, '0')}.json`,
+      text: JSON.stringify({ schedules: schedules.slice(f * FILE_SCHEDULES, (f + 1) * FILE_SCHEDULES) }),
+    }));
+    const registry = new ScheduleRegistry({ store, files, clock: () => T0, resyncIntervalMs: 24 * 3600_000 });
     const targets = new Map<string, PipelineTarget>([['bench', { name: 'bench', endpointUrl: aml.submitUrl(WS, { published: 'pp-bench' }), experimentName: 'bench', parameterAssignments: {}, dataPathAssignments: {} }]]);
     const deps: TickDeps = {
       store,
