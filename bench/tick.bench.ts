@@ -90,7 +90,7 @@ function options(): { sizes: number[]; store: StorageChoice } {
 async function measureSize(msi: FakeMsi, storage: BenchStorage, total: number): Promise<SizeResult> {
   const tag = `[${count(total)} schedules, ${storage.shortLabel}]`;
   const azurite = await storage.start();
-  const aml = await startFakeAml({ validateToken: msi.validateToken });
+  const aml = await startFakeAml({ validateToken: msi.validateToken, keepAliveTimeoutMs: 10 * 60_000 });
   aml.addPipeline({ id: 'pp-bench', kind: 'published', workspace: WS });
   const client = createPipelineClient({ env: { ...msi.env, AML_CREDENTIAL: 'managedidentity' } });
   try {
