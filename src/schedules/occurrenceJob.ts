@@ -170,23 +170,22 @@ async function submit(job: OccurrenceJob, held: Held): Promise<PendingChange> {
   if (!target.ok) return finishFailed(job, held, summary(target.error));
   await deps.afterClaim?.(def.name, occurrence);
 
-  const marked = held;
   const attempt = held.claim.attempts;
   const body = occurrenceSubmission(def, target.value, { occurrence, trigger: held.claim.trigger, runSource: settings.runSource });
   const key = occurrenceSubmissionKey(def.name, occurrence);
   const result = await deps.client.submit(target.value, body, { deadlineMs: settings.submitDeadlineMs, key });
 
-  if (result.ok) return recordSubmitted(job, marked, { runId: result.value.runId, experiment: body.ExperimentName, reconciled: result.value.reconciled === true });
+  if (result.ok) return recordSubmitted(job, held, { runId: result.value.runId, experiment: body.ExperimentName, reconciled: result.value.reconciled === true });
 
   const error = summary(result.error);
   if (result.error.outcome === 'unknown') {
     // Since the request left, in the tick's time (the claim's submittingAt), so every instant here is on one clock.
-    return recordUnknown(job, marked, { error, since: now, key, experiment: body.ExperimentName, lookedUp: false });
+    return recordUnknown(job, held, { error, since: now, key, experiment: body.ExperimentName, lookedUp: false });
   }
   const deadline = Date.parse(held.claim.deadline ?? entry.deadline);
   const nextAttemptAt = new Date(now.getTime() + backoffDelay(attempt, { baseMs: settings.retryBaseDelayMs, maxMs: settings.retryMaxDelayMs }));
   if (result.error.transient && nextAttemptAt.getTime() <= deadline) {
-    const written = await deps.store.claims.recordOutcome(marked.claim, marked.etag, { status: 'retrying', error, nextAttemptAt, deadline: new Date(deadline) }, now);
+    const written = await deps.store.claims.recordOutcome(held.claim, held.etag, { status: 'retrying', error, nextAttemptAt, deadline: new Date(deadline) }, now);
     if (written.status !== 'written') return { kind: 'leave' };
     const when = isoInstant(occurrence);
     job.out.retrying.push({ schedule: def.name, occurrence: when, trigger: held.claim.trigger, attempts: attempt, error, nextAttemptAt: isoInstant(nextAttemptAt) });
@@ -200,7 +199,7 @@ async function submit(job: OccurrenceJob, held: Held): Promise<PendingChange> {
     };
   }
   const final = result.error.transient ? { code: error.code, message: `${error.message} (gave up after ${attempt} attempt(s): the retry deadline ${isoInstant(new Date(deadline))} would pass)` } : error;
-  return finishFailed(job, marked, final);
+  return finishFailed(job, held, final);
 }
 
 /**
