@@ -1,8 +1,11 @@
 /**
  * Claims of timer occurrences (`claims/<name>/<occurrence>.json`, blobNames.ts): the single right to
  * submit one occurrence. Created If-None-Match: * before submitting, so however many instances,
- * retries or restarts race for an occurrence, exactly one holds it; every later transition (mark as
- * submitting, record the outcome, take over) is If-Match on the claim's ETag.
+ * retries or restarts race for an occurrence, exactly one holds it; every later transition (record the
+ * outcome, take over) is If-Match on the claim's ETag. The timer writes a claim it is about to send
+ * under with its `submittingAt` in the same write (`submitting`): one request, and a holder that stops
+ * right after claiming is then resolved like one that stopped mid-request (looked up by its key, never
+ * sent again blindly).
  *
  * This module only stores claims: what to do with a claim someone else holds is decided by
  * claimDecision.ts, and the history is appended by the caller (`historyEntryOf` builds the entry).
@@ -59,7 +62,7 @@ export class OccurrenceClaims {
    * (schedule, occurrence), however many race; the others get `taken` with what is stored.
    * `occurrence` is an instant (keyed by `occurrenceKey`) or an id of letters, digits and `_.=-`.
    */
-  async claim(name: string, occurrence: Date | string, init: { readonly now: Date; readonly trigger?: Trigger; readonly owner?: string }): Promise<ClaimOutcome> {
+  async claim(name: string, occurrence: Date | string, init: ClaimInit): Promise<ClaimOutcome> {
     const claim = freshClaim(name, claimId(occurrence), init);
     const created = await this.blobs.createIfAbsent(claimBlobName(name, claim.occurrence), claim);
     if (created.status === 'written') return { status: 'claimed', claim, etag: created.etag };
@@ -78,14 +81,18 @@ export class OccurrenceClaims {
    * Takes over a claim left in `retrying` (or any status in `from`) for another attempt, If-Match on
    * its ETag: exactly one of several racing instances gets `written`.
    */
-  async reclaim(claim: Claim, etag: string, init: { readonly now: Date; readonly owner?: string; readonly from?: readonly ClaimStatus[] }): Promise<ClaimWriteOutcome> {
+  async reclaim(claim: Claim, etag: string, init: { readonly now: Date; readonly owner?: string; readonly from?: readonly ClaimStatus[]; readonly submitting?: boolean }): Promise<ClaimWriteOutcome> {
     if (!(init.from ?? ['retrying']).includes(claim.status)) return { status: 'conflict' };
-    const { error: _e, nextAttemptAt: _n, ...rest } = claim;
-    return this.write({ ...rest, status: 'claimed', attempts: claim.attempts + 1, updatedAt: isoInstant(init.now), trigger: 'retry', ...(init.owner ? { owner: init.owner } : {}) }, etag);
+    // The new holder's attempt starts afresh: an earlier attempt's `submittingAt` goes (it was reconciled).
+    const { error: _e, nextAttemptAt: _n, submittingAt: _s, ...rest } = claim;
+    return this.write(
+      { ...rest, status: 'claimed', attempts: claim.attempts + 1, updatedAt: isoInstant(init.now), trigger: 'retry', ...(init.owner ? { owner: init.owner } : {}), ...(init.submitting ? { submittingAt: isoInstant(init.now) } : {}) },
+      etag,
+    );
   }
 
   /** Replaces an unreadable claim blob (If-Match on its ETag) with a fresh claim held by the caller. */
-  async replaceCorrupt(name: string, occurrence: Date | string, etag: string, init: { readonly now: Date; readonly trigger?: Trigger; readonly owner?: string }): Promise<ClaimWriteOutcome> {
+  async replaceCorrupt(name: string, occurrence: Date | string, etag: string, init: ClaimInit): Promise<ClaimWriteOutcome> {
     return this.write(freshClaim(name, claimId(occurrence), init), etag);
   }
 
@@ -150,7 +157,15 @@ export class OccurrenceClaims {
 
 // ---------------------------------------------------------------------------------------------------
 
-function freshClaim(name: string, occurrence: string, init: { readonly now: Date; readonly trigger?: Trigger; readonly owner?: string }): Claim {
+/** How a claim is opened: `submitting` writes `submittingAt` = `now` with it (the holder sends right after). */
+export interface ClaimInit {
+  readonly now: Date;
+  readonly trigger?: Trigger;
+  readonly owner?: string;
+  readonly submitting?: boolean;
+}
+
+function freshClaim(name: string, occurrence: string, init: ClaimInit): Claim {
   return {
     name,
     occurrence,
@@ -160,6 +175,7 @@ function freshClaim(name: string, occurrence: string, init: { readonly now: Date
     claimedAt: isoInstant(init.now),
     updatedAt: isoInstant(init.now),
     ...(init.owner ? { owner: init.owner } : {}),
+    ...(init.submitting ? { submittingAt: isoInstant(init.now) } : {}),
   };
 }
 

@@ -61,10 +61,15 @@ export interface Collector {
 /** The schedule's target, resolved at most once per schedule and tick (on the first submission). */
 export type TargetResolver = () => Result<PipelineTarget>;
 
-/** What became of one pending entry in this tick: the settle step applies it to the state. */
+/**
+ * What became of one pending entry in this tick: the settle step applies it to the state. `record`: the
+ * history entry of what this tick did, written by the settle step with the state (one write for both);
+ * `recordOnlyIfPending`: only when the entry is still pending in the state settled over (an outcome
+ * another holder wrote on the claim and never settled; it settles it if it comes later).
+ */
 export type PendingChange =
-  | { readonly kind: 'done'; readonly lastRun?: HistoryEntry }
-  | { readonly kind: 'update'; readonly pending: PendingRetry; readonly lastRun?: HistoryEntry }
+  | { readonly kind: 'done'; readonly lastRun?: HistoryEntry; readonly record?: HistoryEntry; readonly recordOnlyIfPending?: boolean }
+  | { readonly kind: 'update'; readonly pending: PendingRetry; readonly lastRun?: HistoryEntry; readonly record?: HistoryEntry }
   | { readonly kind: 'leave' };
 
 /** Everything about one due occurrence in one tick. */
@@ -90,7 +95,8 @@ export async function handleOccurrence(job: OccurrenceJob): Promise<PendingChang
   const trigger: Trigger = entry.attempts > 0 ? 'retry' : (entry.trigger ?? 'schedule');
   let existing: ClaimRead;
   if (entry.attempts === 0) {
-    const claimed = await deps.store.claims.claim(def.name, occurrence, { now, trigger, owner: deps.settings.owner });
+    // Written with its `submittingAt` when the request goes right after (the target resolves): one request.
+    const claimed = await deps.store.claims.claim(def.name, occurrence, { now, trigger, owner: deps.settings.owner, submitting: job.target().ok });
     if (claimed.status === 'claimed') return submit(job, { claim: claimed.claim, etag: claimed.etag });
     existing = claimed.existing;
   } else {
@@ -107,7 +113,9 @@ async function carryOut(job: OccurrenceJob, decision: ClaimDecision, read: Claim
   const when = isoInstant(occurrence);
   switch (decision.kind) {
     case 'done':
-      return { kind: 'done' };
+      // Final on its claim: its holder records it when it settles; if it never did (it stopped after
+      // writing the outcome), this settle does, once.
+      return read.status === 'found' ? { kind: 'done', record: historyEntryOf(read.claim, job.now), recordOnlyIfPending: true } : { kind: 'done' };
     case 'wait':
       if (read.status === 'corrupt') deps.log.warn(`schedule ${def.name} occurrence ${when}: its claim ${claimBlobName(def.name, occurrenceKey(occurrence))} cannot be read (${read.error.message}); resolved as a crashed submission at ${isoInstant(decision.until)} unless repaired before`);
       return wait(job, read, decision.until);
@@ -115,9 +123,9 @@ async function carryOut(job: OccurrenceJob, decision: ClaimDecision, read: Claim
       if (decision.reason === 'stale_claim' && read.status === 'found') {
         deps.log.warn(`schedule ${def.name} occurrence ${when}: claim of ${read.claim.owner ?? 'another instance'} at ${read.claim.updatedAt} was never used (the instance stopped before submitting); taking it over.`);
       }
-      return (await takeOver(job, read)) ?? { kind: 'leave' };
+      return (await takeOver(job, read, job.target().ok)) ?? { kind: 'leave' };
     case 'giveUp': {
-      const taken = await takeOver(job, read);
+      const taken = await takeOver(job, read, false);
       if (!taken) return { kind: 'leave' };
       const error = (read.status === 'found' ? read.claim.error : undefined) ?? { code: 'schedule.retry.deadline', message: 'The retry deadline passed.' };
       return finishFailed(job, taken, { code: error.code, message: `${error.message} (gave up: the retry deadline ${isoInstant(decision.deadline)} passed)` });
@@ -127,10 +135,13 @@ async function carryOut(job: OccurrenceJob, decision: ClaimDecision, read: Claim
   }
 }
 
-/** Claims `read` for this tick (If-Match; created when missing): nothing was sent under it. */
-async function takeOver(job: OccurrenceJob, read: ClaimRead): Promise<Held | undefined> {
+/**
+ * Claims `read` for this tick (If-Match; created when missing): nothing was sent under it. `submitting`:
+ * the claim is written with its `submittingAt` (this tick sends right after).
+ */
+async function takeOver(job: OccurrenceJob, read: ClaimRead, submitting: boolean): Promise<Held | undefined> {
   const { def, occurrence, now, deps } = job;
-  const init = { now, trigger: 'retry' as const, owner: deps.settings.owner };
+  const init = { now, trigger: 'retry' as const, owner: deps.settings.owner, submitting };
   if (read.status === 'missing') {
     const claimed = await deps.store.claims.claim(def.name, occurrence, init);
     return claimed.status === 'claimed' ? { claim: claimed.claim, etag: claimed.etag } : undefined;
@@ -138,7 +149,7 @@ async function takeOver(job: OccurrenceJob, read: ClaimRead): Promise<Held | und
   const taken =
     read.status === 'corrupt'
       ? await deps.store.claims.replaceCorrupt(def.name, occurrence, read.etag, init)
-      : await deps.store.claims.reclaim(read.claim, read.etag, { now, owner: deps.settings.owner, from: [read.claim.status] });
+      : await deps.store.claims.reclaim(read.claim, read.etag, { now, owner: deps.settings.owner, from: [read.claim.status], submitting });
   return taken.status === 'written' ? { claim: taken.claim, etag: taken.etag } : undefined;
 }
 
@@ -151,6 +162,10 @@ function wait(job: OccurrenceJob, read: ClaimRead, until: Date): PendingChange {
 // ---------------------------------------------------------------------------------------------------
 // Submit
 
+/**
+ * Sends the occurrence under `held`, a claim this tick just wrote with its `submittingAt` (whenever the
+ * target resolves; else it was written without, and the occurrence fails here, nothing sent).
+ */
 async function submit(job: OccurrenceJob, held: Held): Promise<PendingChange> {
   const { def, entry, occurrence, now, deps } = job;
   const { settings } = deps;
@@ -159,27 +174,23 @@ async function submit(job: OccurrenceJob, held: Held): Promise<PendingChange> {
   if (!target.ok) return finishFailed(job, held, summary(target.error));
   await deps.afterClaim?.(def.name, occurrence);
 
-  const mark = await deps.store.claims.markSubmitting(held.claim, held.etag, now);
-  if (mark.status !== 'written') return { kind: 'leave' }; // taken over meanwhile: its new holder decides
-  const marked: Held = { claim: mark.claim, etag: mark.etag };
   const attempt = held.claim.attempts;
   const body = occurrenceSubmission(def, target.value, { occurrence, trigger: held.claim.trigger, runSource: settings.runSource });
   const key = occurrenceSubmissionKey(def.name, occurrence);
   const result = await deps.client.submit(target.value, body, { deadlineMs: settings.submitDeadlineMs, key });
 
-  if (result.ok) return recordSubmitted(job, marked, { runId: result.value.runId, experiment: body.ExperimentName, reconciled: result.value.reconciled === true });
+  if (result.ok) return recordSubmitted(job, held, { runId: result.value.runId, experiment: body.ExperimentName, reconciled: result.value.reconciled === true });
 
   const error = summary(result.error);
   if (result.error.outcome === 'unknown') {
     // Since the request left, in the tick's time (the claim's submittingAt), so every instant here is on one clock.
-    return recordUnknown(job, marked, { error, since: now, key, experiment: body.ExperimentName, lookedUp: false });
+    return recordUnknown(job, held, { error, since: now, key, experiment: body.ExperimentName, lookedUp: false });
   }
   const deadline = Date.parse(held.claim.deadline ?? entry.deadline);
   const nextAttemptAt = new Date(now.getTime() + backoffDelay(attempt, { baseMs: settings.retryBaseDelayMs, maxMs: settings.retryMaxDelayMs }));
   if (result.error.transient && nextAttemptAt.getTime() <= deadline) {
-    const written = await deps.store.claims.recordOutcome(marked.claim, marked.etag, { status: 'retrying', error, nextAttemptAt, deadline: new Date(deadline) }, now);
+    const written = await deps.store.claims.recordOutcome(held.claim, held.etag, { status: 'retrying', error, nextAttemptAt, deadline: new Date(deadline) }, now);
     if (written.status !== 'written') return { kind: 'leave' };
-    if (attempt === 1) await deps.store.history.append(def.name, historyEntryOf(written.claim, now)); // later attempts: only the final outcome
     const when = isoInstant(occurrence);
     job.out.retrying.push({ schedule: def.name, occurrence: when, trigger: held.claim.trigger, attempts: attempt, error, nextAttemptAt: isoInstant(nextAttemptAt) });
     deps.log.warn(`schedule ${def.name} occurrence ${when} not submitted (attempt ${attempt}; certainly no run was created): ${error.code}: ${error.message}; retrying at ${isoInstant(nextAttemptAt)} (gives up after ${isoInstant(new Date(deadline))})`);
@@ -188,10 +199,11 @@ async function submit(job: OccurrenceJob, held: Held): Promise<PendingChange> {
       kind: 'update',
       pending: { occurrence: entry.occurrence, attempts: attempt, nextAttemptAt: isoInstant(nextAttemptAt), deadline: isoInstant(new Date(deadline)), lastError: error },
       lastRun: historyOf(held.claim, 'retrying', now, { error }),
+      ...(attempt === 1 ? { record: historyEntryOf(written.claim, now) } : {}), // later attempts: only the final outcome
     };
   }
   const final = result.error.transient ? { code: error.code, message: `${error.message} (gave up after ${attempt} attempt(s): the retry deadline ${isoInstant(new Date(deadline))} would pass)` } : error;
-  return finishFailed(job, marked, final);
+  return finishFailed(job, held, final);
 }
 
 /**
@@ -218,8 +230,7 @@ async function recordSubmitted(job: OccurrenceJob, held: Held, run: { runId: str
     return { kind: 'leave' };
   }
   if (!written) return { kind: 'leave' }; // taken over meanwhile (cannot happen while we hold submittingAt, but the new holder decides)
-  await appendHistory(job, historyEntryOf(written.claim, now, detail));
-  return { kind: 'done', lastRun: historyOf(claim, 'submitted', now, { runId: run.runId }) };
+  return { kind: 'done', lastRun: historyOf(claim, 'submitted', now, { runId: run.runId }), record: historyEntryOf(written.claim, now, detail) };
 }
 
 /**
@@ -245,15 +256,6 @@ async function writeOutcome(job: OccurrenceJob, held: Held, outcome: Outcome): P
     }
   }
   return 'lost';
-}
-
-async function appendHistory(job: OccurrenceJob, entry: HistoryEntry): Promise<void> {
-  try {
-    await job.deps.store.history.append(job.def.name, entry);
-  } catch (e) {
-    // The claim holds the outcome and the state's lastRun carries it; only the history list misses it.
-    job.deps.log.warn(`schedule ${job.def.name} occurrence ${entry.occurrence}: the history entry (${entry.status}${entry.runId ? ` run ${entry.runId}` : ''}) could not be written: ${e instanceof Error ? e.message : String(e)}`);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -282,7 +284,7 @@ async function reconcile(job: OccurrenceJob, read: ClaimRead, reason: ReconcileR
   if (looked.value) return reconciled(job, base, looked.value, experiment);
   // Azure ML answered: no run carries the key, at least reconcileAfterMs after the request. Nothing was created.
   deps.log.warn(`schedule ${def.name} occurrence ${when}: ${reasonText(reason, read, def.name, occurrence)}; no run in experiment ${experiment} carries its key ${key}, so none was created: submitting it again`);
-  return (await takeOver(job, read)) ?? { kind: 'leave' };
+  return (await takeOver(job, read, true)) ?? { kind: 'leave' };
 }
 
 async function reconciled(job: OccurrenceJob, base: Held, run: FoundRun, experiment: string): Promise<PendingChange> {
@@ -341,7 +343,6 @@ async function recordUnknown(job: OccurrenceJob, held: Held, info: { error: Erro
   const written = await writeOutcome(job, held, outcome);
   if (!written || written === 'lost') return { kind: 'leave' }; // someone else settled it, or storage is down: the claim is as it was
   const becameUnknown = held.claim.status !== 'unknown';
-  if (becameUnknown || givingUp) await appendHistory(job, historyEntryOf(written.claim, now));
   // Listed in the tick's report (and counted by the health heartbeat) once, when it becomes unknown.
   if (becameUnknown) job.out.unknown.push({ schedule: def.name, occurrence: when, trigger: written.claim.trigger, attempts: written.claim.attempts, error, key: info.key, ...(givingUp ? {} : { nextLookupAt: isoInstant(nextLookupAt) }) });
   deps.log.error(`schedule ${def.name} occurrence ${when}: outcome unknown: ${error.message}`);
@@ -349,8 +350,9 @@ async function recordUnknown(job: OccurrenceJob, held: Held, info: { error: Erro
     deps.telemetry.event('ScheduleOutcomeUnknown', { schedule: def.name, occurrence: when, key: info.key, experiment: info.experiment, code: info.error.code, final: String(givingUp) }, { attempts: written.claim.attempts });
   }
   const lastRun = historyOf(written.claim, 'unknown', now, { error });
-  if (givingUp) return { kind: 'done', lastRun };
-  return { kind: 'update', pending: { ...entry, attempts: written.claim.attempts, nextAttemptAt: isoInstant(nextLookupAt), lastError: error }, lastRun };
+  const record = becameUnknown || givingUp ? { record: historyEntryOf(written.claim, now) } : {};
+  if (givingUp) return { kind: 'done', lastRun, ...record };
+  return { kind: 'update', pending: { ...entry, attempts: written.claim.attempts, nextAttemptAt: isoInstant(nextLookupAt), lastError: error }, lastRun, ...record };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -359,12 +361,11 @@ async function finishFailed(job: OccurrenceJob, held: Held, error: ErrorSummary)
   const { def, occurrence, now, deps } = job;
   const written = await deps.store.claims.recordOutcome(held.claim, held.etag, { status: 'failed', error }, now);
   if (written.status !== 'written') return { kind: 'leave' };
-  await appendHistory(job, historyEntryOf(written.claim, now));
   const when = isoInstant(occurrence);
   job.out.failed.push({ schedule: def.name, occurrence: when, trigger: held.claim.trigger, attempts: held.claim.attempts, error });
   deps.log.error(`schedule ${def.name} occurrence ${when} failed (attempt ${held.claim.attempts}; no run was created): ${error.code}: ${error.message}`);
   deps.telemetry.event('ScheduleOccurrenceFailed', { schedule: def.name, occurrence: when, code: error.code, message: error.message }, { attempts: held.claim.attempts });
-  return { kind: 'done', lastRun: historyOf(held.claim, 'failed', now, { error }) };
+  return { kind: 'done', lastRun: historyOf(held.claim, 'failed', now, { error }), record: historyEntryOf(written.claim, now) };
 }
 
 /** The target is disabled: the claimed occurrence is recorded skipped (claim, history, log, event); it is never replayed. */
@@ -373,11 +374,10 @@ async function finishSkipped(job: OccurrenceJob, held: Held, reason: string): Pr
   const written = await deps.store.claims.recordOutcome(held.claim, held.etag, { status: 'skipped', reason }, now);
   if (written.status !== 'written') return { kind: 'leave' };
   const when = isoInstant(occurrence);
-  await appendHistory(job, { ...historyEntryOf(written.claim, now), status: 'skipped', detail: reason });
   job.out.skipped.push({ schedule: def.name, count: 1, first: when, last: when });
   deps.log.warn(`schedule ${def.name} occurrence ${when} skipped: ${reason}`);
   deps.telemetry.event('ScheduleOccurrenceSkipped', { schedule: def.name, occurrence: when, first: when, last: when, reason }, { count: 1 });
-  return { kind: 'done', lastRun: { ...historyOf(written.claim, 'skipped', now, {}), detail: reason } };
+  return { kind: 'done', lastRun: { ...historyOf(written.claim, 'skipped', now, {}), detail: reason }, record: { ...historyEntryOf(written.claim, now), status: 'skipped', detail: reason } };
 }
 
 function historyOf(claim: Claim, status: HistoryEntry['status'], now: Date, extra: { runId?: string; error?: ErrorSummary }): HistoryEntry {

@@ -25,7 +25,9 @@
  * when nothing was applied. `sync(now)` then brings the state store in line with the definitions
  * (`syncAll`, which reads the store's catalog): it does so when the definitions changed, on the first
  * call in a process, and otherwise at most every `resyncIntervalMs` (default 5 minutes) as a safety net
- * (e.g. a state deleted by hand is re-created) — so a tick normally costs exactly one read here.
+ * (e.g. a state deleted by hand is re-created) — so a tick normally costs exactly one read here. The
+ * merged definition list and its fingerprint are kept while the index's ETag is unchanged, so that read
+ * is also all the work: nothing in process grows with the number of schedules.
  *
  * A name defined in an app file cannot be applied (conflict naming both sources) nor removed (edit the
  * file). Removing an applied definition stops the schedule the same way deleting it from a file does
@@ -162,6 +164,12 @@ export class ScheduleRegistry {
   private containerReady: Promise<void> | undefined;
   /** Hash of the definition set last given to `syncAll`, and when. */
   private lastSync: { key: string; at: number } | undefined;
+  /**
+   * The definitions built from the files and the applied set last read, with their fingerprint: rebuilt
+   * only when the applied set changed (another index ETag), so an idle tick's sync does no work that
+   * grows with the number of schedules (one index read, one comparison).
+   */
+  private built: { files: LoadedSchedules; applied: AppliedCache; report: SyncReport; key: string } | undefined;
 
   constructor(private readonly options: ScheduleRegistryOptions) {
     this.store = options.store;
@@ -203,8 +211,7 @@ export class ScheduleRegistry {
    * one read when nothing changed). Returns the definitions for the caller (the timer tick).
    */
   async sync(now: Date, options: { readonly force?: boolean; readonly onSynced?: (progress: SyncProgress) => void } = {}): Promise<SyncReport> {
-    const current = await this.current();
-    const key = canonicalHash(current.definitions.map((d) => [d.name, d.hash]));
+    const { report: current, key } = await this.currentWithKey();
     const due = options.force || !this.lastSync || this.lastSync.key !== key || now.getTime() - this.lastSync.at >= this.resyncMs || now.getTime() < this.lastSync.at;
     if (!due) return current;
     await this.ensureContainer();
@@ -359,17 +366,31 @@ export class ScheduleRegistry {
   }
 
   private async current(): Promise<SyncReport> {
+    return (await this.currentWithKey()).report;
+  }
+
+  /** `current` with its fingerprint (names and definition hashes), both reused while the applied set is unchanged. */
+  private async currentWithKey(): Promise<{ report: SyncReport; key: string }> {
     const files = await this.fileDefinitions();
     await this.refreshApplied();
+    if (this.built && this.built.files === files && this.built.applied === this.applied) return this.built;
+    const applied = this.applied;
+    const report = await this.build(files, applied);
+    const built = { files, applied, report, key: canonicalHash(report.definitions.map((d) => [d.name, d.hash])) };
+    // An unreadable index is reported from the catalog, read afresh each time: not kept.
+    if (!applied.indexError) this.built = built;
+    return built;
+  }
+
+  private async build(files: LoadedSchedules, applied: AppliedCache): Promise<SyncReport> {
     const definitions: ScheduleDefinition[] = [...files.definitions];
     const byName = new Map(files.byName);
-    const applied = [...this.applied.entries.entries()].sort(([a], [b]) => a.localeCompare(b));
-    for (const [name, e] of applied) {
+    for (const [name, e] of [...applied.entries.entries()].sort(([a], [b]) => a.localeCompare(b))) {
       if (!e.definition || byName.has(name)) continue; // a file definition always wins
       definitions.push(e.definition);
       byName.set(name, e.definition);
     }
-    return { definitions, byName, problems: this.applied.indexError ? await this.indexProblems(files, this.applied.indexError) : this.applied.problems };
+    return { definitions, byName, problems: applied.indexError ? await this.indexProblems(files, applied.indexError) : applied.problems };
   }
 
   /**
@@ -392,6 +413,7 @@ export class ScheduleRegistry {
   private async refreshApplied(): Promise<void> {
     const read = await this.store.blobs.read(DEFINITIONS_INDEX_BLOB, parseIndex);
     if (read.status === 'missing') {
+      if (this.appliedLoaded && this.applied.etag === undefined && this.applied.entries.size === 0) return; // still none
       this.applied = { etag: undefined, entries: new Map(), problems: [] };
       this.appliedLoaded = true;
       return;

@@ -16,7 +16,8 @@
  * app writes (at once, without counting them against the listing limit).
  *
  * Marker names carry a random id, and a state names its one marker, so a marker is never shared or
- * reused: a save writes the new marker first, then the state (If-Match), then deletes the old marker;
+ * reused: a save writes the new marker first, then the state (If-Match), then deletes the old marker
+ * (the timer deletes those its tick replaced at the end of the tick, all in one batch request);
  * a save that loses the race deletes the marker it created. A schedule can therefore not lose its
  * marker to an interleaving of saves; a marker deleted by hand is restored by `repairDueIndex` (the
  * timer's hourly pass) or `rebuildDueIndex` (`aml-triggers schedules reindex`).
@@ -117,6 +118,9 @@ export interface RepairResult {
   readonly scanned: number;
 }
 
+/** Where a save puts the due marker it replaced instead of deleting it at once (see `save`). */
+export type ReplacedMarkers = string[];
+
 export interface StoreTuning {
   /** Parallel storage requests within one call. */
   readonly concurrency: number;
@@ -197,9 +201,11 @@ export class ScheduleStates {
   /**
    * Writes `next` over `current` (If-Match on `current.etag`), keeping the due index in step: `wakeAt`
    * is recomputed from `nextDue` / `pending` / `enabled`, and when it moves, a new marker is written
-   * before the state and the old one deleted after. The state's `updatedAt` is set to `now`.
+   * before the state and the old one deleted after — or, with `replaced`, handed to the caller to delete
+   * later (the timer deletes all a tick replaced in one batch: `deleteMarkers`; one it never deletes is
+   * a stale marker `findDue` removes). The state's `updatedAt` is set to `now`.
    */
-  async save(current: StateSnapshot, next: ScheduleState, now: Date): Promise<SaveOutcome> {
+  async save(current: StateSnapshot, next: ScheduleState, now: Date, replaced?: ReplacedMarkers): Promise<SaveOutcome> {
     const woken = withWake({ ...next, updatedAt: isoInstant(now) });
     const previousMarker = current.state.dueMarker;
     const sameWake = woken.wakeAt === current.state.wakeAt && previousMarker !== undefined && woken.wakeAt !== undefined;
@@ -214,7 +220,10 @@ export class ScheduleStates {
       if (createdMarker) await this.blobs.deleteIfMatch(marker!);
       return { status: written.status === 'missing' ? 'missing' : 'conflict' };
     }
-    if (previousMarker && previousMarker !== marker) await this.blobs.deleteIfMatch(previousMarker);
+    if (previousMarker && previousMarker !== marker) {
+      if (replaced) replaced.push(previousMarker);
+      else await this.blobs.deleteIfMatch(previousMarker);
+    }
     return { status: 'saved', snapshot: { state: stored, etag: written.etag } };
   }
 
@@ -222,21 +231,31 @@ export class ScheduleStates {
    * Read-modify-write with retries on lost races: `change` gets the current state and returns the next
    * one, or undefined to leave it as it is. `missing`: the schedule has no state.
    */
-  async update(name: string, now: Date, change: (state: ScheduleState) => ScheduleState | undefined): Promise<SaveOutcome | { status: 'unchanged'; snapshot: StateSnapshot }> {
+  async update(name: string, now: Date, change: (state: ScheduleState) => ScheduleState | undefined, replaced?: ReplacedMarkers): Promise<SaveOutcome | { status: 'unchanged'; snapshot: StateSnapshot }> {
     for (let attempt = 0; attempt < this.tuning.casAttempts; attempt++) {
       const current = await this.get(name);
       if (!current) return { status: 'missing' };
       const next = change(current.state);
       if (!next) return { status: 'unchanged', snapshot: current };
-      const saved = await this.save(current, next, now);
+      const saved = await this.save(current, next, now, replaced);
       if (saved.status !== 'conflict') return saved;
     }
     throw contendedError(name, this.tuning.casAttempts);
   }
 
   /** The timer's step (`advanceState`), If-Match on `current.etag`: a conflict means another instance advanced it first. */
-  advance(current: StateSnapshot, change: Advance, now: Date): Promise<SaveOutcome> {
-    return this.save(current, advanceState(current.state, change), now);
+  advance(current: StateSnapshot, change: Advance, now: Date, replaced?: ReplacedMarkers): Promise<SaveOutcome> {
+    return this.save(current, advanceState(current.state, change), now, replaced);
+  }
+
+  /**
+   * Deletes markers that saves replaced (`save(..., replaced)`), in batches of up to 256 per request.
+   * Markers are unique and named by no state any more, so they are deleted unconditionally.
+   */
+  async deleteMarkers(markers: readonly string[]): Promise<{ deleted: number; failed: number }> {
+    if (markers.length === 0) return { deleted: 0, failed: 0 };
+    const result = await this.blobs.deleteMany(markers);
+    return { deleted: result.deleted + result.missing, failed: result.failed.length };
   }
 
   /** Enables (`enable`: plans from `now`, replays nothing) or disables (`disable`) a schedule. */

@@ -79,7 +79,7 @@ export class ScheduleStateStore {
     this.casAttempts = Math.max(1, options.casAttempts ?? 8);
     this.states = new ScheduleStates(blobs, { concurrency: this.concurrency, casAttempts: this.casAttempts, staleMarkerGraceMs: options.staleMarkerGraceMs ?? 5 * 60_000 });
     this.claims = new OccurrenceClaims(blobs, this.states, this.concurrency);
-    this.history = new ScheduleHistory(blobs, Math.max(1, options.historyLimit ?? DEFAULT_HISTORY_LIMIT), this.casAttempts);
+    this.history = new ScheduleHistory(blobs, Math.max(1, options.historyLimit ?? DEFAULT_HISTORY_LIMIT), this.casAttempts, this.states);
     this.catalog = new ScheduleCatalog(blobs);
     this.targets = new TargetStatusStore(blobs, this.casAttempts);
   }

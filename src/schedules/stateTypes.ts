@@ -57,6 +57,12 @@ export interface ScheduleState {
   readonly dueMarker?: string;
   /** The most recent history entry, so listings need not read the history. */
   readonly lastRun?: HistoryEntry;
+  /**
+   * The timer's newest history entries (newest first), written with the state by the tick's settle write
+   * and not yet filed into `history.json`: the tick files them there when there are `HISTORY_INBOX_LIMIT`,
+   * so an occurrence costs no history request of its own. Readers merge both (history.ts).
+   */
+  readonly recentHistory?: readonly HistoryEntry[];
 }
 
 export type Trigger = 'schedule' | 'catch_up' | 'retry' | 'blob' | 'manual';

@@ -10,9 +10,9 @@
  *           `missed_runs`; the runs are written into the state's `pending` list and `nextDue` moves past
  *           now, in ONE conditional write (If-Match). Only one instance wins it, so an occurrence is
  *           planned once; once planned it is durable (a crash after this point loses nothing);
- *        b. **submit** each pending entry that is due: claim it (claim blob created If-None-Match: *, or
- *           taken over If-Match), mark the claim `submittingAt`, submit through the Azure ML client,
- *           record the outcome on the claim (If-Match) and in the history;
+ *        b. **submit** each pending entry that is due: claim it with its `submittingAt` in the same write
+ *           (claim blob created If-None-Match: *, or taken over If-Match), submit through the Azure ML
+ *           client, record the outcome on the claim (If-Match);
  *        c. **settle**: a second conditional write drops finished entries from `pending` and reschedules
  *           retries (nextAttemptAt with exponential backoff, until the retry deadline);
  *     4. the first tick of each hour deletes the claims of occurrences settled for good
@@ -46,11 +46,12 @@ import { planOccurrences, SKIPPED_SAMPLE, type OccurrencePlan } from './missedRu
 import { mapLimit } from '../util/mapLimit';
 import { isoInstant, occurrenceKey, parseOccurrenceKey } from './instants';
 import type { SyncReport } from './registry';
-import type { DueIndexListing, DueSchedule, StateSnapshot } from './scheduleStates';
+import type { DueIndexListing, DueSchedule, ReplacedMarkers, StateSnapshot } from './scheduleStates';
 import type { ScheduleStateStore } from './stateStore';
 import { MAX_PENDING_RETRIES } from './stateTransitions';
 import { handleOccurrence, type Collector, type OccurrenceReport, type PendingChange, type TargetResolver } from './occurrenceJob';
 import type { HistoryEntry, PendingRetry } from './stateTypes';
+import { HISTORY_INBOX_LIMIT } from './history';
 import type { ClockVerdict } from '../storage/serviceClock';
 import type { ErrorCode } from '../errorCatalog';
 import { mayFire, type TargetStatusMap } from '../targets/mayFire';
@@ -241,12 +242,14 @@ export async function runTick(now: Date, deps: TickDeps, options: { readonly isP
   if (found.truncated) deps.log.warn(`schedule tick at ${isoInstant(now)}: more than ${deps.settings.maxDuePerTick} schedules are due; the rest are handled by the next tick.`);
 
   const statuses = await readTargetStatuses(found.due, definitions, now, deps, out);
+  // The due markers this tick's saves replace: deleted at the end, in one batch request.
+  const replaced: ReplacedMarkers = [];
   await mapLimit(found.due, deps.settings.concurrency, async (due) => {
     const def = definitions.get(due.name);
     if (!def || def.kind !== 'time') return; // removed or not time-based: the sync disables / ignores it
     if (def.pipeline.kind === 'target' && !statuses) return; // its target's status is unknown: the next tick
     try {
-      await handleSchedule(due, def, now, deps, out, statuses ?? {});
+      await handleSchedule(due, def, now, { ...deps, replaced }, out, statuses ?? {});
     } catch (e) {
       const error = errorOf(e);
       out.errors.push({ schedule: due.name, code: error.code, message: error.message });
@@ -255,6 +258,7 @@ export async function runTick(now: Date, deps: TickDeps, options: { readonly isP
     }
   });
 
+  await deleteReplacedMarkers(replaced, deps);
   await maintainHourly(now, definitions, found.index, deps);
 
   const result = report(now, isPastDue, found.due.length, found.truncated, out, started);
@@ -308,6 +312,20 @@ async function clockRefusal(now: Date, deps: TickDeps): Promise<{ code: ErrorCod
   return { code: 'schedule.clock.skew', message };
 }
 
+/**
+ * Deletes the due markers the tick's saves replaced (one Blob Batch request per 256). Never fails the
+ * tick: a marker left behind names no state, so `findDue` removes it once it is older than its grace period.
+ */
+async function deleteReplacedMarkers(markers: ReplacedMarkers, deps: TickDeps): Promise<void> {
+  try {
+    const result = await deps.store.states.deleteMarkers(markers);
+    if (result.failed > 0) deps.log.warn(`schedule due index: ${result.failed} replaced marker(s) could not be deleted; each is removed by a later tick once stale`);
+  } catch (e) {
+    const error = errorOf(e);
+    deps.log.warn(`schedule due index: the ${markers.length} replaced marker(s) could not be deleted (${error.code}: ${error.message}); each is removed by a later tick once stale`);
+  }
+}
+
 /** The hour (of `now`) each store was last looked after in, in this process. */
 const lastMaintained = new WeakMap<object, number>();
 
@@ -356,8 +374,8 @@ function report(now: Date, isPastDue: boolean, due: number, truncated: boolean, 
 
 // ---------------------------------------------------------------------------------------------------
 
-async function handleSchedule(due: DueSchedule, def: TimeScheduleDefinition, now: Date, deps: TickDeps, out: Collector, statuses: TargetStatusMap): Promise<void> {
-  const { store, settings } = deps;
+async function handleSchedule(due: DueSchedule, def: TimeScheduleDefinition, now: Date, deps: TickDeps & { readonly replaced: ReplacedMarkers }, out: Collector, statuses: TargetStatusMap): Promise<void> {
+  const { store, settings, replaced } = deps;
   let snapshot: StateSnapshot | undefined = due.snapshot;
 
   // a. Plan new occurrences into `pending` (one conditional write; on a lost race, read and re-plan).
@@ -386,7 +404,7 @@ async function handleSchedule(due: DueSchedule, def: TimeScheduleDefinition, now
         deadline: isoInstant(new Date(now.getTime() + settings.retryDeadlineMs)),
         trigger: r.trigger,
       }));
-    const saved = await store.states.advance(snapshot, { ...(plan.lastHandled ? { lastOccurrence: plan.lastHandled } : {}), nextDue: plan.nextDue, pending: [...s.pending, ...added] }, now);
+    const saved = await store.states.advance(snapshot, { ...(plan.lastHandled ? { lastOccurrence: plan.lastHandled } : {}), nextDue: plan.nextDue, pending: [...s.pending, ...added] }, now, replaced);
     if (saved.status === 'saved') {
       snapshot = saved.snapshot;
       if (plan.skipped.count > 0) await recordSkipped(def, plan, now, deps, out);
@@ -421,26 +439,61 @@ async function handleSchedule(due: DueSchedule, def: TimeScheduleDefinition, now
     changes.set(entry.occurrence, change);
   }
 
-  // c. Settle: drop finished entries, reschedule retries (re-reading on lost races).
+  // c. Settle: drop finished entries, reschedule retries, record this tick's history entries in the same
+  //    write (the state's `recentHistory`; filed into history.json once there are HISTORY_INBOX_LIMIT);
+  //    re-reading on lost races.
   const lastRun = [...changes.values()].map((c) => (c.kind === 'leave' ? undefined : c.lastRun)).filter((e): e is HistoryEntry => !!e).at(-1);
+  const records = [...changes.entries()].flatMap(([occurrence, c]) => (c.kind !== 'leave' && c.record ? [{ occurrence, entry: c.record, onlyIfPending: c.kind === 'done' && c.recordOnlyIfPending === true }] : []));
+  const filed = await fileRecentHistory(def.name, snapshot.state, records.length, deps);
   const settle = (s: StateSnapshot['state']): StateSnapshot['state'] | undefined => {
     let changed = false;
+    const pendingBefore = new Set(s.pending.map((p) => p.occurrence));
     const pending = s.pending.flatMap((p) => {
       const c = changes.get(p.occurrence);
       if (!c || c.kind === 'leave') return [p];
       changed = true;
       return c.kind === 'done' ? [] : [c.pending];
     });
-    if (!changed && !lastRun) return undefined;
-    return { ...s, pending: s.enabled ? pending : s.pending, ...(lastRun ? { lastRun } : {}) };
+    const { recentHistory: unfiled = [], ...rest } = s;
+    const kept = unfiled.filter((e) => !filed.has(JSON.stringify(e)));
+    // An outcome someone else's settle already recorded (a duplicate tick) is not recorded twice.
+    const known = new Set(kept.map(outcomeKey));
+    const added = records.filter((r) => (!r.onlyIfPending || pendingBefore.has(r.occurrence)) && !known.has(outcomeKey(r.entry))).map((r) => r.entry);
+    if (!changed && !lastRun && added.length === 0 && kept.length === unfiled.length) return undefined;
+    const recentHistory = [...added.reverse(), ...kept].slice(0, deps.store.history.limit); // newest first
+    return { ...rest, pending: s.enabled ? pending : s.pending, ...(lastRun ? { lastRun } : {}), ...(recentHistory.length > 0 ? { recentHistory } : {}) };
   };
   // Usually nobody wrote the state since this tick did: write over that snapshot (no re-read).
   const next = settle(snapshot.state);
   if (!next) return;
-  const direct = await store.states.save(snapshot, next, now);
+  const direct = await store.states.save(snapshot, next, now, replaced);
   if (direct.status !== 'conflict') return;
-  const result = await store.states.update(def.name, now, settle);
+  const result = await store.states.update(def.name, now, settle, replaced);
   if (result.status === 'conflict') throw new AppFailure(appError('schedule.state.contended', { name: def.name, then: 'the next tick settles it.' }, { field: 'name', value: def.name }));
+}
+
+/** What makes two history entries the same outcome of the same occurrence (whoever recorded it). */
+function outcomeKey(e: HistoryEntry): string {
+  return JSON.stringify([e.occurrence, e.status, e.attempts, e.runId, e.error?.message]);
+}
+
+/**
+ * When the state's unfiled history entries and this tick's new ones would be more than
+ * HISTORY_INBOX_LIMIT, files the unfiled ones into history.json (before the settle write drops them from
+ * the state: a reader always finds each entry in one of the two). Returns the filed entries (as JSON);
+ * none when there is no need or filing failed (they then stay in the state and are filed next time).
+ */
+async function fileRecentHistory(name: string, state: StateSnapshot['state'], adding: number, deps: TickDeps): Promise<Set<string>> {
+  const unfiled = state.recentHistory ?? [];
+  if (adding === 0 || unfiled.length + adding <= HISTORY_INBOX_LIMIT) return new Set();
+  try {
+    await deps.store.history.file(name, unfiled);
+    return new Set(unfiled.map((e) => JSON.stringify(e)));
+  } catch (e) {
+    const error = errorOf(e);
+    deps.log.warn(`schedule ${name}: its newest ${unfiled.length} history entries could not be filed into the history blob (${error.code}: ${error.message}); they stay in its state and are filed by a later tick`);
+    return new Set();
+  }
 }
 
 async function recordSkipped(def: TimeScheduleDefinition, plan: OccurrencePlan, now: Date, deps: TickDeps, out: Collector): Promise<void> {

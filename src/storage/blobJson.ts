@@ -61,6 +61,9 @@ export interface ListOptions {
 /** Parses an `unknown` JSON value into `T`, or returns a message saying why it cannot. */
 export type JsonParser<T> = (raw: unknown) => { ok: true; value: T } | { ok: false; message: string };
 
+/** Most sub-requests one Blob Batch request may carry (the service's limit). */
+const BATCH_LIMIT = 256;
+
 const JSON_CONTENT = { blobContentType: 'application/json; charset=utf-8' } as const;
 
 export class BlobJsonStore {
@@ -187,6 +190,25 @@ export class BlobJsonStore {
       if (status === 404) return { status: 'missing' };
       throw this.failure('delete', name, e);
     }
+  }
+
+  /**
+   * Deletes `names` (unconditionally) with Blob Batch requests of up to 256 deletes each: one request per
+   * batch instead of one per blob. A blob already gone counts as `missing`; a delete the service refused
+   * is listed in `failed`. A batch request that fails as a whole throws (then nothing is known deleted).
+   */
+  async deleteMany(names: readonly string[]): Promise<{ deleted: number; missing: number; failed: { name: string; status: number }[] }> {
+    const out = { deleted: 0, missing: 0, failed: [] as { name: string; status: number }[] };
+    for (let i = 0; i < names.length; i += BATCH_LIMIT) {
+      const chunk = names.slice(i, i + BATCH_LIMIT);
+      const response = await this.call('batch', `${chunk.length} blob(s) from ${chunk[0]}`, () => this.container.getBlobBatchClient().deleteBlobs(chunk.map((n) => this.container.getBlobClient(n))));
+      response.subResponses.forEach((r, k) => {
+        if (r.status >= 200 && r.status < 300) out.deleted++;
+        else if (r.status === 404) out.missing++;
+        else out.failed.push({ name: chunk[k] ?? '?', status: r.status });
+      });
+    }
+    return out;
   }
 
   /** Blobs whose names start with `prefix`, in lexicographic order, one request per page. */

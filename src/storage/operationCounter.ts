@@ -3,7 +3,8 @@
  * what was asked for (e.g. a timer tick touches the due schedules only). One `record` per request the
  * app makes (a listing page counts once); SDK-internal retries of one request are not counted.
  */
-export type StorageOperation = 'read' | 'create' | 'replace' | 'upsert' | 'delete' | 'list' | 'container';
+/** `batch`: one Blob Batch request (several deletes in one request). */
+export type StorageOperation = 'read' | 'create' | 'replace' | 'upsert' | 'delete' | 'list' | 'container' | 'batch';
 
 export class OperationCounter {
   private readonly counts = new Map<StorageOperation, number>();

@@ -334,6 +334,24 @@ describe('history', () => {
     expect(await small.history.entries('nobody')).toEqual([]);
   });
 
+  it("merges the state's unfiled entries with the blob's, newest first; a filing repeated after one cut short adds nothing twice", async () => {
+    const created = await store.states.initialize(daily('a', '2026-01-01T06:00:00Z'), T0);
+    const rec = (i: number, minute: number): HistoryEntry => ({ ...entry(i), recordedAt: `2026-01-01T01:${String(minute).padStart(2, '0')}:00Z` });
+    await store.history.append('a', rec(1, 1)); // a run-now or blob entry: straight into the blob
+    // The timer's newer outcomes wait in the state.
+    const saved = await store.states.save(created.snapshot, { ...created.snapshot.state, recentHistory: [rec(4, 4), rec(3, 3)] }, T0);
+    await store.history.append('a', rec(2, 2));
+    expect((await store.history.entries('a')).map((h) => h.runId)).toEqual(['run-4', 'run-3', 'run-2', 'run-1']);
+    // Filed into the blob, but the state write that drops them never happened: still shown once each.
+    await store.history.file('a', [rec(4, 4), rec(3, 3)]);
+    expect((await store.history.entries('a')).map((h) => h.runId)).toEqual(['run-4', 'run-3', 'run-2', 'run-1']);
+    // Filed again (the next filing): nothing added twice.
+    await store.history.file('a', [rec(5, 5), rec(4, 4), rec(3, 3)]);
+    if (saved.status !== 'saved') throw new Error(saved.status);
+    await store.states.save(saved.snapshot, { ...saved.snapshot.state, recentHistory: [] }, T0);
+    expect((await store.history.entries('a')).map((h) => h.runId)).toEqual(['run-5', 'run-4', 'run-3', 'run-2', 'run-1']);
+  });
+
   it('concurrent appends lose nothing', async () => {
     await Promise.all(Array.from({ length: 10 }, (_, i) => store.history.append('a', entry(i))));
     expect((await store.history.entries('a')).map((h) => h.runId).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `run-${i}`).sort());

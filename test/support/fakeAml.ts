@@ -129,6 +129,12 @@ export interface FakeAmlOptions {
   audience?: string;
   /** Largest page of runs:query answers (default 100). */
   historyPageSize?: number;
+  /**
+   * How long an idle keep-alive connection stays open (default 5 s, Node's). The tick bench raises it: on a
+   * loaded machine its client may reuse a connection just as the server closes it, and that lost answer
+   * (rightly an unknown outcome) would stop the run.
+   */
+  keepAliveTimeoutMs?: number;
 }
 
 export interface FakeAml {
@@ -548,7 +554,7 @@ export async function startFakeAml(options: FakeAmlOptions = {}): Promise<FakeAm
     sendJson(res, 200, run);
   };
 
-  const server = await startLoopbackServer(handle);
+  const server = await startLoopbackServer(handle, options.keepAliveTimeoutMs ? { keepAliveTimeoutMs: options.keepAliveTimeoutMs } : {});
   origin = server.origin;
 
   const base = (ws: FakeWorkspace): string =>

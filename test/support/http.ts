@@ -57,7 +57,7 @@ export function selfSignedCert(): Certificate {
 }
 
 /** Starts a server on 127.0.0.1 (HTTP, or HTTPS with the self-signed certificate when `tls`). */
-export async function startLoopbackServer(handler: Handler, options: { tls?: boolean } = {}): Promise<LoopbackServer> {
+export async function startLoopbackServer(handler: Handler, options: { tls?: boolean; keepAliveTimeoutMs?: number } = {}): Promise<LoopbackServer> {
   const sockets = new Set<Socket>();
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = [];
@@ -73,7 +73,7 @@ export async function startLoopbackServer(handler: Handler, options: { tls?: boo
   const server = options.tls
     ? createHttpsServer({ ...selfSignedCert() }, listener)
     : createHttpServer(listener);
-  server.keepAliveTimeout = 5_000;
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 5_000;
   const track = (socket: Socket): void => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));

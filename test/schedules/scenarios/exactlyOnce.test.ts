@@ -21,7 +21,7 @@ const every15 = (name: string): Record<string, unknown> => ({ name, target: 'tra
 class ProcessDied extends Error {}
 
 describe('a restart between claim and submit', () => {
-  it('the claim is taken over after the claim timeout and the occurrence is submitted once, late but not lost', async () => {
+  it('the claim (written with its submittingAt) is resolved by a look-up by key, not resent blindly: no run carries the key, so it is submitted once, late but not lost', async () => {
     const container = await newContainer();
     const files = scheduleFile([every15('restart')]);
     const dying = engine(bed, {
@@ -42,10 +42,13 @@ describe('a restart between claim and submit', () => {
       for (const s of (await restarted.tick(now)).submitted) submittedAt[s.occurrence] = now.toISOString();
     }
     expect(occurrencesOf(bed.aml, 'restart')).toEqual(series('2026-06-01T00:15:00Z', 15 * MINUTE, 6));
-    // Taken over once the claim (made at 00:30:0x) was older than the 2-minute timeout.
-    expect(Date.parse(submittedAt['2026-06-01T00:30:00Z']!)).toBeGreaterThanOrEqual(Date.parse('2026-06-01T00:32:00Z'));
+    // The claim (made at 00:30:0x with its submittingAt) cannot tell "stopped before sending" from
+    // "stopped mid-request": after the submit deadline (30 s) plus the 2-minute claim timeout the run is
+    // looked up by its key, none is found, and only then is the occurrence sent.
+    expect(Date.parse(submittedAt['2026-06-01T00:30:00Z']!)).toBeGreaterThanOrEqual(Date.parse('2026-06-01T00:32:30Z'));
     expect(Date.parse(submittedAt['2026-06-01T00:30:00Z']!)).toBeLessThan(Date.parse('2026-06-01T00:34:00Z'));
-    expect(restarted.lines.some((l) => l.startsWith('warn: schedule restart occurrence 2026-06-01T00:30:00Z: claim of test') && l.includes('taking it over'))).toBe(true);
+    const resolved = restarted.lines.filter((l) => l.startsWith('warn: schedule restart occurrence 2026-06-01T00:30:00Z: the app stopped while submitting this occurrence'));
+    expect(resolved).toEqual([expect.stringContaining('so none was created: submitting it again')]);
     const history = await restarted.store.history.entries('restart');
     expect(history.filter((h) => h.occurrence === '2026-06-01T00:30:00Z')).toEqual([expect.objectContaining({ status: 'submitted', attempts: 2, trigger: 'retry' })]);
   }, 60_000);

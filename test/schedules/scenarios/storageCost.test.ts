@@ -1,9 +1,10 @@
 /**
- * What a tick costs in storage requests (each one is latency and a billed transaction): a due schedule
- * costs a fixed handful, a schedule that is not due costs nothing, a tick with nothing due costs the
- * catalog read and one listing of the due index.
+ * What a tick costs in storage requests (each one is latency and a billed transaction): a due occurrence
+ * costs at most 6, a schedule that is not due costs nothing, a tick with nothing due costs the
+ * applied-definitions index read and one listing of the due index (docs/timer.md, "Performance").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { historyBlobName } from '../../../src/schedules/blobNames';
 import { engine, MINUTE, newContainer, occurrencesOf, scheduleFile, series, startBed, ticks, type Bed } from './harness';
 
 let bed: Bed;
@@ -46,15 +47,39 @@ describe('storage requests per tick', () => {
     expect(many.idle).toBe(few.idle);
   }, 60_000);
 
-  it('a due occurrence costs at most 10 requests (state read, plan, claim, mark, outcome, history, settle); plus at most 4 per tick; an idle tick 2', async () => {
+  it('a due occurrence costs at most 6 requests (state read, plan, claim, outcome, new due marker, settle); plus at most 5 per tick; an idle tick 2', async () => {
     const { busy, busyByKind, idle } = await costs(2);
     // Per due schedule: 1 state read; 1 state write that plans the occurrence (its due marker stays put);
-    // claim create + "submitting" mark + outcome; history read + write; settle = new marker, state, old marker.
-    // Plus, once per tick: the applied-definitions index, the catalog and the due-index listing, and, only
-    // when something is due, the one blob of target statuses (src/targets/statusStore.ts).
-    expect(busy, JSON.stringify(busyByKind)).toBeLessThanOrEqual(4 + 3 * 10);
+    // the claim created with its submittingAt; the outcome on the claim; the new due marker; the settle
+    // write (pending cleared, the history entry, the new marker named).
+    // Once per tick: the applied-definitions index, the catalog (the periodic re-sync), the due-index
+    // listing, one batch that deletes the due markers the tick replaced, and, only when
+    // something is due, the one blob of target statuses (src/targets/statusStore.ts).
+    expect(busy, JSON.stringify(busyByKind)).toBeLessThanOrEqual(5 + 3 * 6);
+    expect(busyByKind, JSON.stringify(busyByKind)).toMatchObject({ read: 3 + 3, create: 3, replace: 3 * 3, upsert: 3, batch: 1, list: 1 });
     expect(idle).toBe(2);
   }, 60_000);
+});
+
+describe('the timer history', () => {
+  it('costs no request per occurrence, is filed into the history blob ten at a time, and loses or repeats nothing', async () => {
+    const container = await newContainer();
+    const e = engine(bed, { container, files: scheduleFile([quarterHourly('h')]) });
+    await e.tick('2026-06-01T00:00:00Z');
+    for (const now of ticks('2026-06-01T00:00:00Z', '2026-06-01T06:00:00Z', 15 * MINUTE, () => 1000)) await e.tick(now);
+    const occurrences = series('2026-06-01T00:15:00Z', 15 * MINUTE, 24);
+    expect(occurrencesOf(bed.aml, 'h')).toEqual(occurrences);
+    // Newest first, each occurrence once, with its run id.
+    const history = await e.store.history.entries('h');
+    expect(history.map((h) => h.occurrence)).toEqual([...occurrences].reverse());
+    expect(history.every((h) => h.status === 'submitted' && h.runId)).toBe(true);
+    // The blob holds the filed ones, the state at most ten newer ones.
+    const state = (await e.store.states.get('h'))!.state;
+    const filed = ((await e.store.blobs.read(historyBlobName('h'))) as { value: { entries: { occurrence: string }[] } }).value.entries;
+    expect(state.recentHistory?.length).toBeGreaterThan(0);
+    expect(state.recentHistory!.length).toBeLessThanOrEqual(10);
+    expect([...state.recentHistory!.map((h) => h.occurrence), ...filed.map((h) => h.occurrence)]).toEqual([...occurrences].reverse());
+  }, 120_000);
 });
 
 describe('claims', () => {
