@@ -32,14 +32,21 @@ const GOAL_CALLS_PER_UNCHANGED = 1;
 const T0 = new Date('2026-06-01T00:00:00Z');
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' / ');
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
 
 function options(): { sizes: number[]; store: StorageChoice } {
-  const { values } = parseArgs({ options: { sizes: { type: 'string', default: '5000' }, store: { type: 'string', default: 'auto' } } });
+  const { values } = parseArgs({
+    options: { sizes: { type: 'string', default: '5000' }, store: { type: 'string', default: 'auto' } },
+  });
   const sizes = values.sizes.split(',').map((s) => Number(s.trim().replaceAll('_', '')));
   const bad = sizes.find((n) => !Number.isInteger(n) || n < 1);
-  if (bad !== undefined) throw new Error(`--sizes ${values.sizes}: each size must be a whole number of schedules, e.g. --sizes 1000,5000`);
-  if (!['auto', 'mariadb', 'memory'].includes(values.store)) throw new Error(`--store ${values.store}: use auto (MariaDB when installed), mariadb or memory`);
+  if (bad !== undefined)
+    throw new Error(`--sizes ${values.sizes}: each size must be a whole number of schedules, e.g. --sizes 1000,5000`);
+  if (!['auto', 'mariadb', 'memory'].includes(values.store))
+    throw new Error(`--store ${values.store}: use auto (MariaDB when installed), mariadb or memory`);
   return { sizes, store: values.store as StorageChoice };
 }
 
@@ -57,13 +64,23 @@ async function measureSize(storage: BenchStorage, total: number): Promise<boolea
       name: `s-${String(i).padStart(5, '0')}`,
       pipeline_id: 'pub-bench',
       experiment_name: 'bench',
-      recurrence: { frequency: 'Day', interval: 1, time_of_day: `${i % 24}:${String(i % 60).padStart(2, '0')}`, time_zone: 'W. Europe Standard Time', start_time: '2026-05-01T00:00:00' },
+      recurrence: {
+        frequency: 'Day',
+        interval: 1,
+        time_of_day: `${i % 24}:${String(i % 60).padStart(2, '0')}`,
+        time_zone: 'W. Europe Standard Time',
+        start_time: '2026-05-01T00:00:00',
+      },
     }));
     const file = { path: 'bench.json', text: JSON.stringify({ schedules }) };
-    const ops = new ScheduleOperations({ registry: new ScheduleRegistry({ store, files: [], clock: () => T0 }), store });
+    const ops = new ScheduleOperations({
+      registry: new ScheduleRegistry({ store, files: [], clock: () => T0 }),
+      store,
+    });
     const printer = progressPrinter((line) => console.error(`${tag} ${line}`));
     const lines = new Map<ApplyProgress['stage'], ProgressLine>();
-    const lineOf = (stage: ApplyProgress['stage']): ProgressLine => lines.get(stage) ?? lines.set(stage, (done, all) => `${stage} ${count(done)}/${count(all)}`).get(stage)!;
+    const lineOf = (stage: ApplyProgress['stage']): ProgressLine =>
+      lines.get(stage) ?? lines.set(stage, (done, all) => `${stage} ${count(done)}/${count(all)}`).get(stage)!;
     const progress = (p: ApplyProgress): void => printer(lineOf(p.stage), p.done, p.total);
 
     // Floor: one blob per schedule, 32 at a time, nothing else.
@@ -79,7 +96,13 @@ async function measureSize(storage: BenchStorage, total: number): Promise<boolea
       const ms = performance.now() - t;
       if (!result.ok) throw new Error(`${tag} ${round} failed: ${result.error.message}`);
       const missing = result.value.schedules.filter((s) => !s.nextRun);
-      if (missing.length > 0) throw new Error(`${tag} ${round}: ${missing.length} schedules without a next run (${missing.slice(0, 3).map((s) => s.name).join(', ')})`);
+      if (missing.length > 0)
+        throw new Error(
+          `${tag} ${round}: ${missing.length} schedules without a next run (${missing
+            .slice(0, 3)
+            .map((s) => s.name)
+            .join(', ')})`,
+        );
       const perSchedule = counter.total / total;
       const goal = round === 'first apply' ? GOAL_CALLS_PER_CREATED : GOAL_CALLS_PER_UNCHANGED;
       const met = perSchedule <= goal + 10 / total;

@@ -51,12 +51,19 @@ export const IN_MEMORY_LABEL = 'in-memory Azurite (cost per call grows with the 
 
 /** Picks the store; with `auto`, says on stderr how to get MariaDB when it is missing. */
 export function benchStorage(choice: StorageChoice): BenchStorage {
-  const memory: BenchStorage = { label: IN_MEMORY_LABEL, kind: 'memory', shortLabel: 'in-memory Azurite', start: tracked(() => startAzurite()) };
+  const memory: BenchStorage = {
+    label: IN_MEMORY_LABEL,
+    kind: 'memory',
+    shortLabel: 'in-memory Azurite',
+    start: tracked(() => startAzurite()),
+  };
   if (choice === 'memory') return memory;
   const binaries = findMariadb();
   if (!binaries) {
     if (choice === 'mariadb') throw new Error(`--store mariadb: mariadbd was not found; ${MARIADB_INSTALL_HINT}`);
-    console.error(`mariadbd not found: measuring on ${IN_MEMORY_LABEL}. To measure on Azurite with MariaDB metadata, ${MARIADB_INSTALL_HINT}.`);
+    console.error(
+      `mariadbd not found: measuring on ${IN_MEMORY_LABEL}. To measure on Azurite with MariaDB metadata, ${MARIADB_INSTALL_HINT}.`,
+    );
     return memory;
   }
   return {

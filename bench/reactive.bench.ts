@@ -47,7 +47,14 @@ async function main(): Promise<void> {
   try {
     aml.addPipeline({ id: 'bench-pipeline', kind: 'published', workspace: WS });
     const endpointUrl = aml.submitUrl(WS, { published: 'bench-pipeline' });
-    const target: PipelineTarget = { name: 'ingest', endpointUrl, workspace: WS, experimentName: 'bench', parameterAssignments: { mode: 'x' }, dataPathAssignments: {} };
+    const target: PipelineTarget = {
+      name: 'ingest',
+      endpointUrl,
+      workspace: WS,
+      experimentName: 'bench',
+      parameterAssignments: { mode: 'x' },
+      dataPathAssignments: {},
+    };
     const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
     const container = 'bench-data';
     await service.getContainerClient(container).create();
@@ -55,13 +62,36 @@ async function main(): Promise<void> {
     await store.ensureContainer();
 
     const loaded = loadScheduleDefinitions(
-      [{ path: 'bench.json', text: JSON.stringify({ schedules: [{ name: 'bench', target: 'ingest', datastore: 'landing', container, path_on_datastore: 'in', data_path_parameter_name: 'input_data' }] }) }],
+      [
+        {
+          path: 'bench.json',
+          text: JSON.stringify({
+            schedules: [
+              {
+                name: 'bench',
+                target: 'ingest',
+                datastore: 'landing',
+                container,
+                path_on_datastore: 'in',
+                data_path_parameter_name: 'input_data',
+              },
+            ],
+          }),
+        },
+      ],
       { now: new Date() },
     );
     if (!loaded.ok) throw new Error(loaded.error.message);
     const built = await buildReactiveSchedules(loaded.value.definitions, { targets: new Map([['ingest', target]]) });
     const client = createPipelineClient({ env: process.env });
-    const deps: Omit<ReactiveDeps, 'log'> = { schedules: () => built.schedules, claims: new ClaimStore(store), probe: createBlobProbe(service), client, telemetry: noTelemetry, now: () => new Date() };
+    const deps: Omit<ReactiveDeps, 'log'> = {
+      schedules: () => built.schedules,
+      claims: new ClaimStore(store),
+      probe: createBlobProbe(service),
+      client,
+      telemetry: noTelemetry,
+      now: () => new Date(),
+    };
     const handler = blobTriggerHandler(() => deps);
 
     // The events: 900 distinct uploads plus 100 redeliveries of earlier ones, spread through the run.
@@ -71,9 +101,17 @@ async function main(): Promise<void> {
       const name = `in/file-${String(i).padStart(4, '0')}.csv`;
       const blob = service.getContainerClient(container).getBlockBlobClient(name);
       const r = await blob.upload('a,b\n1,2\n', 8, { blobHTTPHeaders: { blobContentType: 'text/csv' } });
-      metas.push({ blobTrigger: `${container}/${name}`, uri: blob.url, properties: { eTag: r.etag, contentLength: 8, contentType: 'text/csv' }, metadata: {} });
+      metas.push({
+        blobTrigger: `${container}/${name}`,
+        uri: blob.url,
+        properties: { eTag: r.etag, contentLength: 8, contentType: 'text/csv' },
+        metadata: {},
+      });
     }
-    const order: Array<{ meta: Record<string, unknown>; duplicate: boolean }> = metas.map((meta) => ({ meta, duplicate: false }));
+    const order: Array<{ meta: Record<string, unknown>; duplicate: boolean }> = metas.map((meta) => ({
+      meta,
+      duplicate: false,
+    }));
     for (let d = 0; d < EVENTS - unique; d++) {
       const at = Math.floor(((d + 1) * order.length) / (EVENTS - unique + 1));
       order.splice(at + 1, 0, { meta: metas[Math.floor(at / 2)]!, duplicate: true });
@@ -83,7 +121,11 @@ async function main(): Promise<void> {
     const bare: number[] = [];
     for (let i = 0; i < 200; i++) {
       const t = performance.now();
-      const r = await client.submit(target, { ExperimentName: 'bench', ParameterAssignments: { mode: 'x' }, DataPathAssignments: { input_data: { DataStoreName: 'landing', RelativePath: `in/ref-${i}.csv` } } });
+      const r = await client.submit(target, {
+        ExperimentName: 'bench',
+        ParameterAssignments: { mode: 'x' },
+        DataPathAssignments: { input_data: { DataStoreName: 'landing', RelativePath: `in/ref-${i}.csv` } },
+      });
       if (!r.ok) throw new Error(r.error.message);
       bare.push(performance.now() - t);
     }
@@ -123,7 +165,12 @@ async function main(): Promise<void> {
     const submissionsBefore = aml.submissions.length;
     const opsBefore = store.counter.total;
     for (const { meta, duplicate } of order) {
-      const context = new InvocationContext({ invocationId: randomUUID(), functionName: `reactiveBlob-${container}`, logHandler: silent, triggerMetadata: meta });
+      const context = new InvocationContext({
+        invocationId: randomUUID(),
+        functionName: `reactiveBlob-${container}`,
+        logHandler: silent,
+        triggerMetadata: meta,
+      });
       const name = String(meta.blobTrigger).slice(container.length + 1);
       const t0 = performance.now();
       if (!duplicate) startedAt.set(name, performance.timeOrigin + t0);
@@ -148,19 +195,43 @@ async function main(): Promise<void> {
       return s.at.getTime() - startedAt.get(rel)! - (claimWait.get(rel) ?? 0);
     });
 
-    console.log(`reactive: ${order.length} events (${EVENTS - unique} duplicate deliveries), ${submissions.length} submissions (expected ${unique}), ${((store.counter.total - opsBefore) / order.length).toFixed(2)} claim-store requests/event (+1 probe HEAD per matched event)`);
-    console.log(`  reference: bare submit round trip (real client → loopback)  p50 ${f(pct(bare, 50))}  p99 ${f(pct(bare, 99))}`);
-    console.log(`  reference: bare claim write (create-if-absent → Azurite)    p50 ${f(pct(bareClaim, 50))}  p99 ${f(pct(bareClaim, 99))}`);
-    console.log(`  reference: bare probe (HEAD → Azurite)                      p50 ${f(pct(bareProbe, 50))}  p99 ${f(pct(bareProbe, 99))}`);
-    console.log(`  handler: invocation → submission request (ms clock)        p50 ${f(pct(toRequest, 50))}  p99 ${f(pct(toRequest, 99))}`);
-    console.log(`  handler: same, less its probe and claim write              p50 ${f(pct(beforeRequest, 50))}  p99 ${f(pct(beforeRequest, 99))}`);
-    console.log(`  handler: invocation → done, new blob                       p50 ${f(pct(total, 50))}  p99 ${f(pct(total, 99))}`);
-    console.log(`  handler: invocation → done, duplicate delivery             p50 ${f(pct(dupTotal, 50))}  p99 ${f(pct(dupTotal, 99))}`);
-    console.log(`  handler: own time (not waiting on storage or Azure ML)     p50 ${f(pct(own, 50))}  p99 ${f(pct(own, 99))}`);
+    console.log(
+      `reactive: ${order.length} events (${EVENTS - unique} duplicate deliveries), ${submissions.length} submissions (expected ${unique}), ${((store.counter.total - opsBefore) / order.length).toFixed(2)} claim-store requests/event (+1 probe HEAD per matched event)`,
+    );
+    console.log(
+      `  reference: bare submit round trip (real client → loopback)  p50 ${f(pct(bare, 50))}  p99 ${f(pct(bare, 99))}`,
+    );
+    console.log(
+      `  reference: bare claim write (create-if-absent → Azurite)    p50 ${f(pct(bareClaim, 50))}  p99 ${f(pct(bareClaim, 99))}`,
+    );
+    console.log(
+      `  reference: bare probe (HEAD → Azurite)                      p50 ${f(pct(bareProbe, 50))}  p99 ${f(pct(bareProbe, 99))}`,
+    );
+    console.log(
+      `  handler: invocation → submission request (ms clock)        p50 ${f(pct(toRequest, 50))}  p99 ${f(pct(toRequest, 99))}`,
+    );
+    console.log(
+      `  handler: same, less its probe and claim write              p50 ${f(pct(beforeRequest, 50))}  p99 ${f(pct(beforeRequest, 99))}`,
+    );
+    console.log(
+      `  handler: invocation → done, new blob                       p50 ${f(pct(total, 50))}  p99 ${f(pct(total, 99))}`,
+    );
+    console.log(
+      `  handler: invocation → done, duplicate delivery             p50 ${f(pct(dupTotal, 50))}  p99 ${f(pct(dupTotal, 99))}`,
+    );
+    console.log(
+      `  handler: own time (not waiting on storage or Azure ML)     p50 ${f(pct(own, 50))}  p99 ${f(pct(own, 99))}`,
+    );
     const overhead = pct(beforeRequest, 99);
-    console.log(`  p99 beyond the bare round trips (invocation → request, less probe + claim write): ${f(overhead)} (goal < 25 ms) ${overhead < 25 ? 'OK' : 'MISSED'}`);
-    console.log(`  (storage round trips dominate the raw figures: Azurite answers a single PUT in ${f(pct(bareClaim, 50))} p50, ${f(pct(bareClaim, 99))} p99)`);
-    console.log(`  peak memory growth during the run: rss ${(peakRss / MB).toFixed(1)} MB, heap ${(peakHeap / MB).toFixed(1)} MB`);
+    console.log(
+      `  p99 beyond the bare round trips (invocation → request, less probe + claim write): ${f(overhead)} (goal < 25 ms) ${overhead < 25 ? 'OK' : 'MISSED'}`,
+    );
+    console.log(
+      `  (storage round trips dominate the raw figures: Azurite answers a single PUT in ${f(pct(bareClaim, 50))} p50, ${f(pct(bareClaim, 99))} p99)`,
+    );
+    console.log(
+      `  peak memory growth during the run: rss ${(peakRss / MB).toFixed(1)} MB, heap ${(peakHeap / MB).toFixed(1)} MB`,
+    );
     if (submissions.length !== unique) process.exitCode = 1;
   } finally {
     await aml.close();

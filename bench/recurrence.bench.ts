@@ -13,7 +13,7 @@ const BASE = Date.UTC(2026, 0, 1);
 
 // Deterministic instants spread over two years from 2026-01-01.
 let seed = 42;
-const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
 const instants = Array.from({ length: SAMPLES }, () => new Date(BASE + Math.floor(random() * 2 * 365 * 86_400_000)));
 
 function parse(json: unknown): Recurrence {
@@ -53,15 +53,75 @@ interface Rule {
 }
 
 const rules: Rule[] = [
-  { name: 'daily 09:30 New York', json: (s) => ({ frequency: 'Day', interval: 1, start_time: s, time_zone: 'Eastern Standard Time', hours: [9], minutes: [30] }), start: (y) => `${y}-01-01T00:00:00`, cron: '30 9 * * *', zone: 'America/New_York' },
-  { name: 'Mon-Fri 8,12,17h Berlin', json: (s) => ({ frequency: 'Week', interval: 1, start_time: s, time_zone: 'W. Europe Standard Time', week_days: ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday'], hours: [8, 12, 17], minutes: [0] }), start: (y) => `${y}-01-01T00:00:00`, cron: '0 8,12,17 * * 1-5', zone: 'Europe/Berlin' },
-  { name: 'every 15 minutes UTC', json: (s) => ({ frequency: 'Minute', interval: 15, start_time: s }), start: (y) => `${y}-01-01T00:00:00Z`, cron: '*/15 * * * *', zone: 'UTC' },
-  { name: 'hourly at :05 London', json: (s) => ({ frequency: 'Hour', interval: 1, start_time: s, time_zone: 'GMT Standard Time' }), start: (y) => `${y}-01-01T00:05:00`, cron: '5 * * * *', zone: 'Europe/London' },
-  { name: 'monthly 15th 06:00 Sydney', json: (s) => ({ frequency: 'Month', interval: 1, start_time: s, time_zone: 'AUS Eastern Standard Time' }), start: (y) => `${y}-01-15T06:00:00`, cron: '0 6 15 * *', zone: 'Australia/Sydney' },
-  { name: '9-17h every 30 min Lord Howe', json: (s) => ({ frequency: 'Day', interval: 1, start_time: s, time_zone: 'Lord Howe Standard Time', hours: [9, 10, 11, 12, 13, 14, 15, 16, 17], minutes: [0, 30] }), start: (y) => `${y}-01-01T00:00:00`, cron: '0,30 9-17 * * *', zone: 'Australia/Lord_Howe' },
+  {
+    name: 'daily 09:30 New York',
+    json: (s) => ({
+      frequency: 'Day',
+      interval: 1,
+      start_time: s,
+      time_zone: 'Eastern Standard Time',
+      hours: [9],
+      minutes: [30],
+    }),
+    start: (y) => `${y}-01-01T00:00:00`,
+    cron: '30 9 * * *',
+    zone: 'America/New_York',
+  },
+  {
+    name: 'Mon-Fri 8,12,17h Berlin',
+    json: (s) => ({
+      frequency: 'Week',
+      interval: 1,
+      start_time: s,
+      time_zone: 'W. Europe Standard Time',
+      week_days: ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday'],
+      hours: [8, 12, 17],
+      minutes: [0],
+    }),
+    start: (y) => `${y}-01-01T00:00:00`,
+    cron: '0 8,12,17 * * 1-5',
+    zone: 'Europe/Berlin',
+  },
+  {
+    name: 'every 15 minutes UTC',
+    json: (s) => ({ frequency: 'Minute', interval: 15, start_time: s }),
+    start: (y) => `${y}-01-01T00:00:00Z`,
+    cron: '*/15 * * * *',
+    zone: 'UTC',
+  },
+  {
+    name: 'hourly at :05 London',
+    json: (s) => ({ frequency: 'Hour', interval: 1, start_time: s, time_zone: 'GMT Standard Time' }),
+    start: (y) => `${y}-01-01T00:05:00`,
+    cron: '5 * * * *',
+    zone: 'Europe/London',
+  },
+  {
+    name: 'monthly 15th 06:00 Sydney',
+    json: (s) => ({ frequency: 'Month', interval: 1, start_time: s, time_zone: 'AUS Eastern Standard Time' }),
+    start: (y) => `${y}-01-15T06:00:00`,
+    cron: '0 6 15 * *',
+    zone: 'Australia/Sydney',
+  },
+  {
+    name: '9-17h every 30 min Lord Howe',
+    json: (s) => ({
+      frequency: 'Day',
+      interval: 1,
+      start_time: s,
+      time_zone: 'Lord Howe Standard Time',
+      hours: [9, 10, 11, 12, 13, 14, 15, 16, 17],
+      minutes: [0, 30],
+    }),
+    start: (y) => `${y}-01-01T00:00:00`,
+    cron: '0,30 9-17 * * *',
+    zone: 'Australia/Lord_Howe',
+  },
 ];
 
-console.log(`next occurrence after ${SAMPLES.toLocaleString('en-US')} random instants in 2026-2027, best of ${ROUNDS} rounds`);
+console.log(
+  `next occurrence after ${SAMPLES.toLocaleString('en-US')} random instants in 2026-2027, best of ${ROUNDS} rounds`,
+);
 console.log(`${'rule'.padEnd(30)} ${'engine'.padStart(13)} ${'croner'.padStart(13)}  engine/croner`);
 for (const rule of rules) {
   const r = parse(rule.json(rule.start(2026)));
@@ -93,9 +153,14 @@ for (const rule of rules) {
 // One-off cost of a zone never seen before: the engine builds that zone's transition table for the
 // ~400 days around the instant (Luxon offset lookups); croner builds its Intl formatter.
 const coldEngine = process.hrtime.bigint();
-nextOccurrence(parse({ frequency: 'Day', interval: 1, start_time: '2026-01-01T09:00:00', time_zone: 'Asia/Tehran' }), new Date(BASE));
+nextOccurrence(
+  parse({ frequency: 'Day', interval: 1, start_time: '2026-01-01T09:00:00', time_zone: 'Asia/Tehran' }),
+  new Date(BASE),
+);
 const coldEngineMs = Number(process.hrtime.bigint() - coldEngine) / 1e6;
 const coldCron = process.hrtime.bigint();
 new Cron('0 9 * * *', { timezone: 'America/Havana' }).nextRun(new Date(BASE));
 const coldCronMs = Number(process.hrtime.bigint() - coldCron) / 1e6;
-console.log(`\nfirst call in a new zone: engine ${coldEngineMs.toFixed(1)} ms (builds the zone table), croner ${coldCronMs.toFixed(1)} ms`);
+console.log(
+  `\nfirst call in a new zone: engine ${coldEngineMs.toFixed(1)} ms (builds the zone table), croner ${coldCronMs.toFixed(1)} ms`,
+);

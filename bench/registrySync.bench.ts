@@ -27,11 +27,21 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 async function main(): Promise<void> {
   const azurite = await startAzurite();
   try {
-    console.log(`idle registry sync, in-memory Azurite; load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')}; medians of ${ROUNDS}`);
+    console.log(
+      `idle registry sync, in-memory Azurite; load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' / ')}; medians of ${ROUNDS}`,
+    );
     for (const total of SIZES) {
-      const store = new ScheduleStateStore(BlobJsonStore.forContainer(BlobServiceClient.fromConnectionString(azurite.connectionString), `sync-${total}`));
+      const store = new ScheduleStateStore(
+        BlobJsonStore.forContainer(BlobServiceClient.fromConnectionString(azurite.connectionString), `sync-${total}`),
+      );
       await store.ensureContainer();
-      const schedules = Array.from({ length: total }, (_, i) => ({ name: `s-${String(i).padStart(5, '0')}`, target: 'bench', recurrence: { frequency: 'Day', interval: 1, time_of_day: '12:00', start_time: '2026-05-01T00:00:00Z' } }));
+      const schedules = Array.from({ length: total }, (_, i) => ({
+        name: `s-${String(i).padStart(5, '0')}`,
+        target: 'bench',
+        recurrence: { frequency: 'Day', interval: 1, time_of_day: '12:00', start_time: '2026-05-01T00:00:00Z' },
+      }));
       const files = Array.from({ length: Math.ceil(total / FILE_SCHEDULES) }, (_, f) => ({
         path: `config/schedules/bench-${String(f).padStart(3, '0')}.json`,
         text: JSON.stringify({ schedules: schedules.slice(f * FILE_SCHEDULES, (f + 1) * FILE_SCHEDULES) }),
@@ -52,7 +62,9 @@ async function main(): Promise<void> {
       }
       const s = median(sync);
       const f = median(floor);
-      console.log(`${total.toLocaleString('en-US')} schedules: idle sync ${s.toFixed(1)} ms, floor (one index read) ${f.toFixed(1)} ms, sync / floor ${(s / f).toFixed(1)}×`);
+      console.log(
+        `${total.toLocaleString('en-US')} schedules: idle sync ${s.toFixed(1)} ms, floor (one index read) ${f.toFixed(1)} ms, sync / floor ${(s / f).toFixed(1)}×`,
+      );
     }
   } finally {
     await azurite.stop();

@@ -43,7 +43,11 @@ function percentile(sorted: number[], p: number): number {
 
 function summary(samples: number[]): { p50: number; p99: number; mean: number } {
   const sorted = [...samples].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), mean: samples.reduce((a, b) => a + b, 0) / samples.length };
+  return {
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    mean: samples.reduce((a, b) => a + b, 0) / samples.length,
+  };
 }
 
 const ms = (v: number): string => `${v.toFixed(3)} ms`;
@@ -88,7 +92,8 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       const response = await handler(request, context);
       const t1 = performance.now();
-      if (response.status !== 202) throw new Error(`handler answered ${response.status}: ${JSON.stringify(response.jsonBody)}`);
+      if (response.status !== 202)
+        throw new Error(`handler answered ${response.status}: ${JSON.stringify(response.jsonBody)}`);
       return t1 - t0;
     };
 
@@ -103,16 +108,20 @@ async function main(): Promise<void> {
     const bare = (): Promise<number> =>
       new Promise((resolve, reject) => {
         const t0 = performance.now();
-        const req = httpRequest(url, { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(bareBody) } }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const t1 = performance.now();
-            JSON.parse(Buffer.concat(chunks).toString('utf8'));
-            if (res.statusCode !== 200) reject(new Error(`bare POST answered ${res.statusCode}`));
-            else resolve(t1 - t0);
-          });
-        });
+        const req = httpRequest(
+          url,
+          { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(bareBody) } },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => {
+              const t1 = performance.now();
+              JSON.parse(Buffer.concat(chunks).toString('utf8'));
+              if (res.statusCode !== 200) reject(new Error(`bare POST answered ${res.statusCode}`));
+              else resolve(t1 - t0);
+            });
+          },
+        );
         req.on('error', reject);
         req.end(bareBody);
       });
@@ -143,29 +152,57 @@ async function main(): Promise<void> {
     const h = summary(handlerSamples);
     const b = summary(bareSamples);
     const f = summary(fetchSamples);
-    console.log(`submission latency, ${N} requests each to the loopback Azure ML endpoint (after ${WARMUP} warm-up rounds; series interleaved)`);
-    console.log(`  bare POST, node:http keep-alive (reference): p50 ${ms(b.p50)}  p99 ${ms(b.p99)}  mean ${ms(b.mean)}`);
-    console.log(`  bare POST, fetch (for scale):                p50 ${ms(f.p50)}  p99 ${ms(f.p99)}  mean ${ms(f.mean)}`);
-    console.log(`  through the HTTP handler:                    p50 ${ms(h.p50)}  p99 ${ms(h.p99)}  mean ${ms(h.mean)}`);
-    console.log(`  added by the app (handler - reference):      p50 ${ms(h.p50 - b.p50)}  p99 ${ms(h.p99 - b.p99)}  mean ${ms(h.mean - b.mean)}`);
+    console.log(
+      `submission latency, ${N} requests each to the loopback Azure ML endpoint (after ${WARMUP} warm-up rounds; series interleaved)`,
+    );
+    console.log(
+      `  bare POST, node:http keep-alive (reference): p50 ${ms(b.p50)}  p99 ${ms(b.p99)}  mean ${ms(b.mean)}`,
+    );
+    console.log(
+      `  bare POST, fetch (for scale):                p50 ${ms(f.p50)}  p99 ${ms(f.p99)}  mean ${ms(f.mean)}`,
+    );
+    console.log(
+      `  through the HTTP handler:                    p50 ${ms(h.p50)}  p99 ${ms(h.p99)}  mean ${ms(h.mean)}`,
+    );
+    console.log(
+      `  added by the app (handler - reference):      p50 ${ms(h.p50 - b.p50)}  p99 ${ms(h.p99 - b.p99)}  mean ${ms(h.mean - b.mean)}`,
+    );
 
     // Azure ML v2: the same handler, each kind beside its own bare reference.
     const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 32, ca: bed.arm.ca });
-    const bareV2 = (method: 'PUT' | 'POST', target: () => string, body: () => string, auth: string, secure: boolean): Promise<number> =>
+    const bareV2 = (
+      method: 'PUT' | 'POST',
+      target: () => string,
+      body: () => string,
+      auth: string,
+      secure: boolean,
+    ): Promise<number> =>
       new Promise((resolve, reject) => {
         const text = body();
         const t0 = performance.now();
         const send = secure ? httpsRequest : httpRequest;
-        const req = send(target(), { method, agent: secure ? httpsAgent : agent, headers: { 'content-type': 'application/json', authorization: auth, 'content-length': Buffer.byteLength(text) } }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const t1 = performance.now();
-            JSON.parse(Buffer.concat(chunks).toString('utf8'));
-            if ((res.statusCode ?? 0) >= 300) reject(new Error(`bare ${method} answered ${res.statusCode}`));
-            else resolve(t1 - t0);
-          });
-        });
+        const req = send(
+          target(),
+          {
+            method,
+            agent: secure ? httpsAgent : agent,
+            headers: {
+              'content-type': 'application/json',
+              authorization: auth,
+              'content-length': Buffer.byteLength(text),
+            },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => {
+              const t1 = performance.now();
+              JSON.parse(Buffer.concat(chunks).toString('utf8'));
+              if ((res.statusCode ?? 0) >= 300) reject(new Error(`bare ${method} answered ${res.statusCode}`));
+              else resolve(t1 - t0);
+            });
+          },
+        );
         req.on('error', reject);
         req.end(text);
       });
@@ -182,8 +219,10 @@ async function main(): Promise<void> {
         name = `bench-${randomUUID()}`;
         return kind === 'bench-job' ? `${origin}${path.replace(/\/jobs\/[^/?]+/, `/jobs/${name}`)}` : path;
       };
-      const body = (): string => JSON.stringify(kind === 'bench-job' ? sentBody : { properties: { ...sentBody.properties, name } });
-      const bareOnce = (): Promise<number> => bareV2(kind === 'bench-job' ? 'PUT' : 'POST', next, body, auth, kind === 'bench-job');
+      const body = (): string =>
+        JSON.stringify(kind === 'bench-job' ? sentBody : { properties: { ...sentBody.properties, name } });
+      const bareOnce = (): Promise<number> =>
+        bareV2(kind === 'bench-job' ? 'PUT' : 'POST', next, body, auth, kind === 'bench-job');
       for (let i = 0; i < WARMUP; i++) {
         await viaHandler(kind);
         await bareOnce();
@@ -199,9 +238,15 @@ async function main(): Promise<void> {
       const bv = summary(bs);
       const label = kind === 'bench-job' ? 'pipeline_job (ARM PUT, HTTPS)' : 'batch_endpoint (POST scoring URI)';
       console.log(`v2 ${label}, ${N} requests each (after ${WARMUP} warm-up rounds; interleaved)`);
-      console.log(`  bare ${kind === 'bench-job' ? 'PUT ' : 'POST'} (reference):                     p50 ${ms(bv.p50)}  p99 ${ms(bv.p99)}  mean ${ms(bv.mean)}`);
-      console.log(`  through the HTTP handler:                    p50 ${ms(hv.p50)}  p99 ${ms(hv.p99)}  mean ${ms(hv.mean)}`);
-      console.log(`  added by the app (handler - reference):      p50 ${ms(hv.p50 - bv.p50)}  p99 ${ms(hv.p99 - bv.p99)}  mean ${ms(hv.mean - bv.mean)}   (v1 in this run: p50 ${ms(v1Added)})`);
+      console.log(
+        `  bare ${kind === 'bench-job' ? 'PUT ' : 'POST'} (reference):                     p50 ${ms(bv.p50)}  p99 ${ms(bv.p99)}  mean ${ms(bv.mean)}`,
+      );
+      console.log(
+        `  through the HTTP handler:                    p50 ${ms(hv.p50)}  p99 ${ms(hv.p99)}  mean ${ms(hv.mean)}`,
+      );
+      console.log(
+        `  added by the app (handler - reference):      p50 ${ms(hv.p50 - bv.p50)}  p99 ${ms(hv.p99 - bv.p99)}  mean ${ms(hv.mean - bv.mean)}   (v1 in this run: p50 ${ms(v1Added)})`,
+      );
     }
     httpsAgent.destroy();
   } finally {

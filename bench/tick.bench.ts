@@ -44,7 +44,11 @@ const GOAL_CALLS_PER_DUE = 6;
 const GOAL_IDLE_CALLS = 2;
 const SETUP_BATCH = 1000;
 const FILE_SCHEDULES = 5000;
-const WS = { subscriptionId: '7e1c2d3f-0000-4000-8000-00000000beef', resourceGroup: 'rg-bench', workspaceName: 'mlw-bench' };
+const WS = {
+  subscriptionId: '7e1c2d3f-0000-4000-8000-00000000beef',
+  resourceGroup: 'rg-bench',
+  workspaceName: 'mlw-bench',
+};
 const T0 = new Date('2026-06-01T00:00:00Z');
 
 const at = (iso: string): Date => new Date(iso);
@@ -52,7 +56,10 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const millis = (ms: number): string => (ms >= 10_000 ? seconds(ms) : `${ms.toFixed(ms >= 100 ? 0 : 1)} ms`);
 const count = (n: number): string => n.toLocaleString('en-US');
-const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' / ');
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
 
 interface SizeResult {
   readonly total: number;
@@ -78,11 +85,17 @@ interface SizeResult {
 }
 
 function options(): { sizes: number[]; store: StorageChoice } {
-  const { values } = parseArgs({ options: { sizes: { type: 'string', default: '1000,10000' }, store: { type: 'string', default: 'auto' } } });
+  const { values } = parseArgs({
+    options: { sizes: { type: 'string', default: '1000,10000' }, store: { type: 'string', default: 'auto' } },
+  });
   const sizes = values.sizes.split(',').map((s) => Number(s.trim().replaceAll('_', '')));
   const bad = sizes.find((n) => !Number.isInteger(n) || n < DUE);
-  if (bad !== undefined) throw new Error(`--sizes ${values.sizes}: each size must be a whole number of schedules of at least ${DUE} (the due ones); for example --sizes 1000,10000,50000`);
-  if (!['auto', 'mariadb', 'memory'].includes(values.store)) throw new Error(`--store ${values.store}: use auto (MariaDB when installed), mariadb or memory`);
+  if (bad !== undefined)
+    throw new Error(
+      `--sizes ${values.sizes}: each size must be a whole number of schedules of at least ${DUE} (the due ones); for example --sizes 1000,10000,50000`,
+    );
+  if (!['auto', 'mariadb', 'memory'].includes(values.store))
+    throw new Error(`--store ${values.store}: use auto (MariaDB when installed), mariadb or memory`);
   return { sizes, store: values.store as StorageChoice };
 }
 
@@ -96,13 +109,23 @@ async function measureSize(msi: FakeMsi, storage: BenchStorage, total: number): 
   try {
     const counter = new OperationCounter();
     const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
-    const store = new ScheduleStateStore(BlobJsonStore.forContainer(service, 'aml-triggers', counter), { concurrency: 64 });
+    const store = new ScheduleStateStore(BlobJsonStore.forContainer(service, 'aml-triggers', counter), {
+      concurrency: 64,
+    });
     await store.ensureContainer();
 
     const schedules = Array.from({ length: total }, (_, i) =>
       i < DUE
-        ? { name: `due-${String(i).padStart(5, '0')}`, target: 'bench', recurrence: { frequency: 'Minute', interval: 15, start_time: '2026-06-01T00:00:00Z' } }
-        : { name: `later-${String(i).padStart(5, '0')}`, target: 'bench', recurrence: { frequency: 'Day', interval: 1, time_of_day: '12:00', start_time: '2026-05-01T00:00:00Z' } },
+        ? {
+            name: `due-${String(i).padStart(5, '0')}`,
+            target: 'bench',
+            recurrence: { frequency: 'Minute', interval: 15, start_time: '2026-06-01T00:00:00Z' },
+          }
+        : {
+            name: `later-${String(i).padStart(5, '0')}`,
+            target: 'bench',
+            recurrence: { frequency: 'Day', interval: 1, time_of_day: '12:00', start_time: '2026-05-01T00:00:00Z' },
+          },
     );
     // Files of FILE_SCHEDULES each: a schedule file may hold at most 1 MiB.
     const files = Array.from({ length: Math.ceil(total / FILE_SCHEDULES) }, (_, f) => ({
@@ -110,7 +133,18 @@ async function measureSize(msi: FakeMsi, storage: BenchStorage, total: number): 
       text: JSON.stringify({ schedules: schedules.slice(f * FILE_SCHEDULES, (f + 1) * FILE_SCHEDULES) }),
     }));
     const registry = new ScheduleRegistry({ store, files, clock: () => T0, resyncIntervalMs: 24 * 3600_000 });
-    const targets = new Map<string, PipelineTarget>([['bench', { name: 'bench', endpointUrl: aml.submitUrl(WS, { published: 'pp-bench' }), experimentName: 'bench', parameterAssignments: {}, dataPathAssignments: {} }]]);
+    const targets = new Map<string, PipelineTarget>([
+      [
+        'bench',
+        {
+          name: 'bench',
+          endpointUrl: aml.submitUrl(WS, { published: 'pp-bench' }),
+          experimentName: 'bench',
+          parameterAssignments: {},
+          dataPathAssignments: {},
+        },
+      ],
+    ]);
     const deps: TickDeps = {
       store,
       registry,
@@ -131,21 +165,34 @@ async function measureSize(msi: FakeMsi, storage: BenchStorage, total: number): 
       const written = Math.min(done + SETUP_BATCH, definitions.length);
       const elapsed = performance.now() - setupStart;
       const left = ((definitions.length - written) * elapsed) / written;
-      console.error(`${tag} set-up: ${count(written)} / ${count(definitions.length)} states written, ${seconds(elapsed)}${written < definitions.length ? `, about ${seconds(left)} left` : ''}`);
+      console.error(
+        `${tag} set-up: ${count(written)} / ${count(definitions.length)} states written, ${seconds(elapsed)}${written < definitions.length ? `, about ${seconds(left)} left` : ''}`,
+      );
     }
     const synced = await registry.sync(T0);
-    if ((synced.synced?.created.length ?? 0) + (synced.synced?.updated.length ?? 0) > 0) throw new Error(`${tag} the registry's sync found states to write after the set-up: ${JSON.stringify(synced.synced)}`);
+    if ((synced.synced?.created.length ?? 0) + (synced.synced?.updated.length ?? 0) > 0)
+      throw new Error(
+        `${tag} the registry's sync found states to write after the set-up: ${JSON.stringify(synced.synced)}`,
+      );
     const setupMs = performance.now() - setupStart;
 
     // Warm-up: the first submission resolves the token; not measured.
     await runTick(at('2026-06-01T00:00:30Z'), deps);
 
-    const measure = async (now: string): Promise<{ ms: number; ops: number; batches: number; snapshot: string; report: TickReport }> => {
+    const measure = async (
+      now: string,
+    ): Promise<{ ms: number; ops: number; batches: number; snapshot: string; report: TickReport }> => {
       counter.reset();
       const start = performance.now();
       const report = await runTick(at(now), deps);
       const ms = performance.now() - start;
-      return { ms, ops: counter.total, batches: counter.count('batch'), snapshot: JSON.stringify(counter.snapshot()), report };
+      return {
+        ms,
+        ops: counter.total,
+        batches: counter.count('batch'),
+        snapshot: JSON.stringify(counter.snapshot()),
+        report,
+      };
     };
 
     // Floor: one read of each due schedule's state, all at once, measured right before each busy tick so
@@ -168,12 +215,15 @@ async function measureSize(msi: FakeMsi, storage: BenchStorage, total: number): 
       const floorMs = await floor();
       const tick = await measure(`2026-06-01T${quarter}:01Z`);
       if (tick.report.submitted.length !== DUE || tick.report.errors.length > 0) {
-        throw new Error(`${tag} tick at ${quarter} submitted ${tick.report.submitted.length} (expected ${DUE}); errors: ${JSON.stringify(tick.report.errors.slice(0, 3))}`);
+        throw new Error(
+          `${tag} tick at ${quarter} submitted ${tick.report.submitted.length} (expected ${DUE}); errors: ${JSON.stringify(tick.report.errors.slice(0, 3))}`,
+        );
       }
       busy.push({ ...tick, floorMs });
       const idleAt = at(`2026-06-01T${quarter}:31Z`);
       const quiet = await measure(idleAt.toISOString());
-      if (quiet.report.submitted.length !== 0) throw new Error(`${tag} the idle tick at ${quarter}:31 submitted ${quiet.report.submitted.length}`);
+      if (quiet.report.submitted.length !== 0)
+        throw new Error(`${tag} the idle tick at ${quarter}:31 submitted ${quiet.report.submitted.length}`);
       // Where the idle tick's time goes: its two steps again, alone (the registry's check of the
       // definitions, in process plus one read; the due-index listing, one call).
       const syncMs = await timed(() => registry.sync(idleAt));
@@ -184,7 +234,10 @@ async function measureSize(msi: FakeMsi, storage: BenchStorage, total: number): 
           `idle tick ${quarter}:31: ${millis(quiet.ms)}, ${quiet.ops} calls (alone: registry sync ${millis(syncMs)}, due-index listing ${millis(listMs)})`,
       );
     }
-    if (aml.submissions.length !== 3 * DUE) throw new Error(`${tag} the loopback Azure ML received ${aml.submissions.length} submissions, expected ${3 * DUE}`);
+    if (aml.submissions.length !== 3 * DUE)
+      throw new Error(
+        `${tag} the loopback Azure ML received ${aml.submissions.length} submissions, expected ${3 * DUE}`,
+      );
 
     // This store's cost per call at this size: 50 reads of a state, one at a time.
     const sample = schedules[Math.floor(total / 2)]!.name;
@@ -206,7 +259,9 @@ async function measureSize(msi: FakeMsi, storage: BenchStorage, total: number): 
       ratio: median(busy.map((b) => b.ms / b.floorMs)),
       perCallMs,
     };
-    console.log(`${tag} busy ${millis(result.busyMs)}, idle ${millis(result.idleMs)}, floor ${millis(result.floorMs)}, tick/floor ${result.ratio.toFixed(1)}, one call ${millis(perCallMs)} (set-up ${seconds(setupMs)})`);
+    console.log(
+      `${tag} busy ${millis(result.busyMs)}, idle ${millis(result.idleMs)}, floor ${millis(result.floorMs)}, tick/floor ${result.ratio.toFixed(1)}, one call ${millis(perCallMs)} (set-up ${seconds(setupMs)})`,
+    );
     return result;
   } finally {
     client.close();
@@ -227,11 +282,23 @@ function report(storage: BenchStorage, results: readonly SizeResult[], condition
     `${r.ratio.toFixed(1)}×`,
     millis(r.perCallMs),
   ]);
-  const head = [`schedules (${storage.shortLabel})`, `busy tick (${DUE} due)`, 'storage calls', 'idle tick', 'calls', 'idle alone: sync / listing', `floor (${DUE} reads at once)`, 'tick / floor', 'one call'];
+  const head = [
+    `schedules (${storage.shortLabel})`,
+    `busy tick (${DUE} due)`,
+    'storage calls',
+    'idle tick',
+    'calls',
+    'idle alone: sync / listing',
+    `floor (${DUE} reads at once)`,
+    'tick / floor',
+    'one call',
+  ];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   console.log('');
-  console.log(`Storage: ${storage.label}. ${conditions}. Medians of 3 ticks, each just after its floor; wall time includes the ${DUE} Azure ML submissions (loopback); tick / floor is the median of the 3 pairs' ratios.`);
+  console.log(
+    `Storage: ${storage.label}. ${conditions}. Medians of 3 ticks, each just after its floor; wall time includes the ${DUE} Azure ML submissions (loopback); tick / floor is the median of the 3 pairs' ratios.`,
+  );
   console.log(line(head));
   console.log(line(widths.map((w) => '-'.repeat(w))));
   for (const row of rows) console.log(line(row));
@@ -252,7 +319,9 @@ async function main(): Promise<void> {
   const storage = benchStorage(store);
   const started = performance.now();
   const loadBefore = load();
-  console.log(`tick bench on ${storage.label}; sizes ${sizes.map(count).join(', ')}; ${cpus().length} cores, load average (1/5/15 min) ${loadBefore}`);
+  console.log(
+    `tick bench on ${storage.label}; sizes ${sizes.map(count).join(', ')}; ${cpus().length} cores, load average (1/5/15 min) ${loadBefore}`,
+  );
   // One managed-identity endpoint for the whole run: MSAL keeps the endpoint it found per process.
   const msi = await startFakeMsi();
   Object.assign(process.env, msi.env);
@@ -262,7 +331,11 @@ async function main(): Promise<void> {
   } finally {
     await msi.close();
   }
-  report(storage, results, `${cpus().length} cores; load average (1/5/15 min) ${loadBefore} at the start, ${load()} at the end; whole run ${seconds(performance.now() - started)}`);
+  report(
+    storage,
+    results,
+    `${cpus().length} cores; load average (1/5/15 min) ${loadBefore} at the start, ${load()} at the end; whole run ${seconds(performance.now() - started)}`,
+  );
 }
 
 main().catch((e: unknown) => {

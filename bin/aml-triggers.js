@@ -24,5 +24,8 @@ main(process.argv.slice(2), {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   },
-  (error) => { process.stderr.write(String(error && error.stack || error) + '\n'); process.exitCode = 1; },
+  (error) => {
+    process.stderr.write(String((error && error.stack) || error) + '\n');
+    process.exitCode = 1;
+  },
 );

@@ -16,7 +16,9 @@ export function entryText() {
   const functions = readdirSync(join(dist, 'src', 'functions'))
     .filter((f) => f.endsWith('.js'))
     .sort();
-  return ['./src/index.js', ...functions.map((f) => `./src/functions/${f}`)].map((f) => `require(${JSON.stringify(f)});`).join('\n');
+  return ['./src/index.js', ...functions.map((f) => `./src/functions/${f}`)]
+    .map((f) => `require(${JSON.stringify(f)});`)
+    .join('\n');
 }
 
 export async function bundle() {

@@ -30,7 +30,8 @@ function rid() {
 }
 
 if (spawnSync('dotnet', ['--version'], { stdio: 'ignore' }).status !== 0) {
-  const message = 'the .NET SDK (`dotnet`) is not installed, so infra/ was NOT compiled; install it to check the Bicep files (required in CI).';
+  const message =
+    'the .NET SDK (`dotnet`) is not installed, so infra/ was NOT compiled; install it to check the Bicep files (required in CI).';
   if (required) fail(message);
   console.log(`check-infra: skipped: ${message}`);
   process.exit(0);
@@ -41,8 +42,11 @@ if (!version) fail(`${relative(root, project)} names no <BicepVersion>.`);
 const id = `azure.bicep.commandline.${rid()}`;
 const bicep = join(tools, '.packages', id, version, 'tools', process.platform === 'win32' ? 'bicep.exe' : 'bicep');
 if (!existsSync(bicep)) {
-  const restore = spawnSync('dotnet', ['restore', project, `-p:BicepRid=${rid()}`, '--nologo', '-v', 'quiet'], { stdio: 'inherit' });
-  if (restore.status !== 0 || !existsSync(bicep)) fail(`dotnet restore of ${relative(root, project)} did not produce ${relative(root, bicep)}.`);
+  const restore = spawnSync('dotnet', ['restore', project, `-p:BicepRid=${rid()}`, '--nologo', '-v', 'quiet'], {
+    stdio: 'inherit',
+  });
+  if (restore.status !== 0 || !existsSync(bicep))
+    fail(`dotnet restore of ${relative(root, project)} did not produce ${relative(root, bicep)}.`);
 }
 if (process.platform !== 'win32') chmodSync(bicep, 0o755); // NuGet does not keep the executable bit
 
@@ -60,13 +64,19 @@ if (files.length === 0) fail(`no .bicep file under ${relative(root, infra) || '.
 const out = mkdtempSync(join(tmpdir(), 'bicep-build-'));
 let problems = 0;
 try {
-  for (const args of [['build', '--pattern', '**/*.bicep', '--outdir', out], ['lint', '--pattern', '**/*.bicep']]) {
+  for (const args of [
+    ['build', '--pattern', '**/*.bicep', '--outdir', out],
+    ['lint', '--pattern', '**/*.bicep'],
+  ]) {
     const run = spawnSync(bicep, args, { cwd: infra, encoding: 'utf8' });
     const diagnostics = `${run.stderr}\n${run.stdout}`.split('\n').filter((l) => / : (Warning|Error) /.test(l));
     if (run.status !== 0 || diagnostics.length > 0) {
       problems += Math.max(diagnostics.length, 1);
       console.error(`check-infra: bicep ${args[0]}:`);
-      for (const d of diagnostics.length ? [...new Set(diagnostics)] : [run.stderr.trim() || run.error?.message || `exit ${run.status}`]) console.error(`  ${d}`);
+      for (const d of diagnostics.length
+        ? [...new Set(diagnostics)]
+        : [run.stderr.trim() || run.error?.message || `exit ${run.status}`])
+        console.error(`  ${d}`);
     }
   }
 } finally {

@@ -32,7 +32,11 @@ import { startAzurite, type RunningAzurite } from '../test/support/azuriteProces
 const ROOT = resolve(__dirname, '..');
 const DEMO = join(ROOT, 'demo');
 const DATA_CONTAINER = 'demo-data';
-const WORKSPACE = { subscriptionId: '0d3e0000-0000-4000-8000-0000000000aa', resourceGroup: 'rg-demo', workspaceName: 'mlw-demo' };
+const WORKSPACE = {
+  subscriptionId: '0d3e0000-0000-4000-8000-0000000000aa',
+  resourceGroup: 'rg-demo',
+  workspaceName: 'mlw-demo',
+};
 const PIPELINES = [
   { id: '0d3e0000-0000-4000-8000-00000000de01', parameters: ['epochs', 'learning_rate'] },
   { id: '0d3e0000-0000-4000-8000-00000000de02', dataPathParameters: ['input_data'] },
@@ -52,7 +56,10 @@ function duration(text: string, option: string): number {
 }
 
 function options(): { forMs?: number; tickIntervalSeconds?: string; uploadAfterMs: number } {
-  const { values } = parseArgs({ options: { for: { type: 'string' }, 'tick-interval': { type: 'string' }, 'upload-after': { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    options: { for: { type: 'string' }, 'tick-interval': { type: 'string' }, 'upload-after': { type: 'string' } },
+    strict: true,
+  });
   return {
     ...(values.for !== undefined ? { forMs: duration(values.for, '--for') } : {}),
     ...(values['tick-interval'] !== undefined ? { tickIntervalSeconds: values['tick-interval'] } : {}),
@@ -64,7 +71,8 @@ function options(): { forMs?: number; tickIntervalSeconds?: string; uploadAfterM
 function cli(env: Record<string, string>, signal?: AbortSignal): (...argv: string[]) => Promise<number> {
   return (...argv) => {
     const label = `[aml-triggers ${argv[0] === 'schedules' ? `schedules ${argv[1] ?? ''}` : (argv[0] ?? '')}]`;
-    const print = (line: string): void => void process.stdout.write(`${label} ${line.replace(/^aml-triggers [a-z-]+: /, '')}\n`);
+    const print = (line: string): void =>
+      void process.stdout.write(`${label} ${line.replace(/^aml-triggers [a-z-]+: /, '')}\n`);
     const io: CliIo = {
       stdout: print,
       stderr: print,
@@ -78,24 +86,41 @@ function cli(env: Record<string, string>, signal?: AbortSignal): (...argv: strin
 }
 
 /** Prints, labelled as the fake, each request the fake Azure ML answered and each run it started. */
-function watchFake(bed: AmlTestBed): { poll(): void; counts(): { scheduled: number; reactive: number; other: number } } {
+function watchFake(bed: AmlTestBed): {
+  poll(): void;
+  counts(): { scheduled: number; reactive: number; other: number };
+} {
   let attempts = 0;
   let submissions = 0;
   const poll = (): void => {
     for (; attempts < bed.aml.attempts.length; attempts++) {
       const a = bed.aml.attempts[attempts]!;
-      if (a.outcome !== 200) process.stdout.write(`${FAKE_AML} ${a.method} ${a.path.replace(/^\/pipelines\/v1\.0\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices/, '…')} answered ${String(a.outcome)}\n`);
+      if (a.outcome !== 200)
+        process.stdout.write(
+          `${FAKE_AML} ${a.method} ${a.path.replace(/^\/pipelines\/v1\.0\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices/, '…')} answered ${String(a.outcome)}\n`,
+        );
     }
     for (; submissions < bed.aml.submissions.length; submissions++) {
       const s = bed.aml.submissions[submissions]!;
       const tags = (s.body.Tags ?? {}) as Record<string, string>;
-      const why = tags['aml-triggers.trigger'] === 'blob' ? `for blob (schedule ${tags['aml-triggers.schedule'] ?? '?'})` : tags['aml-triggers.schedule'] ? `occurrence ${tags['aml-triggers.occurrence'] ?? '?'} of schedule ${tags['aml-triggers.schedule']} (trigger ${tags['aml-triggers.trigger'] ?? '?'})` : 'submitted directly';
-      const data = s.body.DataPathAssignments && Object.keys(s.body.DataPathAssignments).length ? `, data paths ${JSON.stringify(s.body.DataPathAssignments)}` : '';
-      process.stdout.write(`${FAKE_AML} started run ${s.runId} of pipeline ${s.pipeline.id}: ${why}, experiment ${String(s.body.ExperimentName)}, parameters ${JSON.stringify(s.body.ParameterAssignments ?? {})}${data}\n`);
+      const why =
+        tags['aml-triggers.trigger'] === 'blob'
+          ? `for blob (schedule ${tags['aml-triggers.schedule'] ?? '?'})`
+          : tags['aml-triggers.schedule']
+            ? `occurrence ${tags['aml-triggers.occurrence'] ?? '?'} of schedule ${tags['aml-triggers.schedule']} (trigger ${tags['aml-triggers.trigger'] ?? '?'})`
+            : 'submitted directly';
+      const data =
+        s.body.DataPathAssignments && Object.keys(s.body.DataPathAssignments).length
+          ? `, data paths ${JSON.stringify(s.body.DataPathAssignments)}`
+          : '';
+      process.stdout.write(
+        `${FAKE_AML} started run ${s.runId} of pipeline ${s.pipeline.id}: ${why}, experiment ${String(s.body.ExperimentName)}, parameters ${JSON.stringify(s.body.ParameterAssignments ?? {})}${data}\n`,
+      );
     }
   };
   const counts = () => {
-    const trigger = (s: (typeof bed.aml.submissions)[number]) => ((s.body.Tags ?? {}) as Record<string, string>)['aml-triggers.trigger'];
+    const trigger = (s: (typeof bed.aml.submissions)[number]) =>
+      ((s.body.Tags ?? {}) as Record<string, string>)['aml-triggers.trigger'];
     const all = bed.aml.submissions;
     const reactive = all.filter((s) => trigger(s) === 'blob').length;
     const scheduled = all.filter((s) => ['schedule', 'catch_up', 'retry'].includes(trigger(s) ?? '')).length;
@@ -123,11 +148,17 @@ async function run(): Promise<number> {
     const azuriteData = join(temp, 'azurite');
     mkdirSync(azuriteData);
     started.azurite = await startAzurite({ location: azuriteData });
-    say(`Azurite (the Blob Storage emulator) is listening on ${started.azurite.blobEndpoint} (data in ${azuriteData}).`);
+    say(
+      `Azurite (the Blob Storage emulator) is listening on ${started.azurite.blobEndpoint} (data in ${azuriteData}).`,
+    );
     const bed = (started.bed = await startAmlTestBed({ workspace: WORKSPACE }));
     for (const p of PIPELINES) bed.aml.addPipeline({ ...p, kind: 'published', workspace: WORKSPACE });
-    process.stdout.write(`${FAKE_AML} a loopback stand-in for Azure ML (not Azure) is listening on ${bed.aml.origin}, with published pipelines ${PIPELINES.map((p) => p.id).join(', ')} in workspace ${WORKSPACE.workspaceName}.\n`);
-    process.stdout.write(`[fake managed identity] issues tokens on ${bed.msi.endpoint}; [fake ARM] answers workspace look-ups on ${bed.arm.endpoint}.\n`);
+    process.stdout.write(
+      `${FAKE_AML} a loopback stand-in for Azure ML (not Azure) is listening on ${bed.aml.origin}, with published pipelines ${PIPELINES.map((p) => p.id).join(', ')} in workspace ${WORKSPACE.workspaceName}.\n`,
+    );
+    process.stdout.write(
+      `[fake managed identity] issues tokens on ${bed.msi.endpoint}; [fake ARM] answers workspace look-ups on ${bed.arm.endpoint}.\n`,
+    );
 
     // The app's settings, all set here; the commands run from an app folder without local.settings.json.
     const app = join(temp, 'app');
@@ -152,30 +183,46 @@ async function run(): Promise<number> {
 
     // 2. The sample schedules.
     say('applying demo/schedules.yaml (one schedule every minute, one reactive) ...');
-    if ((await aml('schedules', 'apply', join(DEMO, 'schedules.yaml'))) !== 0) throw new Error('applying demo/schedules.yaml failed (see above).');
+    if ((await aml('schedules', 'apply', join(DEMO, 'schedules.yaml'))) !== 0)
+      throw new Error('applying demo/schedules.yaml failed (see above).');
     await aml('schedules', 'list');
 
     // 3. The timer, as `aml-triggers tick --watch`.
-    say(`ticking like the timer function ${opts.tickIntervalSeconds ? `every ${opts.tickIntervalSeconds} s` : 'at every whole minute'}; the every-minute schedule fires at the next whole minute. Ctrl+C stops the demo.`);
-    const watching = cli(env, stop.signal)('tick', '--watch', ...(opts.tickIntervalSeconds ? ['--interval', opts.tickIntervalSeconds] : []));
+    say(
+      `ticking like the timer function ${opts.tickIntervalSeconds ? `every ${opts.tickIntervalSeconds} s` : 'at every whole minute'}; the every-minute schedule fires at the next whole minute. Ctrl+C stops the demo.`,
+    );
+    const watching = cli(env, stop.signal)(
+      'tick',
+      '--watch',
+      ...(opts.tickIntervalSeconds ? ['--interval', opts.tickIntervalSeconds] : []),
+    );
 
     // 4. A file lands: upload it and handle it as the blob trigger would.
     const upload = (async () => {
       if (!(await wait(opts.uploadAfterMs, stop.signal))) return;
       const name = `incoming/sales-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.csv`;
-      const container = BlobServiceClient.fromConnectionString(env.AzureWebJobsStorage!).getContainerClient(DATA_CONTAINER);
+      const container = BlobServiceClient.fromConnectionString(env.AzureWebJobsStorage!).getContainerClient(
+        DATA_CONTAINER,
+      );
       await container.createIfNotExists();
       const content = readFileSync(join(DEMO, 'sales.csv'));
-      await container.getBlockBlobClient(name).upload(content, content.length, { blobHTTPHeaders: { blobContentType: 'text/csv' } });
-      say(`uploaded demo/sales.csv as ${DATA_CONTAINER}/${name}; handling it as the blob trigger would (no Event Grid here): aml-triggers blob ${DATA_CONTAINER}/${name}`);
+      await container
+        .getBlockBlobClient(name)
+        .upload(content, content.length, { blobHTTPHeaders: { blobContentType: 'text/csv' } });
+      say(
+        `uploaded demo/sales.csv as ${DATA_CONTAINER}/${name}; handling it as the blob trigger would (no Event Grid here): aml-triggers blob ${DATA_CONTAINER}/${name}`,
+      );
       await aml('blob', `${DATA_CONTAINER}/${name}`);
       await aml('schedules', 'history', 'demo-on-upload');
     })();
 
-    const timer = opts.forMs !== undefined ? setTimeout(() => {
-      say(`${opts.forMs! / 1000} s are up.`);
-      onSignal();
-    }, opts.forMs) : undefined;
+    const timer =
+      opts.forMs !== undefined
+        ? setTimeout(() => {
+            say(`${opts.forMs! / 1000} s are up.`);
+            onSignal();
+          }, opts.forMs)
+        : undefined;
     const code = await watching;
     if (timer) clearTimeout(timer);
     stop.abort();
@@ -188,7 +235,9 @@ async function run(): Promise<number> {
     await aml('schedules', 'history', 'demo-every-minute');
     await aml('schedules', 'history', 'demo-on-upload');
     const counts = fake.counts();
-    say(`runs the fake Azure ML received: ${counts.scheduled} scheduled, ${counts.reactive} reactive${counts.other ? `, ${counts.other} other` : ''}.`);
+    say(
+      `runs the fake Azure ML received: ${counts.scheduled} scheduled, ${counts.reactive} reactive${counts.other ? `, ${counts.other} other` : ''}.`,
+    );
     return code;
   } catch (e) {
     process.stdout.write(`[demo] failed: ${e instanceof Error ? e.message : String(e)}\n`);
@@ -207,10 +256,14 @@ function wait(ms: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
   return new Promise((done) => {
     const t = setTimeout(() => done(true), ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      done(false);
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        done(false);
+      },
+      { once: true },
+    );
   });
 }
 

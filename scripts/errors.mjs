@@ -46,12 +46,19 @@ export function errorsDocText() {
       else lines.push(entryLine(code, ERROR_CATALOG[code]));
     }
     if (derived.length > 0) {
-      lines.push('', 'A recurrence problem in a schedule file has the recurrence code (see `recurrence.*`) under `schedule.`:', '');
+      lines.push(
+        '',
+        'A recurrence problem in a schedule file has the recurrence code (see `recurrence.*`) under `schedule.`:',
+        '',
+      );
       lines.push(derived.join(',\n'), '');
     }
     lines.push('');
   }
-  return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${lines
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -43,7 +43,10 @@ if (relative(join(root, 'config'), join(root, targetsFile)).startsWith('..')) {
 
 /** Lock entries of the production dependency tree: neither dev nor optional (Core Tools is optional). */
 const production = Object.entries(lock.packages)
-  .filter(([path, meta]) => path.startsWith('node_modules/') && !meta.dev && !meta.optional && !meta.devOptional && !meta.link)
+  .filter(
+    ([path, meta]) =>
+      path.startsWith('node_modules/') && !meta.dev && !meta.optional && !meta.devOptional && !meta.link,
+  )
   .map(([path]) => path);
 
 rmSync(out, { recursive: true, force: true });
@@ -52,12 +55,22 @@ cpSync(join(root, 'dist'), join(out, 'dist'), { recursive: true });
 cpSync(join(root, 'host.json'), join(out, 'host.json'));
 cpSync(join(root, 'config'), join(out, 'config'), { recursive: true });
 const { name, version, description, license, main, engines, dependencies } = pkg;
-writeFileSync(join(out, 'package.json'), `${JSON.stringify({ name, version, description, license, private: true, main, engines, dependencies }, null, 2)}\n`);
+writeFileSync(
+  join(out, 'package.json'),
+  `${JSON.stringify({ name, version, description, license, private: true, main, engines, dependencies }, null, 2)}\n`,
+);
 for (const path of production) {
   const from = join(root, path);
-  if (!existsSync(from)) fail(`${path} (a production dependency in package-lock.json) is not installed: run \`npm ci\`.`);
+  if (!existsSync(from))
+    fail(`${path} (a production dependency in package-lock.json) is not installed: run \`npm ci\`.`);
   mkdirSync(dirname(join(out, path)), { recursive: true });
   // Nested node_modules of a package are separate lock entries: copy each package without them.
-  cpSync(from, join(out, path), { recursive: true, dereference: true, filter: (src) => src === from || !relative(from, src).split(/[\\/]/).includes('node_modules') });
+  cpSync(from, join(out, path), {
+    recursive: true,
+    dereference: true,
+    filter: (src) => src === from || !relative(from, src).split(/[\\/]/).includes('node_modules'),
+  });
 }
-console.log(`package: ${relative(process.cwd(), out) || '.'} holds dist/, host.json, package.json, config/ and ${production.length} production package(s).`);
+console.log(
+  `package: ${relative(process.cwd(), out) || '.'} holds dist/, host.json, package.json, config/ and ${production.length} production package(s).`,
+);

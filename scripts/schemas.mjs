@@ -31,7 +31,13 @@ function header(schemaFile) {
 export function scheduleValidatorText() {
   const schema = readJson('src/schedules/schedule.schema.json');
   // verbose: errors carry their schema (for the allowed field names).
-  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true, code: { source: true, esm: true } });
+  const ajv = new Ajv2020({
+    allErrors: true,
+    strict: true,
+    allowUnionTypes: true,
+    verbose: true,
+    code: { source: true, esm: true },
+  });
   ajv.addSchema(schema);
   const validate = ajv.getSchema(`${schema.$id}#/$defs/schedule`);
   return `${header('src/schedules/schedule.schema.json')}${standalone(ajv, validate)}\n`;
@@ -55,6 +61,10 @@ export function targetsValidatorText() {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  writeOrCheck(join(root, 'src', 'schedules', 'schedule.validate.ts'), scheduleValidatorText(), 'node scripts/schemas.mjs');
+  writeOrCheck(
+    join(root, 'src', 'schedules', 'schedule.validate.ts'),
+    scheduleValidatorText(),
+    'node scripts/schemas.mjs',
+  );
   writeOrCheck(join(root, 'src', 'config', 'targets.validate.ts'), targetsValidatorText(), 'node scripts/schemas.mjs');
 }

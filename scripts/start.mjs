@@ -16,7 +16,9 @@ const PORTS = [10000, 10001, 10002];
 
 if (!existsSync(join(root, 'local.settings.json'))) {
   copyFileSync(join(root, 'local.settings.sample.json'), join(root, 'local.settings.json'));
-  console.log('Created local.settings.json from local.settings.sample.json: edit it to point at your workspace and pipelines.');
+  console.log(
+    'Created local.settings.json from local.settings.sample.json: edit it to point at your workspace and pipelines.',
+  );
 }
 
 function findFunc() {
@@ -48,7 +50,10 @@ Building and starting Azurite for those now.`);
 }
 
 console.log('Building (tsc -p tsconfig.json, then the bundle package.json main names: scripts/bundle.mjs) ...');
-for (const step of [[join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], [join(root, 'scripts', 'bundle.mjs')]]) {
+for (const step of [
+  [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')],
+  [join(root, 'scripts', 'bundle.mjs')],
+]) {
   const build = spawnSync(process.execPath, step, { stdio: 'inherit' });
   if (build.status !== 0) {
     console.error('The build failed (see above); fix it and run npm start again.');
@@ -71,15 +76,35 @@ function listening(port) {
 const busy = (await Promise.all(PORTS.map(listening))).some(Boolean);
 let azurite;
 if (busy) {
-  console.log('Ports 10000-10002 are in use: using the storage emulator already running there (stop it where it was started).');
+  console.log(
+    'Ports 10000-10002 are in use: using the storage emulator already running there (stop it where it was started).',
+  );
 } else {
   const dataDir = join(root, '.azurite');
   mkdirSync(dataDir, { recursive: true });
-  azurite = spawn(bin('azurite'), ['--silent', '--location', dataDir, '--skipApiVersionCheck', '--disableTelemetry', '--blobHost', '127.0.0.1', '--queueHost', '127.0.0.1', '--tableHost', '127.0.0.1'], { stdio: 'inherit' });
+  azurite = spawn(
+    bin('azurite'),
+    [
+      '--silent',
+      '--location',
+      dataDir,
+      '--skipApiVersionCheck',
+      '--disableTelemetry',
+      '--blobHost',
+      '127.0.0.1',
+      '--queueHost',
+      '127.0.0.1',
+      '--tableHost',
+      '127.0.0.1',
+    ],
+    { stdio: 'inherit' },
+  );
   azurite.on('exit', (code) => {
     if (code) console.error(`Azurite exited with code ${code}.`);
   });
-  console.log(`Azurite started on 127.0.0.1:10000-10002 (pid ${azurite.pid}, data in .azurite/). Ctrl+C here stops it${func ? ' and the host' : ''}; or: kill ${azurite.pid}.`);
+  console.log(
+    `Azurite started on 127.0.0.1:10000-10002 (pid ${azurite.pid}, data in .azurite/). Ctrl+C here stops it${func ? ' and the host' : ''}; or: kill ${azurite.pid}.`,
+  );
 }
 
 const stopAzurite = () => azurite?.kill('SIGTERM');

@@ -26,8 +26,7 @@ export interface AppError {
 }
 
 export type Result<T, E = AppError> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly error: E };
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
 
 export function ok<T>(value: T): { readonly ok: true; readonly value: T } {
   return { ok: true, value };
@@ -51,7 +50,11 @@ export class AppFailure extends Error {
  */
 export function errorFrom(e: unknown, fallback: { readonly code: ErrorCode; readonly transient?: boolean }): AppError {
   if (e instanceof AppFailure) return e.error;
-  return { code: fallback.code, message: e instanceof Error ? e.message : String(e), ...(fallback.transient ? { transient: true } : {}) };
+  return {
+    code: fallback.code,
+    message: e instanceof Error ? e.message : String(e),
+    ...(fallback.transient ? { transient: true } : {}),
+  };
 }
 
 /** Joins a parent path and a key the way error `field`s are written: `a.b`, `a[2]`, `a["odd key"]`. */
@@ -71,7 +74,21 @@ export function statusOf(error: AppError): number {
  * The error for a code whose message the catalog holds: its message from `fields`, its status and
  * transient flag from the catalog; `extra` adds field, value, source (or overrides what the catalog says).
  */
-export function appError<C extends TemplatedCode>(code: C, fields: MessageFields<C>, extra: Omit<Partial<AppError>, 'code' | 'message'> = {}): AppError {
-  const entry = ERROR_CATALOG[code] as { status: number; transient?: boolean; message: (f: MessageFields<C>) => string };
-  return { code, message: entry.message(fields), status: entry.status, ...(entry.transient ? { transient: true } : {}), ...extra };
+export function appError<C extends TemplatedCode>(
+  code: C,
+  fields: MessageFields<C>,
+  extra: Omit<Partial<AppError>, 'code' | 'message'> = {},
+): AppError {
+  const entry = ERROR_CATALOG[code] as {
+    status: number;
+    transient?: boolean;
+    message: (f: MessageFields<C>) => string;
+  };
+  return {
+    code,
+    message: entry.message(fields),
+    status: entry.status,
+    ...(entry.transient ? { transient: true } : {}),
+    ...extra,
+  };
 }

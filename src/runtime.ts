@@ -155,7 +155,12 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     get targetOperations() {
       return (targetOperations ??= new TargetOperations({
         statuses: runtime.scheduleStore.targets,
-        schedules: new ScheduleOperations({ registry: runtime.schedules, store: runtime.scheduleStore, targets: () => runtime.targets.targets, env }),
+        schedules: new ScheduleOperations({
+          registry: runtime.schedules,
+          store: runtime.scheduleStore,
+          targets: () => runtime.targets.targets,
+          env,
+        }),
         targets: () => runtime.targets.targets,
         azureMl: () => {
           const c = runtime.pipelineClient as PipelineClient & Partial<PipelineStatusSetter>;
@@ -176,10 +181,14 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     },
     validateStartup(log) {
       const problems = settingProblems(env);
-      for (const p of problems) if (!FEATURES[p.setting.feature].fatal) (log ?? console.error)(`${p.error.code}: ${p.error.message}`);
+      for (const p of problems)
+        if (!FEATURES[p.setting.feature].fatal) (log ?? console.error)(`${p.error.code}: ${p.error.message}`);
       const catalog = runtime.targets;
       if (catalog.notice) (log ?? console.warn)(catalog.notice);
-      else (log ?? console.log)(`Loaded ${catalog.targets.size} pipeline target(s) from ${catalog.source ?? '(none)'}: ${[...catalog.targets.keys()].join(', ')}.`);
+      else
+        (log ?? console.log)(
+          `Loaded ${catalog.targets.size} pipeline target(s) from ${catalog.source ?? '(none)'}: ${[...catalog.targets.keys()].join(', ')}.`,
+        );
       void runtime.amlSettings; // invalid AML_* client settings throw here
       void runtime.pipelineClient;
     },
@@ -193,12 +202,16 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       }
       if (!loaded.ok) {
         // The message lists every problem (file:line, field, value), one per line.
-        log.error(`Schedule files are invalid; no schedule from them runs until they are fixed (${loaded.error.code}): ${loaded.error.message}`);
+        log.error(
+          `Schedule files are invalid; no schedule from them runs until they are fixed (${loaded.error.code}): ${loaded.error.message}`,
+        );
         return false;
       }
       const defs = loaded.value.definitions;
       const time = defs.filter((d) => d.kind === 'time').length;
-      log.info(`Loaded ${defs.length} schedule(s) from the app's files (${time} time-based, ${defs.length - time} reactive)${defs.length ? `: ${defs.map((d) => d.name).join(', ')}` : ''}.`);
+      log.info(
+        `Loaded ${defs.length} schedule(s) from the app's files (${time} time-based, ${defs.length - time} reactive)${defs.length ? `: ${defs.map((d) => d.name).join(', ')}` : ''}.`,
+      );
       for (const w of loaded.value.warnings) log.warn(`${w.code}: ${w.message}`);
       return true;
     },

@@ -11,7 +11,15 @@ import { showValue } from './showValue';
 
 /** JSON Schema types in the words the docs and messages use: `["string", "number"]` → "a string or a number". */
 export function describeTypes(type: string | readonly string[]): string {
-  const names: Record<string, string> = { string: 'a string', number: 'a number', integer: 'an integer', boolean: 'true or false', object: 'a mapping', array: 'a list', null: 'null' };
+  const names: Record<string, string> = {
+    string: 'a string',
+    number: 'a number',
+    integer: 'an integer',
+    boolean: 'true or false',
+    object: 'a mapping',
+    array: 'a list',
+    null: 'null',
+  };
   const list = (typeof type === 'string' ? [type] : type).map((t) => names[t] ?? t);
   return list.length <= 1 ? (list[0] ?? 'valid') : `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}`;
 }
@@ -26,7 +34,18 @@ export function jsonType(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-export type SchemaProblemKind = 'unknown_field' | 'required' | 'type' | 'enum' | 'pattern' | 'range' | 'empty' | 'too_long' | 'name' | 'one_of' | 'other';
+export type SchemaProblemKind =
+  | 'unknown_field'
+  | 'required'
+  | 'type'
+  | 'enum'
+  | 'pattern'
+  | 'range'
+  | 'empty'
+  | 'too_long'
+  | 'name'
+  | 'one_of'
+  | 'other';
 
 export interface SchemaProblem {
   readonly kind: SchemaProblemKind;
@@ -83,7 +102,12 @@ export function schemaProblems(errors: readonly ErrorObject[], wording: SchemaWo
   return out;
 }
 
-function translate(e: ErrorObject, quote: (name: string) => string, notAField: (parent: readonly (string | number)[]) => string, fieldsNote: string): SchemaProblem {
+function translate(
+  e: ErrorObject,
+  quote: (name: string) => string,
+  notAField: (parent: readonly (string | number)[]) => string,
+  fieldsNote: string,
+): SchemaProblem {
   const at = pointerToSegments(e.instancePath);
   const params = e.params as Record<string, unknown>;
   const parent = (e.parentSchema ?? {}) as SchemaNode;
@@ -104,13 +128,28 @@ function translate(e: ErrorObject, quote: (name: string) => string, notAField: (
       };
     }
     case 'required':
-      return { ...base, kind: 'required', segments: [...at, String(params.missingProperty)], value: undefined, aboutObject: true, phrase: 'is required' };
+      return {
+        ...base,
+        kind: 'required',
+        segments: [...at, String(params.missingProperty)],
+        value: undefined,
+        aboutObject: true,
+        phrase: 'is required',
+      };
     case 'type':
-      return { ...base, kind: 'type', phrase: `must be ${describeTypes(parent.type ?? String(params.type).split(','))}, not ${jsonType(e.data)}` };
+      return {
+        ...base,
+        kind: 'type',
+        phrase: `must be ${describeTypes(parent.type ?? String(params.type).split(','))}, not ${jsonType(e.data)}`,
+      };
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map((v) => String(v));
       const hint = typeof e.data === 'string' ? suggest(e.data, allowed) : undefined;
-      return { ...base, kind: 'enum', phrase: parent['x-message'] ?? `must be one of ${allowed.join(', ')}${hint ? ` (did you mean ${hint}?)` : ''}` };
+      return {
+        ...base,
+        kind: 'enum',
+        phrase: parent['x-message'] ?? `must be one of ${allowed.join(', ')}${hint ? ` (did you mean ${hint}?)` : ''}`,
+      };
     }
     case 'pattern':
       return { ...base, kind: 'pattern', phrase: parent['x-message'] ?? `does not match ${String(params.pattern)}` };
@@ -121,21 +160,52 @@ function translate(e: ErrorObject, quote: (name: string) => string, notAField: (
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
-      return { ...base, kind: 'range', phrase: parent['x-message'] ?? `must be ${e.keyword.endsWith('inimum') ? 'at least' : 'at most'} ${String(params.limit)}` };
+      return {
+        ...base,
+        kind: 'range',
+        phrase:
+          parent['x-message'] ??
+          `must be ${e.keyword.endsWith('inimum') ? 'at least' : 'at most'} ${String(params.limit)}`,
+      };
     case 'minLength':
     case 'minItems':
       return Number(params.limit) <= 1
         ? { ...base, kind: 'empty', phrase: parent['x-message'] ?? 'must not be empty' }
-        : { ...base, kind: 'range', phrase: parent['x-message'] ?? `must have at least ${String(params.limit)} ${e.keyword === 'minLength' ? 'characters' : 'items'}` };
+        : {
+            ...base,
+            kind: 'range',
+            phrase:
+              parent['x-message'] ??
+              `must have at least ${String(params.limit)} ${e.keyword === 'minLength' ? 'characters' : 'items'}`,
+          };
     case 'maxLength':
     case 'maxItems':
-      return { ...base, kind: 'too_long', phrase: parent['x-message'] ?? `must be at most ${String(params.limit)} ${e.keyword === 'maxLength' ? 'characters' : 'items'}` };
+      return {
+        ...base,
+        kind: 'too_long',
+        phrase:
+          parent['x-message'] ??
+          `must be at most ${String(params.limit)} ${e.keyword === 'maxLength' ? 'characters' : 'items'}`,
+      };
     case 'propertyNames': {
       const key = String(params.propertyName);
-      return { ...base, kind: 'name', segments: [...at, key], value: key, aboutObject: true, phrase: `has an invalid name ${showValue(key)}: ${parent.propertyNames?.['x-message'] ?? 'invalid name'}` };
+      return {
+        ...base,
+        kind: 'name',
+        segments: [...at, key],
+        value: key,
+        aboutObject: true,
+        phrase: `has an invalid name ${showValue(key)}: ${parent.propertyNames?.['x-message'] ?? 'invalid name'}`,
+      };
     }
     case 'oneOf':
-      return { ...base, kind: 'one_of', aboutObject: true, data: e.data, phrase: parent['x-message'] ?? e.message ?? 'is invalid' };
+      return {
+        ...base,
+        kind: 'one_of',
+        aboutObject: true,
+        data: e.data,
+        phrase: parent['x-message'] ?? e.message ?? 'is invalid',
+      };
     default:
       return { ...base, kind: 'other', phrase: parent['x-message'] ?? e.message ?? 'is invalid' };
   }

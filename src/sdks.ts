@@ -22,4 +22,9 @@ export const sdks = {
 };
 
 /** Package names of the SDKs above: none is loaded by the app's entry points. */
-export const LAZY_SDK_PACKAGES = ['@azure/identity', '@azure/storage-blob', '@azure/arm-machinelearning', 'applicationinsights'] as const;
+export const LAZY_SDK_PACKAGES = [
+  '@azure/identity',
+  '@azure/storage-blob',
+  '@azure/arm-machinelearning',
+  'applicationinsights',
+] as const;

@@ -46,7 +46,8 @@ export const noTelemetry: Telemetry = {
 };
 
 export class MemoryTelemetry implements Telemetry {
-  readonly events: Array<{ name: string; properties: Record<string, string>; measurements?: Record<string, number> }> = [];
+  readonly events: Array<{ name: string; properties: Record<string, string>; measurements?: Record<string, number> }> =
+    [];
   readonly exceptions: Array<{ error: unknown; properties: Record<string, string> }> = [];
   readonly dependencies: DependencyRecord[] = [];
   event(name: string, properties?: Properties, measurements?: Record<string, number>): void {
@@ -59,7 +60,6 @@ export class MemoryTelemetry implements Telemetry {
     this.dependencies.push(record);
   }
 }
-
 
 /** What the authentication string asks for: Entra ID with a managed identity (its client id when user-assigned), or nothing. */
 export type TelemetryAuth = { readonly aad: false } | { readonly aad: true; readonly clientId?: string };
@@ -89,9 +89,7 @@ export class DeferredTelemetry implements Telemetry {
   private readonly pending: Array<(t: Telemetry) => void> = [];
   private started: Telemetry | undefined;
 
-  constructor(
-    private readonly create: () => Telemetry & { flush?: () => Promise<void> },
-  ) {}
+  constructor(private readonly create: () => Telemetry & { flush?: () => Promise<void> }) {}
 
   /** Whether the client has been built. */
   get isStarted(): boolean {
@@ -148,7 +146,9 @@ export function getTelemetry(env: Env = processSettings()): Telemetry {
   if (current) return current;
   const connectionString = settingText(env, SETTINGS.telemetryConnectionString);
   const auth = parseAuthenticationString(settingText(env, SETTINGS.telemetryAuthenticationString));
-  current = connectionString ? new DeferredTelemetry(() => createAppInsightsTelemetry(connectionString, auth)) : noTelemetry;
+  current = connectionString
+    ? new DeferredTelemetry(() => createAppInsightsTelemetry(connectionString, auth))
+    : noTelemetry;
   return current;
 }
 
@@ -162,7 +162,9 @@ export function startTelemetry(): void {
   try {
     current.start();
   } catch (e) {
-    console.error(`Application Insights did not start (${e instanceof Error ? e.message : String(e)}); check ${SETTINGS.telemetryConnectionString.name}. The app's events are kept and sent if it starts at shutdown.`);
+    console.error(
+      `Application Insights did not start (${e instanceof Error ? e.message : String(e)}); check ${SETTINGS.telemetryConnectionString.name}. The app's events are kept and sent if it starts at shutdown.`,
+    );
   }
 }
 
@@ -171,12 +173,17 @@ export async function flushTelemetry(): Promise<void> {
   if (current instanceof DeferredTelemetry) await current.flush();
 }
 
-function createAppInsightsTelemetry(connectionString: string, auth: TelemetryAuth): Telemetry & { flush(): Promise<void> } {
+function createAppInsightsTelemetry(
+  connectionString: string,
+  auth: TelemetryAuth,
+): Telemetry & { flush(): Promise<void> } {
   const ai = sdks.applicationInsights();
   const configuration = ai.setup(connectionString).setAutoCollectConsole(false);
   if (auth.aad) {
     const { ManagedIdentityCredential } = sdks.identity();
-    ai.defaultClient.config.aadTokenCredential = auth.clientId ? new ManagedIdentityCredential({ clientId: auth.clientId }) : new ManagedIdentityCredential();
+    ai.defaultClient.config.aadTokenCredential = auth.clientId
+      ? new ManagedIdentityCredential({ clientId: auth.clientId })
+      : new ManagedIdentityCredential();
   }
   configuration.start();
   const client = ai.defaultClient;
@@ -184,7 +191,10 @@ function createAppInsightsTelemetry(connectionString: string, auth: TelemetryAut
     event: (name, properties, measurements) =>
       client.trackEvent({ name, properties: clean(properties), ...(measurements ? { measurements } : {}) }),
     exception: (error, properties) =>
-      client.trackException({ exception: error instanceof Error ? error : new Error(String(error)), properties: clean(properties) }),
+      client.trackException({
+        exception: error instanceof Error ? error : new Error(String(error)),
+        properties: clean(properties),
+      }),
     dependency: (r) =>
       client.trackDependency({
         name: r.name,

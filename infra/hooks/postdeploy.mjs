@@ -56,7 +56,10 @@ export function subscriptionBody({ hostName, functionName, key, container, deadL
 }
 
 function az(args, { allowFailure = false } = {}) {
-  const run = spawnSync('az', [...args, '--only-show-errors'], { encoding: 'utf8', shell: process.platform === 'win32' });
+  const run = spawnSync('az', [...args, '--only-show-errors'], {
+    encoding: 'utf8',
+    shell: process.platform === 'win32',
+  });
   if (run.error) fail(`could not run the Azure CLI (az): ${run.error.message}. Install it and run \`az login\`.`);
   if (run.status !== 0 && !allowFailure) fail(`az ${args.slice(0, 3).join(' ')} failed: ${run.stderr.trim()}`);
   return run.status === 0 ? run.stdout.trim() : undefined;
@@ -82,7 +85,9 @@ async function main() {
     return;
   }
   if (az(['account', 'show', '--query', 'id', '-o', 'tsv'], { allowFailure: true }) === undefined) {
-    fail('the Azure CLI is not logged in: run `az login` (same tenant and subscription as azd), then `azd hooks run postdeploy`.');
+    fail(
+      'the Azure CLI is not logged in: run `az login` (same tenant and subscription as azd), then `azd hooks run postdeploy`.',
+    );
   }
   const app = need('AZURE_FUNCTION_APP_NAME');
   const rg = need('AZURE_RESOURCE_GROUP');
@@ -100,33 +105,62 @@ async function main() {
   let functions = [];
   let key = '';
   for (let i = 1; i <= attempts; i++) {
-    const listed = az(['functionapp', 'function', 'list', '-n', app, '-g', rg, '--query', '[].name', '-o', 'tsv'], { allowFailure: true }) ?? '';
+    const listed =
+      az(['functionapp', 'function', 'list', '-n', app, '-g', rg, '--query', '[].name', '-o', 'tsv'], {
+        allowFailure: true,
+      }) ?? '';
     const names = listed.split(/\s+/).filter(Boolean);
     functions = reactiveFunctions(names);
     if (names.length > 0 && functions.length === 0) {
-      console.log('postdeploy: the app has no reactive schedule (no reactiveBlob-* function): no Event Grid subscription needed.');
+      console.log(
+        'postdeploy: the app has no reactive schedule (no reactiveBlob-* function): no Event Grid subscription needed.',
+      );
       return;
     }
     if (functions.length > 0) {
-      key = az(['functionapp', 'keys', 'list', '-n', app, '-g', rg, '--query', 'systemKeys.blobs_extension', '-o', 'tsv'], { allowFailure: true }) ?? '';
+      key =
+        az(['functionapp', 'keys', 'list', '-n', app, '-g', rg, '--query', 'systemKeys.blobs_extension', '-o', 'tsv'], {
+          allowFailure: true,
+        }) ?? '';
       if (key) break;
     }
-    console.log(`postdeploy: waiting for ${names.length === 0 ? "the app's functions" : 'the blobs_extension system key'} (${i}/${attempts})...`);
+    console.log(
+      `postdeploy: waiting for ${names.length === 0 ? "the app's functions" : 'the blobs_extension system key'} (${i}/${attempts})...`,
+    );
     await sleep(10_000);
   }
-  if (functions.length === 0) fail(`the app ${app} lists no function after ${attempts} attempts: check its log stream (did the deployment start?).`);
+  if (functions.length === 0)
+    fail(
+      `the app ${app} lists no function after ${attempts} attempts: check its log stream (did the deployment start?).`,
+    );
   if (!key) {
-    fail(`the blobs_extension system key of ${app} did not appear after ${attempts} attempts. It exists once a blob trigger with the Event Grid source loads: check that REACTIVE_TRIGGER_SOURCE=EventGrid and the app started, then run \`azd hooks run postdeploy\`.`);
+    fail(
+      `the blobs_extension system key of ${app} did not appear after ${attempts} attempts. It exists once a blob trigger with the Event Grid source loads: check that REACTIVE_TRIGGER_SOURCE=EventGrid and the app started, then run \`azd hooks run postdeploy\`.`,
+    );
   }
 
   const subscriptionId = az(['account', 'show', '--query', 'id', '-o', 'tsv']);
-  const deadLetterStorageId = az(['storage', 'account', 'show', '-n', hostStorage, '-g', rg, '--query', 'id', '-o', 'tsv']);
+  const deadLetterStorageId = az([
+    'storage',
+    'account',
+    'show',
+    '-n',
+    hostStorage,
+    '-g',
+    rg,
+    '--query',
+    'id',
+    '-o',
+    'tsv',
+  ]);
   for (const functionName of functions) {
     const container = functionName.slice(FUNCTION_PREFIX.length);
     const name = subscriptionName(container);
     const url = `https://management.azure.com/subscriptions/${subscriptionId}/resourceGroups/${dataRg}/providers/Microsoft.EventGrid/systemTopics/${topic}/eventSubscriptions/${name}?api-version=${API_VERSION}`;
     const body = subscriptionBody({ hostName, functionName, key, container, deadLetterStorageId, deadLetterContainer });
-    console.log(`postdeploy: subscribing ${functionName} to BlobCreated in container ${container} of ${dataAccount} (${name})`);
+    console.log(
+      `postdeploy: subscribing ${functionName} to BlobCreated in container ${container} of ${dataAccount} (${name})`,
+    );
     az(['rest', '--method', 'put', '--url', url, '--body', JSON.stringify(body), '--output', 'none']);
   }
   console.log(`postdeploy: ${functions.length} Event Grid subscription(s) in place.`);

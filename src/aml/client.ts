@@ -32,18 +32,44 @@ import { noTelemetry, type Telemetry } from '../telemetry';
 import { SUBMISSION_KEY_NAME } from './constants';
 import { createCredential, createTokenSource, describeCredential, type TokenSource } from './credential';
 import { buildSubmitUrl, explicitOrNeedsHost } from './endpoint';
-import { badRunError, beforeSending, credentialError, deadlineError, errorForFailure, errorForStatus, outcomeUnknownError, type ErrorContext } from './errors';
+import {
+  badRunError,
+  beforeSending,
+  credentialError,
+  deadlineError,
+  errorForFailure,
+  errorForStatus,
+  outcomeUnknownError,
+  type ErrorContext,
+} from './errors';
 import { classifyAttempt, observe } from './outcome';
 import { decideRetry, retryAfterSeconds } from './retry';
 import { createRunLookup } from './runLookup';
 import { readAmlSettings, type AmlSettings } from './settings';
 import { isSubmissionKey } from './submissionKey';
 import { createTransport, type Transport } from './transport';
-import type { AmlError, FoundRun, PipelineClient, PipelineTarget, RunQuery, SubmissionBody, SubmitOptions, SubmitResult, UnknownSubmission } from './types';
+import type {
+  AmlError,
+  FoundRun,
+  PipelineClient,
+  PipelineTarget,
+  RunQuery,
+  SubmissionBody,
+  SubmitOptions,
+  SubmitResult,
+  UnknownSubmission,
+} from './types';
 import { createV2Client, type V2Client } from './v2Client';
 import { createWorkspaceResolver, type WorkspaceResolver } from './workspace';
 import { processSettings } from '../settings';
-import { statusError, statusLocation, statusUrlOnHost, type PipelineStatusSetter, type PublishedPipelineStatus, type PipelineStatusResult } from './pipelineStatus';
+import {
+  statusError,
+  statusLocation,
+  statusUrlOnHost,
+  type PipelineStatusSetter,
+  type PublishedPipelineStatus,
+  type PipelineStatusResult,
+} from './pipelineStatus';
 
 export const USER_AGENT = 'aml-pipeline-triggers/0.1 (Azure Functions; Node.js)';
 
@@ -65,9 +91,17 @@ export interface PipelineClientOptions {
 
 export interface AmlPipelineClient extends PipelineClient, PipelineStatusSetter {
   /** As `PipelineClient.submit`; errors carry `retryAfterSeconds` when Azure ML's last answer asked for a wait. */
-  submit(target: PipelineTarget, body: SubmissionBody, options?: SubmitOptions): Promise<Result<SubmitResult, AmlError>>;
+  submit(
+    target: PipelineTarget,
+    body: SubmissionBody,
+    options?: SubmitOptions,
+  ): Promise<Result<SubmitResult, AmlError>>;
   /** Looks a run up by its submission key (run-history query; see runLookup.ts). */
-  findRun(target: PipelineTarget, query: RunQuery, options?: { signal?: AbortSignal }): Promise<Result<FoundRun | undefined, AmlError>>;
+  findRun(
+    target: PipelineTarget,
+    query: RunQuery,
+    options?: { signal?: AbortSignal },
+  ): Promise<Result<FoundRun | undefined, AmlError>>;
   readonly settings: AmlSettings;
   /** ARM workspace look-ups made so far (each workspace is looked up once). */
   readonly workspaceLookups: number;
@@ -108,7 +142,11 @@ function readRun(text: string): { run: Record<string, unknown>; id: string } | u
 /** The body as sent: the key added to Properties and Tags (the caller's own entries kept). */
 function withKey(body: SubmissionBody, key: string | undefined): SubmissionBody {
   if (key === undefined) return body;
-  return { ...body, Properties: { ...(body.Properties ?? {}), [SUBMISSION_KEY_NAME]: key }, Tags: { ...(body.Tags ?? {}), [SUBMISSION_KEY_NAME]: key } };
+  return {
+    ...body,
+    Properties: { ...(body.Properties ?? {}), [SUBMISSION_KEY_NAME]: key },
+    Tags: { ...(body.Tags ?? {}), [SUBMISSION_KEY_NAME]: key },
+  };
 }
 
 export function createPipelineClient(options: PipelineClientOptions = {}): AmlPipelineClient {
@@ -125,9 +163,12 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
   let resolver: WorkspaceResolver | undefined;
   const getCredential = (): TokenCredential => (credential ??= createCredential(settings));
   const getTokens = (): TokenSource => (tokens ??= createTokenSource(getCredential()));
-  const getResolver = (): WorkspaceResolver => (resolver ??= createWorkspaceResolver({ credential: getCredential(), settings, transport }));
+  const getResolver = (): WorkspaceResolver =>
+    (resolver ??= createWorkspaceResolver({ credential: getCredential(), settings, transport }));
   const scope = `${settings.tokenAudience}/.default`;
-  const credentialKind = options.credential ? 'the configured credential' : describeCredential(settings.credentialKind, settings.managedIdentityClientId);
+  const credentialKind = options.credential
+    ? 'the configured credential'
+    : describeCredential(settings.credentialKind, settings.managedIdentityClientId);
 
   let v2: V2Client | undefined;
   const getV2 = (): V2Client =>
@@ -135,7 +176,13 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
       settings,
       transport,
       token: (tokenScope, signal) => getTokens().getToken(tokenScope, signal),
-      credentialError: (error, target, audience) => credentialError(error, { target, audience, credentialKind, ...(settings.managedIdentityClientId ? { clientId: settings.managedIdentityClientId } : {}) }),
+      credentialError: (error, target, audience) =>
+        credentialError(error, {
+          target,
+          audience,
+          credentialKind,
+          ...(settings.managedIdentityClientId ? { clientId: settings.managedIdentityClientId } : {}),
+        }),
       telemetry,
       userAgent: USER_AGENT,
       now,
@@ -156,10 +203,22 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
     now,
   });
 
-  async function submit(target: PipelineTarget, body: SubmissionBody, submitOptions: SubmitOptions = {}): Promise<Result<SubmitResult, AmlError>> {
+  async function submit(
+    target: PipelineTarget,
+    body: SubmissionBody,
+    submitOptions: SubmitOptions = {},
+  ): Promise<Result<SubmitResult, AmlError>> {
     if (target.v2) return getV2().submit(target, body, submitOptions);
     if (body.Inputs && Object.keys(body.Inputs).length > 0) {
-      return err(beforeSending({ code: 'aml.v1.inputs_unsupported', status: 400, field: 'Inputs', source: `target ${target.name}`, message: `Inputs (Azure ML v2 terms) cannot be sent to target ${target.name}, a v1 published pipeline: send ParameterAssignments and DataPathAssignments instead, or point the request at a pipeline_job / batch_endpoint target.` }));
+      return err(
+        beforeSending({
+          code: 'aml.v1.inputs_unsupported',
+          status: 400,
+          field: 'Inputs',
+          source: `target ${target.name}`,
+          message: `Inputs (Azure ML v2 terms) cannot be sent to target ${target.name}, a v1 published pipeline: send ParameterAssignments and DataPathAssignments instead, or point the request at a pipeline_job / batch_endpoint target.`,
+        }),
+      );
     }
     const deadlineMs = submitOptions.deadlineMs ?? settings.deadlineMs;
     const key = submitOptions.key;
@@ -183,18 +242,42 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
         : deadlineError(ctx, deadlineMs, last, retryAfter);
 
     if (key !== undefined && !isSubmissionKey(key)) {
-      return err(beforeSending({ code: 'aml.submission.invalid_key', status: 500, field: 'key', value: key, source: `target ${target.name}`, message: `The submission key ${JSON.stringify(key)} is not 1-64 characters of A-Z, a-z, 0-9, "_" or "-"; derive it with submissionKey().` }));
+      return err(
+        beforeSending({
+          code: 'aml.submission.invalid_key',
+          status: 500,
+          field: 'key',
+          value: key,
+          source: `target ${target.name}`,
+          message: `The submission key ${JSON.stringify(key)} is not 1-64 characters of A-Z, a-z, 0-9, "_" or "-"; derive it with submissionKey().`,
+        }),
+      );
     }
 
     /**
      * After an attempt whose outcome is unknown: look the run up once by its key (after a short wait for
      * run history to catch up); never resend.
      */
-    const reconcile = async (attemptError: AmlError, sentAt: number, attempt: number, url: string): Promise<Result<SubmitResult, AmlError>> => {
-      const base = { experimentName: body.ExperimentName, sentAt: new Date(sentAt).toISOString(), ...(key !== undefined ? { key } : {}) };
+    const reconcile = async (
+      attemptError: AmlError,
+      sentAt: number,
+      attempt: number,
+      url: string,
+    ): Promise<Result<SubmitResult, AmlError>> => {
+      const base = {
+        experimentName: body.ExperimentName,
+        sentAt: new Date(sentAt).toISOString(),
+        ...(key !== undefined ? { key } : {}),
+      };
       const unknown = (lookup: UnknownSubmission['lookup']): Result<SubmitResult, AmlError> => {
         const error = outcomeUnknownError(ctx, attemptError, { ...base, lookup }, settings.reconcileDelayMs);
-        telemetry.event('PipelineSubmissionOutcomeUnknown', { target: target.name, experiment: body.ExperimentName, key, lookup: lookup.result, code: attemptError.code });
+        telemetry.event('PipelineSubmissionOutcomeUnknown', {
+          target: target.name,
+          experiment: body.ExperimentName,
+          key,
+          lookup: lookup.result,
+          code: attemptError.code,
+        });
         return err(error);
       };
       if (key === undefined) return unknown({ result: 'no_key' });
@@ -203,11 +286,33 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
       if (callerSignal?.aborted) return unknown({ result: 'not_attempted' });
       await sleep(settings.reconcileDelayMs, callerSignal);
       if (callerSignal?.aborted) return unknown({ result: 'not_attempted' });
-      const found = await lookup.findRun(target, { experimentName: body.ExperimentName, key, submittedAfter: new Date(sentAt) }, callerSignal ? { signal: callerSignal } : {});
+      const found = await lookup.findRun(
+        target,
+        { experimentName: body.ExperimentName, key, submittedAfter: new Date(sentAt) },
+        callerSignal ? { signal: callerSignal } : {},
+      );
       if (!found.ok) return unknown({ result: 'failed', code: found.error.code, message: found.error.message });
       if (!found.value) return unknown({ result: 'not_found' });
-      telemetry.event('PipelineSubmissionReconciled', { target: target.name, experiment: body.ExperimentName, key, runId: found.value.runId, matchedBy: found.value.matchedBy, code: attemptError.code }, { matches: found.value.matches });
-      return ok({ runId: found.value.runId, run: found.value.run, attempts: attempt, endpointUrl: url, reconciled: true, key });
+      telemetry.event(
+        'PipelineSubmissionReconciled',
+        {
+          target: target.name,
+          experiment: body.ExperimentName,
+          key,
+          runId: found.value.runId,
+          matchedBy: found.value.matchedBy,
+          code: attemptError.code,
+        },
+        { matches: found.value.matches },
+      );
+      return ok({
+        runId: found.value.runId,
+        run: found.value.run,
+        attempts: attempt,
+        endpointUrl: url,
+        reconciled: true,
+        key,
+      });
     };
 
     try {
@@ -233,7 +338,14 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
           token = await getTokens().getToken(scope, signal);
         } catch (error) {
           if (signal.aborted) return err(stopped(lastError));
-          return err(credentialError(error, { target, audience: settings.tokenAudience, credentialKind, ...(settings.managedIdentityClientId ? { clientId: settings.managedIdentityClientId } : {}) }));
+          return err(
+            credentialError(error, {
+              target,
+              audience: settings.tokenAudience,
+              credentialKind,
+              ...(settings.managedIdentityClientId ? { clientId: settings.managedIdentityClientId } : {}),
+            }),
+          );
         }
         if (signal.aborted) return err(stopped(lastError));
         ctx.attempts = attempt;
@@ -265,18 +377,36 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
           durationMs,
           success: verdict.outcome === 'created',
           resultCode: answer.kind === 'response' ? answer.status : answer.kind,
-          properties: { target: target.name, attempt, requestId, outcome: verdict.outcome, ...(key !== undefined ? { key } : {}) },
+          properties: {
+            target: target.name,
+            attempt,
+            requestId,
+            outcome: verdict.outcome,
+            ...(key !== undefined ? { key } : {}),
+          },
         });
 
         if (verdict.outcome === 'created') {
-          return ok({ runId: verdict.runId, run: readable?.run ?? { Id: verdict.runId }, attempts: attempt, endpointUrl: url, ...(key !== undefined ? { key } : {}) });
+          return ok({
+            runId: verdict.runId,
+            run: readable?.run ?? { Id: verdict.runId },
+            attempts: attempt,
+            endpointUrl: url,
+            ...(key !== undefined ? { key } : {}),
+          });
         }
 
         const attemptError: AmlError =
           answer.kind === 'response'
             ? success
               ? badRunError(ctx, answer.text)
-              : errorForStatus(answer.status, answer.text, ctx, answer.headers['retry-after'], retryAfterSeconds(answer.headers['retry-after'], answer.headers.date, now()))
+              : errorForStatus(
+                  answer.status,
+                  answer.text,
+                  ctx,
+                  answer.headers['retry-after'],
+                  retryAfterSeconds(answer.headers['retry-after'], answer.headers.date, now()),
+                )
             : errorForFailure(answer, ctx);
         if (verdict.outcome === 'unknown') return await reconcile(attemptError, attemptStarted, attempt, url);
 
@@ -285,9 +415,17 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
         lastError = attemptError;
         if (signal.aborted) return err(stopped(lastError, lastError.retryAfterSeconds));
         if (!verdict.retryable) return err(lastError);
-        const decision = decideRetry({ outcome: observe(answer, undefined), attempt, policy: settings.retry, nowMs: now(), remainingMs: remaining(), random });
+        const decision = decideRetry({
+          outcome: observe(answer, undefined),
+          attempt,
+          policy: settings.retry,
+          nowMs: now(),
+          remainingMs: remaining(),
+          random,
+        });
         if (!decision.retry) {
-          if (decision.reason === 'deadline') return err(deadlineError(ctx, deadlineMs, lastError, lastError.retryAfterSeconds));
+          if (decision.reason === 'deadline')
+            return err(deadlineError(ctx, deadlineMs, lastError, lastError.retryAfterSeconds));
           return err(lastError);
         }
         await sleep(decision.delayMs, signal);
@@ -299,7 +437,10 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
   }
 
   /** `PublishedPipeline.disable()` / `enable()`: one PUT of the status as a JSON string (pipelineStatus.ts). */
-  async function setPublishedPipelineStatus(target: PipelineTarget, status: PublishedPipelineStatus): Promise<Result<PipelineStatusResult, AppError>> {
+  async function setPublishedPipelineStatus(
+    target: PipelineTarget,
+    status: PublishedPipelineStatus,
+  ): Promise<Result<PipelineStatusResult, AppError>> {
     const where = statusLocation(target);
     if (!where.ok) return where;
     const { pipelineId } = where.value;
@@ -314,21 +455,48 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
     try {
       token = await getTokens().getToken(scope);
     } catch (error) {
-      return err(credentialError(error, { target, audience: settings.tokenAudience, credentialKind, ...(settings.managedIdentityClientId ? { clientId: settings.managedIdentityClientId } : {}) }));
+      return err(
+        credentialError(error, {
+          target,
+          audience: settings.tokenAudience,
+          credentialKind,
+          ...(settings.managedIdentityClientId ? { clientId: settings.managedIdentityClientId } : {}),
+        }),
+      );
     }
     const started = now();
     const answer = await transport.send({
       method: 'PUT',
       url,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json; charset=utf-8', accept: 'application/json', 'user-agent': USER_AGENT, 'x-ms-client-request-id': randomUUID() },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json; charset=utf-8',
+        accept: 'application/json',
+        'user-agent': USER_AGENT,
+        'x-ms-client-request-id': randomUUID(),
+      },
       body: JSON.stringify(status),
       timeoutMs: settings.attemptTimeoutMs,
     });
     const success = answer.kind === 'response' && answer.status >= 200 && answer.status < 300;
-    telemetry.dependency({ name: 'PUT Azure ML published pipeline status', target: new URL(url).host, data: url, durationMs: now() - started, success, resultCode: answer.kind === 'response' ? answer.status : answer.kind, properties: { target: target.name, pipelineId, status } });
+    telemetry.dependency({
+      name: 'PUT Azure ML published pipeline status',
+      target: new URL(url).host,
+      data: url,
+      durationMs: now() - started,
+      success,
+      resultCode: answer.kind === 'response' ? answer.status : answer.kind,
+      properties: { target: target.name, pipelineId, status },
+    });
     if (success) return ok({ url, status, pipelineId });
-    const detail = answer.kind === 'response' ? (answer.text.trim().slice(0, 300) || 'no message') : `no answer: ${answer.kind}`;
-    return err(statusError(target, pipelineId, status, { ...(answer.kind === 'response' ? { status: answer.status } : {}), detail }));
+    const detail =
+      answer.kind === 'response' ? answer.text.trim().slice(0, 300) || 'no message' : `no answer: ${answer.kind}`;
+    return err(
+      statusError(target, pipelineId, status, {
+        ...(answer.kind === 'response' ? { status: answer.status } : {}),
+        detail,
+      }),
+    );
   }
 
   return {
@@ -338,7 +506,8 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
       return resolver?.lookups ?? 0;
     },
     submit,
-    findRun: (target, query, findOptions) => (target.v2 ? getV2().findRun(target, query, findOptions) : lookup.findRun(target, query, findOptions)),
+    findRun: (target, query, findOptions) =>
+      target.v2 ? getV2().findRun(target, query, findOptions) : lookup.findRun(target, query, findOptions),
     close() {
       transport.close();
     },

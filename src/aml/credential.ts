@@ -14,7 +14,9 @@ import type { AccessToken, TokenCredential } from '@azure/identity';
 import { sdks } from '../sdks';
 import type { AmlSettings, CredentialKind } from './settings';
 
-export function createCredential(settings: Pick<AmlSettings, 'credentialKind' | 'managedIdentityClientId'>): TokenCredential {
+export function createCredential(
+  settings: Pick<AmlSettings, 'credentialKind' | 'managedIdentityClientId'>,
+): TokenCredential {
   const clientId = settings.managedIdentityClientId;
   const { AzureCliCredential, DefaultAzureCredential, ManagedIdentityCredential } = sdks.identity();
   switch (settings.credentialKind) {

@@ -27,7 +27,8 @@ export function buildSubmitUrl(serviceHost: string, workspace: WorkspaceRef, pip
     case 'published':
       return `${base}/PipelineSubmit/${encodeURIComponent(pipeline.pipelineId)}`;
     case 'endpoint': {
-      const version = pipeline.version === undefined || pipeline.version === '' ? '' : `/${encodeURIComponent(pipeline.version)}`;
+      const version =
+        pipeline.version === undefined || pipeline.version === '' ? '' : `/${encodeURIComponent(pipeline.version)}`;
       return `${base}/PipelineEndpointSubmit/Id/${encodeURIComponent(pipeline.pipelineEndpointId)}${version}`;
     }
     case 'endpointByName': {
@@ -40,8 +41,10 @@ export function buildSubmitUrl(serviceHost: string, workspace: WorkspaceRef, pip
 
 /** A short human description of what a target submits to, for messages. */
 export function describePipeline(target: PipelineTarget): string {
-  if (target.v2?.kind === 'pipeline_job') return `pipeline component ${target.v2.componentName} (version ${target.v2.componentVersion})`;
-  if (target.v2?.kind === 'batch_endpoint') return `batch endpoint ${target.v2.endpointName}${target.v2.deployment ? ` (deployment ${target.v2.deployment})` : ''}`;
+  if (target.v2?.kind === 'pipeline_job')
+    return `pipeline component ${target.v2.componentName} (version ${target.v2.componentVersion})`;
+  if (target.v2?.kind === 'batch_endpoint')
+    return `batch endpoint ${target.v2.endpointName}${target.v2.deployment ? ` (deployment ${target.v2.deployment})` : ''}`;
   const p = target.pipeline;
   if (!p) return target.endpointUrl ? `endpoint ${target.endpointUrl}` : 'an unspecified pipeline';
   switch (p.kind) {
@@ -70,11 +73,23 @@ export function checkEndpointUrl(url: string, field: string): Result<URL, AppErr
   try {
     parsed = new URL(url);
   } catch {
-    return err({ code: 'aml.endpoint.invalid', message: `${field} is not an absolute URL: ${JSON.stringify(url)}. Give the full submit URL shown for the pipeline in Azure ML studio (https://<region>.api.azureml.ms/pipelines/v1.0/...).`, field, value: url, status: 500 });
+    return err({
+      code: 'aml.endpoint.invalid',
+      message: `${field} is not an absolute URL: ${JSON.stringify(url)}. Give the full submit URL shown for the pipeline in Azure ML studio (https://<region>.api.azureml.ms/pipelines/v1.0/...).`,
+      field,
+      value: url,
+      status: 500,
+    });
   }
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
   if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && loopback)) {
-    return err({ code: 'aml.endpoint.insecure', message: `${field} must use https (http is allowed only for loopback hosts): ${JSON.stringify(url)}.`, field, value: url, status: 500 });
+    return err({
+      code: 'aml.endpoint.insecure',
+      message: `${field} must use https (http is allowed only for loopback hosts): ${JSON.stringify(url)}.`,
+      field,
+      value: url,
+      status: 500,
+    });
   }
   return ok(parsed);
 }
@@ -83,7 +98,9 @@ export function checkEndpointUrl(url: string, field: string): Result<URL, AppErr
  * The submit URL for a target when no ARM lookup is needed: the explicit URL, else undefined (the caller
  * resolves the workspace's service host first), or an error when the target names neither.
  */
-export function explicitOrNeedsHost(target: PipelineTarget): Result<{ url: string } | { workspace: WorkspaceRef; pipeline: PipelineRef }, AppError> {
+export function explicitOrNeedsHost(
+  target: PipelineTarget,
+): Result<{ url: string } | { workspace: WorkspaceRef; pipeline: PipelineRef }, AppError> {
   if (target.endpointUrl) {
     const checked = checkEndpointUrl(target.endpointUrl, `targets.${target.name}.endpointUrl`);
     return checked.ok ? ok({ url: target.endpointUrl }) : checked;

@@ -35,7 +35,8 @@ export function serviceMessage(text: string): string | undefined {
     const json: unknown = JSON.parse(trimmed);
     for (const path of ERROR_MESSAGE_PATHS) {
       let value: unknown = json;
-      for (const key of path) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+      for (const key of path)
+        value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
       if (typeof value === 'string' && value.trim() !== '') return value.trim();
     }
     return undefined;
@@ -62,7 +63,9 @@ function attemptsPhrase(n: number): string {
 
 /** `{ retryAfterSeconds }` when known, else nothing: spread into an error. */
 function retryHint(retryAfterSeconds: number | undefined): { retryAfterSeconds?: number } {
-  return retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) && retryAfterSeconds >= 0 ? { retryAfterSeconds } : {};
+  return retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) && retryAfterSeconds >= 0
+    ? { retryAfterSeconds }
+    : {};
 }
 
 /**
@@ -70,11 +73,21 @@ function retryHint(retryAfterSeconds: number | undefined): { retryAfterSeconds?:
  * sent (quoted in the message); `retryAfterSeconds` the wait it asks for (retry.ts `retryAfterSeconds`),
  * kept on the error when the failure is transient so the app's callers learn when to come back.
  */
-export function errorForStatus(status: number, bodyText: string, ctx: ErrorContext, retryAfter?: string, retryAfterSeconds?: number): AmlError {
+export function errorForStatus(
+  status: number,
+  bodyText: string,
+  ctx: ErrorContext,
+  retryAfter?: string,
+  retryAfterSeconds?: number,
+): AmlError {
   const where = `${describePipeline(ctx.target)} in workspace ${describeWorkspace(ctx.target)}`;
   const msg = serviceMessage(bodyText);
   const verdict = classifyAttempt({ kind: 'status', status });
-  const base = { value: ctx.url, source: `target ${ctx.target.name}`, outcome: verdict.outcome === 'not_created' ? ('not_created' as const) : ('unknown' as const) };
+  const base = {
+    value: ctx.url,
+    source: `target ${ctx.target.name}`,
+    outcome: verdict.outcome === 'not_created' ? ('not_created' as const) : ('unknown' as const),
+  };
   // Only worth passing on when trying again later may succeed; Azure ML does not send it otherwise anyway.
   const hint = retryHint(retryAfterSeconds);
   switch (true) {
@@ -152,7 +165,11 @@ export function errorForStatus(status: number, bodyText: string, ctx: ErrorConte
 export function errorForFailure(failure: HttpFailure, ctx: ErrorContext): AmlError {
   const where = `${describePipeline(ctx.target)} in workspace ${describeWorkspace(ctx.target)}`;
   const unknown = failure.connected;
-  const base = { value: ctx.url, source: `target ${ctx.target.name}`, outcome: unknown ? ('unknown' as const) : ('not_created' as const) };
+  const base = {
+    value: ctx.url,
+    source: `target ${ctx.target.name}`,
+    outcome: unknown ? ('unknown' as const) : ('not_created' as const),
+  };
   switch (failure.kind) {
     case 'timeout':
       return {
@@ -190,7 +207,12 @@ export function errorForFailure(failure: HttpFailure, ctx: ErrorContext): AmlErr
  * when that answer is what ended the retries (its Retry-After did not fit in what was left of the
  * deadline), not one already waited out.
  */
-export function deadlineError(ctx: ErrorContext, deadlineMs: number, last: AppError | undefined, retryAfterSeconds?: number): AmlError {
+export function deadlineError(
+  ctx: ErrorContext,
+  deadlineMs: number,
+  last: AppError | undefined,
+  retryAfterSeconds?: number,
+): AmlError {
   return {
     ...retryHint(retryAfterSeconds),
     outcome: 'not_created',
@@ -218,7 +240,10 @@ export function badRunError(ctx: ErrorContext, text: string): AmlError {
 }
 
 /** The error when no access token could be obtained. */
-export function credentialError(cause: unknown, ctx: { target: PipelineTarget; audience: string; clientId?: string; credentialKind: string }): AmlError {
+export function credentialError(
+  cause: unknown,
+  ctx: { target: PipelineTarget; audience: string; clientId?: string; credentialKind: string },
+): AmlError {
   const detail = cause instanceof Error ? cause.message : String(cause);
   const name = cause instanceof Error ? cause.name : '';
   const unavailable = name === 'CredentialUnavailableError';
@@ -257,7 +282,12 @@ function lookupPhrase(submission: UnknownSubmission, delayMs: number): string {
  * The error for a submission whose attempt may have started a run that could not be found: what
  * happened, the key and experiment to look in, and what to do instead of resending.
  */
-export function outcomeUnknownError(ctx: ErrorContext, attempt: AppError, submission: UnknownSubmission, reconcileDelayMs: number): AmlError {
+export function outcomeUnknownError(
+  ctx: ErrorContext,
+  attempt: AppError,
+  submission: UnknownSubmission,
+  reconcileDelayMs: number,
+): AmlError {
   const find = submission.key
     ? `look in experiment ${submission.experimentName} of workspace ${describeWorkspace(ctx.target)} for a run with property ${SUBMISSION_KEY_NAME}=${submission.key} (Azure ML studio, or the run-history query)`
     : `look in experiment ${submission.experimentName} of workspace ${describeWorkspace(ctx.target)} for a run submitted around ${submission.sentAt}`;
@@ -275,12 +305,22 @@ export function outcomeUnknownError(ctx: ErrorContext, attempt: AppError, submis
 }
 
 /** The error when a run could not be looked up by its submission key (what went wrong and what to check). */
-export function lookupError(target: PipelineTarget, kind: 'invalid_key' | 'no_workspace' | 'credential' | 'timeout' | 'network' | 'aborted' | 'status' | 'bad_answer', detail: string, url?: string, status?: number): AmlError {
-  const rights = status === 401 || status === 403 ? ` The app's identity needs read access to the workspace's runs (the ${SUBMIT_ROLE} role includes it).` : '';
+export function lookupError(
+  target: PipelineTarget,
+  kind: 'invalid_key' | 'no_workspace' | 'credential' | 'timeout' | 'network' | 'aborted' | 'status' | 'bad_answer',
+  detail: string,
+  url?: string,
+  status?: number,
+): AmlError {
+  const rights =
+    status === 401 || status === 403
+      ? ` The app's identity needs read access to the workspace's runs (the ${SUBMIT_ROLE} role includes it).`
+      : '';
   return {
     code: kind === 'status' && (status === 401 || status === 403) ? 'aml.lookup.forbidden' : 'aml.lookup.failed',
     status: 502,
-    transient: kind === 'timeout' || kind === 'network' || (kind === 'status' && (status === 429 || (status ?? 0) >= 500)),
+    transient:
+      kind === 'timeout' || kind === 'network' || (kind === 'status' && (status === 429 || (status ?? 0) >= 500)),
     outcome: 'unknown',
     source: `target ${target.name}`,
     ...(url ? { value: url } : {}),

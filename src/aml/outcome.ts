@@ -21,7 +21,12 @@ import type { HttpOutcome } from './transport';
 
 /** What the transport saw for one attempt, reduced to what the classification needs. */
 export type AttemptObservation =
-  | { kind: 'status'; status: number; retryAfter?: string | null; /** For 2xx: the run `Id` read from the answer, if any. */ runId?: string }
+  | {
+      kind: 'status';
+      status: number;
+      retryAfter?: string | null;
+      /** For 2xx: the run `Id` read from the answer, if any. */ runId?: string;
+    }
   | { kind: 'timeout'; /** A connection was made (so the request may have been written). */ connected: boolean }
   | { kind: 'network'; code?: string; connected: boolean }
   | { kind: 'aborted'; connected: boolean };
@@ -30,7 +35,12 @@ export type AttemptObservation =
 export function observe(answer: HttpOutcome, runId: string | undefined): AttemptObservation {
   switch (answer.kind) {
     case 'response':
-      return { kind: 'status', status: answer.status, retryAfter: answer.headers['retry-after'] ?? null, ...(runId !== undefined ? { runId } : {}) };
+      return {
+        kind: 'status',
+        status: answer.status,
+        retryAfter: answer.headers['retry-after'] ?? null,
+        ...(runId !== undefined ? { runId } : {}),
+      };
     case 'timeout':
       return { kind: 'timeout', connected: answer.connected };
     case 'network':
@@ -58,7 +68,9 @@ export function classifyAttempt(attempt: AttemptObservation): AttemptVerdict {
     case 'status': {
       const { status } = attempt;
       if (status >= 200 && status < 300) {
-        return typeof attempt.runId === 'string' && attempt.runId !== '' ? { outcome: 'created', runId: attempt.runId } : { outcome: 'unknown' };
+        return typeof attempt.runId === 'string' && attempt.runId !== ''
+          ? { outcome: 'created', runId: attempt.runId }
+          : { outcome: 'unknown' };
       }
       if (status === 429) return { outcome: 'not_created', retryable: true };
       if (REFUSING_STATUSES.has(status)) return { outcome: 'not_created', retryable: RETRYABLE_REFUSALS.has(status) };

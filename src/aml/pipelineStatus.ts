@@ -23,13 +23,18 @@ export interface PipelineStatusResult {
 
 /** Sets a published pipeline's status in Azure ML (`createPipelineClient` implements it). */
 export interface PipelineStatusSetter {
-  setPublishedPipelineStatus(target: PipelineTarget, status: PublishedPipelineStatus): Promise<Result<PipelineStatusResult, AppError>>;
+  setPublishedPipelineStatus(
+    target: PipelineTarget,
+    status: PublishedPipelineStatus,
+  ): Promise<Result<PipelineStatusResult, AppError>>;
 }
 
 const SUBMIT_URL = /^(.*)\/PipelineRuns\/PipelineSubmit\/([^/?#]+)\/?$/i;
 
 /** Where the status lives: `{ url }` when known from the target alone, `{ workspace, pipelineId }` when its service host must be looked up. */
-export function statusLocation(target: PipelineTarget): Result<{ url: string; pipelineId: string } | { workspace: WorkspaceRef; pipelineId: string }, AppError> {
+export function statusLocation(
+  target: PipelineTarget,
+): Result<{ url: string; pipelineId: string } | { workspace: WorkspaceRef; pipelineId: string }, AppError> {
   if (target.endpointUrl) {
     const m = SUBMIT_URL.exec(target.endpointUrl.split('?')[0] ?? '');
     if (m) {
@@ -38,7 +43,8 @@ export function statusLocation(target: PipelineTarget): Result<{ url: string; pi
     }
     return err(notPublished(target));
   }
-  if (target.pipeline?.kind === 'published' && target.workspace) return ok({ workspace: target.workspace, pipelineId: target.pipeline.pipelineId });
+  if (target.pipeline?.kind === 'published' && target.workspace)
+    return ok({ workspace: target.workspace, pipelineId: target.pipeline.pipelineId });
   return err(notPublished(target));
 }
 
@@ -58,11 +64,22 @@ function notPublished(target: PipelineTarget): AppError {
 }
 
 /** A non-2xx answer, or no answer, as an error; the app's own status is left unchanged by the caller. */
-export function statusError(target: PipelineTarget, pipelineId: string, status: PublishedPipelineStatus, answer: { status?: number; detail: string }): AppError {
+export function statusError(
+  target: PipelineTarget,
+  pipelineId: string,
+  status: PublishedPipelineStatus,
+  answer: { status?: number; detail: string },
+): AppError {
   const where = `published pipeline ${pipelineId} in workspace ${describeWorkspace(target)}`;
   const unchanged = `the app's own status of target ${JSON.stringify(target.name)} was left unchanged`;
   if (answer.status === 404) {
-    return { code: 'aml.pipeline_status.not_found', status: 404, field: 'target', value: target.name, message: `Azure ML answered 404: it has no ${where} (${answer.detail}); ${unchanged}. Check the target's pipeline id and workspace, or leave out --in-azure-ml / inAzureMl.` };
+    return {
+      code: 'aml.pipeline_status.not_found',
+      status: 404,
+      field: 'target',
+      value: target.name,
+      message: `Azure ML answered 404: it has no ${where} (${answer.detail}); ${unchanged}. Check the target's pipeline id and workspace, or leave out --in-azure-ml / inAzureMl.`,
+    };
   }
   if (answer.status === 403 || answer.status === 401) {
     return {

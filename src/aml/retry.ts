@@ -60,7 +60,11 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number)
  * `receivedAtMs`. Never negative; undefined when absent or unreadable. This is what the app passes on to
  * its own callers; the retry loop's waits (`decideRetry`) keep measuring from the app's clock.
  */
-export function retryAfterSeconds(value: string | null | undefined, dateHeader: string | null | undefined, receivedAtMs: number): number | undefined {
+export function retryAfterSeconds(
+  value: string | null | undefined,
+  dateHeader: string | null | undefined,
+  receivedAtMs: number,
+): number | undefined {
   const sentMs = dateHeader ? Date.parse(dateHeader) : Number.NaN;
   const ms = parseRetryAfter(value, Number.isNaN(sentMs) ? receivedAtMs : sentMs);
   return ms === undefined ? undefined : ms / 1000;
@@ -73,7 +77,11 @@ export function backoffDelay(attempt: number, policy: RetryPolicy, random: () =>
 
 export type RetryDecision =
   | { retry: true; delayMs: number; reason: string }
-  | { retry: false; reason: 'not_retryable' | 'attempts_exhausted' | 'deadline' | 'retry_after_too_long'; delayMs?: number };
+  | {
+      retry: false;
+      reason: 'not_retryable' | 'attempts_exhausted' | 'deadline' | 'retry_after_too_long';
+      delayMs?: number;
+    };
 
 /**
  * Decides what to do after attempt number `attempt` (1-based) ended with `outcome`.
@@ -96,7 +104,8 @@ export function decideRetry(args: {
   let reason: string;
   const retryAfter = outcome.kind === 'status' ? parseRetryAfter(outcome.retryAfter, nowMs) : undefined;
   if (retryAfter !== undefined) {
-    if (retryAfter > policy.maxRetryAfterMs) return { retry: false, reason: 'retry_after_too_long', delayMs: retryAfter };
+    if (retryAfter > policy.maxRetryAfterMs)
+      return { retry: false, reason: 'retry_after_too_long', delayMs: retryAfter };
     delayMs = retryAfter;
     reason = 'retry-after';
   } else {

@@ -18,7 +18,13 @@
  */
 import { err, ok, type Result } from '../errors';
 import type { Telemetry } from '../telemetry';
-import { HISTORY_PATH_PREFIX, LOOKUP_MAX_PAGES, LOOKUP_PAGE_SIZE, runQueryFilter, SUBMISSION_KEY_NAME } from './constants';
+import {
+  HISTORY_PATH_PREFIX,
+  LOOKUP_MAX_PAGES,
+  LOOKUP_PAGE_SIZE,
+  runQueryFilter,
+  SUBMISSION_KEY_NAME,
+} from './constants';
 import { workspaceArmId } from './endpoint';
 import { lookupError } from './errors';
 import { isSubmissionKey } from './submissionKey';
@@ -28,16 +34,26 @@ import type { AmlError, FoundRun, PipelineTarget, RunLookup, RunQuery, Workspace
 /** Runs created this long before `submittedAfter` still count (clock skew between the app and Azure ML). */
 export const SUBMITTED_AFTER_SKEW_MS = 5 * 60_000;
 
-const WORKSPACE_IN_PATH = /\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/?#]+)/i;
+const WORKSPACE_IN_PATH =
+  /\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/?#]+)/i;
 
 /** Where a target's run history lives: from its explicit endpoint URL, or to be resolved from its workspace ids. */
-export function historyLocation(target: PipelineTarget): { origin: string; workspace: WorkspaceRef } | { resolve: WorkspaceRef } | undefined {
+export function historyLocation(
+  target: PipelineTarget,
+): { origin: string; workspace: WorkspaceRef } | { resolve: WorkspaceRef } | undefined {
   if (target.endpointUrl) {
     try {
       const url = new URL(target.endpointUrl);
       const match = WORKSPACE_IN_PATH.exec(url.pathname);
       if (match?.[1] && match[2] && match[3]) {
-        return { origin: url.origin, workspace: { subscriptionId: decodeURIComponent(match[1]), resourceGroup: decodeURIComponent(match[2]), workspaceName: decodeURIComponent(match[3]) } };
+        return {
+          origin: url.origin,
+          workspace: {
+            subscriptionId: decodeURIComponent(match[1]),
+            resourceGroup: decodeURIComponent(match[2]),
+            workspaceName: decodeURIComponent(match[3]),
+          },
+        };
       }
     } catch {
       // not a URL: fall through to the workspace ids, if any
@@ -52,7 +68,9 @@ export function runQueryUrl(historyOrigin: string, workspace: WorkspaceRef, expe
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 /** A member by its camelCase or PascalCase name. */
@@ -69,7 +87,12 @@ function matches(run: Record<string, unknown>, field: 'properties' | 'tags', que
   if (text(member(run, 'parentRunId'))) return false;
   if (record(member(run, field))?.[SUBMISSION_KEY_NAME] !== query.key) return false;
   const created = Date.parse(text(member(run, 'createdUtc')) ?? '');
-  if (query.submittedAfter && !Number.isNaN(created) && created < query.submittedAfter.getTime() - SUBMITTED_AFTER_SKEW_MS) return false;
+  if (
+    query.submittedAfter &&
+    !Number.isNaN(created) &&
+    created < query.submittedAfter.getTime() - SUBMITTED_AFTER_SKEW_MS
+  )
+    return false;
   return true;
 }
 
@@ -89,9 +112,23 @@ export function createRunLookup(deps: RunLookupDeps): RunLookup {
   return {
     async findRun(target, query, options = {}): Promise<Result<FoundRun | undefined, AmlError>> {
       const signal = options.signal;
-      if (!isSubmissionKey(query.key)) return err(lookupError(target, 'invalid_key', `the key ${JSON.stringify(query.key)} is not 1-64 characters of A-Z, a-z, 0-9, "_" or "-"`));
+      if (!isSubmissionKey(query.key))
+        return err(
+          lookupError(
+            target,
+            'invalid_key',
+            `the key ${JSON.stringify(query.key)} is not 1-64 characters of A-Z, a-z, 0-9, "_" or "-"`,
+          ),
+        );
       const where = historyLocation(target);
-      if (!where) return err(lookupError(target, 'no_workspace', 'the target names no workspace (neither ids nor an endpoint URL with /subscriptions/…/workspaces/… in its path)'));
+      if (!where)
+        return err(
+          lookupError(
+            target,
+            'no_workspace',
+            'the target names no workspace (neither ids nor an endpoint URL with /subscriptions/…/workspaces/… in its path)',
+          ),
+        );
       let origin: string;
       let workspace: WorkspaceRef;
       if ('origin' in where) ({ origin, workspace } = where);
@@ -106,10 +143,20 @@ export function createRunLookup(deps: RunLookupDeps): RunLookup {
       try {
         token = await deps.token(signal);
       } catch (error) {
-        return err(lookupError(target, 'credential', error instanceof Error ? error.message.split('\n')[0] ?? error.message : String(error), url));
+        return err(
+          lookupError(
+            target,
+            'credential',
+            error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error),
+            url,
+          ),
+        );
       }
 
-      for (const [field, filterField] of [['properties', 'Properties'], ['tags', 'Tags']] as const) {
+      for (const [field, filterField] of [
+        ['properties', 'Properties'],
+        ['tags', 'Tags'],
+      ] as const) {
         const found: Array<Record<string, unknown>> = [];
         let continuationToken: string | null = null;
         for (let page = 0; page < LOOKUP_MAX_PAGES; page++) {
@@ -117,15 +164,53 @@ export function createRunLookup(deps: RunLookupDeps): RunLookup {
           const answer = await deps.transport.send({
             method: 'POST',
             url,
-            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json; charset=utf-8', accept: 'application/json', 'user-agent': deps.userAgent },
-            body: JSON.stringify({ filter: runQueryFilter(filterField, query.key), top: LOOKUP_PAGE_SIZE, continuationToken }),
+            headers: {
+              authorization: `Bearer ${token}`,
+              'content-type': 'application/json; charset=utf-8',
+              accept: 'application/json',
+              'user-agent': deps.userAgent,
+            },
+            body: JSON.stringify({
+              filter: runQueryFilter(filterField, query.key),
+              top: LOOKUP_PAGE_SIZE,
+              continuationToken,
+            }),
             timeoutMs: deps.attemptTimeoutMs,
             ...(signal ? { signal } : {}),
           });
           const success = answer.kind === 'response' && answer.status === 200;
-          deps.telemetry.dependency({ name: 'POST Azure ML run history query', target: new URL(url).host, data: url, durationMs: deps.now() - started, success, resultCode: answer.kind === 'response' ? answer.status : answer.kind, properties: { target: target.name, key: query.key, page } });
-          if (answer.kind !== 'response') return err(lookupError(target, answer.kind, answer.kind === 'network' ? `${answer.code}: ${answer.message}` : answer.kind === 'timeout' ? `no answer within ${answer.afterMs} ms` : 'cancelled', url));
-          if (!success) return err(lookupError(target, 'status', `HTTP ${answer.status}${answer.text ? `: ${answer.text.slice(0, 200)}` : ''}`, url, answer.status));
+          deps.telemetry.dependency({
+            name: 'POST Azure ML run history query',
+            target: new URL(url).host,
+            data: url,
+            durationMs: deps.now() - started,
+            success,
+            resultCode: answer.kind === 'response' ? answer.status : answer.kind,
+            properties: { target: target.name, key: query.key, page },
+          });
+          if (answer.kind !== 'response')
+            return err(
+              lookupError(
+                target,
+                answer.kind,
+                answer.kind === 'network'
+                  ? `${answer.code}: ${answer.message}`
+                  : answer.kind === 'timeout'
+                    ? `no answer within ${answer.afterMs} ms`
+                    : 'cancelled',
+                url,
+              ),
+            );
+          if (!success)
+            return err(
+              lookupError(
+                target,
+                'status',
+                `HTTP ${answer.status}${answer.text ? `: ${answer.text.slice(0, 200)}` : ''}`,
+                url,
+                answer.status,
+              ),
+            );
           let body: Record<string, unknown> | undefined;
           try {
             body = record(JSON.parse(answer.text));
@@ -133,7 +218,15 @@ export function createRunLookup(deps: RunLookupDeps): RunLookup {
             body = undefined;
           }
           const value = body ? member(body, 'value') : undefined;
-          if (!body || !Array.isArray(value)) return err(lookupError(target, 'bad_answer', `the answer is not a run list ({"value": [...]}): ${answer.text.slice(0, 200)}`, url));
+          if (!body || !Array.isArray(value))
+            return err(
+              lookupError(
+                target,
+                'bad_answer',
+                `the answer is not a run list ({"value": [...]}): ${answer.text.slice(0, 200)}`,
+                url,
+              ),
+            );
           for (const item of value) {
             const run = record(item);
             if (run && matches(run, field, query)) found.push(run);
@@ -142,13 +235,22 @@ export function createRunLookup(deps: RunLookupDeps): RunLookup {
           if (continuationToken === null) break;
         }
         if (found.length > 0) {
-          const byCreation = [...found].sort((a, b) => (text(member(a, 'createdUtc')) ?? '').localeCompare(text(member(b, 'createdUtc')) ?? ''));
+          const byCreation = [...found].sort((a, b) =>
+            (text(member(a, 'createdUtc')) ?? '').localeCompare(text(member(b, 'createdUtc')) ?? ''),
+          );
           const run = byCreation[0] as Record<string, unknown>;
           const runId = text(member(run, 'runId'));
           if (!runId) return err(lookupError(target, 'bad_answer', 'a run carrying the key has no runId', url));
           const status = text(member(run, 'status'));
           const createdUtc = text(member(run, 'createdUtc'));
-          return ok({ runId, matchedBy: field, matches: found.length, run, ...(status ? { status } : {}), ...(createdUtc ? { createdUtc } : {}) });
+          return ok({
+            runId,
+            matchedBy: field,
+            matches: found.length,
+            run,
+            ...(status ? { status } : {}),
+            ...(createdUtc ? { createdUtc } : {}),
+          });
         }
       }
       return ok(undefined);

@@ -7,7 +7,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { err, ok, type AppError, type Result } from '../errors';
-import { hasManagedIdentityEndpoint, managedIdentityClientId, readSettings, settingError, settingText, SETTINGS, type CredentialKind, type Env } from '../settings';
+import {
+  hasManagedIdentityEndpoint,
+  managedIdentityClientId,
+  readSettings,
+  settingError,
+  settingText,
+  SETTINGS,
+  type CredentialKind,
+  type Env,
+} from '../settings';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 
 export type { CredentialKind };
@@ -35,9 +44,25 @@ export const DEFAULT_ATTEMPT_TIMEOUT_MS = SETTINGS.attemptTimeoutMs.default;
 export const DEFAULT_DEADLINE_MS = SETTINGS.deadlineMs.default;
 export const DEFAULT_RECONCILE_DELAY_MS = SETTINGS.reconcileDelayMs.default;
 
-const KEYS = ['credential', 'tokenAudience', 'armEndpoint', 'armAudience', 'attemptTimeoutMs', 'deadlineMs', 'retryMaxAttempts', 'retryBaseDelayMs', 'retryMaxDelayMs', 'reconcileDelayMs', 'v2ApiVersion', 'batchAudience'] as const;
+const KEYS = [
+  'credential',
+  'tokenAudience',
+  'armEndpoint',
+  'armAudience',
+  'attemptTimeoutMs',
+  'deadlineMs',
+  'retryMaxAttempts',
+  'retryBaseDelayMs',
+  'retryMaxDelayMs',
+  'reconcileDelayMs',
+  'v2ApiVersion',
+  'batchAudience',
+] as const;
 
-export function readAmlSettings(env: Env, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): Result<AmlSettings, AppError> {
+export function readAmlSettings(
+  env: Env,
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): Result<AmlSettings, AppError> {
   const read = readSettings(env, KEYS);
   const errors: AppError[] = read.ok ? [] : [...read.error];
 
@@ -49,13 +74,25 @@ export function readAmlSettings(env: Env, readFile: (path: string) => string = (
       if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate in the file');
       extraCa.push(pem);
     } catch (error) {
-      errors.push(settingError(SETTINGS.extraCaCerts, caPath, `a readable PEM certificate file (${error instanceof Error ? error.message : String(error)})`));
+      errors.push(
+        settingError(
+          SETTINGS.extraCaCerts,
+          caPath,
+          `a readable PEM certificate file (${error instanceof Error ? error.message : String(error)})`,
+        ),
+      );
     }
   }
 
   if (!read.ok || errors.length > 0) {
     if (errors.length === 1) return err(errors[0]!);
-    return err({ code: 'aml.settings.invalid', message: `${errors.length} Azure ML client settings are invalid: ${errors.map((e) => e.message).join(' ')}`, source: 'app settings', status: 500, errors });
+    return err({
+      code: 'aml.settings.invalid',
+      message: `${errors.length} Azure ML client settings are invalid: ${errors.map((e) => e.message).join(' ')}`,
+      source: 'app settings',
+      status: 500,
+      errors,
+    });
   }
   const v = read.value;
   const baseDelayMs = v.retryBaseDelayMs ?? DEFAULT_RETRY_POLICY.baseDelayMs;
@@ -67,7 +104,12 @@ export function readAmlSettings(env: Env, readFile: (path: string) => string = (
     extraCa,
     attemptTimeoutMs: v.attemptTimeoutMs,
     deadlineMs: v.deadlineMs,
-    retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: v.retryMaxAttempts, baseDelayMs, maxDelayMs: Math.max(baseDelayMs, v.retryMaxDelayMs) },
+    retry: {
+      ...DEFAULT_RETRY_POLICY,
+      maxAttempts: v.retryMaxAttempts,
+      baseDelayMs,
+      maxDelayMs: Math.max(baseDelayMs, v.retryMaxDelayMs),
+    },
     reconcileDelayMs: v.reconcileDelayMs,
     v2ApiVersion: v.v2ApiVersion,
     batchAudience: v.batchAudience,

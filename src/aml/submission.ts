@@ -50,8 +50,10 @@ export function toSubmission(target: PipelineTarget, request: SubmissionRequest)
   const dataPaths: Record<string, DataPathAssignment> = { ...target.dataPathAssignments, ...(request.dataPaths ?? {}) };
   // A v2 target takes the blob as a uri_file input (aml-v2.md), a v1 pipeline as a DataPath.
   const inputs: Record<string, V2Input> = { ...(request.inputs ?? {}) };
-  if (request.blob && target.v2) inputs[request.blob.parameter] = { type: 'uri_file', uri: datastoreUri(request.blob.datastore, request.blob.path) };
-  else if (request.blob) dataPaths[request.blob.parameter] = { DataStoreName: request.blob.datastore, RelativePath: request.blob.path };
+  if (request.blob && target.v2)
+    inputs[request.blob.parameter] = { type: 'uri_file', uri: datastoreUri(request.blob.datastore, request.blob.path) };
+  else if (request.blob)
+    dataPaths[request.blob.parameter] = { DataStoreName: request.blob.datastore, RelativePath: request.blob.path };
   const body: SubmissionBody = {
     ExperimentName: request.experimentName ?? target.experimentName,
     ParameterAssignments: { ...target.parameterAssignments, ...(request.parameters ?? {}) },
@@ -62,7 +64,8 @@ export function toSubmission(target: PipelineTarget, request: SubmissionRequest)
   if (request.description !== undefined) body.Description = request.description;
   const tags = { ...(target.tags ?? {}), ...(request.tags ?? {}) };
   if (Object.keys(tags).length > 0) body.Tags = tags;
-  if (request.dataSets !== undefined && Object.keys(request.dataSets).length > 0) body.DataSetDefinitionValueAssignments = request.dataSets;
+  if (request.dataSets !== undefined && Object.keys(request.dataSets).length > 0)
+    body.DataSetDefinitionValueAssignments = request.dataSets;
   const cont = request.continueOnStepFailure ?? target.continueOnStepFailure;
   if (cont !== undefined) body.ContinueRunOnStepFailure = cont;
   return body;

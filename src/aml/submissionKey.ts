@@ -24,9 +24,12 @@ export function isSubmissionKey(value: string): boolean {
 
 /** Derives the key of a submission from what identifies it. `kind`: lower-case letters and digits, ≤ 16. */
 export function submissionKey(kind: string, ...parts: string[]): string {
-  if (!KIND_PATTERN.test(kind)) throw new Error(`submissionKey: kind must match ${KIND_PATTERN.source}, not ${JSON.stringify(kind)}`);
+  if (!KIND_PATTERN.test(kind))
+    throw new Error(`submissionKey: kind must match ${KIND_PATTERN.source}, not ${JSON.stringify(kind)}`);
   if (parts.length === 0) throw new Error('submissionKey: give at least one part');
   // JSON keeps the parts apart: ('a', 'bc') and ('ab', 'c') differ.
-  const digest = createHash('sha256').update(JSON.stringify([kind, ...parts]), 'utf8').digest('hex');
+  const digest = createHash('sha256')
+    .update(JSON.stringify([kind, ...parts]), 'utf8')
+    .digest('hex');
   return `${kind}-${digest.slice(0, 40)}`;
 }

@@ -112,12 +112,19 @@ export function createTransport(options: { extraCa?: string[] } = {}): Transport
           if (size <= MAX_BODY_BYTES) chunks.push(chunk);
         });
         res.on('end', () => {
-          finish({ kind: 'response', status: res.statusCode ?? 0, headers: headerMap(res), text: Buffer.concat(chunks).toString('utf8') });
+          finish({
+            kind: 'response',
+            status: res.statusCode ?? 0,
+            headers: headerMap(res),
+            text: Buffer.concat(chunks).toString('utf8'),
+          });
         });
         res.on('error', (error: NodeJS.ErrnoException) => {
           finish({ kind: 'network', code: error.code ?? 'ERR_NETWORK', message: error.message, connected: true });
         });
-        res.on('aborted', () => finish({ kind: 'network', code: 'ECONNRESET', message: 'The response was cut off.', connected: true }));
+        res.on('aborted', () =>
+          finish({ kind: 'network', code: 'ECONNRESET', message: 'The response was cut off.', connected: true }),
+        );
       });
       client.end(req.body);
     });

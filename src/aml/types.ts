@@ -30,8 +30,7 @@ export type PipelineRef =
  * request or a blob to fill, and it is not sent when nothing does.
  */
 export type V2Input =
-  | { type: 'uri_file' | 'uri_folder'; uri?: string; mode?: string }
-  | { type: 'literal'; value?: string };
+  { type: 'uri_file' | 'uri_folder'; uri?: string; mode?: string } | { type: 'literal'; value?: string };
 
 /** A v2 target's own part: what to create, besides the workspace and the inputs. */
 export type V2Target =
@@ -156,7 +155,11 @@ export interface FoundRun {
  * `ok(undefined)` means Azure ML answered and has no such run (yet); an error means it could not be asked.
  */
 export interface RunLookup {
-  findRun(target: PipelineTarget, query: RunQuery, options?: { signal?: AbortSignal }): Promise<Result<FoundRun | undefined, AmlError>>;
+  findRun(
+    target: PipelineTarget,
+    query: RunQuery,
+    options?: { signal?: AbortSignal },
+  ): Promise<Result<FoundRun | undefined, AmlError>>;
 }
 
 /** What the client knows about a submission whose outcome stayed unknown (on `AmlError.submission`). */
@@ -201,5 +204,9 @@ export interface AmlError extends AppError {
  * up with `findRun` (by the same key) first.
  */
 export interface PipelineClient extends RunLookup {
-  submit(target: PipelineTarget, body: SubmissionBody, options?: SubmitOptions): Promise<Result<SubmitResult, AmlError>>;
+  submit(
+    target: PipelineTarget,
+    body: SubmissionBody,
+    options?: SubmitOptions,
+  ): Promise<Result<SubmitResult, AmlError>>;
 }

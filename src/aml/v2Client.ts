@@ -37,12 +37,31 @@ import { randomUUID } from 'node:crypto';
 import { err, ok, type AppError, type Result } from '../errors';
 import type { Telemetry } from '../telemetry';
 import { checkEndpointUrl } from './endpoint';
-import { beforeSending, deadlineError, errorForFailure, errorForStatus, lookupError, outcomeUnknownError, serviceMessage, type ErrorContext } from './errors';
+import {
+  beforeSending,
+  deadlineError,
+  errorForFailure,
+  errorForStatus,
+  lookupError,
+  outcomeUnknownError,
+  serviceMessage,
+  type ErrorContext,
+} from './errors';
 import { classifyAttempt, observe } from './outcome';
 import { decideRetry, retryAfterSeconds } from './retry';
 import type { AmlSettings } from './settings';
 import type { Transport } from './transport';
-import type { AmlError, FoundRun, PipelineTarget, RunQuery, SubmissionBody, SubmitOptions, SubmitResult, UnknownSubmission, WorkspaceRef } from './types';
+import type {
+  AmlError,
+  FoundRun,
+  PipelineTarget,
+  RunQuery,
+  SubmissionBody,
+  SubmitOptions,
+  SubmitResult,
+  UnknownSubmission,
+  WorkspaceRef,
+} from './types';
 import { batchInvokeBody, componentVersionId, jobNameFor, pipelineJobBody, v2Inputs, workspacePath } from './v2Body';
 
 export interface V2ClientDeps {
@@ -59,8 +78,16 @@ export interface V2ClientDeps {
 }
 
 export interface V2Client {
-  submit(target: PipelineTarget, body: SubmissionBody, options?: SubmitOptions): Promise<Result<SubmitResult, AmlError>>;
-  findRun(target: PipelineTarget, query: RunQuery, options?: { signal?: AbortSignal }): Promise<Result<FoundRun | undefined, AmlError>>;
+  submit(
+    target: PipelineTarget,
+    body: SubmissionBody,
+    options?: SubmitOptions,
+  ): Promise<Result<SubmitResult, AmlError>>;
+  findRun(
+    target: PipelineTarget,
+    query: RunQuery,
+    options?: { signal?: AbortSignal },
+  ): Promise<Result<FoundRun | undefined, AmlError>>;
   /** Batch endpoint scoring URIs read from ARM so far (each endpoint once). */
   readonly scoringUriLookups: number;
 }
@@ -71,7 +98,9 @@ export function saysJobExists(text: string): boolean {
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 function parse(text: string): Record<string, unknown> | undefined {
@@ -89,7 +118,8 @@ export function createV2Client(deps: V2ClientDeps): V2Client {
   const scoringUris = new Map<string, string>();
   let scoringUriLookups = 0;
 
-  const armUrl = (path: string): string => `${settings.armEndpoint}${path}?api-version=${encodeURIComponent(settings.v2ApiVersion)}`;
+  const armUrl = (path: string): string =>
+    `${settings.armEndpoint}${path}?api-version=${encodeURIComponent(settings.v2ApiVersion)}`;
   const headers = (token: string): Record<string, string> => ({
     authorization: `Bearer ${token}`,
     accept: 'application/json',
@@ -98,20 +128,63 @@ export function createV2Client(deps: V2ClientDeps): V2Client {
   });
 
   /** One ARM GET: the resource, `undefined` for 404, or an error saying what failed. */
-  const armGet = async (target: PipelineTarget, path: string, what: string, signal?: AbortSignal): Promise<Result<Record<string, unknown> | undefined, AmlError>> => {
+  const armGet = async (
+    target: PipelineTarget,
+    path: string,
+    what: string,
+    signal?: AbortSignal,
+  ): Promise<Result<Record<string, unknown> | undefined, AmlError>> => {
     const url = armUrl(path);
     let token: string;
     try {
       token = await deps.token(armScope, signal);
     } catch (error) {
-      return err(lookupError(target, 'credential', `no Azure Resource Manager token (${error instanceof Error ? error.message : String(error)})`, url));
+      return err(
+        lookupError(
+          target,
+          'credential',
+          `no Azure Resource Manager token (${error instanceof Error ? error.message : String(error)})`,
+          url,
+        ),
+      );
     }
     const started = now();
-    const answer = await transport.send({ method: 'GET', url, headers: headers(token), timeoutMs: settings.attemptTimeoutMs, ...(signal ? { signal } : {}) });
-    telemetry.dependency({ name: `GET Azure ML ${what}`, target: new URL(url).host, data: url, durationMs: now() - started, success: answer.kind === 'response' && answer.status === 200, resultCode: answer.kind === 'response' ? answer.status : answer.kind, properties: { target: target.name } });
-    if (answer.kind !== 'response') return err(lookupError(target, answer.kind === 'aborted' ? 'aborted' : answer.kind, `${what}: ${answer.kind === 'network' ? answer.message : answer.kind}`, url));
+    const answer = await transport.send({
+      method: 'GET',
+      url,
+      headers: headers(token),
+      timeoutMs: settings.attemptTimeoutMs,
+      ...(signal ? { signal } : {}),
+    });
+    telemetry.dependency({
+      name: `GET Azure ML ${what}`,
+      target: new URL(url).host,
+      data: url,
+      durationMs: now() - started,
+      success: answer.kind === 'response' && answer.status === 200,
+      resultCode: answer.kind === 'response' ? answer.status : answer.kind,
+      properties: { target: target.name },
+    });
+    if (answer.kind !== 'response')
+      return err(
+        lookupError(
+          target,
+          answer.kind === 'aborted' ? 'aborted' : answer.kind,
+          `${what}: ${answer.kind === 'network' ? answer.message : answer.kind}`,
+          url,
+        ),
+      );
     if (answer.status === 404) return ok(undefined);
-    if (answer.status !== 200) return err(lookupError(target, 'status', `${what}: HTTP ${answer.status}${serviceMessage(answer.text) ? ` (${serviceMessage(answer.text)})` : ''}`, url, answer.status));
+    if (answer.status !== 200)
+      return err(
+        lookupError(
+          target,
+          'status',
+          `${what}: HTTP ${answer.status}${serviceMessage(answer.text) ? ` (${serviceMessage(answer.text)})` : ''}`,
+          url,
+          answer.status,
+        ),
+      );
     const body = parse(answer.text);
     return body ? ok(body) : err(lookupError(target, 'bad_answer', `${what}: the answer is not a JSON object`, url));
   };
@@ -121,49 +194,111 @@ export function createV2Client(deps: V2ClientDeps): V2Client {
     const system = record(job.systemData) ?? {};
     const status = typeof props.status === 'string' ? props.status : undefined;
     const created = typeof system.createdAt === 'string' ? system.createdAt : undefined;
-    return { runId: typeof job.name === 'string' ? job.name : name, ...(status ? { status } : {}), ...(created ? { createdUtc: created } : {}), matchedBy: 'job_name', matches: 1, run: job };
+    return {
+      runId: typeof job.name === 'string' ? job.name : name,
+      ...(status ? { status } : {}),
+      ...(created ? { createdUtc: created } : {}),
+      matchedBy: 'job_name',
+      matches: 1,
+      run: job,
+    };
   };
 
-  const getJob = async (target: PipelineTarget, ws: WorkspaceRef, name: string, signal?: AbortSignal): Promise<Result<FoundRun | undefined, AmlError>> => {
+  const getJob = async (
+    target: PipelineTarget,
+    ws: WorkspaceRef,
+    name: string,
+    signal?: AbortSignal,
+  ): Promise<Result<FoundRun | undefined, AmlError>> => {
     const got = await armGet(target, `${workspacePath(ws)}/jobs/${encodeURIComponent(name)}`, `job ${name}`, signal);
     if (!got.ok) return got;
     return ok(got.value ? found(got.value, name) : undefined);
   };
 
   const noWorkspace = (target: PipelineTarget): AmlError =>
-    beforeSending({ code: 'aml.target.incomplete', status: 500, source: `target ${target.name}`, message: `Target ${target.name} is an Azure ML v2 target without a workspace; add workspace: {subscription_id, resource_group, workspace_name} or set the default workspace app settings.` });
+    beforeSending({
+      code: 'aml.target.incomplete',
+      status: 500,
+      source: `target ${target.name}`,
+      message: `Target ${target.name} is an Azure ML v2 target without a workspace; add workspace: {subscription_id, resource_group, workspace_name} or set the default workspace app settings.`,
+    });
 
   /** The component's ARM id, `latest` resolved through ARM. */
-  const componentId = async (target: PipelineTarget, ws: WorkspaceRef, signal: AbortSignal): Promise<Result<string, AppError>> => {
+  const componentId = async (
+    target: PipelineTarget,
+    ws: WorkspaceRef,
+    signal: AbortSignal,
+  ): Promise<Result<string, AppError>> => {
     if (target.v2?.kind !== 'pipeline_job') throw new Error('componentId: not a pipeline_job target');
     const { componentName, componentVersion } = target.v2;
     if (componentVersion !== 'latest') return ok(componentVersionId(ws, componentName, componentVersion));
-    const got = await armGet(target, `${workspacePath(ws)}/components/${encodeURIComponent(componentName)}`, `component ${componentName}`, signal);
-    if (!got.ok) return err({ ...got.error, code: 'aml.v2.component_lookup_failed', message: `Could not read the latest version of component ${componentName}: ${got.error.message}` });
+    const got = await armGet(
+      target,
+      `${workspacePath(ws)}/components/${encodeURIComponent(componentName)}`,
+      `component ${componentName}`,
+      signal,
+    );
+    if (!got.ok)
+      return err({
+        ...got.error,
+        code: 'aml.v2.component_lookup_failed',
+        message: `Could not read the latest version of component ${componentName}: ${got.error.message}`,
+      });
     const latest = record(got.value?.properties)?.latestVersion;
     if (!got.value || typeof latest !== 'string' || latest === '')
-      return err({ code: 'aml.v2.component_not_found', status: 502, transient: false, source: `target ${target.name}`, message: `Workspace ${ws.workspaceName} has no registered component ${componentName}${got.value ? ' with a latest version' : ''}: register the pipeline component (az ml component create) or correct pipeline_job.component_name.` });
+      return err({
+        code: 'aml.v2.component_not_found',
+        status: 502,
+        transient: false,
+        source: `target ${target.name}`,
+        message: `Workspace ${ws.workspaceName} has no registered component ${componentName}${got.value ? ' with a latest version' : ''}: register the pipeline component (az ml component create) or correct pipeline_job.component_name.`,
+      });
     return ok(componentVersionId(ws, componentName, latest));
   };
 
   /** The endpoint's scoring URI, read once per endpoint (failures are not cached). */
-  const scoringUri = async (target: PipelineTarget, ws: WorkspaceRef, endpoint: string, signal: AbortSignal): Promise<Result<string, AppError>> => {
+  const scoringUri = async (
+    target: PipelineTarget,
+    ws: WorkspaceRef,
+    endpoint: string,
+    signal: AbortSignal,
+  ): Promise<Result<string, AppError>> => {
     const cacheKey = `${workspacePath(ws)}/${endpoint}`.toLowerCase();
     const known = scoringUris.get(cacheKey);
     if (known) return ok(known);
     scoringUriLookups++;
-    const got = await armGet(target, `${workspacePath(ws)}/batchEndpoints/${encodeURIComponent(endpoint)}`, `batch endpoint ${endpoint}`, signal);
-    if (!got.ok) return err({ ...got.error, code: 'aml.v2.endpoint_lookup_failed', message: `Could not read batch endpoint ${endpoint}: ${got.error.message}` });
+    const got = await armGet(
+      target,
+      `${workspacePath(ws)}/batchEndpoints/${encodeURIComponent(endpoint)}`,
+      `batch endpoint ${endpoint}`,
+      signal,
+    );
+    if (!got.ok)
+      return err({
+        ...got.error,
+        code: 'aml.v2.endpoint_lookup_failed',
+        message: `Could not read batch endpoint ${endpoint}: ${got.error.message}`,
+      });
     const uri = record(got.value?.properties)?.scoringUri;
     if (!got.value || typeof uri !== 'string')
-      return err({ code: 'aml.v2.endpoint_not_found', status: 502, transient: false, source: `target ${target.name}`, message: `Workspace ${ws.workspaceName} has no batch endpoint ${endpoint}${got.value ? ' with a scoring URI (is it still being created?)' : ''}: create it (az ml batch-endpoint create) or correct batch_endpoint.endpoint_name.` });
+      return err({
+        code: 'aml.v2.endpoint_not_found',
+        status: 502,
+        transient: false,
+        source: `target ${target.name}`,
+        message: `Workspace ${ws.workspaceName} has no batch endpoint ${endpoint}${got.value ? ' with a scoring URI (is it still being created?)' : ''}: create it (az ml batch-endpoint create) or correct batch_endpoint.endpoint_name.`,
+      });
     const checked = checkEndpointUrl(uri, `batch endpoint ${endpoint} scoringUri`);
     if (!checked.ok) return checked;
     scoringUris.set(cacheKey, uri);
     return ok(uri);
   };
 
-  async function submit(target: PipelineTarget, body: SubmissionBody, options: SubmitOptions = {}): Promise<Result<SubmitResult, AmlError>> {
+  async function submit(
+    target: PipelineTarget,
+    body: SubmissionBody,
+    options: SubmitOptions = {},
+  ): Promise<Result<SubmitResult, AmlError>> {
     const v2 = target.v2;
     if (!v2) throw new Error('v2Client.submit: not a v2 target');
     const deadlineMs = options.deadlineMs ?? settings.deadlineMs;
@@ -174,18 +309,53 @@ export function createV2Client(deps: V2ClientDeps): V2Client {
     const deadlineTimer = setTimeout(() => deadline.abort(), deadlineMs);
     const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
     const audience = v2.kind === 'batch_endpoint' ? settings.batchAudience : settings.armAudience;
-    const ctx: ErrorContext = { target, url: '', audience, ...(settings.managedIdentityClientId ? { clientId: settings.managedIdentityClientId } : {}), attempts: 0 };
-    const stopped = (last?: AmlError, retryAfter?: number): AmlError => (options.signal?.aborted ? errorForFailure({ kind: 'aborted', connected: false }, ctx) : deadlineError(ctx, deadlineMs, last, retryAfter));
+    const ctx: ErrorContext = {
+      target,
+      url: '',
+      audience,
+      ...(settings.managedIdentityClientId ? { clientId: settings.managedIdentityClientId } : {}),
+      attempts: 0,
+    };
+    const stopped = (last?: AmlError, retryAfter?: number): AmlError =>
+      options.signal?.aborted
+        ? errorForFailure({ kind: 'aborted', connected: false }, ctx)
+        : deadlineError(ctx, deadlineMs, last, retryAfter);
     const jobName = key !== undefined ? jobNameFor(key) : `aml-triggers-${randomUUID()}`;
     const unknownError = (attemptError: AmlError, sentAt: number, lookup: UnknownSubmission['lookup']): AmlError => {
-      const submission: UnknownSubmission = { experimentName: body.ExperimentName, sentAt: new Date(sentAt).toISOString(), lookup, ...(key !== undefined ? { key } : {}) };
-      telemetry.event('PipelineSubmissionOutcomeUnknown', { target: target.name, experiment: body.ExperimentName, key, job: jobName, lookup: lookup.result, code: attemptError.code });
+      const submission: UnknownSubmission = {
+        experimentName: body.ExperimentName,
+        sentAt: new Date(sentAt).toISOString(),
+        lookup,
+        ...(key !== undefined ? { key } : {}),
+      };
+      telemetry.event('PipelineSubmissionOutcomeUnknown', {
+        target: target.name,
+        experiment: body.ExperimentName,
+        key,
+        job: jobName,
+        lookup: lookup.result,
+        code: attemptError.code,
+      });
       const e = outcomeUnknownError(ctx, attemptError, submission, settings.reconcileDelayMs);
-      return { ...e, message: `${e.message} The job's name is ${jobName}: look for it in Azure ML studio (Jobs) before submitting again.` };
+      return {
+        ...e,
+        message: `${e.message} The job's name is ${jobName}: look for it in Azure ML studio (Jobs) before submitting again.`,
+      };
     };
     const reconciled = (job: FoundRun, attempt: number, code: string): Result<SubmitResult, AmlError> => {
-      telemetry.event('PipelineSubmissionReconciled', { target: target.name, experiment: body.ExperimentName, key, runId: job.runId, matchedBy: job.matchedBy, code }, { matches: 1 });
-      return ok({ runId: job.runId, run: job.run, attempts: attempt, endpointUrl: ctx.url, reconciled: true, ...(key !== undefined ? { key } : {}) });
+      telemetry.event(
+        'PipelineSubmissionReconciled',
+        { target: target.name, experiment: body.ExperimentName, key, runId: job.runId, matchedBy: job.matchedBy, code },
+        { matches: 1 },
+      );
+      return ok({
+        runId: job.runId,
+        run: job.run,
+        attempts: attempt,
+        endpointUrl: ctx.url,
+        reconciled: true,
+        ...(key !== undefined ? { key } : {}),
+      });
     };
 
     try {
@@ -232,7 +402,12 @@ export function createV2Client(deps: V2ClientDeps): V2Client {
         const answer = await transport.send({
           method,
           url,
-          headers: { ...headers(token), 'content-type': 'application/json; charset=utf-8', ...extraHeaders, ...(options.traceParent ? { traceparent: options.traceParent } : {}) },
+          headers: {
+            ...headers(token),
+            'content-type': 'application/json; charset=utf-8',
+            ...extraHeaders,
+            ...(options.traceParent ? { traceparent: options.traceParent } : {}),
+          },
           body: payload,
           timeoutMs: Math.max(1, Math.min(settings.attemptTimeoutMs, remaining())),
           signal,
@@ -240,7 +415,12 @@ export function createV2Client(deps: V2ClientDeps): V2Client {
         const success = answer.kind === 'response' && answer.status >= 200 && answer.status < 300;
         const job = success ? parse(answer.text) : undefined;
         // A 202 without a body: accepted under the name the app chose (pipeline_job only; batch answers carry the job).
-        const runId = typeof job?.name === 'string' && job.name !== '' ? job.name : success && v2.kind === 'pipeline_job' ? jobName : undefined;
+        const runId =
+          typeof job?.name === 'string' && job.name !== ''
+            ? job.name
+            : success && v2.kind === 'pipeline_job'
+              ? jobName
+              : undefined;
         const verdict = classifyAttempt(observe(answer, runId));
         telemetry.dependency({
           name: `${method} Azure ML ${v2.kind === 'pipeline_job' ? 'pipeline job' : 'batch endpoint invoke'}`,
@@ -249,13 +429,32 @@ export function createV2Client(deps: V2ClientDeps): V2Client {
           durationMs: now() - attemptStarted,
           success: verdict.outcome === 'created',
           resultCode: answer.kind === 'response' ? answer.status : answer.kind,
-          properties: { target: target.name, attempt, outcome: verdict.outcome, job: jobName, ...(key !== undefined ? { key } : {}) },
+          properties: {
+            target: target.name,
+            attempt,
+            outcome: verdict.outcome,
+            job: jobName,
+            ...(key !== undefined ? { key } : {}),
+          },
         });
-        if (verdict.outcome === 'created') return ok({ runId: verdict.runId, run: job ?? { name: verdict.runId }, attempts: attempt, endpointUrl: url, ...(key !== undefined ? { key } : {}) });
+        if (verdict.outcome === 'created')
+          return ok({
+            runId: verdict.runId,
+            run: job ?? { name: verdict.runId },
+            attempts: attempt,
+            endpointUrl: url,
+            ...(key !== undefined ? { key } : {}),
+          });
 
         const attemptError: AmlError =
           answer.kind === 'response'
-            ? errorForStatus(answer.status, answer.text, ctx, answer.headers['retry-after'], retryAfterSeconds(answer.headers['retry-after'], answer.headers.date, now()))
+            ? errorForStatus(
+                answer.status,
+                answer.text,
+                ctx,
+                answer.headers['retry-after'],
+                retryAfterSeconds(answer.headers['retry-after'], answer.headers.date, now()),
+              )
             : errorForFailure(answer, ctx);
 
         // The name is taken, so the job exists (an earlier attempt or delivery made it). For batch invoke a
@@ -263,25 +462,50 @@ export function createV2Client(deps: V2ClientDeps): V2Client {
         if (answer.kind === 'response' && answer.status >= 400 && answer.status < 500 && saysJobExists(answer.text)) {
           const existing = await getJob(target, ws, jobName, options.signal);
           if (existing.ok && existing.value) return reconciled(existing.value, attempt, attemptError.code);
-          return err(unknownError(attemptError, attemptStarted, existing.ok ? { result: 'not_found' } : { result: 'failed', code: existing.error.code, message: existing.error.message }));
+          return err(
+            unknownError(
+              attemptError,
+              attemptStarted,
+              existing.ok
+                ? { result: 'not_found' }
+                : { result: 'failed', code: existing.error.code, message: existing.error.message },
+            ),
+          );
         }
 
         if (verdict.outcome === 'unknown') {
           if (v2.kind === 'batch_endpoint') {
             // Never resent: look the job up by the name the body asked for.
-            if (options.signal?.aborted) return err(unknownError(attemptError, attemptStarted, { result: 'not_attempted' }));
+            if (options.signal?.aborted)
+              return err(unknownError(attemptError, attemptStarted, { result: 'not_attempted' }));
             await deps.sleep(settings.reconcileDelayMs, options.signal);
-            if (options.signal?.aborted) return err(unknownError(attemptError, attemptStarted, { result: 'not_attempted' }));
+            if (options.signal?.aborted)
+              return err(unknownError(attemptError, attemptStarted, { result: 'not_attempted' }));
             const existing = await getJob(target, ws, jobName, options.signal);
             if (existing.ok && existing.value) return reconciled(existing.value, attempt, attemptError.code);
-            return err(unknownError(attemptError, attemptStarted, existing.ok ? { result: 'not_found' } : { result: 'failed', code: existing.error.code, message: existing.error.message }));
+            return err(
+              unknownError(
+                attemptError,
+                attemptStarted,
+                existing.ok
+                  ? { result: 'not_found' }
+                  : { result: 'failed', code: existing.error.code, message: existing.error.message },
+              ),
+            );
           }
           // pipeline_job: the same PUT again is harmless (same name), so an unknown answer is retried.
           maybeSent = { at: attemptStarted, error: attemptError };
           lastError = attemptError;
           if (answer.kind === 'response' || answer.kind === 'timeout' || answer.kind === 'network') {
             // Backoff as for a retryable refusal (the observation below only selects that policy).
-            const decision = decideRetry({ outcome: { kind: 'network', code: 'unknown', connected: false }, attempt, policy: settings.retry, nowMs: now(), remainingMs: remaining(), random: deps.random });
+            const decision = decideRetry({
+              outcome: { kind: 'network', code: 'unknown', connected: false },
+              attempt,
+              policy: settings.retry,
+              nowMs: now(),
+              remainingMs: remaining(),
+              random: deps.random,
+            });
             if (!decision.retry) break;
             await deps.sleep(decision.delayMs, signal);
             if (signal.aborted) break;
@@ -298,7 +522,14 @@ export function createV2Client(deps: V2ClientDeps): V2Client {
           if (!maybeSent) return err(lastError);
           break;
         }
-        const decision = decideRetry({ outcome: observe(answer, undefined), attempt, policy: settings.retry, nowMs: now(), remainingMs: remaining(), random: deps.random });
+        const decision = decideRetry({
+          outcome: observe(answer, undefined),
+          attempt,
+          policy: settings.retry,
+          nowMs: now(),
+          remainingMs: remaining(),
+          random: deps.random,
+        });
         if (!decision.retry) break;
         await deps.sleep(decision.delayMs, signal);
         if (signal.aborted) break;
@@ -307,12 +538,25 @@ export function createV2Client(deps: V2ClientDeps): V2Client {
       // Out of attempts or time.
       if (maybeSent) {
         // pipeline_job after an answer that was lost: whether the job exists decides.
-        if (options.signal?.aborted) return err(unknownError(maybeSent.error, maybeSent.at, { result: 'not_attempted' }));
+        if (options.signal?.aborted)
+          return err(unknownError(maybeSent.error, maybeSent.at, { result: 'not_attempted' }));
         const existing = await getJob(target, ws, jobName, options.signal);
         if (existing.ok && existing.value) return reconciled(existing.value, ctx.attempts, maybeSent.error.code);
         if (existing.ok)
-          return err({ ...maybeSent.error, outcome: 'not_created', transient: true, status: 503, message: `${maybeSent.error.message} Job ${jobName} does not exist, so nothing was created; a later retry uses the same job name and cannot start a second job.` });
-        return err(unknownError(maybeSent.error, maybeSent.at, { result: 'failed', code: existing.error.code, message: existing.error.message }));
+          return err({
+            ...maybeSent.error,
+            outcome: 'not_created',
+            transient: true,
+            status: 503,
+            message: `${maybeSent.error.message} Job ${jobName} does not exist, so nothing was created; a later retry uses the same job name and cannot start a second job.`,
+          });
+        return err(
+          unknownError(maybeSent.error, maybeSent.at, {
+            result: 'failed',
+            code: existing.error.code,
+            message: existing.error.message,
+          }),
+        );
       }
       if (options.signal?.aborted || !lastError) return err(stopped(lastError));
       return err(remaining() <= 0 ? deadlineError(ctx, deadlineMs, lastError, lastError.retryAfterSeconds) : lastError);

@@ -15,7 +15,12 @@ import type { TokenCredential } from '@azure/identity';
 import { rootCertificates } from 'node:tls';
 import { err, ok, type AppError, type Result } from '../errors';
 import { sdks } from '../sdks';
-import { DISCOVERY_HISTORY_KEYS, DISCOVERY_PIPELINES_KEYS, privateLinkServiceHost, regionalServiceHost } from './constants';
+import {
+  DISCOVERY_HISTORY_KEYS,
+  DISCOVERY_PIPELINES_KEYS,
+  privateLinkServiceHost,
+  regionalServiceHost,
+} from './constants';
 import { checkEndpointUrl } from './endpoint';
 import type { AmlSettings } from './settings';
 import type { Transport } from './transport';
@@ -43,7 +48,12 @@ export interface WorkspaceResolver {
 
 export type ArmSettings = Pick<AmlSettings, 'armEndpoint' | 'armAudience' | 'extraCa'>;
 
-export function createArmClient(credential: TokenCredential, subscriptionId: string, settings: ArmSettings, retry?: { maxRetries: number; retryDelayInMs: number; maxRetryDelayInMs: number }): AzureMachineLearningWorkspaces {
+export function createArmClient(
+  credential: TokenCredential,
+  subscriptionId: string,
+  settings: ArmSettings,
+  retry?: { maxRetries: number; retryDelayInMs: number; maxRetryDelayInMs: number },
+): AzureMachineLearningWorkspaces {
   const { AzureMachineLearningWorkspaces } = sdks.armMachineLearning();
   return new AzureMachineLearningWorkspaces(credential, subscriptionId, {
     endpoint: settings.armEndpoint,
@@ -73,19 +83,49 @@ export function armLookupError(error: unknown, ws: WorkspaceRef, armEndpoint: st
   const e = (typeof error === 'object' && error !== null ? error : {}) as RestErrorLike;
   const detail = (e.message ?? String(error)).split('\n')[0] ?? '';
   const base = { source: 'Azure Resource Manager', value: `${armEndpoint}` };
-  const fix = "or give the target an explicit endpointUrl (the pipeline's REST endpoint shown in Azure ML studio) so no look-up is needed.";
-  if (e.name === 'CredentialUnavailableError' || e.name === 'AuthenticationError' || e.name === 'AggregateAuthenticationError') {
-    return { ...base, code: 'aml.credential', status: 502, transient: e.name !== 'CredentialUnavailableError', message: `Could not get an Azure Resource Manager token to look up ${describe(ws)}: ${detail} In Azure, enable the Function App's managed identity; locally, sign in with "az login".` };
+  const fix =
+    "or give the target an explicit endpointUrl (the pipeline's REST endpoint shown in Azure ML studio) so no look-up is needed.";
+  if (
+    e.name === 'CredentialUnavailableError' ||
+    e.name === 'AuthenticationError' ||
+    e.name === 'AggregateAuthenticationError'
+  ) {
+    return {
+      ...base,
+      code: 'aml.credential',
+      status: 502,
+      transient: e.name !== 'CredentialUnavailableError',
+      message: `Could not get an Azure Resource Manager token to look up ${describe(ws)}: ${detail} In Azure, enable the Function App's managed identity; locally, sign in with "az login".`,
+    };
   }
   switch (e.statusCode) {
     case 404:
-      return { ...base, code: 'aml.workspace_not_found', status: 502, transient: false, message: `Azure Resource Manager has no ${describe(ws)} (HTTP 404): check the target's subscriptionId, resourceGroup and workspaceName, ${fix}` };
+      return {
+        ...base,
+        code: 'aml.workspace_not_found',
+        status: 502,
+        transient: false,
+        message: `Azure Resource Manager has no ${describe(ws)} (HTTP 404): check the target's subscriptionId, resourceGroup and workspaceName, ${fix}`,
+      };
     case 401:
     case 403:
-      return { ...base, code: 'aml.workspace_forbidden', status: 502, transient: false, message: `The app's identity may not read ${describe(ws)} (HTTP ${e.statusCode}: ${detail}). Give it a role that can read the workspace (AzureML Data Scientist does, Reader too), ${fix}` };
+      return {
+        ...base,
+        code: 'aml.workspace_forbidden',
+        status: 502,
+        transient: false,
+        message: `The app's identity may not read ${describe(ws)} (HTTP ${e.statusCode}: ${detail}). Give it a role that can read the workspace (AzureML Data Scientist does, Reader too), ${fix}`,
+      };
     default: {
-      const transient = e.statusCode === undefined || e.statusCode === 429 || e.statusCode >= 500 || e.name === 'AbortError';
-      return { ...base, code: 'aml.workspace_lookup_failed', status: transient ? 503 : 502, transient, message: `Could not look up ${describe(ws)} in Azure Resource Manager at ${armEndpoint} (${e.statusCode ? `HTTP ${e.statusCode}` : e.code ?? e.name ?? 'error'}: ${detail}). ${transient ? 'This is usually temporary: try again later, ' : 'Check AML_ARM_ENDPOINT, '}${fix}` };
+      const transient =
+        e.statusCode === undefined || e.statusCode === 429 || e.statusCode >= 500 || e.name === 'AbortError';
+      return {
+        ...base,
+        code: 'aml.workspace_lookup_failed',
+        status: transient ? 503 : 502,
+        transient,
+        message: `Could not look up ${describe(ws)} in Azure Resource Manager at ${armEndpoint} (${e.statusCode ? `HTTP ${e.statusCode}` : (e.code ?? e.name ?? 'error')}: ${detail}). ${transient ? 'This is usually temporary: try again later, ' : 'Check AML_ARM_ENDPOINT, '}${fix}`,
+      };
     }
   }
 }
@@ -113,16 +153,29 @@ export function createWorkspaceResolver(options: {
   const client = (subscriptionId: string): AzureMachineLearningWorkspaces => {
     let c = clients.get(subscriptionId.toLowerCase());
     if (!c) {
-      c = createArmClient(credential, subscriptionId, settings, { maxRetries: 2, retryDelayInMs: 500, maxRetryDelayInMs: 5_000 });
+      c = createArmClient(credential, subscriptionId, settings, {
+        maxRetries: 2,
+        retryDelayInMs: 500,
+        maxRetryDelayInMs: 5_000,
+      });
       clients.set(subscriptionId.toLowerCase(), c);
     }
     return c;
   };
 
-  const discover = async (discoveryUrl: string, signal?: AbortSignal): Promise<{ host: string; historyHost: string } | undefined> => {
+  const discover = async (
+    discoveryUrl: string,
+    signal?: AbortSignal,
+  ): Promise<{ host: string; historyHost: string } | undefined> => {
     if (!checkEndpointUrl(discoveryUrl, 'discoveryUrl').ok) return undefined;
     // The discovery document is public: the v1 SDK fetches it without a token.
-    const answer = await transport.send({ method: 'GET', url: discoveryUrl, headers: { accept: 'application/json' }, timeoutMs: settings.attemptTimeoutMs, ...(signal ? { signal } : {}) });
+    const answer = await transport.send({
+      method: 'GET',
+      url: discoveryUrl,
+      headers: { accept: 'application/json' },
+      timeoutMs: settings.attemptTimeoutMs,
+      ...(signal ? { signal } : {}),
+    });
     if (answer.kind !== 'response' || answer.status !== 200) return undefined;
     try {
       const doc: unknown = JSON.parse(answer.text);
@@ -137,7 +190,11 @@ export function createWorkspaceResolver(options: {
     lookups++;
     let resource;
     try {
-      resource = await client(ws.subscriptionId).workspaces.get(ws.resourceGroup, ws.workspaceName, signal ? { abortSignal: signal } : {});
+      resource = await client(ws.subscriptionId).workspaces.get(
+        ws.resourceGroup,
+        ws.workspaceName,
+        signal ? { abortSignal: signal } : {},
+      );
     } catch (error) {
       return err(armLookupError(error, ws, settings.armEndpoint));
     }
@@ -151,7 +208,13 @@ export function createWorkspaceResolver(options: {
     if (location) {
       if ((resource.privateLinkCount ?? 0) > 0 && resource.workspaceId) {
         const host = privateLinkServiceHost(resource.workspaceId, location);
-        return ok({ host, historyHost: host, source: 'privatelink', location, ...(discoveryUrl ? { discoveryUrl } : {}) });
+        return ok({
+          host,
+          historyHost: host,
+          source: 'privatelink',
+          location,
+          ...(discoveryUrl ? { discoveryUrl } : {}),
+        });
       }
       const host = regionalServiceHost(location);
       return ok({ host, historyHost: host, source: 'location', location, ...(discoveryUrl ? { discoveryUrl } : {}) });
@@ -160,7 +223,13 @@ export function createWorkspaceResolver(options: {
       const host = new URL(discoveryUrl).origin;
       return ok({ host, historyHost: host, source: 'location', discoveryUrl });
     }
-    return err({ code: 'aml.workspace_lookup_failed', status: 502, transient: false, source: 'Azure Resource Manager', message: `Azure Resource Manager returned ${describe(ws)} without a location or discovery URL; give the target an explicit endpointUrl.` });
+    return err({
+      code: 'aml.workspace_lookup_failed',
+      status: 502,
+      transient: false,
+      source: 'Azure Resource Manager',
+      message: `Azure Resource Manager returned ${describe(ws)} without a location or discovery URL; give the target an explicit endpointUrl.`,
+    });
   };
 
   return {
@@ -177,7 +246,8 @@ export function createWorkspaceResolver(options: {
           inflight.delete(k);
           // A host derived because the discovery document could not be read (throttled, down) is used
           // for this submission but not cached: the next one tries discovery again.
-          const provisional = result.ok && result.value.discoveryUrl !== undefined && result.value.source !== 'discovery';
+          const provisional =
+            result.ok && result.value.discoveryUrl !== undefined && result.value.source !== 'discovery';
           if (result.ok && !provisional) hosts.set(k, result.value);
           return result;
         });

@@ -11,11 +11,17 @@ import { exitCodeOf } from './schedules';
 import { cliAppRoot, cliSettings, type Env } from './settings';
 import type { CliIo } from './main';
 
-export function openRuntime(io: CliIo, options: { readonly settings?: Env; readonly appRoot?: string } = {}): Result<Runtime, AppError> {
+export function openRuntime(
+  io: CliIo,
+  options: { readonly settings?: Env; readonly appRoot?: string } = {},
+): Result<Runtime, AppError> {
   const settings = cliSettings(io.env, io.cwd);
   if (!settings.ok) return settings;
   const env = options.settings ? { ...settings.value, ...options.settings } : settings.value;
-  return { ok: true, value: createRuntime({ env, appRoot: options.appRoot ?? cliAppRoot(io.cwd), clock: () => io.now() }) };
+  return {
+    ok: true,
+    value: createRuntime({ env, appRoot: options.appRoot ?? cliAppRoot(io.cwd), clock: () => io.now() }),
+  };
 }
 
 /** The AppError carried by a thrown value (an `AppFailure` from a runtime getter, or anything else). */

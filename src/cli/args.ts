@@ -10,10 +10,17 @@ export interface ParsedOptions {
 }
 
 /** Parses `--name value` / `--name=value` options strictly (unknown options are errors). */
-export function parseOptions(argv: readonly string[], options: OptionSpec, allowPositionals = false): Result<ParsedOptions, string> {
+export function parseOptions(
+  argv: readonly string[],
+  options: OptionSpec,
+  allowPositionals = false,
+): Result<ParsedOptions, string> {
   try {
     const parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals });
-    return ok({ values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals });
+    return ok({
+      values: parsed.values as Record<string, string | boolean | undefined>,
+      positionals: parsed.positionals,
+    });
   } catch (e) {
     return err(e instanceof Error ? e.message.replace(/\s+/g, ' ').trim() : String(e));
   }

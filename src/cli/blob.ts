@@ -20,7 +20,8 @@ import { parseOptions } from './args';
 import { errorOf, openRuntime, reportError } from './appRuntime';
 import type { CliIo } from './main';
 
-export const summary = 'Handle one blob as the reactive blob trigger would (match schedules, claim its version, submit).';
+export const summary =
+  'Handle one blob as the reactive blob trigger would (match schedules, claim its version, submit).';
 
 const PREFIX = 'aml-triggers blob';
 
@@ -44,10 +45,20 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     for (const line of HELP) io.stdout(line);
     return 0;
   }
-  if (positionals.length !== 1) return usage(io, positionals.length === 0 ? 'missing the blob, as <container>/<path>' : `unexpected argument ${JSON.stringify(positionals[1])}`);
+  if (positionals.length !== 1)
+    return usage(
+      io,
+      positionals.length === 0
+        ? 'missing the blob, as <container>/<path>'
+        : `unexpected argument ${JSON.stringify(positionals[1])}`,
+    );
   const path = positionals[0]!;
   const slash = path.indexOf('/');
-  if (slash <= 0 || slash === path.length - 1) return usage(io, `${JSON.stringify(path)} is not <container>/<path>; give the container, a slash, then the blob's name, e.g. incoming/daily/2026-03-01.csv`);
+  if (slash <= 0 || slash === path.length - 1)
+    return usage(
+      io,
+      `${JSON.stringify(path)} is not <container>/<path>; give the container, a slash, then the blob's name, e.g. incoming/daily/2026-03-01.csv`,
+    );
   const container = path.slice(0, slash);
   const blobName = path.slice(slash + 1);
 
@@ -70,7 +81,11 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const event = parseTriggerMetadata({
       blobTrigger: `${container}/${blobName}`,
       uri: blob.url,
-      properties: { eTag: properties.etag, contentLength: properties.contentLength, contentType: properties.contentType },
+      properties: {
+        eTag: properties.etag,
+        contentLength: properties.contentLength,
+        contentType: properties.contentType,
+      },
       metadata: properties.metadata ?? {},
     });
     if (!event.ok) return reportError(io, PREFIX, event.error);
@@ -78,15 +93,25 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     outcome = await handleBlobEvent(event, {
       ...deps,
       // With --json the document says what happened; warnings and errors still go to stderr.
-      log: (level, message) => (level !== 'info' ? io.stderr(`${level === 'warn' ? 'warning' : 'error'}: ${message}`) : values.json === true ? undefined : io.stdout(message)),
+      log: (level, message) =>
+        level !== 'info'
+          ? io.stderr(`${level === 'warn' ? 'warning' : 'error'}: ${message}`)
+          : values.json === true
+            ? undefined
+            : io.stdout(message),
     });
   } catch (e) {
     return reportError(io, PREFIX, errorOf(e));
   }
-  if (values.json === true) io.stdout(JSON.stringify(outcome, (key, value: unknown) => (key === 'timings' || key === 'probeMs' ? undefined : value)));
+  if (values.json === true)
+    io.stdout(
+      JSON.stringify(outcome, (key, value: unknown) => (key === 'timings' || key === 'probeMs' ? undefined : value)),
+    );
   const failed = outcome.runs.filter((r) => r.status === 'failed');
   if (failed.length === 0) return 0;
-  io.stderr(`${PREFIX}: ${failed.length} submission(s) failed${outcome.retry ? '; run the command again to retry (the blob trigger would be redelivered)' : ''}.`);
+  io.stderr(
+    `${PREFIX}: ${failed.length} submission(s) failed${outcome.retry ? '; run the command again to retry (the blob trigger would be redelivered)' : ''}.`,
+  );
   return 1;
 }
 

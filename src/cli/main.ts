@@ -50,7 +50,7 @@ function usage(): string[] {
     'Commands:',
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `aml-triggers <command> --help` for a command\'s options.',
+    "Run `aml-triggers <command> --help` for a command's options.",
   ];
 }
 
@@ -66,7 +66,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   const command = Object.prototype.hasOwnProperty.call(commands, name) ? commands[name] : undefined;
   if (!command) {
-    io.stderr(`aml-triggers: unknown command ${JSON.stringify(name)}; known commands: ${Object.keys(commands).join(', ')}.`);
+    io.stderr(
+      `aml-triggers: unknown command ${JSON.stringify(name)}; known commands: ${Object.keys(commands).join(', ')}.`,
+    );
     return EXIT_USAGE;
   }
   return command.run(rest, io);

@@ -14,7 +14,8 @@ import { loadScheduleDefinitions, readScheduleFiles } from '../schedules/loadDef
 import { parseInstant, parseOptions } from './args';
 import type { CliIo } from './main';
 
-export const summary = 'Print the next occurrences of a recurrence (SDK ScheduleRecurrence JSON) or of a schedule in a schedule file.';
+export const summary =
+  'Print the next occurrences of a recurrence (SDK ScheduleRecurrence JSON) or of a schedule in a schedule file.';
 
 /** Largest --count **(ours)**: enough for any preview, small enough to stay instant. */
 export const MAX_COUNT = 10_000;
@@ -76,7 +77,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   if (values.after !== undefined) {
     const instant = parseInstant(String(values.after));
     if (!instant) {
-      return fail(`--after is ${showValue(values.after)}; give an ISO 8601 instant with Z or an offset, e.g. 2026-01-01T00:00:00Z.`);
+      return fail(
+        `--after is ${showValue(values.after)}; give an ISO 8601 instant with Z or an offset, e.g. 2026-01-01T00:00:00Z.`,
+      );
     }
     after = instant;
   }
@@ -91,7 +94,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
   const text = values.recurrence;
   const file = values.file;
-  if (typeof text === 'string' && typeof file === 'string') return fail('give either --recurrence or --file with --name, not both.');
+  if (typeof text === 'string' && typeof file === 'string')
+    return fail('give either --recurrence or --file with --name, not both.');
   let recurrence: Recurrence;
   if (typeof file === 'string' || values.name !== undefined) {
     const fromFile = await scheduleRecurrence(io, file, values.name, now);
@@ -133,28 +137,51 @@ function recurrenceFromJson(io: CliIo, text: string | boolean | undefined, now: 
     const problems = recurrence.error.errors ?? [recurrence.error];
     return problems.map((p) => p.message).join(' ');
   }
-  if (typeof json === 'object' && json !== null && 'start_time' in json && !('time_zone' in json) && !/(Z|[+-]\d{2}:?\d{2})$/i.test(String((json as { start_time: unknown }).start_time))) {
-    io.stderr('note: start_time has no zone and time_zone is not set: it is read as UTC, as in the app\'s schedule files (an SDK v1 `Schedule:` file would use GMT Standard Time).');
+  if (
+    typeof json === 'object' &&
+    json !== null &&
+    'start_time' in json &&
+    !('time_zone' in json) &&
+    !/(Z|[+-]\d{2}:?\d{2})$/i.test(String((json as { start_time: unknown }).start_time))
+  ) {
+    io.stderr(
+      "note: start_time has no zone and time_zone is not set: it is read as UTC, as in the app's schedule files (an SDK v1 `Schedule:` file would use GMT Standard Time).",
+    );
   }
   return recurrence.value;
 }
 
 /** The recurrence of schedule `name` in the schedule file(s) at `file`, read as the app reads them. */
-async function scheduleRecurrence(io: CliIo, file: string | boolean | undefined, name: string | boolean | undefined, now: Date): Promise<Recurrence | string> {
-  if (typeof file !== 'string' || file.trim() === '') return '--file is missing; give the schedule file (or folder) that defines --name, e.g. --file config/schedules --name nightly-retrain.';
-  if (typeof name !== 'string' || name.trim() === '') return `--name is missing; give the name of a schedule in ${JSON.stringify(file)}.`;
+async function scheduleRecurrence(
+  io: CliIo,
+  file: string | boolean | undefined,
+  name: string | boolean | undefined,
+  now: Date,
+): Promise<Recurrence | string> {
+  if (typeof file !== 'string' || file.trim() === '')
+    return '--file is missing; give the schedule file (or folder) that defines --name, e.g. --file config/schedules --name nightly-retrain.';
+  if (typeof name !== 'string' || name.trim() === '')
+    return `--name is missing; give the name of a schedule in ${JSON.stringify(file)}.`;
   const read = await readScheduleFiles(path.resolve(io.cwd, file), { required: true });
   if (!read.ok) return `--file ${JSON.stringify(file)}: ${read.error.message}`;
-  const files = path.isAbsolute(file) ? read.value : read.value.map((f) => ({ ...f, path: path.relative(io.cwd, f.path) }));
+  const files = path.isAbsolute(file)
+    ? read.value
+    : read.value.map((f) => ({ ...f, path: path.relative(io.cwd, f.path) }));
   const loaded = loadScheduleDefinitions(files, { now });
   if (!loaded.ok) return loaded.error.errors.map((e) => e.message).join(' ');
-  for (const w of loaded.value.warnings) if (w.source !== undefined && loaded.value.byName.get(name)?.source.file === w.source) io.stderr(`warning: ${w.message}`);
+  for (const w of loaded.value.warnings)
+    if (w.source !== undefined && loaded.value.byName.get(name)?.source.file === w.source)
+      io.stderr(`warning: ${w.message}`);
   const def = loaded.value.byName.get(name);
   if (!def) {
     const names = [...loaded.value.byName.keys()];
     return `no schedule named ${showValue(name)} in ${JSON.stringify(file)}${names.length ? `; it defines ${names.join(', ')}` : '; it defines no schedules'}.`;
   }
-  if (def.kind !== 'time') return `schedule ${showValue(name)} is reactive (it runs when blobs arrive in datastore ${def.datastore}); only time-based schedules have occurrences.`;
-  if (def.anchoredAtCreation) io.stderr(`note: schedule "${name}" has no start_time; the app counts it from when it first stores the schedule, so this preview counts from now.`);
+  if (def.kind !== 'time')
+    return `schedule ${showValue(name)} is reactive (it runs when blobs arrive in datastore ${def.datastore}); only time-based schedules have occurrences.`;
+  if (def.anchoredAtCreation)
+    io.stderr(
+      `note: schedule "${name}" has no start_time; the app counts it from when it first stores the schedule, so this preview counts from now.`,
+    );
   return def.recurrence;
 }

@@ -18,7 +18,10 @@ export interface ProgressOptions {
 export type ProgressLine = (done: number, total: number) => string;
 
 /** A reporter per kind of step: call it with (done, total) as items finish. */
-export function progressPrinter(print: (line: string) => void, options: ProgressOptions = {}): (line: ProgressLine, done: number, total: number) => void {
+export function progressPrinter(
+  print: (line: string) => void,
+  options: ProgressOptions = {},
+): (line: ProgressLine, done: number, total: number) => void {
   const minTotal = options.minTotal ?? 100;
   const everyMs = options.everyMs ?? 2000;
   const clock = options.clock ?? (() => performance.now());

@@ -20,16 +20,30 @@ import { requestBody } from './submit';
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseOptions(
     argv,
-    { param: { type: 'string', multiple: true, short: 'p' }, 'data-path': { type: 'string', multiple: true }, 'request-id': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    {
+      param: { type: 'string', multiple: true, short: 'p' },
+      'data-path': { type: 'string', multiple: true },
+      'request-id': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
     true,
   );
   if (!parsed.ok) return usage(io, parsed.error);
   const { values, positionals } = parsed.value;
   if (values.help === true) {
-    io.stdout('Usage: aml-triggers schedules run <name> [--param NAME=VALUE]... [--data-path NAME=DATASTORE/PATH]... [--request-id ID] [--json]');
+    io.stdout(
+      'Usage: aml-triggers schedules run <name> [--param NAME=VALUE]... [--data-path NAME=DATASTORE/PATH]... [--request-id ID] [--json]',
+    );
     return 0;
   }
-  if (positionals.length !== 1) return usage(io, positionals.length === 0 ? 'missing schedule name (aml-triggers schedules run <name>)' : `unexpected argument ${JSON.stringify(positionals[1])}`);
+  if (positionals.length !== 1)
+    return usage(
+      io,
+      positionals.length === 0
+        ? 'missing schedule name (aml-triggers schedules run <name>)'
+        : `unexpected argument ${JSON.stringify(positionals[1])}`,
+    );
   const name = positionals[0]!;
   const badName = checkName(name);
   if (badName) return fail(io, badName);
@@ -39,15 +53,23 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const rt = runtime.value;
   const json = values.json === true;
   try {
-    const deps = runtimeRunNowDeps(rt, { info: (l) => (json ? undefined : io.stdout(l)), warn: (l) => io.stderr(`warning: ${l}`), error: () => undefined });
+    const deps = runtimeRunNowDeps(rt, {
+      info: (l) => (json ? undefined : io.stdout(l)),
+      warn: (l) => io.stderr(`warning: ${l}`),
+      error: () => undefined,
+    });
     // --param values take the type of the schedule's own value for that parameter.
     const def = await rt.schedules.get(name);
-    const target = def?.kind === 'time' ? resolveScheduleTarget(def, deps.targets(), deps.workspaceDefaults ?? {}) : undefined;
+    const target =
+      def?.kind === 'time' ? resolveScheduleTarget(def, deps.targets(), deps.workspaceDefaults ?? {}) : undefined;
     let overrides: Pick<RunNowRequest, 'parameters' | 'dataPaths'> = {};
     if (target?.ok) {
       const body = requestBody(target.value, values as { param?: string[]; 'data-path'?: string[] });
       if (!body.ok) return fail(io, body.error);
-      overrides = { ...(body.value.ParameterAssignments ? { parameters: body.value.ParameterAssignments } : {}), ...(body.value.DataPathAssignments ? { dataPaths: body.value.DataPathAssignments } : {}) };
+      overrides = {
+        ...(body.value.ParameterAssignments ? { parameters: body.value.ParameterAssignments } : {}),
+        ...(body.value.DataPathAssignments ? { dataPaths: body.value.DataPathAssignments } : {}),
+      };
     }
     const requestId = typeof values['request-id'] === 'string' ? values['request-id'] : undefined;
     const result = await runScheduleNow(deps, {
@@ -60,8 +82,14 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     if (!result.ok) return fail(io, result.error);
     const r = result.value;
     if (json) io.stdout(JSON.stringify(r));
-    else if (r.replayed) io.stdout(`Request id ${r.requestId} already submitted run ${r.runId} of schedule ${r.schedule} (at ${r.requestedAt}, requested by ${r.requestedBy}); nothing was submitted now.`);
-    else io.stdout(`Request id ${r.requestId}: ask again with --request-id ${r.requestId} to get this run instead of a new one.`);
+    else if (r.replayed)
+      io.stdout(
+        `Request id ${r.requestId} already submitted run ${r.runId} of schedule ${r.schedule} (at ${r.requestedAt}, requested by ${r.requestedBy}); nothing was submitted now.`,
+      );
+    else
+      io.stdout(
+        `Request id ${r.requestId}: ask again with --request-id ${r.requestId} to get this run instead of a new one.`,
+      );
     return 0;
   } catch (e) {
     return fail(io, errorOf(e));

@@ -34,7 +34,15 @@ import {
   type ApplyProgress,
   type ListFilter,
 } from '../schedules/operations';
-import { formatApply, formatDelete, formatDetail, formatEnable, formatHistory, formatJson, formatList } from '../schedules/format';
+import {
+  formatApply,
+  formatDelete,
+  formatDetail,
+  formatEnable,
+  formatHistory,
+  formatJson,
+  formatList,
+} from '../schedules/format';
 import { parseOptions, type OptionSpec } from './args';
 import { count, progressPrinter, type ProgressLine } from './progress';
 import * as runNow from './runNow';
@@ -43,7 +51,8 @@ import { LOCAL_SETTINGS_FILE } from './settings';
 import { errorOf, openRuntime } from './appRuntime';
 import { connectionSettings, STORAGE_CONNECTION } from '../settings';
 
-export const summary = 'List, inspect, enable, disable, apply and delete schedules; show their run history; rebuild the due index.';
+export const summary =
+  'List, inspect, enable, disable, apply and delete schedules; show their run history; rebuild the due index.';
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
@@ -66,7 +75,7 @@ const HELP = [
   '  run <name> [--param NAME=VALUE]... [--data-path NAME=DATASTORE/PATH]... [--request-id ID] [--json]',
   '                                      submit one run of a time schedule now (history: manual, by you);',
   '                                      the same --request-id never submits twice',
-  '  reindex [--app-stopped] [--json]    rebuild the timer\'s due index from the schedule states; use after',
+  "  reindex [--app-stopped] [--json]    rebuild the timer's due index from the schedule states; use after",
   '                                      restoring a backup of the state container or editing its blobs by hand;',
   '                                      --app-stopped also removes stray markers under 5 minutes old',
   '',
@@ -89,7 +98,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
     if (sub === undefined) {
-      io.stderr(`aml-triggers schedules: missing command; one of ${Object.keys(SUBCOMMANDS).join(', ')} (see \`aml-triggers schedules --help\`).`);
+      io.stderr(
+        `aml-triggers schedules: missing command; one of ${Object.keys(SUBCOMMANDS).join(', ')} (see \`aml-triggers schedules --help\`).`,
+      );
       return EXIT_USAGE;
     }
     for (const line of HELP) io.stdout(line);
@@ -97,16 +108,26 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   }
   const command = Object.prototype.hasOwnProperty.call(SUBCOMMANDS, sub) ? SUBCOMMANDS[sub] : undefined;
   if (!command) {
-    io.stderr(`aml-triggers schedules: unknown command ${JSON.stringify(sub)}; known commands: ${Object.keys(SUBCOMMANDS).join(', ')}.`);
+    io.stderr(
+      `aml-triggers schedules: unknown command ${JSON.stringify(sub)}; known commands: ${Object.keys(SUBCOMMANDS).join(', ')}.`,
+    );
     return EXIT_USAGE;
   }
   let context: Result<Context, AppError> | undefined;
   const open = (): Result<Context, AppError> => (context ??= openContext(io));
   const prefix = `aml-triggers schedules ${sub}`;
   try {
-    return await command(rest, { ...io, stderr: (line) => io.stderr(line.startsWith('  ') || line.startsWith('warning:') ? line : `${prefix}: ${line}`) }, open);
+    return await command(
+      rest,
+      {
+        ...io,
+        stderr: (line) => io.stderr(line.startsWith('  ') || line.startsWith('warning:') ? line : `${prefix}: ${line}`),
+      },
+      open,
+    );
   } catch (e) {
-    const error: AppError = e instanceof AppFailure ? e.error : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+    const error: AppError =
+      e instanceof AppFailure ? e.error : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
     const where = context?.ok ? context.value.where : undefined;
     printError(io, prefix, error, where);
     return exitCodeOf(error);
@@ -115,14 +136,25 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
 /** 1 for failures worth retrying or outside the user's input (storage, internal), else 2. */
 export function exitCodeOf(error: AppError): number {
-  if (error.transient || error.code.startsWith('storage.') || error.code === 'internal' || (error.status !== undefined && error.status >= 500)) return EXIT_FAILURE;
+  if (
+    error.transient ||
+    error.code.startsWith('storage.') ||
+    error.code === 'internal' ||
+    (error.status !== undefined && error.status >= 500)
+  )
+    return EXIT_FAILURE;
   return EXIT_USAGE;
 }
 
 function printError(io: CliIo, prefix: string, error: AppError, where?: string): void {
   const lines = error.message.split('\n');
   if (error.code.startsWith('storage.') && where) {
-    const what = error.code === 'storage.access_denied' ? 'the schedule store refused the request' : error.transient ? 'cannot reach the schedule store' : 'the schedule store failed';
+    const what =
+      error.code === 'storage.access_denied'
+        ? 'the schedule store refused the request'
+        : error.transient
+          ? 'cannot reach the schedule store'
+          : 'the schedule store failed';
     io.stderr(`${prefix}: ${what} (${where}): ${lines.join(' ')}`);
     return;
   }
@@ -147,7 +179,9 @@ function usage(io: CliIo, line: string): number {
 /** "setting AzureWebJobsStorage, endpoint http://127.0.0.1:10000/devstoreaccount1/aml-triggers" (no keys, no SAS). */
 function describeStore(env: Env, store: ScheduleStateStore): string {
   const connection = connectionSettings(env, STORAGE_CONNECTION);
-  const setting = connection.connectionString ? connection.prefix : (connection.blobServiceUri?.setting ?? connection.prefix);
+  const setting = connection.connectionString
+    ? connection.prefix
+    : (connection.blobServiceUri?.setting ?? connection.prefix);
   let endpoint = store.blobs.container.url;
   try {
     const u = new URL(endpoint);
@@ -169,7 +203,13 @@ function openContext(io: CliIo): Result<Context, AppError> {
   } catch (e) {
     return { ok: false, error: errorOf(e) };
   }
-  const ops = new ScheduleOperations({ registry: rt.schedules, store, requireMatchingFiles: true, env: rt.env, targets: () => rt.targets.targets });
+  const ops = new ScheduleOperations({
+    registry: rt.schedules,
+    store,
+    requireMatchingFiles: true,
+    env: rt.env,
+    targets: () => rt.targets.targets,
+  });
   return { ok: true, value: { ops, store, where: describeStore(rt.env, store) } };
 }
 
@@ -178,7 +218,9 @@ function openedContext(io: CliIo, open: () => Result<Context, AppError>): Contex
   if (!context.ok) {
     for (const line of context.error.message.split('\n')) io.stderr(line);
     // Missing or unusable storage settings: the command cannot reach the store (operational, exit 1).
-    return context.error.code.startsWith('storage.') || context.error.code.startsWith('schedule.state_container') ? EXIT_FAILURE : exitCodeOf(context.error);
+    return context.error.code.startsWith('storage.') || context.error.code.startsWith('schedule.state_container')
+      ? EXIT_FAILURE
+      : exitCodeOf(context.error);
   }
   return context.value;
 }
@@ -193,9 +235,16 @@ function opened(io: CliIo, open: () => Result<Context, AppError>): ScheduleOpera
 
 const JSON_OPTION: OptionSpec = { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
 
-type Parsed = { readonly code: number } | { readonly values: Record<string, string | boolean | undefined>; readonly positionals: string[] };
+type Parsed =
+  | { readonly code: number }
+  | { readonly values: Record<string, string | boolean | undefined>; readonly positionals: string[] };
 
-function parse(io: CliIo, args: readonly string[], options: OptionSpec, positionals: { min: number; max: number; what: string }): Parsed {
+function parse(
+  io: CliIo,
+  args: readonly string[],
+  options: OptionSpec,
+  positionals: { min: number; max: number; what: string },
+): Parsed {
   const parsed = parseOptions(args, { ...JSON_OPTION, ...options }, true);
   if (!parsed.ok) return { code: usage(io, parsed.error) };
   const { values, positionals: pos } = parsed.value;
@@ -204,7 +253,8 @@ function parse(io: CliIo, args: readonly string[], options: OptionSpec, position
     return { code: EXIT_OK };
   }
   if (pos.length < positionals.min) return { code: usage(io, `missing ${positionals.what}`) };
-  if (pos.length > positionals.max) return { code: usage(io, `unexpected argument ${JSON.stringify(pos[positionals.max])}`) };
+  if (pos.length > positionals.max)
+    return { code: usage(io, `unexpected argument ${JSON.stringify(pos[positionals.max])}`) };
   return { values, positionals: pos };
 }
 
@@ -216,7 +266,13 @@ function nameArg(io: CliIo, name: string): number | undefined {
 }
 
 /** Parses a subcommand that takes exactly one schedule name, and checks the name. */
-function parseNamed(io: CliIo, args: readonly string[], sub: string, options: OptionSpec): { readonly code: number } | { readonly name: string; readonly values: Record<string, string | boolean | undefined> } {
+function parseNamed(
+  io: CliIo,
+  args: readonly string[],
+  sub: string,
+  options: OptionSpec,
+):
+  { readonly code: number } | { readonly name: string; readonly values: Record<string, string | boolean | undefined> } {
   const p = parse(io, args, options, { min: 1, max: 1, what: `schedule name (aml-triggers schedules ${sub} <name>)` });
   if ('code' in p) return p;
   const name = p.positionals[0]!;
@@ -231,11 +287,22 @@ function print(io: CliIo, lines: readonly string[]): number {
 }
 
 const list: Sub = async (args, io, open) => {
-  const p = parse(io, args, { 'active-only': { type: 'boolean' }, 'pipeline-id': { type: 'string' }, 'pipeline-endpoint-id': { type: 'string' }, target: { type: 'string' } }, { min: 0, max: 0, what: '' });
+  const p = parse(
+    io,
+    args,
+    {
+      'active-only': { type: 'boolean' },
+      'pipeline-id': { type: 'string' },
+      'pipeline-endpoint-id': { type: 'string' },
+      target: { type: 'string' },
+    },
+    { min: 0, max: 0, what: '' },
+  );
   if ('code' in p) return p.code;
   const v = p.values;
   for (const key of ['pipeline-id', 'pipeline-endpoint-id', 'target'] as const) {
-    if (v[key] !== undefined && String(v[key]).trim() === '') return usage(io, `--${key} is empty; give the ${key.replace(/-/g, ' ')} to filter by`);
+    if (v[key] !== undefined && String(v[key]).trim() === '')
+      return usage(io, `--${key} is empty; give the ${key.replace(/-/g, ' ')} to filter by`);
   }
   const filter: ListFilter = {
     ...(v['active-only'] === true ? { activeOnly: true } : {}),
@@ -279,7 +346,12 @@ function setEnabled(enabled: boolean): Sub {
 }
 
 const apply: Sub = async (args, io, open) => {
-  const p = parse(io, args, { 'dry-run': { type: 'boolean' } }, { min: 1, max: Number.MAX_SAFE_INTEGER, what: 'definition file(s) (aml-triggers schedules apply <file|dir>...)' });
+  const p = parse(
+    io,
+    args,
+    { 'dry-run': { type: 'boolean' } },
+    { min: 1, max: Number.MAX_SAFE_INTEGER, what: 'definition file(s) (aml-triggers schedules apply <file|dir>...)' },
+  );
   if ('code' in p) return p.code;
   const files: ScheduleFile[] = [];
   for (const location of p.positionals) {
@@ -298,9 +370,13 @@ const apply: Sub = async (args, io, open) => {
   };
   // Ctrl+C: the apply goes on (a second one stops at once); say that stopping is safe and how to finish.
   const onAbort = (): void =>
-    io.stderr(`stopping is safe${position ? ` (${position})` : ''}: press Ctrl+C again to stop now, then run the same apply again to finish (it changes only what is not in place yet); this one goes on until every schedule is in place.`);
+    io.stderr(
+      `stopping is safe${position ? ` (${position})` : ''}: press Ctrl+C again to stop now, then run the same apply again to finish (it changes only what is not in place yet); this one goes on until every schedule is in place.`,
+    );
   io.signal?.addEventListener('abort', onAbort, { once: true });
-  const report = await ops.apply(files, { now: io.now(), dryRun, progress: onProgress }).finally(() => io.signal?.removeEventListener('abort', onAbort));
+  const report = await ops
+    .apply(files, { now: io.now(), dryRun, progress: onProgress })
+    .finally(() => io.signal?.removeEventListener('abort', onAbort));
   if (!report.ok) {
     const problems = report.error.errors && report.error.errors.length > 0 ? report.error.errors : [report.error];
     for (const problem of problems) io.stderr(problem.message.split('\n').join(' '));
@@ -327,13 +403,32 @@ async function readLocation(location: string, cwd: string): Promise<Result<Sched
     isDirectory = statSync(absolute).isDirectory();
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'unreadable';
-    return { ok: false, error: { code: 'cli.file.unreadable', field: 'file', value: location, message: `cannot read ${JSON.stringify(location)} (${code}); give a schedule file (.json, .yaml, .yml) or a folder of them.` } };
+    return {
+      ok: false,
+      error: {
+        code: 'cli.file.unreadable',
+        field: 'file',
+        value: location,
+        message: `cannot read ${JSON.stringify(location)} (${code}); give a schedule file (.json, .yaml, .yml) or a folder of them.`,
+      },
+    };
   }
   const read = await readScheduleFiles(absolute, { required: true });
   if (!read.ok) return read;
-  const files = { ok: true as const, value: path.isAbsolute(location) ? read.value : read.value.map((f) => ({ ...f, path: path.relative(cwd, f.path) })) };
+  const files = {
+    ok: true as const,
+    value: path.isAbsolute(location) ? read.value : read.value.map((f) => ({ ...f, path: path.relative(cwd, f.path) })),
+  };
   if (isDirectory && files.value.length === 0) {
-    return { ok: false, error: { code: 'cli.file.empty_folder', field: 'file', value: location, message: `folder ${JSON.stringify(location)} holds no .json, .yaml or .yml files.` } };
+    return {
+      ok: false,
+      error: {
+        code: 'cli.file.empty_folder',
+        field: 'file',
+        value: location,
+        message: `folder ${JSON.stringify(location)} holds no .json, .yaml or .yml files.`,
+      },
+    };
   }
   return files;
 }
@@ -360,13 +455,23 @@ const history: Sub = async (args, io, open) => {
   const result = await ops.history(name, { limit: limit.value });
   if (!result.ok) return fail(io, result.error);
   if (p.values.json === true) return print(io, formatJson(result.value));
-  if (result.value.stateError) io.stderr(`The run history of schedule ${name} cannot be read: ${result.value.stateError.message}`);
-  return print(io, result.value.entries.length ? formatHistory(result.value.entries) : [result.value.stateError ? `No readable runs (${result.value.stateError.blob}).` : `Schedule ${name} has no runs yet.`]);
+  if (result.value.stateError)
+    io.stderr(`The run history of schedule ${name} cannot be read: ${result.value.stateError.message}`);
+  return print(
+    io,
+    result.value.entries.length
+      ? formatHistory(result.value.entries)
+      : [
+          result.value.stateError
+            ? `No readable runs (${result.value.stateError.blob}).`
+            : `Schedule ${name} has no runs yet.`,
+        ],
+  );
 };
 
 /** When to run `reindex`, printed with its result so whoever ran it learns (or recalls) what it is for. */
 export const REINDEX_EXPLANATION =
-  "The due index (due/ markers) tells the timer which schedules to look at; the timer keeps it in step itself, so reindex is only needed after restoring a backup of the state container or deleting or copying its blobs by hand.";
+  'The due index (due/ markers) tells the timer which schedules to look at; the timer keeps it in step itself, so reindex is only needed after restoring a backup of the state container or deleting or copying its blobs by hand.';
 
 /**
  * Rewrites the timer's due index from the schedule states (`ScheduleStates.rebuildDueIndex`):
@@ -380,15 +485,23 @@ const reindex: Sub = async (args, io, open) => {
   const context = openedContext(io, open);
   if (typeof context === 'number') return context;
   // While the app runs, a marker no state names yet may belong to a save in flight: keep young ones.
-  const result = await context.store.states.rebuildDueIndex(io.now(), p.values['app-stopped'] === true ? { orphanGraceMs: 0 } : {});
+  const result = await context.store.states.rebuildDueIndex(
+    io.now(),
+    p.values['app-stopped'] === true ? { orphanGraceMs: 0 } : {},
+  );
   if (p.values.json === true) return print(io, formatJson(result));
   const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
   const clean = result.markersWritten === 0 && result.orphansRemoved === 0 && result.orphansKept === 0;
   return print(io, [
-    `Due index rebuilt: ${plural(result.markersWritten, 'marker')} written, ${plural(result.orphansRemoved, 'orphaned marker')} removed` + (clean ? ' (it was already in step with the schedule states).' : '.'),
-    ...result.errors.map((e) => `Schedule ${e.name} was left as it is: its state cannot be read (${e.error.code}: ${e.error.message})`),
+    `Due index rebuilt: ${plural(result.markersWritten, 'marker')} written, ${plural(result.orphansRemoved, 'orphaned marker')} removed` +
+      (clean ? ' (it was already in step with the schedule states).' : '.'),
+    ...result.errors.map(
+      (e) => `Schedule ${e.name} was left as it is: its state cannot be read (${e.error.code}: ${e.error.message})`,
+    ),
     ...(result.orphansKept > 0
-      ? [`${plural(result.orphansKept, 'marker')} that no schedule names ${result.orphansKept === 1 ? 'was' : 'were'} kept: under 5 minutes old, possibly a save in progress (the timer removes them later; with the app stopped, run reindex --app-stopped).`]
+      ? [
+          `${plural(result.orphansKept, 'marker')} that no schedule names ${result.orphansKept === 1 ? 'was' : 'were'} kept: under 5 minutes old, possibly a save in progress (the timer removes them later; with the app stopped, run reindex --app-stopped).`,
+        ]
       : []),
     REINDEX_EXPLANATION,
   ]);

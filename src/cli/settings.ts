@@ -21,16 +21,36 @@ export function cliSettings(env: Env, cwd: string): Result<Env, AppError> {
   let values: Record<string, unknown> = {};
   try {
     const parsed: unknown = JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
-    const raw = typeof parsed === 'object' && parsed !== null && 'Values' in parsed ? (parsed as { Values: unknown }).Values : undefined;
+    const raw =
+      typeof parsed === 'object' && parsed !== null && 'Values' in parsed
+        ? (parsed as { Values: unknown }).Values
+        : undefined;
     if (raw !== undefined && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) {
-      return { ok: false, error: { code: 'settings.local.invalid', field: 'Values', value: raw, source: file, message: `${file}: \`Values\` must be an object of setting names to strings, not ${showValue(raw)}.` } };
+      return {
+        ok: false,
+        error: {
+          code: 'settings.local.invalid',
+          field: 'Values',
+          value: raw,
+          source: file,
+          message: `${file}: \`Values\` must be an object of setting names to strings, not ${showValue(raw)}.`,
+        },
+      };
     }
     values = (raw ?? {}) as Record<string, unknown>;
   } catch (e) {
-    return { ok: false, error: { code: 'settings.local.invalid', source: file, message: `${file} is not valid JSON (${(e as Error).message}); fix it or run the command elsewhere.` } };
+    return {
+      ok: false,
+      error: {
+        code: 'settings.local.invalid',
+        source: file,
+        message: `${file} is not valid JSON (${(e as Error).message}); fix it or run the command elsewhere.`,
+      },
+    };
   }
   const merged: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(values)) if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') merged[k] = String(v);
+  for (const [k, v] of Object.entries(values))
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') merged[k] = String(v);
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') merged[k] = v;
   return { ok: true, value: merged };
 }

@@ -34,8 +34,8 @@ const HELP = [
   '',
   "  --param NAME=VALUE              a pipeline parameter (typed like the target's default for it)",
   '  --data-path NAME=DATASTORE/PATH a DataPath parameter: datastore name, a slash, the path in it',
-  '  --experiment NAME               experiment to run in (default: the target\'s)',
-  '  --description TEXT              the run\'s description',
+  "  --experiment NAME               experiment to run in (default: the target's)",
+  "  --description TEXT              the run's description",
   '  --json                          print the accepted run as JSON',
   '',
   'Exit codes: 0 submitted, 2 invalid input / unknown target / refused by Azure ML, 1 Azure ML failing',
@@ -61,7 +61,13 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     for (const line of HELP) io.stdout(line);
     return 0;
   }
-  if (positionals.length !== 1) return usage(io, positionals.length === 0 ? 'missing the target name (aml-triggers submit <target>)' : `unexpected argument ${JSON.stringify(positionals[1])}`);
+  if (positionals.length !== 1)
+    return usage(
+      io,
+      positionals.length === 0
+        ? 'missing the target name (aml-triggers submit <target>)'
+        : `unexpected argument ${JSON.stringify(positionals[1])}`,
+    );
   const name = positionals[0]!;
 
   const runtime = openRuntime(io);
@@ -75,7 +81,12 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     // The route's own checks, on the body the options make.
     const request = parseRunRequest(JSON.stringify(body.value));
     if (!request.ok) return reportError(io, PREFIX, request.error);
-    const result = await submitRun(rt, target.value, request.value, { key: submissionKey('http', target.value.name, randomUUID()), keyFrom: 'generated', log: { info: (l) => (values.json === true ? undefined : io.stdout(l)), error: () => undefined }, trigger: 'cli' });
+    const result = await submitRun(rt, target.value, request.value, {
+      key: submissionKey('http', target.value.name, randomUUID()),
+      keyFrom: 'generated',
+      log: { info: (l) => (values.json === true ? undefined : io.stdout(l)), error: () => undefined },
+      trigger: 'cli',
+    });
     if (!result.ok) return reportError(io, PREFIX, result.error);
     if (values.json === true) io.stdout(JSON.stringify(result.value));
     else if (result.value.studioUrl) io.stdout(`Run in Azure ML studio: ${result.value.studioUrl}`);
@@ -102,19 +113,35 @@ export function requestBody(target: PipelineTarget, options: Options): BodyResul
     const pair = splitPair(item, '--param', 'NAME=VALUE, e.g. --param epochs=10');
     if (!pair.ok) return pair;
     const typed = typedValue(pair.value.value, target.parameterAssignments[pair.value.name]);
-    if (!typed.ok) return { ok: false, error: { ...typed.error, field: `--param ${pair.value.name}`, value: pair.value.value } };
+    if (!typed.ok)
+      return { ok: false, error: { ...typed.error, field: `--param ${pair.value.name}`, value: pair.value.value } };
     params[pair.value.name] = typed.value;
   }
   if (Object.keys(params).length > 0) body.ParameterAssignments = params;
   const paths: NonNullable<RunRequest['DataPathAssignments']> = {};
   for (const item of options['data-path'] ?? []) {
-    const pair = splitPair(item, '--data-path', 'NAME=DATASTORE/PATH, e.g. --data-path input_data=workspaceblobstore/landing/2026-03-01.csv');
+    const pair = splitPair(
+      item,
+      '--data-path',
+      'NAME=DATASTORE/PATH, e.g. --data-path input_data=workspaceblobstore/landing/2026-03-01.csv',
+    );
     if (!pair.ok) return pair;
     const slash = pair.value.value.indexOf('/');
     if (slash <= 0) {
-      return { ok: false, error: { code: 'cli.option.invalid', field: '--data-path', value: item, message: `--data-path ${JSON.stringify(item)}: the value must be DATASTORE/PATH (the datastore's name, a slash, then the path inside it), e.g. workspaceblobstore/landing/data.csv.` } };
+      return {
+        ok: false,
+        error: {
+          code: 'cli.option.invalid',
+          field: '--data-path',
+          value: item,
+          message: `--data-path ${JSON.stringify(item)}: the value must be DATASTORE/PATH (the datastore's name, a slash, then the path inside it), e.g. workspaceblobstore/landing/data.csv.`,
+        },
+      };
     }
-    paths[pair.value.name] = { DataStoreName: pair.value.value.slice(0, slash), RelativePath: pair.value.value.slice(slash + 1) };
+    paths[pair.value.name] = {
+      DataStoreName: pair.value.value.slice(0, slash),
+      RelativePath: pair.value.value.slice(slash + 1),
+    };
   }
   if (Object.keys(paths).length > 0) body.DataPathAssignments = paths;
   if (options.experiment !== undefined) body.ExperimentName = options.experiment;
@@ -122,25 +149,53 @@ export function requestBody(target: PipelineTarget, options: Options): BodyResul
   return { ok: true, value: body };
 }
 
-function splitPair(item: string, option: string, shape: string): { ok: true; value: { name: string; value: string } } | { ok: false; error: AppError } {
+function splitPair(
+  item: string,
+  option: string,
+  shape: string,
+): { ok: true; value: { name: string; value: string } } | { ok: false; error: AppError } {
   const eq = item.indexOf('=');
-  if (eq <= 0) return { ok: false, error: { code: 'cli.option.invalid', field: option, value: item, message: `${option} ${JSON.stringify(item)} is not ${shape}.` } };
+  if (eq <= 0)
+    return {
+      ok: false,
+      error: {
+        code: 'cli.option.invalid',
+        field: option,
+        value: item,
+        message: `${option} ${JSON.stringify(item)} is not ${shape}.`,
+      },
+    };
   return { ok: true, value: { name: item.slice(0, eq), value: item.slice(eq + 1) } };
 }
 
 const NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 
 /** The value typed like the target's default (when it has one), else number / boolean literals typed. */
-export function typedValue(text: string, defaultValue: ParameterValue | undefined): { ok: true; value: ParameterValue } | { ok: false; error: AppError } {
+export function typedValue(
+  text: string,
+  defaultValue: ParameterValue | undefined,
+): { ok: true; value: ParameterValue } | { ok: false; error: AppError } {
   const kind = defaultValue === undefined ? undefined : typeof defaultValue;
   if (kind === 'string') return { ok: true, value: text };
   if (kind === 'number' || (kind === undefined && NUMBER.test(text))) {
     if (NUMBER.test(text)) return { ok: true, value: Number(text) };
-    return { ok: false, error: { code: 'cli.option.invalid', message: `--param: ${JSON.stringify(text)} is not a number, and the target's default for this parameter is the number ${String(defaultValue)}; give a number.` } };
+    return {
+      ok: false,
+      error: {
+        code: 'cli.option.invalid',
+        message: `--param: ${JSON.stringify(text)} is not a number, and the target's default for this parameter is the number ${String(defaultValue)}; give a number.`,
+      },
+    };
   }
   if (kind === 'boolean' || (kind === undefined && (text === 'true' || text === 'false'))) {
     if (text === 'true' || text === 'false') return { ok: true, value: text === 'true' };
-    return { ok: false, error: { code: 'cli.option.invalid', message: `--param: ${JSON.stringify(text)} is not true or false, and the target's default for this parameter is the boolean ${String(defaultValue)}; give true or false.` } };
+    return {
+      ok: false,
+      error: {
+        code: 'cli.option.invalid',
+        message: `--param: ${JSON.stringify(text)} is not true or false, and the target's default for this parameter is the boolean ${String(defaultValue)}; give true or false.`,
+      },
+    };
   }
   return { ok: true, value: text };
 }

@@ -14,7 +14,8 @@ import { parseOptions } from './args';
 import { openRuntime, reportError } from './appRuntime';
 import type { CliIo } from './main';
 
-export const summary = "List pipeline targets with their status and schedules; disable or enable a target (PublishedPipeline.disable()/enable()).";
+export const summary =
+  'List pipeline targets with their status and schedules; disable or enable a target (PublishedPipeline.disable()/enable()).';
 
 const HELP = [
   'Usage: aml-triggers targets <command> [options]',
@@ -28,8 +29,8 @@ const HELP = [
   '  enable <target> [--in-azure-ml] [--reason TEXT] [--by NAME] [--json]',
   '                                      accept submissions again; the next occurrences run, none is replayed',
   '',
-  '  --in-azure-ml   also set the published pipeline\'s own status in Azure ML (as PublishedPipeline.disable()',
-  '                  does); a refusal there (404, 403) leaves the app\'s status unchanged',
+  "  --in-azure-ml   also set the published pipeline's own status in Azure ML (as PublishedPipeline.disable()",
+  "                  does); a refusal there (404, 403) leaves the app's status unchanged",
   '  --by NAME       who is recorded as having changed it (default: user@host (aml-triggers CLI))',
   '',
   'Exit codes: 0 done, 2 invalid input / unknown target / refused, 1 storage or Azure ML failure.',
@@ -42,7 +43,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (sub !== 'list' && sub !== 'disable' && sub !== 'enable') {
-    io.stderr(`aml-triggers targets: ${sub === undefined ? 'missing command' : `unknown command ${JSON.stringify(sub)}`}; one of list, disable, enable (see \`aml-triggers targets --help\`).`);
+    io.stderr(
+      `aml-triggers targets: ${sub === undefined ? 'missing command' : `unknown command ${JSON.stringify(sub)}`}; one of list, disable, enable (see \`aml-triggers targets --help\`).`,
+    );
     return 2;
   }
   const prefix = `aml-triggers targets ${sub}`;
@@ -51,7 +54,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     {
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
-      ...(sub === 'list' ? {} : { 'in-azure-ml': { type: 'boolean' }, reason: { type: 'string' }, by: { type: 'string' } }),
+      ...(sub === 'list'
+        ? {}
+        : { 'in-azure-ml': { type: 'boolean' }, reason: { type: 'string' }, by: { type: 'string' } }),
       ...(sub === 'disable' ? { 'with-schedules': { type: 'boolean' } } : {}),
     },
     true,
@@ -67,7 +72,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   }
   const want = sub === 'list' ? 0 : 1;
   if (positionals.length !== want) {
-    io.stderr(`${prefix}: ${positionals.length < want ? 'missing the target name' : `unexpected argument ${JSON.stringify(positionals[want])}`}; run \`aml-triggers targets --help\`.`);
+    io.stderr(
+      `${prefix}: ${positionals.length < want ? 'missing the target name' : `unexpected argument ${JSON.stringify(positionals[want])}`}; run \`aml-triggers targets --help\`.`,
+    );
     return 2;
   }
   const rt = openRuntime(io);
@@ -116,11 +123,14 @@ export function formatTargets(targets: readonly TargetStatusView[]): string[] {
   const rows = targets.map((t) => [
     t.name,
     t.status,
-    t.statusChange ? `${t.statusChange.changedAt} by ${t.statusChange.changedBy}${t.statusChange.reason ? `: ${t.statusChange.reason}` : ''}` : '-',
+    t.statusChange
+      ? `${t.statusChange.changedAt} by ${t.statusChange.changedBy}${t.statusChange.reason ? `: ${t.statusChange.reason}` : ''}`
+      : '-',
     t.schedules.length ? t.schedules.map((s) => `${s.name} (${s.status})`).join(', ') : '-',
   ]);
   const header = ['TARGET', 'STATUS', 'CHANGED', 'SCHEDULES'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
   return [line(header), ...rows.map(line)];
 }

@@ -34,13 +34,18 @@ const HELP = [
   `  --interval SECONDS  with --watch: tick every SECONDS (1-${MAX_INTERVAL_SECONDS}) instead of each whole minute`,
   '  --json              print each tick report as one line of JSON',
   '',
-  'Settings: the app\'s (AzureWebJobsStorage, SCHEDULE_*, AML_*, the targets and schedule files), from the',
+  "Settings: the app's (AzureWebJobsStorage, SCHEDULE_*, AML_*, the targets and schedule files), from the",
   'environment or ./local.settings.json Values (the environment wins).',
   'Exit codes: 0 ok, 1 the tick reported errors or a failed or unknown submission, 2 invalid options or settings.',
 ];
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseOptions(argv, { watch: { type: 'boolean' }, interval: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+  const parsed = parseOptions(argv, {
+    watch: { type: 'boolean' },
+    interval: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (!parsed.ok) return usage(io, parsed.error);
   const { values } = parsed.value;
   if (values.help === true) {
@@ -51,8 +56,13 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   if (values.interval !== undefined) {
     const text = String(values.interval).trim();
     const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
-    if (!(seconds >= 1 && seconds <= MAX_INTERVAL_SECONDS)) return usage(io, `--interval is ${JSON.stringify(values.interval)}; give a number of seconds from 1 to ${MAX_INTERVAL_SECONDS}`);
-    if (values.watch !== true) return usage(io, '--interval applies to --watch only; add --watch, or drop --interval for a single tick');
+    if (!(seconds >= 1 && seconds <= MAX_INTERVAL_SECONDS))
+      return usage(
+        io,
+        `--interval is ${JSON.stringify(values.interval)}; give a number of seconds from 1 to ${MAX_INTERVAL_SECONDS}`,
+      );
+    if (values.watch !== true)
+      return usage(io, '--interval applies to --watch only; add --watch, or drop --interval for a single tick');
     intervalMs = seconds * 1000;
   }
   const runtime = openRuntime(io);
@@ -61,10 +71,16 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
   if (values.watch !== true) {
     const report = await tickOnce(runtime.value, io, json);
-    return typeof report === 'number' ? report : report.errors.length > 0 || report.failed.length > 0 || report.unknown.length > 0 ? 1 : 0;
+    return typeof report === 'number'
+      ? report
+      : report.errors.length > 0 || report.failed.length > 0 || report.unknown.length > 0
+        ? 1
+        : 0;
   }
 
-  io.stdout(`${PREFIX}: ticking ${intervalMs === undefined ? 'at every whole minute' : `every ${intervalMs / 1000} s`}; Ctrl+C stops after the current tick.`);
+  io.stdout(
+    `${PREFIX}: ticking ${intervalMs === undefined ? 'at every whole minute' : `every ${intervalMs / 1000} s`}; Ctrl+C stops after the current tick.`,
+  );
   for (;;) {
     if (io.signal?.aborted) break;
     const report = await tickOnce(runtime.value, io, json);
@@ -96,7 +112,8 @@ async function tickOnce(runtime: Runtime, io: CliIo, json: boolean): Promise<Tic
   };
   const report = await runTick(io.now(), { ...deps, log });
   if (json) io.stdout(JSON.stringify(report));
-  else if (report.due === 0 && report.errors.length === 0) io.stdout(`tick at ${report.now}: no schedule due (${report.durationMs} ms)`);
+  else if (report.due === 0 && report.errors.length === 0)
+    io.stdout(`tick at ${report.now}: no schedule due (${report.durationMs} ms)`);
   return report;
 }
 

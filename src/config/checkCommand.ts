@@ -42,13 +42,16 @@ export function findPlaceholders(catalog: TargetCatalog): string[] {
       const path = `${base}.${field}`;
       const expression = catalog.settingExpressions.get(path);
       const from = expression ? ` (from ${expression})` : '';
-      out.push(`${path} is still a placeholder, ${JSON.stringify(value)}${from}: put the real value there${expression ? ` (set the app setting in local.settings.json Values, or in the Function App's settings)` : ''}; ${field.startsWith('pipeline_job') ? 'the studio lists registered components under Components' : field.startsWith('batch_endpoint') ? 'the studio lists batch endpoints under Endpoints > Batch endpoints' : "the studio shows a published pipeline's id on its Pipelines > Pipeline endpoints page"}.`);
+      out.push(
+        `${path} is still a placeholder, ${JSON.stringify(value)}${from}: put the real value there${expression ? ` (set the app setting in local.settings.json Values, or in the Function App's settings)` : ''}; ${field.startsWith('pipeline_job') ? 'the studio lists registered components under Components' : field.startsWith('batch_endpoint') ? 'the studio lists batch endpoints under Endpoints > Batch endpoints' : "the studio shows a published pipeline's id on its Pipelines > Pipeline endpoints page"}.`,
+      );
     }
   }
   return out;
 }
 
-export const summary = 'Validate the pipeline targets file (AML_TARGETS_FILE or config/pipelines.yaml) and list its targets';
+export const summary =
+  'Validate the pipeline targets file (AML_TARGETS_FILE or config/pipelines.yaml) and list its targets';
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let file: string | undefined;
@@ -58,10 +61,16 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const value = argv[i + 1];
     if (arg === '--help' || arg === '-h') {
       io.stdout('Usage: aml-triggers check-targets [--file <path>] [--app-root <dir>]');
-      io.stdout(`  --file      targets file to check (default: app setting ${SETTINGS.targetsFile}, else config/pipelines.yaml|yml|json)`);
+      io.stdout(
+        `  --file      targets file to check (default: app setting ${SETTINGS.targetsFile}, else config/pipelines.yaml|yml|json)`,
+      );
       io.stdout('  --app-root  folder relative paths are resolved against (default: the folder holding host.json)');
-      io.stdout(`Settings (${SETTINGS.targetsFile}, ${SETTINGS.subscriptionId}, ${SETTINGS.resourceGroup}, ${SETTINGS.workspaceName} and any %SETTING% the file refers to)`);
-      io.stdout(`come from the environment or ./${LOCAL_SETTINGS_FILE} Values (the environment wins), as for \`aml-triggers schedules\`.`);
+      io.stdout(
+        `Settings (${SETTINGS.targetsFile}, ${SETTINGS.subscriptionId}, ${SETTINGS.resourceGroup}, ${SETTINGS.workspaceName} and any %SETTING% the file refers to)`,
+      );
+      io.stdout(
+        `come from the environment or ./${LOCAL_SETTINGS_FILE} Values (the environment wins), as for \`aml-triggers schedules\`.`,
+      );
       return 0;
     }
     if ((arg === '--file' || arg === '--app-root') && value !== undefined && !value.startsWith('--')) {
@@ -74,7 +83,10 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return 2;
   }
   // The app's own runtime (src/cli/appRuntime.ts) reads the targets exactly as start-up does.
-  const runtime = openRuntime(io, { ...(file !== undefined ? { settings: { [SETTINGS.targetsFile]: file } } : {}), ...(appRoot !== undefined ? { appRoot } : {}) });
+  const runtime = openRuntime(io, {
+    ...(file !== undefined ? { settings: { [SETTINGS.targetsFile]: file } } : {}),
+    ...(appRoot !== undefined ? { appRoot } : {}),
+  });
   if (!runtime.ok) {
     io.stderr(`check-targets: ${runtime.error.message}`);
     return 2;
@@ -92,7 +104,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   }
   const placeholders = findPlaceholders(catalog);
   if (placeholders.length > 0) {
-    io.stderr(`${catalog.source ?? 'targets file'}: ${placeholders.length} problem${placeholders.length === 1 ? '' : 's'}`);
+    io.stderr(
+      `${catalog.source ?? 'targets file'}: ${placeholders.length} problem${placeholders.length === 1 ? '' : 's'}`,
+    );
     for (const p of placeholders) io.stderr(`  ${p}`);
     return 2;
   }

@@ -7,12 +7,12 @@ export function describeTarget(target: PipelineTarget): string {
   const what = target.v2
     ? `v2 ${describePipeline(target)}`
     : !p
-    ? `endpoint ${target.endpointUrl ?? '(none)'}`
-    : p.kind === 'published'
-      ? `published pipeline ${p.pipelineId}`
-      : p.kind === 'endpoint'
-        ? `pipeline endpoint ${p.pipelineEndpointId}${p.version === undefined ? ' (default version)' : ` version ${p.version}`}`
-        : `pipeline endpoint "${p.pipelineEndpointName}"${p.version === undefined ? ' (default version)' : ` version ${p.version}`}`;
+      ? `endpoint ${target.endpointUrl ?? '(none)'}`
+      : p.kind === 'published'
+        ? `published pipeline ${p.pipelineId}`
+        : p.kind === 'endpoint'
+          ? `pipeline endpoint ${p.pipelineEndpointId}${p.version === undefined ? ' (default version)' : ` version ${p.version}`}`
+          : `pipeline endpoint "${p.pipelineEndpointName}"${p.version === undefined ? ' (default version)' : ` version ${p.version}`}`;
   const ws = target.workspace ? ` in ${target.workspace.workspaceName} (${target.workspace.resourceGroup})` : '';
   const params = Object.keys(target.parameterAssignments);
   const inputs = Object.keys(target.inputs ?? {});

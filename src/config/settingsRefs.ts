@@ -22,7 +22,11 @@ export interface ResolvedSettings {
   references: Array<{ path: Array<string | number>; settings: string[] }>;
 }
 
-export function resolveSettingRefs(data: unknown, env: Readonly<Record<string, string | undefined>>, source: string): ResolvedSettings {
+export function resolveSettingRefs(
+  data: unknown,
+  env: Readonly<Record<string, string | undefined>>,
+  source: string,
+): ResolvedSettings {
   const errors: AppError[] = [];
   const references: ResolvedSettings['references'] = [];
 

@@ -19,7 +19,15 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
 import type { AppError, Result } from '../errors';
 import { err, ok, showValue } from '../errors';
-import type { DataPathAssignment, ParameterValue, PipelineRef, PipelineTarget, V2Input, V2Target, WorkspaceRef } from '../aml/types';
+import type {
+  DataPathAssignment,
+  ParameterValue,
+  PipelineRef,
+  PipelineTarget,
+  V2Input,
+  V2Target,
+  WorkspaceRef,
+} from '../aml/types';
 import { formatOf, parseConfigText, where, type ConfigDocument, type ConfigFormat } from './loadFile';
 import { jsonPath, resolveSettingRefs } from './settingsRefs';
 import schema from './targets.schema.json';
@@ -41,7 +49,11 @@ export const SETTINGS = {
   workspaceName: APP_SETTINGS.workspaceName.name,
 } as const;
 
-export const DEFAULT_TARGETS_FILES = ['config/pipelines.yaml', 'config/pipelines.yml', 'config/pipelines.json'] as const;
+export const DEFAULT_TARGETS_FILES = [
+  'config/pipelines.yaml',
+  'config/pipelines.yml',
+  'config/pipelines.json',
+] as const;
 
 export const TARGET_NAME_PATTERN = new RegExp(schema.properties.targets.propertyNames.pattern);
 
@@ -111,13 +123,22 @@ export function loadTargets(options: LoadTargetsOptions = {}): Result<TargetCata
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    return err({ code: 'config.file.unreadable', source: shown, message: `${shown} cannot be read: ${e instanceof Error ? e.message : String(e)}.` });
+    return err({
+      code: 'config.file.unreadable',
+      source: shown,
+      message: `${shown} cannot be read: ${e instanceof Error ? e.message : String(e)}.`,
+    });
   }
   return parseTargets(text, shown, format, env);
 }
 
 /** Parses and validates the text of a targets file (no I/O). `source` is used in messages only. */
-export function parseTargets(text: string, source: string, format: ConfigFormat, env: Env): Result<TargetCatalog, AppError> {
+export function parseTargets(
+  text: string,
+  source: string,
+  format: ConfigFormat,
+  env: Env,
+): Result<TargetCatalog, AppError> {
   const parsed = parseConfigText(text, source, format);
   if (!parsed.ok) return parsed;
   const doc = parsed.value;
@@ -140,14 +161,16 @@ export function parseTargets(text: string, source: string, format: ConfigFormat,
   if (errors.length > 0) return err(summarize(source, sortByPosition(errors)));
 
   const targets = new Map<string, PipelineTarget>();
-  for (const [name, raw] of Object.entries((data as TargetsFile).targets)) targets.set(name, toPipelineTarget(name, raw));
+  for (const [name, raw] of Object.entries((data as TargetsFile).targets))
+    targets.set(name, toPipelineTarget(name, raw));
   const settingExpressions = new Map<string, string>();
   for (const r of resolved.references) {
     const original = valueAt(doc.data, r.path);
     if (typeof original === 'string') settingExpressions.set(jsonPath(r.path), original);
   }
   // Values the file did not give but app settings filled in (the default workspace) show as references too.
-  for (const [path, names] of provenance) if (!settingExpressions.has(path)) settingExpressions.set(path, names.map((n) => `%${n}%`).join(''));
+  for (const [path, names] of provenance)
+    if (!settingExpressions.has(path)) settingExpressions.set(path, names.map((n) => `%${n}%`).join(''));
   return ok({ source, targets, settingExpressions });
 }
 
@@ -192,12 +215,22 @@ interface RawInput {
 }
 
 function toInput(raw: RawInput): V2Input {
-  if (raw.type === 'literal') return { type: 'literal', ...(raw.value !== undefined ? { value: String(raw.value) } : {}) };
-  return { type: raw.type, ...(raw.path !== undefined ? { uri: raw.path } : {}), ...(raw.mode !== undefined ? { mode: raw.mode } : {}) };
+  if (raw.type === 'literal')
+    return { type: 'literal', ...(raw.value !== undefined ? { value: String(raw.value) } : {}) };
+  return {
+    type: raw.type,
+    ...(raw.path !== undefined ? { uri: raw.path } : {}),
+    ...(raw.mode !== undefined ? { mode: raw.mode } : {}),
+  };
 }
 
 function toV2(raw: RawTarget): V2Target | undefined {
-  if (raw.batch_endpoint) return { kind: 'batch_endpoint', endpointName: raw.batch_endpoint.endpoint_name, ...(raw.batch_endpoint.deployment !== undefined ? { deployment: raw.batch_endpoint.deployment } : {}) };
+  if (raw.batch_endpoint)
+    return {
+      kind: 'batch_endpoint',
+      endpointName: raw.batch_endpoint.endpoint_name,
+      ...(raw.batch_endpoint.deployment !== undefined ? { deployment: raw.batch_endpoint.deployment } : {}),
+    };
   const job = raw.pipeline_job;
   if (!job) return undefined;
   const s = job.settings ?? {};
@@ -222,25 +255,62 @@ function toV2(raw: RawTarget): V2Target | undefined {
  */
 function checkKinds(data: TargetsFile, doc: ConfigDocument): AppError[] {
   const out: AppError[] = [];
-  const fail = (path: Array<string | number>, code: 'config.target.v1_only' | 'config.target.v2_only' | 'config.target.input', message: string): void => {
+  const fail = (
+    path: Array<string | number>,
+    code: 'config.target.v1_only' | 'config.target.v2_only' | 'config.target.input',
+    message: string,
+  ): void => {
     const field = jsonPath(path);
     out.push(withPosition({ code, source: doc.source, field, message: `${field} ${message}` }, doc, path));
   };
   for (const [name, t] of Object.entries(data.targets)) {
     const v2 = t.pipeline_job ? 'pipeline_job' : t.batch_endpoint ? 'batch_endpoint' : undefined;
     if (!v2) {
-      if (t.inputs !== undefined) fail(['targets', name, 'inputs'], 'config.target.v2_only', 'is for Azure ML v2 targets (pipeline_job, batch_endpoint); a v1 pipeline takes parameters and data_paths.');
+      if (t.inputs !== undefined)
+        fail(
+          ['targets', name, 'inputs'],
+          'config.target.v2_only',
+          'is for Azure ML v2 targets (pipeline_job, batch_endpoint); a v1 pipeline takes parameters and data_paths.',
+        );
       continue;
     }
     if (t.data_paths !== undefined)
-      fail(['targets', name, 'data_paths'], 'config.target.v1_only', `is for v1 pipelines; a ${v2} target takes its data as inputs: {<name>: {type: uri_folder, path: azureml://datastores/<datastore>/paths/<path>}}.`);
+      fail(
+        ['targets', name, 'data_paths'],
+        'config.target.v1_only',
+        `is for v1 pipelines; a ${v2} target takes its data as inputs: {<name>: {type: uri_folder, path: azureml://datastores/<datastore>/paths/<path>}}.`,
+      );
     if (v2 === 'batch_endpoint' && t.continue_on_step_failure !== undefined)
-      fail(['targets', name, 'continue_on_step_failure'], 'config.target.v1_only', 'cannot be passed to a batch endpoint invocation (the deployment decides); remove it.');
+      fail(
+        ['targets', name, 'continue_on_step_failure'],
+        'config.target.v1_only',
+        'cannot be passed to a batch endpoint invocation (the deployment decides); remove it.',
+      );
     for (const [input, i] of Object.entries(t.inputs ?? {})) {
-      if (i.type === 'literal' && i.path !== undefined) fail(['targets', name, 'inputs', input, 'path'], 'config.target.input', 'is for uri_file / uri_folder inputs; a literal input takes value.');
-      if (i.type !== 'literal' && i.value !== undefined) fail(['targets', name, 'inputs', input, 'value'], 'config.target.input', `is for literal inputs; a ${i.type} input takes path.`);
-      if (i.type === 'literal' && i.mode !== undefined) fail(['targets', name, 'inputs', input, 'mode'], 'config.target.input', 'is for uri_file / uri_folder inputs only.');
-      if (t.parameters && Object.hasOwn(t.parameters, input)) fail(['targets', name, 'parameters', input], 'config.target.input', `names input ${JSON.stringify(input)} that inputs also sets; give it once.`);
+      if (i.type === 'literal' && i.path !== undefined)
+        fail(
+          ['targets', name, 'inputs', input, 'path'],
+          'config.target.input',
+          'is for uri_file / uri_folder inputs; a literal input takes value.',
+        );
+      if (i.type !== 'literal' && i.value !== undefined)
+        fail(
+          ['targets', name, 'inputs', input, 'value'],
+          'config.target.input',
+          `is for literal inputs; a ${i.type} input takes path.`,
+        );
+      if (i.type === 'literal' && i.mode !== undefined)
+        fail(
+          ['targets', name, 'inputs', input, 'mode'],
+          'config.target.input',
+          'is for uri_file / uri_folder inputs only.',
+        );
+      if (t.parameters && Object.hasOwn(t.parameters, input))
+        fail(
+          ['targets', name, 'parameters', input],
+          'config.target.input',
+          `names input ${JSON.stringify(input)} that inputs also sets; give it once.`,
+        );
     }
   }
   return out;
@@ -260,9 +330,17 @@ function toPipelineTarget(name: string, raw: RawTarget): PipelineTarget {
   let pipeline: PipelineRef | undefined;
   if (raw.pipeline_id !== undefined) pipeline = { kind: 'published', pipelineId: raw.pipeline_id };
   else if (raw.pipeline_endpoint_id !== undefined)
-    pipeline = { kind: 'endpoint', pipelineEndpointId: raw.pipeline_endpoint_id, ...(version !== undefined ? { version } : {}) };
+    pipeline = {
+      kind: 'endpoint',
+      pipelineEndpointId: raw.pipeline_endpoint_id,
+      ...(version !== undefined ? { version } : {}),
+    };
   else if (raw.pipeline_endpoint_name !== undefined)
-    pipeline = { kind: 'endpointByName', pipelineEndpointName: raw.pipeline_endpoint_name, ...(version !== undefined ? { version } : {}) };
+    pipeline = {
+      kind: 'endpointByName',
+      pipelineEndpointName: raw.pipeline_endpoint_name,
+      ...(version !== undefined ? { version } : {}),
+    };
   if (pipeline) target.pipeline = pipeline;
   for (const [param, dp] of Object.entries(raw.data_paths ?? {})) {
     const assignment: DataPathAssignment = { DataStoreName: dp.datastore, RelativePath: dp.path };
@@ -289,11 +367,13 @@ function defaultWorkspace(env: Env): { value?: RawWorkspace; missing: string[] }
   const sub = settingText(env, APP_SETTINGS.subscriptionId);
   const rg = settingText(env, APP_SETTINGS.resourceGroup);
   const ws = settingText(env, APP_SETTINGS.workspaceName);
-  const missing = ([
-    sub ? undefined : SETTINGS.subscriptionId,
-    rg ? undefined : SETTINGS.resourceGroup,
-    ws ? undefined : SETTINGS.workspaceName,
-  ] as Array<string | undefined>).filter((s): s is string => s !== undefined);
+  const missing = (
+    [
+      sub ? undefined : SETTINGS.subscriptionId,
+      rg ? undefined : SETTINGS.resourceGroup,
+      ws ? undefined : SETTINGS.workspaceName,
+    ] as Array<string | undefined>
+  ).filter((s): s is string => s !== undefined);
   if (sub && rg && ws) return { value: { subscription_id: sub, resource_group: rg, workspace_name: ws }, missing };
   return { missing };
 }
@@ -365,12 +445,24 @@ function translate(errors: ErrorObject[], doc: ConfigDocument, provenance: Map<s
     let phrase = p.phrase;
     if (p.kind === 'one_of') {
       const target = (p.data ?? {}) as Record<string, unknown>;
-      const given = ['endpoint_url', 'pipeline_id', 'pipeline_endpoint_id', 'pipeline_endpoint_name', 'pipeline_version', 'pipeline_job', 'batch_endpoint'].filter((k) => target[k] !== undefined);
+      const given = [
+        'endpoint_url',
+        'pipeline_id',
+        'pipeline_endpoint_id',
+        'pipeline_endpoint_name',
+        'pipeline_version',
+        'pipeline_job',
+        'batch_endpoint',
+      ].filter((k) => target[k] !== undefined);
       phrase = `${phrase}; found ${given.length ? given.join(', ') : 'none of them'}`;
     }
     const field = jsonPath(p.segments);
     const settings = provenance.get(field);
-    const valueText = p.aboutObject ? '' : settings ? ` (value from app setting ${settings.join(', ')})` : ` (value ${showValue(p.value)})`;
+    const valueText = p.aboutObject
+      ? ''
+      : settings
+        ? ` (value from app setting ${settings.join(', ')})`
+        : ` (value ${showValue(p.value)})`;
     return withPosition(
       {
         code: CONFIG_CODE[p.kind],
@@ -413,7 +505,6 @@ function sortByPosition(errors: AppError[]): AppError[] {
     .sort((a, b) => a.k[0] - b.k[0] || a.k[1] - b.k[1] || a.i - b.i)
     .map((x) => x.e);
 }
-
 
 function splitPath(field: string | undefined): Array<string | number> {
   if (!field) return [];

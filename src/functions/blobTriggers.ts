@@ -31,16 +31,29 @@ import { runtime } from '../runtime';
 export type ReactiveDepsProvider = () => Promise<Omit<ReactiveDeps, 'log'>> | Omit<ReactiveDeps, 'log'>;
 
 function invocationLog(context: InvocationContext): ReactiveDeps['log'] {
-  return (level, message) => (level === 'error' ? context.error(message) : level === 'warn' ? context.warn(message) : context.log(message));
+  return (level, message) =>
+    level === 'error' ? context.error(message) : level === 'warn' ? context.warn(message) : context.log(message);
 }
 
-async function run(parsed: Result<BlobEvent, AppError>, context: InvocationContext, getDeps: ReactiveDepsProvider): Promise<ReactiveOutcome> {
+async function run(
+  parsed: Result<BlobEvent, AppError>,
+  context: InvocationContext,
+  getDeps: ReactiveDepsProvider,
+): Promise<ReactiveOutcome> {
   const deps = await getDeps();
-  const outcome = await handleBlobEvent(parsed, { ...deps, log: invocationLog(context) }, {
-    ...(context.traceContext?.traceParent ? { traceParent: context.traceContext.traceParent } : {}),
-  });
+  const outcome = await handleBlobEvent(
+    parsed,
+    { ...deps, log: invocationLog(context) },
+    {
+      ...(context.traceContext?.traceParent ? { traceParent: context.traceContext.traceParent } : {}),
+    },
+  );
   if (outcome.failed) {
-    throw new AppFailure({ code: FAIL_CODE[outcome.failed.reason], message: `Reactive: ${outcome.failed.message}; the event will be delivered again.`, transient: true });
+    throw new AppFailure({
+      code: FAIL_CODE[outcome.failed.reason],
+      message: `Reactive: ${outcome.failed.message}; the event will be delivered again.`,
+      transient: true,
+    });
   }
   if (outcome.retry) {
     const open = outcome.runs.filter((r) => r.retry);
@@ -83,7 +96,11 @@ export interface TriggerRegistrar {
 }
 
 /** Registers the planned functions (deterministic order: the plan's, sorted by container). */
-export function registerReactiveTriggers(plan: TriggerPlan, getDeps: ReactiveDepsProvider, registrar: TriggerRegistrar = app): void {
+export function registerReactiveTriggers(
+  plan: TriggerPlan,
+  getDeps: ReactiveDepsProvider,
+  registrar: TriggerRegistrar = app,
+): void {
   if (plan.eventGridFunction) {
     registrar.eventGrid(plan.eventGridFunction, { handler: eventGridHandler(getDeps) });
     return;
@@ -110,7 +127,9 @@ function registerAtLoad(): void {
     for (const w of [...(read.problem ? [read.problem] : []), ...plan.warnings]) console.warn(`Reactive: ${w}`);
     registerReactiveTriggers(plan, reactiveDepsFromRuntime);
   } catch (e) {
-    console.error(`Reactive: trigger registration failed, no reactive schedule will fire: ${e instanceof Error ? e.message : String(e)}`);
+    console.error(
+      `Reactive: trigger registration failed, no reactive schedule will fire: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
 }
 

@@ -11,7 +11,9 @@ export function createHealthHandler(getDeps: () => HealthProbeDeps) {
   return async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
     const report = await probeHealth(getDeps());
     if (report.status !== 200) {
-      const failing = Object.entries(report.body.checks).filter(([, c]) => !c.ok).map(([name, c]) => `${name}: ${c.code ?? ''} ${c.message ?? ''}`.trim());
+      const failing = Object.entries(report.body.checks)
+        .filter(([, c]) => !c.ok)
+        .map(([name, c]) => `${name}: ${c.code ?? ''} ${c.message ?? ''}`.trim());
       context.warn(`Health check failed: ${failing.join('; ')}`);
     }
     return { status: report.status, jsonBody: report.body, headers: { 'Cache-Control': 'no-store' } };

@@ -5,7 +5,11 @@ import { openApiText } from '../http/openapi';
 export function createOpenApiHandler() {
   const text = openApiText();
   return async function openApi(_request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
-    return { status: 200, body: text, headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'public, max-age=300' } };
+    return {
+      status: 200,
+      body: text,
+      headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'public, max-age=300' },
+    };
   };
 }
 

@@ -38,13 +38,20 @@ export function contextLog(context: InvocationContext): TickLog {
  * a tick that could not start at all (definitions or due index unreadable) fails the invocation, so it
  * shows as failed in monitoring.
  */
-export function createScheduleTimerHandler(getDeps: TickDepsProvider, clock: () => Date = () => new Date(), heartbeat?: () => TickHeartbeat) {
+export function createScheduleTimerHandler(
+  getDeps: TickDepsProvider,
+  clock: () => Date = () => new Date(),
+  heartbeat?: () => TickHeartbeat,
+) {
   return async (timer: Timer, context: InvocationContext): Promise<TickReport> => {
     const report = await runTick(clock(), { ...getDeps(), log: contextLog(context) }, { isPastDue: timer.isPastDue });
     if (heartbeat) await recordHeartbeat(heartbeat, report, context);
     const fatal = report.errors.filter((e) => e.schedule === undefined);
     if (fatal.length > 0) {
-      throw new AppFailure({ code: fatal[0]!.code, message: `The schedule tick could not run: ${fatal.map((e) => e.message).join('; ')}` });
+      throw new AppFailure({
+        code: fatal[0]!.code,
+        message: `The schedule tick could not run: ${fatal.map((e) => e.message).join('; ')}`,
+      });
     }
     return report;
   };
@@ -55,12 +62,21 @@ export function createScheduleTimerHandler(getDeps: TickDepsProvider, clock: () 
  * write it is logged and leaves the tick's own result alone: the tick's work is done, and health then
  * reports the timer as stale, which is what an operator needs to see.
  */
-async function recordHeartbeat(heartbeat: () => TickHeartbeat, report: TickReport, context: InvocationContext): Promise<void> {
+async function recordHeartbeat(
+  heartbeat: () => TickHeartbeat,
+  report: TickReport,
+  context: InvocationContext,
+): Promise<void> {
   try {
     const written = await heartbeat().record(report);
-    if (!written.ok) context.warn(`The timer heartbeat (health/timer.json) could not be written: ${written.error.code}: ${written.error.message}`);
+    if (!written.ok)
+      context.warn(
+        `The timer heartbeat (health/timer.json) could not be written: ${written.error.code}: ${written.error.message}`,
+      );
   } catch (e) {
-    context.warn(`The timer heartbeat (health/timer.json) could not be written: ${e instanceof Error ? e.message : String(e)}`);
+    context.warn(
+      `The timer heartbeat (health/timer.json) could not be written: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
 }
 
@@ -78,7 +94,11 @@ function timerSchedule(): string {
   }
 }
 
-const handler = createScheduleTimerHandler(runtimeTickDeps(runtime), () => new Date(), () => runtime.tickHeartbeat);
+const handler = createScheduleTimerHandler(
+  runtimeTickDeps(runtime),
+  () => new Date(),
+  () => runtime.tickHeartbeat,
+);
 
 app.timer('scheduleTimer', {
   schedule: timerSchedule(),

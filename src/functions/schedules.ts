@@ -33,11 +33,51 @@ import { runtimeRunNowDeps } from '../schedules/runNow';
 
 const deps = schedulesDepsFrom(runtime);
 
-app.http('listSchedules', { route: 'schedules', methods: ['GET'], authLevel: 'function', handler: createListSchedulesHandler(deps) });
-app.http('getSchedule', { route: 'schedules/{name}', methods: ['GET'], authLevel: 'function', handler: createGetScheduleHandler(deps) });
-app.http('getScheduleHistory', { route: 'schedules/{name}/history', methods: ['GET'], authLevel: 'function', handler: createHistoryHandler(deps) });
-app.http('applySchedules', { route: 'schedules', methods: ['POST'], authLevel: 'admin', handler: createApplySchedulesHandler(deps) });
-app.http('enableSchedule', { route: 'schedules/{name}/enable', methods: ['POST'], authLevel: 'admin', handler: createSetEnabledHandler(deps, true) });
-app.http('disableSchedule', { route: 'schedules/{name}/disable', methods: ['POST'], authLevel: 'admin', handler: createSetEnabledHandler(deps, false) });
-app.http('deleteSchedule', { route: 'schedules/{name}', methods: ['DELETE'], authLevel: 'admin', handler: createDeleteScheduleHandler(deps) });
-app.http('runScheduleNow', { route: 'schedules/{name}/run', methods: ['POST'], authLevel: 'admin', handler: createRunNowHandler((log) => runtimeRunNowDeps(runtime, log)) });
+app.http('listSchedules', {
+  route: 'schedules',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: createListSchedulesHandler(deps),
+});
+app.http('getSchedule', {
+  route: 'schedules/{name}',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: createGetScheduleHandler(deps),
+});
+app.http('getScheduleHistory', {
+  route: 'schedules/{name}/history',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: createHistoryHandler(deps),
+});
+app.http('applySchedules', {
+  route: 'schedules',
+  methods: ['POST'],
+  authLevel: 'admin',
+  handler: createApplySchedulesHandler(deps),
+});
+app.http('enableSchedule', {
+  route: 'schedules/{name}/enable',
+  methods: ['POST'],
+  authLevel: 'admin',
+  handler: createSetEnabledHandler(deps, true),
+});
+app.http('disableSchedule', {
+  route: 'schedules/{name}/disable',
+  methods: ['POST'],
+  authLevel: 'admin',
+  handler: createSetEnabledHandler(deps, false),
+});
+app.http('deleteSchedule', {
+  route: 'schedules/{name}',
+  methods: ['DELETE'],
+  authLevel: 'admin',
+  handler: createDeleteScheduleHandler(deps),
+});
+app.http('runScheduleNow', {
+  route: 'schedules/{name}/run',
+  methods: ['POST'],
+  authLevel: 'admin',
+  handler: createRunNowHandler((log) => runtimeRunNowDeps(runtime, log)),
+});

@@ -31,7 +31,10 @@ export interface TickHeartbeatDoc {
 const hourOf = (iso: string): string => iso.slice(0, 13);
 
 /** The heartbeat after `report` (pure): last tick time, and this tick's failures added to its hour. */
-export function withTick(previous: TickHeartbeatDoc | undefined, report: Pick<TickReport, 'now' | 'durationMs' | 'failed' | 'unknown'>): TickHeartbeatDoc {
+export function withTick(
+  previous: TickHeartbeatDoc | undefined,
+  report: Pick<TickReport, 'now' | 'durationMs' | 'failed' | 'unknown'>,
+): TickHeartbeatDoc {
   const hour = hourOf(report.now);
   const counts = countOutcomes([
     ...report.failed.map((f) => ({ status: 'failed' as const, ...(f.error ? { error: f.error } : {}) })),
@@ -39,14 +42,18 @@ export function withTick(previous: TickHeartbeatDoc | undefined, report: Pick<Ti
   ]);
   const older = (previous?.hours ?? []).filter((h) => h.hour !== hour);
   const current = previous?.hours.find((h) => h.hour === hour) ?? { hour, ...NO_OUTCOMES };
-  const hours = [{ hour, ...addCounts(current, counts) }, ...older].sort((a, b) => (a.hour < b.hour ? 1 : -1)).slice(0, HOURS_KEPT);
+  const hours = [{ hour, ...addCounts(current, counts) }, ...older]
+    .sort((a, b) => (a.hour < b.hour ? 1 : -1))
+    .slice(0, HOURS_KEPT);
   return { schemaVersion: 1, lastTickAt: report.now, lastTickDurationMs: report.durationMs, hours };
 }
 
 /** Failed and unknown counts of the hours that overlap [since, ...) (pure; hour granularity). */
 export function countsSince(doc: TickHeartbeatDoc | undefined, since: Date): OutcomeCounts {
   const first = hourOf(since.toISOString());
-  return (doc?.hours ?? []).filter((h) => h.hour >= first).reduce<OutcomeCounts>((sum, h) => addCounts(sum, h), NO_OUTCOMES);
+  return (doc?.hours ?? [])
+    .filter((h) => h.hour >= first)
+    .reduce<OutcomeCounts>((sum, h) => addCounts(sum, h), NO_OUTCOMES);
 }
 
 export const parseHeartbeat: JsonParser<TickHeartbeatDoc> = (raw) => {
@@ -69,7 +76,9 @@ export class TickHeartbeat {
   }
 
   /** Records a finished tick. A corrupt heartbeat is replaced (it only feeds the health endpoint). */
-  async record(report: Pick<TickReport, 'now' | 'durationMs' | 'failed' | 'unknown'>): Promise<Result<TickHeartbeatDoc, AppError>> {
+  async record(
+    report: Pick<TickReport, 'now' | 'durationMs' | 'failed' | 'unknown'>,
+  ): Promise<Result<TickHeartbeatDoc, AppError>> {
     try {
       const read = await this.blobs.read(TICK_HEARTBEAT_BLOB, parseHeartbeat);
       const next = withTick(read.status === 'found' ? read.value : undefined, report);

@@ -40,22 +40,36 @@ export interface HealthProbeDeps {
 export async function probeHealth(deps: HealthProbeDeps): Promise<HealthReport> {
   const now = (deps.clock ?? (() => new Date()))();
   const since = new Date(now.getTime() - 24 * 3600_000);
-  const limit = <T>(name: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> => withTimeout(name, deps.checkTimeoutMs, run);
+  const limit = <T>(name: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> =>
+    withTimeout(name, deps.checkTimeoutMs, run);
 
   const [configuration, beat, amlToken, armToken, reactive] = await Promise.all([
-    limit('configuration', () => deps.configurationProblems()).catch((e: unknown) => [errorOf(e, 'health.configuration.failed')]),
+    limit('configuration', () => deps.configurationProblems()).catch((e: unknown) => [
+      errorOf(e, 'health.configuration.failed'),
+    ]),
     limit('storage', () => deps.heartbeat().read()).then(
       (doc): { ok: true; doc: TickHeartbeatDoc | undefined } => ({ ok: true, doc }),
       (e: unknown) => ({ ok: false as const, error: errorOf(e, 'storage.unreachable') }),
     ),
-    check('aml.token', limit('amlToken', (s) => deps.amlToken(s))),
-    check('arm.token', limit('armToken', (s) => deps.armToken(s))),
+    check(
+      'aml.token',
+      limit('amlToken', (s) => deps.amlToken(s)),
+    ),
+    check(
+      'arm.token',
+      limit('armToken', (s) => deps.armToken(s)),
+    ),
     limit('reactive history', () => deps.reactiveOutcomes(since)).then(
       (counts) => ({ counts }),
-      (e: unknown) => ({ counts: NO_OUTCOMES, partial: `reactive schedules not counted: ${errorOf(e, 'health.reactive.failed').message}` }),
+      (e: unknown) => ({
+        counts: NO_OUTCOMES,
+        partial: `reactive schedules not counted: ${errorOf(e, 'health.reactive.failed').message}`,
+      }),
     ),
   ]);
-  const storage: CheckResult = beat.ok ? { ok: true } : { ok: false, code: beat.error.code, message: beat.error.message };
+  const storage: CheckResult = beat.ok
+    ? { ok: true }
+    : { ok: false, code: beat.error.code, message: beat.error.message };
   const lastTickAt = beat.ok ? beat.doc?.lastTickAt : undefined;
   return healthReport({
     now,
@@ -66,7 +80,12 @@ export async function probeHealth(deps: HealthProbeDeps): Promise<HealthReport> 
     ...(lastTickAt ? { lastTickAt } : {}),
     tickStaleAfterMs: deps.tickStaleAfterMs,
     ...(beat.ok
-      ? { last24h: { ...addCounts(countsSince(beat.doc, since), reactive.counts), ...('partial' in reactive ? { partial: reactive.partial } : {}) } }
+      ? {
+          last24h: {
+            ...addCounts(countsSince(beat.doc, since), reactive.counts),
+            ...('partial' in reactive ? { partial: reactive.partial } : {}),
+          },
+        }
       : {}),
   });
 }
@@ -100,7 +119,10 @@ function withTimeout<T>(name: string, ms: number, run: (signal: AbortSignal) => 
 }
 
 /** A health setting's value; an invalid one is reported by the configuration check (every setting problem is) and the default applies. */
-function healthSetting(rt: Runtime, setting: typeof SETTINGS.healthTickStaleMinutes | typeof SETTINGS.healthCheckTimeoutMs): number {
+function healthSetting(
+  rt: Runtime,
+  setting: typeof SETTINGS.healthTickStaleMinutes | typeof SETTINGS.healthCheckTimeoutMs,
+): number {
   const read = readSetting(rt.env, setting);
   return read.ok ? read.value : setting.default;
 }
@@ -125,8 +147,16 @@ export function runtimeHealthDeps(rt: Runtime): HealthProbeDeps {
       const named = new Set(problems.flatMap((p) => [p.field, ...(p.errors ?? []).map((e) => e.field)]));
       for (const p of settingProblems(rt.env)) if (!named.has(p.error.field)) problems.push(p.error);
       const lines: string[] = [];
-      const schedulesOk = await rt.validateSchedules({ info: () => undefined, warn: () => undefined, error: (l) => lines.push(l) });
-      if (!schedulesOk) problems.push({ code: 'schedule.files.invalid', message: lines.join('\n') || 'The schedule files could not be loaded.' });
+      const schedulesOk = await rt.validateSchedules({
+        info: () => undefined,
+        warn: () => undefined,
+        error: (l) => lines.push(l),
+      });
+      if (!schedulesOk)
+        problems.push({
+          code: 'schedule.files.invalid',
+          message: lines.join('\n') || 'The schedule files could not be loaded.',
+        });
       return problems;
     },
     heartbeat: () => rt.tickHeartbeat,

@@ -36,7 +36,12 @@ export interface HealthReport {
     readonly status: 'healthy' | 'unhealthy';
     readonly checkedAt: string;
     readonly checks: Record<'configuration' | 'storage' | 'amlToken' | 'armToken' | 'timer', CheckResult>;
-    readonly last24h: { readonly since: string; readonly failedSubmissions: number | null; readonly unknownOutcomes: number | null; readonly note?: string };
+    readonly last24h: {
+      readonly since: string;
+      readonly failedSubmissions: number | null;
+      readonly unknownOutcomes: number | null;
+      readonly note?: string;
+    };
   };
 }
 
@@ -44,9 +49,20 @@ export function healthReport(inputs: HealthInputs): HealthReport {
   const configuration: CheckResult & { problems?: unknown } =
     inputs.configuration.length === 0
       ? { ok: true }
-      : { ok: false, code: inputs.configuration[0]!.code, message: `${inputs.configuration.length} configuration problem(s)`, problems: inputs.configuration };
+      : {
+          ok: false,
+          code: inputs.configuration[0]!.code,
+          message: `${inputs.configuration.length} configuration problem(s)`,
+          problems: inputs.configuration,
+        };
   const timer = timerCheck(inputs);
-  const checks = { configuration, storage: inputs.storage, amlToken: inputs.amlToken, armToken: inputs.armToken, timer };
+  const checks = {
+    configuration,
+    storage: inputs.storage,
+    amlToken: inputs.amlToken,
+    armToken: inputs.armToken,
+    timer,
+  };
   const healthy = Object.values(checks).every((c) => c.ok);
   const since = new Date(inputs.now.getTime() - 24 * 3600_000).toISOString();
   return {
@@ -59,22 +75,45 @@ export function healthReport(inputs: HealthInputs): HealthReport {
         since,
         failedSubmissions: inputs.last24h?.failed ?? null,
         unknownOutcomes: inputs.last24h?.unknown ?? null,
-        ...(inputs.last24h === undefined ? { note: 'not available: storage could not be read' } : inputs.last24h.partial ? { note: inputs.last24h.partial } : {}),
+        ...(inputs.last24h === undefined
+          ? { note: 'not available: storage could not be read' }
+          : inputs.last24h.partial
+            ? { note: inputs.last24h.partial }
+            : {}),
       },
     },
   };
 }
 
-function timerCheck(inputs: HealthInputs): CheckResult & { lastTickAt?: string; ageSeconds?: number; staleAfterSeconds: number } {
+function timerCheck(
+  inputs: HealthInputs,
+): CheckResult & { lastTickAt?: string; ageSeconds?: number; staleAfterSeconds: number } {
   const staleAfterSeconds = Math.round(inputs.tickStaleAfterMs / 1000);
-  if (!inputs.storage.ok) return { ok: false, code: 'health.timer.unknown', message: 'The last tick is unknown: storage could not be read.', staleAfterSeconds };
+  if (!inputs.storage.ok)
+    return {
+      ok: false,
+      code: 'health.timer.unknown',
+      message: 'The last tick is unknown: storage could not be read.',
+      staleAfterSeconds,
+    };
   if (!inputs.lastTickAt) {
-    return { ok: false, code: 'health.timer.never', message: 'The schedule timer has not ticked yet (it ticks every minute by default): check that the app started and the scheduleTimer function is enabled.', staleAfterSeconds };
+    return {
+      ok: false,
+      code: 'health.timer.never',
+      message:
+        'The schedule timer has not ticked yet (it ticks every minute by default): check that the app started and the scheduleTimer function is enabled.',
+      staleAfterSeconds,
+    };
   }
   const ageMs = inputs.now.getTime() - Date.parse(inputs.lastTickAt);
   const base = { lastTickAt: inputs.lastTickAt, ageSeconds: Math.round(ageMs / 1000), staleAfterSeconds };
   if (ageMs > inputs.tickStaleAfterMs) {
-    return { ok: false, code: 'health.timer.stale', message: `The schedule timer last ticked at ${inputs.lastTickAt}, more than ${staleAfterSeconds} s ago: schedules are not being run. Check the scheduleTimer invocations and the host log.`, ...base };
+    return {
+      ok: false,
+      code: 'health.timer.stale',
+      message: `The schedule timer last ticked at ${inputs.lastTickAt}, more than ${staleAfterSeconds} s ago: schedules are not being run. Check the scheduleTimer invocations and the host log.`,
+      ...base,
+    };
   }
   return { ok: true, ...base };
 }

@@ -22,7 +22,13 @@ function tooLarge(limit: number, seen: string): AppError {
 export function checkContentLength(header: string | null, limit = MAX_BODY_BYTES): AppError | undefined {
   if (header === null || header.trim() === '') return undefined;
   if (!/^\d+$/.test(header.trim())) {
-    return { code: 'request.header.invalid', status: 400, field: 'Content-Length', value: header, message: `Content-Length ${JSON.stringify(header)} is not a byte count.` };
+    return {
+      code: 'request.header.invalid',
+      status: 400,
+      field: 'Content-Length',
+      value: header,
+      message: `Content-Length ${JSON.stringify(header)} is not a byte count.`,
+    };
   }
   const length = Number(header.trim());
   return length > limit ? tooLarge(limit, `${length} bytes (Content-Length)`) : undefined;
@@ -51,6 +57,11 @@ export async function readBodyText(request: HttpRequest, limit = MAX_BODY_BYTES)
   try {
     return ok(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(Buffer.concat(chunks)));
   } catch {
-    return err({ code: 'request.body.encoding', status: 400, field: 'body', message: 'The request body is not valid UTF-8 text. Send JSON encoded as UTF-8.' });
+    return err({
+      code: 'request.body.encoding',
+      status: 400,
+      field: 'body',
+      message: 'The request body is not valid UTF-8 text. Send JSON encoded as UTF-8.',
+    });
   }
 }

@@ -40,7 +40,10 @@ export interface PipelinesDeps extends SubmitRunDeps {
 export const REQUEST_KEY_HEADERS = ['idempotency-key', 'x-ms-client-request-id'] as const;
 
 /** The submission key of an HTTP request: from the caller's request id when usable, else from a new one. */
-export function httpSubmissionKey(targetName: string, headers: { get(name: string): string | null }): { key: string; from: string } {
+export function httpSubmissionKey(
+  targetName: string,
+  headers: { get(name: string): string | null },
+): { key: string; from: string } {
   for (const name of REQUEST_KEY_HEADERS) {
     const value = headers.get(name)?.trim();
     if (value && isSubmissionKey(value)) return { key: submissionKey('http', targetName, value), from: name };
@@ -75,7 +78,8 @@ export function createSubmitRunHandler(deps: PipelinesDeps) {
       ...(traceParent ? { traceParent } : {}),
     });
     // problemResponse adds Retry-After (and says so in the detail) when the error carries Azure ML's wait.
-    if (!result.ok) return problemResponse(result.error, result.error.status, instance, {}, result.error.extensions ?? {});
+    if (!result.ok)
+      return problemResponse(result.error, result.error.status, instance, {}, result.error.extensions ?? {});
     return { status: 202, jsonBody: result.value, headers: { 'Content-Type': 'application/json' } };
   };
 }
@@ -119,19 +123,34 @@ export function createListTargetsHandler(deps: Pick<PipelinesDeps, 'targets' | '
     } catch (e) {
       const error = errorFrom(e, { code: 'storage.unavailable', transient: true });
       context.error(`GET /api/pipelines: the target statuses could not be read: ${error.code}: ${error.message}`);
-      statusProblem = { code: error.code, message: `The targets' statuses (kept in the app's storage) cannot be read now (${error.code}), so they are not shown; the Function App log says why.` };
+      statusProblem = {
+        code: error.code,
+        message: `The targets' statuses (kept in the app's storage) cannot be read now (${error.code}), so they are not shown; the Function App log says why.`,
+      };
     }
     const targets = [...catalog.value.targets.values()].map((t) => {
       const view = targetView(t, catalog.value.settingExpressions);
       const s = statuses?.get(t.name);
-      return s ? { ...view, status: s.status, ...(s.statusChange ? { statusChange: s.statusChange } : {}), schedules: s.schedules } : view;
+      return s
+        ? {
+            ...view,
+            status: s.status,
+            ...(s.statusChange ? { statusChange: s.statusChange } : {}),
+            schedules: s.schedules,
+          }
+        : view;
     });
-    return { status: 200, jsonBody: { targets, ...(statusProblem ? { statusProblem } : {}) }, headers: { 'Content-Type': 'application/json' } };
+    return {
+      status: 200,
+      jsonBody: { targets, ...(statusProblem ? { statusProblem } : {}) },
+      headers: { 'Content-Type': 'application/json' },
+    };
   };
 }
 
 export function targetView(target: PipelineTarget, expressions: ReadonlyMap<string, string>): TargetView {
-  const shown = (path: Array<string | number>, value: unknown): unknown => expressions.get(jsonPath(['targets', target.name, ...path])) ?? value;
+  const shown = (path: Array<string | number>, value: unknown): unknown =>
+    expressions.get(jsonPath(['targets', target.name, ...path])) ?? value;
   const parameters: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(target.parameterAssignments)) parameters[k] = shown(['parameters', k], v);
   const dataPaths: TargetView['dataPaths'] = {};
@@ -157,12 +176,23 @@ export function targetView(target: PipelineTarget, expressions: ReadonlyMap<stri
   if (target.endpointUrl !== undefined) view.endpointUrl = String(shown(['endpoint_url'], target.endpointUrl));
   if (target.pipeline) view.pipeline = pipelineView(target.pipeline, shown);
   if (target.v2?.kind === 'pipeline_job')
-    view.v2 = { ...target.v2, componentName: String(shown(['pipeline_job', 'component_name'], target.v2.componentName)), componentVersion: String(shown(['pipeline_job', 'component_version'], target.v2.componentVersion)) };
-  else if (target.v2) view.v2 = { ...target.v2, endpointName: String(shown(['batch_endpoint', 'endpoint_name'], target.v2.endpointName)) };
+    view.v2 = {
+      ...target.v2,
+      componentName: String(shown(['pipeline_job', 'component_name'], target.v2.componentName)),
+      componentVersion: String(shown(['pipeline_job', 'component_version'], target.v2.componentVersion)),
+    };
+  else if (target.v2)
+    view.v2 = {
+      ...target.v2,
+      endpointName: String(shown(['batch_endpoint', 'endpoint_name'], target.v2.endpointName)),
+    };
   if (target.inputs) {
     const inputs: NonNullable<TargetView['inputs']> = {};
     for (const [k, i] of Object.entries(target.inputs))
-      inputs[k] = i.type === 'literal' ? { ...i, ...(i.value !== undefined ? { value: String(shown(['inputs', k, 'value'], i.value)) } : {}) } : { ...i, ...(i.uri !== undefined ? { uri: String(shown(['inputs', k, 'path'], i.uri)) } : {}) };
+      inputs[k] =
+        i.type === 'literal'
+          ? { ...i, ...(i.value !== undefined ? { value: String(shown(['inputs', k, 'value'], i.value)) } : {}) }
+          : { ...i, ...(i.uri !== undefined ? { uri: String(shown(['inputs', k, 'path'], i.uri)) } : {}) };
     view.inputs = inputs;
   }
   if (target.continueOnStepFailure !== undefined) view.continueOnStepFailure = target.continueOnStepFailure;
@@ -175,15 +205,29 @@ export function targetView(target: PipelineTarget, expressions: ReadonlyMap<stri
 }
 
 /** The pipeline reference as the file wrote it (`%SETTING%` references kept). */
-function pipelineView(pipeline: NonNullable<PipelineTarget['pipeline']>, shown: (path: Array<string | number>, value: unknown) => unknown): NonNullable<PipelineTarget['pipeline']> {
-  const version = 'version' in pipeline && pipeline.version !== undefined ? { version: String(shown(['pipeline_version'], pipeline.version)) } : {};
+function pipelineView(
+  pipeline: NonNullable<PipelineTarget['pipeline']>,
+  shown: (path: Array<string | number>, value: unknown) => unknown,
+): NonNullable<PipelineTarget['pipeline']> {
+  const version =
+    'version' in pipeline && pipeline.version !== undefined
+      ? { version: String(shown(['pipeline_version'], pipeline.version)) }
+      : {};
   switch (pipeline.kind) {
     case 'published':
       return { kind: 'published', pipelineId: String(shown(['pipeline_id'], pipeline.pipelineId)) };
     case 'endpoint':
-      return { kind: 'endpoint', pipelineEndpointId: String(shown(['pipeline_endpoint_id'], pipeline.pipelineEndpointId)), ...version };
+      return {
+        kind: 'endpoint',
+        pipelineEndpointId: String(shown(['pipeline_endpoint_id'], pipeline.pipelineEndpointId)),
+        ...version,
+      };
     case 'endpointByName':
-      return { kind: 'endpointByName', pipelineEndpointName: String(shown(['pipeline_endpoint_name'], pipeline.pipelineEndpointName)), ...version };
+      return {
+        kind: 'endpointByName',
+        pipelineEndpointName: String(shown(['pipeline_endpoint_name'], pipeline.pipelineEndpointName)),
+        ...version,
+      };
   }
 }
 
@@ -200,7 +244,9 @@ function loadCatalog(deps: Pick<PipelinesDeps, 'targets'>, context: InvocationCo
     return { ok: true, value: deps.targets };
   } catch (e) {
     const error: AppError =
-      e instanceof AppFailure ? e.error : { code: 'config.unavailable', message: e instanceof Error ? e.message : String(e) };
+      e instanceof AppFailure
+        ? e.error
+        : { code: 'config.unavailable', message: e instanceof Error ? e.message : String(e) };
     context.error(`Targets configuration is unusable: ${error.message}`);
     return {
       ok: false,

@@ -32,7 +32,8 @@ const TITLES: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
-export const PROBLEM_TYPE_BASE = 'https://github.com/aml-pipeline-triggers/aml-pipeline-triggers/blob/main/docs/errors.md#';
+export const PROBLEM_TYPE_BASE =
+  'https://github.com/aml-pipeline-triggers/aml-pipeline-triggers/blob/main/docs/errors.md#';
 
 /** The anchor of an error code in docs/errors.md: `schedule.target.unknown` → `schedule-target-unknown`. */
 export function errorAnchor(code: string): string {
@@ -92,7 +93,11 @@ export function problemResponse(
   if (retryAfter !== undefined) problem.detail = `${problem.detail} Retry after ${retryAfter} s (Retry-After header).`;
   return {
     status,
-    headers: { 'Content-Type': 'application/problem+json', ...(retryAfter !== undefined ? { 'Retry-After': retryAfter } : {}), ...headers },
+    headers: {
+      'Content-Type': 'application/problem+json',
+      ...(retryAfter !== undefined ? { 'Retry-After': retryAfter } : {}),
+      ...headers,
+    },
     jsonBody: problem,
   };
 }

@@ -40,7 +40,13 @@ export function createRunNowHandler(getDeps: (log: TickLog) => RunNowDeps, now: 
     const key = request.headers.get('idempotency-key')?.trim() || undefined;
     const clientId = request.headers.get('x-ms-client-request-id')?.trim() || undefined;
     if (key && clientId && key !== clientId) {
-      return refuse({ code: 'schedule.run_now.request_id.conflict', status: 400, field: 'Idempotency-Key', value: key, message: `Idempotency-Key ${JSON.stringify(key)} and x-ms-client-request-id ${JSON.stringify(clientId)} differ; send one request id (or the same in both).` });
+      return refuse({
+        code: 'schedule.run_now.request_id.conflict',
+        status: 400,
+        field: 'Idempotency-Key',
+        value: key,
+        message: `Idempotency-Key ${JSON.stringify(key)} and x-ms-client-request-id ${JSON.stringify(clientId)} differ; send one request id (or the same in both).`,
+      });
     }
     const requestId = key ?? clientId;
 
@@ -48,28 +54,55 @@ export function createRunNowHandler(getDeps: (log: TickLog) => RunNowDeps, now: 
     if (!parsed.ok) return refuse(parsed.error);
     const other = Object.keys(parsed.value).filter((k) => !(RUN_NOW_FIELDS as readonly string[]).includes(k));
     if (other.length > 0) {
-      return refuse({ code: 'schedule.run_now.field.unsupported', status: 400, field: other[0], message: `${other.join(', ')} cannot be set on a run-now request: the schedule decides them. Only ${RUN_NOW_FIELDS.join(' and ')} may override the schedule's own values.` });
+      return refuse({
+        code: 'schedule.run_now.field.unsupported',
+        status: 400,
+        field: other[0],
+        message: `${other.join(', ')} cannot be set on a run-now request: the schedule decides them. Only ${RUN_NOW_FIELDS.join(' and ')} may override the schedule's own values.`,
+      });
     }
 
     const principal = request.headers.get('x-ms-client-principal-name')?.trim();
     try {
-      const log: TickLog = { info: (l) => context.log(l), warn: (l) => context.warn(l), error: (l) => context.error(l) };
+      const log: TickLog = {
+        info: (l) => context.log(l),
+        warn: (l) => context.warn(l),
+        error: (l) => context.error(l),
+      };
       const result = await runScheduleNow(getDeps(log), {
         name,
-        ...(requestId !== undefined ? { requestId, requestIdField: key ? 'Idempotency-Key' : 'x-ms-client-request-id' } : {}),
+        ...(requestId !== undefined
+          ? { requestId, requestIdField: key ? 'Idempotency-Key' : 'x-ms-client-request-id' }
+          : {}),
         ...(parsed.value.ParameterAssignments ? { parameters: parsed.value.ParameterAssignments } : {}),
         ...(parsed.value.DataPathAssignments ? { dataPaths: parsed.value.DataPathAssignments } : {}),
         requestedBy: principal || ADMIN_KEY_HOLDER,
         now: now(),
       });
       if (!result.ok) return refuse(result.error, result.error.status);
-      return { status: 202, jsonBody: result.value, headers: { 'Content-Type': 'application/json', ...(result.value.replayed ? { 'Idempotent-Replayed': 'true' } : {}) } };
+      return {
+        status: 202,
+        jsonBody: result.value,
+        headers: {
+          'Content-Type': 'application/json',
+          ...(result.value.replayed ? { 'Idempotent-Replayed': 'true' } : {}),
+        },
+      };
     } catch (e) {
-      const error: AppError = e instanceof AppFailure ? e.error : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+      const error: AppError =
+        e instanceof AppFailure ? e.error : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
       context.error(`run-now of schedule ${name} failed: ${error.code}: ${error.message}`);
       // Storage details (account URL, settings) stay in the log.
       const status = error.transient ? 503 : 500;
-      return problemResponse({ code: error.code, message: `Run-now of schedule "${name}" could not be carried out (${error.code}); the Function App log has the details.${error.transient ? ' Ask again with the same request id.' : ''}` }, status, instance, error.transient ? { 'Retry-After': '5' } : {});
+      return problemResponse(
+        {
+          code: error.code,
+          message: `Run-now of schedule "${name}" could not be carried out (${error.code}); the Function App log has the details.${error.transient ? ' Ask again with the same request id.' : ''}`,
+        },
+        status,
+        instance,
+        error.transient ? { 'Retry-After': '5' } : {},
+      );
     }
   };
 }

@@ -21,7 +21,17 @@ import { AppFailure, appError, showValue, statusOf, type AppError, type Result }
 import type { Telemetry } from '../telemetry';
 import type { ScheduleFile } from '../schedules/loadDefinitions';
 import { isV1ScheduleDocument } from '../schedules/v1Yaml';
-import { checkCount, checkName, DEFAULT_HISTORY_COUNT, DEFAULT_LAST_RUNS, DEFAULT_NEXT_COUNT, MAX_HISTORY_COUNT, MAX_NEXT_COUNT, ScheduleOperations, type ListFilter } from '../schedules/operations';
+import {
+  checkCount,
+  checkName,
+  DEFAULT_HISTORY_COUNT,
+  DEFAULT_LAST_RUNS,
+  DEFAULT_NEXT_COUNT,
+  MAX_HISTORY_COUNT,
+  MAX_NEXT_COUNT,
+  ScheduleOperations,
+  type ListFilter,
+} from '../schedules/operations';
 import type { Runtime } from '../runtime';
 import { checkContentLength, MAX_BODY_BYTES, readBodyText } from './body';
 import { problemResponse } from './problem';
@@ -46,7 +56,11 @@ function ok(status: number, body: unknown): HttpResponseInit {
  * Wraps an operation: builds nothing until called, turns thrown `AppFailure`s (storage, settings) and
  * error results into problem responses, and logs refusals.
  */
-function handle(deps: SchedulesDeps, label: string, run: (ops: ScheduleOperations, request: HttpRequest, now: Date) => Promise<Result<HttpResponseInit, AppError>>): Handler {
+function handle(
+  deps: SchedulesDeps,
+  label: string,
+  run: (ops: ScheduleOperations, request: HttpRequest, now: Date) => Promise<Result<HttpResponseInit, AppError>>,
+): Handler {
   return async (request, context) => {
     const instance = `urn:uuid:${context.invocationId}`;
     try {
@@ -56,10 +70,16 @@ function handle(deps: SchedulesDeps, label: string, run: (ops: ScheduleOperation
       context.warn(`Refused ${label} ${new URL(request.url).pathname}: ${error.code}: ${error.message}`);
       return problemResponse(error, statusOf(error), instance);
     } catch (e) {
-      const error: AppError = e instanceof AppFailure ? e.error : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+      const error: AppError =
+        e instanceof AppFailure ? e.error : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
       context.error(`${label} failed: ${error.code}: ${error.message}`);
       deps.telemetry?.exception(e instanceof Error ? e : new Error(String(e)), { operation: label, code: error.code });
-      return problemResponse(publicError(error), publicStatus(error), instance, error.transient ? { 'Retry-After': '5' } : {});
+      return problemResponse(
+        publicError(error),
+        publicStatus(error),
+        instance,
+        error.transient ? { 'Retry-After': '5' } : {},
+      );
     }
   };
 }
@@ -78,7 +98,12 @@ function publicError(error: AppError): AppError {
   const status = publicStatus(error);
   if (status < 500) return { code: error.code, message: error.message, status };
   if (error.code.startsWith('storage.connection') || error.code.startsWith('schedule.state_container')) {
-    return { code: error.code, status, message: 'The app\'s storage settings (AzureWebJobsStorage, SCHEDULE_STATE_CONTAINER) are missing or invalid, so schedules cannot be read or changed; the Function App log says which.' };
+    return {
+      code: error.code,
+      status,
+      message:
+        "The app's storage settings (AzureWebJobsStorage, SCHEDULE_STATE_CONTAINER) are missing or invalid, so schedules cannot be read or changed; the Function App log says which.",
+    };
   }
   if (error.code.startsWith('storage.')) {
     return {
@@ -86,15 +111,24 @@ function publicError(error: AppError): AppError {
       status,
       transient: error.transient,
       message: error.transient
-        ? 'The schedule store (the app\'s storage account) is unavailable; try again shortly. The Function App log has the details.'
-        : 'The schedule store (the app\'s storage account) refused the request; the Function App log has the details (check the storage settings and the app identity\'s roles).',
+        ? "The schedule store (the app's storage account) is unavailable; try again shortly. The Function App log has the details."
+        : "The schedule store (the app's storage account) refused the request; the Function App log has the details (check the storage settings and the app identity's roles).",
     };
   }
-  return { code: error.code, status, message: 'The operation failed unexpectedly; the Function App log has the details.' };
+  return {
+    code: error.code,
+    status,
+    message: 'The operation failed unexpectedly; the Function App log has the details.',
+  };
 }
 
 /** A custom event for each change made through the API (Application Insights: who changed what, when). */
-function audit(deps: SchedulesDeps, name: string, properties: Record<string, string | undefined>, measurements?: Record<string, number>): void {
+function audit(
+  deps: SchedulesDeps,
+  name: string,
+  properties: Record<string, string | undefined>,
+  measurements?: Record<string, number>,
+): void {
   deps.telemetry?.event(name, { ...properties, trigger: 'http' }, measurements);
 }
 
@@ -111,7 +145,16 @@ export function booleanQuery(request: HttpRequest, key: string): Result<boolean 
   const text = raw.trim().toLowerCase();
   if (text === '' || text === 'true' || text === '1') return { ok: true, value: true };
   if (text === 'false' || text === '0') return { ok: true, value: false };
-  return { ok: false, error: { code: 'request.query.invalid', status: 400, field: key, value: raw, message: `Query parameter ${key} is ${showValue(raw)}; use true or false.` } };
+  return {
+    ok: false,
+    error: {
+      code: 'request.query.invalid',
+      status: 400,
+      field: key,
+      value: raw,
+      message: `Query parameter ${key} is ${showValue(raw)}; use true or false.`,
+    },
+  };
 }
 
 function stringQuery(request: HttpRequest, key: string): string | undefined {
@@ -172,7 +215,11 @@ export function createSetEnabledHandler(deps: SchedulesDeps, enabled: boolean): 
     if (!name.ok) return name;
     const result = await ops.setEnabled(name.value, enabled, now);
     if (!result.ok) return result;
-    if (result.value.changed) audit(deps, enabled ? 'ScheduleEnabled' : 'ScheduleDisabled', { schedule: name.value, nextRun: result.value.nextRun });
+    if (result.value.changed)
+      audit(deps, enabled ? 'ScheduleEnabled' : 'ScheduleDisabled', {
+        schedule: name.value,
+        nextRun: result.value.nextRun,
+      });
     return { ok: true, value: ok(200, result.value) };
   });
 }
@@ -199,7 +246,12 @@ export function createApplySchedulesHandler(deps: SchedulesDeps): Handler {
     const r = report.value;
     if (!r.dryRun && r.created + r.updated > 0) {
       const changed = r.schedules.filter((i) => i.action !== 'unchanged').map((i) => `${i.name}:${i.action}`);
-      audit(deps, 'SchedulesApplied', { schedules: changed.join(',') }, { created: r.created, updated: r.updated, unchanged: r.unchanged });
+      audit(
+        deps,
+        'SchedulesApplied',
+        { schedules: changed.join(',') },
+        { created: r.created, updated: r.updated, unchanged: r.unchanged },
+      );
     }
     return { ok: true, value: ok(200, r) };
   });
@@ -223,12 +275,25 @@ export const REQUEST_FILE_BASENAME = 'request';
 
 export function definitionsFileType(header: string | null): Result<'.json' | '.yaml', AppError> {
   const [type = '', ...params] = (header ?? '').split(';').map((s) => s.trim().toLowerCase());
-  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
-  const ext = MEDIA[type] ?? (/^application\/[a-z0-9.+-]+\+json$/.test(type) ? '.json' : /^application\/[a-z0-9.+-]+\+yaml$/.test(type) ? '.yaml' : undefined);
+  const charset = params
+    .find((p) => p.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/"/g, '');
+  const ext =
+    MEDIA[type] ??
+    (/^application\/[a-z0-9.+-]+\+json$/.test(type)
+      ? '.json'
+      : /^application\/[a-z0-9.+-]+\+yaml$/.test(type)
+        ? '.yaml'
+        : undefined);
   if (ext && (charset === undefined || charset === 'utf-8' || charset === 'utf8')) return { ok: true, value: ext };
   return {
     ok: false,
-    error: appError('request.content_type.unsupported', { header, send: 'the schedule definitions as application/json or application/yaml' }, { field: 'Content-Type', value: header ?? '' }),
+    error: appError(
+      'request.content_type.unsupported',
+      { header, send: 'the schedule definitions as application/json or application/yaml' },
+      { field: 'Content-Type', value: header ?? '' },
+    ),
   };
 }
 
@@ -240,7 +305,16 @@ async function readDefinitionsBody(request: HttpRequest): Promise<Result<Schedul
   const text = await readBodyText(request, MAX_BODY_BYTES);
   if (!text.ok) return text;
   if (text.value.trim() === '') {
-    return { ok: false, error: { code: 'request.body.empty', status: 400, field: 'body', message: 'The request body is empty; send a schedule, a list of schedules, {schedules: [...]} or a v1 `Schedule:` document.' } };
+    return {
+      ok: false,
+      error: {
+        code: 'request.body.empty',
+        status: 400,
+        field: 'body',
+        message:
+          'The request body is empty; send a schedule, a list of schedules, {schedules: [...]} or a v1 `Schedule:` document.',
+      },
+    };
   }
   const path = `${REQUEST_FILE_BASENAME}${type.value}`;
   // A v1 `Schedule:` file takes its name from the file name; a request body has none, so it must say it.
@@ -277,11 +351,18 @@ function safeYaml(text: string): unknown {
  * Handler dependencies from the app's runtime: the operations are built on first use over the
  * runtime's registry and store (shared with the timer), so loading the module needs no settings.
  */
-export function schedulesDepsFrom(runtime: Pick<Runtime, 'schedules' | 'scheduleStore' | 'targets' | 'telemetry' | 'env'>): SchedulesDeps {
+export function schedulesDepsFrom(
+  runtime: Pick<Runtime, 'schedules' | 'scheduleStore' | 'targets' | 'telemetry' | 'env'>,
+): SchedulesDeps {
   let operations: ScheduleOperations | undefined;
   return {
     get operations() {
-      return (operations ??= new ScheduleOperations({ registry: runtime.schedules, store: runtime.scheduleStore, targets: () => runtime.targets.targets, env: runtime.env }));
+      return (operations ??= new ScheduleOperations({
+        registry: runtime.schedules,
+        store: runtime.scheduleStore,
+        targets: () => runtime.targets.targets,
+        env: runtime.env,
+      }));
     },
     get telemetry() {
       return runtime.telemetry;

@@ -44,9 +44,16 @@ export function checkContentType(header: string | null): AppError | undefined {
   if (header === null || header.trim() === '') return undefined;
   const [type = '', ...params] = header.split(';').map((s) => s.trim().toLowerCase());
   const json = type === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(type);
-  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  const charset = params
+    .find((p) => p.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/"/g, '');
   if (json && (charset === undefined || charset === 'utf-8' || charset === 'utf8')) return undefined;
-  return appError('request.content_type.unsupported', { header, send: 'the body as application/json' }, { field: 'Content-Type', value: header });
+  return appError(
+    'request.content_type.unsupported',
+    { header, send: 'the body as application/json' },
+    { field: 'Content-Type', value: header },
+  );
 }
 
 /**
@@ -80,7 +87,13 @@ export function parseRunRequest(text: string): Result<RunRequest, AppError> {
         if (checkString(value, key, errors, { nonEmpty: true })) {
           if (EXPERIMENT_NAME_PATTERN.test(value)) out.ExperimentName = value;
           else
-            errors.push(invalid(key, value, 'must be an experiment name: 1-255 letters, digits, "_" or "-", starting with a letter or digit'));
+            errors.push(
+              invalid(
+                key,
+                value,
+                'must be an experiment name: 1-255 letters, digits, "_" or "-", starting with a letter or digit',
+              ),
+            );
         }
         break;
       case 'RunSource':
@@ -100,7 +113,8 @@ export function parseRunRequest(text: string): Result<RunRequest, AppError> {
         for (const [name, v] of Object.entries(map)) {
           if (reservedName(key, name, errors)) continue;
           const field = fieldPath(key, name);
-          if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) params[name] = v;
+          if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)))
+            params[name] = v;
           else errors.push(wrongType(field, v, 'a string, number or boolean'));
         }
         out.ParameterAssignments = params;
@@ -113,7 +127,13 @@ export function parseRunRequest(text: string): Result<RunRequest, AppError> {
         for (const [name, v] of Object.entries(map)) {
           if (reservedName(key, name, errors)) continue;
           if (name === SUBMISSION_KEY_NAME) {
-            errors.push({ code: 'request.field.reserved_name', status: 400, field: fieldPath(key, name), value: v, message: `${fieldPath(key, name)} is set by the app (the run's submission key, from your Idempotency-Key or x-ms-client-request-id header): remove it from Tags and send the header instead.` });
+            errors.push({
+              code: 'request.field.reserved_name',
+              status: 400,
+              field: fieldPath(key, name),
+              value: v,
+              message: `${fieldPath(key, name)} is set by the app (the run's submission key, from your Idempotency-Key or x-ms-client-request-id header): remove it from Tags and send the header instead.`,
+            });
             continue;
           }
           if (checkString(v, fieldPath(key, name), errors)) tags[name] = v;
@@ -128,21 +148,39 @@ export function parseRunRequest(text: string): Result<RunRequest, AppError> {
         for (const [name, v] of Object.entries(map)) {
           if (reservedName(key, name, errors)) continue;
           const field = fieldPath(key, name);
-          const i = checkObject(v, field, errors, '{"type": "uri_file" | "uri_folder", "path": "..."} or {"type": "literal", "value": ...}');
+          const i = checkObject(
+            v,
+            field,
+            errors,
+            '{"type": "uri_file" | "uri_folder", "path": "..."} or {"type": "literal", "value": ...}',
+          );
           if (!i) continue;
           const before = errors.length;
           const literal = i.type === 'literal';
           unknownKeys(i, field, literal ? ['type', 'value'] : ['type', 'path', 'mode'], errors);
           requireKeys(i, field, ['type', literal ? 'value' : 'path'], errors);
           if (i.type !== undefined && !literal && i.type !== 'uri_file' && i.type !== 'uri_folder')
-            errors.push({ code: 'request.field.invalid', status: 400, field: fieldPath(field, 'type'), value: i.type, message: `${fieldPath(field, 'type')} must be uri_file, uri_folder or literal, not ${showValue(i.type)}.` });
-          if (literal && i.value !== undefined && !['string', 'number', 'boolean'].includes(typeof i.value)) errors.push(wrongType(fieldPath(field, 'value'), i.value, 'a string, number or boolean'));
-          if (!literal && i.path !== undefined) checkString(i.path, fieldPath(field, 'path'), errors, { nonEmpty: true });
-          if (!literal && i.mode !== undefined) checkString(i.mode, fieldPath(field, 'mode'), errors, { nonEmpty: true });
+            errors.push({
+              code: 'request.field.invalid',
+              status: 400,
+              field: fieldPath(field, 'type'),
+              value: i.type,
+              message: `${fieldPath(field, 'type')} must be uri_file, uri_folder or literal, not ${showValue(i.type)}.`,
+            });
+          if (literal && i.value !== undefined && !['string', 'number', 'boolean'].includes(typeof i.value))
+            errors.push(wrongType(fieldPath(field, 'value'), i.value, 'a string, number or boolean'));
+          if (!literal && i.path !== undefined)
+            checkString(i.path, fieldPath(field, 'path'), errors, { nonEmpty: true });
+          if (!literal && i.mode !== undefined)
+            checkString(i.mode, fieldPath(field, 'mode'), errors, { nonEmpty: true });
           if (errors.length !== before) continue;
           inputs[name] = literal
             ? { type: 'literal', value: String(i.value) }
-            : { type: i.type as 'uri_file' | 'uri_folder', uri: i.path as string, ...(typeof i.mode === 'string' ? { mode: i.mode } : {}) };
+            : {
+                type: i.type as 'uri_file' | 'uri_folder',
+                uri: i.path as string,
+                ...(typeof i.mode === 'string' ? { mode: i.mode } : {}),
+              };
         }
         out.Inputs = inputs;
         break;
@@ -161,9 +199,11 @@ export function parseRunRequest(text: string): Result<RunRequest, AppError> {
           requireKeys(dp, field, ['DataStoreName', 'RelativePath'], errors);
           const store = dp.DataStoreName;
           const rel = dp.RelativePath;
-          const storeOk = store === undefined || checkString(store, fieldPath(field, 'DataStoreName'), errors, { nonEmpty: true });
+          const storeOk =
+            store === undefined || checkString(store, fieldPath(field, 'DataStoreName'), errors, { nonEmpty: true });
           const relOk = rel === undefined || checkString(rel, fieldPath(field, 'RelativePath'), errors);
-          if (errors.length === before && storeOk && relOk) paths[name] = { DataStoreName: store as string, RelativePath: rel as string };
+          if (errors.length === before && storeOk && relOk)
+            paths[name] = { DataStoreName: store as string, RelativePath: rel as string };
         }
         out.DataPathAssignments = paths;
         break;
@@ -182,12 +222,19 @@ export function parseRunRequest(text: string): Result<RunRequest, AppError> {
           unknownKeys(outer, field, ['SavedDataSetReference'], errors);
           requireKeys(outer, field, ['SavedDataSetReference'], errors);
           const refField = fieldPath(field, 'SavedDataSetReference');
-          const ref = outer.SavedDataSetReference === undefined ? undefined : checkObject(outer.SavedDataSetReference, refField, errors, '{"Id": "<dataset id>"}');
+          const ref =
+            outer.SavedDataSetReference === undefined
+              ? undefined
+              : checkObject(outer.SavedDataSetReference, refField, errors, '{"Id": "<dataset id>"}');
           if (!ref) continue;
           unknownKeys(ref, refField, ['Id'], errors);
           requireKeys(ref, refField, ['Id'], errors);
           const id = ref.Id;
-          if (id !== undefined && checkString(id, fieldPath(refField, 'Id'), errors, { nonEmpty: true }) && errors.length === before)
+          if (
+            id !== undefined &&
+            checkString(id, fieldPath(refField, 'Id'), errors, { nonEmpty: true }) &&
+            errors.length === before
+          )
             sets[name] = { SavedDataSetReference: { Id: id } };
         }
         out.DataSetDefinitionValueAssignments = sets;
@@ -218,7 +265,11 @@ export interface SubmissionDefaults {
  * merges them over the target's values by the same rules as the timer and reactive paths. The target's
  * `description` describes the target, not a run, and is not sent.
  */
-export function buildSubmission(target: PipelineTarget, request: RunRequest, defaults: SubmissionDefaults): SubmissionBody {
+export function buildSubmission(
+  target: PipelineTarget,
+  request: RunRequest,
+  defaults: SubmissionDefaults,
+): SubmissionBody {
   return toSubmission(target, {
     runSource: request.RunSource ?? defaults.runSource,
     ...(request.ExperimentName !== undefined ? { experimentName: request.ExperimentName } : {}),
@@ -226,7 +277,9 @@ export function buildSubmission(target: PipelineTarget, request: RunRequest, def
     ...(request.ParameterAssignments ? { parameters: request.ParameterAssignments } : {}),
     ...(request.DataPathAssignments ? { dataPaths: request.DataPathAssignments } : {}),
     ...(request.Tags ? { tags: request.Tags } : {}),
-    ...(request.ContinueRunOnStepFailure !== undefined ? { continueOnStepFailure: request.ContinueRunOnStepFailure } : {}),
+    ...(request.ContinueRunOnStepFailure !== undefined
+      ? { continueOnStepFailure: request.ContinueRunOnStepFailure }
+      : {}),
     ...(request.DataSetDefinitionValueAssignments ? { dataSets: request.DataSetDefinitionValueAssignments } : {}),
     ...(request.Inputs ? { inputs: request.Inputs } : {}),
   });
@@ -276,11 +329,23 @@ function describe(value: unknown): string {
 }
 
 function wrongType(field: string, value: unknown, expected: string): AppError {
-  return { code: 'request.field.type', status: 400, field, value, message: `${field} must be ${expected}, not ${describe(value)}.` };
+  return {
+    code: 'request.field.type',
+    status: 400,
+    field,
+    value,
+    message: `${field} must be ${expected}, not ${describe(value)}.`,
+  };
 }
 
 function invalid(field: string, value: unknown, problem: string): AppError {
-  return { code: 'request.field.invalid', status: 400, field, value, message: `${field} ${problem} (got ${showValue(value)}).` };
+  return {
+    code: 'request.field.invalid',
+    status: 400,
+    field,
+    value,
+    message: `${field} ${problem} (got ${showValue(value)}).`,
+  };
 }
 
 /** Refuses an entry name a map may not use (RESERVED_ENTRY_NAMES); true when refused. */
@@ -297,7 +362,12 @@ function reservedName(parent: string, name: string, errors: AppError[]): boolean
   return true;
 }
 
-function checkString(value: unknown, field: string, errors: AppError[], opts: { nonEmpty?: boolean } = {}): value is string {
+function checkString(
+  value: unknown,
+  field: string,
+  errors: AppError[],
+  opts: { nonEmpty?: boolean } = {},
+): value is string {
   if (typeof value !== 'string') {
     errors.push(wrongType(field, value, opts.nonEmpty ? 'a non-empty string' : 'a string'));
     return false;
@@ -309,13 +379,23 @@ function checkString(value: unknown, field: string, errors: AppError[], opts: { 
   return true;
 }
 
-function checkObject(value: unknown, field: string, errors: AppError[], shape = 'an object'): Record<string, unknown> | undefined {
+function checkObject(
+  value: unknown,
+  field: string,
+  errors: AppError[],
+  shape = 'an object',
+): Record<string, unknown> | undefined {
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
   errors.push(wrongType(field, value, shape === 'an object' ? 'an object' : `an object ${shape}`));
   return undefined;
 }
 
-function unknownKeys(obj: Record<string, unknown>, parent: string, allowed: readonly string[], errors: AppError[]): void {
+function unknownKeys(
+  obj: Record<string, unknown>,
+  parent: string,
+  allowed: readonly string[],
+  errors: AppError[],
+): void {
   for (const key of Object.keys(obj)) {
     if (allowed.includes(key)) continue;
     const field = fieldPath(parent, key);
@@ -329,7 +409,12 @@ function unknownKeys(obj: Record<string, unknown>, parent: string, allowed: read
   }
 }
 
-function requireKeys(obj: Record<string, unknown>, parent: string, required: readonly string[], errors: AppError[]): void {
+function requireKeys(
+  obj: Record<string, unknown>,
+  parent: string,
+  required: readonly string[],
+  errors: AppError[],
+): void {
   for (const key of required) {
     if (obj[key] !== undefined) continue;
     const field = fieldPath(parent, key);

@@ -69,7 +69,13 @@ export async function submitRun(
   deps: SubmitRunDeps,
   target: PipelineTarget,
   request: RunRequest,
-  options: { readonly key: string; readonly keyFrom: string; readonly log: SubmitRunLog; readonly traceParent?: string; readonly trigger?: string },
+  options: {
+    readonly key: string;
+    readonly keyFrom: string;
+    readonly log: SubmitRunLog;
+    readonly traceParent?: string;
+    readonly trigger?: string;
+  },
 ): Promise<Result<RunAccepted, AppError & { readonly status: number; readonly extensions?: Record<string, unknown> }>> {
   const trigger = options.trigger ?? 'http';
   if (deps.targetStatuses) {
@@ -78,13 +84,20 @@ export async function submitRun(
       statuses = await deps.targetStatuses();
     } catch (e) {
       const error = errorFrom(e, { code: 'storage.unavailable', transient: true });
-      options.log.error(`Submission to target ${target.name} refused: its status could not be read (${error.code}: ${error.message}); nothing was sent.`);
+      options.log.error(
+        `Submission to target ${target.name} refused: its status could not be read (${error.code}: ${error.message}); nothing was sent.`,
+      );
       return err({ ...error, status: error.status ?? (error.transient ? 503 : 500) });
     }
     const decision = mayFire(target.name, statuses);
     if (!decision.fire) {
       options.log.error(`Submission to target ${target.name} refused: ${decision.error.message}`);
-      deps.telemetry.event('PipelineRunRefused', { target: target.name, code: decision.error.code, trigger, disabledBy: decision.record.changedBy });
+      deps.telemetry.event('PipelineRunRefused', {
+        target: target.name,
+        code: decision.error.code,
+        trigger,
+        disabledBy: decision.record.changedBy,
+      });
       return err(decision.error);
     }
   }
@@ -98,15 +111,50 @@ export async function submitRun(
   if (!result.ok) {
     const error = result.error;
     const status = upstreamStatus(error);
-    options.log.error(`Submission to target ${target.name} (experiment ${body.ExperimentName}, ${SUBMISSION_KEY_NAME}=${key}) failed: ${error.code}: ${error.message}`);
-    deps.telemetry.exception(new AppFailure(error), { target: target.name, code: error.code, status, trigger, experiment: body.ExperimentName, outcome: error.outcome, key });
-    const extensions = error.outcome === 'unknown' ? { outcome: 'unknown', submissionKey: key, experimentName: body.ExperimentName, ...(error.submission ? { lookup: error.submission.lookup.result } : {}) } : undefined;
+    options.log.error(
+      `Submission to target ${target.name} (experiment ${body.ExperimentName}, ${SUBMISSION_KEY_NAME}=${key}) failed: ${error.code}: ${error.message}`,
+    );
+    deps.telemetry.exception(new AppFailure(error), {
+      target: target.name,
+      code: error.code,
+      status,
+      trigger,
+      experiment: body.ExperimentName,
+      outcome: error.outcome,
+      key,
+    });
+    const extensions =
+      error.outcome === 'unknown'
+        ? {
+            outcome: 'unknown',
+            submissionKey: key,
+            experimentName: body.ExperimentName,
+            ...(error.submission ? { lookup: error.submission.lookup.result } : {}),
+          }
+        : undefined;
     return err({ ...error, status, ...(extensions ? { extensions } : {}) });
   }
   const { runId, attempts, endpointUrl, reconciled } = result.value;
-  options.log.info(`${reconciled ? 'Reconciled' : 'Submitted'} run ${runId} of target ${target.name} (experiment ${body.ExperimentName}, ${SUBMISSION_KEY_NAME}=${key} from ${options.keyFrom}) to ${endpointUrl} after ${attempts} attempt(s)${reconciled ? ": Azure ML's answer was lost and the run was found by its key" : ''}.`);
-  deps.telemetry.event('PipelineRunSubmitted', { target: target.name, runId, experiment: body.ExperimentName, attempts, trigger, key, ...(reconciled ? { reconciled } : {}) });
-  const accepted: RunAccepted = { runId, experimentName: body.ExperimentName, target: target.name, endpointUrl, attempts, submissionKey: key };
+  options.log.info(
+    `${reconciled ? 'Reconciled' : 'Submitted'} run ${runId} of target ${target.name} (experiment ${body.ExperimentName}, ${SUBMISSION_KEY_NAME}=${key} from ${options.keyFrom}) to ${endpointUrl} after ${attempts} attempt(s)${reconciled ? ": Azure ML's answer was lost and the run was found by its key" : ''}.`,
+  );
+  deps.telemetry.event('PipelineRunSubmitted', {
+    target: target.name,
+    runId,
+    experiment: body.ExperimentName,
+    attempts,
+    trigger,
+    key,
+    ...(reconciled ? { reconciled } : {}),
+  });
+  const accepted: RunAccepted = {
+    runId,
+    experimentName: body.ExperimentName,
+    target: target.name,
+    endpointUrl,
+    attempts,
+    submissionKey: key,
+  };
   if (reconciled) accepted.reconciled = true;
   const studio = studioUrl(target, runId);
   if (studio) accepted.studioUrl = studio;
@@ -134,7 +182,9 @@ export function studioUrl(target: Pick<PipelineTarget, 'workspace'>, runId: stri
  * Content-Type (415), the body read within 1 MiB (413), JSON (400), fields (400).
  */
 export async function readRunRequest(request: HttpRequest): Promise<Result<RunRequest, AppError>> {
-  const headerProblem = checkContentLength(request.headers.get('content-length'), MAX_BODY_BYTES) ?? checkContentType(request.headers.get('content-type'));
+  const headerProblem =
+    checkContentLength(request.headers.get('content-length'), MAX_BODY_BYTES) ??
+    checkContentType(request.headers.get('content-type'));
   if (headerProblem) return err(headerProblem);
   const text = await readBodyText(request, MAX_BODY_BYTES);
   if (!text.ok) return text;

@@ -45,7 +45,10 @@ export function createSetTargetStatusHandler(deps: TargetsDeps, status: TargetSt
     const inAzureMl = booleanQuery(request, 'inAzureMl');
     if (!inAzureMl.ok) return problemResponse(inAzureMl.error, 400, instance);
     const reason = request.query.get('reason')?.trim().slice(0, MAX_TEXT) || undefined;
-    const by = request.headers.get('x-ms-client-principal-name')?.trim() || request.query.get('by')?.trim().slice(0, 200) || 'HTTP (master key)';
+    const by =
+      request.headers.get('x-ms-client-principal-name')?.trim() ||
+      request.query.get('by')?.trim().slice(0, 200) ||
+      'HTTP (master key)';
     try {
       const result = await deps.targetOperations.setStatus(name, status, {
         now: deps.now?.() ?? new Date(),
@@ -60,9 +63,18 @@ export function createSetTargetStatusHandler(deps: TargetsDeps, status: TargetSt
       }
       const r = result.value;
       if (r.changed) {
-        deps.telemetry?.event(status === 'Disabled' ? 'TargetDisabled' : 'TargetEnabled', { target: name, by, reason, schedulesDisabled: r.schedulesDisabled.join(','), azureMl: r.azureMl ? r.azureMl.status : undefined, trigger: 'http' });
+        deps.telemetry?.event(status === 'Disabled' ? 'TargetDisabled' : 'TargetEnabled', {
+          target: name,
+          by,
+          reason,
+          schedulesDisabled: r.schedulesDisabled.join(','),
+          azureMl: r.azureMl ? r.azureMl.status : undefined,
+          trigger: 'http',
+        });
       }
-      context.log(`${label} ${name}: ${r.changed ? `now ${r.status}` : `already ${r.status}`} (by ${by}${r.schedulesDisabled.length ? `; schedules disabled: ${r.schedulesDisabled.join(', ')}` : ''}${r.azureMl ? `; Azure ML pipeline ${r.azureMl.pipelineId} set to ${r.azureMl.status}` : ''})`);
+      context.log(
+        `${label} ${name}: ${r.changed ? `now ${r.status}` : `already ${r.status}`} (by ${by}${r.schedulesDisabled.length ? `; schedules disabled: ${r.schedulesDisabled.join(', ')}` : ''}${r.azureMl ? `; Azure ML pipeline ${r.azureMl.pipelineId} set to ${r.azureMl.status}` : ''})`,
+      );
       return { status: 200, jsonBody: r, headers: { 'Content-Type': 'application/json' } };
     } catch (e) {
       const error = errorFrom(e, { code: 'internal' });

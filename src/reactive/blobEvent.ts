@@ -132,12 +132,22 @@ function invalid(message: string, field: string, value: unknown): AppError {
 
 /** Parses a blob trigger's `context.triggerMetadata` (shape 1). */
 export function parseTriggerMetadata(metadata: unknown): Result<BlobEvent, AppError> {
-  if (!isObject(metadata)) return err(invalid('The blob trigger gave no trigger metadata.', 'triggerMetadata', metadata));
+  if (!isObject(metadata))
+    return err(invalid('The blob trigger gave no trigger metadata.', 'triggerMetadata', metadata));
   const path = text(pick(metadata, 'blobTrigger'));
-  if (!path) return err(invalid('Trigger metadata has no blobTrigger ("<container>/<name>").', 'triggerMetadata.blobTrigger', metadata.blobTrigger));
+  if (!path)
+    return err(
+      invalid(
+        'Trigger metadata has no blobTrigger ("<container>/<name>").',
+        'triggerMetadata.blobTrigger',
+        metadata.blobTrigger,
+      ),
+    );
   const slash = path.indexOf('/');
   if (slash <= 0 || slash === path.length - 1) {
-    return err(invalid(`blobTrigger ${showValue(path)} is not "<container>/<name>".`, 'triggerMetadata.blobTrigger', path));
+    return err(
+      invalid(`blobTrigger ${showValue(path)} is not "<container>/<name>".`, 'triggerMetadata.blobTrigger', path),
+    );
   }
   const properties = isObject(pick(metadata, 'properties')) ? (pick(metadata, 'properties') as Json) : undefined;
   const etag = etagText(pick(properties, 'eTag', 'etag')) ?? etagText(pick(metadata, 'eTag', 'etag'));
@@ -152,7 +162,8 @@ export function parseTriggerMetadata(metadata: unknown): Result<BlobEvent, AppEr
     ...(contentLength !== undefined ? { contentLength } : {}),
     ...(contentType !== undefined ? { contentType } : {}),
     ...(url !== undefined ? { url } : {}),
-    folderMarker: isFolderMarkerMetadata(pick(metadata, 'metadata')) || isFolderMarkerMetadata(pick(properties, 'metadata')),
+    folderMarker:
+      isFolderMarkerMetadata(pick(metadata, 'metadata')) || isFolderMarkerMetadata(pick(properties, 'metadata')),
     origin: 'blobTrigger',
   });
 }
@@ -167,11 +178,20 @@ export function parseEventGridEvent(event: unknown): Result<BlobEvent, AppError>
   if (type === 'Microsoft.Storage.BlobCreated') kind = 'created';
   else if (type === 'Microsoft.Storage.BlobDeleted') kind = 'deleted';
   else if (type?.startsWith('Microsoft.Storage.')) kind = 'other';
-  else return err(invalid(`Event type ${showValue(type)} is not a Microsoft.Storage blob event.`, 'event.eventType', type));
+  else
+    return err(
+      invalid(`Event type ${showValue(type)} is not a Microsoft.Storage blob event.`, 'event.eventType', type),
+    );
   const subject = text(event.subject);
   const m = subject ? SUBJECT.exec(subject) : null;
   if (!m || !m[1] || !m[2]) {
-    return err(invalid(`Event subject ${showValue(subject)} is not "/blobServices/default/containers/<container>/blobs/<name>".`, 'event.subject', subject));
+    return err(
+      invalid(
+        `Event subject ${showValue(subject)} is not "/blobServices/default/containers/<container>/blobs/<name>".`,
+        'event.subject',
+        subject,
+      ),
+    );
   }
   const data = isObject(event.data) ? event.data : {};
   const etag = etagText(pick(data, 'eTag', 'etag'));

@@ -11,12 +11,21 @@ import { AppFailure } from '../errors';
 import { statusOf, storageError } from '../storage/blobJson';
 import type { BlobProbe } from './handler';
 
-export function createBlobProbe(service: BlobServiceClient): (container: string, blobName: string) => Promise<BlobProbe> {
+export function createBlobProbe(
+  service: BlobServiceClient,
+): (container: string, blobName: string) => Promise<BlobProbe> {
   return async (container, blobName) => {
     try {
       const p = await service.getContainerClient(container).getBlobClient(blobName).getProperties();
-      const folder = Object.entries(p.metadata ?? {}).some(([k, v]) => k.toLowerCase() === 'hdi_isfolder' && v.toLowerCase() === 'true');
-      return { exists: true, etag: p.etag ?? '', ...(p.contentLength !== undefined ? { contentLength: p.contentLength } : {}), folderMarker: folder };
+      const folder = Object.entries(p.metadata ?? {}).some(
+        ([k, v]) => k.toLowerCase() === 'hdi_isfolder' && v.toLowerCase() === 'true',
+      );
+      return {
+        exists: true,
+        etag: p.etag ?? '',
+        ...(p.contentLength !== undefined ? { contentLength: p.contentLength } : {}),
+        folderMarker: folder,
+      };
     } catch (e) {
       if (statusOf(e) === 404) return { exists: false };
       throw new AppFailure(storageError('read properties', `${container}/${blobName}`, e));

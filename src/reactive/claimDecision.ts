@@ -40,7 +40,8 @@ export interface ClaimPolicy {
   readonly settleMs: number;
 }
 
-export type ClaimView = { readonly kind: 'found'; readonly record: ClaimRecord } | { readonly kind: 'corrupt'; readonly lastModified?: Date };
+export type ClaimView =
+  { readonly kind: 'found'; readonly record: ClaimRecord } | { readonly kind: 'corrupt'; readonly lastModified?: Date };
 
 export type ClaimDecision =
   | { readonly action: 'done'; readonly runId?: string }
@@ -53,7 +54,14 @@ const NO_DEADLINE = '9999-12-31T23:59:59.999Z';
 
 /** A reactive claim as the shared rule reads it (see the table above). */
 function asSharedClaim(r: ClaimRecord): Claim {
-  const common = { name: r.schedule, occurrence: r.etag, trigger: 'blob' as const, attempts: r.attempts, claimedAt: r.claimedAt, updatedAt: r.updatedAt };
+  const common = {
+    name: r.schedule,
+    occurrence: r.etag,
+    trigger: 'blob' as const,
+    attempts: r.attempts,
+    claimedAt: r.claimedAt,
+    updatedAt: r.updatedAt,
+  };
   switch (r.state) {
     case 'submitted':
       return { ...common, status: 'submitted', ...(r.runId ? { runId: r.runId } : {}) };
@@ -69,11 +77,21 @@ function asSharedClaim(r: ClaimRecord): Claim {
 export function decideClaim(view: ClaimView, nowMs: number, policy: ClaimPolicy): ClaimDecision {
   const now = new Date(nowMs);
   const shared = { claimTimeoutMs: policy.leaseMs, submitDeadlineMs: policy.submitDeadlineMs, reconcileAfterMs: 0 };
-  const entry = { occurrence: view.kind === 'found' ? view.record.etag : '', attempts: 0, nextAttemptAt: now.toISOString(), deadline: NO_DEADLINE };
+  const entry = {
+    occurrence: view.kind === 'found' ? view.record.etag : '',
+    attempts: 0,
+    nextAttemptAt: now.toISOString(),
+    deadline: NO_DEADLINE,
+  };
   const claim =
     view.kind === 'found'
       ? ({ status: 'found', claim: asSharedClaim(view.record), etag: '' } as const)
-      : ({ status: 'corrupt', etag: '', ...(view.lastModified ? { lastModified: view.lastModified } : {}), error: { code: 'reactive.claim.corrupt', message: 'unreadable' } } as const);
+      : ({
+          status: 'corrupt',
+          etag: '',
+          ...(view.lastModified ? { lastModified: view.lastModified } : {}),
+          error: { code: 'reactive.claim.corrupt', message: 'unreadable' },
+        } as const);
   const d = decideSharedClaim({ claim, entry, now, policy: shared });
   switch (d.kind) {
     case 'done':
@@ -91,7 +109,8 @@ export function decideClaim(view: ClaimView, nowMs: number, policy: ClaimPolicy)
   }
 }
 
-export type LookupAnswer = { readonly kind: 'found'; readonly runId: string } | { readonly kind: 'notFound' } | { readonly kind: 'failed' };
+export type LookupAnswer =
+  { readonly kind: 'found'; readonly runId: string } | { readonly kind: 'notFound' } | { readonly kind: 'failed' };
 
 export type AfterLookup =
   | { readonly action: 'record'; readonly runId: string }
@@ -99,7 +118,12 @@ export type AfterLookup =
   | { readonly action: 'unknown'; readonly why: 'lookup-failed' }
   | { readonly action: 'unknown'; readonly why: 'not-settled'; readonly untilMs: number };
 
-export function decideAfterLookup(answer: LookupAnswer, sentAtMs: number | undefined, nowMs: number, policy: ClaimPolicy): AfterLookup {
+export function decideAfterLookup(
+  answer: LookupAnswer,
+  sentAtMs: number | undefined,
+  nowMs: number,
+  policy: ClaimPolicy,
+): AfterLookup {
   if (answer.kind === 'found') return { action: 'record', runId: answer.runId };
   if (answer.kind === 'failed') return { action: 'unknown', why: 'lookup-failed' };
   if (sentAtMs === undefined) return { action: 'submit' };

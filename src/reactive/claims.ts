@@ -68,7 +68,13 @@ export type OpenOutcome =
   | { readonly status: 'created'; readonly claim: OwnedClaim }
   /** It existed: decide with claimDecision.ts, then `take` it (If-Match) to act. */
   | { readonly status: 'found'; readonly claim: OwnedClaim }
-  | { readonly status: 'corrupt'; readonly name: string; readonly etag: string; readonly message: string; readonly lastModified?: Date };
+  | {
+      readonly status: 'corrupt';
+      readonly name: string;
+      readonly etag: string;
+      readonly message: string;
+      readonly lastModified?: Date;
+    };
 
 export type Outcome =
   | { readonly runId: string }
@@ -93,7 +99,13 @@ const STATES: ReadonlySet<string> = new Set(['claimed', 'submitted', 'failed', '
 const parseRecord: JsonParser<ClaimRecord> = (raw) => {
   if (typeof raw !== 'object' || raw === null) return { ok: false, message: 'is not a claim object' };
   const r = raw as Partial<ClaimRecord>;
-  if (r.version !== 1 || typeof r.blobName !== 'string' || typeof r.attempts !== 'number' || typeof r.updatedAt !== 'string' || !STATES.has(String(r.state))) {
+  if (
+    r.version !== 1 ||
+    typeof r.blobName !== 'string' ||
+    typeof r.attempts !== 'number' ||
+    typeof r.updatedAt !== 'string' ||
+    !STATES.has(String(r.state))
+  ) {
     return { ok: false, message: 'is not a version 1 claim record' };
   }
   return { ok: true, value: r as ClaimRecord };
@@ -101,7 +113,17 @@ const parseRecord: JsonParser<ClaimRecord> = (raw) => {
 
 function freshRecord(key: ClaimKey, now: Date, attempts: number): ClaimRecord {
   const at = now.toISOString();
-  return { version: 1, schedule: key.schedule, container: key.container, blobName: key.blobName, etag: key.etag, state: 'claimed', attempts, claimedAt: at, updatedAt: at };
+  return {
+    version: 1,
+    schedule: key.schedule,
+    container: key.container,
+    blobName: key.blobName,
+    etag: key.etag,
+    state: 'claimed',
+    attempts,
+    claimedAt: at,
+    updatedAt: at,
+  };
 }
 
 export class ClaimStore {
@@ -113,10 +135,19 @@ export class ClaimStore {
     const fresh = freshRecord(key, now, 1);
     for (;;) {
       const created = await this.store.createIfAbsent(name, fresh);
-      if (created.status === 'written') return { status: 'created', claim: { name, etag: created.etag, record: fresh } };
+      if (created.status === 'written')
+        return { status: 'created', claim: { name, etag: created.etag, record: fresh } };
       const current = await this.store.read(name, parseRecord);
-      if (current.status === 'found') return { status: 'found', claim: { name, etag: current.etag, record: current.value } };
-      if (current.status === 'corrupt') return { status: 'corrupt', name, etag: current.etag, message: current.error.message, ...(current.lastModified ? { lastModified: current.lastModified } : {}) };
+      if (current.status === 'found')
+        return { status: 'found', claim: { name, etag: current.etag, record: current.value } };
+      if (current.status === 'corrupt')
+        return {
+          status: 'corrupt',
+          name,
+          etag: current.etag,
+          message: current.error.message,
+          ...(current.lastModified ? { lastModified: current.lastModified } : {}),
+        };
       // Deleted (by an operator) between the two requests: create it again.
     }
   }
@@ -126,7 +157,12 @@ export class ClaimStore {
    * more, the error dropped. `keepSubmitting` keeps the earlier send time (to reconcile it); otherwise
    * nothing of an earlier send remains. `undefined` when another delivery changed it first.
    */
-  async take(held: { readonly name: string; readonly etag: string; readonly record?: ClaimRecord }, key: ClaimKey, now: Date, options: { readonly keepSubmitting: boolean }): Promise<OwnedClaim | undefined> {
+  async take(
+    held: { readonly name: string; readonly etag: string; readonly record?: ClaimRecord },
+    key: ClaimKey,
+    now: Date,
+    options: { readonly keepSubmitting: boolean },
+  ): Promise<OwnedClaim | undefined> {
     // A corrupt claim is rebuilt from the key (its attempts are unknown: counted from 1 again).
     const base: ClaimRecord = held.record ?? freshRecord(key, now, 0);
     const { error: _e, submittingAt, ...rest } = base;
@@ -159,9 +195,21 @@ export class ClaimStore {
     const at = now.toISOString();
     const record: ClaimRecord =
       'runId' in outcome
-        ? { ...rest, state: 'submitted', runId: outcome.runId, updatedAt: at, ...(submittingAt ? { submittingAt } : {}) }
+        ? {
+            ...rest,
+            state: 'submitted',
+            runId: outcome.runId,
+            updatedAt: at,
+            ...(submittingAt ? { submittingAt } : {}),
+          }
         : 'unknown' in outcome
-          ? { ...rest, state: 'unknown', error: outcome.unknown, updatedAt: at, ...(submittingAt ? { submittingAt } : {}) }
+          ? {
+              ...rest,
+              state: 'unknown',
+              error: outcome.unknown,
+              updatedAt: at,
+              ...(submittingAt ? { submittingAt } : {}),
+            }
           : { ...rest, state: 'failed', error: outcome.error, updatedAt: at };
     const attempts = 'runId' in outcome ? Math.max(1, options.writeAttempts ?? 3) : 1;
     for (let attempt = 1; ; attempt++) {

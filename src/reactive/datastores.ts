@@ -8,7 +8,10 @@
  * error that names the datastore and its type.
  */
 import type { TokenCredential } from '@azure/identity';
-import type { AzureMachineLearningWorkspaces, AzureMachineLearningWorkspacesOptionalParams } from '@azure/arm-machinelearning';
+import type {
+  AzureMachineLearningWorkspaces,
+  AzureMachineLearningWorkspacesOptionalParams,
+} from '@azure/arm-machinelearning';
 import { sdks } from '../sdks';
 import { appError, err, ok, type AppError, type Result } from '../errors';
 import type { WorkspaceRef } from '../aml/types';
@@ -69,13 +72,17 @@ export interface CachedResolverOptions {
   readonly now?: () => number;
 }
 
-export function createDatastoreResolver(getter: DatastoreGetter, options: CachedResolverOptions = {}): DatastoreResolver {
+export function createDatastoreResolver(
+  getter: DatastoreGetter,
+  options: CachedResolverOptions = {},
+): DatastoreResolver {
   const ttl = options.ttlMs ?? DEFAULT_DATASTORE_TTL_MS;
   const now = options.now ?? Date.now;
   const cache = new Map<string, { at: number; value: Promise<Result<DatastoreInfo, AppError>> }>();
   return {
     resolve(workspace, datastore) {
-      const key = `${workspace.subscriptionId}/${workspace.resourceGroup}/${workspace.workspaceName}/${datastore}`.toLowerCase();
+      const key =
+        `${workspace.subscriptionId}/${workspace.resourceGroup}/${workspace.workspaceName}/${datastore}`.toLowerCase();
       const hit = cache.get(key);
       if (hit && now() - hit.at < ttl) return hit.value;
       const value = lookUp(getter, workspace, datastore).then((result) => {
@@ -88,14 +95,21 @@ export function createDatastoreResolver(getter: DatastoreGetter, options: Cached
   };
 }
 
-async function lookUp(getter: DatastoreGetter, workspace: WorkspaceRef, datastore: string): Promise<Result<DatastoreInfo, AppError>> {
+async function lookUp(
+  getter: DatastoreGetter,
+  workspace: WorkspaceRef,
+  datastore: string,
+): Promise<Result<DatastoreInfo, AppError>> {
   const where = `datastore "${datastore}" of workspace ${workspace.workspaceName} (resource group ${workspace.resourceGroup})`;
   const at = { field: 'datastore', value: datastore };
   let answer: unknown;
   try {
     answer = await getter.get(workspace, datastore);
   } catch (e) {
-    const status = typeof e === 'object' && e !== null && 'statusCode' in e && typeof e.statusCode === 'number' ? e.statusCode : undefined;
+    const status =
+      typeof e === 'object' && e !== null && 'statusCode' in e && typeof e.statusCode === 'number'
+        ? e.statusCode
+        : undefined;
     const detail = e instanceof Error ? e.message.split('\n')[0] : String(e);
     if (status === 404) {
       return err(appError('reactive.datastore.not_found', { where }, at));
@@ -103,15 +117,28 @@ async function lookUp(getter: DatastoreGetter, workspace: WorkspaceRef, datastor
     if (status === 401 || status === 403) {
       return err(appError('reactive.datastore.access_denied', { where, status }, at));
     }
-    return err(appError('reactive.datastore.unavailable', { where, ...(status ? { status } : {}), detail: detail ?? '' }, at));
+    return err(
+      appError('reactive.datastore.unavailable', { where, ...(status ? { status } : {}), detail: detail ?? '' }, at),
+    );
   }
-  const properties = typeof answer === 'object' && answer !== null && 'properties' in answer ? (answer as { properties: unknown }).properties : undefined;
-  const p = (typeof properties === 'object' && properties !== null ? properties : {}) as { datastoreType?: unknown; containerName?: unknown; accountName?: unknown };
+  const properties =
+    typeof answer === 'object' && answer !== null && 'properties' in answer
+      ? (answer as { properties: unknown }).properties
+      : undefined;
+  const p = (typeof properties === 'object' && properties !== null ? properties : {}) as {
+    datastoreType?: unknown;
+    containerName?: unknown;
+    accountName?: unknown;
+  };
   if (p.datastoreType !== 'AzureBlob') {
     return err(appError('reactive.datastore.not_blob', { where, type: p.datastoreType }, at));
   }
   if (typeof p.containerName !== 'string' || p.containerName === '') {
     return err(appError('reactive.datastore.no_container', { where }, at));
   }
-  return ok({ datastore, container: p.containerName, ...(typeof p.accountName === 'string' ? { accountName: p.accountName } : {}) });
+  return ok({
+    datastore,
+    container: p.containerName,
+    ...(typeof p.accountName === 'string' ? { accountName: p.accountName } : {}),
+  });
 }

@@ -58,13 +58,18 @@ export type EventDecision =
 
 export const SKIP_EXPLANATION: Readonly<Record<SkipReason, string>> = {
   ...IGNORE_EXPLANATION,
-  'no-matching-schedule': 'no reactive schedule watches the folder this blob is directly in (blobs in subfolders never fire)',
+  'no-matching-schedule':
+    'no reactive schedule watches the folder this blob is directly in (blobs in subfolders never fire)',
   disabled: 'the schedule is disabled',
 };
 
 export function decideEvent(facts: EventFacts): EventDecision {
   if (!facts.parsed.ok) {
-    return { kind: 'fail', reason: 'unreadable', message: `the event cannot be read: ${facts.parsed.error.message} (field ${facts.parsed.error.field ?? '?'})` };
+    return {
+      kind: 'fail',
+      reason: 'unreadable',
+      message: `the event cannot be read: ${facts.parsed.error.message} (field ${facts.parsed.error.field ?? '?'})`,
+    };
   }
   const event = facts.parsed.value;
   const said = ignoreReason(event);
@@ -78,11 +83,16 @@ export function decideEvent(facts: EventFacts): EventDecision {
     return {
       kind: 'fail',
       reason: 'no-version',
-      message: 'the event does not carry the blob version (ETag) and the app cannot read the blob to learn it: set REACTIVE_STORAGE (the watched account\'s connection)',
+      message:
+        "the event does not carry the blob version (ETag) and the app cannot read the blob to learn it: set REACTIVE_STORAGE (the watched account's connection)",
     };
   }
   if ('failed' in probe) {
-    return { kind: 'fail', reason: 'probe-failed', message: `reading the blob's properties failed: ${probe.failed.message} (${probe.failed.code})` };
+    return {
+      kind: 'fail',
+      reason: 'probe-failed',
+      message: `reading the blob's properties failed: ${probe.failed.message} (${probe.failed.code})`,
+    };
   }
   if (!probe.exists) return { kind: 'ignore', reason: 'deleted' };
   if (probe.folderMarker) return { kind: 'ignore', reason: 'folder-marker' };

@@ -146,7 +146,11 @@ export interface ReactiveDeps {
 }
 
 /** Submission budget 60 s; a live holder's claim lasts the lease; runs are listed within 2 min of a send. */
-export const DEFAULT_CLAIM_POLICY: ClaimPolicy = { leaseMs: DEFAULT_LEASE_MS, submitDeadlineMs: 60_000, settleMs: 2 * 60_000 };
+export const DEFAULT_CLAIM_POLICY: ClaimPolicy = {
+  leaseMs: DEFAULT_LEASE_MS,
+  submitDeadlineMs: 60_000,
+  settleMs: 2 * 60_000,
+};
 
 export interface HandleOptions {
   readonly traceParent?: string;
@@ -154,11 +158,18 @@ export interface HandleOptions {
 }
 
 /** The submission body for one blob (pure): the target's assignments plus the blob (`toSubmission`). */
-export function reactiveSubmissionBody(target: PipelineTarget, definition: ReactiveScheduleDefinition, blobName: string, runSource: string = DEFAULT_RUN_SOURCE): SubmissionBody {
+export function reactiveSubmissionBody(
+  target: PipelineTarget,
+  definition: ReactiveScheduleDefinition,
+  blobName: string,
+  runSource: string = DEFAULT_RUN_SOURCE,
+): SubmissionBody {
   return toSubmission(target, {
     runSource,
     ...(target.description !== undefined ? { description: target.description } : {}),
-    ...(definition.dataPathParameterName !== undefined ? { blob: { parameter: definition.dataPathParameterName, datastore: definition.datastore, path: blobName } } : {}),
+    ...(definition.dataPathParameterName !== undefined
+      ? { blob: { parameter: definition.dataPathParameterName, datastore: definition.datastore, path: blobName } }
+      : {}),
     tags: { 'aml-triggers.schedule': definition.name, 'aml-triggers.trigger': 'blob' },
   });
 }
@@ -172,16 +183,30 @@ function errorOf(e: unknown, code: ErrorCode): AppError {
   return errorFrom(e, { code, transient: true });
 }
 
-export async function handleBlobEvent(parsed: Result<BlobEvent, AppError>, deps: ReactiveDeps, options: HandleOptions = {}): Promise<ReactiveOutcome> {
+export async function handleBlobEvent(
+  parsed: Result<BlobEvent, AppError>,
+  deps: ReactiveDeps,
+  options: HandleOptions = {},
+): Promise<ReactiveOutcome> {
   const event = parsed.ok ? parsed.value : undefined;
   const where = event ? `${event.container}/${quoted(event.blobName)}` : '';
   const matched = event ? matchingSchedules(await deps.schedules(), event.container, event.blobName) : [];
   let probe: Parameters<typeof decideEvent>[0]['probe'];
   let probeMs: number | undefined;
   for (;;) {
-    const decision = decideEvent({ parsed, matched: matched.length, canProbe: deps.probe !== undefined, ...(probe ? { probe } : {}) });
-    const base = { ...(event ? { container: event.container, blobName: event.blobName } : {}), ...(probeMs !== undefined ? { probeMs } : {}) };
-    const shown = event ? `blob ${where} (ETag ${event.etag ?? (probe && 'exists' in probe && probe.exists ? probe.etag : 'none')})` : 'an event';
+    const decision = decideEvent({
+      parsed,
+      matched: matched.length,
+      canProbe: deps.probe !== undefined,
+      ...(probe ? { probe } : {}),
+    });
+    const base = {
+      ...(event ? { container: event.container, blobName: event.blobName } : {}),
+      ...(probeMs !== undefined ? { probeMs } : {}),
+    };
+    const shown = event
+      ? `blob ${where} (ETag ${event.etag ?? (probe && 'exists' in probe && probe.exists ? probe.etag : 'none')})`
+      : 'an event';
     switch (decision.kind) {
       case 'probe': {
         const started = performance.now();
@@ -196,19 +221,36 @@ export async function handleBlobEvent(parsed: Result<BlobEvent, AppError>, deps:
       case 'ignore': {
         const explanation = SKIP_EXPLANATION[decision.reason];
         deps.log('info', `Reactive: ignored ${shown}: ${explanation}.`);
-        deps.telemetry.event('reactive.ignored', { reason: decision.reason, ...(event ? { container: event.container } : {}) });
-        return { ...base, ...(event?.etag ? { etag: event.etag } : {}), ignored: { reason: decision.reason, explanation }, runs: [], retry: false };
+        deps.telemetry.event('reactive.ignored', {
+          reason: decision.reason,
+          ...(event ? { container: event.container } : {}),
+        });
+        return {
+          ...base,
+          ...(event?.etag ? { etag: event.etag } : {}),
+          ignored: { reason: decision.reason, explanation },
+          runs: [],
+          retry: false,
+        };
       }
       case 'fail': {
-        deps.log('error', `Reactive: cannot handle ${shown} now: ${decision.message}. The invocation fails so the host delivers the event again (then moves it to the poison queue).`);
-        deps.telemetry.event('reactive.event_failed', { reason: decision.reason, ...(event ? { container: event.container } : {}) });
+        deps.log(
+          'error',
+          `Reactive: cannot handle ${shown} now: ${decision.message}. The invocation fails so the host delivers the event again (then moves it to the poison queue).`,
+        );
+        deps.telemetry.event('reactive.event_failed', {
+          reason: decision.reason,
+          ...(event ? { container: event.container } : {}),
+        });
         return { ...base, failed: { reason: decision.reason, message: decision.message }, runs: [], retry: true };
       }
       case 'act': {
         const version = { ...event!, etag: decision.etag };
         const label = `${where} (ETag ${decision.etag})`;
         const statuses = await readStatuses(matched, deps);
-        const runs = await Promise.all(matched.map((schedule) => runOne(schedule, version, label, deps, options, statuses)));
+        const runs = await Promise.all(
+          matched.map((schedule) => runOne(schedule, version, label, deps, options, statuses)),
+        );
         return { ...base, etag: decision.etag, runs, retry: runs.some((r) => r.retry === true) };
       }
     }
@@ -236,8 +278,12 @@ interface RunContext {
 const MAX_CLAIM_ROUNDS = 1000;
 
 /** The target statuses, read once per event (only when a matched schedule names a target), or why they cannot be. */
-async function readStatuses(matched: readonly ReactiveSchedule[], deps: ReactiveDeps): Promise<Result<TargetStatusMap>> {
-  if (!deps.targetStatuses || !matched.some((s) => s.definition.pipeline.kind === 'target')) return { ok: true, value: {} };
+async function readStatuses(
+  matched: readonly ReactiveSchedule[],
+  deps: ReactiveDeps,
+): Promise<Result<TargetStatusMap>> {
+  if (!deps.targetStatuses || !matched.some((s) => s.definition.pipeline.kind === 'target'))
+    return { ok: true, value: {} };
   try {
     return { ok: true, value: await deps.targetStatuses() };
   } catch (e) {
@@ -249,7 +295,14 @@ function targetOf(schedule: ReactiveSchedule): string | undefined {
   return schedule.definition.pipeline.kind === 'target' ? schedule.definition.pipeline.target : undefined;
 }
 
-async function runOne(schedule: ReactiveSchedule, event: Version, where: string, deps: ReactiveDeps, options: HandleOptions, statuses: Result<TargetStatusMap>): Promise<ScheduleRun> {
+async function runOne(
+  schedule: ReactiveSchedule,
+  event: Version,
+  where: string,
+  deps: ReactiveDeps,
+  options: HandleOptions,
+  statuses: Result<TargetStatusMap>,
+): Promise<ScheduleRun> {
   const name = schedule.definition.name;
   const t0 = performance.now();
   const disabled = !schedule.enabled || (deps.isEnabled !== undefined && (await deps.isEnabled(name)) === false);
@@ -261,15 +314,35 @@ async function runOne(schedule: ReactiveSchedule, event: Version, where: string,
   }
   const target = targetOf(schedule);
   if (target !== undefined && !statuses.ok) {
-    const error: AppError = { ...statuses.error, message: `the status of target "${target}" cannot be read (${statuses.error.code}: ${statuses.error.message}); nothing was sent` };
-    deps.log('error', `Reactive: schedule "${name}" blob ${where}: ${error.message}; the invocation fails so that the event is delivered again.`);
+    const error: AppError = {
+      ...statuses.error,
+      message: `the status of target "${target}" cannot be read (${statuses.error.code}: ${statuses.error.message}); nothing was sent`,
+    };
+    deps.log(
+      'error',
+      `Reactive: schedule "${name}" blob ${where}: ${error.message}; the invocation fails so that the event is delivered again.`,
+    );
     return { schedule: name, status: 'failed', error, retry: true };
   }
   const fire: FireDecision = statuses.ok ? mayFire(target, statuses.value) : { fire: true };
   if (!fire.fire) return skipForTarget(schedule, event, where, deps, fire.error);
   const key: ClaimKey = { schedule: name, container: event.container, blobName: event.blobName, etag: event.etag };
   const policy: ClaimPolicy = { ...DEFAULT_CLAIM_POLICY, ...deps.claimPolicy };
-  const ctx: RunContext = { schedule, name, event, where, key, submissionKey: reactiveSubmissionKey(key), policy, deps, options, t0, t1, t2: t1, t3: t1 };
+  const ctx: RunContext = {
+    schedule,
+    name,
+    event,
+    where,
+    key,
+    submissionKey: reactiveSubmissionKey(key),
+    policy,
+    deps,
+    options,
+    t0,
+    t1,
+    t2: t1,
+    t3: t1,
+  };
   const waitEnds = deps.now().getTime() + (deps.claimWaitMs ?? 90_000);
 
   for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
@@ -277,16 +350,37 @@ async function runOne(schedule: ReactiveSchedule, event: Version, where: string,
     ctx.t2 = performance.now();
     if (opened.status === 'created') return submit(ctx, opened.claim);
     if (opened.status === 'corrupt') {
-      deps.log('warn', `Reactive: schedule "${name}": the claim of blob ${where} cannot be read (${opened.message}); it is resolved like a crash mid-send: the run is looked up by its key before anything is sent.`);
+      deps.log(
+        'warn',
+        `Reactive: schedule "${name}": the claim of blob ${where} cannot be read (${opened.message}); it is resolved like a crash mid-send: the run is looked up by its key before anything is sent.`,
+      );
     }
     const record = opened.status === 'found' ? opened.claim.record : undefined;
     const now = deps.now();
-    const decision = decideClaim(record ? { kind: 'found', record } : { kind: 'corrupt', ...(opened.status === 'corrupt' && opened.lastModified ? { lastModified: opened.lastModified } : {}) }, now.getTime(), policy);
+    const decision = decideClaim(
+      record
+        ? { kind: 'found', record }
+        : {
+            kind: 'corrupt',
+            ...(opened.status === 'corrupt' && opened.lastModified ? { lastModified: opened.lastModified } : {}),
+          },
+      now.getTime(),
+      policy,
+    );
     switch (decision.action) {
       case 'done':
-        deps.log('info', `Reactive: schedule "${name}" skips blob ${where}: already started run ${decision.runId ?? '?'} for this version.`);
+        deps.log(
+          'info',
+          `Reactive: schedule "${name}" skips blob ${where}: already started run ${decision.runId ?? '?'} for this version.`,
+        );
         deps.telemetry.event('reactive.duplicate', { schedule: name });
-        return { schedule: name, status: 'duplicate', ...(decision.runId ? { runId: decision.runId } : {}), attempts: record?.attempts ?? 0, timings: timings(ctx) };
+        return {
+          schedule: name,
+          status: 'duplicate',
+          ...(decision.runId ? { runId: decision.runId } : {}),
+          attempts: record?.attempts ?? 0,
+          timings: timings(ctx),
+        };
       case 'wait': {
         const left = Math.min(decision.untilMs, waitEnds) - now.getTime();
         if (left > 0) {
@@ -296,7 +390,13 @@ async function runOne(schedule: ReactiveSchedule, event: Version, where: string,
         const message = `another delivery holds the claim of this version since ${record?.updatedAt ?? '?'} (until ${new Date(decision.untilMs).toISOString()} at most) and did not finish within the wait; the invocation fails so that the event is delivered again`;
         deps.log('warn', `Reactive: schedule "${name}" blob ${where}: ${message}.`);
         deps.telemetry.event('reactive.held', { schedule: name });
-        return { schedule: name, status: 'held', retry: true, error: { code: 'reactive.claim.held', message, transient: true }, timings: timings(ctx) };
+        return {
+          schedule: name,
+          status: 'held',
+          retry: true,
+          error: { code: 'reactive.claim.held', message, transient: true },
+          timings: timings(ctx),
+        };
       }
       case 'takeOver':
       case 'reconcile': {
@@ -306,7 +406,10 @@ async function runOne(schedule: ReactiveSchedule, event: Version, where: string,
         ctx.t2 = performance.now();
         if (!taken) continue; // another delivery moved it first: decide again from what it wrote
         if (!reconcile) {
-          deps.log('info', `Reactive: schedule "${name}" takes over the claim of blob ${where} (${record?.state === 'failed' ? `attempt ${taken.record.attempts} after ${record.error?.code ?? 'an error'}` : 'its holder stopped before sending anything'}).`);
+          deps.log(
+            'info',
+            `Reactive: schedule "${name}" takes over the claim of blob ${where} (${record?.state === 'failed' ? `attempt ${taken.record.attempts} after ${record.error?.code ?? 'an error'}` : 'its holder stopped before sending anything'}).`,
+          );
           return submit(ctx, taken);
         }
         // A corrupt claim's claimedAt is unknown: then the look-up is not limited in time.
@@ -314,7 +417,11 @@ async function runOne(schedule: ReactiveSchedule, event: Version, where: string,
       }
     }
   }
-  throw new AppFailure({ code: 'reactive.claim.contended', message: `The claim of blob ${where} for schedule "${name}" kept changing under this delivery.`, transient: true });
+  throw new AppFailure({
+    code: 'reactive.claim.contended',
+    message: `The claim of blob ${where} for schedule "${name}" kept changing under this delivery.`,
+    transient: true,
+  });
 }
 
 /** Looks the version's run up by its submission key, then records it, submits, or keeps it unknown. */
@@ -322,22 +429,38 @@ async function reconcileClaim(ctx: RunContext, claim: OwnedClaim, sentAtMs: numb
   const { deps, schedule, name, where } = ctx;
   // No time filter: a blob version's key is never reused, and a filter on the app's clock against Azure
   // ML's would hide the run when the two clocks disagree (a run missed here would be submitted again).
-  const found = await deps.client.findRun(schedule.target, { experimentName: schedule.target.experimentName, key: ctx.submissionKey });
+  const found = await deps.client.findRun(schedule.target, {
+    experimentName: schedule.target.experimentName,
+    key: ctx.submissionKey,
+  });
   const lookupError = found.ok ? undefined : found.error;
-  const answer: LookupAnswer = !found.ok ? { kind: 'failed' } : found.value ? { kind: 'found', runId: found.value.runId } : { kind: 'notFound' };
+  const answer: LookupAnswer = !found.ok
+    ? { kind: 'failed' }
+    : found.value
+      ? { kind: 'found', runId: found.value.runId }
+      : { kind: 'notFound' };
   ctx.t3 = performance.now();
   const after = decideAfterLookup(answer, sentAtMs, deps.now().getTime(), ctx.policy);
   switch (after.action) {
     case 'record':
       return recordSubmitted(ctx, claim, after.runId, true);
     case 'submit':
-      deps.log('info', `Reactive: schedule "${name}": Azure ML has no run with key ${ctx.submissionKey} for blob ${where} (request of ${claim.record.submittingAt ?? 'unknown time'} never created one); submitting it.`);
+      deps.log(
+        'info',
+        `Reactive: schedule "${name}": Azure ML has no run with key ${ctx.submissionKey} for blob ${where} (request of ${claim.record.submittingAt ?? 'unknown time'} never created one); submitting it.`,
+      );
       return submit(ctx, claim);
     case 'unknown': {
       const error: AppError =
         after.why === 'lookup-failed'
-          ? { code: 'reactive.submit.outcome_unknown', message: `A request for this blob version may have reached Azure ML at ${claim.record.submittingAt ?? 'an unknown time'} and looking the run up failed (${lookupError?.code ?? 'error'}: ${lookupError?.message ?? ''})` }
-          : { code: 'reactive.submit.outcome_unknown', message: `A request for this blob version reached Azure ML at ${claim.record.submittingAt ?? 'an unknown time'} or may have; no run with its key is listed yet (looked again after ${new Date(after.untilMs).toISOString()})` };
+          ? {
+              code: 'reactive.submit.outcome_unknown',
+              message: `A request for this blob version may have reached Azure ML at ${claim.record.submittingAt ?? 'an unknown time'} and looking the run up failed (${lookupError?.code ?? 'error'}: ${lookupError?.message ?? ''})`,
+            }
+          : {
+              code: 'reactive.submit.outcome_unknown',
+              message: `A request for this blob version reached Azure ML at ${claim.record.submittingAt ?? 'an unknown time'} or may have; no run with its key is listed yet (looked again after ${new Date(after.untilMs).toISOString()})`,
+            };
       return recordUnknown(ctx, claim, error);
     }
   }
@@ -350,7 +473,13 @@ async function submit(ctx: RunContext, owned: OwnedClaim): Promise<ScheduleRun> 
   if (!marked) {
     const message = 'the claim was taken over by another delivery before the request was sent; nothing was sent';
     deps.log('warn', `Reactive: schedule "${name}" blob ${where}: ${message}; the event is delivered again.`);
-    return { schedule: name, status: 'held', retry: true, error: { code: 'reactive.claim.lost', message, transient: true }, timings: timings(ctx) };
+    return {
+      schedule: name,
+      status: 'held',
+      retry: true,
+      error: { code: 'reactive.claim.lost', message, transient: true },
+      timings: timings(ctx),
+    };
   }
   const body = reactiveSubmissionBody(schedule.target, schedule.definition, ctx.event.blobName, deps.runSource);
   const result = await deps.client.submit(schedule.target, body, {
@@ -372,8 +501,15 @@ async function submit(ctx: RunContext, owned: OwnedClaim): Promise<ScheduleRun> 
   const next = transient
     ? 'it is tried again when the host delivers the event again'
     : 'retrying cannot help until the cause is fixed: after its retries the host moves the event to the poison queue; fix the cause, then requeue it (or upload the file again)';
-  deps.log('error', `Reactive: schedule "${name}" could not submit a run for blob ${where} (attempt ${attempts}; no run was created): ${error.message} (${error.code}); ${next}.`);
-  deps.telemetry.event('reactive.failed', { schedule: name, code: error.code, transient, container: ctx.event.container }, { ...timings(ctx), attempts });
+  deps.log(
+    'error',
+    `Reactive: schedule "${name}" could not submit a run for blob ${where} (attempt ${attempts}; no run was created): ${error.message} (${error.code}); ${next}.`,
+  );
+  deps.telemetry.event(
+    'reactive.failed',
+    { schedule: name, code: error.code, transient, container: ctx.event.container },
+    { ...timings(ctx), attempts },
+  );
   return { schedule: name, status: 'failed', error, attempts, retry: true, timings: timings(ctx) };
 }
 
@@ -382,23 +518,40 @@ async function submit(ctx: RunContext, owned: OwnedClaim): Promise<ScheduleRun> 
  * failing fails the invocation: the claim still has `submittingAt`, so the redelivery reconciles it to
  * this same run by its key, never submitting again.
  */
-async function recordSubmitted(ctx: RunContext, claim: OwnedClaim, runId: string, reconciled: boolean): Promise<ScheduleRun> {
+async function recordSubmitted(
+  ctx: RunContext,
+  claim: OwnedClaim,
+  runId: string,
+  reconciled: boolean,
+): Promise<ScheduleRun> {
   const { deps, name, where } = ctx;
   const attempts = claim.record.attempts;
   try {
-    await deps.claims.complete(claim, { runId }, deps.now(), { ...(deps.recordRetryMs !== undefined ? { writeRetryMs: deps.recordRetryMs } : {}) });
+    await deps.claims.complete(claim, { runId }, deps.now(), {
+      ...(deps.recordRetryMs !== undefined ? { writeRetryMs: deps.recordRetryMs } : {}),
+    });
   } catch (e) {
     const error = errorOf(e, 'storage.write_failed');
-    deps.log('error', `Reactive: schedule "${name}" started run ${runId} for blob ${where}, but recording it failed (${error.code}: ${error.message}); the invocation fails and the redelivery finds this run by its key ${ctx.submissionKey} (nothing is submitted again).`);
+    deps.log(
+      'error',
+      `Reactive: schedule "${name}" started run ${runId} for blob ${where}, but recording it failed (${error.code}: ${error.message}); the invocation fails and the redelivery finds this run by its key ${ctx.submissionKey} (nothing is submitted again).`,
+    );
     deps.telemetry.event('reactive.record_failed', { schedule: name, runId, code: error.code });
     return { schedule: name, status: 'unknown', runId, attempts, retry: true, error, timings: timings(ctx) };
   }
   await recordHistory(deps, { ...entryOf(ctx, attempts), status: 'submitted', runId });
   const t = timings(ctx);
-  deps.log('info', reconciled
-    ? `Reactive: schedule "${name}" found run ${runId} for blob ${where} by its key ${ctx.submissionKey} (a request whose answer was lost created it; recorded, nothing sent again).`
-    : `Reactive: schedule "${name}" submitted run ${runId} for blob ${where}.`);
-  deps.telemetry.event(reconciled ? 'reactive.reconciled' : 'reactive.submitted', { schedule: name, runId, container: ctx.event.container }, { ...t, attempts });
+  deps.log(
+    'info',
+    reconciled
+      ? `Reactive: schedule "${name}" found run ${runId} for blob ${where} by its key ${ctx.submissionKey} (a request whose answer was lost created it; recorded, nothing sent again).`
+      : `Reactive: schedule "${name}" submitted run ${runId} for blob ${where}.`,
+  );
+  deps.telemetry.event(
+    reconciled ? 'reactive.reconciled' : 'reactive.submitted',
+    { schedule: name, runId, container: ctx.event.container },
+    { ...t, attempts },
+  );
   return { schedule: name, status: 'submitted', runId, attempts, ...(reconciled ? { reconciled } : {}), timings: t };
 }
 
@@ -406,18 +559,39 @@ async function recordSubmitted(ctx: RunContext, claim: OwnedClaim, runId: string
 async function recordUnknown(ctx: RunContext, claim: OwnedClaim, error: AppError): Promise<ScheduleRun> {
   const { deps, name, where } = ctx;
   const attempts = claim.record.attempts;
-  await deps.claims.complete(claim, { unknown: { code: error.code, message: error.message, transient: false } }, deps.now());
+  await deps.claims.complete(
+    claim,
+    { unknown: { code: error.code, message: error.message, transient: false } },
+    deps.now(),
+  );
   await recordHistory(deps, { ...entryOf(ctx, attempts), status: 'unknown', error });
   deps.log(
     'error',
     `Reactive: schedule "${name}" blob ${where}: outcome unknown: ${error.message} (${error.code}). A run may exist: it is NOT submitted again. The next delivery looks it up by its key ${ctx.submissionKey} (run property/tag aml_triggers_key) and records it, or submits once Azure ML says it has none; the invocation fails so that the event is delivered again.`,
   );
-  deps.telemetry.event('ReactiveOutcomeUnknown', { schedule: name, container: ctx.event.container, blobName: ctx.event.blobName, etag: ctx.event.etag, key: ctx.submissionKey, code: error.code }, { attempts });
+  deps.telemetry.event(
+    'ReactiveOutcomeUnknown',
+    {
+      schedule: name,
+      container: ctx.event.container,
+      blobName: ctx.event.blobName,
+      etag: ctx.event.etag,
+      key: ctx.submissionKey,
+      code: error.code,
+    },
+    { attempts },
+  );
   return { schedule: name, status: 'unknown', attempts, retry: true, error, timings: timings(ctx) };
 }
 
 /** The schedule's target is disabled: the blob starts no run; the reason goes to the log, telemetry and history. */
-async function skipForTarget(schedule: ReactiveSchedule, event: Version, where: string, deps: ReactiveDeps, error: AppError): Promise<ScheduleRun> {
+async function skipForTarget(
+  schedule: ReactiveSchedule,
+  event: Version,
+  where: string,
+  deps: ReactiveDeps,
+  error: AppError,
+): Promise<ScheduleRun> {
   const name = schedule.definition.name;
   deps.log('warn', `Reactive: schedule "${name}" ignores blob ${where}: ${error.message}`);
   deps.telemetry.event('reactive.target_disabled', { schedule: name, code: error.code, container: event.container });
@@ -453,7 +627,12 @@ function entryOf(ctx: RunContext, attempts: number): Omit<ReactiveHistoryEntry, 
 
 function timings(ctx: RunContext): RunTimings {
   const t3 = Math.max(ctx.t3, ctx.t2);
-  return { enabledMs: ctx.t1 - ctx.t0, claimMs: ctx.t2 - ctx.t1, submitMs: t3 - ctx.t2, recordMs: performance.now() - t3 };
+  return {
+    enabledMs: ctx.t1 - ctx.t0,
+    claimMs: ctx.t2 - ctx.t1,
+    submitMs: t3 - ctx.t2,
+    recordMs: performance.now() - t3,
+  };
 }
 
 function sleep(ms: number): Promise<void> {
@@ -466,7 +645,10 @@ async function recordHistory(deps: ReactiveDeps, entry: ReactiveHistoryEntry): P
     await deps.history(entry);
   } catch (e) {
     // The run exists either way; a lost history line must not turn a success into a retry (duplicate run).
-    deps.log('warn', `Reactive: could not record history for schedule "${entry.schedule}": ${e instanceof Error ? e.message : String(e)}.`);
+    deps.log(
+      'warn',
+      `Reactive: could not record history for schedule "${entry.schedule}": ${e instanceof Error ? e.message : String(e)}.`,
+    );
     deps.telemetry.exception(e, { schedule: entry.schedule, operation: 'reactive.history' });
   }
 }

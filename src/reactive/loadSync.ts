@@ -6,7 +6,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_SCHEDULES_PATH, loadScheduleDefinitions, SCHEDULES_PATH_SETTING, type ScheduleFile } from '../schedules/loadDefinitions';
+import {
+  DEFAULT_SCHEDULES_PATH,
+  loadScheduleDefinitions,
+  SCHEDULES_PATH_SETTING,
+  type ScheduleFile,
+} from '../schedules/loadDefinitions';
 import { settingText, SETTINGS } from '../settings';
 import { reactiveDefinitions } from './schedules';
 import type { ReactiveWatchSource } from './registration';
@@ -19,7 +24,9 @@ export function readReactiveWatchSourcesSync(
     const setting = settingText(env, SETTINGS.schedulesPath);
     const location = path.resolve(cwd, setting || DEFAULT_SCHEDULES_PATH);
     if (!fs.existsSync(location)) {
-      return setting ? { sources: [], problem: `${SCHEDULES_PATH_SETTING} points to ${location}, which does not exist.` } : { sources: [] };
+      return setting
+        ? { sources: [], problem: `${SCHEDULES_PATH_SETTING} points to ${location}, which does not exist.` }
+        : { sources: [] };
     }
     const names = fs.statSync(location).isDirectory()
       ? fs
@@ -28,15 +35,27 @@ export function readReactiveWatchSourcesSync(
           .sort()
           .map((n) => path.join(location, n))
       : [location];
-    const files: ScheduleFile[] = names.map((n) => ({ path: path.relative(cwd, n) || n, text: fs.readFileSync(n, 'utf8') }));
+    const files: ScheduleFile[] = names.map((n) => ({
+      path: path.relative(cwd, n) || n,
+      text: fs.readFileSync(n, 'utf8'),
+    }));
     const loaded = loadScheduleDefinitions(files, { now: new Date() });
     if (!loaded.ok) {
-      return { sources: [], problem: `schedule files are invalid (${loaded.error.message}); no reactive trigger is registered.` };
+      return {
+        sources: [],
+        problem: `schedule files are invalid (${loaded.error.message}); no reactive trigger is registered.`,
+      };
     }
     return {
-      sources: reactiveDefinitions(loaded.value.definitions).map((d) => ({ name: d.name, ...(d.container !== undefined ? { container: d.container } : {}) })),
+      sources: reactiveDefinitions(loaded.value.definitions).map((d) => ({
+        name: d.name,
+        ...(d.container !== undefined ? { container: d.container } : {}),
+      })),
     };
   } catch (e) {
-    return { sources: [], problem: `could not read the schedule files (${e instanceof Error ? e.message : String(e)}); no reactive trigger is registered.` };
+    return {
+      sources: [],
+      problem: `could not read the schedule files (${e instanceof Error ? e.message : String(e)}); no reactive trigger is registered.`,
+    };
   }
 }

@@ -66,6 +66,10 @@ export function ignoreReason(event: BlobEvent): IgnoreReason | undefined {
 }
 
 /** The schedules (in the given order) whose watch directly contains the blob. */
-export function matchingSchedules<S extends { readonly watch: Watch }>(schedules: readonly S[], container: string, blobName: string): S[] {
+export function matchingSchedules<S extends { readonly watch: Watch }>(
+  schedules: readonly S[],
+  container: string,
+  blobName: string,
+): S[] {
   return schedules.filter((s) => isDirectlyIn(s.watch, container, blobName));
 }

@@ -22,11 +22,17 @@
  *    `__clientId` with a managed identity in Azure.
  */
 export { REACTIVE_CONNECTION, isContainerName, type TriggerSource };
-import { isContainerName, readSetting, REACTIVE_CONNECTION, SETTINGS, TRIGGER_SOURCES, type TriggerSource } from '../settings';
+import {
+  isContainerName,
+  readSetting,
+  REACTIVE_CONNECTION,
+  SETTINGS,
+  TRIGGER_SOURCES,
+  type TriggerSource,
+} from '../settings';
 
 export const EVENT_GRID_FUNCTION = 'reactiveBlobEvents';
 export const BLOB_FUNCTION_PREFIX = 'reactiveBlob-';
-
 
 export interface BlobFunctionPlan {
   readonly name: string;
@@ -53,34 +59,55 @@ export interface ReactiveWatchSource {
   readonly container?: string;
 }
 
-export function planTriggers(schedules: readonly ReactiveWatchSource[], env: Readonly<Record<string, string | undefined>>): TriggerPlan {
+export function planTriggers(
+  schedules: readonly ReactiveWatchSource[],
+  env: Readonly<Record<string, string | undefined>>,
+): TriggerPlan {
   const warnings: string[] = [];
   const read = readSetting(env, SETTINGS.triggerSource);
   // A bad value registers the default (events are received and kept) and the reactive function fails
   // every event naming the setting (runtimeDeps.ts) until it is fixed.
   const source: TriggerSource = read.ok ? read.value : SETTINGS.triggerSource.default;
-  if (!read.ok) warnings.push(`REACTIVE_TRIGGER_SOURCE=${JSON.stringify(read.error.value)} is not one of ${TRIGGER_SOURCES.join(', ')}; registering EventGrid, and reactive schedules fail every event until it is fixed.`);
+  if (!read.ok)
+    warnings.push(
+      `REACTIVE_TRIGGER_SOURCE=${JSON.stringify(read.error.value)} is not one of ${TRIGGER_SOURCES.join(', ')}; registering EventGrid, and reactive schedules fail every event until it is fixed.`,
+    );
 
   const containers = new Set<string>();
   for (const s of schedules) {
     if (s.container === undefined) continue;
     if (isContainerName(s.container)) containers.add(s.container);
-    else warnings.push(`Reactive schedule "${s.name}" has container ${JSON.stringify(s.container)}, which is not a valid container name; it is not watched.`);
+    else
+      warnings.push(
+        `Reactive schedule "${s.name}" has container ${JSON.stringify(s.container)}, which is not a valid container name; it is not watched.`,
+      );
   }
   const extra = readSetting(env, SETTINGS.reactiveContainers);
   for (const c of extra.ok ? extra.value : []) {
     if (isContainerName(c)) containers.add(c);
-    else warnings.push(`REACTIVE_CONTAINERS entry ${JSON.stringify(c)} is not a valid container name; it is not watched.`);
+    else
+      warnings.push(`REACTIVE_CONTAINERS entry ${JSON.stringify(c)} is not a valid container name; it is not watched.`);
   }
   const sorted = [...containers].sort();
 
   if (source === 'EventGridTrigger') {
-    return { source, connection: REACTIVE_CONNECTION, blobFunctions: [], eventGridFunction: EVENT_GRID_FUNCTION, containers: sorted, warnings };
+    return {
+      source,
+      connection: REACTIVE_CONNECTION,
+      blobFunctions: [],
+      eventGridFunction: EVENT_GRID_FUNCTION,
+      containers: sorted,
+      warnings,
+    };
   }
   return {
     source,
     connection: REACTIVE_CONNECTION,
-    blobFunctions: sorted.map((container) => ({ name: `${BLOB_FUNCTION_PREFIX}${container}`, container, path: `${container}/{name}` })),
+    blobFunctions: sorted.map((container) => ({
+      name: `${BLOB_FUNCTION_PREFIX}${container}`,
+      container,
+      path: `${container}/{name}`,
+    })),
     containers: sorted,
     warnings,
   };

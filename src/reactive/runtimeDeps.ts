@@ -61,7 +61,10 @@ export function readRefreshMs(env: Runtime['env']): { ok: true; value: number } 
   return readSetting(env, SETTINGS.reactiveRefreshMs);
 }
 
-export function createReactiveDepsProvider(runtime: Runtime, options: { readonly now?: () => Date } = {}): ReactiveDepsProvider {
+export function createReactiveDepsProvider(
+  runtime: Runtime,
+  options: { readonly now?: () => Date } = {},
+): ReactiveDepsProvider {
   const now = options.now ?? (() => new Date());
   let base: Promise<Omit<ReactiveDeps, 'log' | 'schedules'> & { resolver: DatastoreResolver }> | undefined;
   let built: { at: number; value: Promise<readonly ReactiveSchedule[]> } | undefined;
@@ -69,7 +72,9 @@ export function createReactiveDepsProvider(runtime: Runtime, options: { readonly
   const refreshMs = refresh.ok ? refresh.value : DEFAULT_REACTIVE_REFRESH_MS;
   // Any invalid reactive setting (REACTIVE_TRIGGER_SOURCE, REACTIVE_REFRESH_MS) switches reactive schedules off, loudly.
   const invalid = featureProblem(runtime.env, 'reactive');
-  const watched = new Set(planTriggers(readReactiveWatchSourcesSync(runtime.env, runtime.appRoot).sources, runtime.env).containers);
+  const watched = new Set(
+    planTriggers(readReactiveWatchSourcesSync(runtime.env, runtime.appRoot).sources, runtime.env).containers,
+  );
 
   const getBase = (): NonNullable<typeof base> =>
     (base ??= (async () => {
@@ -79,12 +84,16 @@ export function createReactiveDepsProvider(runtime: Runtime, options: { readonly
       const credential = runtime.credential;
       const resolver = createDatastoreResolver(
         // The same ARM client set-up as workspace resolution: audience, endpoint and trusted roots from AML_* settings.
-        armDatastoreGetter({ credential, createClient: (subscriptionId) => createArmClient(credential, subscriptionId, aml) }),
+        armDatastoreGetter({
+          credential,
+          createClient: (subscriptionId) => createArmClient(credential, subscriptionId, aml),
+        }),
       );
       // The watched account (REACTIVE_STORAGE): used to check each matched blob still exists at its version.
       // Not configured (possible with the Event Grid trigger mode): events are trusted as they come.
       const watchedAccount = runtime.watchedAccount;
-      if (!watchedAccount.ok) console.warn(`Reactive: ${watchedAccount.error.message} Blob events are not re-checked before submitting.`);
+      if (!watchedAccount.ok)
+        console.warn(`Reactive: ${watchedAccount.error.message} Blob events are not re-checked before submitting.`);
       return {
         ...(watchedAccount.ok ? { probe: createBlobProbe(watchedAccount.value) } : {}),
         resolver,
@@ -109,7 +118,7 @@ export function createReactiveDepsProvider(runtime: Runtime, options: { readonly
     return (
       `Reactive: schedule "${p.schedule}"${applied ? ' (applied at run time)' : ''} watches container "${container}", which no blob trigger of this app watches, so its blob events never arrive and it does not fire. ` +
       `Blob triggers are registered only when the function app starts, from the app's schedule files and REACTIVE_CONTAINERS: add "${container}" to REACTIVE_CONTAINERS` +
-      `${applied ? ' (or define the schedule in the app\'s schedule files)' : ''} and restart (redeploy) the function app.`
+      `${applied ? " (or define the schedule in the app's schedule files)" : ''} and restart (redeploy) the function app.`
     );
   };
 
@@ -120,7 +129,8 @@ export function createReactiveDepsProvider(runtime: Runtime, options: { readonly
         const b = await getBase();
         // Same call as the timer tick: one small read of the applied-definitions index when nothing changed.
         const current = await runtime.schedules.sync(now());
-        for (const p of current.problems) console.warn(`Reactive: applied schedule "${p.schedule}" cannot be read: ${p.message} (${p.code})`);
+        for (const p of current.problems)
+          console.warn(`Reactive: applied schedule "${p.schedule}" cannot be read: ${p.message} (${p.code})`);
         const result = await buildReactiveSchedules(current.definitions, {
           targets: runtime.targets.targets,
           defaults: workspaceDefaults(runtime.env),
@@ -128,7 +138,11 @@ export function createReactiveDepsProvider(runtime: Runtime, options: { readonly
           watchedContainers: watched,
         });
         for (const p of result.problems) {
-          console.warn(p.code === 'reactive.container.not_watched' ? await notWatched(p) : `Reactive: schedule "${p.schedule}" is not active: ${p.message} (${p.code})`);
+          console.warn(
+            p.code === 'reactive.container.not_watched'
+              ? await notWatched(p)
+              : `Reactive: schedule "${p.schedule}" is not active: ${p.message} (${p.code})`,
+          );
           runtime.telemetry.event('reactive.schedule_problem', { schedule: p.schedule, code: p.code });
         }
         return result.schedules;

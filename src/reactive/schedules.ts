@@ -8,7 +8,12 @@
  */
 import type { PipelineTarget } from '../aml/types';
 import type { AppError } from '../errors';
-import { resolveScheduleTarget, type ReactiveScheduleDefinition, type ScheduleDefinition, type WorkspaceDefaults } from '../schedules/definition';
+import {
+  resolveScheduleTarget,
+  type ReactiveScheduleDefinition,
+  type ScheduleDefinition,
+  type WorkspaceDefaults,
+} from '../schedules/definition';
 import type { DatastoreResolver } from './datastores';
 import type { ReactiveSchedule } from './handler';
 import { folderOf } from './match';
@@ -32,7 +37,10 @@ export function reactiveDefinitions(definitions: readonly ScheduleDefinition[]):
   return definitions.filter((d): d is ReactiveScheduleDefinition => d.kind === 'reactive');
 }
 
-export async function buildReactiveSchedules(definitions: readonly ScheduleDefinition[], options: BuildOptions): Promise<BuiltSchedules> {
+export async function buildReactiveSchedules(
+  definitions: readonly ScheduleDefinition[],
+  options: BuildOptions,
+): Promise<BuiltSchedules> {
   const problems: Array<AppError & { schedule: string }> = [];
   const built = await Promise.all(
     reactiveDefinitions(definitions).map(async (definition): Promise<ReactiveSchedule | undefined> => {

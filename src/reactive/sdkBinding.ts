@@ -29,8 +29,9 @@ import type { ModelBindingData } from '@azure/functions-extensions-base';
  * `require`, not `import`: the package's ESM build exports only `default`, and the singleton must be the
  * CommonJS instance that @azure/functions (a CommonJS bundle) `require`s, also when tests run as ESM.
  */
+type ExtensionsBase = typeof import('@azure/functions-extensions-base');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { ResourceFactoryResolver } = require('@azure/functions-extensions-base') as typeof import('@azure/functions-extensions-base');
+const { ResourceFactoryResolver } = require('@azure/functions-extensions-base') as ExtensionsBase;
 
 export const AZURE_STORAGE_BLOBS = 'AzureStorageBlobs';
 
@@ -77,14 +78,20 @@ function referenceFrom(data: ModelBindingData): BlobReference {
 export function registerBlobReferenceFactory(): boolean {
   const resolver = ResourceFactoryResolver.getInstance();
   if (resolver.hasResourceFactory(AZURE_STORAGE_BLOBS)) return false;
-  resolver.registerResourceFactory(AZURE_STORAGE_BLOBS, (data) => (Array.isArray(data) ? data.map(referenceFrom) : referenceFrom(data)));
+  resolver.registerResourceFactory(AZURE_STORAGE_BLOBS, (data) =>
+    Array.isArray(data) ? data.map(referenceFrom) : referenceFrom(data),
+  );
   return true;
 }
 
 /** What the first argument of a blob trigger handler is, for a log line: never its content. */
-export function describeBlobArgument(arg: unknown): { readonly bytes: number; readonly kind: 'reference' | 'content' | 'other' } {
+export function describeBlobArgument(arg: unknown): {
+  readonly bytes: number;
+  readonly kind: 'reference' | 'content' | 'other';
+} {
   if (Buffer.isBuffer(arg)) return { bytes: arg.length, kind: 'content' };
   if (typeof arg === 'string') return { bytes: Buffer.byteLength(arg), kind: 'content' };
-  if (typeof arg === 'object' && arg !== null && (arg as { kind?: unknown }).kind === 'blobReference') return { bytes: 0, kind: 'reference' };
+  if (typeof arg === 'object' && arg !== null && (arg as { kind?: unknown }).kind === 'blobReference')
+    return { bytes: 0, kind: 'reference' };
   return { bytes: 0, kind: 'other' };
 }

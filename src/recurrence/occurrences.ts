@@ -4,7 +4,18 @@
  * of the start does not matter. Wall-clock → instant goes through `ZoneClock.toInstant`, which applies
  * the spec's daylight-saving rule.
  */
-import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS, civilFromDays, daysFromCivil, daysInMonth, floorDiv, isoWeekday, mondayOf } from './calendar';
+import {
+  DAY_MS,
+  HOUR_MS,
+  MINUTE_MS,
+  SECOND_MS,
+  civilFromDays,
+  daysFromCivil,
+  daysInMonth,
+  floorDiv,
+  isoWeekday,
+  mondayOf,
+} from './calendar';
 import { ZoneClock } from './timeZones';
 import { WEEK_DAYS, type Recurrence } from './types';
 import { localMs } from './validate';
@@ -52,7 +63,11 @@ function planOf(r: Recurrence): Plan {
 
 function compile(r: Recurrence): Plan {
   if (r.frequency === 'Minute' || r.frequency === 'Hour') {
-    return { kind: 'elapsed', startMs: r.startMs, periodMs: r.interval * (r.frequency === 'Minute' ? MINUTE_MS : HOUR_MS) };
+    return {
+      kind: 'elapsed',
+      startMs: r.startMs,
+      periodMs: r.interval * (r.frequency === 'Minute' ? MINUTE_MS : HOUR_MS),
+    };
   }
   const s = r.startLocal;
   const anchorDay = daysFromCivil(s.year, s.month, s.day);

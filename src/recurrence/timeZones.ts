@@ -33,11 +33,13 @@ function windowsZones(): Map<string, { name: string; iana: string }> {
   const index = new Map<string, { name: string; iana: string }>();
   for (const row of WINDOWS_TO_IANA_MAP) {
     const iana = row.iana[0];
-    if (row.territory === '001' && iana !== undefined) index.set(row.windowsName.toLowerCase(), { name: row.windowsName, iana });
+    if (row.territory === '001' && iana !== undefined)
+      index.set(row.windowsName.toLowerCase(), { name: row.windowsName, iana });
   }
   // Two names of the SDK's TimeZone enum that Windows retired ("… - Old") and CLDR no longer lists;
   // mapped as earlier CLDR releases and TimeZoneConverter-style tables did **(ours)**.
-  for (const [name, iana] of RETIRED_WINDOWS_ZONES) if (!index.has(name.toLowerCase())) index.set(name.toLowerCase(), { name, iana });
+  for (const [name, iana] of RETIRED_WINDOWS_ZONES)
+    if (!index.has(name.toLowerCase())) index.set(name.toLowerCase(), { name, iana });
   windowsIndex = index;
   return index;
 }

@@ -5,7 +5,17 @@
 import { type AppError, type Result, err, fieldPath, ok, showValue } from '../errors';
 import type { ErrorCode } from '../errorCatalog';
 import { suggest } from '../didYouMean';
-import { daysFromCivil, daysInMonth, DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS, civilFromDays, floorDiv, mod } from './calendar';
+import {
+  daysFromCivil,
+  daysInMonth,
+  DAY_MS,
+  HOUR_MS,
+  MINUTE_MS,
+  SECOND_MS,
+  civilFromDays,
+  floorDiv,
+  mod,
+} from './calendar';
 import { resolveTimeZone, ZoneClock, type ResolvedTimeZone } from './timeZones';
 import {
   FREQUENCIES,
@@ -133,7 +143,13 @@ export function parseRecurrence(input: unknown, options: ParseOptions = {}): Res
     );
   }
   if (options.createdAt !== undefined && Number.isNaN(options.createdAt.getTime())) {
-    problem(problems, 'recurrence.created_at.invalid', at('start_time'), String(options.createdAt), 'The creation time is not a valid date.');
+    problem(
+      problems,
+      'recurrence.created_at.invalid',
+      at('start_time'),
+      String(options.createdAt),
+      'The creation time is not a valid date.',
+    );
   }
 
   if (problems.length > 0 || frequency === undefined || interval === undefined || zone === undefined) {
@@ -196,26 +212,58 @@ function summarise(problems: Problems, base: string | undefined): { ok: false; e
 
 function parseFrequency(value: unknown, field: string, problems: Problems): Frequency | undefined {
   if (value === undefined) {
-    problem(problems, 'recurrence.frequency.missing', field, value, `${field} is missing; give one of ${FREQUENCIES.join(', ')}.`);
+    problem(
+      problems,
+      'recurrence.frequency.missing',
+      field,
+      value,
+      `${field} is missing; give one of ${FREQUENCIES.join(', ')}.`,
+    );
     return undefined;
   }
   const found =
     typeof value === 'string' ? FREQUENCIES.find((f) => f.toLowerCase() === value.trim().toLowerCase()) : undefined;
   if (!found) {
     // "Weekly", "days", "Monthly": the SDK's names are singular nouns.
-    const hint = typeof value === 'string' ? suggest(value.trim().replace(/(ly|s)$/i, ''), FREQUENCIES) ?? suggest(value.trim(), FREQUENCIES) : undefined;
-    problem(problems, 'recurrence.frequency.invalid', field, value, `${field} is ${showValue(value)}; it must be one of ${FREQUENCIES.join(', ')}${hint ? ` (did you mean ${hint}?)` : ''}.`);
+    const hint =
+      typeof value === 'string'
+        ? (suggest(value.trim().replace(/(ly|s)$/i, ''), FREQUENCIES) ?? suggest(value.trim(), FREQUENCIES))
+        : undefined;
+    problem(
+      problems,
+      'recurrence.frequency.invalid',
+      field,
+      value,
+      `${field} is ${showValue(value)}; it must be one of ${FREQUENCIES.join(', ')}${hint ? ` (did you mean ${hint}?)` : ''}.`,
+    );
   }
   return found;
 }
 
-function parseInterval(value: unknown, field: string, frequency: Frequency | undefined, problems: Problems): number | undefined {
+function parseInterval(
+  value: unknown,
+  field: string,
+  frequency: Frequency | undefined,
+  problems: Problems,
+): number | undefined {
   if (value === undefined) {
-    problem(problems, 'recurrence.interval.missing', field, value, `${field} is missing; give a whole number of at least 1.`);
+    problem(
+      problems,
+      'recurrence.interval.missing',
+      field,
+      value,
+      `${field} is missing; give a whole number of at least 1.`,
+    );
     return undefined;
   }
   if (typeof value !== 'number' || !Number.isInteger(value)) {
-    problem(problems, 'recurrence.interval.not_integer', field, value, `${field} is ${showValue(value)}; it must be a whole number (JSON number) of at least 1.`);
+    problem(
+      problems,
+      'recurrence.interval.not_integer',
+      field,
+      value,
+      `${field} is ${showValue(value)}; it must be a whole number (JSON number) of at least 1.`,
+    );
     return undefined;
   }
   const max = frequency ? MAX_INTERVAL[frequency] : Number.POSITIVE_INFINITY;
@@ -231,7 +279,13 @@ function parseTimeZone(value: unknown, field: string, problems: Problems): Resol
   // Default UTC, as the SDK docs and AML v2 say.
   if (value === undefined) return { iana: 'UTC', given: 'UTC', kind: 'iana' };
   if (typeof value !== 'string') {
-    problem(problems, 'recurrence.time_zone.invalid_type', field, value, `${field} is ${showValue(value)}; it must be a time zone name such as "Pacific Standard Time" or "Europe/Berlin".`);
+    problem(
+      problems,
+      'recurrence.time_zone.invalid_type',
+      field,
+      value,
+      `${field} is ${showValue(value)}; it must be a time zone name such as "Pacific Standard Time" or "Europe/Berlin".`,
+    );
     return undefined;
   }
   const zone = resolveTimeZone(value);
@@ -259,14 +313,32 @@ function parseStartTime(value: unknown, field: string, problems: Problems): Pars
     problem(problems, 'recurrence.start_time.invalid_format', field, value, format);
     return undefined;
   }
-  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [number, number, number, number, number];
+  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const second = m[6] === undefined ? 0 : Number(m[6]);
   if (year < MIN_START_YEAR || year > MAX_START_YEAR) {
-    problem(problems, 'recurrence.start_time.out_of_range', field, value, `${field} is ${showValue(value)}; the year must be from ${MIN_START_YEAR} to ${MAX_START_YEAR}.`);
+    problem(
+      problems,
+      'recurrence.start_time.out_of_range',
+      field,
+      value,
+      `${field} is ${showValue(value)}; the year must be from ${MIN_START_YEAR} to ${MAX_START_YEAR}.`,
+    );
     return undefined;
   }
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) {
-    problem(problems, 'recurrence.start_time.invalid_date', field, value, `${field} is ${showValue(value)}, which is not a real date and time; check the month, day, hour, minute and second.`);
+    problem(
+      problems,
+      'recurrence.start_time.invalid_date',
+      field,
+      value,
+      `${field} is ${showValue(value)}, which is not a real date and time; check the month, day, hour, minute and second.`,
+    );
     return undefined;
   }
   let offsetMs: number | undefined;
@@ -275,7 +347,13 @@ function parseStartTime(value: unknown, field: string, problems: Problems): Pars
     const oh = Number(m[10]);
     const om = m[11] === undefined ? 0 : Number(m[11]);
     if (oh > 18 || om > 59) {
-      problem(problems, 'recurrence.start_time.invalid_offset', field, value, `${field} is ${showValue(value)}; its UTC offset must be between -18:00 and +18:00.`);
+      problem(
+        problems,
+        'recurrence.start_time.invalid_offset',
+        field,
+        value,
+        `${field} is ${showValue(value)}; its UTC offset must be between -18:00 and +18:00.`,
+      );
       return undefined;
     }
     offsetMs = (m[9] === '-' ? -1 : 1) * (oh * HOUR_MS + om * MINUTE_MS);
@@ -294,20 +372,44 @@ function parseIntegerList(
   if (value === undefined) return undefined;
   const what = name === 'hours' ? 'hours of the day (0-23)' : 'minutes of the hour (0-59)';
   if (!Array.isArray(value)) {
-    problem(problems, `recurrence.${name}.invalid_type`, field, value, `${field} is ${showValue(value)}; it must be a list of ${what}, e.g. [${name === 'hours' ? '9, 17' : '0, 30'}].`);
+    problem(
+      problems,
+      `recurrence.${name}.invalid_type`,
+      field,
+      value,
+      `${field} is ${showValue(value)}; it must be a list of ${what}, e.g. [${name === 'hours' ? '9, 17' : '0, 30'}].`,
+    );
     return undefined;
   }
   if (value.length === 0) {
-    problem(problems, `recurrence.${name}.empty`, field, value, `${field} is an empty list; list at least one of the ${what} or leave ${name} out.`);
+    problem(
+      problems,
+      `recurrence.${name}.empty`,
+      field,
+      value,
+      `${field} is an empty list; list at least one of the ${what} or leave ${name} out.`,
+    );
     return undefined;
   }
   const out = new Set<number>();
   value.forEach((item: unknown, i) => {
     const itemField = fieldPath(field, i);
     if (typeof item !== 'number' || !Number.isInteger(item)) {
-      problem(problems, `recurrence.${name}.not_integer`, itemField, item, `${itemField} is ${showValue(item)}; ${name} must be whole numbers from 0 to ${max}.`);
+      problem(
+        problems,
+        `recurrence.${name}.not_integer`,
+        itemField,
+        item,
+        `${itemField} is ${showValue(item)}; ${name} must be whole numbers from 0 to ${max}.`,
+      );
     } else if (item < 0 || item > max) {
-      problem(problems, `recurrence.${name}.out_of_range`, itemField, item, `${itemField} is ${item}; ${name} must be from 0 to ${max}.`);
+      problem(
+        problems,
+        `recurrence.${name}.out_of_range`,
+        itemField,
+        item,
+        `${itemField} is ${item}; ${name} must be from 0 to ${max}.`,
+      );
     } else out.add(item);
   });
   return [...out].sort((a, b) => a - b);
@@ -316,27 +418,54 @@ function parseIntegerList(
 function parseWeekDays(value: unknown, field: string, problems: Problems): WeekDay[] | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value)) {
-    problem(problems, 'recurrence.week_days.invalid_type', field, value, `${field} is ${showValue(value)}; it must be a list of day names, e.g. ["Monday", "Friday"].`);
+    problem(
+      problems,
+      'recurrence.week_days.invalid_type',
+      field,
+      value,
+      `${field} is ${showValue(value)}; it must be a list of day names, e.g. ["Monday", "Friday"].`,
+    );
     return undefined;
   }
   if (value.length === 0) {
-    problem(problems, 'recurrence.week_days.empty', field, value, `${field} is an empty list; list at least one day (Monday to Sunday) or leave week_days out.`);
+    problem(
+      problems,
+      'recurrence.week_days.empty',
+      field,
+      value,
+      `${field} is an empty list; list at least one day (Monday to Sunday) or leave week_days out.`,
+    );
     return undefined;
   }
   const found = new Set<number>();
   value.forEach((item: unknown, i) => {
     const itemField = fieldPath(field, i);
-    const index = typeof item === 'string' ? WEEK_DAYS.findIndex((d) => d.toLowerCase() === item.trim().toLowerCase()) : -1;
+    const index =
+      typeof item === 'string' ? WEEK_DAYS.findIndex((d) => d.toLowerCase() === item.trim().toLowerCase()) : -1;
     if (index < 0) {
-      const hint = typeof item === 'string' ? (WEEK_DAYS.find((d) => item.trim().length >= 2 && d.toLowerCase().startsWith(item.trim().toLowerCase())) ?? suggest(item.trim(), WEEK_DAYS)) : undefined;
-      problem(problems, 'recurrence.week_days.unknown_day', itemField, item, `${itemField} is ${showValue(item)}; week days are Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday${hint ? ` (did you mean ${hint}?)` : ''}.`);
+      const hint =
+        typeof item === 'string'
+          ? (WEEK_DAYS.find((d) => item.trim().length >= 2 && d.toLowerCase().startsWith(item.trim().toLowerCase())) ??
+            suggest(item.trim(), WEEK_DAYS))
+          : undefined;
+      problem(
+        problems,
+        'recurrence.week_days.unknown_day',
+        itemField,
+        item,
+        `${itemField} is ${showValue(item)}; week days are Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday${hint ? ` (did you mean ${hint}?)` : ''}.`,
+      );
     } else found.add(index);
   });
   // Duplicates collapse; canonical order is Monday first.
   return [...found].sort((a, b) => a - b).map((i) => WEEK_DAYS[i] as WeekDay);
 }
 
-function parseTimeOfDay(value: unknown, field: string, problems: Problems): { hour: number; minute: number; text: string } | undefined {
+function parseTimeOfDay(
+  value: unknown,
+  field: string,
+  problems: Problems,
+): { hour: number; minute: number; text: string } | undefined {
   if (value === undefined) return undefined;
   const message = `${field} is ${showValue(value)}; write it as H:MM or HH:MM in 24-hour time, e.g. "17:30".`;
   if (typeof value !== 'string') {
@@ -355,7 +484,9 @@ function parseTimeOfDay(value: unknown, field: string, problems: Problems): { ho
 
 /** Wall-clock milliseconds of a local date-time (as if it were UTC). */
 export function localMs(t: LocalDateTime): number {
-  return daysFromCivil(t.year, t.month, t.day) * DAY_MS + t.hour * HOUR_MS + t.minute * MINUTE_MS + t.second * SECOND_MS;
+  return (
+    daysFromCivil(t.year, t.month, t.day) * DAY_MS + t.hour * HOUR_MS + t.minute * MINUTE_MS + t.second * SECOND_MS
+  );
 }
 
 export function localFromMs(ms: number): LocalDateTime {

@@ -82,7 +82,8 @@ export function dueListingThrough(now: Date): string {
 export const CATALOG_BLOB = 'catalog.json';
 export const DEFINITIONS_INDEX_BLOB = 'definitions/index.json';
 /** Where one applied definition's body is stored (`contentHash`: a hash of that body). */
-export const definitionBlobName = (name: string, contentHash: string): string => `definitions/${name}/${contentHash}.json`;
+export const definitionBlobName = (name: string, contentHash: string): string =>
+  `definitions/${name}/${contentHash}.json`;
 export const definitionsFolder = (name: string): string => `definitions/${name}/`;
 
 // -- reactive claims -------------------------------------------------------------------------------------
@@ -93,7 +94,12 @@ export const REACTIVE_CLAIMS_PREFIX = 'reactive-claims/';
  * The reactive claim of one blob version for one schedule. The blob name is hashed (blob names may be
  * 1,024 characters of anything); the record inside keeps it verbatim.
  */
-export function reactiveClaimBlobName(key: { readonly schedule: string; readonly container: string; readonly blobName: string; readonly etag: string }): string {
+export function reactiveClaimBlobName(key: {
+  readonly schedule: string;
+  readonly container: string;
+  readonly blobName: string;
+  readonly etag: string;
+}): string {
   const blobHash = createHash('sha256').update(`${key.container}/${key.blobName}`, 'utf8').digest('hex');
   const etag = normalizeEtag(key.etag).replace(/[^A-Za-z0-9._-]/g, '_') || '_';
   return `${REACTIVE_CLAIMS_PREFIX}${encodeURIComponent(key.schedule)}/${blobHash}/${etag}.json`;

@@ -26,8 +26,14 @@ export class ScheduleCatalog {
 
   /** Writes the catalog over the one read (`etag`); false when another writer got there first. */
   async write(schedules: Readonly<Record<string, string>>, etag: string | undefined, now: Date): Promise<boolean> {
-    const doc: CatalogDocument = { schedules: Object.fromEntries(Object.entries(schedules).sort(([a], [b]) => a.localeCompare(b))), updatedAt: isoInstant(now) };
-    const written = etag === undefined ? await this.blobs.createIfAbsent(CATALOG_BLOB, doc) : await this.blobs.replaceIfMatch(CATALOG_BLOB, doc, etag);
+    const doc: CatalogDocument = {
+      schedules: Object.fromEntries(Object.entries(schedules).sort(([a], [b]) => a.localeCompare(b))),
+      updatedAt: isoInstant(now),
+    };
+    const written =
+      etag === undefined
+        ? await this.blobs.createIfAbsent(CATALOG_BLOB, doc)
+        : await this.blobs.replaceIfMatch(CATALOG_BLOB, doc, etag);
     return written.status === 'written';
   }
 }
@@ -38,6 +44,10 @@ interface CatalogDocument {
 }
 
 const parseCatalog: JsonParser<CatalogDocument> = (raw) =>
-  typeof raw === 'object' && raw !== null && typeof (raw as { schedules?: unknown }).schedules === 'object' && (raw as { schedules?: unknown }).schedules !== null && !Array.isArray((raw as { schedules?: unknown }).schedules)
+  typeof raw === 'object' &&
+  raw !== null &&
+  typeof (raw as { schedules?: unknown }).schedules === 'object' &&
+  (raw as { schedules?: unknown }).schedules !== null &&
+  !Array.isArray((raw as { schedules?: unknown }).schedules)
     ? { ok: true, value: raw as CatalogDocument }
     : { ok: false, message: 'is not a schedule catalog (schedules)' };

@@ -63,14 +63,18 @@ export interface ClaimSituation {
 
 export function decideClaim({ claim: read, entry, now, policy }: ClaimSituation): ClaimDecision {
   const nowMs = now.getTime();
-  const waitOr = (untilMs: number, then: ClaimDecision): ClaimDecision => (nowMs < untilMs ? { kind: 'wait', until: new Date(untilMs) } : then);
+  const waitOr = (untilMs: number, then: ClaimDecision): ClaimDecision =>
+    nowMs < untilMs ? { kind: 'wait', until: new Date(untilMs) } : then;
   if (read.status === 'missing') return { kind: 'takeOver', reason: 'missing' };
   if (read.status === 'corrupt') {
     // Its own time is gone with its content: the blob's last write (storage time), unless that is unknown
     // or ahead of this clock (it could then never come): then the occurrence's instant (no holder can
     // have claimed it earlier; a stable anchor, unlike the entry's attempt time, which waiting moves).
     const written = read.lastModified?.getTime();
-    const since = written !== undefined && written <= nowMs ? written : (parseOccurrenceKey(entry.occurrence)?.getTime() ?? Number.NEGATIVE_INFINITY);
+    const since =
+      written !== undefined && written <= nowMs
+        ? written
+        : (parseOccurrenceKey(entry.occurrence)?.getTime() ?? Number.NEGATIVE_INFINITY);
     return waitOr(since + policy.submitDeadlineMs + policy.claimTimeoutMs, { kind: 'reconcile', reason: 'corrupt' });
   }
   const claim = read.claim;
@@ -80,17 +84,24 @@ export function decideClaim({ claim: read, entry, now, policy }: ClaimSituation)
     case 'skipped':
       return { kind: 'done', status: claim.status };
     case 'claimed':
-      if (claim.submittingAt) return waitOr(Date.parse(claim.submittingAt) + policy.submitDeadlineMs + policy.claimTimeoutMs, { kind: 'reconcile', reason: 'in_flight' });
+      if (claim.submittingAt)
+        return waitOr(Date.parse(claim.submittingAt) + policy.submitDeadlineMs + policy.claimTimeoutMs, {
+          kind: 'reconcile',
+          reason: 'in_flight',
+        });
       return waitOr(Date.parse(claim.updatedAt) + policy.claimTimeoutMs, { kind: 'takeOver', reason: 'stale_claim' });
     case 'retrying': {
       const deadline = Date.parse(claim.deadline ?? entry.deadline);
       const next = claim.nextAttemptAt ? Date.parse(claim.nextAttemptAt) : nowMs;
       if (next > nowMs && next <= deadline) return { kind: 'wait', until: new Date(next) };
-      if (nowMs > deadline) return { kind: 'giveUp', reason: 'the retry deadline passed', deadline: new Date(deadline) };
+      if (nowMs > deadline)
+        return { kind: 'giveUp', reason: 'the retry deadline passed', deadline: new Date(deadline) };
       return { kind: 'takeOver', reason: 'retry_due' };
     }
     case 'unknown': {
-      const lookup = claim.nextLookupAt ? Date.parse(claim.nextLookupAt) : Date.parse(claim.unknownSince ?? claim.updatedAt) + policy.reconcileAfterMs;
+      const lookup = claim.nextLookupAt
+        ? Date.parse(claim.nextLookupAt)
+        : Date.parse(claim.unknownSince ?? claim.updatedAt) + policy.reconcileAfterMs;
       return waitOr(lookup, { kind: 'reconcile', reason: 'unknown' });
     }
   }

@@ -124,14 +124,22 @@ export const SCHEDULE_SCHEMA: unknown = scheduleSchema;
  * or every problem found. Each error has code `schedule.*`, `source` = file, `field` = path from the file's
  * root (e.g. `schedules[1].recurrence.hours[0]`), the offending `value`, and `line` when known.
  */
-export function validateSchedule(raw: unknown, ctx: ValidateContext): Result<ValidatedSchedule, readonly ScheduleIssue[]> {
+export function validateSchedule(
+  raw: unknown,
+  ctx: ValidateContext,
+): Result<ValidatedSchedule, readonly ScheduleIssue[]> {
   const issues: ScheduleIssue[] = [];
   const issue = (code: ErrorCode, rel: readonly (string | number)[], value: unknown, message: string): void => {
     issues.push(makeIssue(ctx, code, rel, value, message));
   };
 
   if (!isRecord(raw)) {
-    issue('schedule.not_an_object', [], raw, `must be a mapping of schedule fields (name, recurrence, ...), not ${showValue(raw)}.`);
+    issue(
+      'schedule.not_an_object',
+      [],
+      raw,
+      `must be a mapping of schedule fields (name, recurrence, ...), not ${showValue(raw)}.`,
+    );
     return err(issues);
   }
 
@@ -139,7 +147,12 @@ export function validateSchedule(raw: unknown, ctx: ValidateContext): Result<Val
     issues.push(...schemaIssues(validateStructure.errors ?? [], ctx));
   }
   const structurallyBad = (key: string): boolean =>
-    issues.some((i) => i.field === fieldPath(ctx.path || undefined, key) || (i.field ?? '').startsWith(`${fieldPath(ctx.path || undefined, key)}.`) || (i.field ?? '').startsWith(`${fieldPath(ctx.path || undefined, key)}[`));
+    issues.some(
+      (i) =>
+        i.field === fieldPath(ctx.path || undefined, key) ||
+        (i.field ?? '').startsWith(`${fieldPath(ctx.path || undefined, key)}.`) ||
+        (i.field ?? '').startsWith(`${fieldPath(ctx.path || undefined, key)}[`),
+    );
 
   const has = (key: string): boolean => raw[key] !== undefined;
   const str = (key: string): string | undefined => (typeof raw[key] === 'string' ? (raw[key] as string) : undefined);
@@ -147,44 +160,96 @@ export function validateSchedule(raw: unknown, ctx: ValidateContext): Result<Val
   // Pipeline: a target, or exactly one of pipeline_id / pipeline_endpoint_id.
   const pipelineKeys = ['target', 'pipeline_id', 'pipeline_endpoint_id'].filter(has);
   if (pipelineKeys.length === 0) {
-    issue('schedule.pipeline.missing', [], undefined, 'names no pipeline: set `target` (a configured pipeline) or `pipeline_id` / `pipeline_endpoint_id` (with `workspace` unless the app has a default workspace).');
+    issue(
+      'schedule.pipeline.missing',
+      [],
+      undefined,
+      'names no pipeline: set `target` (a configured pipeline) or `pipeline_id` / `pipeline_endpoint_id` (with `workspace` unless the app has a default workspace).',
+    );
   } else if (pipelineKeys.length > 1) {
     const second = pipelineKeys[1]!;
-    issue('schedule.pipeline.conflict', [second], raw[second], `sets both \`${pipelineKeys[0]}\` and \`${second}\`; a schedule targets exactly one pipeline (a published pipeline or a pipeline endpoint, as in the SDK).`);
+    issue(
+      'schedule.pipeline.conflict',
+      [second],
+      raw[second],
+      `sets both \`${pipelineKeys[0]}\` and \`${second}\`; a schedule targets exactly one pipeline (a published pipeline or a pipeline endpoint, as in the SDK).`,
+    );
   }
   if (has('pipeline_version') && !has('pipeline_endpoint_id')) {
-    issue('schedule.pipeline_version.requires_endpoint', ['pipeline_version'], raw.pipeline_version, 'is only meaningful with `pipeline_endpoint_id`; remove it or target the endpoint.');
+    issue(
+      'schedule.pipeline_version.requires_endpoint',
+      ['pipeline_version'],
+      raw.pipeline_version,
+      'is only meaningful with `pipeline_endpoint_id`; remove it or target the endpoint.',
+    );
   }
   if (has('target') && has('workspace')) {
-    issue('schedule.workspace.with_target', ['workspace'], raw.workspace, 'cannot be combined with `target`: the configured target already names its workspace. Remove `workspace` or use `pipeline_id` / `pipeline_endpoint_id`.');
+    issue(
+      'schedule.workspace.with_target',
+      ['workspace'],
+      raw.workspace,
+      'cannot be combined with `target`: the configured target already names its workspace. Remove `workspace` or use `pipeline_id` / `pipeline_endpoint_id`.',
+    );
   }
   const inline = !has('target') && (has('pipeline_id') || has('pipeline_endpoint_id'));
   if (inline && !has('experiment_name')) {
-    issue('schedule.experiment_name.required', ['experiment_name'], undefined, 'is required when the schedule names `pipeline_id` / `pipeline_endpoint_id` directly (runs are filed under an experiment); set `experiment_name`.');
+    issue(
+      'schedule.experiment_name.required',
+      ['experiment_name'],
+      undefined,
+      'is required when the schedule names `pipeline_id` / `pipeline_endpoint_id` directly (runs are filed under an experiment); set `experiment_name`.',
+    );
   }
 
   // Kind: time (recurrence) XOR reactive (datastore).
   const isTime = has('recurrence');
   const isReactive = has('datastore');
   if (isTime && isReactive) {
-    issue('schedule.trigger.conflict', ['datastore'], raw.datastore, 'is set together with `recurrence`; a schedule is either time-based (`recurrence`) or reactive (`datastore`), not both (SDK rule).');
+    issue(
+      'schedule.trigger.conflict',
+      ['datastore'],
+      raw.datastore,
+      'is set together with `recurrence`; a schedule is either time-based (`recurrence`) or reactive (`datastore`), not both (SDK rule).',
+    );
   } else if (!isTime && !isReactive) {
-    issue('schedule.trigger.missing', [], undefined, 'has neither `recurrence` (time-based) nor `datastore` (runs when blobs arrive); set exactly one.');
+    issue(
+      'schedule.trigger.missing',
+      [],
+      undefined,
+      'has neither `recurrence` (time-based) nor `datastore` (runs when blobs arrive); set exactly one.',
+    );
   }
   if (!isReactive) {
     for (const key of ['path_on_datastore', 'data_path_parameter_name', 'container', 'polling_interval']) {
-      if (has(key)) issue('schedule.reactive_only', [key], raw[key], `is only allowed on reactive schedules (with \`datastore\`); remove it${isTime ? ' from this time-based schedule' : ''}.`);
+      if (has(key))
+        issue(
+          'schedule.reactive_only',
+          [key],
+          raw[key],
+          `is only allowed on reactive schedules (with \`datastore\`); remove it${isTime ? ' from this time-based schedule' : ''}.`,
+        );
     }
   }
   if (isReactive && !isTime) {
     for (const key of ['missed_runs', 'missed_runs_limit', 'time_zone']) {
-      if (has(key)) issue('schedule.time_only', [key], raw[key], 'only applies to time-based schedules (with `recurrence`); remove it from this reactive schedule.');
+      if (has(key))
+        issue(
+          'schedule.time_only',
+          [key],
+          raw[key],
+          'only applies to time-based schedules (with `recurrence`); remove it from this reactive schedule.',
+        );
     }
   }
 
   const missedRuns = (str('missed_runs') ?? 'skip') as MissedRunsPolicy;
   if (has('missed_runs_limit') && missedRuns !== 'all' && !structurallyBad('missed_runs')) {
-    issue('schedule.missed_runs_limit.requires_all', ['missed_runs_limit'], raw.missed_runs_limit, `bounds catch-up runs and only applies with \`missed_runs: all\` (this schedule has ${missedRuns}); remove it or set missed_runs to all.`);
+    issue(
+      'schedule.missed_runs_limit.requires_all',
+      ['missed_runs_limit'],
+      raw.missed_runs_limit,
+      `bounds catch-up runs and only applies with \`missed_runs: all\` (this schedule has ${missedRuns}); remove it or set missed_runs to all.`,
+    );
   }
 
   // Reactive details.
@@ -194,33 +259,57 @@ export function validateSchedule(raw: unknown, ctx: ValidateContext): Result<Val
     if (normalized.ok) pathOnDatastore = normalized.value;
     else issue('schedule.path_on_datastore.invalid', ['path_on_datastore'], raw.path_on_datastore, normalized.error);
   }
-  const parameters = isRecord(raw.pipeline_parameters) ? (raw.pipeline_parameters as Record<string, ParameterValue>) : {};
+  const parameters = isRecord(raw.pipeline_parameters)
+    ? (raw.pipeline_parameters as Record<string, ParameterValue>)
+    : {};
   const dataPathName = str('data_path_parameter_name');
   if (dataPathName !== undefined && Object.prototype.hasOwnProperty.call(parameters, dataPathName)) {
-    issue('schedule.data_path_parameter_name.conflict', ['data_path_parameter_name'], dataPathName, `names a parameter that \`pipeline_parameters\` also sets; the arriving blob's path fills "${dataPathName}", so remove it from pipeline_parameters.`);
+    issue(
+      'schedule.data_path_parameter_name.conflict',
+      ['data_path_parameter_name'],
+      dataPathName,
+      `names a parameter that \`pipeline_parameters\` also sets; the arriving blob's path fills "${dataPathName}", so remove it from pipeline_parameters.`,
+    );
   }
 
   // Recurrence (validated by the recurrence engine, unless the schema already found it malformed).
   let recurrence: Recurrence | undefined;
   let recurrenceInput: Raw | undefined;
-  if (isTime && !isReactive && isRecord(raw.recurrence) && !structurallyBad('recurrence') && !structurallyBad('time_zone')) {
+  if (
+    isTime &&
+    !isReactive &&
+    isRecord(raw.recurrence) &&
+    !structurallyBad('recurrence') &&
+    !structurallyBad('time_zone')
+  ) {
     recurrenceInput = { ...raw.recurrence };
     const outerZone = str('time_zone');
     const innerZone = typeof recurrenceInput.time_zone === 'string' ? recurrenceInput.time_zone : undefined;
     let zoneOk = true;
     if (outerZone !== undefined && innerZone !== undefined && outerZone.trim() !== innerZone.trim()) {
       zoneOk = false;
-      issue('schedule.time_zone.conflict', ['time_zone'], outerZone, `differs from recurrence.time_zone ${showValue(innerZone)}; set the zone in one place.`);
+      issue(
+        'schedule.time_zone.conflict',
+        ['time_zone'],
+        outerZone,
+        `differs from recurrence.time_zone ${showValue(innerZone)}; set the zone in one place.`,
+      );
     }
     if (outerZone !== undefined) recurrenceInput.time_zone = outerZone;
-    if (recurrenceInput.time_zone === undefined && recurrenceInput.start_time !== undefined && ctx.defaultTimeZoneWithStart) {
+    if (
+      recurrenceInput.time_zone === undefined &&
+      recurrenceInput.start_time !== undefined &&
+      ctx.defaultTimeZoneWithStart
+    ) {
       recurrenceInput.time_zone = ctx.defaultTimeZoneWithStart;
     }
     if (zoneOk) {
       const recurrencePath = fieldPath(ctx.path || undefined, 'recurrence');
       const parsed = parseRecurrence(recurrenceInput, { createdAt: ctx.now, path: recurrencePath });
       if (parsed.ok) recurrence = parsed.value;
-      else for (const e of flatten(parsed.error)) issues.push(recurrenceIssue(e, ctx, recurrencePath, outerZone !== undefined));
+      else
+        for (const e of flatten(parsed.error))
+          issues.push(recurrenceIssue(e, ctx, recurrencePath, outerZone !== undefined));
     }
   }
 
@@ -236,7 +325,11 @@ export function validateSchedule(raw: unknown, ctx: ValidateContext): Result<Val
         kind: 'inline',
         pipeline: has('pipeline_id')
           ? { kind: 'published', pipelineId: raw.pipeline_id as string }
-          : { kind: 'endpoint', pipelineEndpointId: raw.pipeline_endpoint_id as string, ...(has('pipeline_version') ? { version: raw.pipeline_version as string } : {}) },
+          : {
+              kind: 'endpoint',
+              pipelineEndpointId: raw.pipeline_endpoint_id as string,
+              ...(has('pipeline_version') ? { version: raw.pipeline_version as string } : {}),
+            },
         ...(isRecord(raw.workspace)
           ? {
               workspace: {
@@ -253,7 +346,9 @@ export function validateSchedule(raw: unknown, ctx: ValidateContext): Result<Val
     pipeline,
     ...(str('experiment_name') !== undefined ? { experimentName: str('experiment_name') } : {}),
     pipelineParameters: { ...parameters },
-    ...(typeof raw.continue_on_step_failure === 'boolean' ? { continueOnStepFailure: raw.continue_on_step_failure } : {}),
+    ...(typeof raw.continue_on_step_failure === 'boolean'
+      ? { continueOnStepFailure: raw.continue_on_step_failure }
+      : {}),
     status,
     source: { file: ctx.file, path: ctx.path, ...lineOf(ctx, []) },
   };
@@ -262,8 +357,15 @@ export function validateSchedule(raw: unknown, ctx: ValidateContext): Result<Val
   const normalized: Raw = { ...rest, status };
 
   if (isTime) {
-    const limit = missedRuns === 'all' ? ((raw.missed_runs_limit as number | undefined) ?? DEFAULT_MISSED_RUNS_LIMIT) : DEFAULT_MISSED_RUNS_LIMIT;
-    Object.assign(normalized, { recurrence: recurrenceInput, missed_runs: missedRuns, ...(missedRuns === 'all' ? { missed_runs_limit: limit } : {}) });
+    const limit =
+      missedRuns === 'all'
+        ? ((raw.missed_runs_limit as number | undefined) ?? DEFAULT_MISSED_RUNS_LIMIT)
+        : DEFAULT_MISSED_RUNS_LIMIT;
+    Object.assign(normalized, {
+      recurrence: recurrenceInput,
+      missed_runs: missedRuns,
+      ...(missedRuns === 'all' ? { missed_runs_limit: limit } : {}),
+    });
     const definition: TimeScheduleDefinition = {
       ...common,
       kind: 'time',
@@ -283,7 +385,13 @@ export function validateSchedule(raw: unknown, ctx: ValidateContext): Result<Val
   delete normalized.polling_interval;
   if (has('polling_interval')) {
     warnings.push(
-      makeIssue(ctx, 'schedule.polling_interval.unused', ['polling_interval'], raw.polling_interval, 'is accepted for SDK v1 compatibility but unused: blob arrivals are delivered as events, nothing polls. You can remove it.'),
+      makeIssue(
+        ctx,
+        'schedule.polling_interval.unused',
+        ['polling_interval'],
+        raw.polling_interval,
+        'is accepted for SDK v1 compatibility but unused: blob arrivals are delivered as events, nothing polls. You can remove it.',
+      ),
     );
   }
   const definition: ReactiveScheduleDefinition = {
@@ -294,7 +402,12 @@ export function validateSchedule(raw: unknown, ctx: ValidateContext): Result<Val
     ...(dataPathName !== undefined ? { dataPathParameterName: dataPathName } : {}),
     ...(str('container') !== undefined ? { container: str('container') } : {}),
     ...(typeof raw.polling_interval === 'number' ? { pollingInterval: raw.polling_interval } : {}),
-    timingHash: contentHash({ kind: 'reactive', datastore: raw.datastore, container: raw.container, path: pathOnDatastore }),
+    timingHash: contentHash({
+      kind: 'reactive',
+      datastore: raw.datastore,
+      container: raw.container,
+      path: pathOnDatastore,
+    }),
     hash: contentHash(normalized),
   };
   return ok({ definition, warnings });
@@ -305,12 +418,17 @@ export function validateSchedule(raw: unknown, ctx: ValidateContext): Result<Val
  * segments ("a//b") and "." / ".." segments are errors. An empty result means the container's top level.
  */
 export function normalizeDatastorePath(input: string): Result<string | undefined, string> {
-  if (input.includes('\\')) return err('must use "/" between folders, not "\\" (a path inside the container, like "incoming/daily").');
+  if (input.includes('\\'))
+    return err('must use "/" between folders, not "\\" (a path inside the container, like "incoming/daily").');
   const trimmed = input.trim().replace(/^\/+/, '').replace(/\/+$/, '');
   if (trimmed === '') return ok(undefined);
   const segments = trimmed.split('/');
-  if (segments.some((s) => s === '')) return err('has an empty folder name ("//"); write the folder path like "incoming/daily".');
-  if (segments.some((s) => s === '.' || s === '..')) return err('cannot contain "." or ".." segments; write the folder path from the container root, like "incoming/daily".');
+  if (segments.some((s) => s === ''))
+    return err('has an empty folder name ("//"); write the folder path like "incoming/daily".');
+  if (segments.some((s) => s === '.' || s === '..'))
+    return err(
+      'cannot contain "." or ".." segments; write the folder path from the container root, like "incoming/daily".',
+    );
   return ok(trimmed);
 }
 
@@ -347,12 +465,19 @@ export function resolveScheduleTarget(
   const base = { file: def.source.file, path: def.source.path };
   if (def.pipeline.kind === 'target') {
     const name = def.pipeline.target;
-    const target = targets instanceof Map ? targets.get(name) : (targets as Readonly<Record<string, PipelineTarget>>)[name];
+    const target =
+      targets instanceof Map ? targets.get(name) : (targets as Readonly<Record<string, PipelineTarget>>)[name];
     if (!target) {
       const known = targets instanceof Map ? [...targets.keys()] : Object.keys(targets);
       const field = fieldPath(base.path || undefined, 'target');
       const at = `${def.source.file}${def.source.line !== undefined ? `:${def.source.line}` : ''}`;
-      return err(appError('schedule.target.unknown', { at, field, target: name, configured: known, schedule: def.name }, { field, value: name, source: base.file }));
+      return err(
+        appError(
+          'schedule.target.unknown',
+          { at, field, target: name, configured: known, schedule: def.name },
+          { field, value: name, source: base.file },
+        ),
+      );
     }
     const resolved: PipelineTarget = {
       ...target,
@@ -364,7 +489,10 @@ export function resolveScheduleTarget(
     };
     if (resolved.v2) {
       // What the schedule passes must map onto the v2 target's inputs: checked now, not at the first run.
-      const blob = def.kind === 'reactive' && def.dataPathParameterName !== undefined ? { parameter: def.dataPathParameterName, datastore: def.datastore, path: 'blob' } : undefined;
+      const blob =
+        def.kind === 'reactive' && def.dataPathParameterName !== undefined
+          ? { parameter: def.dataPathParameterName, datastore: def.datastore, path: 'blob' }
+          : undefined;
       const mapped = v2Inputs(resolved, toSubmission(resolved, { runSource: 'SDK', ...(blob ? { blob } : {}) }));
       if (!mapped.ok) {
         return err({
@@ -420,7 +548,13 @@ function where(ctx: ValidateContext, line: number | undefined): string {
   return line === undefined ? ctx.file : `${ctx.file}:${line}`;
 }
 
-function makeIssue(ctx: ValidateContext, code: ErrorCode, rel: readonly (string | number)[], value: unknown, message: string): ScheduleIssue {
+function makeIssue(
+  ctx: ValidateContext,
+  code: ErrorCode,
+  rel: readonly (string | number)[],
+  value: unknown,
+  message: string,
+): ScheduleIssue {
   const field = join(ctx.path, rel);
   const { line } = lineOf(ctx, rel);
   const subject = field ? `\`${field}\`` : 'The schedule';
@@ -447,9 +581,17 @@ function scheduleCode(p: SchemaProblem): ErrorCode {
     case 'type':
       return 'schedule.field.type';
     case 'enum':
-      return last === 'status' ? 'schedule.status.invalid' : last === 'missed_runs' ? 'schedule.missed_runs.invalid' : 'schedule.field.enum';
+      return last === 'status'
+        ? 'schedule.status.invalid'
+        : last === 'missed_runs'
+          ? 'schedule.missed_runs.invalid'
+          : 'schedule.field.enum';
     case 'pattern':
-      return top && last === 'name' ? 'schedule.name.invalid' : top && last === 'container' ? 'schedule.container.invalid' : 'schedule.field.pattern';
+      return top && last === 'name'
+        ? 'schedule.name.invalid'
+        : top && last === 'container'
+          ? 'schedule.container.invalid'
+          : 'schedule.field.pattern';
     case 'range':
       return 'schedule.field.out_of_range';
     case 'empty':
@@ -463,20 +605,26 @@ function scheduleCode(p: SchemaProblem): ErrorCode {
 
 /** What the schema's bare pattern would say, for the fields whose pattern a user cannot be expected to read. */
 const PATTERN_PHRASE: Partial<Record<ErrorCode, string>> = {
-  'schedule.name.invalid': 'must start with a letter or digit and use only letters, digits, "_", "." and "-" (at most 64 characters)',
-  'schedule.container.invalid': 'is not a valid blob container name (3-63 lowercase letters, digits and single hyphens)',
+  'schedule.name.invalid':
+    'must start with a letter or digit and use only letters, digits, "_", "." and "-" (at most 64 characters)',
+  'schedule.container.invalid':
+    'is not a valid blob container name (3-63 lowercase letters, digits and single hyphens)',
 };
 
 const SCHEDULE_WORDING = {
   quote: (name: string) => `\`${name}\``,
-  notAField: (parent: readonly (string | number)[]) => (parent.length === 0 ? 'a schedule field' : `a field of \`${String(parent.at(-1))}\``),
+  notAField: (parent: readonly (string | number)[]) =>
+    parent.length === 0 ? 'a schedule field' : `a field of \`${String(parent.at(-1))}\``,
   fieldsNote: ' (docs/schedules.md)',
 };
 
 function schemaIssues(errors: readonly ErrorObject[], ctx: ValidateContext): ScheduleIssue[] {
   return schemaProblems(errors, SCHEDULE_WORDING).map((p) => {
     const code = scheduleCode(p);
-    const phrase = code === 'schedule.name.missing' ? `${p.phrase}: every schedule needs a unique name` : (PATTERN_PHRASE[code] ?? p.phrase);
+    const phrase =
+      code === 'schedule.name.missing'
+        ? `${p.phrase}: every schedule needs a unique name`
+        : (PATTERN_PHRASE[code] ?? p.phrase);
     return makeIssue(ctx, code, p.segments, p.value, `${phrase}.`);
   });
 }
@@ -487,7 +635,12 @@ function flatten(error: AppError): AppError[] {
 }
 
 /** Re-labels a recurrence engine error as a schedule error of this file (keeping its detail code). */
-function recurrenceIssue(e: AppError, ctx: ValidateContext, recurrencePath: string, zoneFromSchedule: boolean): ScheduleIssue {
+function recurrenceIssue(
+  e: AppError,
+  ctx: ValidateContext,
+  recurrencePath: string,
+  zoneFromSchedule: boolean,
+): ScheduleIssue {
   let field = e.field ?? recurrencePath;
   if (!field.startsWith(recurrencePath)) field = fieldPath(recurrencePath, field);
   const zoneField = fieldPath(recurrencePath, 'time_zone');

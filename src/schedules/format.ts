@@ -5,7 +5,15 @@
  * Pure: strings in, lines out.
  */
 import type { HistoryEntry } from './stateTypes';
-import type { ApplyResult, DeleteResult, EnableResult, LastRunView, PipelineView, ScheduleDetail, ScheduleSummary } from './operations';
+import type {
+  ApplyResult,
+  DeleteResult,
+  EnableResult,
+  LastRunView,
+  PipelineView,
+  ScheduleDetail,
+  ScheduleSummary,
+} from './operations';
 
 /** Pretty JSON, one string per output line. */
 export function formatJson(value: unknown): string[] {
@@ -41,12 +49,24 @@ export function lastRunText(run: LastRunView | undefined): string {
   return `${what} at ${run.recordedAt}`;
 }
 
-const SYNC_NOTE: Record<ScheduleSummary['sync'], string> = { synced: '', pending: ' (not yet synced)', orphaned: ' (orphaned)', elsewhere: ' (definition not readable here)', unreadable: ' (UNREADABLE)' };
+const SYNC_NOTE: Record<ScheduleSummary['sync'], string> = {
+  synced: '',
+  pending: ' (not yet synced)',
+  orphaned: ' (orphaned)',
+  elsewhere: ' (definition not readable here)',
+  unreadable: ' (UNREADABLE)',
+};
 
 /** Width every line of a listing fits in (a terminal, a CI log). */
 export const LIST_WIDTH = 120;
 
-const SYNC_SHORT: Record<ScheduleSummary['sync'], string> = { synced: '', pending: ' (not synced)', orphaned: ' (orphaned)', elsewhere: ' (elsewhere)', unreadable: ' (UNREADABLE)' };
+const SYNC_SHORT: Record<ScheduleSummary['sync'], string> = {
+  synced: '',
+  pending: ' (not synced)',
+  orphaned: ' (orphaned)',
+  elsewhere: ' (elsewhere)',
+  unreadable: ' (UNREADABLE)',
+};
 
 /** `text` cut to `width` characters, the cut marked with `…`. */
 function fit(text: string, width: number): string {
@@ -75,10 +95,24 @@ export function wrap(text: string, indent: string, width: number = LIST_WIDTH): 
 export function formatList(schedules: readonly ScheduleSummary[], filtered: boolean): string[] {
   if (schedules.length === 0) return [filtered ? 'No schedules match the filters.' : 'No schedules are defined.'];
   const headers = ['NAME', 'STATUS', 'NEXT RUN (UTC)', 'LAST RUN'];
-  const cells = schedules.map((s) => [s.name, `${s.status}${SYNC_SHORT[s.sync]}`, s.nextRun ?? '-', s.lastRun ? `${s.lastRun.status} ${s.lastRun.recordedAt}` : '-']);
-  const others = [1, 2, 3].reduce((sum, i) => sum + Math.max(headers[i]!.length, ...cells.map((c) => c[i]!.length)) + 2, 0);
-  const nameWidth = Math.max(headers[0]!.length, Math.min(Math.max(...cells.map((c) => c[0]!.length)), LIST_WIDTH - others));
-  const rows = table(headers, cells.map((c) => [fit(c[0]!, nameWidth), ...c.slice(1)]));
+  const cells = schedules.map((s) => [
+    s.name,
+    `${s.status}${SYNC_SHORT[s.sync]}`,
+    s.nextRun ?? '-',
+    s.lastRun ? `${s.lastRun.status} ${s.lastRun.recordedAt}` : '-',
+  ]);
+  const others = [1, 2, 3].reduce(
+    (sum, i) => sum + Math.max(headers[i]!.length, ...cells.map((c) => c[i]!.length)) + 2,
+    0,
+  );
+  const nameWidth = Math.max(
+    headers[0]!.length,
+    Math.min(Math.max(...cells.map((c) => c[0]!.length)), LIST_WIDTH - others),
+  );
+  const rows = table(
+    headers,
+    cells.map((c) => [fit(c[0]!, nameWidth), ...c.slice(1)]),
+  );
   const out = [rows[0]!];
   schedules.forEach((s, i) => {
     out.push(rows[i + 1]!);
@@ -91,7 +125,10 @@ export function formatList(schedules: readonly ScheduleSummary[], filtered: bool
 }
 
 export function formatDetail(d: ScheduleDetail): string[] {
-  const lines = [`Schedule ${d.name} (${d.kind === 'time' ? 'time-based' : 'reactive'}, ${d.status}${SYNC_NOTE[d.sync]})`, `  ${d.summary}`];
+  const lines = [
+    `Schedule ${d.name} (${d.kind === 'time' ? 'time-based' : 'reactive'}, ${d.status}${SYNC_NOTE[d.sync]})`,
+    `  ${d.summary}`,
+  ];
   if (d.warning) lines.push(`  Warning: ${d.name} ${d.warning}`);
   const field = (label: string, value: string | undefined): void => {
     if (value !== undefined && value !== '') lines.push(`  ${`${label}:`.padEnd(14)}${value}`);
@@ -102,13 +139,17 @@ export function formatDetail(d: ScheduleDetail): string[] {
   field('Experiment', d.experimentName);
   const params = Object.entries(d.pipelineParameters);
   field('Parameters', params.length ? params.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ') : undefined);
-  if (d.continueOnStepFailure !== undefined) field('On failure', d.continueOnStepFailure ? 'continue other steps' : 'stop');
+  if (d.continueOnStepFailure !== undefined)
+    field('On failure', d.continueOnStepFailure ? 'continue other steps' : 'stop');
   if (d.datastore) {
     field('Datastore', d.datastore.datastore + (d.datastore.container ? ` (container ${d.datastore.container})` : ''));
     field('Path', d.datastore.pathOnDatastore ? `${d.datastore.pathOnDatastore}/` : '(top level)');
   }
   field('Missed runs', d.missedRuns === 'all' ? `all (at most ${d.missedRunsLimit ?? '?'})` : d.missedRuns);
-  field('Defined in', d.source ? `${d.source.file}${d.source.line !== undefined ? `:${d.source.line}` : ''}` : undefined);
+  field(
+    'Defined in',
+    d.source ? `${d.source.file}${d.source.line !== undefined ? `:${d.source.line}` : ''}` : undefined,
+  );
   field('Next run', d.nextRun ?? (d.kind === 'time' ? '-' : undefined));
   field('Last run', d.lastRun ? lastRunText(d.lastRun) : '-');
   field('Pending', d.pendingRetries ? `${d.pendingRetries} occurrence(s) waiting for a retry` : undefined);
@@ -158,5 +199,7 @@ export function formatEnable(r: EnableResult, enabled: boolean): string[] {
 }
 
 export function formatDelete(r: DeleteResult): string[] {
-  return [`Deleted schedule ${r.name}${r.definition === 'applied' ? ' (its applied definition,' : ' ('} state and history: ${r.blobsDeleted} blob${r.blobsDeleted === 1 ? '' : 's'}).`];
+  return [
+    `Deleted schedule ${r.name}${r.definition === 'applied' ? ' (its applied definition,' : ' ('} state and history: ${r.blobsDeleted} blob${r.blobsDeleted === 1 ? '' : 's'}).`,
+  ];
 }

@@ -21,7 +21,9 @@ export const HISTORY_INBOX_LIMIT = 10;
 export const DEFAULT_HISTORY_LIMIT = 100;
 
 /** A history read: its entries, or what is wrong with the blob (then only the entries the state holds). */
-export type HistoryRead = { readonly status: 'found'; readonly entries: HistoryEntry[] } | { readonly status: 'corrupt'; readonly entries: HistoryEntry[]; readonly error: AppError };
+export type HistoryRead =
+  | { readonly status: 'found'; readonly entries: HistoryEntry[] }
+  | { readonly status: 'corrupt'; readonly entries: HistoryEntry[]; readonly error: AppError };
 
 export class ScheduleHistory {
   constructor(
@@ -55,13 +57,19 @@ export class ScheduleHistory {
     for (let attempt = 0; attempt < this.casAttempts * 2; attempt++) {
       const current = await this.blobs.read(blob, parseHistory);
       if (current.status === 'missing') {
-        const created = await this.blobs.createIfAbsent(blob, { name, entries: added.slice(0, this.limit) } satisfies HistoryDocument);
+        const created = await this.blobs.createIfAbsent(blob, {
+          name,
+          entries: added.slice(0, this.limit),
+        } satisfies HistoryDocument);
         if (created.status === 'written') return;
         continue;
       }
       const entries = current.status === 'found' ? current.value.entries : []; // corrupt: start afresh
       const there = new Set(once ? entries.map(entryKey) : []);
-      const doc: HistoryDocument = { name, entries: [...added.filter((e) => !there.has(entryKey(e))), ...entries].slice(0, this.limit) };
+      const doc: HistoryDocument = {
+        name,
+        entries: [...added.filter((e) => !there.has(entryKey(e))), ...entries].slice(0, this.limit),
+      };
       const written = await this.blobs.replaceIfMatch(blob, doc, current.etag);
       if (written.status === 'written') return;
     }
@@ -79,7 +87,10 @@ export class ScheduleHistory {
     const read = await this.blobs.read(historyBlobName(name), parseHistory);
     const n = Math.max(0, limit);
     if (read.status === 'corrupt') return { status: 'corrupt', entries: unfiled.slice(0, n), error: read.error };
-    return { status: 'found', entries: mergeNewestFirst(unfiled, read.status === 'found' ? read.value.entries : []).slice(0, n) };
+    return {
+      status: 'found',
+      entries: mergeNewestFirst(unfiled, read.status === 'found' ? read.value.entries : []).slice(0, n),
+    };
   }
 
   /** The newest `limit` entries; an unreadable history throws `AppFailure` (`storage.blob.corrupt`). */
@@ -92,7 +103,18 @@ export class ScheduleHistory {
 
 /** Identity of an entry (the same entry filed twice has the same key). */
 function entryKey(e: HistoryEntry): string {
-  return JSON.stringify([e.occurrence, e.trigger, e.status, e.runId, e.error?.code, e.error?.message, e.attempts, e.claimedAt, e.recordedAt, e.detail]);
+  return JSON.stringify([
+    e.occurrence,
+    e.trigger,
+    e.status,
+    e.runId,
+    e.error?.code,
+    e.error?.message,
+    e.attempts,
+    e.claimedAt,
+    e.recordedAt,
+    e.detail,
+  ]);
 }
 
 /** Two newest-first lists merged newest first (ties: `a` first), each keeping its own order; an entry of `a` already in `b` (filed) shown once. */

@@ -66,7 +66,10 @@ export interface ScheduleLoadError extends AppError {
   readonly errors: readonly ScheduleIssue[];
 }
 
-export function loadScheduleDefinitions(files: readonly ScheduleFile[], options: LoadOptions): Result<LoadedSchedules, ScheduleLoadError> {
+export function loadScheduleDefinitions(
+  files: readonly ScheduleFile[],
+  options: LoadOptions,
+): Result<LoadedSchedules, ScheduleLoadError> {
   const issues: ScheduleIssue[] = [];
   const warnings: ScheduleIssue[] = [];
   const definitions: ScheduleDefinition[] = [];
@@ -126,7 +129,10 @@ export function loadScheduleDefinitions(files: readonly ScheduleFile[], options:
 }
 
 /** Reads every schedule file at `location` (a file, or a directory read non-recursively, sorted by name). */
-export async function readScheduleFiles(location: string, options: { required?: boolean } = {}): Promise<Result<ScheduleFile[], AppError>> {
+export async function readScheduleFiles(
+  location: string,
+  options: { required?: boolean } = {},
+): Promise<Result<ScheduleFile[], AppError>> {
   let stat;
   try {
     stat = await fs.stat(location);
@@ -188,7 +194,10 @@ export async function loadScheduleDefinitionsFromSettings(
   const location = path.resolve(options.cwd ?? process.cwd(), setting || DEFAULT_SCHEDULES_PATH);
   const files = await readScheduleFiles(location, { required: !!setting });
   if (!files.ok) return files;
-  const relative = files.value.map((f) => ({ ...f, path: path.relative(options.cwd ?? process.cwd(), f.path) || f.path }));
+  const relative = files.value.map((f) => ({
+    ...f,
+    path: path.relative(options.cwd ?? process.cwd(), f.path) || f.path,
+  }));
   return loadScheduleDefinitions(relative, options);
 }
 
@@ -209,7 +218,15 @@ interface Entry {
 }
 
 function plainEntry(raw: unknown, pathText: string, segments: (string | number)[]): Entry {
-  return { raw, path: pathText, segments, v1: false, mapKeys: (rel) => [...rel], relabel: (i) => i, warnings: () => [] };
+  return {
+    raw,
+    path: pathText,
+    segments,
+    v1: false,
+    mapKeys: (rel) => [...rel],
+    relabel: (i) => i,
+    warnings: () => [],
+  };
 }
 
 function entries(data: unknown, file: string, locate: Locate, issues: ScheduleIssue[]): Entry[] {
@@ -318,14 +335,23 @@ function v1Entry(body: unknown, file: string, locate: Locate, issues: ScheduleIs
 }
 
 /** The `target` of a schedule entry when it is not configured (with a "did you mean"), else undefined. */
-function unknownTarget(entry: Entry, file: string, locate: Locate, known: LoadOptions['knownTargets']): ScheduleIssue | undefined {
+function unknownTarget(
+  entry: Entry,
+  file: string,
+  locate: Locate,
+  known: LoadOptions['knownTargets'],
+): ScheduleIssue | undefined {
   const raw = entry.raw;
   if (!known || typeof raw !== 'object' || raw === null) return undefined;
   const target = (raw as Record<string, unknown>).target;
   if (typeof target !== 'string' || target === '' || known.has(target)) return undefined;
   const line = locate([...entry.segments, 'target']);
   const field = fieldPath(entry.path || undefined, 'target');
-  return appError('schedule.target.unknown', { at: `${file}${lineSuffix(line)}`, field, target, configured: [...known.keys()] }, { field, value: target, source: file, ...(line !== undefined ? { line } : {}) });
+  return appError(
+    'schedule.target.unknown',
+    { at: `${file}${lineSuffix(line)}`, field, target, configured: [...known.keys()] },
+    { field, value: target, source: file, ...(line !== undefined ? { line } : {}) },
+  );
 }
 
 function lineSuffix(line: number | undefined): string {
@@ -391,7 +417,9 @@ function parseFile(file: ScheduleFile): Result<ParsedFile, ScheduleIssue[]> {
   try {
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
-    return err([{ code: 'schedule.file.syntax', message: `${file.path}: ${(e as Error).message}.`, source: file.path }]);
+    return err([
+      { code: 'schedule.file.syntax', message: `${file.path}: ${(e as Error).message}.`, source: file.path },
+    ]);
   }
   const locate: Locate = (segments) => {
     let node: unknown = doc.contents;

@@ -124,7 +124,13 @@ function noneSkipped(): SkippedRuns {
  * The newest `keep` occurrences in [from, now] and how many there are in all (a lower bound when the
  * gap holds more than SCAN_CAP).
  */
-function tailOf(r: Recurrence, from: Date, now: Date, keep: number, graceMs: number): { tail: Date[]; count: number; countIsLowerBound: boolean } {
+function tailOf(
+  r: Recurrence,
+  from: Date,
+  now: Date,
+  keep: number,
+  graceMs: number,
+): { tail: Date[]; count: number; countIsLowerBound: boolean } {
   const justBefore = new Date(from.getTime() - 1);
   const all = occurrencesBetween(r, justBefore, now, SCAN_CAP);
   if (all.length < SCAN_CAP) return { tail: all.slice(-keep), count: all.length, countIsLowerBound: false };

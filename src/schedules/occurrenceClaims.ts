@@ -46,7 +46,13 @@ export type Outcome =
    * The request may have created a run (its answer was lost, or the holder stopped while it was in
    * flight) and no look-up has settled it yet: looked up again from `nextLookupAt` by `key`.
    */
-  | { readonly status: 'unknown'; readonly error: ErrorSummary; readonly since: Date; readonly nextLookupAt: Date; readonly key: string };
+  | {
+      readonly status: 'unknown';
+      readonly error: ErrorSummary;
+      readonly since: Date;
+      readonly nextLookupAt: Date;
+      readonly key: string;
+    };
 
 const CLAIM_ID = /^[A-Za-z0-9][A-Za-z0-9_.=-]{0,199}$/;
 
@@ -67,32 +73,67 @@ export class OccurrenceClaims {
     const created = await this.blobs.createIfAbsent(claimBlobName(name, claim.occurrence), claim);
     if (created.status === 'written') return { status: 'claimed', claim, etag: created.etag };
     const existing = await this.get(name, claim.occurrence);
-    return existing.status === 'found' ? { status: 'taken', existing, claim: existing.claim, etag: existing.etag } : { status: 'taken', existing };
+    return existing.status === 'found'
+      ? { status: 'taken', existing, claim: existing.claim, etag: existing.etag }
+      : { status: 'taken', existing };
   }
 
   async get(name: string, occurrence: Date | string): Promise<ClaimRead> {
     const read = await this.blobs.read(claimBlobName(name, claimId(occurrence)), parseClaim);
     if (read.status === 'missing') return read;
-    if (read.status === 'corrupt') return { status: 'corrupt', etag: read.etag, error: read.error, ...(read.lastModified ? { lastModified: read.lastModified } : {}) };
-    return { status: 'found', claim: read.value, etag: read.etag, ...(read.lastModified ? { lastModified: read.lastModified } : {}) };
+    if (read.status === 'corrupt')
+      return {
+        status: 'corrupt',
+        etag: read.etag,
+        error: read.error,
+        ...(read.lastModified ? { lastModified: read.lastModified } : {}),
+      };
+    return {
+      status: 'found',
+      claim: read.value,
+      etag: read.etag,
+      ...(read.lastModified ? { lastModified: read.lastModified } : {}),
+    };
   }
 
   /**
    * Takes over a claim left in `retrying` (or any status in `from`) for another attempt, If-Match on
    * its ETag: exactly one of several racing instances gets `written`.
    */
-  async reclaim(claim: Claim, etag: string, init: { readonly now: Date; readonly owner?: string; readonly from?: readonly ClaimStatus[]; readonly submitting?: boolean }): Promise<ClaimWriteOutcome> {
+  async reclaim(
+    claim: Claim,
+    etag: string,
+    init: {
+      readonly now: Date;
+      readonly owner?: string;
+      readonly from?: readonly ClaimStatus[];
+      readonly submitting?: boolean;
+    },
+  ): Promise<ClaimWriteOutcome> {
     if (!(init.from ?? ['retrying']).includes(claim.status)) return { status: 'conflict' };
     // The new holder's attempt starts afresh: an earlier attempt's `submittingAt` goes (it was reconciled).
     const { error: _e, nextAttemptAt: _n, submittingAt: _s, ...rest } = claim;
     return this.write(
-      { ...rest, status: 'claimed', attempts: claim.attempts + 1, updatedAt: isoInstant(init.now), trigger: 'retry', ...(init.owner ? { owner: init.owner } : {}), ...(init.submitting ? { submittingAt: isoInstant(init.now) } : {}) },
+      {
+        ...rest,
+        status: 'claimed',
+        attempts: claim.attempts + 1,
+        updatedAt: isoInstant(init.now),
+        trigger: 'retry',
+        ...(init.owner ? { owner: init.owner } : {}),
+        ...(init.submitting ? { submittingAt: isoInstant(init.now) } : {}),
+      },
       etag,
     );
   }
 
   /** Replaces an unreadable claim blob (If-Match on its ETag) with a fresh claim held by the caller. */
-  async replaceCorrupt(name: string, occurrence: Date | string, etag: string, init: ClaimInit): Promise<ClaimWriteOutcome> {
+  async replaceCorrupt(
+    name: string,
+    occurrence: Date | string,
+    etag: string,
+    init: ClaimInit,
+  ): Promise<ClaimWriteOutcome> {
     return this.write(freshClaim(name, claimId(occurrence), init), etag);
   }
 
@@ -120,7 +161,11 @@ export class OccurrenceClaims {
    * Claims whose id is not an instant, and claims of schedules without a (readable) state, are left
    * alone. Looks at `limit` claims at most (oldest schedules' names first); the next call goes on from the start.
    */
-  async pruneSettled(options: { readonly settledForMs: number; readonly limit?: number; readonly wallClock?: () => number }): Promise<{ scanned: number; deleted: number; schedules: number }> {
+  async pruneSettled(options: {
+    readonly settledForMs: number;
+    readonly limit?: number;
+    readonly wallClock?: () => number;
+  }): Promise<{ scanned: number; deleted: number; schedules: number }> {
     const wall = options.wallClock ?? Date.now;
     const cutoff = wall() - options.settledForMs;
     const listed = await this.blobs.list(CLAIMS_PREFIX, { limit: options.limit ?? 5000, pageSize: 5000 });
@@ -181,18 +226,38 @@ function freshClaim(name: string, occurrence: string, init: ClaimInit): Claim {
 
 /** The claim after `outcome` (pure): status, run id or error, retry times; earlier outcome fields dropped. */
 export function claimWithOutcome(claim: Claim, outcome: Outcome, now: Date): Claim {
-  const { error: _e, nextAttemptAt: _n, deadline: _d, runId: _r, submittingAt: _s, unknownSince: _u, nextLookupAt: _l, lookupKey: _k, ...rest } = claim;
+  const {
+    error: _e,
+    nextAttemptAt: _n,
+    deadline: _d,
+    runId: _r,
+    submittingAt: _s,
+    unknownSince: _u,
+    nextLookupAt: _l,
+    lookupKey: _k,
+    ...rest
+  } = claim;
   return {
     ...rest,
     status: outcome.status,
     updatedAt: isoInstant(now),
     ...(outcome.status === 'submitted' ? { runId: outcome.runId } : {}),
-    ...(outcome.status === 'failed' || outcome.status === 'retrying' || outcome.status === 'unknown' ? { error: outcome.error } : {}),
-    ...(outcome.status === 'unknown'
-      ? { unknownSince: isoInstant(outcome.since), nextLookupAt: isoInstant(outcome.nextLookupAt), lookupKey: { tag: SUBMISSION_KEY_NAME, value: outcome.key } }
+    ...(outcome.status === 'failed' || outcome.status === 'retrying' || outcome.status === 'unknown'
+      ? { error: outcome.error }
       : {}),
-    ...(outcome.status === 'skipped' ? { error: { code: 'schedule.occurrence.skipped', message: outcome.reason } } : {}),
-    ...(outcome.status === 'retrying' ? { nextAttemptAt: isoInstant(outcome.nextAttemptAt), deadline: isoInstant(outcome.deadline) } : {}),
+    ...(outcome.status === 'unknown'
+      ? {
+          unknownSince: isoInstant(outcome.since),
+          nextLookupAt: isoInstant(outcome.nextLookupAt),
+          lookupKey: { tag: SUBMISSION_KEY_NAME, value: outcome.key },
+        }
+      : {}),
+    ...(outcome.status === 'skipped'
+      ? { error: { code: 'schedule.occurrence.skipped', message: outcome.reason } }
+      : {}),
+    ...(outcome.status === 'retrying'
+      ? { nextAttemptAt: isoInstant(outcome.nextAttemptAt), deadline: isoInstant(outcome.deadline) }
+      : {}),
   };
 }
 
@@ -224,11 +289,25 @@ function claimId(occurrence: Date | string): string {
   return occurrence;
 }
 
-const CLAIM_STATUSES: readonly string[] = ['claimed', 'submitted', 'failed', 'retrying', 'skipped', 'unknown'] satisfies readonly ClaimStatus[];
+const CLAIM_STATUSES: readonly string[] = [
+  'claimed',
+  'submitted',
+  'failed',
+  'retrying',
+  'skipped',
+  'unknown',
+] satisfies readonly ClaimStatus[];
 
 const parseClaim: JsonParser<Claim> = (raw) => {
   const r = raw as Record<string, unknown> | null;
-  return typeof r === 'object' && r !== null && !Array.isArray(r) && typeof r.occurrence === 'string' && typeof r.status === 'string' && CLAIM_STATUSES.includes(r.status) && typeof r.updatedAt === 'string' && typeof r.attempts === 'number'
+  return typeof r === 'object' &&
+    r !== null &&
+    !Array.isArray(r) &&
+    typeof r.occurrence === 'string' &&
+    typeof r.status === 'string' &&
+    CLAIM_STATUSES.includes(r.status) &&
+    typeof r.updatedAt === 'string' &&
+    typeof r.attempts === 'number'
     ? { ok: true, value: r as unknown as Claim }
     : { ok: false, message: 'is not a claim document (occurrence, status, attempts, updatedAt)' };
 };

@@ -68,8 +68,18 @@ export type TargetResolver = () => Result<PipelineTarget>;
  * another holder wrote on the claim and never settled; it settles it if it comes later).
  */
 export type PendingChange =
-  | { readonly kind: 'done'; readonly lastRun?: HistoryEntry; readonly record?: HistoryEntry; readonly recordOnlyIfPending?: boolean }
-  | { readonly kind: 'update'; readonly pending: PendingRetry; readonly lastRun?: HistoryEntry; readonly record?: HistoryEntry }
+  | {
+      readonly kind: 'done';
+      readonly lastRun?: HistoryEntry;
+      readonly record?: HistoryEntry;
+      readonly recordOnlyIfPending?: boolean;
+    }
+  | {
+      readonly kind: 'update';
+      readonly pending: PendingRetry;
+      readonly lastRun?: HistoryEntry;
+      readonly record?: HistoryEntry;
+    }
   | { readonly kind: 'leave' };
 
 /** Everything about one due occurrence in one tick. */
@@ -96,7 +106,12 @@ export async function handleOccurrence(job: OccurrenceJob): Promise<PendingChang
   let existing: ClaimRead;
   if (entry.attempts === 0) {
     // Written with its `submittingAt` when the request goes right after (the target resolves): one request.
-    const claimed = await deps.store.claims.claim(def.name, occurrence, { now, trigger, owner: deps.settings.owner, submitting: job.target().ok });
+    const claimed = await deps.store.claims.claim(def.name, occurrence, {
+      now,
+      trigger,
+      owner: deps.settings.owner,
+      submitting: job.target().ok,
+    });
     if (claimed.status === 'claimed') return submit(job, { claim: claimed.claim, etag: claimed.etag });
     existing = claimed.existing;
   } else {
@@ -115,20 +130,33 @@ async function carryOut(job: OccurrenceJob, decision: ClaimDecision, read: Claim
     case 'done':
       // Final on its claim: its holder records it when it settles; if it never did (it stopped after
       // writing the outcome), this settle does, once.
-      return read.status === 'found' ? { kind: 'done', record: historyEntryOf(read.claim, job.now), recordOnlyIfPending: true } : { kind: 'done' };
+      return read.status === 'found'
+        ? { kind: 'done', record: historyEntryOf(read.claim, job.now), recordOnlyIfPending: true }
+        : { kind: 'done' };
     case 'wait':
-      if (read.status === 'corrupt') deps.log.warn(`schedule ${def.name} occurrence ${when}: its claim ${claimBlobName(def.name, occurrenceKey(occurrence))} cannot be read (${read.error.message}); resolved as a crashed submission at ${isoInstant(decision.until)} unless repaired before`);
+      if (read.status === 'corrupt')
+        deps.log.warn(
+          `schedule ${def.name} occurrence ${when}: its claim ${claimBlobName(def.name, occurrenceKey(occurrence))} cannot be read (${read.error.message}); resolved as a crashed submission at ${isoInstant(decision.until)} unless repaired before`,
+        );
       return wait(job, read, decision.until);
     case 'takeOver':
       if (decision.reason === 'stale_claim' && read.status === 'found') {
-        deps.log.warn(`schedule ${def.name} occurrence ${when}: claim of ${read.claim.owner ?? 'another instance'} at ${read.claim.updatedAt} was never used (the instance stopped before submitting); taking it over.`);
+        deps.log.warn(
+          `schedule ${def.name} occurrence ${when}: claim of ${read.claim.owner ?? 'another instance'} at ${read.claim.updatedAt} was never used (the instance stopped before submitting); taking it over.`,
+        );
       }
       return (await takeOver(job, read, job.target().ok)) ?? { kind: 'leave' };
     case 'giveUp': {
       const taken = await takeOver(job, read, false);
       if (!taken) return { kind: 'leave' };
-      const error = (read.status === 'found' ? read.claim.error : undefined) ?? { code: 'schedule.retry.deadline', message: 'The retry deadline passed.' };
-      return finishFailed(job, taken, { code: error.code, message: `${error.message} (gave up: the retry deadline ${isoInstant(decision.deadline)} passed)` });
+      const error = (read.status === 'found' ? read.claim.error : undefined) ?? {
+        code: 'schedule.retry.deadline',
+        message: 'The retry deadline passed.',
+      };
+      return finishFailed(job, taken, {
+        code: error.code,
+        message: `${error.message} (gave up: the retry deadline ${isoInstant(decision.deadline)} passed)`,
+      });
     }
     case 'reconcile':
       return reconcile(job, read, decision.reason);
@@ -149,14 +177,26 @@ async function takeOver(job: OccurrenceJob, read: ClaimRead, submitting: boolean
   const taken =
     read.status === 'corrupt'
       ? await deps.store.claims.replaceCorrupt(def.name, occurrence, read.etag, init)
-      : await deps.store.claims.reclaim(read.claim, read.etag, { now, owner: deps.settings.owner, from: [read.claim.status], submitting });
+      : await deps.store.claims.reclaim(read.claim, read.etag, {
+          now,
+          owner: deps.settings.owner,
+          from: [read.claim.status],
+          submitting,
+        });
   return taken.status === 'written' ? { claim: taken.claim, etag: taken.etag } : undefined;
 }
 
 /** Leaves the entry pending until `until` (at least a second from now). */
 function wait(job: OccurrenceJob, read: ClaimRead, until: Date): PendingChange {
   const attempts = read.status === 'found' ? Math.max(job.entry.attempts, read.claim.attempts) : job.entry.attempts;
-  return { kind: 'update', pending: { ...job.entry, attempts, nextAttemptAt: isoInstant(new Date(Math.max(until.getTime(), job.now.getTime() + 1000))) } };
+  return {
+    kind: 'update',
+    pending: {
+      ...job.entry,
+      attempts,
+      nextAttemptAt: isoInstant(new Date(Math.max(until.getTime(), job.now.getTime() + 1000))),
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -175,11 +215,20 @@ async function submit(job: OccurrenceJob, held: Held): Promise<PendingChange> {
   await deps.afterClaim?.(def.name, occurrence);
 
   const attempt = held.claim.attempts;
-  const body = occurrenceSubmission(def, target.value, { occurrence, trigger: held.claim.trigger, runSource: settings.runSource });
+  const body = occurrenceSubmission(def, target.value, {
+    occurrence,
+    trigger: held.claim.trigger,
+    runSource: settings.runSource,
+  });
   const key = occurrenceSubmissionKey(def.name, occurrence);
   const result = await deps.client.submit(target.value, body, { deadlineMs: settings.submitDeadlineMs, key });
 
-  if (result.ok) return recordSubmitted(job, held, { runId: result.value.runId, experiment: body.ExperimentName, reconciled: result.value.reconciled === true });
+  if (result.ok)
+    return recordSubmitted(job, held, {
+      runId: result.value.runId,
+      experiment: body.ExperimentName,
+      reconciled: result.value.reconciled === true,
+    });
 
   const error = summary(result.error);
   if (result.error.outcome === 'unknown') {
@@ -187,22 +236,53 @@ async function submit(job: OccurrenceJob, held: Held): Promise<PendingChange> {
     return recordUnknown(job, held, { error, since: now, key, experiment: body.ExperimentName, lookedUp: false });
   }
   const deadline = Date.parse(held.claim.deadline ?? entry.deadline);
-  const nextAttemptAt = new Date(now.getTime() + backoffDelay(attempt, { baseMs: settings.retryBaseDelayMs, maxMs: settings.retryMaxDelayMs }));
+  const nextAttemptAt = new Date(
+    now.getTime() + backoffDelay(attempt, { baseMs: settings.retryBaseDelayMs, maxMs: settings.retryMaxDelayMs }),
+  );
   if (result.error.transient && nextAttemptAt.getTime() <= deadline) {
-    const written = await deps.store.claims.recordOutcome(held.claim, held.etag, { status: 'retrying', error, nextAttemptAt, deadline: new Date(deadline) }, now);
+    const written = await deps.store.claims.recordOutcome(
+      held.claim,
+      held.etag,
+      { status: 'retrying', error, nextAttemptAt, deadline: new Date(deadline) },
+      now,
+    );
     if (written.status !== 'written') return { kind: 'leave' };
     const when = isoInstant(occurrence);
-    job.out.retrying.push({ schedule: def.name, occurrence: when, trigger: held.claim.trigger, attempts: attempt, error, nextAttemptAt: isoInstant(nextAttemptAt) });
-    deps.log.warn(`schedule ${def.name} occurrence ${when} not submitted (attempt ${attempt}; certainly no run was created): ${error.code}: ${error.message}; retrying at ${isoInstant(nextAttemptAt)} (gives up after ${isoInstant(new Date(deadline))})`);
-    deps.telemetry.event('ScheduleOccurrenceRetrying', { schedule: def.name, occurrence: when, code: error.code, nextAttemptAt: isoInstant(nextAttemptAt) }, { attempts: attempt });
+    job.out.retrying.push({
+      schedule: def.name,
+      occurrence: when,
+      trigger: held.claim.trigger,
+      attempts: attempt,
+      error,
+      nextAttemptAt: isoInstant(nextAttemptAt),
+    });
+    deps.log.warn(
+      `schedule ${def.name} occurrence ${when} not submitted (attempt ${attempt}; certainly no run was created): ${error.code}: ${error.message}; retrying at ${isoInstant(nextAttemptAt)} (gives up after ${isoInstant(new Date(deadline))})`,
+    );
+    deps.telemetry.event(
+      'ScheduleOccurrenceRetrying',
+      { schedule: def.name, occurrence: when, code: error.code, nextAttemptAt: isoInstant(nextAttemptAt) },
+      { attempts: attempt },
+    );
     return {
       kind: 'update',
-      pending: { occurrence: entry.occurrence, attempts: attempt, nextAttemptAt: isoInstant(nextAttemptAt), deadline: isoInstant(new Date(deadline)), lastError: error },
+      pending: {
+        occurrence: entry.occurrence,
+        attempts: attempt,
+        nextAttemptAt: isoInstant(nextAttemptAt),
+        deadline: isoInstant(new Date(deadline)),
+        lastError: error,
+      },
       lastRun: historyOf(held.claim, 'retrying', now, { error }),
       ...(attempt === 1 ? { record: historyEntryOf(written.claim, now) } : {}), // later attempts: only the final outcome
     };
   }
-  const final = result.error.transient ? { code: error.code, message: `${error.message} (gave up after ${attempt} attempt(s): the retry deadline ${isoInstant(new Date(deadline))} would pass)` } : error;
+  const final = result.error.transient
+    ? {
+        code: error.code,
+        message: `${error.message} (gave up after ${attempt} attempt(s): the retry deadline ${isoInstant(new Date(deadline))} would pass)`,
+      }
+    : error;
   return finishFailed(job, held, final);
 }
 
@@ -211,26 +291,55 @@ async function submit(job: OccurrenceJob, held: Held): Promise<PendingChange> {
  * is tried again, and if storage stays unreachable the claim keeps `submittingAt`, so a later tick
  * reconciles it and finds this very run by its key.
  */
-async function recordSubmitted(job: OccurrenceJob, held: Held, run: { runId: string; experiment: string; reconciled: boolean }): Promise<PendingChange> {
+async function recordSubmitted(
+  job: OccurrenceJob,
+  held: Held,
+  run: { runId: string; experiment: string; reconciled: boolean },
+): Promise<PendingChange> {
   const { def, occurrence, now, deps } = job;
   const when = isoInstant(occurrence);
   const outcome: Outcome = { status: 'submitted', runId: run.runId };
   const written = await writeOutcome(job, held, outcome);
-  const claim = written && written !== 'lost' ? written.claim : { ...held.claim, status: 'submitted' as const, runId: run.runId };
-  const detail = run.reconciled ? `found in Azure ML by its key ${occurrenceSubmissionKey(def.name, occurrence)} after the submission's answer was lost` : undefined;
-  job.out.submitted.push({ schedule: def.name, occurrence: when, trigger: claim.trigger, attempts: claim.attempts, runId: run.runId, ...(run.reconciled ? { reconciled: true } : {}) });
-  deps.log.info(`schedule ${def.name} occurrence ${when} ${run.reconciled ? 'reconciled: run' : 'submitted run'} ${run.runId} (attempt ${claim.attempts}${claim.trigger === 'schedule' ? '' : `, ${claim.trigger}`}${run.reconciled ? '; found by its key, not submitted again' : ''})`);
+  const claim =
+    written && written !== 'lost' ? written.claim : { ...held.claim, status: 'submitted' as const, runId: run.runId };
+  const detail = run.reconciled
+    ? `found in Azure ML by its key ${occurrenceSubmissionKey(def.name, occurrence)} after the submission's answer was lost`
+    : undefined;
+  job.out.submitted.push({
+    schedule: def.name,
+    occurrence: when,
+    trigger: claim.trigger,
+    attempts: claim.attempts,
+    runId: run.runId,
+    ...(run.reconciled ? { reconciled: true } : {}),
+  });
+  deps.log.info(
+    `schedule ${def.name} occurrence ${when} ${run.reconciled ? 'reconciled: run' : 'submitted run'} ${run.runId} (attempt ${claim.attempts}${claim.trigger === 'schedule' ? '' : `, ${claim.trigger}`}${run.reconciled ? '; found by its key, not submitted again' : ''})`,
+  );
   deps.telemetry.event(
     'ScheduleOccurrenceSubmitted',
-    { schedule: def.name, occurrence: when, runId: run.runId, trigger: claim.trigger, experiment: run.experiment, reconciled: String(run.reconciled) },
+    {
+      schedule: def.name,
+      occurrence: when,
+      runId: run.runId,
+      trigger: claim.trigger,
+      experiment: run.experiment,
+      reconciled: String(run.reconciled),
+    },
     { attempts: claim.attempts, latenessSeconds: Math.round((now.getTime() - occurrence.getTime()) / 1000) },
   );
   if (written === 'lost') {
-    deps.log.error(`schedule ${def.name} occurrence ${when}: run ${run.runId} was created, but storage refused to record it; the occurrence stays pending and the next ticks find this run by its key (it is not submitted again)`);
+    deps.log.error(
+      `schedule ${def.name} occurrence ${when}: run ${run.runId} was created, but storage refused to record it; the occurrence stays pending and the next ticks find this run by its key (it is not submitted again)`,
+    );
     return { kind: 'leave' };
   }
   if (!written) return { kind: 'leave' }; // taken over meanwhile (cannot happen while we hold submittingAt, but the new holder decides)
-  return { kind: 'done', lastRun: historyOf(claim, 'submitted', now, { runId: run.runId }), record: historyEntryOf(written.claim, now, detail) };
+  return {
+    kind: 'done',
+    lastRun: historyOf(claim, 'submitted', now, { runId: run.runId }),
+    record: historyEntryOf(written.claim, now, detail),
+  };
 }
 
 /**
@@ -248,8 +357,13 @@ async function writeOutcome(job: OccurrenceJob, held: Held, outcome: Outcome): P
       if (tryNo === 1) return undefined;
       const current = await deps.store.claims.get(def.name, occurrence);
       if (current.status !== 'found') return undefined;
-      if (current.claim.status === outcome.status && (outcome.status !== 'submitted' || current.claim.runId === outcome.runId)) return { claim: current.claim, etag: current.etag };
-      if (current.claim.status !== held.claim.status || current.claim.attempts !== held.claim.attempts) return undefined;
+      if (
+        current.claim.status === outcome.status &&
+        (outcome.status !== 'submitted' || current.claim.runId === outcome.runId)
+      )
+        return { claim: current.claim, etag: current.etag };
+      if (current.claim.status !== held.claim.status || current.claim.attempts !== held.claim.attempts)
+        return undefined;
       etag = current.etag;
     } catch {
       if (tryNo === OUTCOME_WRITE_TRIES) return 'lost';
@@ -272,23 +386,48 @@ async function reconcile(job: OccurrenceJob, read: ClaimRead, reason: ReconcileR
   const base = claimToSettle(job, read);
   const since = unknownSince(read, now);
   const target = job.target();
-  if (!target.ok) return recordUnknown(job, base, { error: summary(target.error), since, key, experiment: '(its target cannot be resolved)', lookedUp: true });
-  const experiment = occurrenceSubmission(def, target.value, { occurrence, trigger: 'retry', runSource: deps.settings.runSource }).ExperimentName;
+  if (!target.ok)
+    return recordUnknown(job, base, {
+      error: summary(target.error),
+      since,
+      key,
+      experiment: '(its target cannot be resolved)',
+      lookedUp: true,
+    });
+  const experiment = occurrenceSubmission(def, target.value, {
+    occurrence,
+    trigger: 'retry',
+    runSource: deps.settings.runSource,
+  }).ExperimentName;
   // No time filter: an occurrence's key is never reused, and comparing the app's clock with Azure ML's
   // could hide the run (a run missed here would be submitted again).
   const looked = await deps.client.findRun(target.value, { experimentName: experiment, key });
   if (!looked.ok) {
     const why = reasonText(reason, read, def.name, occurrence);
-    return recordUnknown(job, base, { error: { code: 'schedule.submit.outcome_unknown', message: `${why}; looking the run up by its key failed (${looked.error.code}: ${looked.error.message})` }, since, key, experiment, lookedUp: true });
+    return recordUnknown(job, base, {
+      error: {
+        code: 'schedule.submit.outcome_unknown',
+        message: `${why}; looking the run up by its key failed (${looked.error.code}: ${looked.error.message})`,
+      },
+      since,
+      key,
+      experiment,
+      lookedUp: true,
+    });
   }
   if (looked.value) return reconciled(job, base, looked.value, experiment);
   // Azure ML answered: no run carries the key, at least reconcileAfterMs after the request. Nothing was created.
-  deps.log.warn(`schedule ${def.name} occurrence ${when}: ${reasonText(reason, read, def.name, occurrence)}; no run in experiment ${experiment} carries its key ${key}, so none was created: submitting it again`);
+  deps.log.warn(
+    `schedule ${def.name} occurrence ${when}: ${reasonText(reason, read, def.name, occurrence)}; no run in experiment ${experiment} carries its key ${key}, so none was created: submitting it again`,
+  );
   return (await takeOver(job, read, true)) ?? { kind: 'leave' };
 }
 
 async function reconciled(job: OccurrenceJob, base: Held, run: FoundRun, experiment: string): Promise<PendingChange> {
-  if (run.matches > 1) job.deps.log.error(`schedule ${job.def.name} occurrence ${isoInstant(job.occurrence)}: ${run.matches} runs carry its key (duplicates made outside this app's control?); the earliest, ${run.runId}, is recorded`);
+  if (run.matches > 1)
+    job.deps.log.error(
+      `schedule ${job.def.name} occurrence ${isoInstant(job.occurrence)}: ${run.matches} runs carry its key (duplicates made outside this app's control?); the earliest, ${run.runId}, is recorded`,
+    );
   return recordSubmitted(job, base, { runId: run.runId, experiment, reconciled: true });
 }
 
@@ -296,7 +435,16 @@ async function reconciled(job: OccurrenceJob, base: Held, run: FoundRun, experim
 function claimToSettle(job: OccurrenceJob, read: ClaimRead): Held {
   if (read.status === 'found') return { claim: read.claim, etag: read.etag };
   const nowIso = isoInstant(job.now);
-  const stand: Claim = { name: job.def.name, occurrence: occurrenceKey(job.occurrence), trigger: 'retry', status: 'claimed', attempts: Math.max(1, job.entry.attempts), claimedAt: nowIso, updatedAt: nowIso, owner: job.deps.settings.owner };
+  const stand: Claim = {
+    name: job.def.name,
+    occurrence: occurrenceKey(job.occurrence),
+    trigger: 'retry',
+    status: 'claimed',
+    attempts: Math.max(1, job.entry.attempts),
+    claimedAt: nowIso,
+    updatedAt: nowIso,
+    owner: job.deps.settings.owner,
+  };
   // 'missing' never reaches reconcile (claimDecision takes missing claims over); the etag '*' would not match.
   return { claim: stand, etag: read.status === 'corrupt' ? read.etag : '*' };
 }
@@ -326,12 +474,18 @@ function reasonText(reason: ReconcileReason, read: ClaimRead, name: string, occu
  * unknown, log and event; the entry waits for the next look-up. After the retry deadline the app stops
  * looking: the occurrence leaves the pending list, still `unknown`, for the operator.
  */
-async function recordUnknown(job: OccurrenceJob, held: Held, info: { error: ErrorSummary; since: Date; key: string; experiment: string; lookedUp: boolean }): Promise<PendingChange> {
+async function recordUnknown(
+  job: OccurrenceJob,
+  held: Held,
+  info: { error: ErrorSummary; since: Date; key: string; experiment: string; lookedUp: boolean },
+): Promise<PendingChange> {
   const { def, entry, occurrence, now, deps } = job;
   const when = isoInstant(occurrence);
   const deadline = Date.parse(held.claim.deadline ?? entry.deadline);
   // Looked up once the request is reconcileAfterMs old, and then every reconcileAfterMs after a look-up that failed.
-  const nextLookupAt = new Date(Math.max(info.since.getTime(), info.lookedUp ? now.getTime() : 0) + deps.settings.reconcileAfterMs);
+  const nextLookupAt = new Date(
+    Math.max(info.since.getTime(), info.lookedUp ? now.getTime() : 0) + deps.settings.reconcileAfterMs,
+  );
   const givingUp = now.getTime() > deadline;
   const advice = `Azure ML may or may not have started a run for it. The app does not submit it again before it knows: ${
     givingUp
@@ -344,15 +498,40 @@ async function recordUnknown(job: OccurrenceJob, held: Held, info: { error: Erro
   if (!written || written === 'lost') return { kind: 'leave' }; // someone else settled it, or storage is down: the claim is as it was
   const becameUnknown = held.claim.status !== 'unknown';
   // Listed in the tick's report (and counted by the health heartbeat) once, when it becomes unknown.
-  if (becameUnknown) job.out.unknown.push({ schedule: def.name, occurrence: when, trigger: written.claim.trigger, attempts: written.claim.attempts, error, key: info.key, ...(givingUp ? {} : { nextLookupAt: isoInstant(nextLookupAt) }) });
+  if (becameUnknown)
+    job.out.unknown.push({
+      schedule: def.name,
+      occurrence: when,
+      trigger: written.claim.trigger,
+      attempts: written.claim.attempts,
+      error,
+      key: info.key,
+      ...(givingUp ? {} : { nextLookupAt: isoInstant(nextLookupAt) }),
+    });
   deps.log.error(`schedule ${def.name} occurrence ${when}: outcome unknown: ${error.message}`);
   if (becameUnknown || givingUp) {
-    deps.telemetry.event('ScheduleOutcomeUnknown', { schedule: def.name, occurrence: when, key: info.key, experiment: info.experiment, code: info.error.code, final: String(givingUp) }, { attempts: written.claim.attempts });
+    deps.telemetry.event(
+      'ScheduleOutcomeUnknown',
+      {
+        schedule: def.name,
+        occurrence: when,
+        key: info.key,
+        experiment: info.experiment,
+        code: info.error.code,
+        final: String(givingUp),
+      },
+      { attempts: written.claim.attempts },
+    );
   }
   const lastRun = historyOf(written.claim, 'unknown', now, { error });
   const record = becameUnknown || givingUp ? { record: historyEntryOf(written.claim, now) } : {};
   if (givingUp) return { kind: 'done', lastRun, ...record };
-  return { kind: 'update', pending: { ...entry, attempts: written.claim.attempts, nextAttemptAt: isoInstant(nextLookupAt), lastError: error }, lastRun, ...record };
+  return {
+    kind: 'update',
+    pending: { ...entry, attempts: written.claim.attempts, nextAttemptAt: isoInstant(nextLookupAt), lastError: error },
+    lastRun,
+    ...record,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -362,10 +541,26 @@ async function finishFailed(job: OccurrenceJob, held: Held, error: ErrorSummary)
   const written = await deps.store.claims.recordOutcome(held.claim, held.etag, { status: 'failed', error }, now);
   if (written.status !== 'written') return { kind: 'leave' };
   const when = isoInstant(occurrence);
-  job.out.failed.push({ schedule: def.name, occurrence: when, trigger: held.claim.trigger, attempts: held.claim.attempts, error });
-  deps.log.error(`schedule ${def.name} occurrence ${when} failed (attempt ${held.claim.attempts}; no run was created): ${error.code}: ${error.message}`);
-  deps.telemetry.event('ScheduleOccurrenceFailed', { schedule: def.name, occurrence: when, code: error.code, message: error.message }, { attempts: held.claim.attempts });
-  return { kind: 'done', lastRun: historyOf(held.claim, 'failed', now, { error }), record: historyEntryOf(written.claim, now) };
+  job.out.failed.push({
+    schedule: def.name,
+    occurrence: when,
+    trigger: held.claim.trigger,
+    attempts: held.claim.attempts,
+    error,
+  });
+  deps.log.error(
+    `schedule ${def.name} occurrence ${when} failed (attempt ${held.claim.attempts}; no run was created): ${error.code}: ${error.message}`,
+  );
+  deps.telemetry.event(
+    'ScheduleOccurrenceFailed',
+    { schedule: def.name, occurrence: when, code: error.code, message: error.message },
+    { attempts: held.claim.attempts },
+  );
+  return {
+    kind: 'done',
+    lastRun: historyOf(held.claim, 'failed', now, { error }),
+    record: historyEntryOf(written.claim, now),
+  };
 }
 
 /** The target is disabled: the claimed occurrence is recorded skipped (claim, history, log, event); it is never replayed. */
@@ -376,11 +571,24 @@ async function finishSkipped(job: OccurrenceJob, held: Held, reason: string): Pr
   const when = isoInstant(occurrence);
   job.out.skipped.push({ schedule: def.name, count: 1, first: when, last: when });
   deps.log.warn(`schedule ${def.name} occurrence ${when} skipped: ${reason}`);
-  deps.telemetry.event('ScheduleOccurrenceSkipped', { schedule: def.name, occurrence: when, first: when, last: when, reason }, { count: 1 });
-  return { kind: 'done', lastRun: { ...historyOf(written.claim, 'skipped', now, {}), detail: reason }, record: { ...historyEntryOf(written.claim, now), status: 'skipped', detail: reason } };
+  deps.telemetry.event(
+    'ScheduleOccurrenceSkipped',
+    { schedule: def.name, occurrence: when, first: when, last: when, reason },
+    { count: 1 },
+  );
+  return {
+    kind: 'done',
+    lastRun: { ...historyOf(written.claim, 'skipped', now, {}), detail: reason },
+    record: { ...historyEntryOf(written.claim, now), status: 'skipped', detail: reason },
+  };
 }
 
-function historyOf(claim: Claim, status: HistoryEntry['status'], now: Date, extra: { runId?: string; error?: ErrorSummary }): HistoryEntry {
+function historyOf(
+  claim: Claim,
+  status: HistoryEntry['status'],
+  now: Date,
+  extra: { runId?: string; error?: ErrorSummary },
+): HistoryEntry {
   return {
     ...historyEntryOf(claim, now),
     status,

@@ -17,7 +17,14 @@
  */
 import type { PipelineTarget } from '../aml/types';
 import { AppFailure, appError, err, errorFrom, ok, showValue, type AppError, type Result } from '../errors';
-import { describeRecurrence, formatInstant, occurrencesAfter, toRecurrenceJson, type Recurrence, type RecurrenceJson } from '../recurrence';
+import {
+  describeRecurrence,
+  formatInstant,
+  occurrencesAfter,
+  toRecurrenceJson,
+  type Recurrence,
+  type RecurrenceJson,
+} from '../recurrence';
 import { recurrenceFor, SCHEDULE_NAME_PATTERN, type ScheduleDefinition, type ScheduleStatus } from './definition';
 import type { ScheduleFile } from './loadDefinitions';
 import type { ApplyItem, ApplyReport, ScheduleRegistry } from './registry';
@@ -178,16 +185,22 @@ export function pipelineView(def: ScheduleDefinition, lookup?: TargetLookup): Pi
 export function scheduleSentence(def: ScheduleDefinition, state?: ScheduleState): string {
   if (def.kind === 'time') {
     // Without start_time and without a state the start is "when the app stores it", not this call's now.
-    if (def.anchoredAtCreation && !state) return describeRecurrence(def.recurrence, { from: 'when the app first stores the schedule (no start_time)' });
+    if (def.anchoredAtCreation && !state)
+      return describeRecurrence(def.recurrence, { from: 'when the app first stores the schedule (no start_time)' });
     return describeRecurrence(anchoredRecurrence(def, state));
   }
-  const where = def.pathOnDatastore ? `"${def.pathOnDatastore}/" in datastore ${def.datastore}` : `the top level of datastore ${def.datastore}`;
+  const where = def.pathOnDatastore
+    ? `"${def.pathOnDatastore}/" in datastore ${def.datastore}`
+    : `the top level of datastore ${def.datastore}`;
   const param = def.dataPathParameterName ? `, passing the blob's path as "${def.dataPathParameterName}"` : '';
   return `Runs when a blob is added or modified in ${where}${param}`;
 }
 
 /** The recurrence with the anchor the timer uses (the state's creation instant for recurrences without start_time). */
-export function anchoredRecurrence(def: Extract<ScheduleDefinition, { kind: 'time' }>, state?: ScheduleState): Recurrence {
+export function anchoredRecurrence(
+  def: Extract<ScheduleDefinition, { kind: 'time' }>,
+  state?: ScheduleState,
+): Recurrence {
   return state ? recurrenceFor(def, new Date(state.createdAt)) : def.recurrence;
 }
 
@@ -204,7 +217,10 @@ function lastRunView(entry: HistoryEntry | undefined): LastRunView | undefined {
 }
 
 /** The newer of the state's `lastRun` and the newest history entry (reactive runs only reach the history). */
-export function latestRun(state: ScheduleState | undefined, newest: HistoryEntry | undefined): HistoryEntry | undefined {
+export function latestRun(
+  state: ScheduleState | undefined,
+  newest: HistoryEntry | undefined,
+): HistoryEntry | undefined {
   const fromState = state?.lastRun;
   if (!fromState) return newest;
   if (!newest) return fromState;
@@ -223,7 +239,13 @@ export function reactiveWatchWarning(def: ScheduleDefinition, watched: readonly 
 }
 
 /** Summary of a defined schedule with its state (absent: not yet synced); `newest`: its newest history entry, when read. */
-export function summarize(def: ScheduleDefinition, state: ScheduleState | undefined, lookup?: TargetLookup, newest?: HistoryEntry, watched?: readonly string[]): ScheduleSummary {
+export function summarize(
+  def: ScheduleDefinition,
+  state: ScheduleState | undefined,
+  lookup?: TargetLookup,
+  newest?: HistoryEntry,
+  watched?: readonly string[],
+): ScheduleSummary {
   const status: ScheduleStatus = state ? (state.enabled ? 'Active' : 'Disabled') : def.status;
   const last = lastRunView(latestRun(state, newest));
   return {
@@ -262,12 +284,23 @@ export function blobProblem(error: AppError): StoredBlobProblem {
  * Summary of a schedule whose state cannot be read: from its definition when there is one, else its
  * name alone. It does not fire until the blob is repaired or deleted.
  */
-export function summarizeUnreadable(name: string, def: ScheduleDefinition | undefined, problem: StoredBlobProblem, lookup?: TargetLookup): ScheduleSummary {
+export function summarizeUnreadable(
+  name: string,
+  def: ScheduleDefinition | undefined,
+  problem: StoredBlobProblem,
+  lookup?: TargetLookup,
+): ScheduleSummary {
   const base: ScheduleSummary = def
     ? summarize(def, undefined, lookup)
     : { name, status: 'Disabled', summary: '', pipeline: {}, pendingRetries: 0, sync: 'unreadable' };
   const { nextRun: _n, ...rest } = base;
-  return { ...rest, status: 'Disabled', summary: `Stored data cannot be read (${problem.blob}); it does not fire until the blob is fixed or deleted`, sync: 'unreadable', stateError: problem };
+  return {
+    ...rest,
+    status: 'Disabled',
+    summary: `Stored data cannot be read (${problem.blob}); it does not fire until the blob is fixed or deleted`,
+    sync: 'unreadable',
+    stateError: problem,
+  };
 }
 
 /**
@@ -296,7 +329,12 @@ export function detail(
   def: ScheduleDefinition,
   state: ScheduleState | undefined,
   runs: readonly HistoryEntry[],
-  options: { readonly now: Date; readonly next: number; readonly lookup?: TargetLookup; readonly watched?: readonly string[] },
+  options: {
+    readonly now: Date;
+    readonly next: number;
+    readonly lookup?: TargetLookup;
+    readonly watched?: readonly string[];
+  },
 ): ScheduleDetail {
   const base = summarize(def, state, options.lookup, runs[0], options.watched);
   const notes: string[] = [];
@@ -308,7 +346,10 @@ export function detail(
     extra.recurrence = toRecurrenceJson(recurrence);
     extra.missedRuns = def.missedRuns;
     if (def.missedRuns === 'all') extra.missedRunsLimit = def.missedRunsLimit;
-    if (base.status === 'Disabled') notes.push('Disabled: the occurrences listed are what it would run if enabled; enabling does not replay missed ones.');
+    if (base.status === 'Disabled')
+      notes.push(
+        'Disabled: the occurrences listed are what it would run if enabled; enabling does not replay missed ones.',
+      );
   } else {
     extra.datastore = {
       datastore: def.datastore,
@@ -318,10 +359,15 @@ export function detail(
       ...(def.pollingInterval !== undefined ? { pollingInterval: def.pollingInterval } : {}),
     };
     if (def.pollingInterval !== undefined) {
-      notes.push(`polling_interval (${def.pollingInterval} minutes) is accepted for SDK v1 compatibility but unused: blob arrivals are delivered as events, nothing polls.`);
+      notes.push(
+        `polling_interval (${def.pollingInterval} minutes) is accepted for SDK v1 compatibility but unused: blob arrivals are delivered as events, nothing polls.`,
+      );
     }
   }
-  if (base.sync === 'pending') notes.push('Not yet synced: the definition differs from the stored state; the next timer tick (or apply) brings it in.');
+  if (base.sync === 'pending')
+    notes.push(
+      'Not yet synced: the definition differs from the stored state; the next timer tick (or apply) brings it in.',
+    );
   return {
     ...base,
     ...extra,
@@ -364,7 +410,8 @@ function stateView(s: ScheduleState): NonNullable<ScheduleDetail['state']> {
 export function matchesFilter(s: ScheduleSummary, filter: ListFilter): boolean {
   if (filter.activeOnly && s.status !== 'Active') return false;
   if (filter.pipelineId !== undefined && s.pipeline.pipelineId !== filter.pipelineId) return false;
-  if (filter.pipelineEndpointId !== undefined && s.pipeline.pipelineEndpointId !== filter.pipelineEndpointId) return false;
+  if (filter.pipelineEndpointId !== undefined && s.pipeline.pipelineEndpointId !== filter.pipelineEndpointId)
+    return false;
   if (filter.target !== undefined && s.pipeline.target !== filter.target) return false;
   return true;
 }
@@ -375,7 +422,11 @@ export function matchesFilter(s: ScheduleSummary, filter: ListFilter): boolean {
 /** Schedules an apply stored but could not give a state, each named with what failed. */
 function incomplete(failed: readonly { name: string; error: AppError }[], total: number): AppError {
   const transient = failed.some((f) => f.error.transient === true);
-  const names = failed.slice(0, 5).map((f) => f.name).join(', ') + (failed.length > 5 ? `, and ${failed.length - 5} more` : '');
+  const names =
+    failed
+      .slice(0, 5)
+      .map((f) => f.name)
+      .join(', ') + (failed.length > 5 ? `, and ${failed.length - 5} more` : '');
   return {
     code: 'schedule.apply.incomplete',
     status: transient ? 503 : 409,
@@ -412,12 +463,20 @@ export function checkName(name: string, field = 'name'): AppError | undefined {
 }
 
 /** Checks a whole-number option (next, limit) given as text or number. */
-export function checkCount(raw: string | number | undefined, field: string, fallback: number, max: number): { ok: true; value: number } | { ok: false; error: AppError } {
+export function checkCount(
+  raw: string | number | undefined,
+  field: string,
+  fallback: number,
+  max: number,
+): { ok: true; value: number } | { ok: false; error: AppError } {
   if (raw === undefined || raw === '') return { ok: true, value: fallback };
   const text = String(raw).trim();
   const value = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isInteger(value) || value < 1 || value > max) {
-    return { ok: false, error: appError('request.field.out_of_range', { field, value: raw, max }, { field, value: raw }) };
+    return {
+      ok: false,
+      error: appError('request.field.out_of_range', { field, value: raw, max }, { field, value: raw }),
+    };
   }
   return { ok: true, value };
 }
@@ -510,10 +569,17 @@ export class ScheduleOperations {
   /** Every schedule (defined ones in definition order, then orphaned states by name), filtered. */
   async list(filter: ListFilter = {}): Promise<ScheduleSummary[]> {
     await this.ready(false);
-    const [definitions, listed, problems] = await Promise.all([this.deps.registry.list(), this.deps.store.states.list(), this.deps.registry.problems()]);
+    const [definitions, listed, problems] = await Promise.all([
+      this.deps.registry.list(),
+      this.deps.store.states.list(),
+      this.deps.registry.problems(),
+    ]);
     const { states, errors } = listed;
     const byName = new Map(states.map((s) => [s.state.name, s.state]));
-    const unreadable = new Map<string, StoredBlobProblem>([...problems.map((p) => [p.schedule, blobProblem(p)] as const), ...errors.map((e: ScheduleError) => [e.name, blobProblem(e.error)] as const)]);
+    const unreadable = new Map<string, StoredBlobProblem>([
+      ...problems.map((p) => [p.schedule, blobProblem(p)] as const),
+      ...errors.map((e: ScheduleError) => [e.name, blobProblem(e.error)] as const),
+    ]);
     const lookup = this.lookup();
     const defined = new Set(definitions.map((d) => d.name));
     // The timer keeps a time schedule's last run in its state; reactive runs are only in the history,
@@ -534,7 +600,11 @@ export class ScheduleOperations {
     const all = [
       ...definitions.map((d) => {
         const problem = unreadable.get(d.name);
-        return withHistoryProblem(problem ? summarizeUnreadable(d.name, d, problem, lookup) : summarize(d, byName.get(d.name), lookup, newest.get(d.name), watched));
+        return withHistoryProblem(
+          problem
+            ? summarizeUnreadable(d.name, d, problem, lookup)
+            : summarize(d, byName.get(d.name), lookup, newest.get(d.name), watched),
+        );
       }),
       ...[...new Set([...states.map((s) => s.state.name), ...unreadable.keys()])]
         .filter((n) => !defined.has(n))
@@ -542,37 +612,80 @@ export class ScheduleOperations {
         .map((n) => {
           const problem = unreadable.get(n);
           const state = byName.get(n);
-          return withHistoryProblem(problem || !state ? summarizeUnreadable(n, undefined, problem!) : summarizeOrphan(state, newest.get(n)));
+          return withHistoryProblem(
+            problem || !state ? summarizeUnreadable(n, undefined, problem!) : summarizeOrphan(state, newest.get(n)),
+          );
         }),
     ];
     return all.filter((s) => matchesFilter(s, filter));
   }
 
-  async get(name: string, options: { readonly now: Date; readonly next?: number; readonly runs?: number }): Promise<Result<ScheduleDetail, AppError>> {
+  async get(
+    name: string,
+    options: { readonly now: Date; readonly next?: number; readonly runs?: number },
+  ): Promise<Result<ScheduleDetail, AppError>> {
     await this.ready(false);
-    const [def, read, problems] = await Promise.all([this.deps.registry.get(name), this.deps.store.states.read(name), this.deps.registry.problems()]);
+    const [def, read, problems] = await Promise.all([
+      this.deps.registry.get(name),
+      this.deps.store.states.read(name),
+      this.deps.registry.problems(),
+    ]);
     const definitionProblem = problems.find((p) => p.schedule === name);
     if (!def && read.status === 'missing' && !definitionProblem) return err(notFound(name));
     const history = await this.deps.store.history.read(name, options.runs ?? DEFAULT_LAST_RUNS);
     const runs = history.entries;
-    const stateProblem = read.status === 'corrupt' ? blobProblem(read.error) : definitionProblem ? blobProblem(definitionProblem) : undefined;
+    const stateProblem =
+      read.status === 'corrupt'
+        ? blobProblem(read.error)
+        : definitionProblem
+          ? blobProblem(definitionProblem)
+          : undefined;
     const problem = stateProblem ?? (history.status === 'corrupt' ? blobProblem(history.error) : undefined);
     if (stateProblem) {
       const lookup = this.lookup();
-      const base: ScheduleDetail = def ? detail(def, undefined, runs, { now: options.now, next: 0, lookup }) : { ...summarizeUnreadable(name, undefined, stateProblem), pipelineParameters: {}, nextOccurrences: [], lastRuns: [...runs], notes: [] };
+      const base: ScheduleDetail = def
+        ? detail(def, undefined, runs, { now: options.now, next: 0, lookup })
+        : {
+            ...summarizeUnreadable(name, undefined, stateProblem),
+            pipelineParameters: {},
+            nextOccurrences: [],
+            lastRuns: [...runs],
+            notes: [],
+          };
       const { state: _s, ...rest } = base;
-      return ok({ ...rest, ...summarizeUnreadable(name, def, stateProblem, lookup), notes: [`${stateProblem.message} Until then this schedule does not fire; the others are not affected.`] });
+      return ok({
+        ...rest,
+        ...summarizeUnreadable(name, def, stateProblem, lookup),
+        notes: [`${stateProblem.message} Until then this schedule does not fire; the others are not affected.`],
+      });
     }
     const snapshot = read.status === 'found' ? read.snapshot : undefined;
     const watched = def?.kind === 'reactive' ? this.watched(await this.deps.registry.list()) : undefined;
-    const shown = !def ? orphanDetail(snapshot!.state, runs) : detail(def, snapshot?.state, runs, { now: options.now, next: options.next ?? DEFAULT_NEXT_COUNT, lookup: this.lookup(), ...(watched ? { watched } : {}) });
-    return ok(problem ? { ...shown, stateError: problem, notes: [...shown.notes, `Its run history cannot be read: ${problem.message}`] } : shown);
+    const shown = !def
+      ? orphanDetail(snapshot!.state, runs)
+      : detail(def, snapshot?.state, runs, {
+          now: options.now,
+          next: options.next ?? DEFAULT_NEXT_COUNT,
+          lookup: this.lookup(),
+          ...(watched ? { watched } : {}),
+        });
+    return ok(
+      problem
+        ? {
+            ...shown,
+            stateError: problem,
+            notes: [...shown.notes, `Its run history cannot be read: ${problem.message}`],
+          }
+        : shown,
+    );
   }
 
   /** The containers the app registers blob triggers for, as registration plans them; undefined without settings. */
   private watched(definitions: readonly ScheduleDefinition[]): readonly string[] | undefined {
     if (!this.deps.env) return undefined;
-    const sources = definitions.flatMap((d) => (d.kind === 'reactive' ? [{ name: d.name, ...(d.container !== undefined ? { container: d.container } : {}) }] : []));
+    const sources = definitions.flatMap((d) =>
+      d.kind === 'reactive' ? [{ name: d.name, ...(d.container !== undefined ? { container: d.container } : {}) }] : [],
+    );
     return planTriggers(sources, this.deps.env).containers;
   }
 
@@ -621,9 +734,20 @@ export class ScheduleOperations {
       else await this.deps.store.states.syncDefinition(def, now);
     }
     const outcome = await this.deps.store.states.setEnabled(def, enabled, now);
-    if (outcome.status === 'missing') return err({ ...notFound(name), status: 409, code: 'schedule.state.missing', message: `The state of schedule ${showValue(name)} was deleted while it was being ${enabled ? 'enabled' : 'disabled'}; try again.` });
+    if (outcome.status === 'missing')
+      return err({
+        ...notFound(name),
+        status: 409,
+        code: 'schedule.state.missing',
+        message: `The state of schedule ${showValue(name)} was deleted while it was being ${enabled ? 'enabled' : 'disabled'}; try again.`,
+      });
     const s = outcome.snapshot.state;
-    return ok({ name, status: s.enabled ? 'Active' : 'Disabled', changed: outcome.status === 'changed', ...(s.enabled && s.nextDue ? { nextRun: s.nextDue } : {}) });
+    return ok({
+      name,
+      status: s.enabled ? 'Active' : 'Disabled',
+      changed: outcome.status === 'changed',
+      ...(s.enabled && s.nextDue ? { nextRun: s.nextDue } : {}),
+    });
   }
 
   /**
@@ -633,7 +757,10 @@ export class ScheduleOperations {
    * error (with what failed); the definitions are stored by then, and running the same apply again
    * syncs what is not in place yet and changes nothing else. `progress` hears how far it is.
    */
-  async apply(files: readonly ScheduleFile[], options: { readonly now: Date; readonly dryRun?: boolean; readonly progress?: (p: ApplyProgress) => void }): Promise<Result<ApplyResult, AppError>> {
+  async apply(
+    files: readonly ScheduleFile[],
+    options: { readonly now: Date; readonly dryRun?: boolean; readonly progress?: (p: ApplyProgress) => void },
+  ): Promise<Result<ApplyResult, AppError>> {
     await this.ready(options.dryRun !== true);
     if (this.deps.requireMatchingFiles && !options.dryRun) {
       const mismatch = await this.filesMismatch();
@@ -644,7 +771,9 @@ export class ScheduleOperations {
     const failures = new Map<string, AppError>();
     const report = await this.deps.registry.apply(files, options.now, {
       dryRun: options.dryRun === true,
-      ...(progress ? { onStored: (done: number, total: number) => progress({ stage: 'definitions', done, total }) } : {}),
+      ...(progress
+        ? { onStored: (done: number, total: number) => progress({ stage: 'definitions', done, total }) }
+        : {}),
       onSynced: (p) => {
         if (p.state) {
           states.set(p.name, p.state);
@@ -659,7 +788,10 @@ export class ScheduleOperations {
       // The schedules the sync did not touch (already in line by the catalog): read back, and synced
       // here when their state is missing or holds another definition (e.g. deleted by hand).
       const rest = r.schedules.filter((i) => !states.has(i.name) && !failures.has(i.name));
-      const defs = rest.length > 0 ? new Map((await this.deps.registry.list()).map((d) => [d.name, d])) : new Map<string, ScheduleDefinition>();
+      const defs =
+        rest.length > 0
+          ? new Map((await this.deps.registry.list()).map((d) => [d.name, d]))
+          : new Map<string, ScheduleDefinition>();
       let checked = 0;
       await mapLimit(rest, 16, async (item) => {
         try {
@@ -671,7 +803,13 @@ export class ScheduleOperations {
         progress?.({ stage: 'checked', done: ++checked, total: rest.length });
       });
       const failed = r.schedules.filter((i) => failures.has(i.name));
-      if (failed.length > 0) return err(incomplete(failed.map((i) => ({ name: i.name, error: failures.get(i.name)! })), r.schedules.length));
+      if (failed.length > 0)
+        return err(
+          incomplete(
+            failed.map((i) => ({ name: i.name, error: failures.get(i.name)! })),
+            r.schedules.length,
+          ),
+        );
     }
     return ok({
       dryRun: r.dryRun,
@@ -680,7 +818,11 @@ export class ScheduleOperations {
       unchanged: r.unchanged,
       schedules: r.schedules.map((item) => {
         const s = states.get(item.name);
-        return { ...item, ...(s ? { status: s.enabled ? ('Active' as const) : ('Disabled' as const) } : {}), ...(s?.enabled && s.nextDue ? { nextRun: s.nextDue } : {}) };
+        return {
+          ...item,
+          ...(s ? { status: s.enabled ? ('Active' as const) : ('Disabled' as const) } : {}),
+          ...(s?.enabled && s.nextDue ? { nextRun: s.nextDue } : {}),
+        };
       }),
       warnings: r.warnings.map((w) => ({
         code: w.code,
@@ -693,7 +835,11 @@ export class ScheduleOperations {
   }
 
   /** The stored state of an applied schedule, synced first when it is missing or holds another definition. */
-  private async stateInLine(def: ScheduleDefinition | undefined, name: string, now: Date): Promise<ScheduleState | undefined> {
+  private async stateInLine(
+    def: ScheduleDefinition | undefined,
+    name: string,
+    now: Date,
+  ): Promise<ScheduleState | undefined> {
     const current = await this.deps.store.states.get(name);
     if (!def || (current && current.state.definitionHash === def.hash)) return current?.state;
     return (await this.deps.store.states.syncDefinition(def, now)).snapshot.state;
@@ -745,14 +891,25 @@ export class ScheduleOperations {
     await this.ready(false);
     const limit = options.limit ?? DEFAULT_HISTORY_COUNT;
     const [def, read] = await Promise.all([this.deps.registry.get(name), this.deps.store.states.read(name)]);
-    if (!def && read.status === 'missing' && !(await this.deps.registry.problems()).some((p) => p.schedule === name)) return err(notFound(name));
+    if (!def && read.status === 'missing' && !(await this.deps.registry.problems()).some((p) => p.schedule === name))
+      return err(notFound(name));
     const history = await this.deps.store.history.read(name, limit);
-    return ok({ name, entries: history.entries, limit, retained: this.deps.store.history.limit, ...(history.status === 'corrupt' ? { stateError: blobProblem(history.error) } : {}) });
+    return ok({
+      name,
+      entries: history.entries,
+      limit,
+      retained: this.deps.store.history.limit,
+      ...(history.status === 'corrupt' ? { stateError: blobProblem(history.error) } : {}),
+    });
   }
 
   /** Whether the state of any schedule from an app's files was ever stored here. */
   private async everSynced(): Promise<boolean> {
-    const [files, all, { states }] = await Promise.all([this.deps.registry.fileDefinitions(), this.deps.registry.list(), this.deps.store.states.list()]);
+    const [files, all, { states }] = await Promise.all([
+      this.deps.registry.fileDefinitions(),
+      this.deps.registry.list(),
+      this.deps.store.states.list(),
+    ]);
     const applied = new Set(all.map((d) => d.name).filter((n) => !files.byName.has(n)));
     return states.some(({ state }) => !applied.has(state.name));
   }
@@ -762,7 +919,11 @@ export class ScheduleOperations {
    * schedules (name and definition hash); undefined when they agree.
    */
   private async filesMismatch(): Promise<AppError | undefined> {
-    const [files, all, catalog] = await Promise.all([this.deps.registry.fileDefinitions(), this.deps.registry.list(), this.deps.store.catalog.read()]);
+    const [files, all, catalog] = await Promise.all([
+      this.deps.registry.fileDefinitions(),
+      this.deps.registry.list(),
+      this.deps.store.catalog.read(),
+    ]);
     const applied = new Set(all.map((d) => d.name).filter((n) => !files.byName.has(n)));
     // What the app last synced, by name and definition hash: the catalog (one read, whatever the number
     // of schedules: an apply of thousands does not first read every state); the states themselves when
@@ -771,7 +932,9 @@ export class ScheduleOperations {
     let everSynced = synced.length > 0;
     if (!everSynced) {
       const { states } = await this.deps.store.states.list();
-      synced = states.filter(({ state }) => state.definitionHash !== REMOVED_HASH && !applied.has(state.name)).map(({ state }) => [state.name, state.definitionHash]);
+      synced = states
+        .filter(({ state }) => state.definitionHash !== REMOVED_HASH && !applied.has(state.name))
+        .map(({ state }) => [state.name, state.definitionHash]);
       // Nothing from any app's files was ever stored (a new store, local development): nothing to differ from.
       everSynced = states.some(({ state }) => !applied.has(state.name));
     }
@@ -784,9 +947,11 @@ export class ScheduleOperations {
       else if (local.hash !== hash) differences.push(`${name} (edited here)`);
     }
     if (!everSynced) return undefined;
-    for (const def of files.definitions) if (!stored.has(def.name)) differences.push(`${def.name} (only in the files here)`);
+    for (const def of files.definitions)
+      if (!stored.has(def.name)) differences.push(`${def.name} (only in the files here)`);
     if (differences.length === 0) return undefined;
-    const shown = differences.slice(0, 5).join(', ') + (differences.length > 5 ? `, and ${differences.length - 5} more` : '');
+    const shown =
+      differences.slice(0, 5).join(', ') + (differences.length > 5 ? `, and ${differences.length - 5} more` : '');
     return {
       code: 'schedule.files.mismatch',
       status: 409,

@@ -43,7 +43,12 @@ import type { PipelineTarget } from '../aml/types';
 import { AppFailure, appError, err, ok, showValue, type AppError, type Result } from '../errors';
 import type { JsonParser } from '../storage/blobJson';
 import type { ScheduleDefinition, ScheduleIssue, ScheduleSource } from './definition';
-import { loadScheduleDefinitions, loadScheduleDefinitionsFromSettings, type LoadedSchedules, type ScheduleFile } from './loadDefinitions';
+import {
+  loadScheduleDefinitions,
+  loadScheduleDefinitionsFromSettings,
+  type LoadedSchedules,
+  type ScheduleFile,
+} from './loadDefinitions';
 import { mapLimit } from '../util/mapLimit';
 import { definitionBlobName, DEFINITIONS_INDEX_BLOB } from './blobNames';
 import { isoInstant } from './instants';
@@ -140,17 +145,26 @@ interface AppliedCache {
   readonly etag: string | undefined;
   /** Set when `definitions/index.json` itself cannot be read: no applied definition is known then. */
   readonly indexError?: AppError;
-  readonly entries: ReadonlyMap<string, { readonly entry: IndexEntry; readonly definition?: ScheduleDefinition; readonly raw?: Record<string, unknown> }>;
+  readonly entries: ReadonlyMap<
+    string,
+    { readonly entry: IndexEntry; readonly definition?: ScheduleDefinition; readonly raw?: Record<string, unknown> }
+  >;
   readonly problems: readonly (AppError & { readonly schedule: string })[];
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const parseIndex: JsonParser<IndexDocument> = (raw) =>
-  isObj(raw) && isObj(raw.definitions) ? { ok: true, value: raw as unknown as IndexDocument } : { ok: false, message: 'is not a definitions index (definitions)' };
+  isObj(raw) && isObj(raw.definitions)
+    ? { ok: true, value: raw as unknown as IndexDocument }
+    : { ok: false, message: 'is not a definitions index (definitions)' };
 
 const parseStored: JsonParser<StoredDefinition> = (raw) =>
-  isObj(raw) && typeof raw.name === 'string' && isObj(raw.document) && typeof raw.document.text === 'string' && typeof raw.document.path === 'string'
+  isObj(raw) &&
+  typeof raw.name === 'string' &&
+  isObj(raw.document) &&
+  typeof raw.document.text === 'string' &&
+  typeof raw.document.path === 'string'
     ? { ok: true, value: raw as unknown as StoredDefinition }
     : { ok: false, message: 'is not a stored schedule definition (name, document)' };
 
@@ -210,13 +224,25 @@ export class ScheduleRegistry {
    * Brings the state store in line with the definitions so every schedule has state (see the header:
    * one read when nothing changed). Returns the definitions for the caller (the timer tick).
    */
-  async sync(now: Date, options: { readonly force?: boolean; readonly onSynced?: (progress: SyncProgress) => void } = {}): Promise<SyncReport> {
+  async sync(
+    now: Date,
+    options: { readonly force?: boolean; readonly onSynced?: (progress: SyncProgress) => void } = {},
+  ): Promise<SyncReport> {
     const { report: current, key } = await this.currentWithKey();
-    const due = options.force || !this.lastSync || this.lastSync.key !== key || now.getTime() - this.lastSync.at >= this.resyncMs || now.getTime() < this.lastSync.at;
+    const due =
+      options.force ||
+      !this.lastSync ||
+      this.lastSync.key !== key ||
+      now.getTime() - this.lastSync.at >= this.resyncMs ||
+      now.getTime() < this.lastSync.at;
     if (!due) return current;
     await this.ensureContainer();
     const unreadable = new Set(current.problems.map((p) => p.schedule));
-    const synced = await this.store.syncAll(current.definitions, now, { orphans: 'disable', unreadable, ...(options.onSynced ? { onSynced: options.onSynced } : {}) });
+    const synced = await this.store.syncAll(current.definitions, now, {
+      orphans: 'disable',
+      unreadable,
+      ...(options.onSynced ? { onSynced: options.onSynced } : {}),
+    });
     // A schedule that could not be synced (its state unreadable) is tried again on the next call.
     this.lastSync = synced.errors.length === 0 ? { key, at: now.getTime() } : undefined;
     return { ...current, synced };
@@ -229,7 +255,11 @@ export class ScheduleRegistry {
    * not be synced, per schedule), also when no definition changed: running the same apply again
    * finishes what an interrupted or partly failed one left undone, and changes nothing else.
    */
-  async apply(files: readonly ScheduleFile[], now: Date, options: ApplyOptions = {}): Promise<Result<ApplyReport & { readonly synced?: SyncAllResult }, AppError>> {
+  async apply(
+    files: readonly ScheduleFile[],
+    now: Date,
+    options: ApplyOptions = {},
+  ): Promise<Result<ApplyReport & { readonly synced?: SyncAllResult }, AppError>> {
     const knownTargets = this.options.targets?.();
     const loaded = loadScheduleDefinitions(files, { now, ...(knownTargets ? { knownTargets } : {}) });
     if (!loaded.ok) return loaded;
@@ -256,7 +286,19 @@ export class ScheduleRegistry {
       }
       const known = this.options.targets?.();
       if (known && def.pipeline.kind === 'target' && !known.has(def.pipeline.target)) {
-        problems.push(appError('schedule.target.unknown', { at: where(def.source), field: 'target', target: def.pipeline.target, configured: [...known.keys()], schedule: def.name }, { field: 'target', value: def.pipeline.target, source: def.source.file }));
+        problems.push(
+          appError(
+            'schedule.target.unknown',
+            {
+              at: where(def.source),
+              field: 'target',
+              target: def.pipeline.target,
+              configured: [...known.keys()],
+              schedule: def.name,
+            },
+            { field: 'target', value: def.pipeline.target, source: def.source.file },
+          ),
+        );
       }
     }
     if (problems.length > 0) return err(problems.length === 1 ? problems[0]! : combined(problems));
@@ -270,15 +312,30 @@ export class ScheduleRegistry {
       const writes: { name: string; entry: IndexEntry; stored: StoredDefinition }[] = [];
       for (const def of loaded.value.definitions) {
         const raw = raws.get(def.name);
-        const document: ScheduleFile = raw ? { path: def.source.file, text: JSON.stringify(raw.document) } : { path: def.source.file, text: '' };
+        const document: ScheduleFile = raw
+          ? { path: def.source.file, text: JSON.stringify(raw.document) }
+          : { path: def.source.file, text: '' };
         const previous = snapshot.entries.get(def.name);
         const stored: StoredDefinition = { name: def.name, source: def.source, document, appliedAt: isoInstant(now) };
-        const entry: IndexEntry = { hash: def.hash, blob: definitionBlobName(def.name, canonicalHash({ name: def.name, source: def.source, document }).slice(0, 32)), appliedAt: isoInstant(now), source: def.source };
+        const entry: IndexEntry = {
+          hash: def.hash,
+          blob: definitionBlobName(
+            def.name,
+            canonicalHash({ name: def.name, source: def.source, document }).slice(0, 32),
+          ),
+          appliedAt: isoInstant(now),
+          source: def.source,
+        };
         if (!previous) {
           items.push({ name: def.name, action: 'created', source: def.source });
           writes.push({ name: def.name, entry, stored });
         } else if (previous.entry.hash !== def.hash) {
-          items.push({ name: def.name, action: 'updated', changedFields: changedFields(previous.raw, raw?.fields), source: def.source });
+          items.push({
+            name: def.name,
+            action: 'updated',
+            changedFields: changedFields(previous.raw, raw?.fields),
+            source: def.source,
+          });
           writes.push({ name: def.name, entry, stored });
         } else {
           items.push({ name: def.name, action: 'unchanged', source: def.source });
@@ -302,7 +359,9 @@ export class ScheduleRegistry {
         await this.store.blobs.createIfAbsent(w.entry.blob, w.stored); // 'exists' = same content
         options.onStored?.(++stored, writes.length);
       });
-      const definitions: Record<string, IndexEntry> = Object.fromEntries([...snapshot.entries].map(([n, e]) => [n, e.entry]));
+      const definitions: Record<string, IndexEntry> = Object.fromEntries(
+        [...snapshot.entries].map(([n, e]) => [n, e.entry]),
+      );
       for (const w of writes) definitions[w.name] = w.entry;
       const committed = await this.writeIndex(snapshot.etag, definitions, now);
       if (!committed) continue; // another apply/remove won the race: read again and redo
@@ -314,9 +373,15 @@ export class ScheduleRegistry {
         entries.set(w.name, { entry: w.entry, definition: def, ...(fields ? { raw: fields } : {}) });
       }
       const rewritten = new Set(writes.map((w) => w.name));
-      this.applied = { etag: committed, entries, problems: snapshot.problems.filter((p) => !rewritten.has(p.schedule)) };
+      this.applied = {
+        etag: committed,
+        entries,
+        problems: snapshot.problems.filter((p) => !rewritten.has(p.schedule)),
+      };
       this.appliedLoaded = true;
-      const superseded = writes.map((w) => snapshot.entries.get(w.name)?.entry.blob).filter((b): b is string => b !== undefined && !writes.some((w) => w.entry.blob === b));
+      const superseded = writes
+        .map((w) => snapshot.entries.get(w.name)?.entry.blob)
+        .filter((b): b is string => b !== undefined && !writes.some((w) => w.entry.blob === b));
       await mapLimit(superseded, 16, (b) => this.store.blobs.deleteIfMatch(b));
       return ok({ ...report, synced: (await this.sync(now, syncOptions)).synced });
     }
@@ -345,7 +410,9 @@ export class ScheduleRegistry {
       if (snapshot.indexError) return err(indexUnreadable(snapshot.indexError));
       const current = snapshot.entries.get(name);
       if (!current) return ok({ removed: false });
-      const definitions = Object.fromEntries([...snapshot.entries].filter(([n]) => n !== name).map(([n, e]) => [n, e.entry]));
+      const definitions = Object.fromEntries(
+        [...snapshot.entries].filter(([n]) => n !== name).map(([n, e]) => [n, e.entry]),
+      );
       if ((await this.writeIndex(snapshot.etag, definitions, now)) === undefined) continue;
       await this.store.blobs.deleteIfMatch(current.entry.blob);
       await this.sync(now, { force: true });
@@ -390,7 +457,11 @@ export class ScheduleRegistry {
       definitions.push(e.definition);
       byName.set(name, e.definition);
     }
-    return { definitions, byName, problems: applied.indexError ? await this.indexProblems(files, applied.indexError) : applied.problems };
+    return {
+      definitions,
+      byName,
+      problems: applied.indexError ? await this.indexProblems(files, applied.indexError) : applied.problems,
+    };
   }
 
   /**
@@ -441,28 +512,52 @@ export class ScheduleRegistry {
     this.appliedLoaded = true;
   }
 
-  private async readDefinition(name: string, entry: IndexEntry): Promise<Result<{ definition: ScheduleDefinition; raw?: Record<string, unknown> }, AppError>> {
+  private async readDefinition(
+    name: string,
+    entry: IndexEntry,
+  ): Promise<Result<{ definition: ScheduleDefinition; raw?: Record<string, unknown> }, AppError>> {
     const read = await this.store.blobs.read(entry.blob, parseStored);
     if (read.status === 'missing') {
-      return err({ code: 'schedule.applied.missing', message: `The applied definition of schedule "${name}" (${entry.blob}) is missing; apply it again.`, source: entry.blob });
+      return err({
+        code: 'schedule.applied.missing',
+        message: `The applied definition of schedule "${name}" (${entry.blob}) is missing; apply it again.`,
+        source: entry.blob,
+      });
     }
     if (read.status === 'corrupt') return err(read.error);
     const loaded = loadScheduleDefinitions([read.value.document], { now: new Date(entry.appliedAt) });
-    if (!loaded.ok) return err({ ...loaded.error, code: 'schedule.applied.invalid', message: `The applied definition of schedule "${name}" no longer loads: ${loaded.error.message}` });
+    if (!loaded.ok)
+      return err({
+        ...loaded.error,
+        code: 'schedule.applied.invalid',
+        message: `The applied definition of schedule "${name}" no longer loads: ${loaded.error.message}`,
+      });
     const def = loaded.value.byName.get(name);
-    if (!def) return err({ code: 'schedule.applied.invalid', message: `The applied definition blob ${entry.blob} does not define schedule "${name}"; apply it again.`, source: entry.blob });
+    if (!def)
+      return err({
+        code: 'schedule.applied.invalid',
+        message: `The applied definition blob ${entry.blob} does not define schedule "${name}"; apply it again.`,
+        source: entry.blob,
+      });
     const raw = rawSchedules([read.value.document]).get(name)?.fields;
     return ok({ definition: { ...def, source: read.value.source }, ...(raw ? { raw } : {}) });
   }
 
   /** Writes the index If-Match `etag` (If-None-Match: * when there was none): its new ETag; undefined when another writer won. */
-  private async writeIndex(etag: string | undefined, definitions: Record<string, IndexEntry>, now: Date): Promise<string | undefined> {
+  private async writeIndex(
+    etag: string | undefined,
+    definitions: Record<string, IndexEntry>,
+    now: Date,
+  ): Promise<string | undefined> {
     const doc: IndexDocument = {
       schemaVersion: 1,
       definitions: Object.fromEntries(Object.entries(definitions).sort(([a], [b]) => a.localeCompare(b))),
       updatedAt: isoInstant(now),
     };
-    const written = etag === undefined ? await this.store.blobs.createIfAbsent(DEFINITIONS_INDEX_BLOB, doc) : await this.store.blobs.replaceIfMatch(DEFINITIONS_INDEX_BLOB, doc, etag);
+    const written =
+      etag === undefined
+        ? await this.store.blobs.createIfAbsent(DEFINITIONS_INDEX_BLOB, doc)
+        : await this.store.blobs.replaceIfMatch(DEFINITIONS_INDEX_BLOB, doc, etag);
     return written.status === 'written' ? written.etag : undefined;
   }
 
@@ -470,7 +565,10 @@ export class ScheduleRegistry {
     const files = this.options.files;
     if (typeof files === 'function') return files();
     if (files) return Promise.resolve(loadScheduleDefinitions(files, { now: this.clock() }));
-    return loadScheduleDefinitionsFromSettings(this.options.env ?? processSettings(), { now: this.clock(), ...(this.options.appRoot ? { cwd: this.options.appRoot } : {}) });
+    return loadScheduleDefinitionsFromSettings(this.options.env ?? processSettings(), {
+      now: this.clock(),
+      ...(this.options.appRoot ? { cwd: this.options.appRoot } : {}),
+    });
   }
 }
 
@@ -480,7 +578,9 @@ export class ScheduleRegistry {
  * Each schedule of already-validated files, by name: `document` is what gets stored (the schedule
  * object, or a whole v1 `Schedule:` document), `fields` its top-level fields for change reports.
  */
-function rawSchedules(files: readonly ScheduleFile[]): Map<string, { document: unknown; fields: Record<string, unknown> }> {
+function rawSchedules(
+  files: readonly ScheduleFile[],
+): Map<string, { document: unknown; fields: Record<string, unknown> }> {
   const out = new Map<string, { document: unknown; fields: Record<string, unknown> }>();
   for (const file of files) {
     let data: unknown;
@@ -512,11 +612,19 @@ function loadedV1Name(file: ScheduleFile): string | undefined {
 }
 
 /** Top-level fields whose values differ (in canonical JSON), sorted. */
-function changedFields(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): string[] {
+function changedFields(
+  before: Record<string, unknown> | undefined,
+  after: Record<string, unknown> | undefined,
+): string[] {
   if (!before || !after) return [];
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
   // A field set to null and a field left out are different changes; canonical JSON writes both `null`.
-  return [...keys].filter((k) => (before[k] === undefined) !== (after[k] === undefined) || canonicalJson(before[k]) !== canonicalJson(after[k])).sort();
+  return [...keys]
+    .filter(
+      (k) =>
+        (before[k] === undefined) !== (after[k] === undefined) || canonicalJson(before[k]) !== canonicalJson(after[k]),
+    )
+    .sort();
 }
 
 function where(source: ScheduleSource): string {
@@ -550,4 +658,3 @@ function contended(): AppError {
     transient: true,
   };
 }
-

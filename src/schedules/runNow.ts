@@ -38,7 +38,13 @@ export interface RunNowDeps {
   readonly targets: () => ReadonlyMap<string, PipelineTarget>;
   readonly workspaceDefaults?: WorkspaceDefaults;
   readonly telemetry: Telemetry;
-  readonly settings: { readonly runSource: string; readonly submitDeadlineMs: number; readonly claimTimeoutMs: number; readonly reconcileAfterMs: number; readonly owner: string };
+  readonly settings: {
+    readonly runSource: string;
+    readonly submitDeadlineMs: number;
+    readonly claimTimeoutMs: number;
+    readonly reconcileAfterMs: number;
+    readonly owner: string;
+  };
   readonly log: TickLog;
 }
 
@@ -73,7 +79,10 @@ export interface RunNowResult {
 
 export type RunNowError = AppError & { readonly status: number; readonly retryAfterSeconds?: number };
 
-export async function runScheduleNow(deps: RunNowDeps, request: RunNowRequest): Promise<Result<RunNowResult, RunNowError>> {
+export async function runScheduleNow(
+  deps: RunNowDeps,
+  request: RunNowRequest,
+): Promise<Result<RunNowResult, RunNowError>> {
   const requestId = request.requestId ?? randomUUID();
   if (request.requestId !== undefined) {
     const bad = checkRequestId(request.requestId, request.requestIdField ?? 'requestId');
@@ -100,7 +109,11 @@ export async function runScheduleNow(deps: RunNowDeps, request: RunNowRequest): 
 
   const { store, settings } = deps;
   const claimId = manualClaimId(requestId);
-  const claimed = await store.claims.claim(def.name, claimId, { now: request.now, trigger: 'manual', owner: settings.owner });
+  const claimed = await store.claims.claim(def.name, claimId, {
+    now: request.now,
+    trigger: 'manual',
+    owner: settings.owner,
+  });
   const result = (runId: string, replayed: boolean, claim: Claim): RunNowResult => ({
     schedule: def.name,
     requestId,
@@ -113,19 +126,41 @@ export async function runScheduleNow(deps: RunNowDeps, request: RunNowRequest): 
   if (claimed.status !== 'claimed') {
     const repeat = decideRepeat(claimed.existing, requestId, request.now, settings);
     if (repeat.kind === 'replay' && claimed.existing.status === 'found') {
-      deps.log.info(`schedule ${def.name}: run-now request ${requestId} already submitted run ${repeat.runId}; not submitted again`);
+      deps.log.info(
+        `schedule ${def.name}: run-now request ${requestId} already submitted run ${repeat.runId}; not submitted again`,
+      );
       return ok(result(repeat.runId, true, claimed.existing.claim));
     }
     if (repeat.kind === 'replay') throw new Error('unreachable: a replay needs a readable claim');
-    return err({ ...repeat.error, status: repeat.error.status ?? 409, ...(repeat.kind === 'in-progress' ? { retryAfterSeconds: repeat.retryAfterSeconds } : {}) });
+    return err({
+      ...repeat.error,
+      status: repeat.error.status ?? 409,
+      ...(repeat.kind === 'in-progress' ? { retryAfterSeconds: repeat.retryAfterSeconds } : {}),
+    });
   }
 
   // Who asked is kept on the claim, so a replay names the first caller.
-  const mark = await store.claims.markSubmitting({ ...claimed.claim, owner: `${REQUESTED_BY}${request.requestedBy}` }, claimed.etag, request.now);
+  const mark = await store.claims.markSubmitting(
+    { ...claimed.claim, owner: `${REQUESTED_BY}${request.requestedBy}` },
+    claimed.etag,
+    request.now,
+  );
   if (mark.status !== 'written') {
-    return err({ code: 'schedule.run_now.in_progress', status: 409, transient: true, retryAfterSeconds: 1, message: `Run-now request ${requestId} of schedule "${def.name}" changed hands while it was being claimed; ask again with the same request id.` });
+    return err({
+      code: 'schedule.run_now.in_progress',
+      status: 409,
+      transient: true,
+      retryAfterSeconds: 1,
+      message: `Run-now request ${requestId} of schedule "${def.name}" changed hands while it was being claimed; ask again with the same request id.`,
+    });
   }
-  const body = runNowSubmission(def, target.value, { requestId, requestedBy: request.requestedBy, now: request.now, runSource: settings.runSource, ...overrides(request) });
+  const body = runNowSubmission(def, target.value, {
+    requestId,
+    requestedBy: request.requestedBy,
+    now: request.now,
+    runSource: settings.runSource,
+    ...overrides(request),
+  });
   // The run's key: Azure ML's answer lost in flight is looked up by it (never resubmitted blindly).
   const key = submissionKey('manual', def.name, requestId);
   const submitted = await deps.client.submit(target.value, body, { key, deadlineMs: settings.submitDeadlineMs });
@@ -138,25 +173,49 @@ export async function runScheduleNow(deps: RunNowDeps, request: RunNowRequest): 
       ? { status: 'submitted', runId: submitted.value.runId }
       : submitted.error.outcome === 'unknown'
         ? // Azure ML may have created the run: the claim says so, and a repeat is never resubmitted.
-          { status: 'unknown', error: { code: submitted.error.code, message: submitted.error.message }, since: request.now, nextLookupAt: new Date(request.now.getTime() + settings.reconcileAfterMs), key }
+          {
+            status: 'unknown',
+            error: { code: submitted.error.code, message: submitted.error.message },
+            since: request.now,
+            nextLookupAt: new Date(request.now.getTime() + settings.reconcileAfterMs),
+            key,
+          }
         : { status: 'failed', error: { code: submitted.error.code, message: submitted.error.message } },
     request.now,
   );
-  if (recorded.status === 'written') await store.history.append(def.name, historyEntryOf(recorded.claim, request.now, detail));
+  if (recorded.status === 'written')
+    await store.history.append(def.name, historyEntryOf(recorded.claim, request.now, detail));
   if (submitted.ok) {
     deps.log.info(`schedule ${def.name}: run now submitted run ${submitted.value.runId} (${detail})`);
-    deps.telemetry.event('ScheduleRunNowSubmitted', { schedule: def.name, runId: submitted.value.runId, requestId, requestedBy: request.requestedBy, experiment: body.ExperimentName });
+    deps.telemetry.event('ScheduleRunNowSubmitted', {
+      schedule: def.name,
+      runId: submitted.value.runId,
+      requestId,
+      requestedBy: request.requestedBy,
+      experiment: body.ExperimentName,
+    });
     return ok(result(submitted.value.runId, false, mark.claim));
   }
   const error = submitted.error;
   deps.log.error(`schedule ${def.name}: run now failed: ${error.code}: ${error.message} (${detail})`);
-  deps.telemetry.event('ScheduleRunNowFailed', { schedule: def.name, code: error.code, requestId, requestedBy: request.requestedBy });
+  deps.telemetry.event('ScheduleRunNowFailed', {
+    schedule: def.name,
+    code: error.code,
+    requestId,
+    requestedBy: request.requestedBy,
+  });
   return err({ ...error, status: upstreamStatus(error) });
 }
 
 /** Prefix of a run-now claim's `owner`: who asked (for diagnosis, and so a replay names the first caller). */
 const REQUESTED_BY = 'requested by ';
 
-function overrides(request: RunNowRequest): { parameters?: Readonly<Record<string, ParameterValue>>; dataPaths?: Readonly<Record<string, DataPathAssignment>> } {
-  return { ...(request.parameters ? { parameters: request.parameters } : {}), ...(request.dataPaths ? { dataPaths: request.dataPaths } : {}) };
+function overrides(request: RunNowRequest): {
+  parameters?: Readonly<Record<string, ParameterValue>>;
+  dataPaths?: Readonly<Record<string, DataPathAssignment>>;
+} {
+  return {
+    ...(request.parameters ? { parameters: request.parameters } : {}),
+    ...(request.dataPaths ? { dataPaths: request.dataPaths } : {}),
+  };
 }

@@ -51,21 +51,43 @@ export type Repeat =
 export function decideRepeat(read: ClaimRead, requestId: string, now: Date, policy: ClaimPolicy): Repeat {
   const base = { field: 'requestId', value: requestId };
   const name = read.status === 'found' ? read.claim.name : 'this schedule';
-  const decision = decideClaim({ claim: read, entry: { occurrence: manualClaimId(requestId), attempts: 1, nextAttemptAt: isoInstant(now), deadline: isoInstant(now) }, now, policy });
+  const decision = decideClaim({
+    claim: read,
+    entry: {
+      occurrence: manualClaimId(requestId),
+      attempts: 1,
+      nextAttemptAt: isoInstant(now),
+      deadline: isoInstant(now),
+    },
+    now,
+    policy,
+  });
   switch (decision.kind) {
     case 'done':
-      if (decision.status === 'submitted' && read.status === 'found' && read.claim.runId) return { kind: 'replay', runId: read.claim.runId };
+      if (decision.status === 'submitted' && read.status === 'found' && read.claim.runId)
+        return { kind: 'replay', runId: read.claim.runId };
       break;
     case 'wait':
       return {
         kind: 'in-progress',
         retryAfterSeconds: Math.max(1, Math.ceil((decision.until.getTime() - now.getTime()) / 1000)),
-        error: { ...base, code: 'schedule.run_now.in_progress', status: 409, transient: true, message: `Run-now request ${requestId} of schedule "${name}" is being submitted; ask again with the same request id in a moment to get its run.` },
+        error: {
+          ...base,
+          code: 'schedule.run_now.in_progress',
+          status: 409,
+          transient: true,
+          message: `Run-now request ${requestId} of schedule "${name}" is being submitted; ask again with the same request id in a moment to get its run.`,
+        },
       };
     case 'takeOver':
       return {
         kind: 'unknown',
-        error: { ...base, code: 'schedule.run_now.abandoned', status: 409, message: `Run-now request ${requestId} of schedule "${name}" stopped before it was submitted; nothing was sent. Ask again with a new request id.` },
+        error: {
+          ...base,
+          code: 'schedule.run_now.abandoned',
+          status: 409,
+          message: `Run-now request ${requestId} of schedule "${name}" stopped before it was submitted; nothing was sent. Ask again with a new request id.`,
+        },
       };
     case 'reconcile':
       return {
@@ -84,7 +106,12 @@ export function decideRepeat(read: ClaimRead, requestId: string, now: Date, poli
   const why = claim?.error ? `${claim.error.code}: ${claim.error.message}` : `status ${claim?.status ?? read.status}`;
   return {
     kind: 'failed',
-    error: { ...base, code: 'schedule.run_now.failed_before', status: 409, message: `Run-now request ${requestId} of schedule "${name}" already failed (${why}); it is not submitted again under the same request id: ask again with a new request id.` },
+    error: {
+      ...base,
+      code: 'schedule.run_now.failed_before',
+      status: 409,
+      message: `Run-now request ${requestId} of schedule "${name}" already failed (${why}); it is not submitted again under the same request id: ask again with a new request id.`,
+    },
   };
 }
 
@@ -101,9 +128,18 @@ export interface RunNowOverrides {
 export function runNowSubmission(
   def: TimeScheduleDefinition,
   target: PipelineTarget,
-  request: RunNowOverrides & { readonly requestId: string; readonly requestedBy: string; readonly now: Date; readonly runSource: string },
+  request: RunNowOverrides & {
+    readonly requestId: string;
+    readonly requestedBy: string;
+    readonly now: Date;
+    readonly runSource: string;
+  },
 ): SubmissionBody {
-  const base = occurrenceSubmission(def, target, { occurrence: request.now, trigger: 'manual', runSource: request.runSource });
+  const base = occurrenceSubmission(def, target, {
+    occurrence: request.now,
+    trigger: 'manual',
+    runSource: request.runSource,
+  });
   const { [TAG_OCCURRENCE]: _occurrence, ...tags } = base.Tags ?? {};
   return {
     ...base,

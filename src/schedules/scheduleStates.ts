@@ -30,10 +30,28 @@
 import { AppFailure, appError, errorFrom, type AppError } from '../errors';
 import type { BlobJsonStore, JsonParser } from '../storage/blobJson';
 import { mapLimit } from '../util/mapLimit';
-import { dueListingThrough, DUE_PREFIX, newDueMarkerName, parseDueMarkerName, parseStateBlobName, SCHEDULES_PREFIX, stateBlobName } from './blobNames';
+import {
+  dueListingThrough,
+  DUE_PREFIX,
+  newDueMarkerName,
+  parseDueMarkerName,
+  parseStateBlobName,
+  SCHEDULES_PREFIX,
+  stateBlobName,
+} from './blobNames';
 import type { ScheduleDefinition } from './definition';
 import { isoInstant } from './instants';
-import { advanceState, applyDefinition, disable, enable, initialState, withoutMarker, withWake, type Advance, type DefinitionChange } from './stateTransitions';
+import {
+  advanceState,
+  applyDefinition,
+  disable,
+  enable,
+  initialState,
+  withoutMarker,
+  withWake,
+  type Advance,
+  type DefinitionChange,
+} from './stateTransitions';
 import type { ScheduleState } from './stateTypes';
 
 export interface StateSnapshot {
@@ -61,8 +79,7 @@ export type SyncOutcome =
   | { readonly status: 'updated'; readonly snapshot: StateSnapshot; readonly changes: readonly DefinitionChange[] };
 
 export type EnableOutcome =
-  | { readonly status: 'changed' | 'unchanged'; readonly snapshot: StateSnapshot }
-  | { readonly status: 'missing' };
+  { readonly status: 'changed' | 'unchanged'; readonly snapshot: StateSnapshot } | { readonly status: 'missing' };
 
 /** A schedule whose stored state could not be read or written, and why. */
 export interface ScheduleError {
@@ -154,8 +171,13 @@ export class ScheduleStates {
 
   /** Every schedule's state (for listings; O(number of schedules), never used per tick); unreadable ones as errors. */
   async list(): Promise<{ states: StateSnapshot[]; errors: ScheduleError[] }> {
-    const names = (await this.blobs.list(SCHEDULES_PREFIX)).map((b) => parseStateBlobName(b.name)).filter((n): n is string => n !== undefined);
-    const reads = await mapLimit(names, this.tuning.concurrency, async (name) => ({ name, read: await this.read(name).catch((e: unknown) => ({ status: 'failed' as const, error: errorOf(e) })) }));
+    const names = (await this.blobs.list(SCHEDULES_PREFIX))
+      .map((b) => parseStateBlobName(b.name))
+      .filter((n): n is string => n !== undefined);
+    const reads = await mapLimit(names, this.tuning.concurrency, async (name) => ({
+      name,
+      read: await this.read(name).catch((e: unknown) => ({ status: 'failed' as const, error: errorOf(e) })),
+    }));
     const states: StateSnapshot[] = [];
     const errors: ScheduleError[] = [];
     for (const { name, read } of reads) {
@@ -168,7 +190,10 @@ export class ScheduleStates {
   // -- writing --------------------------------------------------------------------------------------
 
   /** Creates the state of a new schedule if it has none (If-None-Match: *); see `initialState`. */
-  async initialize(def: ScheduleDefinition, now: Date): Promise<{ status: 'created' | 'exists'; snapshot: StateSnapshot }> {
+  async initialize(
+    def: ScheduleDefinition,
+    now: Date,
+  ): Promise<{ status: 'created' | 'exists'; snapshot: StateSnapshot }> {
     const state = initialState(def, now);
     const marker = state.wakeAt ? newDueMarkerName(def.name, new Date(state.wakeAt)) : undefined;
     const stored: ScheduleState = marker ? { ...state, dueMarker: marker } : state;
@@ -208,7 +233,8 @@ export class ScheduleStates {
   async save(current: StateSnapshot, next: ScheduleState, now: Date, replaced?: ReplacedMarkers): Promise<SaveOutcome> {
     const woken = withWake({ ...next, updatedAt: isoInstant(now) });
     const previousMarker = current.state.dueMarker;
-    const sameWake = woken.wakeAt === current.state.wakeAt && previousMarker !== undefined && woken.wakeAt !== undefined;
+    const sameWake =
+      woken.wakeAt === current.state.wakeAt && previousMarker !== undefined && woken.wakeAt !== undefined;
     let marker: string | undefined;
     if (sameWake) marker = previousMarker;
     else if (woken.wakeAt) marker = newDueMarkerName(woken.name, new Date(woken.wakeAt));
@@ -231,7 +257,12 @@ export class ScheduleStates {
    * Read-modify-write with retries on lost races: `change` gets the current state and returns the next
    * one, or undefined to leave it as it is. `missing`: the schedule has no state.
    */
-  async update(name: string, now: Date, change: (state: ScheduleState) => ScheduleState | undefined, replaced?: ReplacedMarkers): Promise<SaveOutcome | { status: 'unchanged'; snapshot: StateSnapshot }> {
+  async update(
+    name: string,
+    now: Date,
+    change: (state: ScheduleState) => ScheduleState | undefined,
+    replaced?: ReplacedMarkers,
+  ): Promise<SaveOutcome | { status: 'unchanged'; snapshot: StateSnapshot }> {
     for (let attempt = 0; attempt < this.tuning.casAttempts; attempt++) {
       const current = await this.get(name);
       if (!current) return { status: 'missing' };
@@ -284,7 +315,11 @@ export class ScheduleStates {
     let markers = 0;
     // Pages of 128, 512, 1000, ...: a tick with few due schedules transfers few markers. With
     // `wholeIndex` (the hourly repair) the listing goes on past `now`, only noting the markers it sees.
-    for await (const m of this.blobs.iterate(DUE_PREFIX, { ...(index ? {} : { through }), firstPageSize: 128, pageSize: 1000 })) {
+    for await (const m of this.blobs.iterate(DUE_PREFIX, {
+      ...(index ? {} : { through }),
+      firstPageSize: 128,
+      pageSize: 1000,
+    })) {
       scanned++;
       const parsed = parseDueMarkerName(m.name);
       if (parsed && index) {
@@ -319,17 +354,32 @@ export class ScheduleStates {
       }
       const snapshot = read.status === 'found' ? read.snapshot : undefined;
       for (const marker of found) {
-        const live = snapshot && snapshot.state.enabled && snapshot.state.dueMarker === marker.blob && snapshot.state.wakeAt !== undefined;
+        const live =
+          snapshot &&
+          snapshot.state.enabled &&
+          snapshot.state.dueMarker === marker.blob &&
+          snapshot.state.wakeAt !== undefined;
         if (live && snapshot) {
           due.push({ name, snapshot, wakeAt: new Date(snapshot.state.wakeAt!) });
-        } else if (!marker.lastModified || now.getTime() - marker.lastModified.getTime() >= this.tuning.staleMarkerGraceMs) {
+        } else if (
+          !marker.lastModified ||
+          now.getTime() - marker.lastModified.getTime() >= this.tuning.staleMarkerGraceMs
+        ) {
           const removed = await this.blobs.deleteIfMatch(marker.blob);
           if (removed.status === 'deleted') staleRemoved++;
         }
       }
     });
     due.sort((a, b) => a.wakeAt.getTime() - b.wakeAt.getTime() || a.name.localeCompare(b.name));
-    return { due, markersScanned: scanned, staleRemoved, unparseableRemoved, errors, truncated: markers >= limit, ...(index ? { index } : {}) };
+    return {
+      due,
+      markersScanned: scanned,
+      staleRemoved,
+      unparseableRemoved,
+      errors,
+      truncated: markers >= limit,
+      ...(index ? { index } : {}),
+    };
   }
 
   /**
@@ -347,7 +397,10 @@ export class ScheduleStates {
       const all = await this.blobs.list(DUE_PREFIX, { firstPageSize: 128, pageSize: 5000 });
       scanned = all.length;
       const parsed = all.map((m) => ({ m, p: parseDueMarkerName(m.name) }));
-      index = { markers: new Set(parsed.filter((x) => x.p).map((x) => x.m.name)), names: new Set(parsed.flatMap((x) => (x.p ? [x.p.name] : []))) };
+      index = {
+        markers: new Set(parsed.filter((x) => x.p).map((x) => x.m.name)),
+        names: new Set(parsed.flatMap((x) => (x.p ? [x.p.name] : []))),
+      };
       unparseableRemoved = await this.removeUnparseable(parsed.filter((x) => !x.p).map((x) => x.m));
     }
     const present = index.markers;
@@ -395,7 +448,11 @@ export class ScheduleStates {
     await mapLimit(states, this.tuning.concurrency, async (snap) => {
       const s = snap.state;
       if (!s.enabled || !s.wakeAt) return;
-      if (s.dueMarker && markers.has(s.dueMarker) && parseDueMarkerName(s.dueMarker)?.wakeAt.getTime() === Date.parse(s.wakeAt)) {
+      if (
+        s.dueMarker &&
+        markers.has(s.dueMarker) &&
+        parseDueMarkerName(s.dueMarker)?.wakeAt.getTime() === Date.parse(s.wakeAt)
+      ) {
         referenced.add(s.dueMarker);
         return;
       }
@@ -424,7 +481,9 @@ export class ScheduleStates {
   }
 
   private async removeUnparseable(blobs: readonly { name: string; etag: string }[]): Promise<string[]> {
-    const results = await mapLimit(blobs, this.tuning.concurrency, async (b) => ((await this.blobs.deleteIfMatch(b.name, b.etag)).status === 'deleted' ? b.name : undefined));
+    const results = await mapLimit(blobs, this.tuning.concurrency, async (b) =>
+      (await this.blobs.deleteIfMatch(b.name, b.etag)).status === 'deleted' ? b.name : undefined,
+    );
     return results.filter((n): n is string => n !== undefined);
   }
 }
@@ -434,10 +493,21 @@ export class ScheduleStates {
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const parseState: JsonParser<ScheduleState> = (raw) => {
-  if (!isObj(raw) || typeof raw.name !== 'string' || typeof raw.enabled !== 'boolean' || (raw.kind !== 'time' && raw.kind !== 'reactive')) {
+  if (
+    !isObj(raw) ||
+    typeof raw.name !== 'string' ||
+    typeof raw.enabled !== 'boolean' ||
+    (raw.kind !== 'time' && raw.kind !== 'reactive')
+  ) {
     return { ok: false, message: 'is not a schedule state document (name, kind, enabled)' };
   }
-  return { ok: true, value: { ...(raw as unknown as ScheduleState), pending: Array.isArray(raw.pending) ? (raw.pending as ScheduleState['pending']) : [] } };
+  return {
+    ok: true,
+    value: {
+      ...(raw as unknown as ScheduleState),
+      pending: Array.isArray(raw.pending) ? (raw.pending as ScheduleState['pending']) : [],
+    },
+  };
 };
 
 /** A state (or the catalog) kept changing while it was being updated. */

@@ -77,9 +77,18 @@ export class ScheduleStateStore {
   ) {
     this.concurrency = Math.max(1, options.concurrency ?? 32);
     this.casAttempts = Math.max(1, options.casAttempts ?? 8);
-    this.states = new ScheduleStates(blobs, { concurrency: this.concurrency, casAttempts: this.casAttempts, staleMarkerGraceMs: options.staleMarkerGraceMs ?? 5 * 60_000 });
+    this.states = new ScheduleStates(blobs, {
+      concurrency: this.concurrency,
+      casAttempts: this.casAttempts,
+      staleMarkerGraceMs: options.staleMarkerGraceMs ?? 5 * 60_000,
+    });
     this.claims = new OccurrenceClaims(blobs, this.states, this.concurrency);
-    this.history = new ScheduleHistory(blobs, Math.max(1, options.historyLimit ?? DEFAULT_HISTORY_LIMIT), this.casAttempts, this.states);
+    this.history = new ScheduleHistory(
+      blobs,
+      Math.max(1, options.historyLimit ?? DEFAULT_HISTORY_LIMIT),
+      this.casAttempts,
+      this.states,
+    );
     this.catalog = new ScheduleCatalog(blobs);
     this.targets = new TargetStatusStore(blobs, this.casAttempts);
   }
@@ -88,12 +97,17 @@ export class ScheduleStateStore {
    * The store for the app's settings: `AzureWebJobsStorage` (connection string) or
    * `AzureWebJobsStorage__blobServiceUri` (+ managed identity), container `SCHEDULE_STATE_CONTAINER`.
    */
-  static fromSettings(env: Env, options: ScheduleStateStoreOptions & { counter?: OperationCounter } = {}): Result<ScheduleStateStore, AppError> {
+  static fromSettings(
+    env: Env,
+    options: ScheduleStateStoreOptions & { counter?: OperationCounter } = {},
+  ): Result<ScheduleStateStore, AppError> {
     const service = blobServiceFromSettings(env);
     if (!service.ok) return service;
     const container = readSetting(env, SETTINGS.stateContainer);
     if (!container.ok) return container;
-    return ok(new ScheduleStateStore(BlobJsonStore.forContainer(service.value, container.value, options.counter), options));
+    return ok(
+      new ScheduleStateStore(BlobJsonStore.forContainer(service.value, container.value, options.counter), options),
+    );
   }
 
   get counter(): OperationCounter {
@@ -118,7 +132,11 @@ export class ScheduleStateStore {
   async syncAll(
     defs: readonly ScheduleDefinition[],
     now: Date,
-    options: { readonly orphans?: 'disable' | 'delete' | 'keep'; readonly unreadable?: ReadonlySet<string>; readonly onSynced?: (progress: SyncProgress) => void } = {},
+    options: {
+      readonly orphans?: 'disable' | 'delete' | 'keep';
+      readonly unreadable?: ReadonlySet<string>;
+      readonly onSynced?: (progress: SyncProgress) => void;
+    } = {},
   ): Promise<SyncAllResult> {
     const orphanPolicy = options.orphans ?? 'disable';
     const unreadable = options.unreadable ?? new Set<string>();
@@ -146,7 +164,13 @@ export class ScheduleStateStore {
           state = synced.snapshot.state;
         });
         const error = state ? undefined : result.errors.find((e) => e.name === d.name)?.error;
-        options.onSynced?.({ name: d.name, ...(state ? { state } : {}), ...(error ? { error } : {}), done: ++done, total: changed.length });
+        options.onSynced?.({
+          name: d.name,
+          ...(state ? { state } : {}),
+          ...(error ? { error } : {}),
+          done: ++done,
+          total: changed.length,
+        });
         return status;
       });
       outcomes.forEach((status, i) => {
@@ -158,8 +182,12 @@ export class ScheduleStateStore {
       const defined = new Set(defs.map((d) => d.name));
       const orphans = Object.keys(catalog).filter((n) => !defined.has(n) && !unreadable.has(n));
       result.orphans.push(...orphans);
-      if (orphanPolicy === 'delete') await mapLimit(orphans, this.concurrency, (n) => guard(n, async () => void (await this.delete(n))));
-      if (orphanPolicy === 'disable') await mapLimit(orphans, this.concurrency, (n) => guard(n, async () => void (await this.states.update(n, now, (st) => markRemoved(st, now)))));
+      if (orphanPolicy === 'delete')
+        await mapLimit(orphans, this.concurrency, (n) => guard(n, async () => void (await this.delete(n))));
+      if (orphanPolicy === 'disable')
+        await mapLimit(orphans, this.concurrency, (n) =>
+          guard(n, async () => void (await this.states.update(n, now, (st) => markRemoved(st, now)))),
+        );
       const kept = (n: string): boolean => orphanPolicy === 'keep' || unreadable.has(n) || failed.has(n);
       const next: Record<string, string> = {};
       for (const [n, hash] of Object.entries(catalog)) if (!defined.has(n) && kept(n)) next[n] = hash;
@@ -186,7 +214,10 @@ export class ScheduleStateStore {
     ];
     const results = await mapLimit(blobs, this.concurrency, (b) => this.blobs.deleteIfMatch(b));
     const blobsDeleted = results.filter((r) => r.status === 'deleted').length;
-    return { status: current.status === 'found' || current.status === 'corrupt' || blobsDeleted > 0 ? 'deleted' : 'missing', blobsDeleted };
+    return {
+      status: current.status === 'found' || current.status === 'corrupt' || blobsDeleted > 0 ? 'deleted' : 'missing',
+      blobsDeleted,
+    };
   }
 }
 

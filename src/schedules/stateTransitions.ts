@@ -50,7 +50,11 @@ export function initialState(def: ScheduleDefinition, now: Date): ScheduleState 
  * `nextDue` is re-planned from `now` (no replay of the past); when the definition's `status` changed,
  * `enabled` follows it. Undefined when the state already holds this definition.
  */
-export function applyDefinition(s: ScheduleState, def: ScheduleDefinition, now: Date): { state: ScheduleState; changes: DefinitionChange[] } | undefined {
+export function applyDefinition(
+  s: ScheduleState,
+  def: ScheduleDefinition,
+  now: Date,
+): { state: ScheduleState; changes: DefinitionChange[] } | undefined {
   if (s.definitionHash === def.hash) return undefined;
   const changes: DefinitionChange[] = ['definition'];
   let enabled = s.enabled;
@@ -72,14 +76,25 @@ export function applyDefinition(s: ScheduleState, def: ScheduleDefinition, now: 
     ...(enabled !== s.enabled ? { enabledChangedAt: isoInstant(now) } : {}),
   };
   if (!enabled) next = { ...next, nextDue: undefined, pending: [] };
-  else if (replan) next = { ...next, nextDue: isoOrUndefined(firstDue(def, now, new Date(s.createdAt))), ...(def.kind === 'reactive' ? { pending: [] } : {}) };
+  else if (replan)
+    next = {
+      ...next,
+      nextDue: isoOrUndefined(firstDue(def, now, new Date(s.createdAt))),
+      ...(def.kind === 'reactive' ? { pending: [] } : {}),
+    };
   return { state: next, changes };
 }
 
 /** Enables: `nextDue` is the first occurrence after `now`, nothing missed while disabled is replayed. */
 export function enable(s: ScheduleState, def: ScheduleDefinition, now: Date): ScheduleState | undefined {
   if (s.enabled) return undefined;
-  return { ...s, enabled: true, enabledChangedAt: isoInstant(now), nextDue: isoOrUndefined(firstDue(def, now, new Date(s.createdAt))), pending: [] };
+  return {
+    ...s,
+    enabled: true,
+    enabledChangedAt: isoInstant(now),
+    nextDue: isoOrUndefined(firstDue(def, now, new Date(s.createdAt))),
+    pending: [],
+  };
 }
 
 /** Disables: no next run, pending retries dropped (a disabled schedule never fires). Needs no definition. */
@@ -91,7 +106,15 @@ export function disable(s: ScheduleState, now: Date): ScheduleState | undefined 
 /** The definition was removed: disabled and marked `REMOVED_HASH` (applying the name again revives it from "now"). */
 export function markRemoved(s: ScheduleState, now: Date): ScheduleState | undefined {
   if (s.definitionHash === REMOVED_HASH) return undefined;
-  return { ...s, enabled: false, nextDue: undefined, pending: [], definitionHash: REMOVED_HASH, definitionStatus: 'Disabled', ...(s.enabled ? { enabledChangedAt: isoInstant(now) } : {}) };
+  return {
+    ...s,
+    enabled: false,
+    nextDue: undefined,
+    pending: [],
+    definitionHash: REMOVED_HASH,
+    definitionStatus: 'Disabled',
+    ...(s.enabled ? { enabledChangedAt: isoInstant(now) } : {}),
+  };
 }
 
 /** Whether a state was orphaned by a sync (its definition removed). */
@@ -110,7 +133,10 @@ export interface Advance {
 
 /** The timer handled occurrences up to `lastOccurrence` (never moves back) and the next one is `nextDue`. */
 export function advanceState(s: ScheduleState, change: Advance): ScheduleState {
-  const last = change.lastOccurrence && (!s.lastOccurrence || change.lastOccurrence.getTime() > Date.parse(s.lastOccurrence)) ? isoInstant(change.lastOccurrence) : s.lastOccurrence;
+  const last =
+    change.lastOccurrence && (!s.lastOccurrence || change.lastOccurrence.getTime() > Date.parse(s.lastOccurrence))
+      ? isoInstant(change.lastOccurrence)
+      : s.lastOccurrence;
   return {
     ...s,
     ...(last !== undefined ? { lastOccurrence: last } : {}),
@@ -122,7 +148,9 @@ export function advanceState(s: ScheduleState, change: Advance): ScheduleState {
 
 /** Sets `wakeAt`: the earliest of nextDue and pending retries, for an enabled schedule (absent otherwise). */
 export function withWake(s: ScheduleState): ScheduleState {
-  const times = s.enabled ? [s.nextDue, ...s.pending.map((p) => p.nextAttemptAt)].filter((t): t is string => !!t).map((t) => Date.parse(t)) : [];
+  const times = s.enabled
+    ? [s.nextDue, ...s.pending.map((p) => p.nextAttemptAt)].filter((t): t is string => !!t).map((t) => Date.parse(t))
+    : [];
   const { wakeAt: _w, nextDue, ...rest } = s;
   const base: ScheduleState = nextDue === undefined ? rest : { ...rest, nextDue };
   return times.length ? { ...base, wakeAt: isoInstant(new Date(Math.min(...times))) } : base;

@@ -30,7 +30,11 @@ export function occurrenceSubmissionKey(scheduleName: string, occurrence: Date):
   return submissionKey('occ', scheduleName, isoInstant(occurrence));
 }
 
-export function occurrenceSubmission(def: TimeScheduleDefinition, target: PipelineTarget, info: OccurrenceInfo): SubmissionBody {
+export function occurrenceSubmission(
+  def: TimeScheduleDefinition,
+  target: PipelineTarget,
+  info: OccurrenceInfo,
+): SubmissionBody {
   const description = target.description ?? def.description;
   return toSubmission(target, {
     runSource: info.runSource,

@@ -41,7 +41,13 @@ import type { PipelineClient, PipelineTarget } from '../aml/types';
 import { AppFailure, appError, errorFrom, type AppError, type Result } from '../errors';
 import type { Telemetry } from '../telemetry';
 import { instanceOwner, readSettings, settingText, SETTINGS, type Env } from '../settings';
-import { recurrenceFor, resolveScheduleTarget, type ScheduleDefinition, type TimeScheduleDefinition, type WorkspaceDefaults } from './definition';
+import {
+  recurrenceFor,
+  resolveScheduleTarget,
+  type ScheduleDefinition,
+  type TimeScheduleDefinition,
+  type WorkspaceDefaults,
+} from './definition';
 import { planOccurrences, SKIPPED_SAMPLE, type OccurrencePlan } from './missedRuns';
 import { mapLimit } from '../util/mapLimit';
 import { isoInstant, occurrenceKey, parseOccurrenceKey } from './instants';
@@ -49,7 +55,13 @@ import type { SyncReport } from './registry';
 import type { DueIndexListing, DueSchedule, ReplacedMarkers, StateSnapshot } from './scheduleStates';
 import type { ScheduleStateStore } from './stateStore';
 import { MAX_PENDING_RETRIES } from './stateTransitions';
-import { handleOccurrence, type Collector, type OccurrenceReport, type PendingChange, type TargetResolver } from './occurrenceJob';
+import {
+  handleOccurrence,
+  type Collector,
+  type OccurrenceReport,
+  type PendingChange,
+  type TargetResolver,
+} from './occurrenceJob';
 import type { HistoryEntry, PendingRetry } from './stateTypes';
 import { HISTORY_INBOX_LIMIT } from './history';
 import type { ClockVerdict } from '../storage/serviceClock';
@@ -119,11 +131,25 @@ export const DEFAULT_TICK_SETTINGS: TickSettings = {
 };
 
 /** Reads the tick settings; a malformed value is an error naming the setting. */
-export function readTickSettings(env: Env, base: Partial<TickSettings> = {}): { ok: true; value: TickSettings } | { ok: false; error: AppError } {
-  const read = readSettings(env, ['missedGraceMinutes', 'retryDeadlineMinutes', 'submitDeadlineSeconds', 'claimTimeoutSeconds', 'tickConcurrency', 'clockToleranceSeconds']);
+export function readTickSettings(
+  env: Env,
+  base: Partial<TickSettings> = {},
+): { ok: true; value: TickSettings } | { ok: false; error: AppError } {
+  const read = readSettings(env, [
+    'missedGraceMinutes',
+    'retryDeadlineMinutes',
+    'submitDeadlineSeconds',
+    'claimTimeoutSeconds',
+    'tickConcurrency',
+    'clockToleranceSeconds',
+  ]);
   if (!read.ok) return { ok: false, error: read.error[0]! };
   const v = read.value;
-  const out: { -readonly [K in keyof TickSettings]: TickSettings[K] } = { ...DEFAULT_TICK_SETTINGS, owner: instanceOwner(env), ...base };
+  const out: { -readonly [K in keyof TickSettings]: TickSettings[K] } = {
+    ...DEFAULT_TICK_SETTINGS,
+    owner: instanceOwner(env),
+    ...base,
+  };
   // A setting that is set wins over `base`; unset ones keep `base` or the default.
   const set = (key: Parameters<typeof settingText>[1], apply: () => void): void => {
     if (settingText(env, key) !== undefined) apply();
@@ -182,7 +208,12 @@ export interface TickReport {
   readonly retrying: readonly OccurrenceReport[];
   /** Occurrences whose submission's outcome became unknown in this tick (looked up by key on later ticks; never resent blindly). */
   readonly unknown: readonly OccurrenceReport[];
-  readonly skipped: readonly { readonly schedule: string; readonly count: number; readonly first?: string; readonly last?: string }[];
+  readonly skipped: readonly {
+    readonly schedule: string;
+    readonly count: number;
+    readonly first?: string;
+    readonly last?: string;
+  }[];
   /** Schedules whose handling stopped on an error (storage, corrupt state): the next tick tries again. */
   readonly errors: readonly { readonly schedule?: string; readonly code: ErrorCode; readonly message: string }[];
   /** True when more schedules were due than `maxDuePerTick`. */
@@ -192,11 +223,18 @@ export interface TickReport {
 
 // ---------------------------------------------------------------------------------------------------
 
-export async function runTick(now: Date, deps: TickDeps, options: { readonly isPastDue?: boolean } = {}): Promise<TickReport> {
+export async function runTick(
+  now: Date,
+  deps: TickDeps,
+  options: { readonly isPastDue?: boolean } = {},
+): Promise<TickReport> {
   const started = Date.now();
   const out: Collector = { submitted: [], failed: [], retrying: [], unknown: [], skipped: [], errors: [] };
   const isPastDue = options.isPastDue === true;
-  if (isPastDue) deps.log.warn(`schedule tick at ${isoInstant(now)} is past due (the app was stopped or busy); each schedule's missed_runs policy decides about occurrences missed meanwhile.`);
+  if (isPastDue)
+    deps.log.warn(
+      `schedule tick at ${isoInstant(now)} is past due (the app was stopped or busy); each schedule's missed_runs policy decides about occurrences missed meanwhile.`,
+    );
 
   // 0. The time authority: a clock that disagrees with the storage service's acts on nothing.
   if (deps.timeAuthority) {
@@ -214,12 +252,16 @@ export async function runTick(now: Date, deps: TickDeps, options: { readonly isP
     for (const p of synced.problems) deps.log.error(`schedule ${p.schedule}: ${p.code}: ${p.message}`);
     for (const e of synced.synced?.errors ?? []) {
       out.errors.push({ schedule: e.name, code: e.error.code, message: e.error.message });
-      deps.log.error(`schedule ${e.name}: not synced with its definition: ${e.error.code}: ${e.error.message} (the other schedules go on; it is tried again on the next sync)`);
+      deps.log.error(
+        `schedule ${e.name}: not synced with its definition: ${e.error.code}: ${e.error.message} (the other schedules go on; it is tried again on the next sync)`,
+      );
     }
   } catch (e) {
     const error = errorOf(e);
     out.errors.push({ code: error.code, message: error.message });
-    deps.log.error(`schedule tick at ${isoInstant(now)} could not load the schedule definitions: ${error.code}: ${error.message}`);
+    deps.log.error(
+      `schedule tick at ${isoInstant(now)} could not load the schedule definitions: ${error.code}: ${error.message}`,
+    );
     deps.telemetry.exception(e, { code: error.code, phase: 'sync' });
     return report(now, isPastDue, 0, false, out, started);
   }
@@ -227,7 +269,9 @@ export async function runTick(now: Date, deps: TickDeps, options: { readonly isP
   let found;
   try {
     // The hour's first tick lists the whole due index, for the hourly repair (no second listing).
-    found = await deps.store.states.findDue(now, deps.settings.maxDuePerTick, { wholeIndex: isMaintenanceTick(now, deps) });
+    found = await deps.store.states.findDue(now, deps.settings.maxDuePerTick, {
+      wholeIndex: isMaintenanceTick(now, deps),
+    });
   } catch (e) {
     const error = errorOf(e);
     out.errors.push({ code: error.code, message: error.message });
@@ -238,8 +282,14 @@ export async function runTick(now: Date, deps: TickDeps, options: { readonly isP
     out.errors.push({ schedule: e.name, code: e.error.code, message: e.error.message });
     deps.log.error(`schedule ${e.name}: state unreadable: ${e.error.code}: ${e.error.message}`);
   }
-  for (const blob of found.unparseableRemoved) deps.log.warn(`schedule due index: removed ${blob}, which is not a due marker the app writes (written by hand or another tool)`);
-  if (found.truncated) deps.log.warn(`schedule tick at ${isoInstant(now)}: more than ${deps.settings.maxDuePerTick} schedules are due; the rest are handled by the next tick.`);
+  for (const blob of found.unparseableRemoved)
+    deps.log.warn(
+      `schedule due index: removed ${blob}, which is not a due marker the app writes (written by hand or another tool)`,
+    );
+  if (found.truncated)
+    deps.log.warn(
+      `schedule tick at ${isoInstant(now)}: more than ${deps.settings.maxDuePerTick} schedules are due; the rest are handled by the next tick.`,
+    );
 
   const statuses = await readTargetStatuses(found.due, definitions, now, deps, out);
   // The due markers this tick's saves replace: deleted at the end, in one batch request.
@@ -253,7 +303,9 @@ export async function runTick(now: Date, deps: TickDeps, options: { readonly isP
     } catch (e) {
       const error = errorOf(e);
       out.errors.push({ schedule: due.name, code: error.code, message: error.message });
-      deps.log.error(`schedule ${due.name}: tick stopped on ${error.code}: ${error.message} (the next tick continues from the stored state)`);
+      deps.log.error(
+        `schedule ${due.name}: tick stopped on ${error.code}: ${error.message} (the next tick continues from the stored state)`,
+      );
       deps.telemetry.exception(e, { schedule: due.name, code: error.code });
     }
   });
@@ -274,14 +326,22 @@ export async function runTick(now: Date, deps: TickDeps, options: { readonly isP
  * Every target's status, read once per tick and only when a due schedule names a target (an idle tick
  * reads nothing). Undefined when it cannot be read: logged, and those schedules wait for the next tick.
  */
-async function readTargetStatuses(due: readonly DueSchedule[], definitions: ReadonlyMap<string, ScheduleDefinition>, now: Date, deps: TickDeps, out: Collector): Promise<TargetStatusMap | undefined> {
+async function readTargetStatuses(
+  due: readonly DueSchedule[],
+  definitions: ReadonlyMap<string, ScheduleDefinition>,
+  now: Date,
+  deps: TickDeps,
+  out: Collector,
+): Promise<TargetStatusMap | undefined> {
   if (!due.some((d) => definitions.get(d.name)?.pipeline.kind === 'target')) return {};
   try {
     return await deps.store.targets.statuses();
   } catch (e) {
     const error = errorOf(e);
     out.errors.push({ code: error.code, message: error.message });
-    deps.log.error(`schedule tick at ${isoInstant(now)}: the target statuses could not be read (${error.code}: ${error.message}); schedules that name a target wait for the next tick (nothing is skipped or submitted meanwhile).`);
+    deps.log.error(
+      `schedule tick at ${isoInstant(now)}: the target statuses could not be read (${error.code}: ${error.message}); schedules that name a target wait for the next tick (nothing is skipped or submitted meanwhile).`,
+    );
     return undefined;
   }
 }
@@ -308,7 +368,11 @@ async function clockRefusal(now: Date, deps: TickDeps): Promise<{ code: ErrorCod
     `more than ${TICK_SETTINGS.clockToleranceSeconds} (${deps.settings.clockToleranceMs / 1000} s) allows: this tick submits and skips nothing, so no occurrence runs early or is lost; ` +
     `the first tick after the clocks agree again catches up. If this persists, check the host's time synchronisation.`;
   deps.log.error(`schedule tick at ${isoInstant(now)}: ${message}`);
-  deps.telemetry.event('ScheduleClockSkew', { appClock: isoInstant(now), serviceClock: serviceAt }, { skewSeconds: seconds });
+  deps.telemetry.event(
+    'ScheduleClockSkew',
+    { appClock: isoInstant(now), serviceClock: serviceAt },
+    { skewSeconds: seconds },
+  );
   return { code: 'schedule.clock.skew', message };
 }
 
@@ -319,10 +383,15 @@ async function clockRefusal(now: Date, deps: TickDeps): Promise<{ code: ErrorCod
 async function deleteReplacedMarkers(markers: ReplacedMarkers, deps: TickDeps): Promise<void> {
   try {
     const result = await deps.store.states.deleteMarkers(markers);
-    if (result.failed > 0) deps.log.warn(`schedule due index: ${result.failed} replaced marker(s) could not be deleted; each is removed by a later tick once stale`);
+    if (result.failed > 0)
+      deps.log.warn(
+        `schedule due index: ${result.failed} replaced marker(s) could not be deleted; each is removed by a later tick once stale`,
+      );
   } catch (e) {
     const error = errorOf(e);
-    deps.log.warn(`schedule due index: the ${markers.length} replaced marker(s) could not be deleted (${error.code}: ${error.message}); each is removed by a later tick once stale`);
+    deps.log.warn(
+      `schedule due index: the ${markers.length} replaced marker(s) could not be deleted (${error.code}: ${error.message}); each is removed by a later tick once stale`,
+    );
   }
 }
 
@@ -338,7 +407,12 @@ function isMaintenanceTick(now: Date, deps: TickDeps): boolean {
   return lastMaintained.get(deps.store) !== Math.floor(now.getTime() / 3_600_000);
 }
 
-async function maintainHourly(now: Date, definitions: ReadonlyMap<string, ScheduleDefinition>, index: DueIndexListing | undefined, deps: TickDeps): Promise<void> {
+async function maintainHourly(
+  now: Date,
+  definitions: ReadonlyMap<string, ScheduleDefinition>,
+  index: DueIndexListing | undefined,
+  deps: TickDeps,
+): Promise<void> {
   if (!isMaintenanceTick(now, deps)) return;
   lastMaintained.set(deps.store, Math.floor(now.getTime() / 3_600_000));
   // The two passes are independent (claims/, due/): run them side by side.
@@ -347,34 +421,70 @@ async function maintainHourly(now: Date, definitions: ReadonlyMap<string, Schedu
 
 async function pruneClaims(deps: TickDeps): Promise<void> {
   try {
-    const pruned = await deps.store.claims.pruneSettled({ settledForMs: deps.settings.claimSettledMs, limit: deps.settings.pruneLimit });
-    if (pruned.deleted > 0) deps.log.info(`schedule claims: ${pruned.deleted} claim(s) of settled occurrences deleted (${pruned.scanned} looked at, ${pruned.schedules} schedule(s))`);
+    const pruned = await deps.store.claims.pruneSettled({
+      settledForMs: deps.settings.claimSettledMs,
+      limit: deps.settings.pruneLimit,
+    });
+    if (pruned.deleted > 0)
+      deps.log.info(
+        `schedule claims: ${pruned.deleted} claim(s) of settled occurrences deleted (${pruned.scanned} looked at, ${pruned.schedules} schedule(s))`,
+      );
   } catch (e) {
     const error = errorOf(e);
-    deps.log.warn(`schedule claims: pruning stopped on ${error.code}: ${error.message} (tried again next hour; nothing is lost, old claims only take space)`);
+    deps.log.warn(
+      `schedule claims: pruning stopped on ${error.code}: ${error.message} (tried again next hour; nothing is lost, old claims only take space)`,
+    );
   }
 }
 
-async function repairDueIndex(now: Date, definitions: ReadonlyMap<string, ScheduleDefinition>, index: DueIndexListing | undefined, deps: TickDeps): Promise<void> {
+async function repairDueIndex(
+  now: Date,
+  definitions: ReadonlyMap<string, ScheduleDefinition>,
+  index: DueIndexListing | undefined,
+  deps: TickDeps,
+): Promise<void> {
   try {
     const timed = [...definitions.values()].filter((d) => d.kind === 'time').map((d) => d.name);
     const repaired = await deps.store.states.repairDueIndex(timed, now, index);
-    for (const name of repaired.markersWritten) deps.log.warn(`schedule ${name}: its due-index marker was missing (deleted by hand?); a new one was written, so it fires again`);
-    for (const blob of repaired.unparseableRemoved) deps.log.warn(`schedule due index: removed ${blob}, which is not a due marker the app writes (written by hand or another tool)`);
-    for (const e of repaired.errors) deps.log.error(`schedule ${e.name}: due index not checked: ${e.error.code}: ${e.error.message}`);
+    for (const name of repaired.markersWritten)
+      deps.log.warn(
+        `schedule ${name}: its due-index marker was missing (deleted by hand?); a new one was written, so it fires again`,
+      );
+    for (const blob of repaired.unparseableRemoved)
+      deps.log.warn(
+        `schedule due index: removed ${blob}, which is not a due marker the app writes (written by hand or another tool)`,
+      );
+    for (const e of repaired.errors)
+      deps.log.error(`schedule ${e.name}: due index not checked: ${e.error.code}: ${e.error.message}`);
   } catch (e) {
     const error = errorOf(e);
-    deps.log.warn(`schedule due index: the hourly check stopped on ${error.code}: ${error.message} (tried again next hour)`);
+    deps.log.warn(
+      `schedule due index: the hourly check stopped on ${error.code}: ${error.message} (tried again next hour)`,
+    );
   }
 }
 
-function report(now: Date, isPastDue: boolean, due: number, truncated: boolean, out: Collector, started: number): TickReport {
+function report(
+  now: Date,
+  isPastDue: boolean,
+  due: number,
+  truncated: boolean,
+  out: Collector,
+  started: number,
+): TickReport {
   return { now: isoInstant(now), isPastDue, due, ...out, truncated, durationMs: Date.now() - started };
 }
 
 // ---------------------------------------------------------------------------------------------------
 
-async function handleSchedule(due: DueSchedule, def: TimeScheduleDefinition, now: Date, deps: TickDeps & { readonly replaced: ReplacedMarkers }, out: Collector, statuses: TargetStatusMap): Promise<void> {
+async function handleSchedule(
+  due: DueSchedule,
+  def: TimeScheduleDefinition,
+  now: Date,
+  deps: TickDeps & { readonly replaced: ReplacedMarkers },
+  out: Collector,
+  statuses: TargetStatusMap,
+): Promise<void> {
   const { store, settings, replaced } = deps;
   let snapshot: StateSnapshot | undefined = due.snapshot;
 
@@ -404,7 +514,16 @@ async function handleSchedule(due: DueSchedule, def: TimeScheduleDefinition, now
         deadline: isoInstant(new Date(now.getTime() + settings.retryDeadlineMs)),
         trigger: r.trigger,
       }));
-    const saved = await store.states.advance(snapshot, { ...(plan.lastHandled ? { lastOccurrence: plan.lastHandled } : {}), nextDue: plan.nextDue, pending: [...s.pending, ...added] }, now, replaced);
+    const saved = await store.states.advance(
+      snapshot,
+      {
+        ...(plan.lastHandled ? { lastOccurrence: plan.lastHandled } : {}),
+        nextDue: plan.nextDue,
+        pending: [...s.pending, ...added],
+      },
+      now,
+      replaced,
+    );
     if (saved.status === 'saved') {
       snapshot = saved.snapshot;
       if (plan.skipped.count > 0) await recordSkipped(def, plan, now, deps, out);
@@ -435,15 +554,24 @@ async function handleSchedule(due: DueSchedule, def: TimeScheduleDefinition, now
   const fire = mayFire(def.pipeline.kind === 'target' ? def.pipeline.target : undefined, statuses);
   for (const entry of duePending) {
     const occurrence = parseOccurrenceKey(entry.occurrence);
-    const change: PendingChange = occurrence ? await handleOccurrence({ def, entry, occurrence, now, deps, out, target: resolveTarget, fire }) : { kind: 'done' }; // not an instant: not ours
+    const change: PendingChange = occurrence
+      ? await handleOccurrence({ def, entry, occurrence, now, deps, out, target: resolveTarget, fire })
+      : { kind: 'done' }; // not an instant: not ours
     changes.set(entry.occurrence, change);
   }
 
   // c. Settle: drop finished entries, reschedule retries, record this tick's history entries in the same
   //    write (the state's `recentHistory`; filed into history.json once there are HISTORY_INBOX_LIMIT);
   //    re-reading on lost races.
-  const lastRun = [...changes.values()].map((c) => (c.kind === 'leave' ? undefined : c.lastRun)).filter((e): e is HistoryEntry => !!e).at(-1);
-  const records = [...changes.entries()].flatMap(([occurrence, c]) => (c.kind !== 'leave' && c.record ? [{ occurrence, entry: c.record, onlyIfPending: c.kind === 'done' && c.recordOnlyIfPending === true }] : []));
+  const lastRun = [...changes.values()]
+    .map((c) => (c.kind === 'leave' ? undefined : c.lastRun))
+    .filter((e): e is HistoryEntry => !!e)
+    .at(-1);
+  const records = [...changes.entries()].flatMap(([occurrence, c]) =>
+    c.kind !== 'leave' && c.record
+      ? [{ occurrence, entry: c.record, onlyIfPending: c.kind === 'done' && c.recordOnlyIfPending === true }]
+      : [],
+  );
   const filed = await fileRecentHistory(def.name, snapshot.state, records.length, deps);
   const settle = (s: StateSnapshot['state']): StateSnapshot['state'] | undefined => {
     let changed = false;
@@ -458,10 +586,17 @@ async function handleSchedule(due: DueSchedule, def: TimeScheduleDefinition, now
     const kept = unfiled.filter((e) => !filed.has(JSON.stringify(e)));
     // An outcome someone else's settle already recorded (a duplicate tick) is not recorded twice.
     const known = new Set(kept.map(outcomeKey));
-    const added = records.filter((r) => (!r.onlyIfPending || pendingBefore.has(r.occurrence)) && !known.has(outcomeKey(r.entry))).map((r) => r.entry);
+    const added = records
+      .filter((r) => (!r.onlyIfPending || pendingBefore.has(r.occurrence)) && !known.has(outcomeKey(r.entry)))
+      .map((r) => r.entry);
     if (!changed && !lastRun && added.length === 0 && kept.length === unfiled.length) return undefined;
     const recentHistory = [...added.reverse(), ...kept].slice(0, deps.store.history.limit); // newest first
-    return { ...rest, pending: s.enabled ? pending : s.pending, ...(lastRun ? { lastRun } : {}), ...(recentHistory.length > 0 ? { recentHistory } : {}) };
+    return {
+      ...rest,
+      pending: s.enabled ? pending : s.pending,
+      ...(lastRun ? { lastRun } : {}),
+      ...(recentHistory.length > 0 ? { recentHistory } : {}),
+    };
   };
   // Usually nobody wrote the state since this tick did: write over that snapshot (no re-read).
   const next = settle(snapshot.state);
@@ -469,7 +604,14 @@ async function handleSchedule(due: DueSchedule, def: TimeScheduleDefinition, now
   const direct = await store.states.save(snapshot, next, now, replaced);
   if (direct.status !== 'conflict') return;
   const result = await store.states.update(def.name, now, settle, replaced);
-  if (result.status === 'conflict') throw new AppFailure(appError('schedule.state.contended', { name: def.name, then: 'the next tick settles it.' }, { field: 'name', value: def.name }));
+  if (result.status === 'conflict')
+    throw new AppFailure(
+      appError(
+        'schedule.state.contended',
+        { name: def.name, then: 'the next tick settles it.' },
+        { field: 'name', value: def.name },
+      ),
+    );
 }
 
 /** What makes two history entries the same outcome of the same occurrence (whoever recorded it). */
@@ -483,7 +625,12 @@ function outcomeKey(e: HistoryEntry): string {
  * the state: a reader always finds each entry in one of the two). Returns the filed entries (as JSON);
  * none when there is no need or filing failed (they then stay in the state and are filed next time).
  */
-async function fileRecentHistory(name: string, state: StateSnapshot['state'], adding: number, deps: TickDeps): Promise<Set<string>> {
+async function fileRecentHistory(
+  name: string,
+  state: StateSnapshot['state'],
+  adding: number,
+  deps: TickDeps,
+): Promise<Set<string>> {
   const unfiled = state.recentHistory ?? [];
   if (adding === 0 || unfiled.length + adding <= HISTORY_INBOX_LIMIT) return new Set();
   try {
@@ -491,28 +638,57 @@ async function fileRecentHistory(name: string, state: StateSnapshot['state'], ad
     return new Set(unfiled.map((e) => JSON.stringify(e)));
   } catch (e) {
     const error = errorOf(e);
-    deps.log.warn(`schedule ${name}: its newest ${unfiled.length} history entries could not be filed into the history blob (${error.code}: ${error.message}); they stay in its state and are filed by a later tick`);
+    deps.log.warn(
+      `schedule ${name}: its newest ${unfiled.length} history entries could not be filed into the history blob (${error.code}: ${error.message}); they stay in its state and are filed by a later tick`,
+    );
     return new Set();
   }
 }
 
-async function recordSkipped(def: TimeScheduleDefinition, plan: OccurrencePlan, now: Date, deps: TickDeps, out: Collector): Promise<void> {
+async function recordSkipped(
+  def: TimeScheduleDefinition,
+  plan: OccurrencePlan,
+  now: Date,
+  deps: TickDeps,
+  out: Collector,
+): Promise<void> {
   const { skipped } = plan;
   const reason = `missed while the app was not running (missed_runs: ${def.missedRuns}${def.missedRuns === 'all' ? `, limit ${def.missedRunsLimit}` : ''})`;
   const first = skipped.first ? isoInstant(skipped.first) : undefined;
   const last = skipped.last ? isoInstant(skipped.last) : undefined;
-  out.skipped.push({ schedule: def.name, count: skipped.count, ...(first ? { first } : {}), ...(last ? { last } : {}) });
+  out.skipped.push({
+    schedule: def.name,
+    count: skipped.count,
+    ...(first ? { first } : {}),
+    ...(last ? { last } : {}),
+  });
   const countText = `${skipped.count}${skipped.countIsLowerBound ? '+' : ''}`;
   if (skipped.count <= SKIPPED_SAMPLE && !skipped.countIsLowerBound) {
     for (const o of skipped.newest) {
-      await deps.store.history.append(def.name, { occurrence: isoInstant(o), trigger: 'schedule', status: 'skipped', recordedAt: isoInstant(now), detail: reason });
+      await deps.store.history.append(def.name, {
+        occurrence: isoInstant(o),
+        trigger: 'schedule',
+        status: 'skipped',
+        recordedAt: isoInstant(now),
+        detail: reason,
+      });
       deps.log.warn(`schedule ${def.name} occurrence ${isoInstant(o)} skipped: ${reason}`);
     }
   } else {
-    await deps.store.history.append(def.name, { occurrence: last, trigger: 'schedule', status: 'skipped', recordedAt: isoInstant(now), detail: `${countText} occurrences from ${first} to ${last} skipped: ${reason}` });
+    await deps.store.history.append(def.name, {
+      occurrence: last,
+      trigger: 'schedule',
+      status: 'skipped',
+      recordedAt: isoInstant(now),
+      detail: `${countText} occurrences from ${first} to ${last} skipped: ${reason}`,
+    });
     deps.log.warn(`schedule ${def.name}: ${countText} occurrences from ${first} to ${last} skipped: ${reason}`);
   }
-  deps.telemetry.event('ScheduleOccurrenceSkipped', { schedule: def.name, occurrence: last, first, last, reason }, { count: skipped.count });
+  deps.telemetry.event(
+    'ScheduleOccurrenceSkipped',
+    { schedule: def.name, occurrence: last, first, last, reason },
+    { count: skipped.count },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -48,7 +48,13 @@ export interface V1Import {
 
 /** Whether a parsed document is a v1 `Schedule:` file. */
 export function isV1ScheduleDocument(data: unknown): data is { Schedule: unknown } {
-  return typeof data === 'object' && data !== null && !Array.isArray(data) && Object.keys(data).length === 1 && V1_ROOT_KEY in data;
+  return (
+    typeof data === 'object' &&
+    data !== null &&
+    !Array.isArray(data) &&
+    Object.keys(data).length === 1 &&
+    V1_ROOT_KEY in data
+  );
 }
 
 /** The schedule name a v1 file gets from its file name (`dir/nightly.yaml` → `nightly`). */

@@ -30,9 +30,7 @@ export type WriteOutcome =
   | { readonly status: 'missing' };
 
 export type DeleteOutcome =
-  | { readonly status: 'deleted' }
-  | { readonly status: 'conflict' }
-  | { readonly status: 'missing' };
+  { readonly status: 'deleted' } | { readonly status: 'conflict' } | { readonly status: 'missing' };
 
 export interface BlobListItem {
   readonly name: string;
@@ -128,7 +126,12 @@ export class BlobJsonStore {
     try {
       raw = JSON.parse(buffer.toString('utf8'));
     } catch (e) {
-      return { status: 'corrupt', etag, lastModified, error: this.corrupt(name, `is not valid JSON (${(e as Error).message})`) };
+      return {
+        status: 'corrupt',
+        etag,
+        lastModified,
+        error: this.corrupt(name, `is not valid JSON (${(e as Error).message})`),
+      };
     }
     if (!parse) return { status: 'found', value: raw as T, etag, lastModified };
     const parsed = parse(raw);
@@ -142,7 +145,9 @@ export class BlobJsonStore {
     try {
       this.counter.record('create');
       const response = await this.observed(() =>
-        this.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), { blobHTTPHeaders: JSON_CONTENT, conditions: { ifNoneMatch: '*' } }),
+        this.container
+          .getBlockBlobClient(name)
+          .upload(body, Buffer.byteLength(body), { blobHTTPHeaders: JSON_CONTENT, conditions: { ifNoneMatch: '*' } }),
       );
       return { status: 'written', etag: response.etag ?? '' };
     } catch (e) {
@@ -158,7 +163,9 @@ export class BlobJsonStore {
     try {
       this.counter.record('replace');
       const response = await this.observed(() =>
-        this.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), { blobHTTPHeaders: JSON_CONTENT, conditions: { ifMatch: etag } }),
+        this.container
+          .getBlockBlobClient(name)
+          .upload(body, Buffer.byteLength(body), { blobHTTPHeaders: JSON_CONTENT, conditions: { ifMatch: etag } }),
       );
       return { status: 'written', etag: response.etag ?? '' };
     } catch (e) {
@@ -182,7 +189,9 @@ export class BlobJsonStore {
   async deleteIfMatch(name: string, etag?: string): Promise<DeleteOutcome> {
     try {
       this.counter.record('delete');
-      await this.observed(() => this.container.getBlockBlobClient(name).delete(etag ? { conditions: { ifMatch: etag } } : {}));
+      await this.observed(() =>
+        this.container.getBlockBlobClient(name).delete(etag ? { conditions: { ifMatch: etag } } : {}),
+      );
       return { status: 'deleted' };
     } catch (e) {
       const status = statusOf(e);
@@ -197,11 +206,15 @@ export class BlobJsonStore {
    * batch instead of one per blob. A blob already gone counts as `missing`; a delete the service refused
    * is listed in `failed`. A batch request that fails as a whole throws (then nothing is known deleted).
    */
-  async deleteMany(names: readonly string[]): Promise<{ deleted: number; missing: number; failed: { name: string; status: number }[] }> {
+  async deleteMany(
+    names: readonly string[],
+  ): Promise<{ deleted: number; missing: number; failed: { name: string; status: number }[] }> {
     const out = { deleted: 0, missing: 0, failed: [] as { name: string; status: number }[] };
     for (let i = 0; i < names.length; i += BATCH_LIMIT) {
       const chunk = names.slice(i, i + BATCH_LIMIT);
-      const response = await this.call('batch', `${chunk.length} blob(s) from ${chunk[0]}`, () => this.container.getBlobBatchClient().deleteBlobs(chunk.map((n) => this.container.getBlobClient(n))));
+      const response = await this.call('batch', `${chunk.length} blob(s) from ${chunk[0]}`, () =>
+        this.container.getBlobBatchClient().deleteBlobs(chunk.map((n) => this.container.getBlobClient(n))),
+      );
       response.subResponses.forEach((r, k) => {
         if (r.status >= 200 && r.status < 300) out.deleted++;
         else if (r.status === 404) out.missing++;
@@ -309,8 +322,11 @@ export function storageError(operation: string, target: string, e: unknown): App
   const transient = status === undefined || status === 408 || status === 429 || status >= 500;
   const denied = status === 401 || status === 403;
   const facts = { operation, target, ...(status ? { status } : {}), detail: detail ?? '' };
-  if (denied) return appError('storage.access_denied', { operation, target, status }, { source: target, transient: false });
-  return transient ? appError('storage.unavailable', facts, { source: target }) : appError('storage.request_failed', facts, { source: target, transient: false });
+  if (denied)
+    return appError('storage.access_denied', { operation, target, status }, { source: target, transient: false });
+  return transient
+    ? appError('storage.unavailable', facts, { source: target })
+    : appError('storage.request_failed', facts, { source: target, transient: false });
 }
 
 async function streamToBuffer(stream: NodeJS.ReadableStream | undefined): Promise<Buffer> {

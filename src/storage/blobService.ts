@@ -24,7 +24,10 @@ export interface BlobServiceOptions {
   readonly credential?: TokenCredential;
 }
 
-export function blobServiceFromSettings(env: Env, options: BlobServiceOptions = {}): Result<BlobServiceClient, AppError> {
+export function blobServiceFromSettings(
+  env: Env,
+  options: BlobServiceOptions = {},
+): Result<BlobServiceClient, AppError> {
   const prefix = options.connection ?? DEFAULT_STORAGE_CONNECTION;
   const connection = connectionSettings(env, prefix);
   const connectionString = connection.connectionString;
@@ -69,6 +72,7 @@ export function blobServiceFromSettings(env: Env, options: BlobServiceOptions = 
 
 function credentialFor({ credential: kind, clientId }: ConnectionSettings): TokenCredential {
   const { DefaultAzureCredential, ManagedIdentityCredential } = sdks.identity();
-  if (kind === 'managedidentity') return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();
+  if (kind === 'managedidentity')
+    return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();
   return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
 }

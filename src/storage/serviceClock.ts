@@ -53,10 +53,16 @@ export type ClockVerdict =
     };
 
 /** Judges the app's wall clock `appNowMs` against the service's range. Pure. */
-export function judgeClock(args: { readonly appNowMs: number; readonly service: TimeRange; readonly toleranceMs: number }): ClockVerdict {
+export function judgeClock(args: {
+  readonly appNowMs: number;
+  readonly service: TimeRange;
+  readonly toleranceMs: number;
+}): ClockVerdict {
   const { appNowMs, service, toleranceMs } = args;
-  if (appNowMs > service.latestMs + toleranceMs) return { kind: 'disagrees', service, skewMs: appNowMs - service.latestMs };
-  if (appNowMs < service.earliestMs - toleranceMs) return { kind: 'disagrees', service, skewMs: appNowMs - service.earliestMs };
+  if (appNowMs > service.latestMs + toleranceMs)
+    return { kind: 'disagrees', service, skewMs: appNowMs - service.latestMs };
+  if (appNowMs < service.earliestMs - toleranceMs)
+    return { kind: 'disagrees', service, skewMs: appNowMs - service.earliestMs };
   return { kind: 'agrees', service };
 }
 
@@ -103,9 +109,16 @@ export class ServiceClock {
    * Judges `appNow`: with the current anchor when it is fresh and agrees; otherwise after `probe()` has
    * brought a new one. Throws what `probe` throws (storage unreachable: the tick cannot know the time).
    */
-  async verify(appNow: Date, options: { readonly toleranceMs: number; readonly probe: () => Promise<void> }): Promise<ClockVerdict> {
+  async verify(
+    appNow: Date,
+    options: { readonly toleranceMs: number; readonly probe: () => Promise<void> },
+  ): Promise<ClockVerdict> {
     const judge = (anchor: ClockAnchor): ClockVerdict =>
-      judgeClock({ appNowMs: appNow.getTime(), service: serviceTimeRange(anchor, this.mono()), toleranceMs: options.toleranceMs });
+      judgeClock({
+        appNowMs: appNow.getTime(),
+        service: serviceTimeRange(anchor, this.mono()),
+        toleranceMs: options.toleranceMs,
+      });
     const current = this.latest;
     if (current && this.mono() - current.receivedMono <= this.maxAgeMs) {
       const verdict = judge(current);
@@ -113,7 +126,8 @@ export class ServiceClock {
     }
     await options.probe();
     const fresh = this.latest;
-    if (!fresh || fresh === current) throw new Error('The storage service answered without a readable Date header; the app cannot check its clock.');
+    if (!fresh || fresh === current)
+      throw new Error('The storage service answered without a readable Date header; the app cannot check its clock.');
     return judge(fresh);
   }
 }

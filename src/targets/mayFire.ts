@@ -27,7 +27,9 @@ export interface TargetStatusRecord {
 /** Every target's status by name; a target without a record is Active. */
 export type TargetStatusMap = Readonly<Record<string, TargetStatusRecord>>;
 
-export type FireDecision = { readonly fire: true } | { readonly fire: false; readonly error: AppError & { readonly status: 409 }; readonly record: TargetStatusRecord };
+export type FireDecision =
+  | { readonly fire: true }
+  | { readonly fire: false; readonly error: AppError & { readonly status: 409 }; readonly record: TargetStatusRecord };
 
 /** How to enable a target again, for messages. */
 export function enableAdvice(target: string): string {
@@ -35,7 +37,9 @@ export function enableAdvice(target: string): string {
 }
 
 export function statusOf(target: string, statuses: TargetStatusMap): TargetStatus {
-  return Object.prototype.hasOwnProperty.call(statuses, target) && statuses[target]!.status === 'Disabled' ? 'Disabled' : 'Active';
+  return Object.prototype.hasOwnProperty.call(statuses, target) && statuses[target]!.status === 'Disabled'
+    ? 'Disabled'
+    : 'Active';
 }
 
 export function mayFire(target: string | undefined, statuses: TargetStatusMap): FireDecision {

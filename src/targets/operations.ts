@@ -85,12 +85,22 @@ export class TargetOperations {
     });
   }
 
-  async setStatus(name: string, status: TargetStatus, options: TargetChangeOptions): Promise<Result<TargetChangeResult, AppError>> {
+  async setStatus(
+    name: string,
+    status: TargetStatus,
+    options: TargetChangeOptions,
+  ): Promise<Result<TargetChangeResult, AppError>> {
     const targets = this.deps.targets();
     const target = targets.get(name);
     if (!target) {
       const names = [...targets.keys()];
-      return err({ code: 'target.unknown', status: 404, field: 'target', value: name, message: `No target named ${JSON.stringify(name)} is configured${names.length ? `; the configured targets are ${names.join(', ')}` : ''}.` });
+      return err({
+        code: 'target.unknown',
+        status: 404,
+        field: 'target',
+        value: name,
+        message: `No target named ${JSON.stringify(name)} is configured${names.length ? `; the configured targets are ${names.join(', ')}` : ''}.`,
+      });
     }
     const own = await this.deps.schedules.list({ target: name });
     const active = own.filter((s) => s.status === 'Active').map((s) => s.name);
@@ -108,7 +118,13 @@ export class TargetOperations {
     let azureMl: TargetChangeResult['azureMl'];
     if (options.inAzureMl) {
       const setter = this.deps.azureMl?.();
-      if (!setter) return err({ code: 'aml.pipeline_status.unavailable', status: 500, field: 'inAzureMl', message: `The Azure ML client is not available here, so the status in Azure ML cannot be set; the app's own status of target ${JSON.stringify(name)} was left unchanged.` });
+      if (!setter)
+        return err({
+          code: 'aml.pipeline_status.unavailable',
+          status: 500,
+          field: 'inAzureMl',
+          message: `The Azure ML client is not available here, so the status in Azure ML cannot be set; the app's own status of target ${JSON.stringify(name)} was left unchanged.`,
+        });
       const set = await setter.setPublishedPipelineStatus(target, status);
       if (!set.ok) return set;
       azureMl = { pipelineId: set.value.pipelineId, status, url: set.value.url };
@@ -117,11 +133,20 @@ export class TargetOperations {
     if (status === 'Disabled') {
       for (const schedule of active) {
         const result = await this.deps.schedules.setEnabled(schedule, false, options.now);
-        if (!result.ok) return err({ ...result.error, message: `${result.error.message} (disabling target ${JSON.stringify(name)} stopped here; disabled so far: ${schedulesDisabled.join(', ') || 'none'}; the target's own status is unchanged)` });
+        if (!result.ok)
+          return err({
+            ...result.error,
+            message: `${result.error.message} (disabling target ${JSON.stringify(name)} stopped here; disabled so far: ${schedulesDisabled.join(', ') || 'none'}; the target's own status is unchanged)`,
+          });
         if (result.value.changed) schedulesDisabled.push(schedule);
       }
     }
-    const record: TargetStatusRecord = { status, changedAt: isoInstant(options.now), changedBy: options.by, ...(options.reason ? { reason: options.reason } : {}) };
+    const record: TargetStatusRecord = {
+      status,
+      changedAt: isoInstant(options.now),
+      changedBy: options.by,
+      ...(options.reason ? { reason: options.reason } : {}),
+    };
     const change = await this.deps.statuses.set(name, record);
     const stillDisabled = status === 'Active' ? own.filter((s) => s.status === 'Disabled').map((s) => s.name) : [];
     return ok({
@@ -139,11 +164,19 @@ export class TargetOperations {
 /** One line about a target change, for the CLI and logs. */
 export function describeChange(r: TargetChangeResult): string[] {
   const lines = [
-    r.changed ? `Target ${r.name} is now ${r.status} (by ${r.statusChange.changedBy} at ${r.statusChange.changedAt}${r.statusChange.reason ? `: ${r.statusChange.reason}` : ''}).` : `Target ${r.name} was already ${r.status}; nothing changed.`,
+    r.changed
+      ? `Target ${r.name} is now ${r.status} (by ${r.statusChange.changedBy} at ${r.statusChange.changedAt}${r.statusChange.reason ? `: ${r.statusChange.reason}` : ''}).`
+      : `Target ${r.name} was already ${r.status}; nothing changed.`,
   ];
   if (r.schedulesDisabled.length > 0) lines.push(`Schedules disabled with it: ${r.schedulesDisabled.join(', ')}.`);
-  if (r.status === 'Disabled') lines.push(`HTTP submissions to it are refused (409 target.disabled) and its schedules do not fire; ${enableAdvice(r.name)}.`);
-  if (r.schedulesStillDisabled && r.schedulesStillDisabled.length > 0) lines.push(`Its schedules ${r.schedulesStillDisabled.join(', ')} stay disabled; enable each with aml-triggers schedules enable <name>.`);
+  if (r.status === 'Disabled')
+    lines.push(
+      `HTTP submissions to it are refused (409 target.disabled) and its schedules do not fire; ${enableAdvice(r.name)}.`,
+    );
+  if (r.schedulesStillDisabled && r.schedulesStillDisabled.length > 0)
+    lines.push(
+      `Its schedules ${r.schedulesStillDisabled.join(', ')} stay disabled; enable each with aml-triggers schedules enable <name>.`,
+    );
   if (r.azureMl) lines.push(`Azure ML: published pipeline ${r.azureMl.pipelineId} set to ${r.azureMl.status}.`);
   return lines;
 }

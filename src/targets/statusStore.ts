@@ -20,7 +20,11 @@ export type StatusRead =
   | { readonly status: 'found'; readonly statuses: TargetStatusMap; readonly etag?: string }
   | { readonly status: 'corrupt'; readonly etag: string; readonly error: AppError };
 
-export type StatusChange = { readonly status: 'changed' | 'unchanged'; readonly record: TargetStatusRecord; readonly previous?: TargetStatusRecord };
+export type StatusChange = {
+  readonly status: 'changed' | 'unchanged';
+  readonly record: TargetStatusRecord;
+  readonly previous?: TargetStatusRecord;
+};
 
 export class TargetStatusStore {
   constructor(
@@ -56,10 +60,18 @@ export class TargetStatusStore {
         return { status: 'unchanged', record: previous ?? record, ...(previous ? { previous } : {}) };
       }
       const doc: StatusDocument = { targets: { ...statuses, [target]: record } };
-      const written = read.etag === undefined ? await this.blobs.createIfAbsent(TARGET_STATUS_BLOB, doc) : await this.blobs.replaceIfMatch(TARGET_STATUS_BLOB, doc, read.etag);
+      const written =
+        read.etag === undefined
+          ? await this.blobs.createIfAbsent(TARGET_STATUS_BLOB, doc)
+          : await this.blobs.replaceIfMatch(TARGET_STATUS_BLOB, doc, read.etag);
       if (written.status === 'written') return { status: 'changed', record, ...(previous ? { previous } : {}) };
     }
-    throw new AppFailure({ code: 'target.status.contended', status: 409, transient: true, message: `The status of target ${JSON.stringify(target)} kept changing while it was being updated (${this.casAttempts} attempts); try again.` });
+    throw new AppFailure({
+      code: 'target.status.contended',
+      status: 409,
+      transient: true,
+      message: `The status of target ${JSON.stringify(target)} kept changing while it was being updated (${this.casAttempts} attempts); try again.`,
+    });
   }
 }
 
@@ -75,10 +87,19 @@ function unreadable(error: AppError): AppError {
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const parseDocument: JsonParser<StatusDocument> = (raw) => {
-  if (!isObj(raw) || !isObj(raw.targets)) return { ok: false, message: 'is not a target status document ({ "targets": { ... } })' };
+  if (!isObj(raw) || !isObj(raw.targets))
+    return { ok: false, message: 'is not a target status document ({ "targets": { ... } })' };
   for (const [name, r] of Object.entries(raw.targets)) {
-    if (!isObj(r) || (r.status !== 'Active' && r.status !== 'Disabled') || typeof r.changedAt !== 'string' || typeof r.changedBy !== 'string') {
-      return { ok: false, message: `has an invalid record for target ${JSON.stringify(name)} (status Active|Disabled, changedAt, changedBy)` };
+    if (
+      !isObj(r) ||
+      (r.status !== 'Active' && r.status !== 'Disabled') ||
+      typeof r.changedAt !== 'string' ||
+      typeof r.changedBy !== 'string'
+    ) {
+      return {
+        ok: false,
+        message: `has an invalid record for target ${JSON.stringify(name)} (status Active|Disabled, changedAt, changedBy)`,
+      };
     }
   }
   return { ok: true, value: raw as unknown as StatusDocument };

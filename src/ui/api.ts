@@ -49,7 +49,9 @@ export interface ProblemView {
   readonly errors: ReadonlyArray<{ readonly detail: string; readonly field?: string }>;
 }
 
-export type ApiAnswer<T> = { readonly ok: true; readonly status: number; readonly body: T } | { readonly ok: false; readonly problem: ProblemView };
+export type ApiAnswer<T> =
+  | { readonly ok: true; readonly status: number; readonly body: T }
+  | { readonly ok: false; readonly problem: ProblemView };
 
 export interface ApiCall {
   readonly method?: string;
@@ -61,7 +63,12 @@ export interface ApiCall {
 
 /** Runs `handler` as the route would for `call`, and reads its JSON or problem+json answer. */
 /** `apiBase`: origin and route prefix of the app, e.g. `https://app.azurewebsites.net/api`. */
-export async function callApi<T>(handler: HttpHandler, call: ApiCall, context: InvocationContext, apiBase: string): Promise<ApiAnswer<T>> {
+export async function callApi<T>(
+  handler: HttpHandler,
+  call: ApiCall,
+  context: InvocationContext,
+  apiBase: string,
+): Promise<ApiAnswer<T>> {
   const request = new HttpRequest({
     method: call.method ?? 'GET',
     url: `${apiBase}${call.path}`,
@@ -75,7 +82,15 @@ export async function callApi<T>(handler: HttpHandler, call: ApiCall, context: I
   } catch (e) {
     // The handlers answer problems themselves; anything thrown past them is still shown, never a blank page.
     context.error(`UI call ${call.method ?? 'GET'} ${call.path} failed: ${e instanceof Error ? e.message : String(e)}`);
-    return { ok: false, problem: { status: 500, title: 'Internal Server Error', detail: 'The operation failed unexpectedly; the Function App log has the details.', errors: [] } };
+    return {
+      ok: false,
+      problem: {
+        status: 500,
+        title: 'Internal Server Error',
+        detail: 'The operation failed unexpectedly; the Function App log has the details.',
+        errors: [],
+      },
+    };
   }
   const status = response.status ?? 200;
   const body = readBody(response);
@@ -113,7 +128,11 @@ export function toProblemView(status: number, body: unknown): ProblemView {
   return {
     status: typeof p.status === 'number' ? p.status : status,
     title: text(p.title) ?? `HTTP ${status}`,
-    detail: text(p.detail) ?? (typeof body === 'string' && body.trim() !== '' ? body : `The request failed with HTTP ${status} and no explanation.`),
+    detail:
+      text(p.detail) ??
+      (typeof body === 'string' && body.trim() !== ''
+        ? body
+        : `The request failed with HTTP ${status} and no explanation.`),
     ...(code ? { code } : {}),
     ...(field ? { field } : {}),
     ...(instance ? { instance } : {}),

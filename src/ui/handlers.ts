@@ -51,7 +51,8 @@ const HTML_HEADERS = {
   'Cache-Control': 'no-store',
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
-  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
 };
 
 function page(status: number, body: string): HttpResponseInit {
@@ -76,20 +77,32 @@ function where(request: HttpRequest): Where {
 type PageHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
 /** Runs a page; anything unexpected still answers an HTML page that says so. */
-function pageHandler(label: string, run: (request: HttpRequest, context: InvocationContext, at: Where) => Promise<HttpResponseInit>): PageHandler {
+function pageHandler(
+  label: string,
+  run: (request: HttpRequest, context: InvocationContext, at: Where) => Promise<HttpResponseInit>,
+): PageHandler {
   return async (request, context) => {
     const at = where(request);
     try {
       return await run(request, context, at);
     } catch (e) {
-      context.error(`UI page ${label} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
-      const problem = toProblemView(500, { title: 'Internal Server Error', detail: 'The page could not be built; the Function App log has the details.', instance: `urn:uuid:${context.invocationId}` });
+      context.error(`UI page ${label} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      const problem = toProblemView(500, {
+        title: 'Internal Server Error',
+        detail: 'The page could not be built; the Function App log has the details.',
+        instance: `urn:uuid:${context.invocationId}`,
+      });
       return page(500, renderErrorPage(at.links, problem));
     }
   };
 }
 
-const api = <T>(handler: HttpHandler, at: Where, context: InvocationContext, call: Parameters<typeof callApi>[1]): Promise<ApiAnswer<T>> => callApi<T>(handler, call, context, at.apiBase);
+const api = <T>(
+  handler: HttpHandler,
+  at: Where,
+  context: InvocationContext,
+  call: Parameters<typeof callApi>[1],
+): Promise<ApiAnswer<T>> => callApi<T>(handler, call, context, at.apiBase);
 
 function statusFilter(value: string | null): StatusFilter {
   return value === 'Active' || value === 'Disabled' ? value : 'all';
@@ -104,7 +117,9 @@ export function createSchedulesPage(deps: UiDeps): PageHandler {
     if (target) query.set('target', target);
     const qs = query.toString();
     const [list, targets] = await Promise.all([
-      api<{ schedules: ScheduleSummary[] }>(deps.api.listSchedules, at, context, { path: `/schedules${qs ? `?${qs}` : ''}` }),
+      api<{ schedules: ScheduleSummary[] }>(deps.api.listSchedules, at, context, {
+        path: `/schedules${qs ? `?${qs}` : ''}`,
+      }),
       api<{ targets: TargetView[] }>(deps.api.listTargets, at, context, { path: '/pipelines' }),
     ]);
     const names = new Set(targets.ok ? targets.body.targets.map((t) => t.name) : []);
@@ -116,23 +131,40 @@ export function createSchedulesPage(deps: UiDeps): PageHandler {
     };
     if (!list.ok) return page(list.problem.status, renderScheduleList({ ...model, problem: list.problem }));
     // The API filters Active itself (activeOnly); Disabled is the rest.
-    const schedules = status === 'Disabled' ? list.body.schedules.filter((s) => s.status !== 'Active') : list.body.schedules;
+    const schedules =
+      status === 'Disabled' ? list.body.schedules.filter((s) => s.status !== 'Active') : list.body.schedules;
     return page(200, renderScheduleList({ ...model, schedules }));
   });
 }
 
-async function detailPage(deps: UiDeps, request: HttpRequest, context: InvocationContext, at: Where, action?: ActionResult): Promise<HttpResponseInit> {
+async function detailPage(
+  deps: UiDeps,
+  request: HttpRequest,
+  context: InvocationContext,
+  at: Where,
+  action?: ActionResult,
+): Promise<HttpResponseInit> {
   const name = request.params.name ?? '';
   const [detail, targets] = await Promise.all([
-    api<ScheduleDetail>(deps.api.getSchedule, at, context, { path: `/schedules/${encodeURIComponent(name)}?next=${DETAIL_NEXT}&runs=${DETAIL_RUNS}`, params: { name } }),
+    api<ScheduleDetail>(deps.api.getSchedule, at, context, {
+      path: `/schedules/${encodeURIComponent(name)}?next=${DETAIL_NEXT}&runs=${DETAIL_RUNS}`,
+      params: { name },
+    }),
     api<{ targets: TargetView[] }>(deps.api.listTargets, at, context, { path: '/pipelines' }),
   ]);
   const targetName = detail.ok ? detail.body.pipeline.target : undefined;
   const target = targets.ok && targetName ? targets.body.targets.find((t) => t.name === targetName) : undefined;
   const runLink = target?.workspace ? (runId: string) => studioUrl({ workspace: target.workspace }, runId) : undefined;
   const model = { links: at.links, name, ...(action ? { action } : {}), ...(runLink ? { runLink } : {}) };
-  if (!detail.ok) return page(action?.kind === 'failed' ? action.problem.status : detail.problem.status, renderScheduleDetail({ ...model, problem: detail.problem }));
-  return page(action?.kind === 'failed' ? action.problem.status : 200, renderScheduleDetail({ ...model, schedule: detail.body }));
+  if (!detail.ok)
+    return page(
+      action?.kind === 'failed' ? action.problem.status : detail.problem.status,
+      renderScheduleDetail({ ...model, problem: detail.problem }),
+    );
+  return page(
+    action?.kind === 'failed' ? action.problem.status : 200,
+    renderScheduleDetail({ ...model, schedule: detail.body }),
+  );
 }
 
 export function createSchedulePage(deps: UiDeps): PageHandler {
@@ -157,13 +189,22 @@ export function createSetEnabledPage(deps: UiDeps, enabled: boolean): PageHandle
   const action = enabled ? 'enable' : 'disable';
   return pageHandler(action, async (request, context, at) => {
     const name = request.params.name ?? '';
-    const result = await api<{ status: string; changed: boolean; nextRun?: string }>(enabled ? deps.api.enableSchedule : deps.api.disableSchedule, at, context, {
-      method: 'POST',
-      path: `/schedules/${encodeURIComponent(name)}/${action}`,
-      params: { name },
-    });
+    const result = await api<{ status: string; changed: boolean; nextRun?: string }>(
+      enabled ? deps.api.enableSchedule : deps.api.disableSchedule,
+      at,
+      context,
+      {
+        method: 'POST',
+        path: `/schedules/${encodeURIComponent(name)}/${action}`,
+        params: { name },
+      },
+    );
     if (!result.ok) return detailPage(deps, request, context, at, { kind: 'failed', action, problem: result.problem });
-    const location = uiHref(at.links, `/schedules/${encodeURIComponent(name)}`, { done: action, status: result.body.status, changed: String(result.body.changed) });
+    const location = uiHref(at.links, `/schedules/${encodeURIComponent(name)}`, {
+      done: action,
+      status: result.body.status,
+      changed: String(result.body.changed),
+    });
     return { status: 303, headers: { Location: location, 'Cache-Control': 'no-store' } };
   });
 }
@@ -176,14 +217,29 @@ export function createTargetsPage(deps: UiDeps): PageHandler {
   });
 }
 
-async function loadTarget(deps: UiDeps, request: HttpRequest, context: InvocationContext, at: Where): Promise<{ ok: true; target: TargetView } | { ok: false; response: HttpResponseInit }> {
+async function loadTarget(
+  deps: UiDeps,
+  request: HttpRequest,
+  context: InvocationContext,
+  at: Where,
+): Promise<{ ok: true; target: TargetView } | { ok: false; response: HttpResponseInit }> {
   const name = request.params.target ?? '';
   const targets = await api<{ targets: TargetView[] }>(deps.api.listTargets, at, context, { path: '/pipelines' });
-  if (!targets.ok) return { ok: false, response: page(targets.problem.status, renderSubmitForm({ links: at.links, targetName: name, problem: targets.problem })) };
+  if (!targets.ok)
+    return {
+      ok: false,
+      response: page(
+        targets.problem.status,
+        renderSubmitForm({ links: at.links, targetName: name, problem: targets.problem }),
+      ),
+    };
   const target = targets.body.targets.find((t) => t.name === name);
   if (target) return { ok: true, target };
   const configured = targets.body.targets.map((t) => t.name);
-  const problem = toProblemView(404, toProblem(appError('target.unknown', { name, configured }, { field: 'target', value: name })));
+  const problem = toProblemView(
+    404,
+    toProblem(appError('target.unknown', { name, configured }, { field: 'target', value: name })),
+  );
   return { ok: false, response: page(404, renderSubmitForm({ links: at.links, targetName: name, problem })) };
 }
 
@@ -206,7 +262,16 @@ export function createSubmitFormPage(deps: UiDeps): PageHandler {
           ...(request.query.get('reconciled') === 'true' ? { reconciled: true } : {}),
         }
       : undefined;
-    return page(200, renderSubmitForm({ links: at.links, targetName: target.name, target, values: defaultValues(target), ...(accepted ? { accepted } : {}) }));
+    return page(
+      200,
+      renderSubmitForm({
+        links: at.links,
+        targetName: target.name,
+        target,
+        values: defaultValues(target),
+        ...(accepted ? { accepted } : {}),
+      }),
+    );
   });
 }
 
@@ -217,13 +282,24 @@ export function createSubmitRunPage(deps: UiDeps): PageHandler {
     const target = loaded.target;
     const model = { links: at.links, targetName: target.name, target };
     const text = await readBodyText(request, MAX_FORM_BYTES);
-    if (!text.ok) return page(statusOf(text.error), renderSubmitForm({ ...model, values: defaultValues(target), problem: toProblemView(statusOf(text.error), { detail: text.error.message, code: text.error.code }) }));
+    if (!text.ok)
+      return page(
+        statusOf(text.error),
+        renderSubmitForm({
+          ...model,
+          values: defaultValues(target),
+          problem: toProblemView(statusOf(text.error), { detail: text.error.message, code: text.error.code }),
+        }),
+      );
     const values = valuesFromForm(new URLSearchParams(text.value), target);
     const built = buildRunRequest(values, target);
     if (built.errors.length > 0) {
       const problem = toProblemView(400, {
         title: 'Bad Request',
-        detail: built.errors.length === 1 ? built.errors[0]!.detail : `${built.errors.length} values do not have the type chosen for them; nothing was sent.`,
+        detail:
+          built.errors.length === 1
+            ? built.errors[0]!.detail
+            : `${built.errors.length} values do not have the type chosen for them; nothing was sent.`,
         errors: built.errors,
         ...(built.errors.length === 1 ? { field: built.errors[0]!.field } : {}),
       });
@@ -253,7 +329,8 @@ export function createPreviewPage(deps: UiDeps): PageHandler {
     const now = deps.now?.() ?? new Date();
     const recurrence = request.query.get('recurrence');
     const count = request.query.get('count') ?? '';
-    if (recurrence === null || recurrence.trim() === '') return page(200, renderPreview({ links: at.links, recurrence: '', count, now }));
+    if (recurrence === null || recurrence.trim() === '')
+      return page(200, renderPreview({ links: at.links, recurrence: '', count, now }));
     const outcome = preview(recurrence, count, now);
     return page(outcome.ok ? 200 : 400, renderPreview({ links: at.links, recurrence, count, outcome, now }));
   });

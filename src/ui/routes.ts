@@ -26,12 +26,42 @@ export interface UiFunction {
 
 export const UI_FUNCTIONS: readonly UiFunction[] = [
   { name: 'uiSchedules', route: 'ui', method: 'GET', authLevel: 'function', create: createSchedulesPage },
-  { name: 'uiSchedule', route: 'ui/schedules/{name}', method: 'GET', authLevel: 'function', create: createSchedulePage },
-  { name: 'uiEnableSchedule', route: 'ui/schedules/{name}/enable', method: 'POST', authLevel: 'admin', create: (deps) => createSetEnabledPage(deps, true) },
-  { name: 'uiDisableSchedule', route: 'ui/schedules/{name}/disable', method: 'POST', authLevel: 'admin', create: (deps) => createSetEnabledPage(deps, false) },
+  {
+    name: 'uiSchedule',
+    route: 'ui/schedules/{name}',
+    method: 'GET',
+    authLevel: 'function',
+    create: createSchedulePage,
+  },
+  {
+    name: 'uiEnableSchedule',
+    route: 'ui/schedules/{name}/enable',
+    method: 'POST',
+    authLevel: 'admin',
+    create: (deps) => createSetEnabledPage(deps, true),
+  },
+  {
+    name: 'uiDisableSchedule',
+    route: 'ui/schedules/{name}/disable',
+    method: 'POST',
+    authLevel: 'admin',
+    create: (deps) => createSetEnabledPage(deps, false),
+  },
   { name: 'uiSubmitTargets', route: 'ui/submit', method: 'GET', authLevel: 'function', create: createTargetsPage },
-  { name: 'uiSubmitForm', route: 'ui/submit/{target}', method: 'GET', authLevel: 'function', create: createSubmitFormPage },
-  { name: 'uiSubmitRun', route: 'ui/submit/{target}', method: 'POST', authLevel: 'function', create: createSubmitRunPage },
+  {
+    name: 'uiSubmitForm',
+    route: 'ui/submit/{target}',
+    method: 'GET',
+    authLevel: 'function',
+    create: createSubmitFormPage,
+  },
+  {
+    name: 'uiSubmitRun',
+    route: 'ui/submit/{target}',
+    method: 'POST',
+    authLevel: 'function',
+    create: createSubmitRunPage,
+  },
   { name: 'uiPreview', route: 'ui/preview', method: 'GET', authLevel: 'function', create: createPreviewPage },
 ];
 

@@ -50,11 +50,21 @@ export function defaultValues(target: TargetView): SubmitFormValues {
     experimentName: target.experimentName,
     description: '',
     params: [
-      ...Object.entries(target.parameters).map(([name, v]) => ({ name, value: String(v), type: typeOf(v), fixed: true })),
+      ...Object.entries(target.parameters).map(([name, v]) => ({
+        name,
+        value: String(v),
+        type: typeOf(v),
+        fixed: true,
+      })),
       { name: '', value: '', type: 'text' as const, fixed: false },
     ],
     dataPaths: [
-      ...Object.entries(target.dataPaths).map(([name, v]) => ({ name, datastore: v.DataStoreName, path: v.RelativePath, fixed: true })),
+      ...Object.entries(target.dataPaths).map(([name, v]) => ({
+        name,
+        datastore: v.DataStoreName,
+        path: v.RelativePath,
+        fixed: true,
+      })),
       { name: '', datastore: '', path: '', fixed: false },
     ],
   };
@@ -72,15 +82,29 @@ export function valuesFromForm(form: URLSearchParams, target: TargetView): Submi
   const dp = form.getAll('dp');
   const params: ParamRow[] = pn.map((name, i) => {
     const t = pt[i] as ParamType;
-    return { name: name.trim(), value: pv[i] ?? '', type: TYPES.includes(t) ? t : 'text', fixed: Object.hasOwn(target.parameters, name) };
+    return {
+      name: name.trim(),
+      value: pv[i] ?? '',
+      type: TYPES.includes(t) ? t : 'text',
+      fixed: Object.hasOwn(target.parameters, name),
+    };
   });
-  const dataPaths: DataPathRow[] = dn.map((name, i) => ({ name: name.trim(), datastore: ds[i] ?? '', path: dp[i] ?? '', fixed: Object.hasOwn(target.dataPaths, name) }));
+  const dataPaths: DataPathRow[] = dn.map((name, i) => ({
+    name: name.trim(),
+    datastore: ds[i] ?? '',
+    path: dp[i] ?? '',
+    fixed: Object.hasOwn(target.dataPaths, name),
+  }));
   return {
     experimentName: form.get('experiment') ?? target.experimentName,
     description: form.get('description') ?? '',
     // Keep one empty row to add another.
-    params: params.some((p) => !p.fixed && p.name === '') ? params : [...params, { name: '', value: '', type: 'text', fixed: false }],
-    dataPaths: dataPaths.some((d) => !d.fixed && d.name === '') ? dataPaths : [...dataPaths, { name: '', datastore: '', path: '', fixed: false }],
+    params: params.some((p) => !p.fixed && p.name === '')
+      ? params
+      : [...params, { name: '', value: '', type: 'text', fixed: false }],
+    dataPaths: dataPaths.some((d) => !d.fixed && d.name === '')
+      ? dataPaths
+      : [...dataPaths, { name: '', datastore: '', path: '', fixed: false }],
   };
 }
 
@@ -94,7 +118,10 @@ export const dataPathField = (name: string, part?: 'DataStoreName' | 'RelativePa
  * The run request body: what differs from the target's defaults, typed as chosen. Values that cannot
  * have the chosen type (a number that is not one) are messages by field, and nothing is sent.
  */
-export function buildRunRequest(values: SubmitFormValues, target: TargetView): { body: Record<string, unknown>; errors: FieldMessage[] } {
+export function buildRunRequest(
+  values: SubmitFormValues,
+  target: TargetView,
+): { body: Record<string, unknown>; errors: FieldMessage[] } {
   const errors: FieldMessage[] = [];
   const body: Record<string, unknown> = {};
   if (values.experimentName !== target.experimentName) body.ExperimentName = values.experimentName;
@@ -108,12 +135,20 @@ export function buildRunRequest(values: SubmitFormValues, target: TargetView): {
     const field = paramField(row.name);
     if (row.type === 'number') {
       const n = Number(row.value);
-      if (row.value.trim() === '' || !Number.isFinite(n)) errors.push({ field, detail: `${field} is set to be a number, but ${JSON.stringify(row.value)} is not one; enter a number such as 10 or 0.5, or choose the type text.` });
+      if (row.value.trim() === '' || !Number.isFinite(n))
+        errors.push({
+          field,
+          detail: `${field} is set to be a number, but ${JSON.stringify(row.value)} is not one; enter a number such as 10 or 0.5, or choose the type text.`,
+        });
       else params[row.name] = n;
     } else if (row.type === 'boolean') {
       const t = row.value.trim().toLowerCase();
       if (t === 'true' || t === 'false') params[row.name] = t === 'true';
-      else errors.push({ field, detail: `${field} is set to be true or false, but ${JSON.stringify(row.value)} is neither; enter true or false, or choose the type text.` });
+      else
+        errors.push({
+          field,
+          detail: `${field} is set to be true or false, but ${JSON.stringify(row.value)} is neither; enter true or false, or choose the type text.`,
+        });
     } else params[row.name] = row.value;
   }
   if (Object.keys(params).length > 0) body.ParameterAssignments = params;

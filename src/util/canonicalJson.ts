@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 
 export function canonicalJson(value: unknown): string {
   const json = toJsonValue(value);
-  if (Array.isArray(json)) return `[${json.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
+  if (Array.isArray(json))
+    return `[${json.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
   if (typeof json === 'object' && json !== null) {
     const record = json as Record<string, unknown>;
     const keys = Object.keys(record)

@@ -21,7 +21,11 @@ import type { FakeArm } from '../support/fakeArm';
 import { DEFAULT_SYSTEM_CLIENT_ID, type FakeMsi } from '../support/fakeMsi';
 import { freePort } from '../support/freePort';
 
-const ws = { subscriptionId: '0b1f6471-1bf0-4dda-aec3-111122223333', resourceGroup: 'rg-ml', workspaceName: 'mlw-prod' };
+const ws = {
+  subscriptionId: '0b1f6471-1bf0-4dda-aec3-111122223333',
+  resourceGroup: 'rg-ml',
+  workspaceName: 'mlw-prod',
+};
 const ARM = 'https://management.azure.com';
 
 let bed: AmlTestBed;
@@ -34,7 +38,13 @@ const clients: AmlPipelineClient[] = [];
 beforeAll(async () => {
   bed = await startAmlTestBed({ workspace: ws });
   ({ msi, aml, arm, env } = bed);
-  aml.addPipeline({ id: 'pp-train', kind: 'published', workspace: ws, parameters: ['alpha', 'mode', 'dry'], dataPathParameters: ['input'] });
+  aml.addPipeline({
+    id: 'pp-train',
+    kind: 'published',
+    workspace: ws,
+    parameters: ['alpha', 'mode', 'dry'],
+    dataPathParameters: ['input'],
+  });
   aml.addPipeline({ id: 'pe-score', kind: 'endpoint', name: 'scoring', workspace: ws, versions: ['0', '1', '2'] });
 });
 
@@ -44,7 +54,9 @@ afterAll(async () => {
 });
 
 /** A client with test-sized timings; `overrides` replace settings. */
-function client(options: Partial<PipelineClientOptions> & { extraEnv?: Record<string, string> } = {}): AmlPipelineClient {
+function client(
+  options: Partial<PipelineClientOptions> & { extraEnv?: Record<string, string> } = {},
+): AmlPipelineClient {
   const { extraEnv, ...rest } = options;
   const c = createPipelineClient({
     env: { ...env, ...(extraEnv ?? {}) },
@@ -103,7 +115,9 @@ describe('submitting', () => {
   it('sends exactly the body and an ARM-audience managed identity token, and returns the run id', async () => {
     const telemetry = new MemoryTelemetry();
     const before = aml.submissions.length;
-    const result = await client({ telemetry }).submit(explicitTarget(), body, { traceParent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
+    const result = await client({ telemetry }).submit(explicitTarget(), body, {
+      traceParent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     const seen = aml.submissions.slice(before);
@@ -111,21 +125,35 @@ describe('submitting', () => {
     const submission = seen[0];
     expect(submission?.body).toEqual(body); // no key given: the body goes as it is
     expect(submission?.audience).toBe(ARM);
-    expect(msi.issued.get(submission?.token ?? '')).toMatchObject({ resource: ARM, clientId: DEFAULT_SYSTEM_CLIENT_ID });
+    expect(msi.issued.get(submission?.token ?? '')).toMatchObject({
+      resource: ARM,
+      clientId: DEFAULT_SYSTEM_CLIENT_ID,
+    });
     expect(submission?.headers['content-type']).toMatch(/^application\/json/);
     expect(submission?.headers.traceparent).toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
-    expect(result.value).toMatchObject({ runId: submission?.runId, attempts: 1, endpointUrl: explicitTarget().endpointUrl });
+    expect(result.value).toMatchObject({
+      runId: submission?.runId,
+      attempts: 1,
+      endpointUrl: explicitTarget().endpointUrl,
+    });
     expect(result.value.run.Id).toBe(submission?.runId);
     const asked = msi.requests.filter((r) => r.resource === ARM);
     expect(asked.length).toBeGreaterThanOrEqual(1);
     expect(asked[0]).toMatchObject({ apiVersion: '2019-08-01', headerOk: true, clientId: undefined });
-    expect(telemetry.dependencies.at(-1)).toMatchObject({ success: true, resultCode: 200, properties: { target: 'train', attempt: 1 } });
+    expect(telemetry.dependencies.at(-1)).toMatchObject({
+      success: true,
+      resultCode: 200,
+      properties: { target: 'train', attempt: 1 },
+    });
   });
 
   it('asks for tokens of a user-assigned identity by client id', async () => {
     const clientId = '7d3c2b1a-0000-4000-8000-00000000c1d0';
     const before = aml.submissions.length;
-    const result = await client({ extraEnv: { AML_MANAGED_IDENTITY_CLIENT_ID: clientId } }).submit(explicitTarget(), body);
+    const result = await client({ extraEnv: { AML_MANAGED_IDENTITY_CLIENT_ID: clientId } }).submit(
+      explicitTarget(),
+      body,
+    );
     expect(result.ok).toBe(true);
     expect(msi.requests.some((r) => r.clientId === clientId && r.resource === ARM)).toBe(true);
     const token = aml.submissions[before]?.token ?? '';
@@ -196,7 +224,10 @@ describe('retries', () => {
 
   it('uses the Retry-After of each 429 as the wait, in seconds or as an HTTP date', async () => {
     const { delays, sleep } = recordingSleep();
-    aml.script([{ status: 429, retryAfter: '3' }, { status: 429, retryAfter: new Date(Date.now() + 10_000).toUTCString() }]);
+    aml.script([
+      { status: 429, retryAfter: '3' },
+      { status: 429, retryAfter: new Date(Date.now() + 10_000).toUTCString() },
+    ]);
     const result = await client({ sleep, settings: { deadlineMs: 60_000 } }).submit(explicitTarget(), body);
     expect(result.ok).toBe(true);
     if (result.ok) expect(result.value.attempts).toBe(3);
@@ -209,7 +240,11 @@ describe('retries', () => {
     const { delays, sleep } = recordingSleep();
     aml.script([{ status: 429 }, { status: 429 }]);
     const before = aml.attempts.length;
-    const result = await client({ sleep, random: () => 0.999, settings: { retry: { ...DEFAULT_RETRY_POLICY, baseDelayMs: 100, maxDelayMs: 150 } } }).submit(explicitTarget(), body);
+    const result = await client({
+      sleep,
+      random: () => 0.999,
+      settings: { retry: { ...DEFAULT_RETRY_POLICY, baseDelayMs: 100, maxDelayMs: 150 } },
+    }).submit(explicitTarget(), body);
     expect(result.ok).toBe(true);
     if (result.ok) expect(result.value.attempts).toBe(3);
     expect(aml.attempts.slice(before).map((a) => a.outcome)).toEqual([429, 429, 200]);
@@ -222,8 +257,16 @@ describe('retries', () => {
     const result = await client().submit(explicitTarget(), body);
     expect(aml.attempts.slice(before).map((a) => a.outcome)).toEqual([500]);
     if (result.ok) throw new Error('expected failure');
-    expect(result.error).toMatchObject({ code: 'aml.submission.outcome_unknown', outcome: 'unknown', transient: false, status: 502, submission: { experimentName: 'nightly', lookup: { result: 'no_key' } } });
-    expect(result.error.message).toMatch(/Do not resend it blindly: look in experiment nightly of workspace mlw-prod for a run submitted around/);
+    expect(result.error).toMatchObject({
+      code: 'aml.submission.outcome_unknown',
+      outcome: 'unknown',
+      transient: false,
+      status: 502,
+      submission: { experimentName: 'nightly', lookup: { result: 'no_key' } },
+    });
+    expect(result.error.message).toMatch(
+      /Do not resend it blindly: look in experiment nightly of workspace mlw-prod for a run submitted around/,
+    );
   });
 
   it('never resends after the connection drops once the request was sent', async () => {
@@ -232,7 +275,11 @@ describe('retries', () => {
     const result = await client().submit(explicitTarget(), body);
     expect(aml.attempts.slice(before).map((a) => a.outcome)).toEqual(['reset']);
     if (result.ok) throw new Error('expected failure');
-    expect(result.error).toMatchObject({ code: 'aml.submission.outcome_unknown', outcome: 'unknown', errors: [{ code: 'aml.network', outcome: 'unknown' }] });
+    expect(result.error).toMatchObject({
+      code: 'aml.submission.outcome_unknown',
+      outcome: 'unknown',
+      errors: [{ code: 'aml.network', outcome: 'unknown' }],
+    });
   });
 
   it('never resends after an attempt that does not answer within the attempt timeout', async () => {
@@ -249,7 +296,9 @@ describe('retries', () => {
   it('stops after the configured number of attempts with a transient error', async () => {
     aml.script([{ status: 429 }, { status: 429 }, { status: 429 }]);
     const before = aml.attempts.length;
-    const result = await client({ settings: { retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 5 } } }).submit(explicitTarget(), body);
+    const result = await client({
+      settings: { retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 5 } },
+    }).submit(explicitTarget(), body);
     expect(aml.attempts.length - before).toBe(3);
     expect(result.ok).toBe(false);
     if (result.ok) return;
@@ -260,14 +309,25 @@ describe('retries', () => {
   it('reports a deadline that runs out, with the attempts made', async () => {
     aml.script(Array(50).fill({ status: 429 }));
     const before = aml.attempts.length;
-    const result = await client({ random: () => 0.999, settings: { deadlineMs: 300, retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 20, baseDelayMs: 100, maxDelayMs: 100 } } }).submit(explicitTarget(), body);
+    const result = await client({
+      random: () => 0.999,
+      settings: {
+        deadlineMs: 300,
+        retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 20, baseDelayMs: 100, maxDelayMs: 100 },
+      },
+    }).submit(explicitTarget(), body);
     // An attempt cut off by the deadline may still reach the fake a moment later: let it land, then clean up.
     await new Promise((resolve) => setTimeout(resolve, 100));
     const made = aml.attempts.length - before;
     aml.clearScript();
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.error).toMatchObject({ code: 'aml.deadline_exceeded', status: 504, transient: true, outcome: 'not_created' });
+    expect(result.error).toMatchObject({
+      code: 'aml.deadline_exceeded',
+      status: 504,
+      transient: true,
+      outcome: 'not_created',
+    });
     const reported = Number(/300 ms deadline was reached after (\d+) attempts/.exec(result.error.message)?.[1]);
     expect(reported).toBeGreaterThanOrEqual(2);
     expect(reported).toBeLessThanOrEqual(4);
@@ -289,7 +349,12 @@ describe('retries', () => {
     const queries = aml.historyQueries.length;
     const result = await client().submit(explicitTarget(), body, { signal: controller.signal, key: 'cancelled-key' });
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.error).toMatchObject({ code: 'aml.submission.outcome_unknown', outcome: 'unknown', submission: { key: 'cancelled-key', lookup: { result: 'not_attempted' } } });
+    if (!result.ok)
+      expect(result.error).toMatchObject({
+        code: 'aml.submission.outcome_unknown',
+        outcome: 'unknown',
+        submission: { key: 'cancelled-key', lookup: { result: 'not_attempted' } },
+      });
     expect(aml.historyQueries.length).toBe(queries);
   });
 });
@@ -306,7 +371,9 @@ describe('refusals are not retried and say what to do', () => {
   });
 
   it('401: names the audience setting', async () => {
-    aml.script([{ status: 401, body: { error: { code: 'InvalidAuthenticationToken', message: 'The access token is invalid.' } } }]);
+    aml.script([
+      { status: 401, body: { error: { code: 'InvalidAuthenticationToken', message: 'The access token is invalid.' } } },
+    ]);
     const before = aml.attempts.length;
     const result = await client().submit(explicitTarget(), body);
     expect(aml.attempts.length - before).toBe(1);
@@ -317,7 +384,10 @@ describe('refusals are not retried and say what to do', () => {
   });
 
   it('401 for real: a token for another audience is refused by the service', async () => {
-    const result = await client({ extraEnv: { AML_TOKEN_AUDIENCE: 'https://ml.azure.com' } }).submit(explicitTarget(), body);
+    const result = await client({ extraEnv: { AML_TOKEN_AUDIENCE: 'https://ml.azure.com' } }).submit(
+      explicitTarget(),
+      body,
+    );
     if (result.ok) throw new Error('expected failure');
     expect(result.error.code).toBe('aml.unauthorized');
     expect(result.error.message).toContain('https://ml.azure.com');
@@ -325,9 +395,16 @@ describe('refusals are not retried and say what to do', () => {
   });
 
   it('403: names the role and the workspace', async () => {
-    aml.script([{ status: 403, body: { error: { code: 'AuthorizationFailed', message: 'The client does not have authorization.' } } }]);
+    aml.script([
+      {
+        status: 403,
+        body: { error: { code: 'AuthorizationFailed', message: 'The client does not have authorization.' } },
+      },
+    ]);
     const before = aml.attempts.length;
-    const result = await client({ extraEnv: { AML_MANAGED_IDENTITY_CLIENT_ID: '7d3c2b1a-0000-4000-8000-00000000c1d0' } }).submit(explicitTarget(), body);
+    const result = await client({
+      extraEnv: { AML_MANAGED_IDENTITY_CLIENT_ID: '7d3c2b1a-0000-4000-8000-00000000c1d0' },
+    }).submit(explicitTarget(), body);
     expect(aml.attempts.length - before).toBe(1);
     if (result.ok) throw new Error('expected failure');
     expect(result.error).toMatchObject({ code: 'aml.forbidden', status: 502, transient: false });
@@ -350,13 +427,19 @@ describe('refusals are not retried and say what to do', () => {
   });
 
   it('a target with neither endpoint URL nor ids is a configuration error', async () => {
-    const result = await client().submit({ name: 'empty', experimentName: 'e', parameterAssignments: {}, dataPathAssignments: {} }, body);
+    const result = await client().submit(
+      { name: 'empty', experimentName: 'e', parameterAssignments: {}, dataPathAssignments: {} },
+      body,
+    );
     if (result.ok) throw new Error('expected failure');
     expect(result.error.code).toBe('aml.target.incomplete');
   });
 
   it('refuses to send a token over plain http to a non-loopback host', async () => {
-    const result = await client().submit(explicitTarget({ endpointUrl: 'http://westeurope.api.azureml.ms/pipelines/v1.0/x' }), body);
+    const result = await client().submit(
+      explicitTarget({ endpointUrl: 'http://westeurope.api.azureml.ms/pipelines/v1.0/x' }),
+      body,
+    );
     if (result.ok) throw new Error('expected failure');
     expect(result.error.code).toBe('aml.endpoint.insecure');
   });
@@ -389,7 +472,10 @@ describe('workspace look-up and credential failures', () => {
 
   it('a managed identity endpoint failure becomes aml.credential', async () => {
     msi.failNext(400);
-    const result = await client({ extraEnv: { AML_TOKEN_AUDIENCE: 'https://credential-failure.example' } }).submit(explicitTarget(), body);
+    const result = await client({ extraEnv: { AML_TOKEN_AUDIENCE: 'https://credential-failure.example' } }).submit(
+      explicitTarget(),
+      body,
+    );
     if (result.ok) throw new Error('expected failure');
     expect(result.error.code).toBe('aml.credential');
     expect(result.error.message).toContain('https://credential-failure.example');
@@ -401,12 +487,25 @@ describe('service host resolution', () => {
     const settings = readAmlSettings(env);
     if (!settings.ok) throw new Error(settings.error.message);
     const transport = createTransport();
-    return createWorkspaceResolver({ credential: createCredential(settings.value), settings: settings.value, transport });
+    return createWorkspaceResolver({
+      credential: createCredential(settings.value),
+      settings: settings.value,
+      transport,
+    });
   }
 
   it('takes the pipelines and run-history hosts from the discovery document', async () => {
     const found = await (await resolver()).resolve(ws);
-    expect(found).toEqual({ ok: true, value: { host: aml.origin, historyHost: aml.origin, source: 'discovery', discoveryUrl: aml.discoveryUrl, location: 'westeurope' } });
+    expect(found).toEqual({
+      ok: true,
+      value: {
+        host: aml.origin,
+        historyHost: aml.origin,
+        source: 'discovery',
+        discoveryUrl: aml.discoveryUrl,
+        location: 'westeurope',
+      },
+    });
   });
 
   it('falls back to the regional host, or the workspace host for private-link workspaces, when discovery is unreachable', async () => {
@@ -414,10 +513,25 @@ describe('service host resolution', () => {
     const pub = { ...ws, workspaceName: 'mlw-public' };
     const priv = { ...ws, workspaceName: 'mlw-private' };
     arm.addWorkspace({ ...pub, location: 'northeurope', discoveryUrl: dead });
-    arm.addWorkspace({ ...priv, location: 'eastus2', discoveryUrl: dead, privateLinkCount: 1, properties: { workspaceId: 'ABCDEF01-0000-4000-8000-000000000001' } });
+    arm.addWorkspace({
+      ...priv,
+      location: 'eastus2',
+      discoveryUrl: dead,
+      privateLinkCount: 1,
+      properties: { workspaceId: 'ABCDEF01-0000-4000-8000-000000000001' },
+    });
     const r = await resolver();
-    expect(await r.resolve(pub)).toMatchObject({ ok: true, value: { host: 'https://northeurope.api.azureml.ms', source: 'location' } });
-    expect(await r.resolve(priv)).toMatchObject({ ok: true, value: { host: 'https://abcdef01-0000-4000-8000-000000000001.workspace.eastus2.api.azureml.ms', source: 'privatelink' } });
+    expect(await r.resolve(pub)).toMatchObject({
+      ok: true,
+      value: { host: 'https://northeurope.api.azureml.ms', source: 'location' },
+    });
+    expect(await r.resolve(priv)).toMatchObject({
+      ok: true,
+      value: {
+        host: 'https://abcdef01-0000-4000-8000-000000000001.workspace.eastus2.api.azureml.ms',
+        source: 'privatelink',
+      },
+    });
   });
 
   it('does not keep a fallback host: once discovery answers again, its host is used', async () => {
@@ -426,7 +540,10 @@ describe('service host resolution', () => {
     arm.addWorkspace({ ...flaky, location: 'westeurope', discoveryUrl: `http://127.0.0.1:${port}/discovery` });
     const r = await resolver();
     // Discovery down: the regional host is derived for this submission...
-    expect(await r.resolve(flaky)).toMatchObject({ ok: true, value: { host: 'https://westeurope.api.azureml.ms', source: 'location' } });
+    expect(await r.resolve(flaky)).toMatchObject({
+      ok: true,
+      value: { host: 'https://westeurope.api.azureml.ms', source: 'location' },
+    });
     // ...and discovery comes back on the same URL: the next resolution asks it again and uses its answer.
     const { createServer } = await import('node:http');
     const discovery = createServer((_req, res) => {

@@ -10,21 +10,45 @@ const prefix = `${host}/pipelines/v1.0/subscriptions/sub-1/resourceGroups/rg%201
 describe('submit URLs', () => {
   it('builds the published pipeline URL the studio shows', () => {
     expect(buildSubmitUrl(host, ws, { kind: 'published', pipelineId: 'a1b2' })).toBe(`${prefix}/PipelineSubmit/a1b2`);
-    expect(buildSubmitUrl(`${host}/`, ws, { kind: 'published', pipelineId: 'a1b2' })).toBe(`${prefix}/PipelineSubmit/a1b2`);
+    expect(buildSubmitUrl(`${host}/`, ws, { kind: 'published', pipelineId: 'a1b2' })).toBe(
+      `${prefix}/PipelineSubmit/a1b2`,
+    );
   });
 
   it('builds pipeline endpoint URLs by id, id and version, and name', () => {
-    expect(buildSubmitUrl(host, ws, { kind: 'endpoint', pipelineEndpointId: 'pe' })).toBe(`${prefix}/PipelineEndpointSubmit/Id/pe`);
-    expect(buildSubmitUrl(host, ws, { kind: 'endpoint', pipelineEndpointId: 'pe', version: '0' })).toBe(`${prefix}/PipelineEndpointSubmit/Id/pe/0`);
-    expect(buildSubmitUrl(host, ws, { kind: 'endpointByName', pipelineEndpointName: 'nightly scoring' })).toBe(`${prefix}/PipelineEndpointSubmit/Name?name=nightly+scoring`);
-    expect(buildSubmitUrl(host, ws, { kind: 'endpointByName', pipelineEndpointName: 'n', version: '3' })).toBe(`${prefix}/PipelineEndpointSubmit/Name?name=n&pipelineVersion=3`);
+    expect(buildSubmitUrl(host, ws, { kind: 'endpoint', pipelineEndpointId: 'pe' })).toBe(
+      `${prefix}/PipelineEndpointSubmit/Id/pe`,
+    );
+    expect(buildSubmitUrl(host, ws, { kind: 'endpoint', pipelineEndpointId: 'pe', version: '0' })).toBe(
+      `${prefix}/PipelineEndpointSubmit/Id/pe/0`,
+    );
+    expect(buildSubmitUrl(host, ws, { kind: 'endpointByName', pipelineEndpointName: 'nightly scoring' })).toBe(
+      `${prefix}/PipelineEndpointSubmit/Name?name=nightly+scoring`,
+    );
+    expect(buildSubmitUrl(host, ws, { kind: 'endpointByName', pipelineEndpointName: 'n', version: '3' })).toBe(
+      `${prefix}/PipelineEndpointSubmit/Name?name=n&pipelineVersion=3`,
+    );
   });
 
   it('prefers an explicit URL over ids', () => {
-    const target: PipelineTarget = { name: 't', endpointUrl: 'https://x.api.azureml.ms/pipelines/v1.0/p', workspace: ws, pipeline: { kind: 'published', pipelineId: 'a' }, experimentName: 'e', parameterAssignments: {}, dataPathAssignments: {} };
-    expect(explicitOrNeedsHost(target)).toEqual({ ok: true, value: { url: 'https://x.api.azureml.ms/pipelines/v1.0/p' } });
+    const target: PipelineTarget = {
+      name: 't',
+      endpointUrl: 'https://x.api.azureml.ms/pipelines/v1.0/p',
+      workspace: ws,
+      pipeline: { kind: 'published', pipelineId: 'a' },
+      experimentName: 'e',
+      parameterAssignments: {},
+      dataPathAssignments: {},
+    };
+    expect(explicitOrNeedsHost(target)).toEqual({
+      ok: true,
+      value: { url: 'https://x.api.azureml.ms/pipelines/v1.0/p' },
+    });
     const byIds = { ...target, endpointUrl: undefined };
-    expect(explicitOrNeedsHost(byIds)).toEqual({ ok: true, value: { workspace: ws, pipeline: { kind: 'published', pipelineId: 'a' } } });
+    expect(explicitOrNeedsHost(byIds)).toEqual({
+      ok: true,
+      value: { workspace: ws, pipeline: { kind: 'published', pipelineId: 'a' } },
+    });
   });
 
   it('accepts https, and http only for loopback', () => {
@@ -32,7 +56,10 @@ describe('submit URLs', () => {
     expect(checkEndpointUrl('http://127.0.0.1:8080/x', 'f').ok).toBe(true);
     expect(checkEndpointUrl('http://localhost:8080/x', 'f').ok).toBe(true);
     const insecure = checkEndpointUrl('http://a.example/x', 'targets.t.endpointUrl');
-    expect(insecure).toMatchObject({ ok: false, error: { code: 'aml.endpoint.insecure', field: 'targets.t.endpointUrl' } });
+    expect(insecure).toMatchObject({
+      ok: false,
+      error: { code: 'aml.endpoint.insecure', field: 'targets.t.endpointUrl' },
+    });
     expect(checkEndpointUrl('not a url', 'f')).toMatchObject({ ok: false, error: { code: 'aml.endpoint.invalid' } });
   });
 

@@ -13,5 +13,10 @@ export const target: PipelineTarget = {
 
 /** The context of a call to `target` that made `attempts` attempts. */
 export function errorContext(attempts: number): ErrorContext {
-  return { target, url: 'https://westeurope.api.azureml.ms/pipelines/v1.0/x', audience: 'https://management.azure.com', attempts };
+  return {
+    target,
+    url: 'https://westeurope.api.azureml.ms/pipelines/v1.0/x',
+    audience: 'https://management.azure.com',
+    attempts,
+  };
 }

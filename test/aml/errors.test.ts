@@ -48,7 +48,11 @@ describe('error mapping', () => {
     const before = errorForFailure({ kind: 'timeout', afterMs: 30_000, connected: false }, ctx);
     expect(before).toMatchObject({ code: 'aml.timeout', outcome: 'not_created', transient: true });
     expect(before.message).toMatch(/nothing was sent/);
-    expect(errorForFailure({ kind: 'network', code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND', connected: false }, ctx)).toMatchObject({ code: 'aml.network', status: 503, transient: true, outcome: 'not_created' });
-    expect(errorForFailure({ kind: 'network', code: 'ECONNRESET', message: 'socket hang up', connected: true }, ctx)).toMatchObject({ code: 'aml.network', transient: false, outcome: 'unknown' });
+    expect(
+      errorForFailure({ kind: 'network', code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND', connected: false }, ctx),
+    ).toMatchObject({ code: 'aml.network', status: 503, transient: true, outcome: 'not_created' });
+    expect(
+      errorForFailure({ kind: 'network', code: 'ECONNRESET', message: 'socket hang up', connected: true }, ctx),
+    ).toMatchObject({ code: 'aml.network', transient: false, outcome: 'unknown' });
   });
 });

@@ -16,7 +16,11 @@ import { startAmlTestBed, type AmlTestBed } from '../support/amlTestBed';
 import type { FakeAml } from '../support/fakeAml';
 import { isHistory, isSubmit, startHttpFaultProxy, type HttpFault, type HttpFaultProxy } from '../support/faultProxy';
 
-const ws = { subscriptionId: '0b1f6471-1bf0-4dda-aec3-44445555aaaa', resourceGroup: 'rg-faults', workspaceName: 'mlw-faults' };
+const ws = {
+  subscriptionId: '0b1f6471-1bf0-4dda-aec3-44445555aaaa',
+  resourceGroup: 'rg-faults',
+  workspaceName: 'mlw-faults',
+};
 const KEY = 'aml_triggers_key';
 
 let bed: AmlTestBed;
@@ -41,7 +45,13 @@ function client(options: Partial<PipelineClientOptions> = {}): AmlPipelineClient
   const c = createPipelineClient({
     env: bed.env,
     ...options,
-    settings: { attemptTimeoutMs: 3_000, deadlineMs: 15_000, reconcileDelayMs: 20, retry: { ...DEFAULT_RETRY_POLICY, baseDelayMs: 10, maxDelayMs: 40 }, ...(options.settings ?? {}) },
+    settings: {
+      attemptTimeoutMs: 3_000,
+      deadlineMs: 15_000,
+      reconcileDelayMs: 20,
+      retry: { ...DEFAULT_RETRY_POLICY, baseDelayMs: 10, maxDelayMs: 40 },
+      ...(options.settings ?? {}),
+    },
   });
   clients.push(c);
   return c;
@@ -49,10 +59,21 @@ function client(options: Partial<PipelineClientOptions> = {}): AmlPipelineClient
 
 /** The target, submitting through the proxy (so run-history look-ups go through it too). */
 function viaProxy(): PipelineTarget {
-  return { name: 'faults', endpointUrl: proxy.via(aml.submitUrl(ws, { published: 'pp-faults' })), experimentName: 'nightly', parameterAssignments: {}, dataPathAssignments: {} };
+  return {
+    name: 'faults',
+    endpointUrl: proxy.via(aml.submitUrl(ws, { published: 'pp-faults' })),
+    experimentName: 'nightly',
+    parameterAssignments: {},
+    dataPathAssignments: {},
+  };
 }
 
-const body: SubmissionBody = { ExperimentName: 'nightly', ParameterAssignments: { alpha: 1 }, RunSource: 'SDK', Tags: { team: 'ml' } };
+const body: SubmissionBody = {
+  ExperimentName: 'nightly',
+  ParameterAssignments: { alpha: 1 },
+  RunSource: 'SDK',
+  Tags: { team: 'ml' },
+};
 
 function newKey(): string {
   return submissionKey('http', 'faults', randomUUID());
@@ -110,7 +131,12 @@ describe('an attempt that never reached Azure ML', () => {
     });
     expect(result.error.message).toContain(`property ${KEY}=${key}`);
     expect(result.error.message).toMatch(/Do not resend it blindly/);
-    expect(telemetry.events).toEqual([expect.objectContaining({ name: 'PipelineSubmissionOutcomeUnknown', properties: expect.objectContaining({ key, lookup: 'not_found' }) })]);
+    expect(telemetry.events).toEqual([
+      expect.objectContaining({
+        name: 'PipelineSubmissionOutcomeUnknown',
+        properties: expect.objectContaining({ key, lookup: 'not_found' }),
+      }),
+    ]);
   });
 
   it('connection refused: nothing was sent, so it is retried to one run', async () => {
@@ -142,7 +168,11 @@ describe('a success answer without a readable run Id', () => {
     expect(submitsSince(before)).toBe(1);
     expect(aml.runsWith(KEY, key)).toHaveLength(0);
     if (result.ok) throw new Error('expected an unknown outcome');
-    expect(result.error).toMatchObject({ code: 'aml.submission.outcome_unknown', submission: { key, lookup: { result: 'not_found' } }, errors: [{ code: 'aml.bad_response', outcome: 'unknown' }] });
+    expect(result.error).toMatchObject({
+      code: 'aml.submission.outcome_unknown',
+      submission: { key, lookup: { result: 'not_found' } },
+      errors: [{ code: 'aml.bad_response', outcome: 'unknown' }],
+    });
   });
 });
 
@@ -153,9 +183,17 @@ describe('when the run cannot be reconciled', () => {
     proxy.fault(['drop_after_forward'], isSubmit);
     const result = await client().submit(viaProxy(), body);
     expect(aml.runs.length - runsBefore).toBe(1);
-    expect(proxy.requests.slice(before).map((r) => r.path).filter((p) => /^\/history/.test(p))).toEqual([]);
+    expect(
+      proxy.requests
+        .slice(before)
+        .map((r) => r.path)
+        .filter((p) => /^\/history/.test(p)),
+    ).toEqual([]);
     if (result.ok) throw new Error('expected an unknown outcome');
-    expect(result.error).toMatchObject({ code: 'aml.submission.outcome_unknown', submission: { lookup: { result: 'no_key' } } });
+    expect(result.error).toMatchObject({
+      code: 'aml.submission.outcome_unknown',
+      submission: { lookup: { result: 'no_key' } },
+    });
   });
 
   it('the look-up itself fails: unknown, naming the look-up failure, never resent', async () => {
@@ -190,7 +228,11 @@ describe('the body carries the key', () => {
     expect(result.ok, JSON.stringify(result)).toBe(true);
     const sent = aml.submissions.slice(before);
     expect(sent).toHaveLength(1);
-    expect(sent[0]?.body).toMatchObject({ Properties: { [KEY]: key }, Tags: { team: 'ml', [KEY]: key }, ContinueRunOnStepFailure: true });
+    expect(sent[0]?.body).toMatchObject({
+      Properties: { [KEY]: key },
+      Tags: { team: 'ml', [KEY]: key },
+      ContinueRunOnStepFailure: true,
+    });
   });
 
   it('an invalid key is refused before anything is sent', async () => {
@@ -207,12 +249,26 @@ describe('findRun', () => {
     const key = newKey();
     aml.historyPageSize = 2;
     try {
-      for (let i = 0; i < 4; i++) aml.addRun({ experimentName: 'nightly', workspace: ws, parentRunId: `parent-${i}`, properties: { [KEY]: key } });
+      for (let i = 0; i < 4; i++)
+        aml.addRun({
+          experimentName: 'nightly',
+          workspace: ws,
+          parentRunId: `parent-${i}`,
+          properties: { [KEY]: key },
+        });
       aml.addRun({ experimentName: 'nightly', workspace: ws, properties: { [KEY]: 'another-key' } });
-      const wanted = aml.addRun({ experimentName: 'nightly', workspace: ws, properties: { [KEY]: key }, status: 'Running' });
+      const wanted = aml.addRun({
+        experimentName: 'nightly',
+        workspace: ws,
+        properties: { [KEY]: key },
+        status: 'Running',
+      });
       const queries = aml.historyQueries.length;
       const found = await client().findRun(viaProxy(), { experimentName: 'nightly', key });
-      expect(found).toMatchObject({ ok: true, value: { runId: wanted.runId, matchedBy: 'properties', matches: 1, status: 'Running' } });
+      expect(found).toMatchObject({
+        ok: true,
+        value: { runId: wanted.runId, matchedBy: 'properties', matches: 1, status: 'Running' },
+      });
       const asked = aml.historyQueries.slice(queries);
       expect(asked).toHaveLength(3);
       expect(asked.map((q) => q.body.continuationToken === null)).toEqual([true, false, false]);
@@ -230,15 +286,34 @@ describe('findRun', () => {
 
   it('ignores a run with the key created long before submittedAfter, and answers not found', async () => {
     const key = newKey();
-    aml.addRun({ experimentName: 'nightly', workspace: ws, properties: { [KEY]: key }, createdUtc: '2026-01-01T00:00:00Z' });
-    const found = await client().findRun(viaProxy(), { experimentName: 'nightly', key, submittedAfter: new Date('2026-06-01T00:00:00Z') });
+    aml.addRun({
+      experimentName: 'nightly',
+      workspace: ws,
+      properties: { [KEY]: key },
+      createdUtc: '2026-01-01T00:00:00Z',
+    });
+    const found = await client().findRun(viaProxy(), {
+      experimentName: 'nightly',
+      key,
+      submittedAfter: new Date('2026-06-01T00:00:00Z'),
+    });
     expect(found).toEqual({ ok: true, value: undefined });
   });
 
   it('reports duplicates: every top-level run with the key is counted, the earliest returned', async () => {
     const key = newKey();
-    const first = aml.addRun({ experimentName: 'nightly', workspace: ws, properties: { [KEY]: key }, createdUtc: '2026-06-01T00:00:01Z' });
-    aml.addRun({ experimentName: 'nightly', workspace: ws, properties: { [KEY]: key }, createdUtc: '2026-06-01T00:00:02Z' });
+    const first = aml.addRun({
+      experimentName: 'nightly',
+      workspace: ws,
+      properties: { [KEY]: key },
+      createdUtc: '2026-06-01T00:00:01Z',
+    });
+    aml.addRun({
+      experimentName: 'nightly',
+      workspace: ws,
+      properties: { [KEY]: key },
+      createdUtc: '2026-06-01T00:00:02Z',
+    });
     const found = await client().findRun(viaProxy(), { experimentName: 'nightly', key });
     expect(found).toMatchObject({ ok: true, value: { runId: first.runId, matches: 2 } });
   });
@@ -246,7 +321,14 @@ describe('findRun', () => {
   it('for a target given by workspace ids, asks the history host from the discovery document', async () => {
     const key = newKey();
     const run = aml.addRun({ experimentName: 'nightly', workspace: ws, properties: { [KEY]: key } });
-    const target: PipelineTarget = { name: 'by-ids', workspace: ws, pipeline: { kind: 'published', pipelineId: 'pp-faults' }, experimentName: 'nightly', parameterAssignments: {}, dataPathAssignments: {} };
+    const target: PipelineTarget = {
+      name: 'by-ids',
+      workspace: ws,
+      pipeline: { kind: 'published', pipelineId: 'pp-faults' },
+      experimentName: 'nightly',
+      parameterAssignments: {},
+      dataPathAssignments: {},
+    };
     const queries = aml.historyQueries.length;
     const found = await client().findRun(target, { experimentName: 'nightly', key });
     expect(found).toMatchObject({ ok: true, value: { runId: run.runId } });

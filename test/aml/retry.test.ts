@@ -1,9 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, decideRetry, DEFAULT_RETRY_POLICY, isRetryable, parseRetryAfter, type AttemptOutcome } from '../../src/aml/retry';
+import {
+  backoffDelay,
+  decideRetry,
+  DEFAULT_RETRY_POLICY,
+  isRetryable,
+  parseRetryAfter,
+  type AttemptOutcome,
+} from '../../src/aml/retry';
 
 const now = Date.parse('2026-11-24T17:00:00Z');
-const policy = { ...DEFAULT_RETRY_POLICY, maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 1_000, maxRetryAfterMs: 30_000 };
+const policy = {
+  ...DEFAULT_RETRY_POLICY,
+  maxAttempts: 5,
+  baseDelayMs: 100,
+  maxDelayMs: 1_000,
+  maxRetryAfterMs: 30_000,
+};
 
 describe('which outcomes are retried', () => {
   it('retries only what created nothing and may pass: 429, 408, failures before connecting', () => {
@@ -13,7 +26,8 @@ describe('which outcomes are retried', () => {
   });
 
   it('never retries a 5xx, a timeout or reset after connecting (a run may exist), nor a refusing 4xx', () => {
-    for (const status of [500, 502, 503, 504, 400, 401, 403, 404, 409, 415, 422]) expect(isRetryable({ kind: 'status', status }), String(status)).toBe(false);
+    for (const status of [500, 502, 503, 504, 400, 401, 403, 404, 409, 415, 422])
+      expect(isRetryable({ kind: 'status', status }), String(status)).toBe(false);
     expect(isRetryable({ kind: 'timeout', connected: true })).toBe(false);
     expect(isRetryable({ kind: 'network', code: 'ECONNRESET', connected: true })).toBe(false);
   });
@@ -32,9 +46,15 @@ describe('Retry-After', () => {
 
   it('is the wait when present, and a too-long ask gives up instead of waiting', () => {
     const outcome: AttemptOutcome = { kind: 'status', status: 429, retryAfter: '4' };
-    expect(decideRetry({ outcome, attempt: 1, policy, nowMs: now, remainingMs: 60_000, random: () => 0 })).toEqual({ retry: true, delayMs: 4_000, reason: 'retry-after' });
+    expect(decideRetry({ outcome, attempt: 1, policy, nowMs: now, remainingMs: 60_000, random: () => 0 })).toEqual({
+      retry: true,
+      delayMs: 4_000,
+      reason: 'retry-after',
+    });
     const long: AttemptOutcome = { kind: 'status', status: 429, retryAfter: '120' };
-    expect(decideRetry({ outcome: long, attempt: 1, policy, nowMs: now, remainingMs: 600_000, random: () => 0 })).toMatchObject({ retry: false, reason: 'retry_after_too_long' });
+    expect(
+      decideRetry({ outcome: long, attempt: 1, policy, nowMs: now, remainingMs: 600_000, random: () => 0 }),
+    ).toMatchObject({ retry: false, reason: 'retry_after_too_long' });
   });
 });
 
@@ -56,16 +76,40 @@ describe('backoff', () => {
 describe('budgets', () => {
   const fail: AttemptOutcome = { kind: 'status', status: 429 };
   it('stops at the attempt limit', () => {
-    expect(decideRetry({ outcome: fail, attempt: 4, policy, nowMs: now, remainingMs: 60_000, random: () => 0.5 }).retry).toBe(true);
-    expect(decideRetry({ outcome: fail, attempt: 5, policy, nowMs: now, remainingMs: 60_000, random: () => 0.5 })).toEqual({ retry: false, reason: 'attempts_exhausted' });
+    expect(
+      decideRetry({ outcome: fail, attempt: 4, policy, nowMs: now, remainingMs: 60_000, random: () => 0.5 }).retry,
+    ).toBe(true);
+    expect(
+      decideRetry({ outcome: fail, attempt: 5, policy, nowMs: now, remainingMs: 60_000, random: () => 0.5 }),
+    ).toEqual({ retry: false, reason: 'attempts_exhausted' });
   });
 
   it('never plans a wait that ends past the deadline', () => {
-    expect(decideRetry({ outcome: fail, attempt: 3, policy, nowMs: now, remainingMs: 100, random: () => 0.999 })).toMatchObject({ retry: false, reason: 'deadline' });
-    expect(decideRetry({ outcome: { kind: 'status', status: 429, retryAfter: '5' }, attempt: 1, policy, nowMs: now, remainingMs: 4_000, random: () => 0 })).toMatchObject({ retry: false, reason: 'deadline', delayMs: 5_000 });
+    expect(
+      decideRetry({ outcome: fail, attempt: 3, policy, nowMs: now, remainingMs: 100, random: () => 0.999 }),
+    ).toMatchObject({ retry: false, reason: 'deadline' });
+    expect(
+      decideRetry({
+        outcome: { kind: 'status', status: 429, retryAfter: '5' },
+        attempt: 1,
+        policy,
+        nowMs: now,
+        remainingMs: 4_000,
+        random: () => 0,
+      }),
+    ).toMatchObject({ retry: false, reason: 'deadline', delayMs: 5_000 });
   });
 
   it('does not retry a 4xx even with budget left', () => {
-    expect(decideRetry({ outcome: { kind: 'status', status: 403 }, attempt: 1, policy, nowMs: now, remainingMs: 60_000, random: () => 0 })).toEqual({ retry: false, reason: 'not_retryable' });
+    expect(
+      decideRetry({
+        outcome: { kind: 'status', status: 403 },
+        attempt: 1,
+        policy,
+        nowMs: now,
+        remainingMs: 60_000,
+        random: () => 0,
+      }),
+    ).toEqual({ retry: false, reason: 'not_retryable' });
   });
 });

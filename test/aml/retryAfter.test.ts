@@ -47,7 +47,8 @@ describe('errors keep the wait Azure ML asked for', () => {
   it('not when Azure ML gave none, and never on a refusal that waiting cannot fix', () => {
     expect(errorForStatus(429, '', ctx)).not.toHaveProperty('retryAfterSeconds');
     expect(errorForStatus(429, '', ctx, 'soon', undefined)).not.toHaveProperty('retryAfterSeconds');
-    for (const status of [400, 403, 404, 409]) expect(errorForStatus(status, '', ctx, '30', 30), String(status)).not.toHaveProperty('retryAfterSeconds');
+    for (const status of [400, 403, 404, 409])
+      expect(errorForStatus(status, '', ctx, '30', 30), String(status)).not.toHaveProperty('retryAfterSeconds');
   });
 
   it('not on a 5xx: its outcome is unknown, so no caller may be invited to come back and resend', () => {
@@ -59,7 +60,12 @@ describe('errors keep the wait Azure ML asked for', () => {
   it('on the deadline error when the Retry-After is what the deadline could not fit, keeping the throttled error inside', () => {
     const throttled = errorForStatus(429, '', ctx, '30', 30);
     const e = deadlineError(ctx, 2_000, throttled, throttled.retryAfterSeconds);
-    expect(e).toMatchObject({ code: 'aml.deadline_exceeded', status: 504, retryAfterSeconds: 30, errors: [{ code: 'aml.throttled' }] });
+    expect(e).toMatchObject({
+      code: 'aml.deadline_exceeded',
+      status: 504,
+      retryAfterSeconds: 30,
+      errors: [{ code: 'aml.throttled' }],
+    });
     expect(deadlineError(ctx, 2_000, throttled)).not.toHaveProperty('retryAfterSeconds');
   });
 });

@@ -6,10 +6,19 @@ import { occurrenceSubmissionKey } from '../../src/schedules/submitOccurrence';
 describe('submission keys', () => {
   it('are short, filter-safe and the same for the same parts', () => {
     fc.assert(
-      fc.property(fc.constantFrom('occ', 'blob', 'http'), fc.array(fc.string(), { minLength: 1, maxLength: 5 }), (kind, parts) => {
-        const key = submissionKey(kind, ...parts);
-        return isSubmissionKey(key) && key.length <= 64 && key.startsWith(`${kind}-`) && key === submissionKey(kind, ...parts);
-      }),
+      fc.property(
+        fc.constantFrom('occ', 'blob', 'http'),
+        fc.array(fc.string(), { minLength: 1, maxLength: 5 }),
+        (kind, parts) => {
+          const key = submissionKey(kind, ...parts);
+          return (
+            isSubmissionKey(key) &&
+            key.length <= 64 &&
+            key.startsWith(`${kind}-`) &&
+            key === submissionKey(kind, ...parts)
+          );
+        },
+      ),
     );
   });
 

@@ -15,7 +15,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-async function serve(handler: (req: IncomingMessage, res: ServerResponse, n: number) => void): Promise<{ url: string; requests: () => number }> {
+async function serve(
+  handler: (req: IncomingMessage, res: ServerResponse, n: number) => void,
+): Promise<{ url: string; requests: () => number }> {
   let n = 0;
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
@@ -31,10 +33,13 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse, n: num
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  cleanups.push(() => new Promise<void>((resolve) => {
-    for (const s of sockets) s.destroy();
-    server.close(() => resolve());
-  }));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  );
   return { url: `http://127.0.0.1:${port}/submit`, requests: () => n };
 }
 
@@ -44,7 +49,8 @@ function transport(): Transport {
   return t;
 }
 
-const post = (t: Transport, url: string, timeoutMs = 2_000) => t.send({ method: 'POST', url, body: '{}', headers: { 'content-type': 'application/json' }, timeoutMs });
+const post = (t: Transport, url: string, timeoutMs = 2_000) =>
+  t.send({ method: 'POST', url, body: '{}', headers: { 'content-type': 'application/json' }, timeoutMs });
 
 describe('whether a failed attempt had connected', () => {
   it('connection refused: not connected', async () => {

@@ -11,14 +11,28 @@ const job: PipelineTarget = {
   parameterAssignments: { epochs: 10 },
   dataPathAssignments: {},
   tags: { team: 'ml' },
-  v2: { kind: 'pipeline_job', componentName: 'train', componentVersion: '3', settings: { continueOnStepFailure: true, defaultCompute: 'cpu' } },
-  inputs: { training_data: { type: 'uri_folder', uri: 'azureml://datastores/landing/paths/train/', mode: 'ro_mount' }, input_file: { type: 'uri_file' }, threshold: { type: 'literal', value: '0.5' } },
+  v2: {
+    kind: 'pipeline_job',
+    componentName: 'train',
+    componentVersion: '3',
+    settings: { continueOnStepFailure: true, defaultCompute: 'cpu' },
+  },
+  inputs: {
+    training_data: { type: 'uri_folder', uri: 'azureml://datastores/landing/paths/train/', mode: 'ro_mount' },
+    input_file: { type: 'uri_file' },
+    threshold: { type: 'literal', value: '0.5' },
+  },
 };
 const batch: PipelineTarget = { ...job, name: 'score-v2', v2: { kind: 'batch_endpoint', endpointName: 'churn' } };
 
 describe('v2Inputs: one inputs model for every kind', () => {
   it('declared inputs with a value, parameters as literals, DataPaths typed by the declaration, the blob as uri_file', () => {
-    const body = toSubmission(job, { runSource: 'SDK', parameters: { threshold: 0.7, flag: true }, dataPaths: { training_data: { DataStoreName: 'other', RelativePath: 'x/' } }, blob: { parameter: 'input_file', datastore: 'landing', path: 'in/a.csv' } });
+    const body = toSubmission(job, {
+      runSource: 'SDK',
+      parameters: { threshold: 0.7, flag: true },
+      dataPaths: { training_data: { DataStoreName: 'other', RelativePath: 'x/' } },
+      blob: { parameter: 'input_file', datastore: 'landing', path: 'in/a.csv' },
+    });
     expect(v2Inputs(job, body)).toEqual({
       ok: true,
       value: {
@@ -32,16 +46,41 @@ describe('v2Inputs: one inputs model for every kind', () => {
   });
 
   const refused: Array<[string, Parameters<typeof toSubmission>[1], RegExp]> = [
-    ['an undeclared DataPath', { runSource: 'SDK', dataPaths: { raw: { DataStoreName: 'd', RelativePath: 'p' } } }, /DataPathAssignments\.raw .*declare inputs\.raw with type uri_file or uri_folder/],
-    ['a DataPath for a literal input', { runSource: 'SDK', dataPaths: { threshold: { DataStoreName: 'd', RelativePath: 'p' } } }, /input threshold is declared literal/],
-    ['a number for a uri input', { runSource: 'SDK', parameters: { training_data: 3 } }, /declared uri_folder, so its value must be a path/],
-    ['the blob into a folder input', { runSource: 'SDK', blob: { parameter: 'training_data', datastore: 'd', path: 'a.csv' } }, /given as a uri_file input \(a reactive schedule passes its blob as uri_file\), but the target declares training_data as uri_folder/],
-    ['v1 datasets', { runSource: 'SDK', dataSets: { ds: { SavedDataSetReference: { Id: 'x' } } } }, /v1 datasets have no v2 counterpart/],
+    [
+      'an undeclared DataPath',
+      { runSource: 'SDK', dataPaths: { raw: { DataStoreName: 'd', RelativePath: 'p' } } },
+      /DataPathAssignments\.raw .*declare inputs\.raw with type uri_file or uri_folder/,
+    ],
+    [
+      'a DataPath for a literal input',
+      { runSource: 'SDK', dataPaths: { threshold: { DataStoreName: 'd', RelativePath: 'p' } } },
+      /input threshold is declared literal/,
+    ],
+    [
+      'a number for a uri input',
+      { runSource: 'SDK', parameters: { training_data: 3 } },
+      /declared uri_folder, so its value must be a path/,
+    ],
+    [
+      'the blob into a folder input',
+      { runSource: 'SDK', blob: { parameter: 'training_data', datastore: 'd', path: 'a.csv' } },
+      /given as a uri_file input \(a reactive schedule passes its blob as uri_file\), but the target declares training_data as uri_folder/,
+    ],
+    [
+      'v1 datasets',
+      { runSource: 'SDK', dataSets: { ds: { SavedDataSetReference: { Id: 'x' } } } },
+      /v1 datasets have no v2 counterpart/,
+    ],
   ];
   it.each(refused)('refuses %s with aml.v2.input_unmapped (400)', (_n, request, message) => {
     const result = v2Inputs(job, toSubmission(job, request));
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.error).toMatchObject({ code: 'aml.v2.input_unmapped', status: 400, message: expect.stringMatching(message) });
+    if (!result.ok)
+      expect(result.error).toMatchObject({
+        code: 'aml.v2.input_unmapped',
+        status: 400,
+        message: expect.stringMatching(message),
+      });
   });
 });
 
@@ -58,7 +97,11 @@ describe('wire bodies', () => {
         experimentName: 'training',
         description: 'nightly',
         inputs: {
-          training_data: { jobInputType: 'uri_folder', uri: 'azureml://datastores/landing/paths/train/', mode: 'ro_mount' },
+          training_data: {
+            jobInputType: 'uri_folder',
+            uri: 'azureml://datastores/landing/paths/train/',
+            mode: 'ro_mount',
+          },
           threshold: { jobInputType: 'literal', value: '0.5' },
           epochs: { jobInputType: 'literal', value: '10' },
         },

@@ -40,7 +40,12 @@ const batchTarget: PipelineTarget = {
   inputs: { input_data: { type: 'uri_file' } },
 };
 const key = (): string => submissionKey('http', 'v2', randomUUID());
-const body = (target: PipelineTarget) => toSubmission(target, { runSource: 'SDK', blob: { parameter: target === batchTarget ? 'input_data' : 'file', datastore: 'landing', path: 'in/a.csv' }, tags: { team: 'ml' } });
+const body = (target: PipelineTarget) =>
+  toSubmission(target, {
+    runSource: 'SDK',
+    blob: { parameter: target === batchTarget ? 'input_data' : 'file', datastore: 'landing', path: 'in/a.csv' },
+    tags: { team: 'ml' },
+  });
 const jobsWith = (k: string) => bed.v2.jobs.filter((j) => j.tags.aml_triggers_key === k);
 
 beforeAll(async () => {
@@ -49,7 +54,15 @@ beforeAll(async () => {
   bed.v2.addBatchEndpoint(ws, 'churn', { deployments: ['green', 'blue'] });
   proxy = await startHttpFaultProxy(bed.v2.scoringOrigin);
   bed.v2.addBatchEndpoint(ws, 'churn-proxied', { scoringUri: proxy.via(`${bed.v2.scoringOrigin}/churn-proxied/jobs`) });
-  client = createPipelineClient({ env: bed.env, settings: { attemptTimeoutMs: 2_000, deadlineMs: 15_000, reconcileDelayMs: 10, retry: { ...DEFAULT_RETRY_POLICY, baseDelayMs: 5, maxDelayMs: 20 } } });
+  client = createPipelineClient({
+    env: bed.env,
+    settings: {
+      attemptTimeoutMs: 2_000,
+      deadlineMs: 15_000,
+      reconcileDelayMs: 10,
+      retry: { ...DEFAULT_RETRY_POLICY, baseDelayMs: 5, maxDelayMs: 20 },
+    },
+  });
 });
 
 afterAll(async () => {
@@ -65,7 +78,11 @@ describe('pipeline_job', () => {
     expect(result).toMatchObject({ ok: true, value: { runId: k, attempts: 1, key: k } });
     const put = bed.v2.puts.at(-1)!;
     expect(put.path).toBe(`${wsId}/jobs/${k}?api-version=2025-09-01`);
-    expect(bed.arm.calls.at(-1)).toMatchObject({ method: 'PUT', audience: 'https://management.azure.com', status: 201 });
+    expect(bed.arm.calls.at(-1)).toMatchObject({
+      method: 'PUT',
+      audience: 'https://management.azure.com',
+      status: 201,
+    });
     expect(put.body).toEqual({
       properties: {
         jobType: 'Pipeline',
@@ -86,9 +103,14 @@ describe('pipeline_job', () => {
 
   it('resolves component version latest through ARM at each submission', async () => {
     const k = key();
-    const latest: PipelineTarget = { ...jobTarget, v2: { kind: 'pipeline_job', componentName: 'train', componentVersion: 'latest' } };
+    const latest: PipelineTarget = {
+      ...jobTarget,
+      v2: { kind: 'pipeline_job', componentName: 'train', componentVersion: 'latest' },
+    };
     expect((await client.submit(latest, body(latest), { key: k })).ok).toBe(true);
-    expect(bed.v2.puts.at(-1)!.body).toMatchObject({ properties: { componentId: `${wsId}/components/train/versions/3` } });
+    expect(bed.v2.puts.at(-1)!.body).toMatchObject({
+      properties: { componentId: `${wsId}/components/train/versions/3` },
+    });
   });
 
   it('a repeated submission of one key never makes a second job: an update (200) or the service refusing the name', async () => {
@@ -108,20 +130,26 @@ describe('pipeline_job', () => {
     expect(jobsWith(k)[0]!.laterPuts).toBe(2);
   });
 
-  it.each(['create_then_502', 'create_then_reset'] as const)('a lost answer (%s) is followed by the same PUT: one job, created', async (fault) => {
-    const k = key();
-    bed.v2.script([fault]);
-    const result = await client.submit(jobTarget, body(jobTarget), { key: k });
-    expect(result).toMatchObject({ ok: true, value: { runId: k, attempts: 2 } });
-    expect(jobsWith(k)).toHaveLength(1);
-  });
+  it.each(['create_then_502', 'create_then_reset'] as const)(
+    'a lost answer (%s) is followed by the same PUT: one job, created',
+    async (fault) => {
+      const k = key();
+      bed.v2.script([fault]);
+      const result = await client.submit(jobTarget, body(jobTarget), { key: k });
+      expect(result).toMatchObject({ ok: true, value: { runId: k, attempts: 2 } });
+      expect(jobsWith(k)).toHaveLength(1);
+    },
+  );
 
   it('a lost answer then a refusal of the taken name: found by GET, reconciled', async () => {
     const k = key();
     bed.v2.secondPut = 'immutable';
     bed.v2.script(['create_then_502']);
     try {
-      expect(await client.submit(jobTarget, body(jobTarget), { key: k })).toMatchObject({ ok: true, value: { runId: k, reconciled: true } });
+      expect(await client.submit(jobTarget, body(jobTarget), { key: k })).toMatchObject({
+        ok: true,
+        value: { runId: k, reconciled: true },
+      });
     } finally {
       bed.v2.secondPut = 'update';
     }
@@ -132,7 +160,10 @@ describe('pipeline_job', () => {
     const k = key();
     bed.v2.asyncAccepted = true;
     try {
-      expect(await client.submit(jobTarget, body(jobTarget), { key: k })).toMatchObject({ ok: true, value: { runId: k } });
+      expect(await client.submit(jobTarget, body(jobTarget), { key: k })).toMatchObject({
+        ok: true,
+        value: { runId: k },
+      });
     } finally {
       bed.v2.asyncAccepted = false;
     }
@@ -141,7 +172,15 @@ describe('pipeline_job', () => {
 
   it('answers lost until the deadline, and the job does not exist: not_created, transient (a retry reuses the name)', async () => {
     const k = key();
-    const short = createPipelineClient({ env: bed.env, settings: { attemptTimeoutMs: 2_000, deadlineMs: 10_000, reconcileDelayMs: 0, retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 } } });
+    const short = createPipelineClient({
+      env: bed.env,
+      settings: {
+        attemptTimeoutMs: 2_000,
+        deadlineMs: 10_000,
+        reconcileDelayMs: 0,
+        retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 },
+      },
+    });
     bed.v2.script([{ status: 503 }, { status: 503 }]);
     const result = await short.submit(jobTarget, body(jobTarget), { key: k });
     short.close();
@@ -152,33 +191,68 @@ describe('pipeline_job', () => {
 
   it('a refused body (unknown component version) is not_created and not retried', async () => {
     const before = bed.v2.puts.length;
-    const bad: PipelineTarget = { ...jobTarget, v2: { kind: 'pipeline_job', componentName: 'train', componentVersion: '9' } };
-    expect(await client.submit(bad, body(bad), { key: key() })).toMatchObject({ ok: false, error: { code: 'aml.bad_request', outcome: 'not_created' } });
+    const bad: PipelineTarget = {
+      ...jobTarget,
+      v2: { kind: 'pipeline_job', componentName: 'train', componentVersion: '9' },
+    };
+    expect(await client.submit(bad, body(bad), { key: key() })).toMatchObject({
+      ok: false,
+      error: { code: 'aml.bad_request', outcome: 'not_created' },
+    });
     expect(bed.v2.puts.length - before).toBe(1);
   });
 
   it('what cannot be mapped to inputs is refused before anything is sent', async () => {
     const before = bed.v2.puts.length;
-    const result = await client.submit(jobTarget, { ...body(jobTarget), DataPathAssignments: { raw: { DataStoreName: 'd', RelativePath: 'p' } } }, { key: key() });
-    expect(result).toMatchObject({ ok: false, error: { code: 'aml.v2.input_unmapped', status: 400, outcome: 'not_created' } });
+    const result = await client.submit(
+      jobTarget,
+      { ...body(jobTarget), DataPathAssignments: { raw: { DataStoreName: 'd', RelativePath: 'p' } } },
+      { key: key() },
+    );
+    expect(result).toMatchObject({
+      ok: false,
+      error: { code: 'aml.v2.input_unmapped', status: 400, outcome: 'not_created' },
+    });
     expect(bed.v2.puts.length).toBe(before);
   });
 
   it('findRun looks the job up by the name its key gives', async () => {
     const k = key();
     await client.submit(jobTarget, body(jobTarget), { key: k });
-    expect(await client.findRun(jobTarget, { experimentName: 'training', key: k })).toMatchObject({ ok: true, value: { runId: k, matchedBy: 'job_name', status: 'NotStarted' } });
-    expect(await client.findRun(jobTarget, { experimentName: 'training', key: key() })).toEqual({ ok: true, value: undefined });
+    expect(await client.findRun(jobTarget, { experimentName: 'training', key: k })).toMatchObject({
+      ok: true,
+      value: { runId: k, matchedBy: 'job_name', status: 'NotStarted' },
+    });
+    expect(await client.findRun(jobTarget, { experimentName: 'training', key: key() })).toEqual({
+      ok: true,
+      value: undefined,
+    });
   });
 });
 
 describe('v1 targets', () => {
   it('refuse inputs in v2 terms before sending (aml.v1.inputs_unsupported, 400)', async () => {
     bed.aml.addPipeline({ id: 'pp-v1', kind: 'published', workspace: ws });
-    const v1: PipelineTarget = { name: 'v1', endpointUrl: bed.aml.submitUrl(ws, { published: 'pp-v1' }), experimentName: 'e', parameterAssignments: {}, dataPathAssignments: {} };
+    const v1: PipelineTarget = {
+      name: 'v1',
+      endpointUrl: bed.aml.submitUrl(ws, { published: 'pp-v1' }),
+      experimentName: 'e',
+      parameterAssignments: {},
+      dataPathAssignments: {},
+    };
     const before = bed.aml.attempts.length;
-    const result = await client.submit(v1, { ...toSubmission(v1, { runSource: 'SDK' }), Inputs: { x: { type: 'uri_file', uri: 'azureml://datastores/d/paths/a' } } }, { key: key() });
-    expect(result).toMatchObject({ ok: false, error: { code: 'aml.v1.inputs_unsupported', status: 400, outcome: 'not_created', field: 'Inputs' } });
+    const result = await client.submit(
+      v1,
+      {
+        ...toSubmission(v1, { runSource: 'SDK' }),
+        Inputs: { x: { type: 'uri_file', uri: 'azureml://datastores/d/paths/a' } },
+      },
+      { key: key() },
+    );
+    expect(result).toMatchObject({
+      ok: false,
+      error: { code: 'aml.v1.inputs_unsupported', status: 400, outcome: 'not_created', field: 'Inputs' },
+    });
     expect(bed.aml.attempts.length).toBe(before);
   });
 });
@@ -187,8 +261,14 @@ describe('batch_endpoint', () => {
   it('reads the scoring URI once, invokes it with an ml.azure.com token, the deployment header and the exact body', async () => {
     const gets = bed.v2.gets.length;
     const [k1, k2] = [key(), key()];
-    expect(await client.submit(batchTarget, body(batchTarget), { key: k1 })).toMatchObject({ ok: true, value: { runId: k1, attempts: 1 } });
-    expect(await client.submit(batchTarget, body(batchTarget), { key: k2 })).toMatchObject({ ok: true, value: { runId: k2 } });
+    expect(await client.submit(batchTarget, body(batchTarget), { key: k1 })).toMatchObject({
+      ok: true,
+      value: { runId: k1, attempts: 1 },
+    });
+    expect(await client.submit(batchTarget, body(batchTarget), { key: k2 })).toMatchObject({
+      ok: true,
+      value: { runId: k2 },
+    });
     expect(bed.v2.gets.slice(gets).filter((g) => g.path.includes('/batchEndpoints/'))).toHaveLength(1);
     const invoke = bed.v2.invokes.at(-1)!;
     expect(invoke).toMatchObject({ method: 'POST', path: '/churn/jobs', audience: BATCH_AUDIENCE, status: 200 });
@@ -208,34 +288,55 @@ describe('batch_endpoint', () => {
   it('a throttled invoke (429, nothing created) is retried: one job', async () => {
     const k = key();
     bed.v2.script([{ status: 429, headers: { 'retry-after': '0' } }]);
-    expect(await client.submit(batchTarget, body(batchTarget), { key: k })).toMatchObject({ ok: true, value: { runId: k, attempts: 2 } });
+    expect(await client.submit(batchTarget, body(batchTarget), { key: k })).toMatchObject({
+      ok: true,
+      value: { runId: k, attempts: 2 },
+    });
     expect(jobsWith(k)).toHaveLength(1);
   });
 
   const proxied: PipelineTarget = { ...batchTarget, v2: { kind: 'batch_endpoint', endpointName: 'churn-proxied' } };
-  it.each(['drop_after_forward', 'answer_502_after_forward', 'answer_504_after_forward'] as const)('an answer lost behind the proxy (%s) is never resent: the job is found by its name', async (fault) => {
-    const k = key();
-    bed.v2.addBatchEndpoint(ws, 'churn-proxied', { scoringUri: proxy.via(`${bed.v2.scoringOrigin}/churn-proxied/jobs`) });
-    const invokes = bed.v2.invokes.length;
-    proxy.fault([fault]);
-    expect(await client.submit(proxied, body(proxied), { key: k })).toMatchObject({ ok: true, value: { runId: k, reconciled: true, attempts: 1 } });
-    expect(bed.v2.invokes.length - invokes).toBe(1);
-    expect(jobsWith(k)).toHaveLength(1);
-  });
+  it.each(['drop_after_forward', 'answer_502_after_forward', 'answer_504_after_forward'] as const)(
+    'an answer lost behind the proxy (%s) is never resent: the job is found by its name',
+    async (fault) => {
+      const k = key();
+      bed.v2.addBatchEndpoint(ws, 'churn-proxied', {
+        scoringUri: proxy.via(`${bed.v2.scoringOrigin}/churn-proxied/jobs`),
+      });
+      const invokes = bed.v2.invokes.length;
+      proxy.fault([fault]);
+      expect(await client.submit(proxied, body(proxied), { key: k })).toMatchObject({
+        ok: true,
+        value: { runId: k, reconciled: true, attempts: 1 },
+      });
+      expect(bed.v2.invokes.length - invokes).toBe(1);
+      expect(jobsWith(k)).toHaveLength(1);
+    },
+  );
 
   it('a 502 that created nothing stays unknown (the job is not found) and is not resent', async () => {
     const k = key();
     const invokes = bed.v2.invokes.length;
     bed.v2.script([{ status: 502 }]);
     const result = await client.submit(batchTarget, body(batchTarget), { key: k });
-    expect(result).toMatchObject({ ok: false, error: { code: 'aml.submission.outcome_unknown', outcome: 'unknown', submission: { key: k, lookup: { result: 'not_found' } } } });
+    expect(result).toMatchObject({
+      ok: false,
+      error: {
+        code: 'aml.submission.outcome_unknown',
+        outcome: 'unknown',
+        submission: { key: k, lookup: { result: 'not_found' } },
+      },
+    });
     expect(!result.ok && result.error.message).toContain(`The job's name is ${k}`);
     expect(bed.v2.invokes.length - invokes).toBe(1);
     expect(jobsWith(k)).toHaveLength(0);
   });
 
   it('a token for the wrong audience is refused by the endpoint (401, not_created)', async () => {
-    const wrong = createPipelineClient({ env: { ...bed.env, AML_BATCH_AUDIENCE: 'https://management.azure.com' }, settings: { reconcileDelayMs: 0 } });
+    const wrong = createPipelineClient({
+      env: { ...bed.env, AML_BATCH_AUDIENCE: 'https://management.azure.com' },
+      settings: { reconcileDelayMs: 0 },
+    });
     const result = await wrong.submit(batchTarget, body(batchTarget), { key: key() });
     wrong.close();
     expect(result).toMatchObject({ ok: false, error: { code: 'aml.unauthorized', outcome: 'not_created' } });

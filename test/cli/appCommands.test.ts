@@ -17,10 +17,30 @@ let env: Record<string, string>;
 // The real clock: the tick checks it against the storage service's (Azurite's) and acts on nothing when they disagree.
 let clock = (): Date => new Date();
 
-const tick = cliRunner('tick', () => env, () => clock(), () => app.app.root);
-const blob = cliRunner('blob', () => env, () => clock(), () => app.app.root);
-const submit = cliRunner('submit', () => env, () => clock(), () => app.app.root);
-const schedules = cliRunner('schedules', () => env, () => clock(), () => app.app.root);
+const tick = cliRunner(
+  'tick',
+  () => env,
+  () => clock(),
+  () => app.app.root,
+);
+const blob = cliRunner(
+  'blob',
+  () => env,
+  () => clock(),
+  () => app.app.root,
+);
+const submit = cliRunner(
+  'submit',
+  () => env,
+  () => clock(),
+  () => app.app.root,
+);
+const schedules = cliRunner(
+  'schedules',
+  () => env,
+  () => clock(),
+  () => app.app.root,
+);
 
 beforeAll(async () => {
   app = await startAppBed();
@@ -49,7 +69,11 @@ describe('tick', () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]!.body.Tags).toMatchObject({ 'aml-triggers.occurrence': occurrence });
     expect(lines).toContain(`schedule minutely occurrence ${occurrence} submitted run ${sent[0]!.runId} (attempt 1)`);
-    expect(lines.some((l) => /^schedule tick at \S+: 1 due, 1 submitted, 0 retrying, 0 failed, 0 unknown, 0 skipped, 0 errors/.test(l))).toBe(true);
+    expect(
+      lines.some((l) =>
+        /^schedule tick at \S+: 1 due, 1 submitted, 0 retrying, 0 failed, 0 unknown, 0 skipped, 0 errors/.test(l),
+      ),
+    ).toBe(true);
 
     const again = JSON.parse((await tick.ok('--json')).join('\n')) as { submitted: unknown[]; due: number };
     expect(again).toMatchObject({ due: 0, submitted: [] });
@@ -64,13 +88,15 @@ describe('tick', () => {
     try {
       const r = await tick.run();
       expect(r.code).toBe(1);
-      expect(r.stderr.join('\n')).toMatch(new RegExp(`error: schedule minutely occurrence ${occurrence} failed .*disabled`));
+      expect(r.stderr.join('\n')).toMatch(
+        new RegExp(`error: schedule minutely occurrence ${occurrence} failed .*disabled`),
+      );
     } finally {
       bed.aml.setDisabled(TRAIN_ID, false);
     }
   });
 
-  it('exits 1 when the machine\'s clock disagrees with the storage service\'s, and submits nothing', async () => {
+  it("exits 1 when the machine's clock disagrees with the storage service's, and submits nothing", async () => {
     await oneOccurrenceDue();
     const before = bed.aml.submissions.length;
     clock = () => new Date(Date.now() + 3_600_000);
@@ -83,7 +109,10 @@ describe('tick', () => {
   it('exits 1 when the tick cannot read its storage, naming the problem', async () => {
     // Azurite with the wrong account key: every request is refused (403), at once.
     const wrongKey = Buffer.alloc(64, 7).toString('base64');
-    env = { ...env, AzureWebJobsStorage: azuriteConnectionString().replace(/AccountKey=[^;]+/, `AccountKey=${wrongKey}`) };
+    env = {
+      ...env,
+      AzureWebJobsStorage: azuriteConnectionString().replace(/AccountKey=[^;]+/, `AccountKey=${wrongKey}`),
+    };
     const r = await tick.run();
     expect(r.code).toBe(1);
     expect(r.stderr.join('\n')).toMatch(/^error: schedule tick at \S+: .*storage\.access_denied/m);
@@ -94,16 +123,28 @@ describe('tick', () => {
     const stdout: string[] = [];
     const stderr: string[] = [];
     const stop = new AbortController();
-    const io: CliIo = { stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l), env, cwd: app.app.root, now: () => new Date(), signal: stop.signal };
+    const io: CliIo = {
+      stdout: (l) => stdout.push(l),
+      stderr: (l) => stderr.push(l),
+      env,
+      cwd: app.app.root,
+      now: () => new Date(),
+      signal: stop.signal,
+    };
     const before = tagged('minutely').length;
     const running = main(['tick', '--watch', '--interval', '1'], io);
     const ticks = () => stdout.filter((l) => /^(schedule )?tick at /.test(l)).length;
     const deadline = Date.now() + 25_000;
-    while ((tagged('minutely').length === before || ticks() < 3) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while ((tagged('minutely').length === before || ticks() < 3) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     stop.abort();
     expect(await running).toBe(0);
     expect(ticks()).toBeGreaterThanOrEqual(3);
-    expect(tagged('minutely').slice(before).map((s) => (s.body.Tags as Record<string, string>)['aml-triggers.occurrence'])).toEqual([occurrence]);
+    expect(
+      tagged('minutely')
+        .slice(before)
+        .map((s) => (s.body.Tags as Record<string, string>)['aml-triggers.occurrence']),
+    ).toEqual([occurrence]);
     expect(stdout[0]).toBe('aml-triggers tick: ticking every 1 s; Ctrl+C stops after the current tick.');
     expect(stdout.at(-1)).toBe('aml-triggers tick: stopped.');
     expect(stderr.filter((l) => l.startsWith('error:'))).toEqual([]);
@@ -121,8 +162,12 @@ describe('tick', () => {
 
 describe('blob', () => {
   const service = () => BlobServiceClient.fromConnectionString(azuriteConnectionString());
-  const put = (name: string, content: string) => service().getContainerClient(DATA).getBlockBlobClient(name).upload(content, Buffer.byteLength(content));
-  const forBlob = (name: string) => tagged('arrivals').filter((s) => (s.body.DataPathAssignments as Record<string, { RelativePath: string }>).input_data?.RelativePath === name);
+  const put = (name: string, content: string) =>
+    service().getContainerClient(DATA).getBlockBlobClient(name).upload(content, Buffer.byteLength(content));
+  const forBlob = (name: string) =>
+    tagged('arrivals').filter(
+      (s) => (s.body.DataPathAssignments as Record<string, { RelativePath: string }>).input_data?.RelativePath === name,
+    );
 
   it('submits one run per blob version, with the blob as the DataPath; the version is read from storage', async () => {
     const name = 'in/2026-06-01 orders.csv';
@@ -138,7 +183,9 @@ describe('blob', () => {
     expect(again.join('\n')).toContain(`already started run ${sent.runId} for this version`);
 
     await put(name, 'a,b\n3,4\n'); // a new version: its own run
-    const json = JSON.parse((await blob.ok(`${DATA}/${name}`, '--json')).join('\n')) as { runs: { status: string; runId: string }[] };
+    const json = JSON.parse((await blob.ok(`${DATA}/${name}`, '--json')).join('\n')) as {
+      runs: { status: string; runId: string }[];
+    };
     expect(forBlob(name)).toHaveLength(2);
     expect(json.runs).toEqual([expect.objectContaining({ status: 'submitted', runId: forBlob(name)[1]!.runId })]);
     const history = (await schedules.ok('history', 'arrivals')).join('\n');
@@ -156,7 +203,9 @@ describe('blob', () => {
   it('no such blob, or not <container>/<path>: exit 2 naming it', async () => {
     const missing = await blob.run(`${DATA}/in/nothing-here.csv`);
     expect(missing.code).toBe(2);
-    expect(missing.stderr[0]).toContain(`aml-triggers blob: There is no blob "in/nothing-here.csv" in container "${DATA}"`);
+    expect(missing.stderr[0]).toContain(
+      `aml-triggers blob: There is no blob "in/nothing-here.csv" in container "${DATA}"`,
+    );
     const bad = await blob.run('just-a-container');
     expect(bad.code).toBe(2);
     expect(bad.stderr[0]).toMatch(/"just-a-container" is not <container>\/<path>/);
@@ -164,9 +213,21 @@ describe('blob', () => {
 });
 
 describe('submit', () => {
-  it('merges the options over the target\'s defaults like the HTTP route, typed like the defaults', async () => {
+  it("merges the options over the target's defaults like the HTTP route, typed like the defaults", async () => {
     const before = bed.aml.submissions.length;
-    const lines = await submit.ok('train', '--param', 'epochs=3', '--param', 'mode=fast', '--param', 'note=42', '--data-path', 'extra=workspaceblobstore/landing/2026/a.csv', '--experiment', 'train-adhoc');
+    const lines = await submit.ok(
+      'train',
+      '--param',
+      'epochs=3',
+      '--param',
+      'mode=fast',
+      '--param',
+      'note=42',
+      '--data-path',
+      'extra=workspaceblobstore/landing/2026/a.csv',
+      '--experiment',
+      'train-adhoc',
+    );
     const sent = bed.aml.submissions.slice(before);
     expect(sent).toHaveLength(1);
     expect(sent[0]!.body).toMatchObject({
@@ -175,7 +236,11 @@ describe('submit', () => {
       DataPathAssignments: { extra: { DataStoreName: 'workspaceblobstore', RelativePath: 'landing/2026/a.csv' } },
       RunSource: 'SDK',
     });
-    expect(lines[0]).toMatch(new RegExp(`^Submitted run ${sent[0]!.runId} of target train \\(experiment train-adhoc, aml_triggers_key=http-[0-9a-f]+ from generated\\)`));
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^Submitted run ${sent[0]!.runId} of target train \\(experiment train-adhoc, aml_triggers_key=http-[0-9a-f]+ from generated\\)`,
+      ),
+    );
     const json = JSON.parse((await submit.ok('score', '--json')).join('\n')) as { runId: string; target: string };
     expect(json).toMatchObject({ target: 'score', runId: bed.aml.submissions.at(-1)!.runId });
   });

@@ -22,7 +22,12 @@ let env: Record<string, string>;
 const names = (n: number): string[] => Array.from({ length: n }, (_, i) => `s-${String(i).padStart(4, '0')}`);
 
 function writeSchedules(file: string, n: number): string {
-  const schedules = names(n).map((name, i) => ({ name, pipeline_id: 'pub-x', experiment_name: 'x', recurrence: { frequency: 'Hour', interval: 1, start_time: `2026-01-01T00:${String(i % 60).padStart(2, '0')}:00Z` } }));
+  const schedules = names(n).map((name, i) => ({
+    name,
+    pipeline_id: 'pub-x',
+    experiment_name: 'x',
+    recurrence: { frequency: 'Hour', interval: 1, start_time: `2026-01-01T00:${String(i % 60).padStart(2, '0')}:00Z` },
+  }));
   const path = join(dir, file);
   writeFileSync(path, JSON.stringify({ schedules }));
   return path;
@@ -41,12 +46,21 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 beforeEach(() => {
-  env = { AzureWebJobsStorage: azuriteConnectionString(), SCHEDULE_STATE_CONTAINER: uniqueContainerName('apply'), SCHEDULES_PATH: join(dir, 'app-schedules') };
+  env = {
+    AzureWebJobsStorage: azuriteConnectionString(),
+    SCHEDULE_STATE_CONTAINER: uniqueContainerName('apply'),
+    SCHEDULES_PATH: join(dir, 'app-schedules'),
+  };
 });
 
-const { run, ok } = cliRunner('schedules', () => env, () => NOW);
+const { run, ok } = cliRunner(
+  'schedules',
+  () => env,
+  () => NOW,
+);
 
-const container = () => BlobServiceClient.fromConnectionString(azuriteConnectionString()).getContainerClient(env.SCHEDULE_STATE_CONTAINER!);
+const container = () =>
+  BlobServiceClient.fromConnectionString(azuriteConnectionString()).getContainerClient(env.SCHEDULE_STATE_CONTAINER!);
 
 interface Listed {
   name: string;
@@ -69,7 +83,10 @@ describe(`apply of ${MANY} schedules`, () => {
   it('prints progress on stderr, and every schedule has its state and next run afterwards', async () => {
     const r = await run('apply', many, '--json');
     expect(r.code, r.stderr.join('\n')).toBe(0);
-    const result = JSON.parse(r.stdout.join('\n')) as { created: number; schedules: { name: string; status?: string; nextRun?: string }[] };
+    const result = JSON.parse(r.stdout.join('\n')) as {
+      created: number;
+      schedules: { name: string; status?: string; nextRun?: string }[];
+    };
     expect(result.created).toBe(MANY);
     expect(result.schedules.filter((s) => s.status !== 'Active' || !s.nextRun)).toEqual([]);
     // Progress: stored definitions, then schedules in effect, ending with the whole count; never more than a few dozen lines.
@@ -118,8 +135,12 @@ describe(`apply of ${MANY} schedules`, () => {
     expect(r.code).not.toBe(0);
     expect(r.stdout).toEqual([]);
     const err = r.stderr.join('\n');
-    expect(err).toMatch(new RegExp(`schedule ${broken} was not applied: Blob [^ ]+/schedules/${broken}/state\\.json is not valid JSON`));
-    expect(err).toMatch(/1 of 120 schedules could not be brought into effect \(s-0060\).*Run the same apply again to finish/);
+    expect(err).toMatch(
+      new RegExp(`schedule ${broken} was not applied: Blob [^ ]+/schedules/${broken}/state\\.json is not valid JSON`),
+    );
+    expect(err).toMatch(
+      /1 of 120 schedules could not be brought into effect \(s-0060\).*Run the same apply again to finish/,
+    );
     const before = await listed();
     expect(withoutNextRun(before)).toEqual([broken]);
     await container().getBlockBlobClient(stateBlobName(broken)).delete();

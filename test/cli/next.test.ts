@@ -39,7 +39,13 @@ describe('next via main()', () => {
     const r = await run('next', '--recurrence', weekly, '--after', '2026-01-01T00:00:00Z');
     expect(r).toEqual({
       code: 0,
-      stdout: ['2026-01-09T16:30:00Z', '2026-01-19T16:30:00Z', '2026-01-23T16:30:00Z', '2026-02-02T16:30:00Z', '2026-02-06T16:30:00Z'],
+      stdout: [
+        '2026-01-09T16:30:00Z',
+        '2026-01-19T16:30:00Z',
+        '2026-01-23T16:30:00Z',
+        '2026-02-02T16:30:00Z',
+        '2026-02-06T16:30:00Z',
+      ],
       stderr: [],
     });
   });
@@ -51,8 +57,18 @@ describe('next via main()', () => {
 
   it('defaults --after to now and the start to now when start_time is absent', async () => {
     const r = await run('next', '--recurrence', '{"frequency":"minute","interval":20}', '-n', '3');
-    expect(r).toEqual({ code: 0, stdout: ['2026-11-24T17:30:00Z', '2026-11-24T17:50:00Z', '2026-11-24T18:10:00Z'], stderr: [] });
-    const daily = await run('next', '--recurrence', '{"frequency":"Day","interval":1,"start_time":"2020-02-02T06:45:00","time_zone":"Tokyo Standard Time"}', '--count', '1');
+    expect(r).toEqual({
+      code: 0,
+      stdout: ['2026-11-24T17:30:00Z', '2026-11-24T17:50:00Z', '2026-11-24T18:10:00Z'],
+      stderr: [],
+    });
+    const daily = await run(
+      'next',
+      '--recurrence',
+      '{"frequency":"Day","interval":1,"start_time":"2020-02-02T06:45:00","time_zone":"Tokyo Standard Time"}',
+      '--count',
+      '1',
+    );
     expect(daily.stdout).toEqual(['2026-11-24T21:45:00Z']);
   });
 
@@ -66,9 +82,18 @@ describe('next via main()', () => {
   it.each([
     { args: ['--recurrence', '{"frequency":"Day","interval":501}'], says: ['recurrence.interval', '501'] },
     { args: ['--recurrence', '{"frequency":"Day","interval":1,"hours":[25]}'], says: ['recurrence.hours[0]', '25'] },
-    { args: ['--recurrence', '{"frequency":"Day","interval":1,"time_zone":"Atlantis"}'], says: ['recurrence.time_zone', '"Atlantis"'] },
-    { args: ['--recurrence', '{"frequency":"Day","interval":1,"hour":[1]}'], says: ['recurrence.hour', 'not a recurrence field'] },
-    { args: ['--recurrence', '{"frequency":"Fortnight","interval":0}'], says: ['recurrence.frequency', '"Fortnight"', 'recurrence.interval'] },
+    {
+      args: ['--recurrence', '{"frequency":"Day","interval":1,"time_zone":"Atlantis"}'],
+      says: ['recurrence.time_zone', '"Atlantis"'],
+    },
+    {
+      args: ['--recurrence', '{"frequency":"Day","interval":1,"hour":[1]}'],
+      says: ['recurrence.hour', 'not a recurrence field'],
+    },
+    {
+      args: ['--recurrence', '{"frequency":"Fortnight","interval":0}'],
+      says: ['recurrence.frequency', '"Fortnight"', 'recurrence.interval'],
+    },
     { args: ['--recurrence', '{frequency:Day}'], says: ['--recurrence', 'not valid JSON', '{frequency:Day}'] },
     { args: ['--recurrence', '@/no/such/file.json'], says: ['--recurrence', '/no/such/file.json', 'ENOENT'] },
     { args: ['--recurrence', weekly, '--after', '2026-01-01T00:00:00'], says: ['--after', '"2026-01-01T00:00:00"'] },
@@ -76,55 +101,107 @@ describe('next via main()', () => {
     { args: ['--recurrence', weekly, '--count', 'ten'], says: ['--count', '"ten"'] },
     { args: ['--after', '2026-01-01T00:00:00Z'], says: ['--recurrence is missing'] },
     { args: ['--recurrence', weekly, '--every', '5'], says: ["'--every'"] },
-  ])('invalid input $args.0 … → exit 2, one stderr line naming the field and value, empty stdout', async ({ args, says }) => {
-    const r = await run('next', ...args);
-    expect(r.code).toBe(2);
-    expect(r.stdout).toEqual([]);
-    expect(r.stderr).toHaveLength(1);
-    expect(r.stderr[0]).toMatch(/^aml-triggers next: /);
-    for (const s of says) expect(r.stderr[0]).toContain(s);
-  });
+  ])(
+    'invalid input $args.0 … → exit 2, one stderr line naming the field and value, empty stdout',
+    async ({ args, says }) => {
+      const r = await run('next', ...args);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toEqual([]);
+      expect(r.stderr).toHaveLength(1);
+      expect(r.stderr[0]).toMatch(/^aml-triggers next: /);
+      for (const s of says) expect(r.stderr[0]).toContain(s);
+    },
+  );
 
   it('--count -3 is a value to check, not an unknown option', async () => {
     for (const args of [['--count', '-3'], ['-n', '-3'], ['--count=-3']]) {
       const r = await run('next', '--recurrence', weekly, ...args);
-      expect(r).toEqual({ code: 2, stdout: [], stderr: ['aml-triggers next: --count is "-3"; give a whole number from 1 to 10000.'] });
+      expect(r).toEqual({
+        code: 2,
+        stdout: [],
+        stderr: ['aml-triggers next: --count is "-3"; give a whole number from 1 to 10000.'],
+      });
     }
   });
 
   it('a zone-less start_time without time_zone is UTC, and a note says so', async () => {
-    const r = await run('next', '--recurrence', '{"frequency":"Day","interval":1,"start_time":"2026-03-01T02:30:00"}', '--after', '2026-03-28T00:00:00Z', '--count', '2');
+    const r = await run(
+      'next',
+      '--recurrence',
+      '{"frequency":"Day","interval":1,"start_time":"2026-03-01T02:30:00"}',
+      '--after',
+      '2026-03-28T00:00:00Z',
+      '--count',
+      '2',
+    );
     expect(r.stdout).toEqual(['2026-03-28T02:30:00Z', '2026-03-29T02:30:00Z']);
-    expect(r.stderr).toEqual([expect.stringMatching(/^note: start_time has no zone and time_zone is not set: it is read as UTC/)]);
+    expect(r.stderr).toEqual([
+      expect.stringMatching(/^note: start_time has no zone and time_zone is not set: it is read as UTC/),
+    ]);
   });
 
   describe('--file --name: a schedule from a schedule file, offline, as the app runs it', () => {
-  it('previews a schedule of our format and of an SDK v1 file (zone-less start_time: GMT Standard Time, as the app runs it)', async () => {
-    writeFileSync(join(dir, 'ours.yaml'), 'schedules:\n  - name: mon\n    target: t\n    recurrence: { frequency: Week, interval: 1, week_days: [Monday], time_of_day: "9:30", start_time: "2026-01-01T00:00:00" }\n    time_zone: W. Europe Standard Time\n');
-    const ours = await run('next', '--file', 'ours.yaml', '--name', 'mon', '--after', '2026-03-25T00:00:00Z', '--count', '2');
-    expect(ours).toEqual({ code: 0, stdout: ['2026-03-30T07:30:00Z', '2026-04-06T07:30:00Z'], stderr: [] });
+    it('previews a schedule of our format and of an SDK v1 file (zone-less start_time: GMT Standard Time, as the app runs it)', async () => {
+      writeFileSync(
+        join(dir, 'ours.yaml'),
+        'schedules:\n  - name: mon\n    target: t\n    recurrence: { frequency: Week, interval: 1, week_days: [Monday], time_of_day: "9:30", start_time: "2026-01-01T00:00:00" }\n    time_zone: W. Europe Standard Time\n',
+      );
+      const ours = await run(
+        'next',
+        '--file',
+        'ours.yaml',
+        '--name',
+        'mon',
+        '--after',
+        '2026-03-25T00:00:00Z',
+        '--count',
+        '2',
+      );
+      expect(ours).toEqual({ code: 0, stdout: ['2026-03-30T07:30:00Z', '2026-04-06T07:30:00Z'], stderr: [] });
 
-    writeFileSync(join(dir, 'v1-nightly.yaml'), 'Schedule:\n  target: t\n  recurrence:\n    frequency: Day\n    interval: 1\n    start_time: "2026-03-01T02:30:00"\n');
-    const v1 = await run('next', '--file', 'v1-nightly.yaml', '--name', 'v1-nightly', '--after', '2026-03-28T00:00:00Z', '--count', '2');
-    // London time: GMT until 29 March, then BST (UTC+1).
-    expect(v1.stdout).toEqual(['2026-03-28T02:30:00Z', '2026-03-29T01:30:00Z']);
-    expect(v1.stderr).toEqual([expect.stringMatching(/^warning: v1-nightly\.yaml:6: .*GMT Standard Time/)]);
-  });
+      writeFileSync(
+        join(dir, 'v1-nightly.yaml'),
+        'Schedule:\n  target: t\n  recurrence:\n    frequency: Day\n    interval: 1\n    start_time: "2026-03-01T02:30:00"\n',
+      );
+      const v1 = await run(
+        'next',
+        '--file',
+        'v1-nightly.yaml',
+        '--name',
+        'v1-nightly',
+        '--after',
+        '2026-03-28T00:00:00Z',
+        '--count',
+        '2',
+      );
+      // London time: GMT until 29 March, then BST (UTC+1).
+      expect(v1.stdout).toEqual(['2026-03-28T02:30:00Z', '2026-03-29T01:30:00Z']);
+      expect(v1.stderr).toEqual([expect.stringMatching(/^warning: v1-nightly\.yaml:6: .*GMT Standard Time/)]);
+    });
 
-  it('errors name the file and the schedule: unknown name, reactive schedule, invalid file, missing --name', async () => {
-    writeFileSync(join(dir, 'two.yaml'), '- { name: a, target: t, recurrence: { frequency: Day, interval: 1 } }\n- { name: up, target: t, datastore: ds }\n');
-    expect((await run('next', '--file', 'two.yaml', '--name', 'zz')).stderr).toEqual(['aml-triggers next: no schedule named "zz" in "two.yaml"; it defines a, up.']);
-    expect((await run('next', '--file', 'two.yaml', '--name', 'up')).stderr[0]).toMatch(/^aml-triggers next: schedule "up" is reactive/);
-    expect((await run('next', '--file', 'two.yaml')).stderr).toEqual(['aml-triggers next: --name is missing; give the name of a schedule in "two.yaml".']);
-    writeFileSync(join(dir, 'bad.yaml'), 'name: b\ntarget: t\nrecurrence: { frequency: Day, interval: 0 }\n');
-    const bad = await run('next', '--file', 'bad.yaml', '--name', 'b');
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toHaveLength(1);
-    expect(bad.stderr[0]).toMatch(/^aml-triggers next: bad\.yaml:3: .*recurrence\.interval/);
-    const none = await run('next', '--file', 'nothing.yaml', '--name', 'b');
-    expect(none.stderr[0]).toMatch(/^aml-triggers next: --file "nothing\.yaml": .*does not exist/);
+    it('errors name the file and the schedule: unknown name, reactive schedule, invalid file, missing --name', async () => {
+      writeFileSync(
+        join(dir, 'two.yaml'),
+        '- { name: a, target: t, recurrence: { frequency: Day, interval: 1 } }\n- { name: up, target: t, datastore: ds }\n',
+      );
+      expect((await run('next', '--file', 'two.yaml', '--name', 'zz')).stderr).toEqual([
+        'aml-triggers next: no schedule named "zz" in "two.yaml"; it defines a, up.',
+      ]);
+      expect((await run('next', '--file', 'two.yaml', '--name', 'up')).stderr[0]).toMatch(
+        /^aml-triggers next: schedule "up" is reactive/,
+      );
+      expect((await run('next', '--file', 'two.yaml')).stderr).toEqual([
+        'aml-triggers next: --name is missing; give the name of a schedule in "two.yaml".',
+      ]);
+      writeFileSync(join(dir, 'bad.yaml'), 'name: b\ntarget: t\nrecurrence: { frequency: Day, interval: 0 }\n');
+      const bad = await run('next', '--file', 'bad.yaml', '--name', 'b');
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toHaveLength(1);
+      expect(bad.stderr[0]).toMatch(/^aml-triggers next: bad\.yaml:3: .*recurrence\.interval/);
+      const none = await run('next', '--file', 'nothing.yaml', '--name', 'b');
+      expect(none.stderr[0]).toMatch(/^aml-triggers next: --file "nothing\.yaml": .*does not exist/);
+    });
   });
-});
 
   it('help and command errors', async () => {
     const help = await run('--help');
@@ -145,7 +222,11 @@ describe('the real bin', () => {
     // Compile like `npm run build`; type errors elsewhere in the tree (other work in progress) do not
     // stop tsc from emitting, so only the emitted entry point is checked.
     try {
-      execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'pipe' });
+      execFileSync(
+        process.execPath,
+        [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')],
+        { stdio: 'pipe' },
+      );
     } catch {
       /* emitted anyway */
     }
@@ -172,9 +253,17 @@ describe('the real bin', () => {
   });
 
   it('reads @file relative to the working directory', () => {
-    writeFileSync(join(dir, 'daily.json'), '{"frequency":"Day","interval":1,"start_time":"2019-03-08T02:30:00","time_zone":"Central Standard Time"}');
+    writeFileSync(
+      join(dir, 'daily.json'),
+      '{"frequency":"Day","interval":1,"start_time":"2019-03-08T02:30:00","time_zone":"Central Standard Time"}',
+    );
     const r = node('next', '--recurrence', '@daily.json', '--after', '2019-03-08T00:00:00Z', '--count', '4');
     expect(r.status).toBe(0);
-    expect(r.stdout.trim().split('\n')).toEqual(['2019-03-08T08:30:00Z', '2019-03-09T08:30:00Z', '2019-03-10T08:30:00Z', '2019-03-11T07:30:00Z']);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      '2019-03-08T08:30:00Z',
+      '2019-03-09T08:30:00Z',
+      '2019-03-10T08:30:00Z',
+      '2019-03-11T07:30:00Z',
+    ]);
   });
 });

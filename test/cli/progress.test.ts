@@ -8,7 +8,10 @@ const stored: ProgressLine = (done, total) => `stored ${count(done)}/${count(tot
 function run(total: number, options: { msPerItem?: number; minTotal?: number } = {}, line = applied): string[] {
   const lines: string[] = [];
   let now = 0;
-  const report = progressPrinter((l) => lines.push(l), { clock: () => now, ...(options.minTotal !== undefined ? { minTotal: options.minTotal } : {}) });
+  const report = progressPrinter((l) => lines.push(l), {
+    clock: () => now,
+    ...(options.minTotal !== undefined ? { minTotal: options.minTotal } : {}),
+  });
   for (let done = 1; done <= total; done++) {
     now += options.msPerItem ?? 0;
     report(line, done, total);
@@ -23,7 +26,9 @@ describe('progressPrinter', () => {
   });
 
   it('prints each tenth of large work, the last one included, with thousands separators', () => {
-    expect(run(5000)).toEqual([500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000].map((n) => `applied ${count(n)}/5,000`));
+    expect(run(5000)).toEqual(
+      [500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000].map((n) => `applied ${count(n)}/5,000`),
+    );
     expect(run(100)).toHaveLength(10);
     expect(run(123).at(-1)).toBe('applied 123/123');
   });

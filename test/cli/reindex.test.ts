@@ -49,13 +49,25 @@ beforeAll(() => {
     recurrence: { frequency: Day, interval: 1, start_time: "2026-01-01T06:00:00Z" }
 `,
   );
-  writeFileSync(join(dir, 'ops.json'), JSON.stringify({ name: 'ops-daily', pipeline_id: 'pub-ops', experiment_name: 'ops', recurrence: { frequency: 'Day', interval: 1, start_time: '2026-03-01T07:00:00Z' } }));
+  writeFileSync(
+    join(dir, 'ops.json'),
+    JSON.stringify({
+      name: 'ops-daily',
+      pipeline_id: 'pub-ops',
+      experiment_name: 'ops',
+      recurrence: { frequency: 'Day', interval: 1, start_time: '2026-03-01T07:00:00Z' },
+    }),
+  );
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 beforeEach(async () => {
-  env = { AzureWebJobsStorage: azuriteConnectionString(), SCHEDULE_STATE_CONTAINER: uniqueContainerName('reindex'), SCHEDULES_PATH: join(dir, 'schedules') };
+  env = {
+    AzureWebJobsStorage: azuriteConnectionString(),
+    SCHEDULE_STATE_CONTAINER: uniqueContainerName('reindex'),
+    SCHEDULES_PATH: join(dir, 'schedules'),
+  };
   const opened = ScheduleStateStore.fromSettings(env, { staleMarkerGraceMs: Number.MAX_SAFE_INTEGER });
   if (!opened.ok) throw new Error(opened.error.message);
   store = opened.value;
@@ -65,7 +77,11 @@ beforeEach(async () => {
   await ok('apply', join(dir, 'ops.json'));
 });
 
-const { run, ok } = cliRunner('schedules', () => env, () => NOW);
+const { run, ok } = cliRunner(
+  'schedules',
+  () => env,
+  () => NOW,
+);
 
 async function markers(): Promise<string[]> {
   return (await store.blobs.list('due/')).map((m) => m.name);
@@ -115,15 +131,28 @@ describe('schedules reindex', () => {
     expect(now.sort()).toEqual(await referencedMarkers());
 
     // Nothing left to repair.
-    expect(await ok('reindex', '--app-stopped')).toEqual(['Due index rebuilt: 0 markers written, 0 orphaned markers removed (it was already in step with the schedule states).', REINDEX_EXPLANATION]);
+    expect(await ok('reindex', '--app-stopped')).toEqual([
+      'Due index rebuilt: 0 markers written, 0 orphaned markers removed (it was already in step with the schedule states).',
+      REINDEX_EXPLANATION,
+    ]);
     expect(await markers()).toEqual(now);
   });
 
   it('--json prints the counts as a document', async () => {
     await damageIndex();
-    expect(JSON.parse((await ok('reindex', '--app-stopped', '--json')).join('\n'))).toEqual({ markersWritten: 2, orphansRemoved: 2, orphansKept: 0, errors: [] });
+    expect(JSON.parse((await ok('reindex', '--app-stopped', '--json')).join('\n'))).toEqual({
+      markersWritten: 2,
+      orphansRemoved: 2,
+      orphansKept: 0,
+      errors: [],
+    });
     expect(await dueNames()).toEqual(ENABLED);
-    expect(JSON.parse((await ok('reindex', '--app-stopped', '--json')).join('\n'))).toEqual({ markersWritten: 0, orphansRemoved: 0, orphansKept: 0, errors: [] });
+    expect(JSON.parse((await ok('reindex', '--app-stopped', '--json')).join('\n'))).toEqual({
+      markersWritten: 0,
+      orphansRemoved: 0,
+      orphansKept: 0,
+      errors: [],
+    });
   });
 
   it('while the app may be running, keeps stray markers under 5 minutes old (a save in flight writes its marker first) and says so', async () => {
@@ -140,9 +169,13 @@ describe('schedules reindex', () => {
   });
 
   it('is in the help; an argument is a usage error (exit 2) and changes nothing', async () => {
-    expect((await ok('--help')).join('\n')).toMatch(/^ {2}reindex \[--app-stopped\] \[--json\]\s+rebuild the timer's due index/m);
+    expect((await ok('--help')).join('\n')).toMatch(
+      /^ {2}reindex \[--app-stopped\] \[--json\]\s+rebuild the timer's due index/m,
+    );
     const top: string[] = [];
-    expect(await main(['--help'], { stdout: (l) => top.push(l), stderr: () => undefined, env, now: () => NOW, cwd: dir })).toBe(0);
+    expect(
+      await main(['--help'], { stdout: (l) => top.push(l), stderr: () => undefined, env, now: () => NOW, cwd: dir }),
+    ).toBe(0);
     expect(top.join('\n')).toMatch(/schedules\s+.*rebuild the due index/);
 
     const strays = await damageIndex();
@@ -156,13 +189,22 @@ describe('schedules reindex', () => {
 
   // The same line `schedules list` prints then (test/cli/schedules.test.ts), with this subcommand's prefix.
   it('storage unreachable: exit 1 with the line the other subcommands print, nothing on stdout', async () => {
-    env = { AzureWebJobsStorage: azuriteConnectionString().replace(/BlobEndpoint=http:\/\/[^/;]+/, 'BlobEndpoint=http://127.0.0.1:1'), SCHEDULES_PATH: join(dir, 'schedules') };
-    const where = 'cannot reach the schedule store (storage from setting AzureWebJobsStorage, container http://127.0.0.1:1/devstoreaccount1/aml-triggers)';
+    env = {
+      AzureWebJobsStorage: azuriteConnectionString().replace(
+        /BlobEndpoint=http:\/\/[^/;]+/,
+        'BlobEndpoint=http://127.0.0.1:1',
+      ),
+      SCHEDULES_PATH: join(dir, 'schedules'),
+    };
+    const where =
+      'cannot reach the schedule store (storage from setting AzureWebJobsStorage, container http://127.0.0.1:1/devstoreaccount1/aml-triggers)';
     const reindexed = await run('reindex');
     expect(reindexed.code).toBe(1);
     expect(reindexed.stdout).toEqual([]);
     expect(reindexed.stderr).toHaveLength(1);
-    expect(reindexed.stderr[0]).toContain(`aml-triggers schedules reindex: ${where}: Storage list of aml-triggers/due/ failed`);
+    expect(reindexed.stderr[0]).toContain(
+      `aml-triggers schedules reindex: ${where}: Storage list of aml-triggers/due/ failed`,
+    );
     expect(reindexed.stderr[0]).not.toContain('AccountKey');
   }, 60_000);
 
@@ -171,6 +213,10 @@ describe('schedules reindex', () => {
     const r = await run('reindex');
     expect(r.code).toBe(1);
     expect(r.stdout).toEqual([]);
-    expect(r.stderr.join('\n')).toMatch(new RegExp(`^aml-triggers schedules reindex: the schedule store failed \\(storage from setting AzureWebJobsStorage, container http://[^)]+/${env.SCHEDULE_STATE_CONTAINER}\\): .*HTTP 404`));
+    expect(r.stderr.join('\n')).toMatch(
+      new RegExp(
+        `^aml-triggers schedules reindex: the schedule store failed \\(storage from setting AzureWebJobsStorage, container http://[^)]+/${env.SCHEDULE_STATE_CONTAINER}\\): .*HTTP 404`,
+      ),
+    );
   });
 });

@@ -45,8 +45,19 @@ beforeAll(() => {
     recurrence: { frequency: Day, interval: 1, start_time: "2026-01-01T06:00:00Z" }
 `,
   );
-  writeFileSync(join(dir, 'ops.json'), JSON.stringify({ name: 'ops-daily', pipeline_id: 'pub-ops', experiment_name: 'ops', recurrence: { frequency: 'Day', interval: 1, start_time: '2026-03-01T07:00:00Z' } }));
-  writeFileSync(join(dir, 'bad.json'), JSON.stringify([{ name: 'bad', pipeline_id: 'p', recurrence: { frequency: 'Day', interval: 0 } }]));
+  writeFileSync(
+    join(dir, 'ops.json'),
+    JSON.stringify({
+      name: 'ops-daily',
+      pipeline_id: 'pub-ops',
+      experiment_name: 'ops',
+      recurrence: { frequency: 'Day', interval: 1, start_time: '2026-03-01T07:00:00Z' },
+    }),
+  );
+  writeFileSync(
+    join(dir, 'bad.json'),
+    JSON.stringify([{ name: 'bad', pipeline_id: 'p', recurrence: { frequency: 'Day', interval: 0 } }]),
+  );
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -60,11 +71,19 @@ async function appSync(settings: Record<string, string>): Promise<void> {
 }
 
 beforeEach(async () => {
-  env = { AzureWebJobsStorage: azuriteConnectionString(), SCHEDULE_STATE_CONTAINER: uniqueContainerName('cli'), SCHEDULES_PATH: schedulesDir };
+  env = {
+    AzureWebJobsStorage: azuriteConnectionString(),
+    SCHEDULE_STATE_CONTAINER: uniqueContainerName('cli'),
+    SCHEDULES_PATH: schedulesDir,
+  };
   await appSync(env);
 });
 
-const { run, ok } = cliRunner('schedules', () => env, () => NOW);
+const { run, ok } = cliRunner(
+  'schedules',
+  () => env,
+  () => NOW,
+);
 
 function expectFailure(r: { code: number; stdout: string[]; stderr: string[] }, code: number, pattern: RegExp): void {
   expect(r.code).toBe(code);
@@ -92,9 +111,14 @@ describe('list', () => {
   });
 
   it('--json and the filters', async () => {
-    const json = JSON.parse((await ok('list', '--json')).join('\n')) as { schedules: { name: string; status: string }[] };
+    const json = JSON.parse((await ok('list', '--json')).join('\n')) as {
+      schedules: { name: string; status: string }[];
+    };
     expect(json.schedules.map((s) => s.name)).toEqual(['biweekly', 'hourly', 'paused']);
-    const names = async (...args: string[]) => (JSON.parse((await ok('list', '--json', ...args)).join('\n')) as { schedules: { name: string }[] }).schedules.map((s) => s.name);
+    const names = async (...args: string[]) =>
+      (JSON.parse((await ok('list', '--json', ...args)).join('\n')) as { schedules: { name: string }[] }).schedules.map(
+        (s) => s.name,
+      );
     expect(await names('--active-only')).toEqual(['biweekly', 'hourly']);
     expect(await names('--pipeline-id', 'pub-train')).toEqual(['biweekly', 'paused']);
     expect(await names('--pipeline-id=pub-train', '--active-only')).toEqual(['biweekly']);
@@ -104,7 +128,7 @@ describe('list', () => {
 });
 
 describe('get', () => {
-  it('--next N prints exactly the recurrence engine\'s next occurrences', async () => {
+  it("--next N prints exactly the recurrence engine's next occurrences", async () => {
     const lines = await ok('get', 'hourly', '--next', '4');
     const engine = parseRecurrence(HOURLY, { createdAt: NOW });
     if (!engine.ok) throw new Error('recurrence');
@@ -113,7 +137,9 @@ describe('get', () => {
     expect(at).toBeGreaterThan(0);
     expect(lines.slice(at + 1, at + 5).map((l) => l.trim())).toEqual(expected);
     expect(lines[0]).toBe('Schedule hourly (time-based, Active)');
-    const json = JSON.parse((await ok('get', 'hourly', '-n', '2', '--json')).join('\n')) as { nextOccurrences: string[] };
+    const json = JSON.parse((await ok('get', 'hourly', '-n', '2', '--json')).join('\n')) as {
+      nextOccurrences: string[];
+    };
     expect(json.nextOccurrences).toEqual(expected.slice(0, 2));
   });
 
@@ -150,7 +176,10 @@ describe('apply, enable, disable, history, delete', () => {
   it('apply a folder holding an SDK v1 Schedule: file: named after the file, warnings on stderr', async () => {
     const folder = join(dir, 'v1');
     mkdirSync(folder, { recursive: true });
-    writeFileSync(join(folder, 'nightly-v1.yaml'), 'Schedule:\n  description: from v1\n  pipeline_id: pub-v1\n  experiment_name: v1\n  recurrence:\n    frequency: Day\n    interval: 1\n    start_time: "2026-03-01T05:00:00"\n');
+    writeFileSync(
+      join(folder, 'nightly-v1.yaml'),
+      'Schedule:\n  description: from v1\n  pipeline_id: pub-v1\n  experiment_name: v1\n  recurrence:\n    frequency: Day\n    interval: 1\n    start_time: "2026-03-01T05:00:00"\n',
+    );
     const r = await run('apply', folder);
     expect(r.code).toBe(0);
     expect(r.stdout[1]).toMatch(/^created\s+nightly-v1\s+Active, next run 2026-03-03T05:00:00Z\s+.*nightly-v1\.yaml/);
@@ -170,7 +199,9 @@ describe('apply, enable, disable, history, delete', () => {
 
   it('disable then enable, with the next run after now', async () => {
     expect(await ok('disable', 'hourly')).toEqual(['Schedule hourly disabled (Disabled).']);
-    expect(await ok('disable', 'hourly')).toEqual(['Schedule hourly was already disabled (Disabled); nothing changed.']);
+    expect(await ok('disable', 'hourly')).toEqual([
+      'Schedule hourly was already disabled (Disabled); nothing changed.',
+    ]);
     expect(await ok('enable', 'hourly')).toEqual(['Schedule hourly enabled (Active); next run 2026-03-02T10:15:00Z.']);
     expectFailure(await run('enable', 'ghost'), 2, /No schedule named "ghost"/);
   });
@@ -178,7 +209,10 @@ describe('apply, enable, disable, history, delete', () => {
   it('history: none yet, then --json bounded by --limit', async () => {
     await ok('apply', join(dir, 'ops.json'));
     expect(await ok('history', 'ops-daily')).toEqual(['Schedule ops-daily has no runs yet.']);
-    const json = JSON.parse((await ok('history', 'ops-daily', '--limit', '5', '--json')).join('\n')) as { entries: unknown[]; limit: number };
+    const json = JSON.parse((await ok('history', 'ops-daily', '--limit', '5', '--json')).join('\n')) as {
+      entries: unknown[];
+      limit: number;
+    };
     expect(json).toMatchObject({ entries: [], limit: 5 });
     expectFailure(await run('history', 'ops-daily', '--limit', 'all'), 2, /--limit is "all"/);
   });
@@ -186,12 +220,28 @@ describe('apply, enable, disable, history, delete', () => {
   it('history as a table: newest first, run ids and errors', async () => {
     const store = ScheduleStateStore.fromSettings(env);
     if (!store.ok) throw new Error(store.error.message);
-    await store.value.history.append('hourly', { occurrence: '2026-03-02T08:15:00Z', trigger: 'schedule', status: 'submitted', runId: 'run-a', attempts: 1, recordedAt: '2026-03-02T08:15:02Z' });
-    await store.value.history.append('hourly', { occurrence: '2026-03-02T09:15:00Z', trigger: 'schedule', status: 'failed', error: { code: 'aml.pipeline.not_found', message: 'Pipeline pub-hourly was not found' }, attempts: 1, recordedAt: '2026-03-02T09:15:01Z' });
+    await store.value.history.append('hourly', {
+      occurrence: '2026-03-02T08:15:00Z',
+      trigger: 'schedule',
+      status: 'submitted',
+      runId: 'run-a',
+      attempts: 1,
+      recordedAt: '2026-03-02T08:15:02Z',
+    });
+    await store.value.history.append('hourly', {
+      occurrence: '2026-03-02T09:15:00Z',
+      trigger: 'schedule',
+      status: 'failed',
+      error: { code: 'aml.pipeline.not_found', message: 'Pipeline pub-hourly was not found' },
+      attempts: 1,
+      recordedAt: '2026-03-02T09:15:01Z',
+    });
     const lines = await ok('history', 'hourly', '--limit', '2');
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/^RECORDED \(UTC\)\s+OCCURRENCE\s+TRIGGER\s+STATUS\s+ATTEMPTS\s+RUN \/ ERROR$/);
-    expect(lines[1]).toMatch(/^2026-03-02T09:15:01Z\s+2026-03-02T09:15:00Z\s+schedule\s+failed\s+1\s+aml\.pipeline\.not_found: Pipeline pub-hourly was not found$/);
+    expect(lines[1]).toMatch(
+      /^2026-03-02T09:15:01Z\s+2026-03-02T09:15:00Z\s+schedule\s+failed\s+1\s+aml\.pipeline\.not_found: Pipeline pub-hourly was not found$/,
+    );
     expect(lines[2]).toMatch(/submitted\s+1\s+run-a$/);
     const detail = await ok('get', 'hourly', '--runs', '1');
     expect(detail.join('\n')).toMatch(/Last 1 run:\n\s+RECORDED[^\n]*\n\s+2026-03-02T09:15:01Z/);
@@ -199,22 +249,37 @@ describe('apply, enable, disable, history, delete', () => {
 
   it('delete: an applied schedule goes; one from the app files is refused (exit 2)', async () => {
     await ok('apply', join(dir, 'ops.json'));
-    expect((await ok('delete', 'ops-daily'))[0]).toMatch(/^Deleted schedule ops-daily \(its applied definition, state and history: \d+ blobs\)\.$/);
+    expect((await ok('delete', 'ops-daily'))[0]).toMatch(
+      /^Deleted schedule ops-daily \(its applied definition, state and history: \d+ blobs\)\.$/,
+    );
     expectFailure(await run('get', 'ops-daily'), 2, /No schedule named/);
-    expectFailure(await run('delete', 'hourly'), 2, /defined in the app's schedule file .*app\.yaml.* cannot be removed/);
+    expectFailure(
+      await run('delete', 'hourly'),
+      2,
+      /defined in the app's schedule file .*app\.yaml.* cannot be removed/,
+    );
   });
 });
 
 describe('apply and delete need the files the app synced; enable and disable do not', () => {
-  it('run with other schedule files than the app\'s: refused (exit 2) naming the differences, nothing changed', async () => {
+  it("run with other schedule files than the app's: refused (exit 2) naming the differences, nothing changed", async () => {
     const other = join(dir, 'other');
     mkdirSync(other, { recursive: true });
-    writeFileSync(join(other, 'only.yaml'), 'name: elsewhere\npipeline_id: p\nexperiment_name: e\nrecurrence: { frequency: Day, interval: 1 }\n');
+    writeFileSync(
+      join(other, 'only.yaml'),
+      'name: elsewhere\npipeline_id: p\nexperiment_name: e\nrecurrence: { frequency: Day, interval: 1 }\n',
+    );
     env = { ...env, SCHEDULES_PATH: other };
     const r = await run('apply', join(dir, 'ops.json'));
-    expectFailure(r, 2, /differ from the ones the app last synced: biweekly \(in the app, not in the files here\), hourly .*elsewhere \(only in the files here\)/);
+    expectFailure(
+      r,
+      2,
+      /differ from the ones the app last synced: biweekly \(in the app, not in the files here\), hourly .*elsewhere \(only in the files here\)/,
+    );
     // The message says how to go on.
-    expect(r.stderr.join(' ')).toMatch(/To go on: run the command in a checkout of the deployed app \(or set SCHEDULES_PATH to its schedule files\), or use the app's HTTP routes .*--dry-run/);
+    expect(r.stderr.join(' ')).toMatch(
+      /To go on: run the command in a checkout of the deployed app \(or set SCHEDULES_PATH to its schedule files\), or use the app's HTTP routes .*--dry-run/,
+    );
     // enable / disable are not refused (docs/operations.md): they switch one schedule.
     expect(await ok('disable', 'hourly')).toEqual(['Schedule hourly disabled (Disabled).']);
     env = { ...env, SCHEDULES_PATH: schedulesDir };
@@ -222,7 +287,9 @@ describe('apply and delete need the files the app synced; enable and disable do 
     env = { ...env, SCHEDULES_PATH: other };
     // The app's schedules are untouched: still active with their next run.
     env = { ...env, SCHEDULES_PATH: schedulesDir };
-    const listed = JSON.parse((await ok('list', '--json', '--active-only')).join('\n')) as { schedules: { name: string; nextRun?: string }[] };
+    const listed = JSON.parse((await ok('list', '--json', '--active-only')).join('\n')) as {
+      schedules: { name: string; nextRun?: string }[];
+    };
     expect(listed.schedules.map((x) => [x.name, x.nextRun !== undefined])).toEqual([
       ['biweekly', true],
       ['hourly', true],
@@ -235,16 +302,32 @@ describe('apply and delete need the files the app synced; enable and disable do 
 
 describe('a store the app never synced (local development)', () => {
   it('list of the sample: lines fit 120 columns, "from" does not change with now, the unwatched reactive schedule is flagged', async () => {
-    env = { AzureWebJobsStorage: azuriteConnectionString(), SCHEDULE_STATE_CONTAINER: uniqueContainerName('cli-new'), SCHEDULES_PATH: join(APP_ROOT, 'config', 'schedules.sample.yaml') };
+    env = {
+      AzureWebJobsStorage: azuriteConnectionString(),
+      SCHEDULE_STATE_CONTAINER: uniqueContainerName('cli-new'),
+      SCHEDULES_PATH: join(APP_ROOT, 'config', 'schedules.sample.yaml'),
+    };
     const lines = await ok('list');
     for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(120);
-    const later = cliRunner('schedules', () => env, () => new Date(NOW.getTime() + 7 * 60_000));
+    const later = cliRunner(
+      'schedules',
+      () => env,
+      () => new Date(NOW.getTime() + 7 * 60_000),
+    );
     expect(await later.ok('list')).toEqual(lines);
     const text = lines.join('\n').replace(/\n {4}/g, ' '); // continuation lines joined
-    expect(text).toContain('\n  Runs at 2:30 every Day (W. Europe Standard Time, Europe/Berlin), from when the app first stores the schedule (no start_time)\n');
-    expect(text).toMatch(/\n {2}warning: score-on-upload never fires: no blob trigger is registered .*REACTIVE_CONTAINERS/);
-    const json = JSON.parse((await ok('list', '--json')).join('\n')) as { schedules: { name: string; status: string; warning?: string }[] };
-    expect(json.schedules.filter((x) => x.warning).map((x) => [x.name, x.status])).toEqual([['score-on-upload', 'Active']]);
+    expect(text).toContain(
+      '\n  Runs at 2:30 every Day (W. Europe Standard Time, Europe/Berlin), from when the app first stores the schedule (no start_time)\n',
+    );
+    expect(text).toMatch(
+      /\n {2}warning: score-on-upload never fires: no blob trigger is registered .*REACTIVE_CONTAINERS/,
+    );
+    const json = JSON.parse((await ok('list', '--json')).join('\n')) as {
+      schedules: { name: string; status: string; warning?: string }[];
+    };
+    expect(json.schedules.filter((x) => x.warning).map((x) => [x.name, x.status])).toEqual([
+      ['score-on-upload', 'Active'],
+    ]);
     expect((await ok('get', 'score-on-upload')).join('\n')).toMatch(/Warning: score-on-upload never fires/);
     // With the container listed, no warning.
     env = { ...env, REACTIVE_CONTAINERS: 'landing' };
@@ -252,7 +335,11 @@ describe('a store the app never synced (local development)', () => {
   });
 
   it('enable, disable and apply work with the sample schedule files: nothing to differ from', async () => {
-    env = { AzureWebJobsStorage: azuriteConnectionString(), SCHEDULE_STATE_CONTAINER: uniqueContainerName('cli-new'), SCHEDULES_PATH: join(APP_ROOT, 'config', 'schedules.sample.yaml') };
+    env = {
+      AzureWebJobsStorage: azuriteConnectionString(),
+      SCHEDULE_STATE_CONTAINER: uniqueContainerName('cli-new'),
+      SCHEDULES_PATH: join(APP_ROOT, 'config', 'schedules.sample.yaml'),
+    };
     // The sample says: "switched off until `aml-triggers schedules enable maintenance`".
     const enabled = await ok('enable', 'maintenance');
     expect(enabled[0]).toMatch(/^Schedule maintenance enabled \(Active\); next run 2026-03-31T06:00:00Z\.$/);
@@ -279,8 +366,16 @@ describe('settings', () => {
   it('the folder the command runs in: its local.settings.json is read (the environment wins)', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'aml-cli-app-'));
     try {
-      writeFileSync(join(folder, 'local.settings.json'), JSON.stringify({ Values: { ...env, SCHEDULES_PATH: schedulesDir } }));
-      const here = cliRunner('schedules', () => ({}), () => NOW, () => folder);
+      writeFileSync(
+        join(folder, 'local.settings.json'),
+        JSON.stringify({ Values: { ...env, SCHEDULES_PATH: schedulesDir } }),
+      );
+      const here = cliRunner(
+        'schedules',
+        () => ({}),
+        () => NOW,
+        () => folder,
+      );
       expect((await here.ok('list', '--json')).join('\n')).toContain('"biweekly"');
     } finally {
       rmSync(folder, { recursive: true, force: true });
@@ -288,18 +383,37 @@ describe('settings', () => {
   });
 
   it('storage unreachable: exit 1 naming the setting and the endpoint', async () => {
-    env = { AzureWebJobsStorage: azuriteConnectionString().replace(/BlobEndpoint=http:\/\/[^/;]+/, 'BlobEndpoint=http://127.0.0.1:1'), SCHEDULES_PATH: schedulesDir };
+    env = {
+      AzureWebJobsStorage: azuriteConnectionString().replace(
+        /BlobEndpoint=http:\/\/[^/;]+/,
+        'BlobEndpoint=http://127.0.0.1:1',
+      ),
+      SCHEDULES_PATH: schedulesDir,
+    };
     const r = await run('list');
-    expectFailure(r, 1, /cannot reach the schedule store \(storage from setting AzureWebJobsStorage, container http:\/\/127\.0\.0\.1:1\/devstoreaccount1\/aml-triggers\)/);
+    expectFailure(
+      r,
+      1,
+      /cannot reach the schedule store \(storage from setting AzureWebJobsStorage, container http:\/\/127\.0\.0\.1:1\/devstoreaccount1\/aml-triggers\)/,
+    );
     expect(r.stderr.join('\n')).not.toContain('AccountKey');
   }, 60_000);
 
   it('local.settings.json Values fill in what the environment does not set; the environment wins', () => {
     const folder = mkdtempSync(join(tmpdir(), 'aml-cli-settings-'));
     try {
-      writeFileSync(join(folder, 'local.settings.json'), JSON.stringify({ IsEncrypted: false, Values: { AzureWebJobsStorage: 'from-file', SCHEDULES_PATH: 'file/path', FUNCTIONS_WORKER_RUNTIME: 'node' } }));
+      writeFileSync(
+        join(folder, 'local.settings.json'),
+        JSON.stringify({
+          IsEncrypted: false,
+          Values: { AzureWebJobsStorage: 'from-file', SCHEDULES_PATH: 'file/path', FUNCTIONS_WORKER_RUNTIME: 'node' },
+        }),
+      );
       const merged = cliSettings({ AzureWebJobsStorage: 'from-env', SCHEDULES_PATH: '' }, folder);
-      expect(merged).toEqual({ ok: true, value: { AzureWebJobsStorage: 'from-env', SCHEDULES_PATH: 'file/path', FUNCTIONS_WORKER_RUNTIME: 'node' } });
+      expect(merged).toEqual({
+        ok: true,
+        value: { AzureWebJobsStorage: 'from-env', SCHEDULES_PATH: 'file/path', FUNCTIONS_WORKER_RUNTIME: 'node' },
+      });
       writeFileSync(join(folder, 'local.settings.json'), '{ not json');
       const bad = cliSettings({}, folder);
       expect(bad.ok).toBe(false);
@@ -319,12 +433,20 @@ describe('the real bin', () => {
     const bin = join(APP_ROOT, 'bin', 'aml-triggers.js');
     const childEnv = { PATH: process.env.PATH ?? '', ...env };
     // In a folder of its own: the checkout may hold a user's local.settings.json, which would win over nothing.
-    const listed = spawnSync(process.execPath, [bin, 'schedules', 'list'], { encoding: 'utf8', cwd: dir, env: childEnv });
+    const listed = spawnSync(process.execPath, [bin, 'schedules', 'list'], {
+      encoding: 'utf8',
+      cwd: dir,
+      env: childEnv,
+    });
     expect(listed.stderr).toBe('');
     expect(listed.status).toBe(0);
     expect(listed.stdout.split('\n')[0]).toMatch(/^NAME\s+STATUS\s+NEXT RUN/);
     expect(listed.stdout).toContain('Runs at 9:30 on Monday every 2 Weeks');
-    const missing = spawnSync(process.execPath, [bin, 'schedules', 'get', 'nope'], { encoding: 'utf8', cwd: dir, env: childEnv });
+    const missing = spawnSync(process.execPath, [bin, 'schedules', 'get', 'nope'], {
+      encoding: 'utf8',
+      cwd: dir,
+      env: childEnv,
+    });
     expect(missing.status).toBe(2);
     expect(missing.stdout).toBe('');
     expect(missing.stderr).toMatch(/^aml-triggers schedules get: No schedule named "nope"/);

@@ -25,14 +25,18 @@ function root(files: Record<string, string>): string {
 
 describe('aml-triggers check-targets', () => {
   it('lists the targets of a valid file and exits 0', async () => {
-    const dir = root({ 't.yaml': 'targets:\n  a:\n    endpoint_url: https://h/x\n    experiment_name: e\n    parameters: { p: 1 }\n' });
+    const dir = root({
+      't.yaml': 'targets:\n  a:\n    endpoint_url: https://h/x\n    experiment_name: e\n    parameters: { p: 1 }\n',
+    });
     const c = io();
     expect(await run(['--file', 't.yaml', '--app-root', dir], c.io)).toBe(0);
     expect(c.out).toEqual(['t.yaml: 1 target, valid.', '  a: endpoint https://h/x, experiment e, parameters p']);
   });
 
   it('prints every problem with file:line:column and exits 2', async () => {
-    const dir = root({ 't.yaml': 'targets:\n  a:\n    endpoint_url: https://h/x\n    experiment_name: 1\n    tags: { x: 2 }\n' });
+    const dir = root({
+      't.yaml': 'targets:\n  a:\n    endpoint_url: https://h/x\n    experiment_name: 1\n    tags: { x: 2 }\n',
+    });
     const c = io();
     expect(await run(['--file', 't.yaml', '--app-root', dir], c.io)).toBe(2);
     expect(c.errOut).toEqual([

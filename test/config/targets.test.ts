@@ -79,10 +79,19 @@ describe('targets file: valid documents', () => {
       tags: { team: 'ml' },
     });
     // A YAML integer version becomes the string the service uses.
-    expect(r.value.targets.get('versioned')?.pipeline).toEqual({ kind: 'endpoint', pipelineEndpointId: 'pe-123', version: '2' });
-    expect(r.value.targets.get('by-name')?.pipeline).toEqual({ kind: 'endpointByName', pipelineEndpointName: 'scoring' });
+    expect(r.value.targets.get('versioned')?.pipeline).toEqual({
+      kind: 'endpoint',
+      pipelineEndpointId: 'pe-123',
+      version: '2',
+    });
+    expect(r.value.targets.get('by-name')?.pipeline).toEqual({
+      kind: 'endpointByName',
+      pipelineEndpointName: 'scoring',
+    });
     const explicit = r.value.targets.get('explicit');
-    expect(explicit?.endpointUrl).toBe('https://westeurope.api.azureml.ms/pipelines/v1.0/x/PipelineRuns/PipelineSubmit/abc');
+    expect(explicit?.endpointUrl).toBe(
+      'https://westeurope.api.azureml.ms/pipelines/v1.0/x/PipelineRuns/PipelineSubmit/abc',
+    );
     expect(explicit?.workspace).toBeUndefined();
     expect(explicit?.pipeline).toBeUndefined();
   });
@@ -90,7 +99,14 @@ describe('targets file: valid documents', () => {
   it('reads the same targets from JSON', () => {
     const json = JSON.stringify({
       $schema: '../src/config/targets.schema.json',
-      targets: { nightly: { workspace: { subscription_id: SUB, resource_group: 'rg', workspace_name: 'ws' }, pipeline_id: 'p1', experiment_name: 'e1', parameters: { a: 1 } } },
+      targets: {
+        nightly: {
+          workspace: { subscription_id: SUB, resource_group: 'rg', workspace_name: 'ws' },
+          pipeline_id: 'p1',
+          experiment_name: 'e1',
+          parameters: { a: 1 },
+        },
+      },
     });
     const r = parseTargets(json, 'config/pipelines.json', 'json', {});
     expect(r.ok && r.value.targets.get('nightly')?.parameterAssignments).toEqual({ a: 1 });
@@ -120,13 +136,25 @@ targets:
     const yaml = 'targets:\n  t:\n    pipeline_id: p\n    experiment_name: e\n';
     const env = { AML_SUBSCRIPTION_ID: SUB, AML_RESOURCE_GROUP: 'rg', AML_WORKSPACE_NAME: 'ws' };
     const r = parseTargets(yaml, 'p.yaml', 'yaml', env);
-    expect(r.ok && r.value.targets.get('t')?.workspace).toEqual({ subscriptionId: SUB, resourceGroup: 'rg', workspaceName: 'ws' });
+    expect(r.ok && r.value.targets.get('t')?.workspace).toEqual({
+      subscriptionId: SUB,
+      resourceGroup: 'rg',
+      workspaceName: 'ws',
+    });
   });
 });
 
 describe('targets file: each invalid document names file, line:column, path and problem', () => {
   const ws = `workspace: { subscription_id: ${SUB}, resource_group: rg, workspace_name: ws }`;
-  const cases: Array<{ name: string; text: string; format?: 'yaml' | 'json'; env?: Record<string, string>; code: string; field?: string; message: RegExp[] }> = [
+  const cases: Array<{
+    name: string;
+    text: string;
+    format?: 'yaml' | 'json';
+    env?: Record<string, string>;
+    code: string;
+    field?: string;
+    message: RegExp[];
+  }> = [
     {
       name: 'YAML syntax error',
       text: 'targets:\n  t: [unclosed\n',
@@ -158,7 +186,9 @@ describe('targets file: each invalid document names file, line:column, path and 
       text: `targets:\n  t:\n    ${ws}\n    pipeline_id: a\n    experiment_name: e\n    paramters: { a: 1 }\n`,
       code: 'config.field.unknown',
       field: 'targets.t.paramters',
-      message: [/config\/pipelines\.yaml:6:5: targets\.t\.paramters is not a known field \(did you mean parameters\?\)/],
+      message: [
+        /config\/pipelines\.yaml:6:5: targets\.t\.paramters is not a known field \(did you mean parameters\?\)/,
+      ],
     },
     {
       name: 'wrong type',
@@ -179,7 +209,10 @@ describe('targets file: each invalid document names file, line:column, path and 
       text: `targets:\n  t:\n    ${ws}\n    pipeline_id: a\n    pipeline_endpoint_id: b\n    experiment_name: e\n`,
       code: 'config.target.pipeline_ref',
       field: 'targets.t',
-      message: [/:2:3: targets\.t needs exactly one of endpoint_url, pipeline_id, pipeline_endpoint_id, pipeline_endpoint_name/, /found pipeline_id, pipeline_endpoint_id/],
+      message: [
+        /:2:3: targets\.t needs exactly one of endpoint_url, pipeline_id, pipeline_endpoint_id, pipeline_endpoint_name/,
+        /found pipeline_id, pipeline_endpoint_id/,
+      ],
     },
     {
       name: 'no pipeline reference',
@@ -259,7 +292,9 @@ describe('targets file: each invalid document names file, line:column, path and 
       format: 'json',
       code: 'config.field.type',
       field: 'targets.t.experiment_name',
-      message: [/config\/pipelines\.json:5:7: targets\.t\.experiment_name must be a string, not an integer \(value 42\)/],
+      message: [
+        /config\/pipelines\.json:5:7: targets\.t\.experiment_name must be a string, not an integer \(value 42\)/,
+      ],
     },
   ];
 
@@ -276,40 +311,60 @@ describe('targets file: each invalid document names file, line:column, path and 
   }
 
   it('reports a value whose setting is missing once, as the missing setting', () => {
-    const error = invalid('targets:\n  t:\n    workspace: { subscription_id: "%SUB%", resource_group: rg, workspace_name: ws }\n    pipeline_id: a\n    experiment_name: e\n');
+    const error = invalid(
+      'targets:\n  t:\n    workspace: { subscription_id: "%SUB%", resource_group: rg, workspace_name: ws }\n    pipeline_id: a\n    experiment_name: e\n',
+    );
     expect(error.code).toBe('config.setting.missing');
     expect(error.errors?.map((e) => e.field)).toEqual(['targets.t.workspace.subscription_id']);
   });
 
   it('reports every problem at once, in file order', () => {
     const text = `targets:\n  a:\n    pipeline_id: 1\n    experiment_name: e\n  b:\n    pipeline_id: x\n    experiment_nam: e\n`;
-    const error = invalid(text, 'yaml', { AML_SUBSCRIPTION_ID: SUB, AML_RESOURCE_GROUP: 'rg', AML_WORKSPACE_NAME: 'ws' });
+    const error = invalid(text, 'yaml', {
+      AML_SUBSCRIPTION_ID: SUB,
+      AML_RESOURCE_GROUP: 'rg',
+      AML_WORKSPACE_NAME: 'ws',
+    });
     expect(error.code).toBe('config.invalid');
-    expect(error.errors?.map((e) => e.field)).toEqual(['targets.a.pipeline_id', 'targets.b.experiment_name', 'targets.b.experiment_nam']);
-    expect(error.message).toMatch(/3 problems: \(1\) config\/pipelines\.yaml:3:5: targets\.a\.pipeline_id must be a string/);
+    expect(error.errors?.map((e) => e.field)).toEqual([
+      'targets.a.pipeline_id',
+      'targets.b.experiment_name',
+      'targets.b.experiment_nam',
+    ]);
+    expect(error.message).toMatch(
+      /3 problems: \(1\) config\/pipelines\.yaml:3:5: targets\.a\.pipeline_id must be a string/,
+    );
   });
 });
 
 describe('loadTargets: where the file is', () => {
   it('reads config/pipelines.yaml under the app root by default', () => {
-    const root = appRoot({ 'config/pipelines.yaml': 'targets:\n  t:\n    endpoint_url: https://h/x\n    experiment_name: e\n' });
+    const root = appRoot({
+      'config/pipelines.yaml': 'targets:\n  t:\n    endpoint_url: https://h/x\n    experiment_name: e\n',
+    });
     const r = loadTargets({ appRoot: root, env: {} });
     expect(r.ok && [...r.value.targets.keys()]).toEqual(['t']);
   });
 
   it('falls back to config/pipelines.json', () => {
-    const root = appRoot({ 'config/pipelines.json': '{"targets":{"j":{"endpoint_url":"https://h/x","experiment_name":"e"}}}' });
+    const root = appRoot({
+      'config/pipelines.json': '{"targets":{"j":{"endpoint_url":"https://h/x","experiment_name":"e"}}}',
+    });
     const r = loadTargets({ appRoot: root, env: {} });
     expect(r.ok && [...r.value.targets.keys()]).toEqual(['j']);
   });
 
   it('uses AML_TARGETS_FILE, relative to the app root, and names it in errors', () => {
-    const root = appRoot({ 'settings/targets.yml': 'targets:\n  t:\n    experiment_name: e\n    endpoint_url: ftp://h/x\n' });
+    const root = appRoot({
+      'settings/targets.yml': 'targets:\n  t:\n    experiment_name: e\n    endpoint_url: ftp://h/x\n',
+    });
     const r = loadTargets({ appRoot: root, env: { AML_TARGETS_FILE: 'settings/targets.yml' } });
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.error.source).toBe('settings/targets.yml');
-    expect(r.error.message).toMatch(/^Invalid targets file settings\/targets\.yml: settings\/targets\.yml:4:5: targets\.t\.endpoint_url/);
+    expect(r.error.message).toMatch(
+      /^Invalid targets file settings\/targets\.yml: settings\/targets\.yml:4:5: targets\.t\.endpoint_url/,
+    );
   });
 
   it('refuses an AML_TARGETS_FILE that does not exist', () => {
@@ -333,7 +388,15 @@ describe('loadTargets: where the file is', () => {
   });
 
   it('the shipped sample file is valid', () => {
-    const r = loadTargets({ env: { AML_TARGETS_FILE: 'config/pipelines.sample.yaml', AML_SUBSCRIPTION_ID: SUB, AML_RESOURCE_GROUP: 'rg', AML_WORKSPACE_NAME: 'ws', NIGHTLY_PIPELINE_ID: 'p' } });
+    const r = loadTargets({
+      env: {
+        AML_TARGETS_FILE: 'config/pipelines.sample.yaml',
+        AML_SUBSCRIPTION_ID: SUB,
+        AML_RESOURCE_GROUP: 'rg',
+        AML_WORKSPACE_NAME: 'ws',
+        NIGHTLY_PIPELINE_ID: 'p',
+      },
+    });
     if (!r.ok) throw new Error(r.error.message);
     expect(r.value.targets.size).toBeGreaterThan(0);
   });

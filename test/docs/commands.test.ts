@@ -16,7 +16,13 @@ import { captureIo } from '../support/cli';
 import { main } from '../../src/cli/main';
 
 const root = join(__dirname, '..', '..');
-const docs = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+const docs = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
 
 type Step = { kind: 'file'; path: string; text: string } | { kind: 'command'; line: string; prints?: string[] };
 
@@ -61,7 +67,8 @@ function steps(markdown: string): Step[] {
   const fence = /^( *)```([^\n]*)\n([\s\S]*?)^ *```[ \t]*$/gm;
   let from = 0;
   const inline = (text: string): void => {
-    for (const m of text.matchAll(/`(npx aml-triggers [^`]+)`/g)) if (!PLACEHOLDER.test(m[1]!) && !UNTIL_STOPPED.test(m[1]!)) out.push({ kind: 'command', line: m[1]! });
+    for (const m of text.matchAll(/`(npx aml-triggers [^`]+)`/g))
+      if (!PLACEHOLDER.test(m[1]!) && !UNTIL_STOPPED.test(m[1]!)) out.push({ kind: 'command', line: m[1]! });
   };
   for (let m = fence.exec(markdown); m; m = fence.exec(markdown)) {
     inline(markdown.slice(from, m.index));
@@ -73,12 +80,22 @@ function steps(markdown: string): Step[] {
       out.push({ kind: 'file', path: file, text: body });
       continue;
     }
-    const after = markdown.slice(fence.lastIndex, fence.lastIndex + 600).split(/\n\s*\n/).find((p) => p.trim() !== '') ?? '';
-    const printed = /^\s*(?:The (?:first|second|third|last) |It )prints ((?:`[^`]+`(?:, | and |, and )?)+)/.exec(after)?.[1];
-    const commands = body.split('\n').map((l) => l.trim()).filter((l) => COMMAND.test(l) && !PLACEHOLDER.test(l) && !UNTIL_STOPPED.test(l));
+    const after =
+      markdown
+        .slice(fence.lastIndex, fence.lastIndex + 600)
+        .split(/\n\s*\n/)
+        .find((p) => p.trim() !== '') ?? '';
+    const printed = /^\s*(?:The (?:first|second|third|last) |It )prints ((?:`[^`]+`(?:, | and |, and )?)+)/.exec(
+      after,
+    )?.[1];
+    const commands = body
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => COMMAND.test(l) && !PLACEHOLDER.test(l) && !UNTIL_STOPPED.test(l));
     commands.forEach((line, i) => {
       // "The second prints …" / "It prints …": the expected output of the last command of the block.
-      const prints = printed && i === commands.length - 1 ? [...printed.matchAll(/`([^`]+)`/g)].map((x) => x[1]!) : undefined;
+      const prints =
+        printed && i === commands.length - 1 ? [...printed.matchAll(/`([^`]+)`/g)].map((x) => x[1]!) : undefined;
       out.push({ kind: 'command', line, ...(prints ? { prints } : {}) });
     });
   }
@@ -96,14 +113,26 @@ function appFolder(): string {
   folders.push(folder);
   writeFileSync(join(folder, 'host.json'), '{"version":"2.0"}');
   cpSync(join(root, 'config'), join(folder, 'config'), { recursive: true });
-  const sample = JSON.parse(readFileSync(join(root, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
+  const sample = JSON.parse(readFileSync(join(root, 'local.settings.sample.json'), 'utf8')) as {
+    Values: Record<string, string>;
+  };
   const { SCHEDULES_PATH: _s, AML_TARGETS_FILE: _t, ...values } = sample.Values;
   // What `npm start` creates, pointed at the test's Azurite; schedule files and targets at their defaults.
-  writeFileSync(join(folder, 'local.settings.json'), JSON.stringify({ IsEncrypted: false, Values: { ...values, AzureWebJobsStorage: azuriteConnectionString(), SCHEDULE_STATE_CONTAINER: uniqueContainerName('docs') } }));
+  writeFileSync(
+    join(folder, 'local.settings.json'),
+    JSON.stringify({
+      IsEncrypted: false,
+      Values: {
+        ...values,
+        AzureWebJobsStorage: azuriteConnectionString(),
+        SCHEDULE_STATE_CONTAINER: uniqueContainerName('docs'),
+      },
+    }),
+  );
   return folder;
 }
 
-describe('the docs\' commands run as written', () => {
+describe("the docs' commands run as written", () => {
   const all = docs.map((doc) => ({ doc, steps: steps(readFileSync(join(root, doc), 'utf8')) }));
 
   it('finds the examples (the parser works)', () => {
@@ -112,8 +141,16 @@ describe('the docs\' commands run as written', () => {
     expect(count('README.md')).toBeGreaterThanOrEqual(2);
     expect(count('docs/recurrence.md')).toBeGreaterThanOrEqual(1);
     const walk = all.find((d) => d.doc === 'docs/walkthroughs.md')!.steps;
-    expect(walk.find((s) => s.kind === 'command' && s.prints)).toMatchObject({ prints: ['2026-03-23T08:30:00Z', '2026-03-30T07:30:00Z', '2026-04-06T07:30:00Z'] });
-    expect(shellWords(`next --recurrence '{"a": 1}' --count=5 "x y"`)).toEqual(['next', '--recurrence', '{"a": 1}', '--count=5', 'x y']);
+    expect(walk.find((s) => s.kind === 'command' && s.prints)).toMatchObject({
+      prints: ['2026-03-23T08:30:00Z', '2026-03-30T07:30:00Z', '2026-04-06T07:30:00Z'],
+    });
+    expect(shellWords(`next --recurrence '{"a": 1}' --count=5 "x y"`)).toEqual([
+      'next',
+      '--recurrence',
+      '{"a": 1}',
+      '--count=5',
+      'x y',
+    ]);
   });
 
   for (const { doc, steps: list } of all) {
@@ -129,7 +166,10 @@ describe('the docs\' commands run as written', () => {
         const argv = shellWords(COMMAND.exec(step.line)![1] ?? '');
         const { io, stdout, stderr } = captureIo({}, () => new Date(), folder);
         const code = await main(argv, io);
-        const problems = [...stderr.filter((l) => !/^(warning|note): /.test(l)), ...stdout.filter((l) => /^\s*warning: /i.test(l))];
+        const problems = [
+          ...stderr.filter((l) => !/^(warning|note): /.test(l)),
+          ...stdout.filter((l) => /^\s*warning: /i.test(l)),
+        ];
         expect({ command: step.line, code, stderr: problems }).toEqual({ command: step.line, code: 0, stderr: [] });
         if (step.prints) expect({ command: step.line, stdout }).toEqual({ command: step.line, stdout: step.prints });
       }

@@ -37,19 +37,38 @@ describe('docs/errors.md', () => {
       'a: [\n',
     ];
     schedules.forEach((text, i) => {
-      const r = loadScheduleDefinitions([{ path: `f${i}.yaml`, text }], { now: new Date(0), knownTargets: new Set(['train']) });
+      const r = loadScheduleDefinitions([{ path: `f${i}.yaml`, text }], {
+        now: new Date(0),
+        knownTargets: new Set(['train']),
+      });
       if (!r.ok) failures.push(r.error);
     });
-    const targets = parseTargets('targets:\n  t:\n    endpoint_url: ftp://x\n    experiment_name: 1\n    pipeline_id: p\n    bogus: 1\n  "bad name": {}\n', 't.yaml', 'yaml', {});
+    const targets = parseTargets(
+      'targets:\n  t:\n    endpoint_url: ftp://x\n    experiment_name: 1\n    pipeline_id: p\n    bogus: 1\n  "bad name": {}\n',
+      't.yaml',
+      'yaml',
+      {},
+    );
     if (!targets.ok) failures.push(targets.error);
-    const recurrence = parseRecurrence({ frequency: 'Month', interval: 1, hours: [1], time_of_day: '9:61' }, { createdAt: new Date(0) });
+    const recurrence = parseRecurrence(
+      { frequency: 'Month', interval: 1, hours: [1], time_of_day: '9:61' },
+      { createdAt: new Date(0) },
+    );
     if (!recurrence.ok) failures.push(recurrence.error);
 
     const codes = [...new Set(failures.flatMap(codesOf))];
     expect(codes.length).toBeGreaterThan(20);
-    expect(codes).toEqual(expect.arrayContaining(['schedule.recurrence.frequency.invalid', 'schedule.target.unknown', 'config.field.format']));
+    expect(codes).toEqual(
+      expect.arrayContaining([
+        'schedule.recurrence.frequency.invalid',
+        'schedule.target.unknown',
+        'config.field.format',
+      ]),
+    );
     const missing = codes.filter((c) => !doc.includes(`<a id="${errorAnchor(c)}"></a>\`${c}\``));
     expect(missing).toEqual([]);
-    expect(toProblem({ code: 'schedule.target.unknown', message: 'm' }).type).toBe(`${PROBLEM_TYPE_BASE}schedule-target-unknown`);
+    expect(toProblem({ code: 'schedule.target.unknown', message: 'm' }).type).toBe(
+      `${PROBLEM_TYPE_BASE}schedule-target-unknown`,
+    );
   });
 });

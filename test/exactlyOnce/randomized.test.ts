@@ -15,7 +15,18 @@ import { recurrenceFor } from '../../src/schedules/definition';
 import { isSubmit, isHistory, startHttpFaultProxy, type HttpFault, type HttpFaultProxy } from '../support/faultProxy';
 import { registerPipeline, sales, setup, type Setup } from '../reactive/harness';
 import { hostTriggerMetadata, upload } from '../reactive/support';
-import { engine, HOUR, MINUTE, newContainer, runsOf, scheduleFile, startBed, tags, type Bed, type Engine } from '../schedules/scenarios/harness';
+import {
+  engine,
+  HOUR,
+  MINUTE,
+  newContainer,
+  runsOf,
+  scheduleFile,
+  startBed,
+  tags,
+  type Bed,
+  type Engine,
+} from '../schedules/scenarios/harness';
 
 const SEED = Number(process.env.EXACTLY_ONCE_SEED ?? 20261201);
 const DAYS = 3;
@@ -43,7 +54,9 @@ beforeAll(async () => {
   proxy = await startHttpFaultProxy(bed.aml.origin);
   registerPipeline(bed.aml);
   const train = bed.targets.get('train')!;
-  targets = new Map([['train', { ...train, endpointUrl: proxy.via(bed.aml.submitUrl(bed.workspace, { published: 'pp-scheduled' })) }]]);
+  targets = new Map([
+    ['train', { ...train, endpointUrl: proxy.via(bed.aml.submitUrl(bed.workspace, { published: 'pp-scheduled' })) }],
+  ]);
 });
 
 afterAll(async () => {
@@ -55,7 +68,15 @@ afterAll(async () => {
 function drawFaults(random: () => number, counts: Record<string, number>): void {
   const r = random();
   const fault: HttpFault | undefined =
-    r < 0.06 ? 'drop_after_forward' : r < 0.1 ? 'answer_502_after_forward' : r < 0.14 ? 'answer_504_after_forward' : r < 0.18 ? 'reset_before_forward' : undefined;
+    r < 0.06
+      ? 'drop_after_forward'
+      : r < 0.1
+        ? 'answer_502_after_forward'
+        : r < 0.14
+          ? 'answer_504_after_forward'
+          : r < 0.18
+            ? 'reset_before_forward'
+            : undefined;
   if (!fault) return;
   counts[fault] = (counts[fault] ?? 0) + 1;
   proxy.fault([fault], isSubmit);
@@ -71,13 +92,61 @@ describe(`a seeded randomized run (seed ${SEED}, ${DAYS} simulated days)`, () =>
     const counts: Record<string, number> = {};
     const defs = [
       { name: 'r-hourly-a', target: 'train', recurrence: { frequency: 'Hour', interval: 1, start_time: START } },
-      { name: 'r-hourly-b', target: 'train', recurrence: { frequency: 'Minute', interval: 60, start_time: '2026-06-01T00:30:00Z' } },
-      { name: 'r-2h', target: 'train', recurrence: { frequency: 'Hour', interval: 2, start_time: '2026-06-01T00:10:00Z' } },
-      { name: 'r-3h', target: 'train', recurrence: { frequency: 'Hour', interval: 3, start_time: '2026-06-01T00:20:00Z' } },
-      { name: 'r-daily-berlin', target: 'train', recurrence: { frequency: 'Day', interval: 1, hours: [9, 17], minutes: [30], time_zone: 'W. Europe Standard Time', start_time: START } },
-      { name: 'r-daily-ny', target: 'train', recurrence: { frequency: 'Day', interval: 1, hours: [6], minutes: [0], time_zone: 'Eastern Standard Time', start_time: START } },
-      { name: 'r-weekly', target: 'train', recurrence: { frequency: 'Week', interval: 1, week_days: ['Monday', 'Tuesday', 'Wednesday'], time_of_day: '12:00', start_time: START } },
-      { name: 'r-30m', target: 'train', recurrence: { frequency: 'Minute', interval: 30, start_time: '2026-06-01T00:05:00Z' } },
+      {
+        name: 'r-hourly-b',
+        target: 'train',
+        recurrence: { frequency: 'Minute', interval: 60, start_time: '2026-06-01T00:30:00Z' },
+      },
+      {
+        name: 'r-2h',
+        target: 'train',
+        recurrence: { frequency: 'Hour', interval: 2, start_time: '2026-06-01T00:10:00Z' },
+      },
+      {
+        name: 'r-3h',
+        target: 'train',
+        recurrence: { frequency: 'Hour', interval: 3, start_time: '2026-06-01T00:20:00Z' },
+      },
+      {
+        name: 'r-daily-berlin',
+        target: 'train',
+        recurrence: {
+          frequency: 'Day',
+          interval: 1,
+          hours: [9, 17],
+          minutes: [30],
+          time_zone: 'W. Europe Standard Time',
+          start_time: START,
+        },
+      },
+      {
+        name: 'r-daily-ny',
+        target: 'train',
+        recurrence: {
+          frequency: 'Day',
+          interval: 1,
+          hours: [6],
+          minutes: [0],
+          time_zone: 'Eastern Standard Time',
+          start_time: START,
+        },
+      },
+      {
+        name: 'r-weekly',
+        target: 'train',
+        recurrence: {
+          frequency: 'Week',
+          interval: 1,
+          week_days: ['Monday', 'Tuesday', 'Wednesday'],
+          time_of_day: '12:00',
+          start_time: START,
+        },
+      },
+      {
+        name: 'r-30m',
+        target: 'train',
+        recurrence: { frequency: 'Minute', interval: 30, start_time: '2026-06-01T00:05:00Z' },
+      },
     ];
     const files = scheduleFile(defs.map((d) => ({ ...d, missed_runs: 'all', missed_runs_limit: 50 })));
     const container = await newContainer();
@@ -120,10 +189,17 @@ describe(`a seeded randomized run (seed ${SEED}, ${DAYS} simulated days)`, () =>
     for (const d of defs) {
       const def = (await a.registry.get(d.name))!;
       if (def.kind !== 'time') throw new Error('time schedules only');
-      const due = occurrencesBetween(recurrenceFor(def, loadedAt), new Date(Date.parse(START) - 1), new Date(end), 10_000).map((o) => o.toISOString().replace(/\.\d{3}Z$/, 'Z'));
+      const due = occurrencesBetween(
+        recurrenceFor(def, loadedAt),
+        new Date(Date.parse(START) - 1),
+        new Date(end),
+        10_000,
+      ).map((o) => o.toISOString().replace(/\.\d{3}Z$/, 'Z'));
       expected += due.length;
       // Runs of occurrences after the window (the settling ticks ran on) are not counted.
-      const sent = runsOf(bed.aml, d.name).map((s) => tags(s)['aml-triggers.occurrence']!).filter((o) => Date.parse(o) <= end);
+      const sent = runsOf(bed.aml, d.name)
+        .map((s) => tags(s)['aml-triggers.occurrence']!)
+        .filter((o) => Date.parse(o) <= end);
       const seen = new Map<string, number>();
       for (const o of sent) seen.set(o, (seen.get(o) ?? 0) + 1);
       duplicates += [...seen.values()].filter((n) => n > 1).reduce((s, n) => s + n - 1, 0);
@@ -135,9 +211,16 @@ describe(`a seeded randomized run (seed ${SEED}, ${DAYS} simulated days)`, () =>
         if (unknown.has(o) && !settled.has(o)) unknownListed++;
         else lost++;
       }
-      expect(sent.filter((o) => !due.includes(o)), `${d.name}: runs outside the due occurrences`).toEqual([]);
+      expect(
+        sent.filter((o) => !due.includes(o)),
+        `${d.name}: runs outside the due occurrences`,
+      ).toEqual([]);
     }
-    const created = defs.reduce((n, d) => n + runsOf(bed.aml, d.name).filter((x) => Date.parse(tags(x)['aml-triggers.occurrence']!) <= end).length, 0);
+    const created = defs.reduce(
+      (n, d) =>
+        n + runsOf(bed.aml, d.name).filter((x) => Date.parse(tags(x)['aml-triggers.occurrence']!) <= end).length,
+      0,
+    );
     console.log(
       `[exactly once, time, seed ${SEED}] occurrences due ${expected}, runs created ${created}, duplicates ${duplicates}, lost ${lost}, unknown listed ${unknownListed}; ` +
         `faults ${JSON.stringify(counts)}, crashes after claim ${crashes}, parallel ticks ${parallel}, duplicate ticks ${duplicate}`,
@@ -170,7 +253,9 @@ describe(`a seeded randomized run (seed ${SEED}, ${DAYS} simulated days)`, () =>
       versions.push(`${name}@${(await blob.getProperties()).etag}`);
       drawFaults(random, counts);
       const copies = random() < 0.3 ? 2 + Math.floor(random() * 3) : 1; // duplicate deliveries, some at once
-      const results = await Promise.allSettled(Array.from({ length: copies }, () => (deliveries++, s.invokeBlobTrigger(meta))));
+      const results = await Promise.allSettled(
+        Array.from({ length: copies }, () => (deliveries++, s.invokeBlobTrigger(meta))),
+      );
       let failing = results.filter((r) => r.status === 'rejected').length > 0;
       if (failing) failedInvocations++;
       // The host redelivers a failed invocation (up to 5 times) before the next upload of this scenario;
@@ -188,8 +273,11 @@ describe(`a seeded randomized run (seed ${SEED}, ${DAYS} simulated days)`, () =>
     proxy.clear();
     // Each version that was current when delivered: one run for each, none twice.
     const byVersion = new Map<string, number>();
-    for (const sub of bed.aml.submissions.filter((x) => (x.body.Tags as Record<string, string> | undefined)?.['aml-triggers.schedule'] === 'sales-arrivals')) {
-      const key = (x: typeof sub): string => String((x.body.Properties as Record<string, string> | undefined)?.[SUBMISSION_KEY_NAME]);
+    for (const sub of bed.aml.submissions.filter(
+      (x) => (x.body.Tags as Record<string, string> | undefined)?.['aml-triggers.schedule'] === 'sales-arrivals',
+    )) {
+      const key = (x: typeof sub): string =>
+        String((x.body.Properties as Record<string, string> | undefined)?.[SUBMISSION_KEY_NAME]);
       byVersion.set(key(sub), (byVersion.get(key(sub)) ?? 0) + 1);
     }
     const duplicates = [...byVersion.values()].filter((n) => n > 1).length;

@@ -7,7 +7,13 @@
  * Add a row to EXPECTED for each new function; the test fails on functions missing from the table too.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, loadApp, loadRegistrations, type BindingMetadata, type RegisteredFunction } from '../support/registration';
+import {
+  ensureBuilt,
+  loadApp,
+  loadRegistrations,
+  type BindingMetadata,
+  type RegisteredFunction,
+} from '../support/registration';
 
 type Expected =
   | { name: string; kind: 'http'; route: string; methods: string[]; authLevel: 'anonymous' | 'function' | 'admin' }
@@ -15,17 +21,41 @@ type Expected =
 
 const EXPECTED: Expected[] = [
   { name: 'listPipelineTargets', kind: 'http', route: 'pipelines', methods: ['GET'], authLevel: 'function' },
-  { name: 'submitPipelineRun', kind: 'http', route: 'pipelines/{target}/runs', methods: ['POST'], authLevel: 'function' },
+  {
+    name: 'submitPipelineRun',
+    kind: 'http',
+    route: 'pipelines/{target}/runs',
+    methods: ['POST'],
+    authLevel: 'function',
+  },
   // A target's status (PublishedPipeline.disable()/enable()): changes what runs, so the master key.
-  { name: 'disablePipelineTarget', kind: 'http', route: 'pipelines/{target}/disable', methods: ['POST'], authLevel: 'admin' },
-  { name: 'enablePipelineTarget', kind: 'http', route: 'pipelines/{target}/enable', methods: ['POST'], authLevel: 'admin' },
+  {
+    name: 'disablePipelineTarget',
+    kind: 'http',
+    route: 'pipelines/{target}/disable',
+    methods: ['POST'],
+    authLevel: 'admin',
+  },
+  {
+    name: 'enablePipelineTarget',
+    kind: 'http',
+    route: 'pipelines/{target}/enable',
+    methods: ['POST'],
+    authLevel: 'admin',
+  },
   { name: 'openApiDocument', kind: 'http', route: 'openapi.json', methods: ['GET'], authLevel: 'function' },
   // The one anonymous route: the availability test calls it without a key; it answers no secret.
   { name: 'health', kind: 'http', route: 'health', methods: ['GET'], authLevel: 'anonymous' },
   // Schedule operations: reads with a function key, changes with the master key (authLevel admin).
   { name: 'listSchedules', kind: 'http', route: 'schedules', methods: ['GET'], authLevel: 'function' },
   { name: 'getSchedule', kind: 'http', route: 'schedules/{name}', methods: ['GET'], authLevel: 'function' },
-  { name: 'getScheduleHistory', kind: 'http', route: 'schedules/{name}/history', methods: ['GET'], authLevel: 'function' },
+  {
+    name: 'getScheduleHistory',
+    kind: 'http',
+    route: 'schedules/{name}/history',
+    methods: ['GET'],
+    authLevel: 'function',
+  },
   { name: 'applySchedules', kind: 'http', route: 'schedules', methods: ['POST'], authLevel: 'admin' },
   { name: 'enableSchedule', kind: 'http', route: 'schedules/{name}/enable', methods: ['POST'], authLevel: 'admin' },
   { name: 'disableSchedule', kind: 'http', route: 'schedules/{name}/disable', methods: ['POST'], authLevel: 'admin' },
@@ -34,8 +64,20 @@ const EXPECTED: Expected[] = [
   // Web pages (src/functions/ui.ts): the same levels as the operations they use.
   { name: 'uiSchedules', kind: 'http', route: 'ui', methods: ['GET'], authLevel: 'function' },
   { name: 'uiSchedule', kind: 'http', route: 'ui/schedules/{name}', methods: ['GET'], authLevel: 'function' },
-  { name: 'uiEnableSchedule', kind: 'http', route: 'ui/schedules/{name}/enable', methods: ['POST'], authLevel: 'admin' },
-  { name: 'uiDisableSchedule', kind: 'http', route: 'ui/schedules/{name}/disable', methods: ['POST'], authLevel: 'admin' },
+  {
+    name: 'uiEnableSchedule',
+    kind: 'http',
+    route: 'ui/schedules/{name}/enable',
+    methods: ['POST'],
+    authLevel: 'admin',
+  },
+  {
+    name: 'uiDisableSchedule',
+    kind: 'http',
+    route: 'ui/schedules/{name}/disable',
+    methods: ['POST'],
+    authLevel: 'admin',
+  },
   { name: 'uiSubmitTargets', kind: 'http', route: 'ui/submit', methods: ['GET'], authLevel: 'function' },
   { name: 'uiSubmitForm', kind: 'http', route: 'ui/submit/{target}', methods: ['GET'], authLevel: 'function' },
   { name: 'uiSubmitRun', kind: 'http', route: 'ui/submit/{target}', methods: ['POST'], authLevel: 'function' },
@@ -46,7 +88,12 @@ const EXPECTED: Expected[] = [
     kind: 'other',
     check: (fn) => {
       const [, trigger] = only(fn.bindings, (b) => b.direction === 'in');
-      expect(trigger).toMatchObject({ type: 'timerTrigger', schedule: '0 */1 * * * *', runOnStartup: false, useMonitor: true });
+      expect(trigger).toMatchObject({
+        type: 'timerTrigger',
+        schedule: '0 */1 * * * *',
+        runOnStartup: false,
+        useMonitor: true,
+      });
       expect(Object.keys(fn.bindings)).toHaveLength(1);
       expect(fn.retryOptions).toBeUndefined();
     },
@@ -58,10 +105,15 @@ let functions: RegisteredFunction[];
 beforeAll(async () => {
   await ensureBuilt();
   // No targets file, no AML settings: registration must not depend on configuration.
-  functions = await loadRegistrations({ env: { AML_TARGETS_FILE: '', AML_SUBSCRIPTION_ID: '', AML_RESOURCE_GROUP: '', AML_WORKSPACE_NAME: '' } });
+  functions = await loadRegistrations({
+    env: { AML_TARGETS_FILE: '', AML_SUBSCRIPTION_ID: '', AML_RESOURCE_GROUP: '', AML_WORKSPACE_NAME: '' },
+  });
 }, 120_000);
 
-function only(bindings: Record<string, BindingMetadata>, predicate: (b: BindingMetadata) => boolean): [string, BindingMetadata] {
+function only(
+  bindings: Record<string, BindingMetadata>,
+  predicate: (b: BindingMetadata) => boolean,
+): [string, BindingMetadata] {
   const found = Object.entries(bindings).filter(([, b]) => predicate(b));
   expect(found, JSON.stringify(bindings)).toHaveLength(1);
   return found[0] as [string, BindingMetadata];
@@ -71,14 +123,22 @@ describe('function registrations', () => {
   for (const expected of EXPECTED) {
     it(`${expected.name}: bindings as the host needs them`, () => {
       const fn = functions.find((f) => f.name === expected.name);
-      expect(fn, `function ${expected.name} is not registered; registered: ${functions.map((f) => f.name).join(', ')}`).toBeDefined();
+      expect(
+        fn,
+        `function ${expected.name} is not registered; registered: ${functions.map((f) => f.name).join(', ')}`,
+      ).toBeDefined();
       if (!fn) return;
       if (expected.kind === 'other') {
         expected.check(fn);
         return;
       }
       const [, trigger] = only(fn.bindings, (b) => b.direction === 'in');
-      expect(trigger).toMatchObject({ type: 'httpTrigger', direction: 'in', route: expected.route, authLevel: expected.authLevel });
+      expect(trigger).toMatchObject({
+        type: 'httpTrigger',
+        direction: 'in',
+        route: expected.route,
+        authLevel: expected.authLevel,
+      });
       expect((trigger.methods as string[]).map((m) => m.toUpperCase()).sort()).toEqual([...expected.methods].sort());
       const [outName, output] = only(fn.bindings, (b) => b.direction === 'out');
       expect(output.type).toBe('http');
@@ -95,12 +155,16 @@ describe('function registrations', () => {
         .flatMap((b) => (b.methods as string[]).map((m) => `${m.toUpperCase()} ${String(b.route)}`)),
     );
     expect(new Set(routes).size).toBe(routes.length);
-    for (const f of http) for (const b of Object.values(f.bindings)) if (b.type === 'httpTrigger' && f.name !== 'health') expect(b.authLevel, f.name).not.toBe('anonymous');
+    for (const f of http)
+      for (const b of Object.values(f.bindings))
+        if (b.type === 'httpTrigger' && f.name !== 'health') expect(b.authLevel, f.name).not.toBe('anonymous');
   });
 
   it('every HTTP function is in the table', () => {
     const known = new Set(EXPECTED.map((e) => e.name));
-    const http = functions.filter((f) => Object.values(f.bindings).some((b) => b.type === 'httpTrigger')).map((f) => f.name);
+    const http = functions
+      .filter((f) => Object.values(f.bindings).some((b) => b.type === 'httpTrigger'))
+      .map((f) => f.name);
     expect(http.filter((n) => !known.has(n))).toEqual([]);
   });
 

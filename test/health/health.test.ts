@@ -81,7 +81,10 @@ interface Answer {
 
 async function health(rt: Runtime, now = NOW): Promise<Answer> {
   const handler = createHealthHandler(() => ({ ...runtimeHealthDeps(rt), clock: () => now }));
-  const response = await handler(new HttpRequest({ method: 'GET', url: 'http://localhost/api/health' }), new InvocationContext({ functionName: 'health' }));
+  const response = await handler(
+    new HttpRequest({ method: 'GET', url: 'http://localhost/api/health' }),
+    new InvocationContext({ functionName: 'health' }),
+  );
   return { status: response.status ?? 200, body: response.jsonBody as Answer['body'] };
 }
 
@@ -90,30 +93,61 @@ async function ticked(rt: Runtime, at: Date, failed: { code: string }[] = [], un
   const written = await rt.tickHeartbeat.record({
     now: at.toISOString(),
     durationMs: 12,
-    failed: failed.map((error, i) => ({ schedule: 'nightly', occurrence: `2026-12-01T0${i}:00:00Z`, trigger: 'schedule', attempts: 1, error: { code: error.code, message: 'x' } })),
-    unknown: Array.from({ length: unknown }, (_, i) => ({ schedule: 'hourly', occurrence: `2026-12-01T1${i}:00:00Z`, trigger: 'schedule', attempts: 1 })),
+    failed: failed.map((error, i) => ({
+      schedule: 'nightly',
+      occurrence: `2026-12-01T0${i}:00:00Z`,
+      trigger: 'schedule',
+      attempts: 1,
+      error: { code: error.code, message: 'x' },
+    })),
+    unknown: Array.from({ length: unknown }, (_, i) => ({
+      schedule: 'hourly',
+      occurrence: `2026-12-01T1${i}:00:00Z`,
+      trigger: 'schedule',
+      attempts: 1,
+    })),
   });
   expect(written.ok).toBe(true);
 }
 
-const failing = (a: Answer): string[] => Object.entries(a.body.checks).filter(([, c]) => !c.ok).map(([name]) => name);
+const failing = (a: Answer): string[] =>
+  Object.entries(a.body.checks)
+    .filter(([, c]) => !c.ok)
+    .map(([name]) => name);
 
 describe('GET /api/health', () => {
   it('200 when every dependency answers, with the failed and unknown submissions of the last 24 h', async () => {
     const rt = runtime();
     await ticked(rt, new Date(NOW.getTime() - 25 * 3600_000), [{ code: 'aml.pipeline_not_found' }]); // older than 24 h: not counted
-    await ticked(rt, new Date(NOW.getTime() - 3600_000), [{ code: 'aml.pipeline_not_found' }, { code: 'schedule.submit.outcome_unknown' }]);
+    await ticked(rt, new Date(NOW.getTime() - 3600_000), [
+      { code: 'aml.pipeline_not_found' },
+      { code: 'schedule.submit.outcome_unknown' },
+    ]);
     await ticked(rt, new Date(NOW.getTime() - 30_000), [], 1); // a tick whose report lists an occurrence that became unknown
     const recordedAt = new Date(NOW.getTime() - 2 * 3600_000).toISOString();
-    await rt.scheduleStore.history.append('on-landing', { trigger: 'blob', status: 'failed', error: { code: 'aml.forbidden', message: 'x' }, recordedAt });
+    await rt.scheduleStore.history.append('on-landing', {
+      trigger: 'blob',
+      status: 'failed',
+      error: { code: 'aml.forbidden', message: 'x' },
+      recordedAt,
+    });
     await rt.scheduleStore.history.append('on-landing', { trigger: 'blob', status: 'unknown', recordedAt });
-    await rt.scheduleStore.history.append('on-landing', { trigger: 'blob', status: 'submitted', runId: 'r1', recordedAt });
+    await rt.scheduleStore.history.append('on-landing', {
+      trigger: 'blob',
+      status: 'submitted',
+      runId: 'r1',
+      recordedAt,
+    });
 
     const answer = await health(rt);
     expect(failing(answer), JSON.stringify(answer.body.checks)).toEqual([]);
     expect(answer.status).toBe(200);
     expect(answer.body.status).toBe('healthy');
-    expect(answer.body.checks.timer).toMatchObject({ ok: true, lastTickAt: new Date(NOW.getTime() - 30_000).toISOString(), ageSeconds: 30 });
+    expect(answer.body.checks.timer).toMatchObject({
+      ok: true,
+      lastTickAt: new Date(NOW.getTime() - 30_000).toISOString(),
+      ageSeconds: 30,
+    });
     expect(answer.body.last24h).toMatchObject({ failedSubmissions: 2, unknownOutcomes: 3 });
     expect(JSON.stringify(answer.body)).not.toMatch(/AccountKey|fake-msi\.|Bearer/);
   });
@@ -140,13 +174,18 @@ describe('GET /api/health', () => {
     expect(failing(answer)).toEqual(['amlToken', 'armToken']);
     expect(answer.body.checks.amlToken).toMatchObject({ code: 'aml.token' });
     expect(bed.msi.requests.slice(before).map((r) => r.status)).toEqual([400, 400]);
-    expect(bed.msi.requests.slice(before).map((r) => r.resource).sort()).toEqual(['https://management.azure.com', 'https://ml.azure.com']);
+    expect(
+      bed.msi.requests
+        .slice(before)
+        .map((r) => r.resource)
+        .sort(),
+    ).toEqual(['https://management.azure.com', 'https://ml.azure.com']);
 
     const recovered = await health(rt);
     expect(recovered.status).toBe(200);
   });
 
-  it('503 naming the configuration when the targets file is broken, with the loader\'s problem', async () => {
+  it("503 naming the configuration when the targets file is broken, with the loader's problem", async () => {
     const rt = runtime({ targets: 'targets:\n  train: [unclosed\n' });
     await ticked(rt, new Date(NOW.getTime() - 30_000));
     const answer = await health(rt);
@@ -167,9 +206,15 @@ describe('GET /api/health', () => {
     const stale = await health(rt);
     expect(stale.status).toBe(503);
     expect(failing(stale)).toEqual(['timer']);
-    expect(stale.body.checks.timer).toMatchObject({ code: 'health.timer.stale', ageSeconds: 660, staleAfterSeconds: 600 });
+    expect(stale.body.checks.timer).toMatchObject({
+      code: 'health.timer.stale',
+      ageSeconds: 660,
+      staleAfterSeconds: 600,
+    });
 
-    const patient = await health(runtime({ env: { SCHEDULE_STATE_CONTAINER: rt.env.SCHEDULE_STATE_CONTAINER!, HEALTH_TICK_STALE_MINUTES: '15' } }));
+    const patient = await health(
+      runtime({ env: { SCHEDULE_STATE_CONTAINER: rt.env.SCHEDULE_STATE_CONTAINER!, HEALTH_TICK_STALE_MINUTES: '15' } }),
+    );
     expect(patient.status).toBe(200);
   });
 });

@@ -23,9 +23,20 @@ afterAll(async () => {
   await bed?.close();
 });
 
-const timer: Timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
-const context = (): InvocationContext => new InvocationContext({ functionName: 'scheduleTimer', invocationId: 'hb', logHandler: () => undefined });
-const failure = (code: string) => ({ schedule: 's', occurrence: '2026-06-01T00:00:00Z', trigger: 'schedule' as const, attempts: 1, error: { code, message: 'x' } });
+const timer: Timer = {
+  isPastDue: false,
+  schedule: { adjustForDST: false },
+  scheduleStatus: { last: '', next: '', lastUpdated: '' },
+};
+const context = (): InvocationContext =>
+  new InvocationContext({ functionName: 'scheduleTimer', invocationId: 'hb', logHandler: () => undefined });
+const failure = (code: string) => ({
+  schedule: 's',
+  occurrence: '2026-06-01T00:00:00Z',
+  trigger: 'schedule' as const,
+  attempts: 1,
+  error: { code, message: 'x' },
+});
 
 describe('timer heartbeat', () => {
   it('the timer handler records each tick: its time, and a failed occurrence in its hour', async () => {
@@ -35,8 +46,16 @@ describe('timer heartbeat', () => {
     const train = bed.targets.get('train')!;
     targets.set('gone', { ...train, name: 'gone', pipeline: { kind: 'published', pipelineId: 'pp-does-not-exist' } });
     const files = scheduleFile([
-      { name: 'ok', target: 'train', recurrence: { frequency: 'Hour', interval: 1, start_time: '2026-06-01T00:00:00Z' } },
-      { name: 'broken', target: 'gone', recurrence: { frequency: 'Hour', interval: 1, start_time: '2026-06-01T00:00:00Z' } },
+      {
+        name: 'ok',
+        target: 'train',
+        recurrence: { frequency: 'Hour', interval: 1, start_time: '2026-06-01T00:00:00Z' },
+      },
+      {
+        name: 'broken',
+        target: 'gone',
+        recurrence: { frequency: 'Hour', interval: 1, start_time: '2026-06-01T00:00:00Z' },
+      },
     ]);
     const deps = {
       store,
@@ -47,9 +66,15 @@ describe('timer heartbeat', () => {
       settings: { ...DEFAULT_TICK_SETTINGS, owner: 'heartbeat-test' },
     };
     const provider: TickDepsProvider = () => deps;
-    const heartbeat = new TickHeartbeat(BlobJsonStore.forContainer(BlobServiceClient.fromConnectionString(azuriteConnectionString()), container));
+    const heartbeat = new TickHeartbeat(
+      BlobJsonStore.forContainer(BlobServiceClient.fromConnectionString(azuriteConnectionString()), container),
+    );
     let now = new Date('2026-06-01T00:00:00Z');
-    const handler = createScheduleTimerHandler(provider, () => now, () => heartbeat);
+    const handler = createScheduleTimerHandler(
+      provider,
+      () => now,
+      () => heartbeat,
+    );
     await handler(timer, context());
     expect((await heartbeat.read())?.lastTickAt).toBe('2026-06-01T00:00:00Z');
 
@@ -73,18 +98,54 @@ describe('timer heartbeat', () => {
       settings: { ...DEFAULT_TICK_SETTINGS, owner: 'heartbeat-test' },
     };
     // A container that does not exist: the write fails with storage's own error.
-    const heartbeat = new TickHeartbeat(BlobJsonStore.forContainer(BlobServiceClient.fromConnectionString(azuriteConnectionString()), `${container}-missing`));
+    const heartbeat = new TickHeartbeat(
+      BlobJsonStore.forContainer(
+        BlobServiceClient.fromConnectionString(azuriteConnectionString()),
+        `${container}-missing`,
+      ),
+    );
     const lines: string[] = [];
-    const handler = createScheduleTimerHandler(() => deps, () => new Date('2026-06-01T00:00:00Z'), () => heartbeat);
-    await handler(timer, new InvocationContext({ functionName: 'scheduleTimer', invocationId: 'hb', logHandler: (level, ...a) => lines.push(`${level}: ${a.join(' ')}`) }));
-    expect(lines.some((l) => l.startsWith('warning: The timer heartbeat (health/timer.json) could not be written: storage.'))).toBe(true);
+    const handler = createScheduleTimerHandler(
+      () => deps,
+      () => new Date('2026-06-01T00:00:00Z'),
+      () => heartbeat,
+    );
+    await handler(
+      timer,
+      new InvocationContext({
+        functionName: 'scheduleTimer',
+        invocationId: 'hb',
+        logHandler: (level, ...a) => lines.push(`${level}: ${a.join(' ')}`),
+      }),
+    );
+    expect(
+      lines.some((l) =>
+        l.startsWith('warning: The timer heartbeat (health/timer.json) could not be written: storage.'),
+      ),
+    ).toBe(true);
   });
 
   it('counts per UTC hour: unknown outcomes apart from failures, 25 hours kept, a 24 h window summed', () => {
-    let doc = withTick(undefined, { now: '2026-06-01T00:10:00Z', durationMs: 5, failed: [failure('aml.forbidden')], unknown: [] });
-    doc = withTick(doc, { now: '2026-06-01T00:20:00Z', durationMs: 5, failed: [failure('schedule.submit.outcome_unknown'), failure('aml.pipeline_not_found')], unknown: [] });
+    let doc = withTick(undefined, {
+      now: '2026-06-01T00:10:00Z',
+      durationMs: 5,
+      failed: [failure('aml.forbidden')],
+      unknown: [],
+    });
+    doc = withTick(doc, {
+      now: '2026-06-01T00:20:00Z',
+      durationMs: 5,
+      failed: [failure('schedule.submit.outcome_unknown'), failure('aml.pipeline_not_found')],
+      unknown: [],
+    });
     expect(doc.hours).toEqual([{ hour: '2026-06-01T00', failed: 2, unknown: 1 }]);
-    for (let h = 1; h <= 30; h++) doc = withTick(doc, { now: new Date(Date.parse('2026-06-01T00:30:00Z') + h * 3600_000).toISOString(), durationMs: 5, failed: [failure('x')], unknown: [] });
+    for (let h = 1; h <= 30; h++)
+      doc = withTick(doc, {
+        now: new Date(Date.parse('2026-06-01T00:30:00Z') + h * 3600_000).toISOString(),
+        durationMs: 5,
+        failed: [failure('x')],
+        unknown: [],
+      });
     expect(doc.hours).toHaveLength(25);
     expect(doc.hours[0]!.hour).toBe('2026-06-02T06');
     expect(doc.lastTickAt).toBe('2026-06-02T06:30:00.000Z');

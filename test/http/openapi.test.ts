@@ -11,7 +11,10 @@ const root = join(__dirname, '..', '..');
 
 async function served(): Promise<{ status: number | undefined; contentType: string; text: string }> {
   const handler = createOpenApiHandler();
-  const response = await handler(new HttpRequest({ method: 'GET', url: 'http://localhost:7071/api/openapi.json' }), new InvocationContext({ functionName: 'openApiDocument' }));
+  const response = await handler(
+    new HttpRequest({ method: 'GET', url: 'http://localhost:7071/api/openapi.json' }),
+    new InvocationContext({ functionName: 'openApiDocument' }),
+  );
   const headers = new Headers(response.headers as Record<string, string>);
   return { status: response.status, contentType: headers.get('content-type') ?? '', text: String(response.body) };
 }
@@ -53,15 +56,22 @@ describe('GET /api/openapi.json', () => {
   it('its schemas compile as JSON Schema 2020-12 and accept the documented example', async () => {
     const doc = JSON.parse((await served()).text) as {
       components: { schemas: Record<string, unknown> };
-      paths: Record<string, { post?: { requestBody: { content: { 'application/json': { examples: Record<string, { value: unknown }> } } } } }>;
+      paths: Record<
+        string,
+        {
+          post?: { requestBody: { content: { 'application/json': { examples: Record<string, { value: unknown }> } } } };
+        }
+      >;
     };
     const ajv = new Ajv2020({ strict: false });
     addFormats(ajv);
     ajv.addSchema({ $id: 'doc', components: doc.components });
     const validate = ajv.compile({ $ref: 'doc#/components/schemas/RunRequest' });
-    const examples = doc.paths['/api/pipelines/{target}/runs']?.post?.requestBody.content['application/json'].examples ?? {};
+    const examples =
+      doc.paths['/api/pipelines/{target}/runs']?.post?.requestBody.content['application/json'].examples ?? {};
     expect(Object.keys(examples).length).toBeGreaterThan(0);
-    for (const example of Object.values(examples)) expect(validate(example.value), JSON.stringify(validate.errors)).toBe(true);
+    for (const example of Object.values(examples))
+      expect(validate(example.value), JSON.stringify(validate.errors)).toBe(true);
     expect(validate({ Unknown: 1 })).toBe(false);
   });
 });
@@ -69,7 +79,10 @@ describe('GET /api/openapi.json', () => {
 describe('the submit route documents Retry-After', () => {
   it('on 503 and 504, as whole seconds of at least 1 (what the handler sends when Azure ML asked for a wait)', async () => {
     const doc = JSON.parse((await served()).text) as {
-      paths: Record<string, { post?: { responses: Record<string, { headers?: Record<string, { schema: unknown }> }> } }>;
+      paths: Record<
+        string,
+        { post?: { responses: Record<string, { headers?: Record<string, { schema: unknown }> }> } }
+      >;
     };
     const responses = doc.paths['/api/pipelines/{target}/runs']?.post?.responses ?? {};
     for (const status of ['503', '504']) {

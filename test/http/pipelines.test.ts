@@ -56,7 +56,13 @@ beforeAll(async () => {
   bed = await startAmlTestBed();
   msi = bed.msi;
   aml = bed.aml;
-  aml.addPipeline({ id: 'pub-nightly', kind: 'published', workspace: WS, parameters: ['epochs', 'rate', 'secret_conn', 'label'], dataPathParameters: ['input_data', 'extra'] });
+  aml.addPipeline({
+    id: 'pub-nightly',
+    kind: 'published',
+    workspace: WS,
+    parameters: ['epochs', 'rate', 'secret_conn', 'label'],
+    dataPathParameters: ['input_data', 'extra'],
+  });
   aml.addPipeline({ id: 'pe-scoring', kind: 'endpoint', name: 'scoring', workspace: WS, versions: ['0', '1'] });
   root = mkdtempSync(join(tmpdir(), 'http-app-'));
   writeFileSync(join(root, 'host.json'), '{}');
@@ -64,7 +70,13 @@ beforeAll(async () => {
   // by-ids has no workspace: it gets the default one from the AML_* settings, and its URL from ARM + discovery.
   const loaded = loadTargets({
     appRoot: root,
-    env: { AML_TARGETS_FILE: 'targets.yaml', STORAGE_CONNECTION: 'AccountKey=hush', AML_SUBSCRIPTION_ID: SUB, AML_RESOURCE_GROUP: WS.resourceGroup, AML_WORKSPACE_NAME: WS.workspaceName },
+    env: {
+      AML_TARGETS_FILE: 'targets.yaml',
+      STORAGE_CONNECTION: 'AccountKey=hush',
+      AML_SUBSCRIPTION_ID: SUB,
+      AML_RESOURCE_GROUP: WS.resourceGroup,
+      AML_WORKSPACE_NAME: WS.workspaceName,
+    },
   });
   if (!loaded.ok) throw new Error(loaded.error.message);
   catalog = loaded.value;
@@ -82,7 +94,15 @@ beforeEach(() => {
 });
 
 function makeClient(): PipelineClient {
-  return createPipelineClient({ env: { ...bed.env, AML_RETRY_MAX_ATTEMPTS: '4', AML_RETRY_BASE_DELAY_MS: '5', AML_RETRY_MAX_DELAY_MS: '20', AML_RECONCILE_DELAY_MS: '10' } });
+  return createPipelineClient({
+    env: {
+      ...bed.env,
+      AML_RETRY_MAX_ATTEMPTS: '4',
+      AML_RETRY_BASE_DELAY_MS: '5',
+      AML_RETRY_MAX_DELAY_MS: '20',
+      AML_RECONCILE_DELAY_MS: '10',
+    },
+  });
 }
 
 interface Call {
@@ -93,7 +113,12 @@ interface Call {
   logs: string[];
 }
 
-async function post(target: string, body: string | undefined, headers: Record<string, string> = { 'content-type': 'application/json' }, useDeps: PipelinesDeps = deps): Promise<Call> {
+async function post(
+  target: string,
+  body: string | undefined,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+  useDeps: PipelinesDeps = deps,
+): Promise<Call> {
   const logs: string[] = [];
   const context = new InvocationContext({
     functionName: 'submitPipelineRun',
@@ -108,7 +133,13 @@ async function post(target: string, body: string | undefined, headers: Record<st
     ...(body !== undefined ? { body: { string: body } } : {}),
   });
   const response = await createSubmitRunHandler(useDeps)(request, context);
-  return { response, status: response.status ?? 200, headers: new Headers(response.headers as Record<string, string>), json: (response.jsonBody ?? {}) as Record<string, unknown>, logs };
+  return {
+    response,
+    status: response.status ?? 200,
+    headers: new Headers(response.headers as Record<string, string>),
+    json: (response.jsonBody ?? {}) as Record<string, unknown>,
+    logs,
+  };
 }
 
 describe('POST /api/pipelines/{target}/runs: what reaches Azure ML', () => {
@@ -154,7 +185,17 @@ describe('POST /api/pipelines/{target}/runs: what reaches Azure ML', () => {
       studioUrl: `https://ml.azure.com/runs/${seen.runId}?wsid=/subscriptions/${SUB}/resourcegroups/${WS.resourceGroup}/workspaces/${WS.workspaceName}`,
     });
     expect(telemetry.events).toEqual([
-      { name: 'PipelineRunSubmitted', properties: { target: 'nightly', runId: seen.runId, experiment: 'nightly-retrain', attempts: '1', trigger: 'http', key: call.json.submissionKey } },
+      {
+        name: 'PipelineRunSubmitted',
+        properties: {
+          target: 'nightly',
+          runId: seen.runId,
+          experiment: 'nightly-retrain',
+          attempts: '1',
+          trigger: 'http',
+          key: call.json.submissionKey,
+        },
+      },
     ]);
     expect(call.logs.some((l) => l.includes(seen.runId) && l.includes('nightly'))).toBe(true);
   });
@@ -165,8 +206,22 @@ describe('POST /api/pipelines/{target}/runs: what reaches Azure ML', () => {
     const seen = aml.submissions[aml.submissions.length - 1];
     expect(seen?.pipeline.id).toBe('pe-scoring');
     expect(seen?.version).toBe('1');
-    expect(seen?.body).toMatchObject({ ExperimentName: 'scoring', ParameterAssignments: {}, DataPathAssignments: {}, RunSource: 'SDK', ContinueRunOnStepFailure: true });
-    expect(Object.keys(seen?.body ?? {}).sort()).toEqual(['ContinueRunOnStepFailure', 'DataPathAssignments', 'ExperimentName', 'ParameterAssignments', 'Properties', 'RunSource', 'Tags']);
+    expect(seen?.body).toMatchObject({
+      ExperimentName: 'scoring',
+      ParameterAssignments: {},
+      DataPathAssignments: {},
+      RunSource: 'SDK',
+      ContinueRunOnStepFailure: true,
+    });
+    expect(Object.keys(seen?.body ?? {}).sort()).toEqual([
+      'ContinueRunOnStepFailure',
+      'DataPathAssignments',
+      'ExperimentName',
+      'ParameterAssignments',
+      'Properties',
+      'RunSource',
+      'Tags',
+    ]);
   });
 
   it('a target given by ids in the default workspace is submitted to the URL found through ARM and discovery', async () => {
@@ -176,14 +231,30 @@ describe('POST /api/pipelines/{target}/runs: what reaches Azure ML', () => {
     expect(seen?.pipeline.id).toBe('pub-nightly');
     expect(seen?.path).toBe(new URL(aml.submitUrl(WS, { published: 'pub-nightly' })).pathname);
     expect(call.json.endpointUrl).toBe(aml.submitUrl(WS, { published: 'pub-nightly' }));
-    expect(seen?.body).toEqual({ ExperimentName: 'by-ids', ParameterAssignments: { epochs: 1 }, DataPathAssignments: {}, RunSource: 'SDK', Properties: { aml_triggers_key: call.json.submissionKey }, Tags: { aml_triggers_key: call.json.submissionKey } });
-    expect(bed.arm.calls.some((c) => c.path.toLowerCase().includes(`/workspaces/${WS.workspaceName.toLowerCase()}`))).toBe(true);
+    expect(seen?.body).toEqual({
+      ExperimentName: 'by-ids',
+      ParameterAssignments: { epochs: 1 },
+      DataPathAssignments: {},
+      RunSource: 'SDK',
+      Properties: { aml_triggers_key: call.json.submissionKey },
+      Tags: { aml_triggers_key: call.json.submissionKey },
+    });
+    expect(
+      bed.arm.calls.some((c) => c.path.toLowerCase().includes(`/workspaces/${WS.workspaceName.toLowerCase()}`)),
+    ).toBe(true);
   });
 
   it('request fields override ExperimentName, RunSource and ContinueRunOnStepFailure', async () => {
-    const call = await post('scoring', JSON.stringify({ ExperimentName: 'adhoc', RunSource: 'LogicApp', ContinueRunOnStepFailure: false }));
+    const call = await post(
+      'scoring',
+      JSON.stringify({ ExperimentName: 'adhoc', RunSource: 'LogicApp', ContinueRunOnStepFailure: false }),
+    );
     expect(call.status).toBe(202);
-    expect(aml.submissions[aml.submissions.length - 1]?.body).toMatchObject({ ExperimentName: 'adhoc', RunSource: 'LogicApp', ContinueRunOnStepFailure: false });
+    expect(aml.submissions[aml.submissions.length - 1]?.body).toMatchObject({
+      ExperimentName: 'adhoc',
+      RunSource: 'LogicApp',
+      ContinueRunOnStepFailure: false,
+    });
     expect(call.json.experimentName).toBe('adhoc');
   });
 });
@@ -206,11 +277,24 @@ describe('retries', () => {
     const attempts = aml.attempts.length;
     const submissions = aml.submissions.length;
     aml.script([{ status: 500 }]);
-    const call = await post('nightly', '{"ParameterAssignments": {"epochs": 7}}', { 'content-type': 'application/json', 'idempotency-key': 'req-500-once' });
-    expect(aml.attempts.slice(attempts).filter((a) => a.method === 'POST' && a.path.includes('PipelineRuns')).map((a) => a.outcome)).toEqual([500]);
+    const call = await post('nightly', '{"ParameterAssignments": {"epochs": 7}}', {
+      'content-type': 'application/json',
+      'idempotency-key': 'req-500-once',
+    });
+    expect(
+      aml.attempts
+        .slice(attempts)
+        .filter((a) => a.method === 'POST' && a.path.includes('PipelineRuns'))
+        .map((a) => a.outcome),
+    ).toEqual([500]);
     expect(aml.submissions.length).toBe(submissions);
     expect(call.status).toBe(502);
-    expect(call.json).toMatchObject({ code: 'aml.submission.outcome_unknown', outcome: 'unknown', experimentName: 'nightly-retrain', lookup: 'not_found' });
+    expect(call.json).toMatchObject({
+      code: 'aml.submission.outcome_unknown',
+      outcome: 'unknown',
+      experimentName: 'nightly-retrain',
+      lookup: 'not_found',
+    });
     expect(call.headers.get('retry-after')).toBeNull();
     expect(String(call.json.detail)).toContain(`aml_triggers_key=${String(call.json.submissionKey)}`);
   });
@@ -236,30 +320,135 @@ describe('retries', () => {
     expect(call.status).toBeGreaterThanOrEqual(400);
     expect(String(call.json.detail)).toMatch(/AzureML Data Scientist/);
     expect(telemetry.exceptions).toHaveLength(1);
-    expect(telemetry.exceptions[0]?.properties).toMatchObject({ target: 'nightly', code: 'aml.forbidden', trigger: 'http' });
+    expect(telemetry.exceptions[0]?.properties).toMatchObject({
+      target: 'nightly',
+      code: 'aml.forbidden',
+      trigger: 'http',
+    });
     expect(call.logs.some((l) => l.startsWith('error:') && l.includes('nightly'))).toBe(true);
   });
 });
 
 describe('bad input: 4xx problem+json naming the field, nothing submitted', () => {
   const big = JSON.stringify({ Description: 'x'.repeat(1024 * 1024) });
-  const cases: Array<{ name: string; target?: string; body?: string; headers?: Record<string, string>; status: number; code: string; field: string }> = [
-    { name: 'malformed JSON', body: '{"ParameterAssignments": {"epochs": 3,}}', status: 400, code: 'request.json.malformed', field: 'body' },
+  const cases: Array<{
+    name: string;
+    target?: string;
+    body?: string;
+    headers?: Record<string, string>;
+    status: number;
+    code: string;
+    field: string;
+  }> = [
+    {
+      name: 'malformed JSON',
+      body: '{"ParameterAssignments": {"epochs": 3,}}',
+      status: 400,
+      code: 'request.json.malformed',
+      field: 'body',
+    },
     { name: 'not an object', body: '[1, 2]', status: 400, code: 'request.body.not_object', field: 'body' },
-    { name: 'wrong type of a parameter', body: '{"ParameterAssignments": {"epochs": [3]}}', status: 400, code: 'request.field.type', field: 'ParameterAssignments.epochs' },
-    { name: 'wrong type of a data path part', body: '{"DataPathAssignments": {"input_data": {"DataStoreName": "s", "RelativePath": 5}}}', status: 400, code: 'request.field.type', field: 'DataPathAssignments.input_data.RelativePath' },
-    { name: 'wrong type of a flag', body: '{"ContinueRunOnStepFailure": "true"}', status: 400, code: 'request.field.type', field: 'ContinueRunOnStepFailure' },
-    { name: 'unknown field', body: '{"PipelineId": "other-pipeline"}', status: 400, code: 'request.field.unknown', field: 'PipelineId' },
-    { name: 'the old continue-on-step-failure spelling', body: '{"ContinueOnStepFailure": true}', status: 400, code: 'request.field.unknown', field: 'ContinueOnStepFailure' },
-    { name: '__proto__ as a parameter name', body: '{"ParameterAssignments": {"__proto__": {"epochs": 1}}}', status: 400, code: 'request.field.reserved_name', field: 'ParameterAssignments.__proto__' },
-    { name: '__proto__ as a tag name', body: '{"Tags": {"__proto__": "x"}}', status: 400, code: 'request.field.reserved_name', field: 'Tags.__proto__' },
-    { name: 'constructor as a data path name', body: '{"DataPathAssignments": {"constructor": {"DataStoreName": "s", "RelativePath": "p"}}}', status: 400, code: 'request.field.reserved_name', field: 'DataPathAssignments.constructor' },
-    { name: 'prototype as a dataset name', body: '{"DataSetDefinitionValueAssignments": {"prototype": {"SavedDataSetReference": {"Id": "d"}}}}', status: 400, code: 'request.field.reserved_name', field: 'DataSetDefinitionValueAssignments.prototype' },
-    { name: 'the app\'s own key as a tag', body: '{"Tags": {"aml_triggers_key": "mine"}}', status: 400, code: 'request.field.reserved_name', field: 'Tags.aml_triggers_key' },
-    { name: 'body over 1 MiB (no Content-Length)', body: big, status: 413, code: 'request.body.too_large', field: 'body' },
-    { name: 'body over 1 MiB (Content-Length)', body: big, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(big)) }, status: 413, code: 'request.body.too_large', field: 'body' },
-    { name: 'unknown target', target: 'not-configured', body: '{}', status: 404, code: 'target.unknown', field: 'target' },
-    { name: 'unsupported content type', body: 'epochs=3', headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 415, code: 'request.content_type.unsupported', field: 'Content-Type' },
+    {
+      name: 'wrong type of a parameter',
+      body: '{"ParameterAssignments": {"epochs": [3]}}',
+      status: 400,
+      code: 'request.field.type',
+      field: 'ParameterAssignments.epochs',
+    },
+    {
+      name: 'wrong type of a data path part',
+      body: '{"DataPathAssignments": {"input_data": {"DataStoreName": "s", "RelativePath": 5}}}',
+      status: 400,
+      code: 'request.field.type',
+      field: 'DataPathAssignments.input_data.RelativePath',
+    },
+    {
+      name: 'wrong type of a flag',
+      body: '{"ContinueRunOnStepFailure": "true"}',
+      status: 400,
+      code: 'request.field.type',
+      field: 'ContinueRunOnStepFailure',
+    },
+    {
+      name: 'unknown field',
+      body: '{"PipelineId": "other-pipeline"}',
+      status: 400,
+      code: 'request.field.unknown',
+      field: 'PipelineId',
+    },
+    {
+      name: 'the old continue-on-step-failure spelling',
+      body: '{"ContinueOnStepFailure": true}',
+      status: 400,
+      code: 'request.field.unknown',
+      field: 'ContinueOnStepFailure',
+    },
+    {
+      name: '__proto__ as a parameter name',
+      body: '{"ParameterAssignments": {"__proto__": {"epochs": 1}}}',
+      status: 400,
+      code: 'request.field.reserved_name',
+      field: 'ParameterAssignments.__proto__',
+    },
+    {
+      name: '__proto__ as a tag name',
+      body: '{"Tags": {"__proto__": "x"}}',
+      status: 400,
+      code: 'request.field.reserved_name',
+      field: 'Tags.__proto__',
+    },
+    {
+      name: 'constructor as a data path name',
+      body: '{"DataPathAssignments": {"constructor": {"DataStoreName": "s", "RelativePath": "p"}}}',
+      status: 400,
+      code: 'request.field.reserved_name',
+      field: 'DataPathAssignments.constructor',
+    },
+    {
+      name: 'prototype as a dataset name',
+      body: '{"DataSetDefinitionValueAssignments": {"prototype": {"SavedDataSetReference": {"Id": "d"}}}}',
+      status: 400,
+      code: 'request.field.reserved_name',
+      field: 'DataSetDefinitionValueAssignments.prototype',
+    },
+    {
+      name: "the app's own key as a tag",
+      body: '{"Tags": {"aml_triggers_key": "mine"}}',
+      status: 400,
+      code: 'request.field.reserved_name',
+      field: 'Tags.aml_triggers_key',
+    },
+    {
+      name: 'body over 1 MiB (no Content-Length)',
+      body: big,
+      status: 413,
+      code: 'request.body.too_large',
+      field: 'body',
+    },
+    {
+      name: 'body over 1 MiB (Content-Length)',
+      body: big,
+      headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(big)) },
+      status: 413,
+      code: 'request.body.too_large',
+      field: 'body',
+    },
+    {
+      name: 'unknown target',
+      target: 'not-configured',
+      body: '{}',
+      status: 404,
+      code: 'target.unknown',
+      field: 'target',
+    },
+    {
+      name: 'unsupported content type',
+      body: 'epochs=3',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      status: 415,
+      code: 'request.content_type.unsupported',
+      field: 'Content-Type',
+    },
   ];
   for (const c of cases) {
     it(`${c.name} → ${c.status} ${c.code}`, async () => {
@@ -267,7 +456,12 @@ describe('bad input: 4xx problem+json naming the field, nothing submitted', () =
       const call = await post(c.target ?? 'nightly', c.body, c.headers ?? { 'content-type': 'application/json' });
       expect(call.status).toBe(c.status);
       expect(call.headers.get('content-type')).toBe('application/problem+json');
-      expect(call.json).toMatchObject({ status: c.status, code: c.code, field: c.field, instance: 'urn:uuid:11111111-2222-4333-8444-555555555555' });
+      expect(call.json).toMatchObject({
+        status: c.status,
+        code: c.code,
+        field: c.field,
+        instance: 'urn:uuid:11111111-2222-4333-8444-555555555555',
+      });
       expect(typeof call.json.detail).toBe('string');
       expect(String(call.json.type)).toMatch(/^https:\/\//);
       expect(aml.attempts.length).toBe(attempts);
@@ -288,14 +482,21 @@ describe('bad input: 4xx problem+json naming the field, nothing submitted', () =
   it('several problems are all reported', async () => {
     const call = await post('nightly', '{"ExperimentName": 1, "Foo": 2, "ParameterAssignments": {"a": null}}');
     expect(call.status).toBe(400);
-    expect((call.json.errors as Array<{ field: string }>).map((e) => e.field)).toEqual(['ExperimentName', 'Foo', 'ParameterAssignments.a']);
+    expect((call.json.errors as Array<{ field: string }>).map((e) => e.field)).toEqual([
+      'ExperimentName',
+      'Foo',
+      'ParameterAssignments.a',
+    ]);
   });
 });
 
 describe('GET /api/pipelines', () => {
   it('lists targets with their defaults, showing setting references unresolved', async () => {
     const context = new InvocationContext({ functionName: 'listPipelineTargets' });
-    const response = await createListTargetsHandler(deps)(new HttpRequest({ method: 'GET', url: 'http://localhost:7071/api/pipelines' }), context);
+    const response = await createListTargetsHandler(deps)(
+      new HttpRequest({ method: 'GET', url: 'http://localhost:7071/api/pipelines' }),
+      context,
+    );
     expect(response.status).toBe(200);
     const body = response.jsonBody as { targets: Array<Record<string, unknown>> };
     expect(body.targets.map((t) => t.name)).toEqual(['nightly', 'scoring', 'by-ids']);
@@ -316,8 +517,16 @@ describe('invalid configuration', () => {
     const bad = mkdtempSync(join(tmpdir(), 'bad-app-'));
     try {
       writeFileSync(join(bad, 'host.json'), '{}');
-      writeFileSync(join(bad, 'pipelines.yaml'), 'targets:\n  t:\n    pipeline_id: p\n    experiment_name: e\n    paramters: {}\n');
-      const runtime = createRuntime({ appRoot: bad, env: { AML_TARGETS_FILE: 'pipelines.yaml' }, pipelineClient: client, telemetry });
+      writeFileSync(
+        join(bad, 'pipelines.yaml'),
+        'targets:\n  t:\n    pipeline_id: p\n    experiment_name: e\n    paramters: {}\n',
+      );
+      const runtime = createRuntime({
+        appRoot: bad,
+        env: { AML_TARGETS_FILE: 'pipelines.yaml' },
+        pipelineClient: client,
+        telemetry,
+      });
       let thrown: unknown;
       try {
         runtime.validateStartup(() => undefined);

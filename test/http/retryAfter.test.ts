@@ -53,20 +53,33 @@ interface Call {
  * Scripts Azure ML's answers, then POSTs through the real handler with a client whose retries are cut
  * short: `maxAttempts` attempts, tiny backoff, and a total `deadlineMs`.
  */
-async function submitThrough(script: ScriptEntry[], options: { maxAttempts: number; deadlineMs?: number; retry?: Partial<RetryPolicy> }): Promise<Call> {
+async function submitThrough(
+  script: ScriptEntry[],
+  options: { maxAttempts: number; deadlineMs?: number; retry?: Partial<RetryPolicy> },
+): Promise<Call> {
   const client = createPipelineClient({
     env: bed.env,
     settings: {
       attemptTimeoutMs: 5_000,
       deadlineMs: options.deadlineMs ?? 5_000,
-      retry: { ...DEFAULT_RETRY_POLICY, baseDelayMs: 5, maxDelayMs: 20, maxAttempts: options.maxAttempts, ...(options.retry ?? {}) },
+      retry: {
+        ...DEFAULT_RETRY_POLICY,
+        baseDelayMs: 5,
+        maxDelayMs: 20,
+        maxAttempts: options.maxAttempts,
+        ...(options.retry ?? {}),
+      },
       reconcileDelayMs: 10,
     },
   });
   clients.push(client);
   bed.aml.clearScript();
   bed.aml.script(script);
-  const context = new InvocationContext({ functionName: 'submitPipelineRun', invocationId: '7a0c1f0e-1d2b-4c3d-8e4f-5a6b7c8d9e0f', logHandler: () => {} });
+  const context = new InvocationContext({
+    functionName: 'submitPipelineRun',
+    invocationId: '7a0c1f0e-1d2b-4c3d-8e4f-5a6b7c8d9e0f',
+    logHandler: () => {},
+  });
   const request = new HttpRequest({
     method: 'POST',
     url: 'http://localhost:7071/api/pipelines/nightly/runs',
@@ -74,7 +87,12 @@ async function submitThrough(script: ScriptEntry[], options: { maxAttempts: numb
     headers: { 'content-type': 'application/json' },
     body: { string: '{}' },
   });
-  const handler = createSubmitRunHandler({ targets: catalog, pipelineClient: client, telemetry: new MemoryTelemetry(), runSource: 'SDK' });
+  const handler = createSubmitRunHandler({
+    targets: catalog,
+    pipelineClient: client,
+    telemetry: new MemoryTelemetry(),
+    runSource: 'SDK',
+  });
   const response = await handler(request, context);
   return {
     status: response.status ?? 200,
@@ -91,7 +109,14 @@ describe('POST /api/pipelines/{target}/runs passes on the Retry-After Azure ML g
   it('429 with Retry-After on every attempt until the attempts run out: 503 aml.throttled with Retry-After: 12 and the wait in the detail', async () => {
     const before = bed.aml.attempts.length;
     const submissions = bed.aml.submissions.length;
-    const call = await submitThrough([{ status: 429, retryAfter: '0' }, { status: 429, retryAfter: '0' }, { status: 429, retryAfter: '12' }], { maxAttempts: 3 });
+    const call = await submitThrough(
+      [
+        { status: 429, retryAfter: '0' },
+        { status: 429, retryAfter: '0' },
+        { status: 429, retryAfter: '12' },
+      ],
+      { maxAttempts: 3 },
+    );
     expect(outcomesSince(before)).toEqual([429, 429, 429]);
     expect(bed.aml.submissions.length).toBe(submissions);
     expect(call.status).toBe(503);
@@ -104,7 +129,13 @@ describe('POST /api/pipelines/{target}/runs passes on the Retry-After Azure ML g
 
   it('429 until the deadline runs out (the next Retry-After does not fit): the deadline problem still carries Retry-After', async () => {
     const before = bed.aml.attempts.length;
-    const call = await submitThrough([{ status: 429, retryAfter: '0' }, { status: 429, retryAfter: '30' }], { maxAttempts: 6, deadlineMs: 1_500 });
+    const call = await submitThrough(
+      [
+        { status: 429, retryAfter: '0' },
+        { status: 429, retryAfter: '30' },
+      ],
+      { maxAttempts: 6, deadlineMs: 1_500 },
+    );
     expect(outcomesSince(before)).toEqual([429, 429]);
     // What the client has always answered here (not changed by this feature): the deadline error, 504.
     expect(call.status).toBe(504);
@@ -129,7 +160,16 @@ describe('POST /api/pipelines/{target}/runs passes on the Retry-After Azure ML g
     // Azure ML's clock says 2030: the app's own clock would make this years; Azure ML meant 45 s.
     // (The retry loop itself measures from the app's clock, finds it too long to wait, and gives up at once.)
     const before = bed.aml.attempts.length;
-    const call = await submitThrough([{ status: 429, retryAfter: 'Tue, 01 Jan 2030 00:00:45 GMT', headers: { date: 'Tue, 01 Jan 2030 00:00:00 GMT' } }], { maxAttempts: 3 });
+    const call = await submitThrough(
+      [
+        {
+          status: 429,
+          retryAfter: 'Tue, 01 Jan 2030 00:00:45 GMT',
+          headers: { date: 'Tue, 01 Jan 2030 00:00:00 GMT' },
+        },
+      ],
+      { maxAttempts: 3 },
+    );
     expect(outcomesSince(before)).toEqual([429]);
     expect(call.status).toBe(503);
     expect(call.headers.get('retry-after')).toBe('45');
@@ -172,7 +212,10 @@ describe('POST /api/pipelines/{target}/runs passes on the Retry-After Azure ML g
   });
 
   it('a refusal that waiting cannot fix (400) gets no Retry-After even when Azure ML sent one', async () => {
-    const call = await submitThrough([{ status: 400, retryAfter: '8', body: { error: { code: 'UserError', message: 'bad parameter' } } }], { maxAttempts: 3 });
+    const call = await submitThrough(
+      [{ status: 400, retryAfter: '8', body: { error: { code: 'UserError', message: 'bad parameter' } } }],
+      { maxAttempts: 3 },
+    );
     expect(call.status).toBe(400);
     expect(call.json.code).toBe('aml.bad_request');
     expect(call.headers.has('retry-after')).toBe(false);
@@ -181,14 +224,27 @@ describe('POST /api/pipelines/{target}/runs passes on the Retry-After Azure ML g
 
 describe('problemResponse and Retry-After', () => {
   it('adds Retry-After for any error carrying retryAfterSeconds (rounded up), whatever its code', () => {
-    const error = { code: 'storage.unavailable' as const, message: 'The store is busy.', status: 503, retryAfterSeconds: 2.1 };
+    const error = {
+      code: 'storage.unavailable' as const,
+      message: 'The store is busy.',
+      status: 503,
+      retryAfterSeconds: 2.1,
+    };
     const response = problemResponse(error, 503, 'urn:uuid:x');
     expect(response.headers).toMatchObject({ 'Content-Type': 'application/problem+json', 'Retry-After': '3' });
-    expect(response.jsonBody).toMatchObject({ code: 'storage.unavailable', detail: 'The store is busy. Retry after 3 s (Retry-After header).' });
+    expect(response.jsonBody).toMatchObject({
+      code: 'storage.unavailable',
+      detail: 'The store is busy. Retry after 3 s (Retry-After header).',
+    });
   });
 
   it("leaves a caller's own Retry-After alone, and adds nothing when the error carries no wait", () => {
-    const error = { code: 'storage.unavailable' as const, message: 'The store is busy.', status: 503, retryAfterSeconds: 30 };
+    const error = {
+      code: 'storage.unavailable' as const,
+      message: 'The store is busy.',
+      status: 503,
+      retryAfterSeconds: 30,
+    };
     const own = problemResponse(error, 503, undefined, { 'Retry-After': '5' });
     expect(own.headers).toMatchObject({ 'Retry-After': '5' });
     expect(own.jsonBody).toMatchObject({ detail: 'The store is busy.' });

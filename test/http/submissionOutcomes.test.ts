@@ -63,7 +63,15 @@ beforeAll(async () => {
   const loaded = loadTargets({ appRoot: root, env });
   if (!loaded.ok) throw new Error(loaded.error.message);
   catalog = loaded.value;
-  client = createPipelineClient({ env: { ...bed.env, AML_RECONCILE_DELAY_MS: '20', AML_ATTEMPT_TIMEOUT_MS: '2000', AML_RETRY_BASE_DELAY_MS: '5', AML_RETRY_MAX_DELAY_MS: '20' } });
+  client = createPipelineClient({
+    env: {
+      ...bed.env,
+      AML_RECONCILE_DELAY_MS: '20',
+      AML_ATTEMPT_TIMEOUT_MS: '2000',
+      AML_RETRY_BASE_DELAY_MS: '5',
+      AML_RETRY_MAX_DELAY_MS: '20',
+    },
+  });
 });
 
 afterAll(async () => {
@@ -73,10 +81,17 @@ afterAll(async () => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-async function post(target: string, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown>; headers: Headers; telemetry: MemoryTelemetry }> {
+async function post(
+  target: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: Record<string, unknown>; headers: Headers; telemetry: MemoryTelemetry }> {
   const telemetry = new MemoryTelemetry();
   const deps: PipelinesDeps = { targets: catalog, pipelineClient: client, telemetry, runSource: 'SDK' };
-  const context = new InvocationContext({ functionName: 'submitPipelineRun', invocationId: '0f0e0d0c-0b0a-4909-8807-060504030201', logHandler: () => {} });
+  const context = new InvocationContext({
+    functionName: 'submitPipelineRun',
+    invocationId: '0f0e0d0c-0b0a-4909-8807-060504030201',
+    logHandler: () => {},
+  });
   const request = new HttpRequest({
     method: 'POST',
     url: `http://localhost:7071/api/pipelines/${target}/runs`,
@@ -85,7 +100,12 @@ async function post(target: string, headers: Record<string, string> = {}): Promi
     body: { string: '{"ParameterAssignments": {}}' },
   });
   const response = await createSubmitRunHandler(deps)(request, context);
-  return { status: response.status ?? 200, json: (response.jsonBody ?? {}) as Record<string, unknown>, headers: new Headers(response.headers as Record<string, string>), telemetry };
+  return {
+    status: response.status ?? 200,
+    json: (response.jsonBody ?? {}) as Record<string, unknown>,
+    headers: new Headers(response.headers as Record<string, string>),
+    telemetry,
+  };
 }
 
 describe('the answer is lost after the request reached Azure ML: 202 reconciled, one run', () => {
@@ -100,8 +120,17 @@ describe('the answer is lost after the request reached Azure ML: 202 reconciled,
       expect(runs).toHaveLength(1);
       expect(proxy.requests.slice(before).filter(isSubmit)).toHaveLength(1);
       expect(call.status, JSON.stringify(call.json)).toBe(202);
-      expect(call.json).toMatchObject({ runId: runs[0]?.runId, reconciled: true, submissionKey: key, experimentName: 'flaky-net', attempts: 1 });
-      expect(call.telemetry.events[0]).toMatchObject({ name: 'PipelineRunSubmitted', properties: { reconciled: 'true', key } });
+      expect(call.json).toMatchObject({
+        runId: runs[0]?.runId,
+        reconciled: true,
+        submissionKey: key,
+        experimentName: 'flaky-net',
+        attempts: 1,
+      });
+      expect(call.telemetry.events[0]).toMatchObject({
+        name: 'PipelineRunSubmitted',
+        properties: { reconciled: 'true', key },
+      });
     });
   }
 });
@@ -117,11 +146,22 @@ describe('the request never reached Azure ML, but the app cannot know: 502 unkno
     expect(call.status).toBe(502);
     expect(call.headers.get('content-type')).toBe('application/problem+json');
     expect(call.headers.get('retry-after')).toBeNull();
-    expect(call.json).toMatchObject({ code: 'aml.submission.outcome_unknown', outcome: 'unknown', submissionKey: key, experimentName: 'flaky-net', lookup: 'not_found', status: 502 });
+    expect(call.json).toMatchObject({
+      code: 'aml.submission.outcome_unknown',
+      outcome: 'unknown',
+      submissionKey: key,
+      experimentName: 'flaky-net',
+      lookup: 'not_found',
+      status: 502,
+    });
     expect(String(call.json.detail)).toContain(`property ${KEY}=${key}`);
     expect(String(call.json.detail)).toContain('experiment flaky-net');
     expect(String(call.json.detail)).toMatch(/Do not resend it blindly/);
-    expect(call.telemetry.exceptions[0]?.properties).toMatchObject({ outcome: 'unknown', key, code: 'aml.submission.outcome_unknown' });
+    expect(call.telemetry.exceptions[0]?.properties).toMatchObject({
+      outcome: 'unknown',
+      key,
+      code: 'aml.submission.outcome_unknown',
+    });
   });
 
   it('Idempotency-Key wins over x-ms-client-request-id; an unusable one is replaced by a generated key', async () => {
@@ -136,7 +176,10 @@ describe('the request never reached Azure ML, but the app cannot know: 502 unkno
 
 describe('GET /api/pipelines', () => {
   it('shows %SETTING% references for workspace ids, pipeline ids, experiment and description, never their values', async () => {
-    const response = await createListTargetsHandler({ targets: catalog })(new HttpRequest({ method: 'GET', url: 'http://localhost:7071/api/pipelines' }), new InvocationContext({ functionName: 'listPipelineTargets' }));
+    const response = await createListTargetsHandler({ targets: catalog })(
+      new HttpRequest({ method: 'GET', url: 'http://localhost:7071/api/pipelines' }),
+      new InvocationContext({ functionName: 'listPipelineTargets' }),
+    );
     const targets = (response.jsonBody as { targets: Array<Record<string, unknown>> }).targets;
     const byName = new Map(targets.map((t) => [t.name, t]));
     expect(byName.get('referenced')).toMatchObject({
@@ -144,13 +187,26 @@ describe('GET /api/pipelines', () => {
       experimentName: '%NIGHTLY_EXPERIMENT%',
       pipeline: { kind: 'published', pipelineId: '%NIGHTLY_PIPELINE_ID%' },
       // the default workspace came from app settings: shown as the settings, not their values
-      workspace: { subscriptionId: '%AML_SUBSCRIPTION_ID%', resourceGroup: '%AML_RESOURCE_GROUP%', workspaceName: '%AML_WORKSPACE_NAME%' },
+      workspace: {
+        subscriptionId: '%AML_SUBSCRIPTION_ID%',
+        resourceGroup: '%AML_RESOURCE_GROUP%',
+        workspaceName: '%AML_WORKSPACE_NAME%',
+      },
     });
     expect(byName.get('explicit-ws')).toMatchObject({
       workspace: { subscriptionId: '%AML_SUBSCRIPTION_ID%', resourceGroup: '%OTHER_RG%', workspaceName: 'literal-ws' },
       pipeline: { kind: 'endpointByName', pipelineEndpointName: 'scoring', version: '1' },
     });
     const text = JSON.stringify([byName.get('referenced'), byName.get('explicit-ws')]);
-    for (const value of [WS.subscriptionId, WS.resourceGroup, WS.workspaceName, 'pub-outcomes', 'resolved-experiment', 'resolved description', 'rg-resolved']) expect(text, value).not.toContain(value);
+    for (const value of [
+      WS.subscriptionId,
+      WS.resourceGroup,
+      WS.workspaceName,
+      'pub-outcomes',
+      'resolved-experiment',
+      'resolved description',
+      'rg-resolved',
+    ])
+      expect(text, value).not.toContain(value);
   });
 });

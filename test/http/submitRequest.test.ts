@@ -90,7 +90,11 @@ describe('parseRunRequest', () => {
 
   it('refuses experiment names Azure ML would refuse', () => {
     const r = parseRunRequest('{"ExperimentName": "has space"}');
-    expect(!r.ok && r.error).toMatchObject({ code: 'request.field.invalid', field: 'ExperimentName', value: 'has space' });
+    expect(!r.ok && r.error).toMatchObject({
+      code: 'request.field.invalid',
+      field: 'ExperimentName',
+      value: 'has space',
+    });
   });
 
   it('quotes odd parameter names in field paths', () => {
@@ -105,7 +109,11 @@ describe('content checks', () => {
     expect(checkContentType('application/json')).toBeUndefined();
     expect(checkContentType('application/json; charset=utf-8')).toBeUndefined();
     expect(checkContentType('application/merge-patch+json')).toBeUndefined();
-    expect(checkContentType('text/plain')).toMatchObject({ code: 'request.content_type.unsupported', status: 415, field: 'Content-Type' });
+    expect(checkContentType('text/plain')).toMatchObject({
+      code: 'request.content_type.unsupported',
+      status: 415,
+      field: 'Content-Type',
+    });
     expect(checkContentType('application/json; charset=latin1')).toMatchObject({ status: 415 });
     expect(checkContentType('application/x-www-form-urlencoded')).toMatchObject({ status: 415 });
   });
@@ -113,7 +121,11 @@ describe('content checks', () => {
   it('refuses a declared length over 1 MiB before reading', () => {
     expect(checkContentLength('1048576')).toBeUndefined();
     expect(checkContentLength('1048577')).toMatchObject({ code: 'request.body.too_large', status: 413 });
-    expect(checkContentLength('abc')).toMatchObject({ code: 'request.header.invalid', status: 400, field: 'Content-Length' });
+    expect(checkContentLength('abc')).toMatchObject({
+      code: 'request.header.invalid',
+      status: 400,
+      field: 'Content-Length',
+    });
   });
 });
 
@@ -146,7 +158,10 @@ describe('buildSubmission', () => {
     expect(body).toEqual({
       ExperimentName: 'other',
       ParameterAssignments: { epochs: 2, rate: 0.5, extra: 'y' },
-      DataPathAssignments: { input: { DataStoreName: 'blobs', RelativePath: 'landing/' }, second: { DataStoreName: 's', RelativePath: 'p' } },
+      DataPathAssignments: {
+        input: { DataStoreName: 'blobs', RelativePath: 'landing/' },
+        second: { DataStoreName: 's', RelativePath: 'p' },
+      },
       RunSource: 'LogicApp',
       Description: 'd',
       Tags: { team: 'data', run: '1' },

@@ -43,8 +43,17 @@ describe.skipIf(!hasDotnet && process.env.CI !== 'true')('Bicep check', () => {
   it('fails on an unknown property and on a resource type without types, naming file, line and code', async () => {
     const dir = copyOfInfra();
     const file = join(dir, 'app', 'resources.bicep');
-    writeFileSync(file, readFileSync(file, 'utf8').replace("minimumTlsVersion: 'TLS1_2'", "minimumTlsVersion: 'TLS1_2'\n    notAStorageProperty: true"));
-    writeFileSync(join(dir, 'app', 'bogus.bicep'), "resource x 'Microsoft.NotAProvider/things@2020-01-01' = {\n  name: 'x'\n}\n");
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(
+        "minimumTlsVersion: 'TLS1_2'",
+        "minimumTlsVersion: 'TLS1_2'\n    notAStorageProperty: true",
+      ),
+    );
+    writeFileSync(
+      join(dir, 'app', 'bogus.bicep'),
+      "resource x 'Microsoft.NotAProvider/things@2020-01-01' = {\n  name: 'x'\n}\n",
+    );
     const result = await check(dir);
     expect(result.code).toBe(1);
     expect(result.output).toMatch(/resources\.bicep\(\d+,\d+\) : Warning BCP037: The property "notAStorageProperty"/);

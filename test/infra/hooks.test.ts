@@ -10,7 +10,9 @@ import { BLOB_APIS, reactiveFunctions, subscriptionBody, subscriptionName } from
 
 describe('postdeploy hook', () => {
   it('subscribes the reactive blob triggers only, whatever prefix az lists them with', () => {
-    expect(reactiveFunctions(['func-x/reactiveBlob-landing', 'func-x/scheduleTimer', 'health', 'reactiveBlob-raw'])).toEqual(['reactiveBlob-landing', 'reactiveBlob-raw']);
+    expect(
+      reactiveFunctions(['func-x/reactiveBlob-landing', 'func-x/scheduleTimer', 'health', 'reactiveBlob-raw']),
+    ).toEqual(['reactiveBlob-landing', 'reactiveBlob-raw']);
     expect(reactiveFunctions(['func-x/submitPipelineRun'])).toEqual([]);
     expect(subscriptionName('landing')).toBe('amltrig-landing');
   });
@@ -26,7 +28,10 @@ describe('postdeploy hook', () => {
     });
     expect(body.properties.destination).toEqual({
       endpointType: 'WebHook',
-      properties: { endpointUrl: 'https://func-amltrig-abc.azurewebsites.net/runtime/webhooks/blobs?functionName=Host.Functions.reactiveBlob-landing&code=k%2Fey%2B%3D' },
+      properties: {
+        endpointUrl:
+          'https://func-amltrig-abc.azurewebsites.net/runtime/webhooks/blobs?functionName=Host.Functions.reactiveBlob-landing&code=k%2Fey%2B%3D',
+      },
     });
     expect(body.properties.filter).toEqual({
       includedEventTypes: ['Microsoft.Storage.BlobCreated'],
@@ -37,7 +42,13 @@ describe('postdeploy hook', () => {
     expect(body.properties.retryPolicy).toEqual({ maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440 });
     expect(body.properties.deadLetterWithResourceIdentity).toEqual({
       identity: { type: 'SystemAssigned' },
-      deadLetterDestination: { endpointType: 'StorageBlob', properties: { resourceId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st', blobContainerName: 'eventgrid-deadletter' } },
+      deadLetterDestination: {
+        endpointType: 'StorageBlob',
+        properties: {
+          resourceId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st',
+          blobContainerName: 'eventgrid-deadletter',
+        },
+      },
     });
   });
 });

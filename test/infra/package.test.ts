@@ -15,7 +15,9 @@ import { APP_ROOT, ensureBuilt, loadApp } from '../support/registration';
 
 const run = promisify(execFile);
 const SCRIPT = join(APP_ROOT, 'scripts', 'package.mjs');
-const lock = JSON.parse(readFileSync(join(APP_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; optional?: boolean; devOptional?: boolean }> };
+const lock = JSON.parse(readFileSync(join(APP_ROOT, 'package-lock.json'), 'utf8')) as {
+  packages: Record<string, { dev?: boolean; optional?: boolean; devOptional?: boolean }>;
+};
 const rootPkg = JSON.parse(readFileSync(join(APP_ROOT, 'package.json'), 'utf8')) as {
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
@@ -27,7 +29,10 @@ beforeAll(async () => {
   await ensureBuilt();
   out = join(mkdtempSync(join(tmpdir(), 'deploy-package-')), 'app');
   // The sample targets file stands in for the user's config/pipelines.yaml.
-  await run(process.execPath, [SCRIPT, '--out', out], { cwd: APP_ROOT, env: { ...process.env, AML_TARGETS_FILE: 'config/pipelines.sample.yaml' } });
+  await run(process.execPath, [SCRIPT, '--out', out], {
+    cwd: APP_ROOT,
+    env: { ...process.env, AML_TARGETS_FILE: 'config/pipelines.sample.yaml' },
+  });
 }, 180_000);
 // Asynchronous: removing a few hundred MB synchronously would block the worker past vitest's RPC timeout.
 afterAll(() => rm(join(out, '..'), { recursive: true, force: true }), 120_000);
@@ -44,16 +49,21 @@ describe('deployment package', () => {
     const pkg = JSON.parse(readFileSync(join(out, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(pkg.main).toBe('dist/app.js');
     expect(pkg.dependencies).toEqual(rootPkg.dependencies);
-    for (const field of ['devDependencies', 'optionalDependencies', 'scripts', 'bin']) expect(pkg).not.toHaveProperty(field);
+    for (const field of ['devDependencies', 'optionalDependencies', 'scripts', 'bin'])
+      expect(pkg).not.toHaveProperty(field);
   });
 
   it('ships every production dependency and nothing only the build, the tests or Core Tools need', () => {
-    for (const dep of Object.keys(rootPkg.dependencies)) expect(existsSync(join(out, 'node_modules', dep, 'package.json')), dep).toBe(true);
+    for (const dep of Object.keys(rootPkg.dependencies))
+      expect(existsSync(join(out, 'node_modules', dep, 'package.json')), dep).toBe(true);
     // Packages the lock file marks dev or optional (not needed by any production dependency).
-    const excluded = Object.entries(lock.packages).filter(([path, m]) => path.startsWith('node_modules/') && (m.dev || m.optional || m.devOptional));
+    const excluded = Object.entries(lock.packages).filter(
+      ([path, m]) => path.startsWith('node_modules/') && (m.dev || m.optional || m.devOptional),
+    );
     expect(excluded.length).toBeGreaterThan(100);
     for (const [path] of excluded) expect(existsSync(join(out, path)), path).toBe(false);
-    for (const tool of ['typescript', 'vitest', 'eslint', 'azurite', 'azure-functions-core-tools', 'tsx']) expect(existsSync(join(out, 'node_modules', tool)), tool).toBe(false);
+    for (const tool of ['typescript', 'vitest', 'eslint', 'azurite', 'azure-functions-core-tools', 'tsx'])
+      expect(existsSync(join(out, 'node_modules', tool)), tool).toBe(false);
     expect(existsSync(join(out, 'node_modules', '.bin'))).toBe(false);
   });
 
@@ -70,13 +80,19 @@ describe('deployment package', () => {
     const copy = mkdtempSync(join(tmpdir(), 'deploy-package-src-'));
     try {
       for (const f of ['package.json', 'package-lock.json', 'host.json']) cpSync(join(APP_ROOT, f), join(copy, f));
-      cpSync(join(APP_ROOT, 'config'), join(copy, 'config'), { recursive: true, filter: (p) => !p.endsWith('pipelines.yaml') });
+      cpSync(join(APP_ROOT, 'config'), join(copy, 'config'), {
+        recursive: true,
+        filter: (p) => !p.endsWith('pipelines.yaml'),
+      });
       cpSync(join(APP_ROOT, 'scripts', 'package.mjs'), join(copy, 'scripts', 'package.mjs'));
       cpSync(join(APP_ROOT, 'dist'), join(copy, 'dist'), { recursive: true });
       symlinkSync(join(APP_ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
       const env = { ...process.env };
       delete env.AML_TARGETS_FILE;
-      const failed = await run(process.execPath, [join(copy, 'scripts', 'package.mjs'), '--out', join(copy, 'out')], { cwd: copy, env }).then(
+      const failed = await run(process.execPath, [join(copy, 'scripts', 'package.mjs'), '--out', join(copy, 'out')], {
+        cwd: copy,
+        env,
+      }).then(
         () => undefined,
         (e: { code: number; stderr: string }) => e,
       );

@@ -26,12 +26,16 @@ function settingsInInfra(): Set<string> {
     if (text[end] === '{') depth++;
     if (text[end] === '}' && --depth === 0) break;
   }
-  const keys = [...text.slice(open + 1, end).matchAll(/^\s*([A-Za-z_][A-Za-z0-9_]*)\s*:/gm)].map((m) => connectionOf(m[1]!));
+  const keys = [...text.slice(open + 1, end).matchAll(/^\s*([A-Za-z_][A-Za-z0-9_]*)\s*:/gm)].map((m) =>
+    connectionOf(m[1]!),
+  );
   return new Set(keys);
 }
 
 function settingsInSample(): Set<string> {
-  const sample = JSON.parse(readFileSync(join(APP_ROOT, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
+  const sample = JSON.parse(readFileSync(join(APP_ROOT, 'local.settings.sample.json'), 'utf8')) as {
+    Values: Record<string, string>;
+  };
   return new Set(Object.keys(sample.Values).map(connectionOf));
 }
 
@@ -47,19 +51,38 @@ describe('settings consistency', () => {
   });
 
   it('every setting the app needs is set by infra/ or has a default', () => {
-    const unset = ALL_SETTINGS.filter((s) => !s.readBy.includes('platform') && s.defaultText === 'required' && !infra.has(s.name) && !s.infra.startsWith('platform'));
+    const unset = ALL_SETTINGS.filter(
+      (s) =>
+        !s.readBy.includes('platform') &&
+        s.defaultText === 'required' &&
+        !infra.has(s.name) &&
+        !s.infra.startsWith('platform'),
+    );
     expect(unset.map((s) => s.name)).toEqual([]);
   });
 
   it('the module says truthfully what infra/ sets', () => {
-    const wrong = ALL_SETTINGS.filter((s) => (s.infra !== '—') !== (infra.has(s.name) || s.infra.startsWith('platform')));
-    expect(wrong.map((s) => `${s.name}: the module says infra/ ${s.infra === '—' ? 'does not set' : 'sets'} it`)).toEqual([]);
-    expect([...infra].filter((name) => !defined.has(name)), 'set by infra/ but not defined in src/settings.ts').toEqual([]);
+    const wrong = ALL_SETTINGS.filter(
+      (s) => (s.infra !== '—') !== (infra.has(s.name) || s.infra.startsWith('platform')),
+    );
+    expect(
+      wrong.map((s) => `${s.name}: the module says infra/ ${s.infra === '—' ? 'does not set' : 'sets'} it`),
+    ).toEqual([]);
+    expect(
+      [...infra].filter((name) => !defined.has(name)),
+      'set by infra/ but not defined in src/settings.ts',
+    ).toEqual([]);
   });
 
   it('local.settings.sample.json lists every setting except the platform ones, and nothing else', () => {
     const wanted = ALL_SETTINGS.filter((s) => s.inSample ?? !s.readBy.includes('platform')).map((s) => s.name);
-    expect(wanted.filter((name) => !sample.has(name)), 'defined but not in the sample').toEqual([]);
-    expect([...sample].filter((name) => !wanted.includes(name)), 'in the sample but not defined in src/settings.ts (or a platform setting)').toEqual([]);
+    expect(
+      wanted.filter((name) => !sample.has(name)),
+      'defined but not in the sample',
+    ).toEqual([]);
+    expect(
+      [...sample].filter((name) => !wanted.includes(name)),
+      'in the sample but not defined in src/settings.ts (or a platform setting)',
+    ).toEqual([]);
   });
 });

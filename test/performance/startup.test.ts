@@ -24,22 +24,49 @@ let bed: AmlTestBed;
 let ingestion: FakeIngestion;
 let dir: string;
 
-const TIME_SCHEDULE = ['  - name: minutely', '    target: train', '    recurrence: { frequency: Minute, interval: 1, start_time: "2026-01-01T00:00:00Z" }'];
-const REACTIVE_SCHEDULE = ['  - name: arrivals', '    target: score', '    datastore: landing', `    container: ${uniqueContainerName('startup-data')}`, '    path_on_datastore: in', '    data_path_parameter_name: input_data'];
+const TIME_SCHEDULE = [
+  '  - name: minutely',
+  '    target: train',
+  '    recurrence: { frequency: Minute, interval: 1, start_time: "2026-01-01T00:00:00Z" }',
+];
+const REACTIVE_SCHEDULE = [
+  '  - name: arrivals',
+  '    target: score',
+  '    datastore: landing',
+  `    container: ${uniqueContainerName('startup-data')}`,
+  '    path_on_datastore: in',
+  '    data_path_parameter_name: input_data',
+];
 
 beforeAll(async () => {
   await ensureBuilt();
   bed = await startAmlTestBed();
   bed.aml.addPipeline({ id: TRAIN_ID, kind: 'published', workspace: bed.workspace, parameters: ['epochs'] });
-  bed.aml.addPipeline({ id: SCORE_ID, kind: 'published', workspace: bed.workspace, dataPathParameters: ['input_data'] });
+  bed.aml.addPipeline({
+    id: SCORE_ID,
+    kind: 'published',
+    workspace: bed.workspace,
+    dataPathParameters: ['input_data'],
+  });
   ingestion = await startFakeIngestion();
   dir = mkdtempSync(join(tmpdir(), 'startup-'));
   writeFileSync(join(dir, 'ca.pem'), ingestion.ca);
   writeFileSync(
     join(dir, 'pipelines.yaml'),
-    ['targets:', '  train:', `    pipeline_id: ${TRAIN_ID}`, '    experiment_name: train', '  score:', `    pipeline_id: ${SCORE_ID}`, '    experiment_name: score'].join('\n'),
+    [
+      'targets:',
+      '  train:',
+      `    pipeline_id: ${TRAIN_ID}`,
+      '    experiment_name: train',
+      '  score:',
+      `    pipeline_id: ${SCORE_ID}`,
+      '    experiment_name: score',
+    ].join('\n'),
   );
-  for (const [name, lines] of [['time-only', TIME_SCHEDULE], ['with-reactive', [...TIME_SCHEDULE, ...REACTIVE_SCHEDULE]]] as const) {
+  for (const [name, lines] of [
+    ['time-only', TIME_SCHEDULE],
+    ['with-reactive', [...TIME_SCHEDULE, ...REACTIVE_SCHEDULE]],
+  ] as const) {
     mkdirSync(join(dir, name));
     writeFileSync(join(dir, name, 'app.yaml'), ['schedules:', ...lines].join('\n'));
   }
@@ -73,11 +100,15 @@ describe('start-up loads only what every path needs', () => {
   it('loads none of the heavy SDKs (identity, storage, ARM, Application Insights) when the worker starts the app', async () => {
     const started = await runApp({}, { env: settings('with-reactive'), cwd: dir });
     expect(started.packagesAtStart).toContain('@azure/functions');
-    for (const pkg of LAZY_SDK_PACKAGES) expect(started.packagesAtStart, `${pkg} loaded at start-up`).not.toContain(pkg);
+    for (const pkg of LAZY_SDK_PACKAGES)
+      expect(started.packagesAtStart, `${pkg} loaded at start-up`).not.toContain(pkg);
   }, 60_000);
 
   it('answers the first tick without the ARM client when no schedule is reactive, and without Application Insights', async () => {
-    const ticked = await runApp({ invoke: { function: 'scheduleTimer', kind: 'timer', input: {} } }, { env: settings('time-only'), cwd: dir });
+    const ticked = await runApp(
+      { invoke: { function: 'scheduleTimer', kind: 'timer', input: {} } },
+      { env: settings('time-only'), cwd: dir },
+    );
     expect(ticked.invocation?.error).toBeUndefined();
     expect(ticked.packagesAtFirstAnswer).toContain('@azure/storage-blob');
     expect(ticked.packagesAtFirstAnswer).not.toContain('@azure/arm-machinelearning');
@@ -90,7 +121,13 @@ describe('start-up loads only what every path needs', () => {
         invoke: {
           function: 'submitPipelineRun',
           kind: 'http',
-          input: { method: 'POST', url: 'http://localhost:7071/api/pipelines/train/runs', params: { target: 'train' }, headers: { 'content-type': 'application/json' }, body: '{"ParameterAssignments":{"epochs":2}}' },
+          input: {
+            method: 'POST',
+            url: 'http://localhost:7071/api/pipelines/train/runs',
+            params: { target: 'train' },
+            headers: { 'content-type': 'application/json' },
+            body: '{"ParameterAssignments":{"epochs":2}}',
+          },
         },
         startTelemetry: true,
         terminate: true,

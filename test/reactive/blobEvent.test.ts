@@ -23,14 +23,25 @@ describe('blob events parsed from what the host / Event Grid give for real uploa
       expect(listed).toContain(name);
 
       const fromHost = parseTriggerMetadata(await hostTriggerMetadata(blob, container, name));
-      expect(fromHost.ok && fromHost.value).toMatchObject({ container, blobName: name, contentLength: 8, kind: 'created' });
+      expect(fromHost.ok && fromHost.value).toMatchObject({
+        container,
+        blobName: name,
+        contentLength: 8,
+        kind: 'created',
+      });
       expect(fromHost.ok && fromHost.value.etag).toBeUndefined(); // a real host's ETag is `{}`
 
       const withString = parseTriggerMetadata(await hostTriggerMetadata(blob, container, name, 'quoted'));
       expect(withString.ok && withString.value).toMatchObject({ blobName: name, etag: normalizeEtag(props.etag!) });
 
       const fromGrid = parseEventGridEvent(await blobCreatedEvent(blob, container, name));
-      expect(fromGrid.ok && fromGrid.value).toMatchObject({ container, blobName: name, etag: normalizeEtag(props.etag!), contentLength: 8, api: 'PutBlob' });
+      expect(fromGrid.ok && fromGrid.value).toMatchObject({
+        container,
+        blobName: name,
+        etag: normalizeEtag(props.etag!),
+        contentLength: 8,
+        api: 'PutBlob',
+      });
     },
   );
 
@@ -42,10 +53,17 @@ describe('blob events parsed from what the host / Event Grid give for real uploa
     expect(parsed.ok && parsed.value.blobName).toBe('123');
   });
 
-  it('accepts every shape of properties.eTag: a real host\'s {} and missing give no version; string, quoted, object and either casing give it', async () => {
+  it("accepts every shape of properties.eTag: a real host's {} and missing give no version; string, quoted, object and either casing give it", async () => {
     const blob = await upload(service, container, 'in/shapes.csv', 'a,b\n');
     const etag = normalizeEtag((await blob.getProperties()).etag!);
-    const expected: Record<EtagShape, string | undefined> = { host: undefined, missing: undefined, string: etag, quoted: etag, object: etag, PascalCase: etag };
+    const expected: Record<EtagShape, string | undefined> = {
+      host: undefined,
+      missing: undefined,
+      string: etag,
+      quoted: etag,
+      object: etag,
+      PascalCase: etag,
+    };
     for (const [shape, want] of Object.entries(expected) as Array<[EtagShape, string | undefined]>) {
       const meta = await hostTriggerMetadata(blob, container, 'in/shapes.csv', shape);
       const parsed = parseTriggerMetadata(meta);
@@ -54,14 +72,21 @@ describe('blob events parsed from what the host / Event Grid give for real uploa
       expect(parsed.ok && parsed.value.contentLength, shape).toBe(4);
     }
     for (const odd of [null, '', '""', 42, [], { value: '' }]) {
-      const meta = { ...(await hostTriggerMetadata(blob, container, 'in/shapes.csv')), properties: { eTag: odd, contentLength: 4 } };
+      const meta = {
+        ...(await hostTriggerMetadata(blob, container, 'in/shapes.csv')),
+        properties: { eTag: odd, contentLength: 4 },
+      };
       const parsed = parseTriggerMetadata(meta);
       expect(parsed.ok && parsed.value.etag, JSON.stringify(odd)).toBeUndefined();
     }
   });
 
   it('an Event Grid event without data.eTag is still read (the version then comes from the blob)', () => {
-    const e = parseEventGridEvent({ eventType: 'Microsoft.Storage.BlobCreated', subject: '/blobServices/default/containers/c/blobs/in/x.csv', data: { api: 'PutBlob' } });
+    const e = parseEventGridEvent({
+      eventType: 'Microsoft.Storage.BlobCreated',
+      subject: '/blobServices/default/containers/c/blobs/in/x.csv',
+      data: { api: 'PutBlob' },
+    });
     expect(e.ok && e.value).toMatchObject({ kind: 'created', blobName: 'in/x.csv' });
     expect(e.ok && e.value.etag).toBeUndefined();
   });
@@ -89,11 +114,21 @@ describe('blob events parsed from what the host / Event Grid give for real uploa
       const r = parseTriggerMetadata(input);
       expect(r.ok ? undefined : r.error.field).toBe(field);
     }
-    const e = parseEventGridEvent({ eventType: 'Microsoft.Storage.BlobCreated', subject: '/blobServices/default/containers/c' });
+    const e = parseEventGridEvent({
+      eventType: 'Microsoft.Storage.BlobCreated',
+      subject: '/blobServices/default/containers/c',
+    });
     expect(e.ok ? undefined : e.error.field).toBe('event.subject');
-    const t = parseEventGridEvent({ eventType: 'Microsoft.Resources.ResourceWriteSuccess', subject: '/blobServices/default/containers/c/blobs/x' });
+    const t = parseEventGridEvent({
+      eventType: 'Microsoft.Resources.ResourceWriteSuccess',
+      subject: '/blobServices/default/containers/c/blobs/x',
+    });
     expect(t.ok ? undefined : t.error.code).toBe('reactive.event.invalid');
-    const dir = parseEventGridEvent({ eventType: 'Microsoft.Storage.DirectoryCreated', subject: '/blobServices/default/containers/c/blobs/in/sub', data: { api: 'CreateDirectory' } });
+    const dir = parseEventGridEvent({
+      eventType: 'Microsoft.Storage.DirectoryCreated',
+      subject: '/blobServices/default/containers/c/blobs/in/sub',
+      data: { api: 'CreateDirectory' },
+    });
     expect(dir.ok && dir.value.kind).toBe('other');
   });
 

@@ -10,7 +10,13 @@ describe('claims: one (schedule, blob, ETag) claim, moved on by exactly one deli
   const now = new Date('2026-03-01T10:00:00Z');
   const later = (ms: number): Date => new Date(now.getTime() + ms);
   let n = 0;
-  const key = (over: Partial<ClaimKey> = {}): ClaimKey => ({ schedule: 'sales', container: 'data', blobName: `in/file-${n++}.csv`, etag: '"0x8DC0000000000001"', ...over });
+  const key = (over: Partial<ClaimKey> = {}): ClaimKey => ({
+    schedule: 'sales',
+    container: 'data',
+    blobName: `in/file-${n++}.csv`,
+    etag: '"0x8DC0000000000001"',
+    ...over,
+  });
 
   beforeAll(async () => {
     const service = BlobServiceClient.fromConnectionString(azuriteConnectionString());
@@ -23,7 +29,9 @@ describe('claims: one (schedule, blob, ETag) claim, moved on by exactly one deli
     const k = key();
     const outcomes = await Promise.all(Array.from({ length: 10 }, () => claims.open(k, now)));
     expect(outcomes.filter((o) => o.status === 'created')).toHaveLength(1);
-    expect(outcomes.filter((o) => o.status === 'found').map((o) => o.status === 'found' && o.claim.record.state)).toEqual(Array(9).fill('claimed'));
+    expect(
+      outcomes.filter((o) => o.status === 'found').map((o) => o.status === 'found' && o.claim.record.state),
+    ).toEqual(Array(9).fill('claimed'));
   });
 
   it('a new ETag is a new claim', async () => {
@@ -39,7 +47,9 @@ describe('claims: one (schedule, blob, ETag) claim, moved on by exactly one deli
     await claims.open(k, now);
     const found = await claims.open(k, later(1));
     if (found.status !== 'found') throw new Error(found.status);
-    const taken = await Promise.all(Array.from({ length: 10 }, () => claims.take(found.claim, k, later(2), { keepSubmitting: false })));
+    const taken = await Promise.all(
+      Array.from({ length: 10 }, () => claims.take(found.claim, k, later(2), { keepSubmitting: false })),
+    );
     expect(taken.filter(Boolean)).toHaveLength(1);
     expect(taken.find(Boolean)?.record).toMatchObject({ state: 'claimed', attempts: 2 });
   });
@@ -65,7 +75,11 @@ describe('claims: one (schedule, blob, ETag) claim, moved on by exactly one deli
     const o = await claims.open(k, now);
     if (o.status !== 'created') throw new Error(o.status);
     const marked = (await claims.markSubmitting(o.claim, now))!;
-    const unknown = await claims.complete(marked, { unknown: { code: 'aml.unknown', message: 'reset', transient: false } }, later(1));
+    const unknown = await claims.complete(
+      marked,
+      { unknown: { code: 'aml.unknown', message: 'reset', transient: false } },
+      later(1),
+    );
     expect(unknown).toMatchObject({ state: 'unknown', submittingAt: now.toISOString() });
     const found = await claims.open(k, later(2));
     if (found.status !== 'found') throw new Error(found.status);
@@ -87,18 +101,27 @@ describe('claims: one (schedule, blob, ETag) claim, moved on by exactly one deli
 
   it('the submission key is short, of the allowed characters, and differs per schedule, blob and version', () => {
     const k = key({ blobName: ODD_NAMES.at(-1)! });
-    const keys = [k, { ...k, schedule: 'other' }, { ...k, blobName: 'in/x.csv' }, { ...k, container: 'c2' }, { ...k, etag: '"0x2"' }].map(reactiveSubmissionKey);
+    const keys = [
+      k,
+      { ...k, schedule: 'other' },
+      { ...k, blobName: 'in/x.csv' },
+      { ...k, container: 'c2' },
+      { ...k, etag: '"0x2"' },
+    ].map(reactiveSubmissionKey);
     for (const s of keys) expect(s).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
     expect(new Set(keys).size).toBe(keys.length);
     expect(reactiveSubmissionKey({ ...k, etag: '0x8DC0000000000001' })).toBe(keys[0]); // quotes do not matter
   });
 
-  it.each(ODD_NAMES.map((name) => [name.slice(0, 30), name]))('keeps the blob name %s verbatim inside a hashed claim name', async (_l, name) => {
-    const claims = new ClaimStore(store);
-    const k = key({ blobName: name });
-    const cname = claimName(k);
-    expect(cname).toMatch(/^reactive-claims\/sales\/[0-9a-f]{64}\/0x8DC0000000000001\.json$/);
-    expect((await claims.open(k, now)).status).toBe('created');
-    expect((await claims.read(k))?.blobName).toBe(name);
-  });
+  it.each(ODD_NAMES.map((name) => [name.slice(0, 30), name]))(
+    'keeps the blob name %s verbatim inside a hashed claim name',
+    async (_l, name) => {
+      const claims = new ClaimStore(store);
+      const k = key({ blobName: name });
+      const cname = claimName(k);
+      expect(cname).toMatch(/^reactive-claims\/sales\/[0-9a-f]{64}\/0x8DC0000000000001\.json$/);
+      expect((await claims.open(k, now)).status).toBe('created');
+      expect((await claims.read(k))?.blobName).toBe(name);
+    },
+  );
 });

@@ -4,7 +4,11 @@ import { armDatastoreGetter, createDatastoreResolver } from '../../src/reactive/
 import { startFakeArm, type FakeArm } from '../support/fakeArm';
 import { startFakeMsi, type FakeMsi } from '../support/fakeMsi';
 
-const ws = { subscriptionId: '11111111-2222-3333-4444-555555555555', resourceGroup: 'rg-ml', workspaceName: 'ws-reactive' };
+const ws = {
+  subscriptionId: '11111111-2222-3333-4444-555555555555',
+  resourceGroup: 'rg-ml',
+  workspaceName: 'ws-reactive',
+};
 
 describe('datastore container resolution through ARM (real @azure/arm-machinelearning, loopback ARM)', () => {
   let msi: FakeMsi;
@@ -25,7 +29,11 @@ describe('datastore container resolution through ARM (real @azure/arm-machinelea
 
   const resolver = () =>
     createDatastoreResolver(
-      armDatastoreGetter({ credential: new ManagedIdentityCredential(), armEndpoint: arm.endpoint, clientOptions: { tlsOptions: { ca: arm.ca }, retryOptions: { maxRetries: 0 } } }),
+      armDatastoreGetter({
+        credential: new ManagedIdentityCredential(),
+        armEndpoint: arm.endpoint,
+        clientOptions: { tlsOptions: { ca: arm.ca }, retryOptions: { maxRetries: 0 } },
+      }),
       { ttlMs: 60_000, now: () => clock },
     );
 
@@ -33,7 +41,10 @@ describe('datastore container resolution through ARM (real @azure/arm-machinelea
     const r = resolver();
     const before = arm.calls.length;
     const first = await r.resolve(ws, 'landing');
-    expect(first).toEqual({ ok: true, value: { datastore: 'landing', container: 'incoming', accountName: 'stlanding' } });
+    expect(first).toEqual({
+      ok: true,
+      value: { datastore: 'landing', container: 'incoming', accountName: 'stlanding' },
+    });
     await Promise.all([r.resolve(ws, 'landing'), r.resolve(ws, 'landing')]);
     expect(arm.calls.length - before).toBe(1);
     expect(arm.calls.at(-1)).toMatchObject({ audience: 'https://management.azure.com', status: 200 });

@@ -13,7 +13,14 @@ import { reactiveSubmissionBody } from '../../src/reactive/handler';
 import { startAmlTestBed, type AmlTestBed } from '../support/amlTestBed';
 import type { FakeAml } from '../support/fakeAml';
 import { azuriteBlobEndpoint, connectionStringFor } from '../support/azurite';
-import { isHistory, isSubmit, startHttpFaultProxy, startTcpFaultProxy, type HttpFaultProxy, type TcpFaultProxy } from '../support/faultProxy';
+import {
+  isHistory,
+  isSubmit,
+  startHttpFaultProxy,
+  startTcpFaultProxy,
+  type HttpFaultProxy,
+  type TcpFaultProxy,
+} from '../support/faultProxy';
 import { freePort } from '../support/freePort';
 import { pipelineClient, registerPipeline, sales, setup, WS, type Setup } from './harness';
 import { hostTriggerMetadata, upload } from './support';
@@ -36,7 +43,9 @@ beforeAll(async () => {
   const azurite = new URL(azuriteBlobEndpoint());
   storageProxy = await startTcpFaultProxy(Number(azurite.port));
   const endpoint = `${azurite.protocol}//127.0.0.1:${storageProxy.port}${azurite.pathname}`;
-  claimsViaProxy = BlobServiceClient.fromConnectionString(connectionStringFor(endpoint), { retryOptions: { maxTries: 2, retryDelayInMs: 20, maxRetryDelayInMs: 50 } });
+  claimsViaProxy = BlobServiceClient.fromConnectionString(connectionStringFor(endpoint), {
+    retryOptions: { maxTries: 2, retryDelayInMs: 20, maxRetryDelayInMs: 50 },
+  });
 });
 afterAll(async () => {
   await amlProxy?.close();
@@ -56,8 +65,8 @@ async function etagOf(s: Setup, name: string): Promise<string> {
   return (await s.service.getContainerClient(s.container).getBlobClient(name).getProperties()).etag!.replace(/"/g, '');
 }
 
-describe('the host\'s real shapes (issue 9, seen #2)', () => {
-  it('trigger metadata as a real host sends it (Properties.ETag is {}) starts exactly one run, for the blob\'s own version', async () => {
+describe("the host's real shapes (issue 9, seen #2)", () => {
+  it("trigger metadata as a real host sends it (Properties.ETag is {}) starts exactly one run, for the blob's own version", async () => {
     const s = await setup({ aml, client, schedules: (c) => [sales(c)] });
     const before = aml.submissions.length;
     const blob = await upload(s.service, s.container, 'in/real-host.csv', 'a,b\n1,2\n');
@@ -66,20 +75,30 @@ describe('the host\'s real shapes (issue 9, seen #2)', () => {
     await s.invokeBlobTrigger(meta);
     await s.invokeBlobTrigger(meta);
     expect(aml.submissions.length - before).toBe(1);
-    expect(s.history).toMatchObject([{ status: 'submitted', etag: await etagOf(s, 'in/real-host.csv'), blobName: 'in/real-host.csv' }]);
+    expect(s.history).toMatchObject([
+      { status: 'submitted', etag: await etagOf(s, 'in/real-host.csv'), blobName: 'in/real-host.csv' },
+    ]);
   });
 });
 
 describe('nothing fails silently', () => {
   it('an event that cannot be read fails the invocation with a log line saying why', async () => {
     const s = await setup({ aml, client, schedules: (c) => [sales(c)] });
-    await expect(s.invokeBlobTrigger({ uri: 'http://x/y', properties: {} })).rejects.toMatchObject({ error: { code: 'reactive.event.unreadable' } });
-    expect(s.logs.join('\n')).toMatch(/cannot handle an event now: the event cannot be read: .*blobTrigger.*delivers the event again/);
+    await expect(s.invokeBlobTrigger({ uri: 'http://x/y', properties: {} })).rejects.toMatchObject({
+      error: { code: 'reactive.event.unreadable' },
+    });
+    expect(s.logs.join('\n')).toMatch(
+      /cannot handle an event now: the event cannot be read: .*blobTrigger.*delivers the event again/,
+    );
   });
 
   it('a blob whose properties cannot be read (storage unreachable) fails the invocation; the redelivery runs it', async () => {
     const port = await freePort(); // nothing listens there: every connection is refused
-    const dead = new BlobServiceClient(`http://127.0.0.1:${port}/devstoreaccount1`, new StorageSharedKeyCredential('devstoreaccount1', 'a2V5'), { retryOptions: { maxTries: 1 } });
+    const dead = new BlobServiceClient(
+      `http://127.0.0.1:${port}/devstoreaccount1`,
+      new StorageSharedKeyCredential('devstoreaccount1', 'a2V5'),
+      { retryOptions: { maxTries: 1 } },
+    );
     const s = await setup({ aml, client, schedules: (c) => [sales(c)], deps: { probe: createBlobProbe(dead) } });
     const before = aml.submissions.length;
     const blob = await upload(s.service, s.container, 'in/unreadable.csv', 'x');
@@ -97,7 +116,9 @@ describe('nothing fails silently', () => {
     const s = await setup({ aml, client, schedules: (c) => [sales(c)], deps: { probe: undefined } });
     const before = aml.submissions.length;
     const blob = await upload(s.service, s.container, 'in/no-probe.csv', 'x');
-    await expect(s.invokeBlobTrigger(await hostTriggerMetadata(blob, s.container, 'in/no-probe.csv'))).rejects.toMatchObject({ error: { code: 'reactive.event.no-version' } });
+    await expect(
+      s.invokeBlobTrigger(await hostTriggerMetadata(blob, s.container, 'in/no-probe.csv')),
+    ).rejects.toMatchObject({ error: { code: 'reactive.event.no-version' } });
     expect(s.logs.join('\n')).toContain('REACTIVE_STORAGE');
     await s.invokeBlobTrigger(await hostTriggerMetadata(blob, s.container, 'in/no-probe.csv', 'quoted'));
     expect(aml.submissions.length - before).toBe(1);
@@ -106,12 +127,17 @@ describe('nothing fails silently', () => {
   it('events certainly not ours succeed, each with a log line saying why', async () => {
     const s = await setup({ aml, client, schedules: (c) => [sales(c)] });
     const before = aml.submissions.length;
-    for (const [name, content] of [['in/sub/deep.csv', 'x'], ['in/empty.csv', '']] as const) {
+    for (const [name, content] of [
+      ['in/sub/deep.csv', 'x'],
+      ['in/empty.csv', ''],
+    ] as const) {
       const blob = await upload(s.service, s.container, name, content);
       await s.invokeBlobTrigger(await hostTriggerMetadata(blob, s.container, name));
     }
     expect(aml.submissions.length - before).toBe(0);
-    expect(s.logs.join('\n')).toMatch(/"in\/sub\/deep\.csv".*no reactive schedule watches[\s\S]*"in\/empty\.csv".*zero-length/);
+    expect(s.logs.join('\n')).toMatch(
+      /"in\/sub\/deep\.csv".*no reactive schedule watches[\s\S]*"in\/empty\.csv".*zero-length/,
+    );
   });
 });
 
@@ -119,7 +145,12 @@ describe('a crash after the claim (issue 9, seen #6)', () => {
   const lease = 60_000;
 
   async function crashedClaim(s: Setup, name: string, at: Date, sent: boolean): Promise<ClaimKey> {
-    const key: ClaimKey = { schedule: 'sales-arrivals', container: s.container, blobName: name, etag: await etagOf(s, name) };
+    const key: ClaimKey = {
+      schedule: 'sales-arrivals',
+      container: s.container,
+      blobName: name,
+      etag: await etagOf(s, name),
+    };
     const opened = await s.claims.open(key, at);
     if (opened.status !== 'created') throw new Error(opened.status);
     if (sent) await s.claims.markSubmitting(opened.claim, at);
@@ -128,7 +159,12 @@ describe('a crash after the claim (issue 9, seen #6)', () => {
 
   it('a redelivery within the lease fails its invocation (it is retried), and after the lease the version is submitted once', async () => {
     const time = clock();
-    const s = await setup({ aml, client, schedules: (c) => [sales(c)], deps: { now: time.now, claimPolicy: { leaseMs: lease }, claimWaitMs: 300, claimPollMs: 50 } });
+    const s = await setup({
+      aml,
+      client,
+      schedules: (c) => [sales(c)],
+      deps: { now: time.now, claimPolicy: { leaseMs: lease }, claimWaitMs: 300, claimPollMs: 50 },
+    });
     const before = aml.submissions.length;
     const blob = await upload(s.service, s.container, 'in/crashed.csv', 'x');
     const meta = await hostTriggerMetadata(blob, s.container, 'in/crashed.csv');
@@ -142,7 +178,11 @@ describe('a crash after the claim (issue 9, seen #6)', () => {
     await s.invokeBlobTrigger(meta);
     await s.invokeBlobTrigger(meta);
     expect(aml.submissions.length - before).toBe(1);
-    expect(await s.claims.read(key)).toMatchObject({ state: 'submitted', attempts: 2, runId: aml.submissions.at(-1)!.runId });
+    expect(await s.claims.read(key)).toMatchObject({
+      state: 'submitted',
+      attempts: 2,
+      runId: aml.submissions.at(-1)!.runId,
+    });
     expect(s.logs.join('\n')).toContain('its holder stopped before sending anything');
   });
 });
@@ -154,10 +194,20 @@ describe('a request that may have reached Azure ML is reconciled, never resent b
   /** An uploaded blob whose claim was marked `submittingAt` by an invocation that then died. */
   async function crashedMidSend(name: string) {
     const time = clock();
-    const s = await setup({ aml, client, schedules: (c) => [sales(c)], deps: { now: time.now, claimPolicy: policy, claimWaitMs: 0 } });
+    const s = await setup({
+      aml,
+      client,
+      schedules: (c) => [sales(c)],
+      deps: { now: time.now, claimPolicy: policy, claimWaitMs: 0 },
+    });
     const blob = await upload(s.service, s.container, name, 'x');
     const meta = await hostTriggerMetadata(blob, s.container, name);
-    const key: ClaimKey = { schedule: 'sales-arrivals', container: s.container, blobName: name, etag: await etagOf(s, name) };
+    const key: ClaimKey = {
+      schedule: 'sales-arrivals',
+      container: s.container,
+      blobName: name,
+      etag: await etagOf(s, name),
+    };
     const opened = await s.claims.open(key, time.now());
     if (opened.status !== 'created') throw new Error(opened.status);
     await s.claims.markSubmitting(opened.claim, time.now());
@@ -171,7 +221,12 @@ describe('a request that may have reached Azure ML is reconciled, never resent b
     amlProxy.fault(['drop_after_forward'], isSubmit);
     await s.invokeBlobTrigger(meta);
     await s.invokeBlobTrigger(meta);
-    const key = reactiveSubmissionKey({ schedule: 'sales-arrivals', container: s.container, blobName: 'in/lost-answer.csv', etag: await etagOf(s, 'in/lost-answer.csv') });
+    const key = reactiveSubmissionKey({
+      schedule: 'sales-arrivals',
+      container: s.container,
+      blobName: 'in/lost-answer.csv',
+      etag: await etagOf(s, 'in/lost-answer.csv'),
+    });
     expect(runsWithKey(key)).toBe(1);
     const run = aml.runsWith(SUBMISSION_KEY_NAME, key)[0]!;
     expect(s.history).toMatchObject([{ status: 'submitted', runId: run.runId }]);
@@ -191,7 +246,9 @@ describe('a request that may have reached Azure ML is reconciled, never resent b
     expect(runsWithKey(key)).toBe(1);
     expect(await s.claims.read(ck)).toMatchObject({ state: 'unknown' });
     expect(s.history).toMatchObject([{ status: 'unknown', error: { code: 'aml.submission.outcome_unknown' } }]);
-    expect(s.telemetry.events.filter((e) => e.name === 'ReactiveOutcomeUnknown')).toMatchObject([{ properties: { schedule: 'sales-arrivals', key, etag } }]);
+    expect(s.telemetry.events.filter((e) => e.name === 'ReactiveOutcomeUnknown')).toMatchObject([
+      { properties: { schedule: 'sales-arrivals', key, etag } },
+    ]);
     expect(s.logs.join('\n')).toMatch(/outcome unknown: .*it is NOT submitted again/);
 
     await s.invokeBlobTrigger(meta); // the host's retry: Azure ML answers the look-up now
@@ -205,7 +262,11 @@ describe('a request that may have reached Azure ML is reconciled, never resent b
     const { time, s, meta, key, submissionKey } = await crashedMidSend('in/in-flight.csv');
     // The dead invocation's request reached Azure ML (same body, same key).
     const schedule = (await s.deps.schedules())[0]!;
-    const sent = await client.submit(schedule.target, reactiveSubmissionBody(schedule.target, schedule.definition, 'in/in-flight.csv'), { key: submissionKey });
+    const sent = await client.submit(
+      schedule.target,
+      reactiveSubmissionBody(schedule.target, schedule.definition, 'in/in-flight.csv'),
+      { key: submissionKey },
+    );
     if (!sent.ok) throw new Error(sent.error.message);
 
     await expect(s.invokeBlobTrigger(meta)).rejects.toMatchObject({ error: { code: 'reactive.submit.retry' } }); // its holder may still be sending
@@ -239,17 +300,31 @@ describe('a corrupt claim is reported and resolved like a crash mid-send', () =>
   it('it is named in the log, the run is looked up by its key: found → recorded, nothing resent; none → submitted once', async () => {
     const time = clock();
     const policy = { leaseMs: 60_000, submitDeadlineMs: 60_000, settleMs: 120_000 };
-    const s = await setup({ aml, client, schedules: (c) => [sales(c)], deps: { now: time.now, claimPolicy: policy, claimWaitMs: 0 } });
+    const s = await setup({
+      aml,
+      client,
+      schedules: (c) => [sales(c)],
+      deps: { now: time.now, claimPolicy: policy, claimWaitMs: 0 },
+    });
     const names = ['in/corrupt-with-run.csv', 'in/corrupt-no-run.csv'];
     const keys: ClaimKey[] = [];
     for (const name of names) {
       await upload(s.service, s.container, name, 'x');
-      const key: ClaimKey = { schedule: 'sales-arrivals', container: s.container, blobName: name, etag: await etagOf(s, name) };
+      const key: ClaimKey = {
+        schedule: 'sales-arrivals',
+        container: s.container,
+        blobName: name,
+        etag: await etagOf(s, name),
+      };
       keys.push(key);
       await s.claims.store.upsert(claimName(key), { version: 1, torn: true }); // damaged: not a claim record
     }
     const schedule = (await s.deps.schedules())[0]!;
-    const sent = await client.submit(schedule.target, reactiveSubmissionBody(schedule.target, schedule.definition, names[0]!), { key: reactiveSubmissionKey(keys[0]!) });
+    const sent = await client.submit(
+      schedule.target,
+      reactiveSubmissionBody(schedule.target, schedule.definition, names[0]!),
+      { key: reactiveSubmissionKey(keys[0]!) },
+    );
     if (!sent.ok) throw new Error(sent.error.message);
 
     time.advance(24 * 3600_000); // found a day later all the same: when a corrupt claim was made is unknown
@@ -281,7 +356,13 @@ describe('a run id is never lost (issue 9, seen #5 on the reactive path)', () =>
       findRun: (...args) => client.findRun(...args),
     };
     const policy = { leaseMs: lease, submitDeadlineMs: 60_000 };
-    const s = await setup({ aml, client: failStorageAfterSubmit, claimsService: claimsViaProxy, schedules: (c) => [sales(c)], deps: { now: time.now, claimPolicy: policy, claimWaitMs: 0, recordRetryMs: 10 } });
+    const s = await setup({
+      aml,
+      client: failStorageAfterSubmit,
+      claimsService: claimsViaProxy,
+      schedules: (c) => [sales(c)],
+      deps: { now: time.now, claimPolicy: policy, claimWaitMs: 0, recordRetryMs: 10 },
+    });
     const blob = await upload(s.service, s.container, 'in/unrecorded.csv', 'x');
     const meta = await hostTriggerMetadata(blob, s.container, 'in/unrecorded.csv');
     try {
@@ -289,7 +370,12 @@ describe('a run id is never lost (issue 9, seen #5 on the reactive path)', () =>
     } finally {
       await storageProxy.accept();
     }
-    const ck: ClaimKey = { schedule: 'sales-arrivals', container: s.container, blobName: 'in/unrecorded.csv', etag: await etagOf(s, 'in/unrecorded.csv') };
+    const ck: ClaimKey = {
+      schedule: 'sales-arrivals',
+      container: s.container,
+      blobName: 'in/unrecorded.csv',
+      etag: await etagOf(s, 'in/unrecorded.csv'),
+    };
     const key = reactiveSubmissionKey(ck);
     expect(runsWithKey(key)).toBe(1);
     const runId = aml.runsWith(SUBMISSION_KEY_NAME, key)[0]!.runId;

@@ -21,7 +21,11 @@ import type { FakeAml } from '../support/fakeAml';
 import type { FakeMsi } from '../support/fakeMsi';
 import { definitions } from './support';
 
-export const WS = { subscriptionId: '11111111-2222-3333-4444-555555555555', resourceGroup: 'rg-ml', workspaceName: 'ws-reactive' };
+export const WS = {
+  subscriptionId: '11111111-2222-3333-4444-555555555555',
+  resourceGroup: 'rg-ml',
+  workspaceName: 'ws-reactive',
+};
 export const PIPELINE_ID = 'aaaaaaaa-bbbb-cccc-dddd-000000000001';
 
 /** The reactive schedule most tests use: `in/` of the container, the blob as `input_data`. */
@@ -37,7 +41,13 @@ export const sales = (container: string, over: Record<string, unknown> = {}): Re
 });
 
 export function registerPipeline(aml: FakeAml): void {
-  aml.addPipeline({ id: PIPELINE_ID, kind: 'published', workspace: WS, parameters: ['mode', 'region'], dataPathParameters: ['input_data', 'other_data'] });
+  aml.addPipeline({
+    id: PIPELINE_ID,
+    kind: 'published',
+    workspace: WS,
+    parameters: ['mode', 'region'],
+    dataPathParameters: ['input_data', 'other_data'],
+  });
 }
 
 export function pipelineClient(msi: FakeMsi): PipelineClient {
@@ -92,8 +102,14 @@ export async function setup(options: SetupOptions): Promise<Setup> {
   await store.ensureContainer();
   const claims = new ClaimStore(store);
   const defs = definitions(options.schedules(container));
-  const targets = new Map([['ingest', target(options.aml, options.via)], ...(options.targets ?? new Map<string, PipelineTarget>())]);
-  const built = await buildReactiveSchedules(defs, { targets, ...(options.resolver ? { resolver: options.resolver } : {}) });
+  const targets = new Map([
+    ['ingest', target(options.aml, options.via)],
+    ...(options.targets ?? new Map<string, PipelineTarget>()),
+  ]);
+  const built = await buildReactiveSchedules(defs, {
+    targets,
+    ...(options.resolver ? { resolver: options.resolver } : {}),
+  });
   if (built.problems.length > 0) throw new Error(JSON.stringify(built.problems));
   const logs: string[] = [];
   const history: ReactiveHistoryEntry[] = [];
@@ -116,7 +132,12 @@ export async function setup(options: SetupOptions): Promise<Setup> {
     logs.push(args.map(String).join(' '));
   };
   const context = (triggerMetadata?: Record<string, unknown>): InvocationContext =>
-    new InvocationContext({ invocationId: randomUUID(), functionName: `reactiveBlob-${container}`, logHandler, ...(triggerMetadata ? { triggerMetadata } : {}) });
+    new InvocationContext({
+      invocationId: randomUUID(),
+      functionName: `reactiveBlob-${container}`,
+      logHandler,
+      ...(triggerMetadata ? { triggerMetadata } : {}),
+    });
   const blobHandler = blobTriggerHandler(() => deps);
   const gridHandler = eventGridHandler(() => deps);
   return {
@@ -127,7 +148,8 @@ export async function setup(options: SetupOptions): Promise<Setup> {
     history,
     telemetry,
     deps,
-    invokeBlobTrigger: (meta, blobArgument = { kind: 'blobReference' }) => Promise.resolve(blobHandler(blobArgument, context(meta))),
+    invokeBlobTrigger: (meta, blobArgument = { kind: 'blobReference' }) =>
+      Promise.resolve(blobHandler(blobArgument, context(meta))),
     invokeEventGrid: (event) => Promise.resolve(gridHandler(event as unknown as EventGridEvent, context())),
   };
 }

@@ -11,7 +11,11 @@ import { Readable } from 'node:stream';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AZURE_STORAGE_BLOBS, registerBlobReferenceFactory, resourceFactoryResolver } from '../../src/reactive/sdkBinding';
+import {
+  AZURE_STORAGE_BLOBS,
+  registerBlobReferenceFactory,
+  resourceFactoryResolver,
+} from '../../src/reactive/sdkBinding';
 import { startAmlTestBed, type AmlTestBed } from '../support/amlTestBed';
 import type { FakeAml } from '../support/fakeAml';
 import type { FakeMsi } from '../support/fakeMsi';
@@ -64,55 +68,79 @@ describe('the blob-trigger handler does not hold the blob in memory', () => {
     await bed?.close();
   });
 
-  it('a 200 MB upload: one submission, and the handler path grows memory by far less than the blob', { timeout: 180_000 }, async () => {
-    const s = await setup({
-      aml,
-      client: pipelineClient(msi),
-      schedules: (c) => [{ name: 'big-files', target: 'ingest', datastore: 'landing', container: c, path_on_datastore: 'in', data_path_parameter_name: 'input_data' }],
-    });
-    const name = 'in/big file #1.bin';
-    const blob = s.service.getContainerClient(s.container).getBlockBlobClient(name);
-    const chunk = Buffer.alloc(MB, 0x61);
-    async function* chunks(): AsyncGenerator<Buffer> {
-      for (let i = 0; i < SIZE / MB; i++) yield chunk;
-    }
-    await blob.uploadStream(Readable.from(chunks()), 4 * MB, 4);
-    const meta = await hostTriggerMetadata(blob, s.container, name);
-    expect((meta.properties as { contentLength: number }).contentLength).toBe(SIZE);
+  it(
+    'a 200 MB upload: one submission, and the handler path grows memory by far less than the blob',
+    { timeout: 180_000 },
+    async () => {
+      const s = await setup({
+        aml,
+        client: pipelineClient(msi),
+        schedules: (c) => [
+          {
+            name: 'big-files',
+            target: 'ingest',
+            datastore: 'landing',
+            container: c,
+            path_on_datastore: 'in',
+            data_path_parameter_name: 'input_data',
+          },
+        ],
+      });
+      const name = 'in/big file #1.bin';
+      const blob = s.service.getContainerClient(s.container).getBlockBlobClient(name);
+      const chunk = Buffer.alloc(MB, 0x61);
+      async function* chunks(): AsyncGenerator<Buffer> {
+        for (let i = 0; i < SIZE / MB; i++) yield chunk;
+      }
+      await blob.uploadStream(Readable.from(chunks()), 4 * MB, 4);
+      const meta = await hostTriggerMetadata(blob, s.container, name);
+      expect((meta.properties as { contentLength: number }).contentLength).toBe(SIZE);
 
-    registerBlobReferenceFactory();
-    // What the host sends with deferred binding, turned into the handler's argument the way the library does it.
-    const modelBindingData = {
-      version: '1.0',
-      source: AZURE_STORAGE_BLOBS,
-      contentType: 'application/json',
-      content: Buffer.from(JSON.stringify({ Connection: 'REACTIVE_STORAGE', ContainerName: s.container, BlobName: name })),
-    };
-    const argument = resourceFactoryResolver().createClient(AZURE_STORAGE_BLOBS, modelBindingData);
-    expect(argument).toEqual({ kind: 'blobReference', connection: 'REACTIVE_STORAGE', containerName: s.container, blobName: name });
+      registerBlobReferenceFactory();
+      // What the host sends with deferred binding, turned into the handler's argument the way the library does it.
+      const modelBindingData = {
+        version: '1.0',
+        source: AZURE_STORAGE_BLOBS,
+        contentType: 'application/json',
+        content: Buffer.from(
+          JSON.stringify({ Connection: 'REACTIVE_STORAGE', ContainerName: s.container, BlobName: name }),
+        ),
+      };
+      const argument = resourceFactoryResolver().createClient(AZURE_STORAGE_BLOBS, modelBindingData);
+      expect(argument).toEqual({
+        kind: 'blobReference',
+        connection: 'REACTIVE_STORAGE',
+        containerName: s.container,
+        blobName: name,
+      });
 
-    // Warm up the path once on another blob (module loading, token, connections), then measure.
-    const warm = await (async () => {
-      const b = s.service.getContainerClient(s.container).getBlockBlobClient('in/warm.csv');
-      await b.upload('x', 1);
-      return hostTriggerMetadata(b, s.container, 'in/warm.csv');
-    })();
-    await s.invokeBlobTrigger(warm, argument);
+      // Warm up the path once on another blob (module loading, token, connections), then measure.
+      const warm = await (async () => {
+        const b = s.service.getContainerClient(s.container).getBlockBlobClient('in/warm.csv');
+        await b.upload('x', 1);
+        return hostTriggerMetadata(b, s.container, 'in/warm.csv');
+      })();
+      await s.invokeBlobTrigger(warm, argument);
 
-    const before = aml.submissions.length;
-    const growth = await peakGrowth(() => s.invokeBlobTrigger(meta, argument));
-    expect(aml.submissions.length - before).toBe(1);
-    expect(aml.submissions.at(-1)!.body.DataPathAssignments).toEqual({ input_data: { DataStoreName: 'landing', RelativePath: name } });
-    console.log(`handler path, ${SIZE / MB} MB blob: peak growth heap ${(growth.heapUsed / MB).toFixed(1)} MB, buffers ${(growth.arrayBuffers / MB).toFixed(1)} MB, rss ${(growth.rss / MB).toFixed(1)} MB`);
-    expect(growth.arrayBuffers).toBeLessThan(16 * MB);
-    expect(growth.heapUsed).toBeLessThan(32 * MB);
-    expect(growth.rss).toBeLessThan(SIZE / 4);
+      const before = aml.submissions.length;
+      const growth = await peakGrowth(() => s.invokeBlobTrigger(meta, argument));
+      expect(aml.submissions.length - before).toBe(1);
+      expect(aml.submissions.at(-1)!.body.DataPathAssignments).toEqual({
+        input_data: { DataStoreName: 'landing', RelativePath: name },
+      });
+      console.log(
+        `handler path, ${SIZE / MB} MB blob: peak growth heap ${(growth.heapUsed / MB).toFixed(1)} MB, buffers ${(growth.arrayBuffers / MB).toFixed(1)} MB, rss ${(growth.rss / MB).toFixed(1)} MB`,
+      );
+      expect(growth.arrayBuffers).toBeLessThan(16 * MB);
+      expect(growth.heapUsed).toBeLessThan(32 * MB);
+      expect(growth.rss).toBeLessThan(SIZE / 4);
 
-    // Control: the same probe sees a handler that would hold the content.
-    const holding = await peakGrowth(async () => {
-      const content = await blob.downloadToBuffer();
-      expect(content.length).toBe(SIZE);
-    });
-    expect(holding.arrayBuffers + holding.heapUsed).toBeGreaterThan(SIZE * 0.9);
-  });
+      // Control: the same probe sees a handler that would hold the content.
+      const holding = await peakGrowth(async () => {
+        const content = await blob.downloadToBuffer();
+        expect(content.length).toBe(SIZE);
+      });
+      expect(holding.arrayBuffers + holding.heapUsed).toBeGreaterThan(SIZE * 0.9);
+    },
+  );
 });

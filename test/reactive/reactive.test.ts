@@ -43,7 +43,9 @@ describe('reactive schedules: blob upload → exactly one pipeline submission', 
       ParameterAssignments: { mode: 'fast', region: 'eu' },
       DataPathAssignments: { input_data: { DataStoreName: 'landing', RelativePath: 'in/day-1.csv' } },
     });
-    expect(s.history).toMatchObject([{ schedule: 'sales-arrivals', status: 'submitted', blobName: 'in/day-1.csv', runId: made[0]!.runId }]);
+    expect(s.history).toMatchObject([
+      { schedule: 'sales-arrivals', status: 'submitted', blobName: 'in/day-1.csv', runId: made[0]!.runId },
+    ]);
     expect(s.logs.join('\n')).toContain(`submitted run ${made[0]!.runId}`);
   });
 
@@ -90,7 +92,14 @@ describe('reactive schedules: blob upload → exactly one pipeline submission', 
     const s = await setup({
       aml,
       client,
-      schedules: (c) => [sales(c), sales(c, { name: 'sales-audit', data_path_parameter_name: 'other_data', pipeline_parameters: { mode: 'audit' } })],
+      schedules: (c) => [
+        sales(c),
+        sales(c, {
+          name: 'sales-audit',
+          data_path_parameter_name: 'other_data',
+          pipeline_parameters: { mode: 'audit' },
+        }),
+      ],
     });
     const before = aml.submissions.length;
     const blob = await upload(s.service, s.container, 'in/shared.csv', 'x');
@@ -98,11 +107,19 @@ describe('reactive schedules: blob upload → exactly one pipeline submission', 
     await Promise.all([s.invokeBlobTrigger(meta), s.invokeBlobTrigger(meta), s.invokeBlobTrigger(meta)]);
     const made = aml.submissions.slice(before);
     expect(made).toHaveLength(2);
-    const bodies = made.map((m) => m.body).sort((a, b) => String(a.ParameterAssignments).localeCompare(String(b.ParameterAssignments)));
+    const bodies = made
+      .map((m) => m.body)
+      .sort((a, b) => String(a.ParameterAssignments).localeCompare(String(b.ParameterAssignments)));
     expect(bodies).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ ParameterAssignments: { mode: 'fast', region: 'eu' }, DataPathAssignments: { input_data: { DataStoreName: 'landing', RelativePath: 'in/shared.csv' } } }),
-        expect.objectContaining({ ParameterAssignments: { mode: 'audit', region: 'eu' }, DataPathAssignments: { other_data: { DataStoreName: 'landing', RelativePath: 'in/shared.csv' } } }),
+        expect.objectContaining({
+          ParameterAssignments: { mode: 'fast', region: 'eu' },
+          DataPathAssignments: { input_data: { DataStoreName: 'landing', RelativePath: 'in/shared.csv' } },
+        }),
+        expect.objectContaining({
+          ParameterAssignments: { mode: 'audit', region: 'eu' },
+          DataPathAssignments: { other_data: { DataStoreName: 'landing', RelativePath: 'in/shared.csv' } },
+        }),
       ]),
     );
   });
@@ -157,13 +174,15 @@ describe('reactive schedules: blob upload → exactly one pipeline submission', 
     await s.invokeEventGrid(v2);
     const made = aml.submissions.slice(before);
     expect(made).toHaveLength(1);
-    expect(made[0]!.body.DataPathAssignments).toEqual({ input_data: { DataStoreName: 'landing', RelativePath: 'in/replaced.csv' } });
+    expect(made[0]!.body.DataPathAssignments).toEqual({
+      input_data: { DataStoreName: 'landing', RelativePath: 'in/replaced.csv' },
+    });
     const log = s.logs.join('\n');
     expect(log).toMatch(/"in\/deleted-later\.csv" \(ETag none\): the blob was deleted/);
     expect(log).toContain('a newer version of the blob replaced this one');
   });
 
-  it('a real host\'s metadata (no version) for a replaced blob runs its latest content once', async () => {
+  it("a real host's metadata (no version) for a replaced blob runs its latest content once", async () => {
     const s = await setup({ aml, client, schedules: (c) => [sales(c)] });
     const before = aml.submissions.length;
     const blob = await upload(s.service, s.container, 'in/overwritten.csv', 'v1');
@@ -185,7 +204,9 @@ describe('reactive schedules: blob upload → exactly one pipeline submission', 
       await s.invokeBlobTrigger(await hostTriggerMetadata(blob, s.container, name));
     }
     const made = aml.submissions.slice(before);
-    const paths = made.map((m) => (m.body.DataPathAssignments as Record<string, { RelativePath: string }>).input_data!.RelativePath);
+    const paths = made.map(
+      (m) => (m.body.DataPathAssignments as Record<string, { RelativePath: string }>).input_data!.RelativePath,
+    );
     expect(paths.sort()).toEqual([...ODD_NAMES].sort());
     expect(s.history.map((h) => h.blobName).sort()).toEqual([...ODD_NAMES].sort());
   });
@@ -208,12 +229,20 @@ describe('reactive schedules: blob upload → exactly one pipeline submission', 
       await s.invokeBlobTrigger(await hostTriggerMetadata(blob, s.container, name));
     }
     const made = aml.submissions.slice(before);
-    expect(made.map((m) => (m.body.DataPathAssignments as Record<string, { RelativePath: string }>).input_data!.RelativePath)).toEqual(['top.csv']);
+    expect(
+      made.map(
+        (m) => (m.body.DataPathAssignments as Record<string, { RelativePath: string }>).input_data!.RelativePath,
+      ),
+    ).toEqual(['top.csv']);
   });
 
   it('the container can come from the datastore through ARM instead of the definition', async () => {
     const resolver = createDatastoreResolver(
-      armDatastoreGetter({ credential: new ManagedIdentityCredential(), armEndpoint: arm.endpoint, clientOptions: { tlsOptions: { ca: arm.ca }, retryOptions: { maxRetries: 0 } } }),
+      armDatastoreGetter({
+        credential: new ManagedIdentityCredential(),
+        armEndpoint: arm.endpoint,
+        clientOptions: { tlsOptions: { ca: arm.ca }, retryOptions: { maxRetries: 0 } },
+      }),
     );
     let dataContainer = '';
     const s = await setup({
@@ -232,7 +261,9 @@ describe('reactive schedules: blob upload → exactly one pipeline submission', 
     await s.invokeBlobTrigger(await hostTriggerMetadata(blob, s.container, 'in/via-arm.csv'));
     const made = aml.submissions.slice(before);
     expect(made).toHaveLength(1);
-    expect(made[0]!.body.DataPathAssignments).toEqual({ input_data: { DataStoreName: `ds-${s.container}`, RelativePath: 'in/via-arm.csv' } });
+    expect(made[0]!.body.DataPathAssignments).toEqual({
+      input_data: { DataStoreName: `ds-${s.container}`, RelativePath: 'in/via-arm.csv' },
+    });
   });
 
   it('on a host without deferred binding (the content arrives as a Buffer) it still works and warns once', async () => {
@@ -254,7 +285,9 @@ describe('reactive schedules: blob upload → exactly one pipeline submission', 
     await Promise.all(Array.from({ length: 5 }, () => s.invokeEventGrid(event)));
     const made = aml.submissions.slice(before);
     expect(made).toHaveLength(1);
-    expect(made[0]!.body.DataPathAssignments).toEqual({ input_data: { DataStoreName: 'landing', RelativePath: 'in/grid.csv' } });
+    expect(made[0]!.body.DataPathAssignments).toEqual({
+      input_data: { DataStoreName: 'landing', RelativePath: 'in/grid.csv' },
+    });
   });
 
   it('a transient Azure ML failure fails the invocation (the host redelivers) and the redelivery submits once', async () => {
@@ -278,7 +311,9 @@ describe('reactive schedules: blob upload → exactly one pipeline submission', 
     const meta = await hostTriggerMetadata(blob, s.container, 'in/forbidden.csv');
     aml.script([{ status: 403, body: { error: { code: 'AuthorizationFailed', message: 'no submit right' } } }]);
     await expect(s.invokeBlobTrigger(meta)).rejects.toMatchObject({ error: { code: 'reactive.submit.retry' } });
-    expect(s.logs.join('\n')).toMatch(/no run was created.*retrying cannot help until the cause is fixed.*poison queue/);
+    expect(s.logs.join('\n')).toMatch(
+      /no run was created.*retrying cannot help until the cause is fixed.*poison queue/,
+    );
     await s.invokeBlobTrigger(meta); // the role was assigned; the requeued event runs
     expect(aml.submissions.length - before).toBe(1);
     expect(s.history.map((h) => h.status)).toEqual(['failed', 'submitted']);

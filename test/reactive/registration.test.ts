@@ -9,7 +9,13 @@ import { ensureBuilt, loadApp, triggerOf, type LoadedApp } from '../support/regi
 
 describe('planTriggers (pure)', () => {
   it('no reactive schedule and no setting: nothing to register, no warning', () => {
-    expect(planTriggers([], {})).toEqual({ source: 'EventGrid', connection: 'REACTIVE_STORAGE', blobFunctions: [], containers: [], warnings: [] });
+    expect(planTriggers([], {})).toEqual({
+      source: 'EventGrid',
+      connection: 'REACTIVE_STORAGE',
+      blobFunctions: [],
+      containers: [],
+      warnings: [],
+    });
   });
 
   it('one function per container from definitions and REACTIVE_CONTAINERS, deduplicated and sorted', () => {
@@ -30,12 +36,21 @@ describe('planTriggers (pure)', () => {
   });
 
   it('reads REACTIVE_TRIGGER_SOURCE case-insensitively and warns (without failing) on a bad value', () => {
-    expect(planTriggers([{ name: 'a', container: 'data' }], { REACTIVE_TRIGGER_SOURCE: 'logsandcontainerscan' }).source).toBe('LogsAndContainerScan');
+    expect(
+      planTriggers([{ name: 'a', container: 'data' }], { REACTIVE_TRIGGER_SOURCE: 'logsandcontainerscan' }).source,
+    ).toBe('LogsAndContainerScan');
     const grid = planTriggers([{ name: 'a', container: 'data' }], { REACTIVE_TRIGGER_SOURCE: 'EventGridTrigger' });
-    expect(grid).toMatchObject({ source: 'EventGridTrigger', blobFunctions: [], eventGridFunction: 'reactiveBlobEvents', containers: ['data'] });
+    expect(grid).toMatchObject({
+      source: 'EventGridTrigger',
+      blobFunctions: [],
+      eventGridFunction: 'reactiveBlobEvents',
+      containers: ['data'],
+    });
     const bad = planTriggers([], { REACTIVE_TRIGGER_SOURCE: 'Polling' });
     expect(bad.source).toBe('EventGrid');
-    expect(bad.warnings[0]).toMatch(/REACTIVE_TRIGGER_SOURCE="Polling" is not one of EventGrid, LogsAndContainerScan, EventGridTrigger/);
+    expect(bad.warnings[0]).toMatch(
+      /REACTIVE_TRIGGER_SOURCE="Polling" is not one of EventGrid, LogsAndContainerScan, EventGridTrigger/,
+    );
   });
 
   it('skips invalid container names with a warning naming them', () => {
@@ -64,9 +79,16 @@ describe('registerReactiveTriggers', () => {
       storageBlob: (name, options) => void calls.push({ name, options: options as StorageBlobFunctionOptions }),
       eventGrid: () => undefined,
     };
-    registerReactiveTriggers(planTriggers([{ name: 's', container: 'incoming' }], {}), () => Promise.reject(new Error('unused')), registrar);
+    registerReactiveTriggers(
+      planTriggers([{ name: 's', container: 'incoming' }], {}),
+      () => Promise.reject(new Error('unused')),
+      registrar,
+    );
     expect(calls).toHaveLength(1);
-    expect(calls[0]).toMatchObject({ name: 'reactiveBlob-incoming', options: { path: 'incoming/{name}', connection: 'REACTIVE_STORAGE', source: 'EventGrid', sdkBinding: true } });
+    expect(calls[0]).toMatchObject({
+      name: 'reactiveBlob-incoming',
+      options: { path: 'incoming/{name}', connection: 'REACTIVE_STORAGE', source: 'EventGrid', sdkBinding: true },
+    });
   });
 });
 
@@ -102,7 +124,11 @@ describe('the built app registers the reactive triggers with the host (registrat
     const app = await loadApp({ env: { SCHEDULES_PATH: dir, REACTIVE_CONTAINERS: 'extra-box' } });
     expect(ownErrors(app)).toEqual([]);
     const reactive = app.functions.filter((f) => f.name.startsWith('reactiveBlob-'));
-    expect(reactive.map((f) => f.name)).toEqual(['reactiveBlob-archive', 'reactiveBlob-extra-box', 'reactiveBlob-incoming']);
+    expect(reactive.map((f) => f.name)).toEqual([
+      'reactiveBlob-archive',
+      'reactiveBlob-extra-box',
+      'reactiveBlob-incoming',
+    ]);
     expect(triggerOf(reactive[2]!)).toMatchObject({
       type: 'blobTrigger',
       direction: 'in',

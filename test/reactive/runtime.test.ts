@@ -50,10 +50,23 @@ describe('reactive wiring through the runtime, state store and settings', () => 
     mkdirSync(join(appRoot, 'config', 'schedules'), { recursive: true });
     writeFileSync(
       join(appRoot, 'config', 'pipelines.yaml'),
-      ['targets:', '  ingest:', `    endpoint_url: ${aml.submitUrl(WS, { published: PIPELINE_ID })}`, '    experiment_name: reactive-exp', '    parameters:', '      mode: default'].join('\n'),
+      [
+        'targets:',
+        '  ingest:',
+        `    endpoint_url: ${aml.submitUrl(WS, { published: PIPELINE_ID })}`,
+        '    experiment_name: reactive-exp',
+        '    parameters:',
+        '      mode: default',
+      ].join('\n'),
     );
     writeFileSync(join(appRoot, 'config', 'schedules', 'reactive.yaml'), schedulesYaml);
-    env = { ...(process.env as Record<string, string>), ...msi.env, AzureWebJobsStorage: azuriteConnectionString(), REACTIVE_STORAGE: azuriteConnectionString(), SCHEDULE_STATE_CONTAINER: stateContainer };
+    env = {
+      ...(process.env as Record<string, string>),
+      ...msi.env,
+      AzureWebJobsStorage: azuriteConnectionString(),
+      REACTIVE_STORAGE: azuriteConnectionString(),
+      SCHEDULE_STATE_CONTAINER: stateContainer,
+    };
     const service = BlobServiceClient.fromConnectionString(azuriteConnectionString());
     await service.getContainerClient(data).create();
     await service.getContainerClient(stateContainer).create();
@@ -68,7 +81,16 @@ describe('reactive wiring through the runtime, state store and settings', () => 
     const handler = blobTriggerHandler(provider);
     const logs: string[] = [];
     const invoke = (meta: Record<string, unknown>): Promise<unknown> =>
-      Promise.resolve(handler({ kind: 'blobReference' }, new InvocationContext({ invocationId: randomUUID(), triggerMetadata: meta, logHandler: (_l, ...a) => void logs.push(a.join(' ')) })));
+      Promise.resolve(
+        handler(
+          { kind: 'blobReference' },
+          new InvocationContext({
+            invocationId: randomUUID(),
+            triggerMetadata: meta,
+            logHandler: (_l, ...a) => void logs.push(a.join(' ')),
+          }),
+        ),
+      );
 
     const service = BlobServiceClient.fromConnectionString(azuriteConnectionString());
     const name = 'in/2026 03 01 #final.csv';
@@ -87,7 +109,12 @@ describe('reactive wiring through the runtime, state store and settings', () => 
     if (!store.ok) throw new Error(store.error.message);
     const history = await store.value.history.entries('arrivals');
     expect(history).toHaveLength(1);
-    expect(history[0]).toMatchObject({ trigger: 'blob', status: 'submitted', runId: aml.submissions.at(-1)!.runId, detail: `${data}/${name}` });
+    expect(history[0]).toMatchObject({
+      trigger: 'blob',
+      status: 'submitted',
+      runId: aml.submissions.at(-1)!.runId,
+      detail: `${data}/${name}`,
+    });
 
     // disable() through the state store: the next upload starts nothing.
     const loaded = loadScheduleDefinitions([{ path: 'reactive.yaml', text: schedulesYaml }], { now: new Date() });

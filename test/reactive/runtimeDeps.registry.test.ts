@@ -44,12 +44,27 @@ describe('reactive schedules come from the schedule registry (applied at run tim
     mkdirSync(join(appRoot, 'config', 'schedules'), { recursive: true });
     writeFileSync(
       join(appRoot, 'config', 'pipelines.yaml'),
-      ['targets:', '  ingest:', `    endpoint_url: ${aml.submitUrl(WS, { published: PIPELINE_ID })}`, '    experiment_name: reactive-exp', '    parameters:', '      mode: default'].join('\n'),
+      [
+        'targets:',
+        '  ingest:',
+        `    endpoint_url: ${aml.submitUrl(WS, { published: PIPELINE_ID })}`,
+        '    experiment_name: reactive-exp',
+        '    parameters:',
+        '      mode: default',
+      ].join('\n'),
     );
     // The deployed file schedule: the reason a blob trigger exists for `data`.
     writeFileSync(
       join(appRoot, 'config', 'schedules', 'reactive.yaml'),
-      ['schedules:', '  - name: arrivals', '    target: ingest', '    datastore: landing', `    container: ${data}`, '    path_on_datastore: in', '    data_path_parameter_name: input_data'].join('\n'),
+      [
+        'schedules:',
+        '  - name: arrivals',
+        '    target: ingest',
+        '    datastore: landing',
+        `    container: ${data}`,
+        '    path_on_datastore: in',
+        '    data_path_parameter_name: input_data',
+      ].join('\n'),
     );
     env = {
       ...(process.env as Record<string, string>),
@@ -71,7 +86,11 @@ describe('reactive schedules come from the schedule registry (applied at run tim
   });
 
   /** The function app: its own runtime, the production provider on an injected clock, the real handler. */
-  function functionApp(): { runtime: Runtime; advance(ms: number): void; deliver(container: string, name: string): Promise<void> } {
+  function functionApp(): {
+    runtime: Runtime;
+    advance(ms: number): void;
+    deliver(container: string, name: string): Promise<void>;
+  } {
     const runtime = createRuntime({ env, appRoot });
     let clock = Date.now();
     const handler = blobTriggerHandler(createReactiveDepsProvider(runtime, { now: () => new Date(clock) }));
@@ -81,7 +100,10 @@ describe('reactive schedules come from the schedule registry (applied at run tim
       deliver: async (container, name) => {
         const blob = await upload(service, container, name, 'a,b\n');
         const meta = await hostTriggerMetadata(blob, container, name);
-        await handler({ kind: 'blobReference' }, new InvocationContext({ invocationId: randomUUID(), triggerMetadata: meta, logHandler: () => undefined }));
+        await handler(
+          { kind: 'blobReference' },
+          new InvocationContext({ invocationId: randomUUID(), triggerMetadata: meta, logHandler: () => undefined }),
+        );
       },
     };
   }
@@ -89,9 +111,21 @@ describe('reactive schedules come from the schedule registry (applied at run tim
   /** `aml-triggers schedules apply` in another process: its own runtime over the same storage. */
   async function applyFromCli(name: string, fields: Record<string, string | Record<string, string>>): Promise<void> {
     const cli = createRuntime({ env, appRoot });
-    const ops = new ScheduleOperations({ registry: cli.schedules, store: cli.scheduleStore, targets: () => cli.targets.targets });
-    const schedule = { name, target: 'ingest', datastore: 'landing', data_path_parameter_name: 'input_data', ...fields };
-    const applied = await ops.apply([{ path: `${name}.json`, text: JSON.stringify({ schedules: [schedule] }) }], { now: new Date() });
+    const ops = new ScheduleOperations({
+      registry: cli.schedules,
+      store: cli.scheduleStore,
+      targets: () => cli.targets.targets,
+    });
+    const schedule = {
+      name,
+      target: 'ingest',
+      datastore: 'landing',
+      data_path_parameter_name: 'input_data',
+      ...fields,
+    };
+    const applied = await ops.apply([{ path: `${name}.json`, text: JSON.stringify({ schedules: [schedule] }) }], {
+      now: new Date(),
+    });
     if (!applied.ok) throw new Error(applied.error.message);
   }
 
@@ -103,24 +137,41 @@ describe('reactive schedules come from the schedule registry (applied at run tim
     await app.deliver(data, 'in/warm-up.csv'); // the provider has built (and cached) its list before the apply
     expect(submissionsFor('in/warm-up.csv')).toHaveLength(1);
 
-    await applyFromCli('late-arrivals', { container: data, path_on_datastore: 'late', pipeline_parameters: { mode: 'applied' } });
+    await applyFromCli('late-arrivals', {
+      container: data,
+      path_on_datastore: 'late',
+      pipeline_parameters: { mode: 'applied' },
+    });
     app.advance(REFRESH_MS);
     await app.deliver(data, 'late/first.csv');
 
     const submitted = submissionsFor('late/first.csv');
     expect(submitted).toHaveLength(1);
-    expect(submitted[0]).toMatchObject({ body: { ParameterAssignments: { mode: 'applied' }, DataPathAssignments: { input_data: { DataStoreName: 'landing', RelativePath: 'late/first.csv' } } } });
+    expect(submitted[0]).toMatchObject({
+      body: {
+        ParameterAssignments: { mode: 'applied' },
+        DataPathAssignments: { input_data: { DataStoreName: 'landing', RelativePath: 'late/first.csv' } },
+      },
+    });
     const history = await app.runtime.scheduleStore.history.entries('late-arrivals');
     expect(history).toMatchObject([{ trigger: 'blob', status: 'submitted', detail: `${data}/late/first.csv` }]);
   });
 
   it('a schedule changed by apply acts on its new definition after the refresh', async () => {
     const app = functionApp();
-    await applyFromCli('moving', { container: data, path_on_datastore: 'moving-v1', pipeline_parameters: { mode: 'v1' } });
+    await applyFromCli('moving', {
+      container: data,
+      path_on_datastore: 'moving-v1',
+      pipeline_parameters: { mode: 'v1' },
+    });
     await app.deliver(data, 'moving-v1/a.csv');
     expect(submissionsFor('moving-v1/a.csv')).toMatchObject([{ body: { ParameterAssignments: { mode: 'v1' } } }]);
 
-    await applyFromCli('moving', { container: data, path_on_datastore: 'moving-v2', pipeline_parameters: { mode: 'v2' } });
+    await applyFromCli('moving', {
+      container: data,
+      path_on_datastore: 'moving-v2',
+      pipeline_parameters: { mode: 'v2' },
+    });
     app.advance(REFRESH_MS);
     await app.deliver(data, 'moving-v1/b.csv');
     await app.deliver(data, 'moving-v2/c.csv');
@@ -135,7 +186,8 @@ describe('reactive schedules come from the schedule registry (applied at run tim
     await app.deliver(data, 'in/before-unwatched.csv');
     await applyFromCli('elsewhere', { container: unwatched, path_on_datastore: 'drop' });
 
-    const warnings = (): string[] => warn.mock.calls.map((c) => c.map(String).join(' ')).filter((line) => line.includes('"elsewhere"'));
+    const warnings = (): string[] =>
+      warn.mock.calls.map((c) => c.map(String).join(' ')).filter((line) => line.includes('"elsewhere"'));
     app.advance(REFRESH_MS);
     await app.deliver(data, 'in/after-unwatched-1.csv');
     await app.deliver(data, 'in/after-unwatched-2.csv');

@@ -26,7 +26,20 @@ afterAll(async () => {
 describe('reactive submission keys', () => {
   it('one key per schedule and blob version, in Properties and Tags', async () => {
     const aml = bed.aml;
-    const s = await setup({ aml, client, schedules: (c) => [{ name: 'keyed', target: 'ingest', datastore: 'landing', container: c, path_on_datastore: 'in', data_path_parameter_name: 'input_data' }] });
+    const s = await setup({
+      aml,
+      client,
+      schedules: (c) => [
+        {
+          name: 'keyed',
+          target: 'ingest',
+          datastore: 'landing',
+          container: c,
+          path_on_datastore: 'in',
+          data_path_parameter_name: 'input_data',
+        },
+      ],
+    });
     const before = aml.submissions.length;
     const keys: string[] = [];
     for (const content of ['v1', 'v2']) {

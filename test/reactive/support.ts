@@ -17,13 +17,25 @@ export type EtagShape = 'host' | 'string' | 'quoted' | 'object' | 'missing' | 'P
  * `BlobProperties` serialized by Newtonsoft.Json (ETag `{}`, enums as numbers, unset dates as
  * 0001-01-01), every key camel-cased recursively. `etag` picks another ETag shape for the parser tests.
  */
-export async function hostTriggerMetadata(blob: BlockBlobClient, container: string, name: string, etag: EtagShape = 'host'): Promise<Record<string, unknown>> {
+export async function hostTriggerMetadata(
+  blob: BlockBlobClient,
+  container: string,
+  name: string,
+  etag: EtagShape = 'host',
+): Promise<Record<string, unknown>> {
   const p = await blob.getProperties();
   const unset = '0001-01-01T00:00:00+00:00';
   const dotnetDate = (d: Date | undefined): string => (d ? d.toISOString().replace(/\.\d{3}Z$/, '+00:00') : unset);
   const metadata = camel(p.metadata ?? {});
   const tag = p.etag ?? '';
-  const etagValue: Record<EtagShape, unknown> = { host: {}, string: tag.replace(/^"|"$/g, ''), quoted: tag, object: { value: tag }, missing: undefined, PascalCase: tag };
+  const etagValue: Record<EtagShape, unknown> = {
+    host: {},
+    string: tag.replace(/^"|"$/g, ''),
+    quoted: tag,
+    object: { value: tag },
+    missing: undefined,
+    PascalCase: tag,
+  };
   const properties: Record<string, unknown> = {
     lastModified: dotnetDate(p.lastModified),
     createdOn: dotnetDate(p.createdOn),
@@ -87,10 +99,16 @@ function camel(obj: Record<string, string>): Record<string, string> {
 }
 
 /** An Event Grid schema `Microsoft.Storage.BlobCreated` event for the blob, as Event Grid posts it. */
-export async function blobCreatedEvent(blob: BlockBlobClient, container: string, name: string, api = 'PutBlob'): Promise<Record<string, unknown>> {
+export async function blobCreatedEvent(
+  blob: BlockBlobClient,
+  container: string,
+  name: string,
+  api = 'PutBlob',
+): Promise<Record<string, unknown>> {
   const p = await blob.getProperties();
   return {
-    topic: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/devstoreaccount1',
+    topic:
+      '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/devstoreaccount1',
     subject: `/blobServices/default/containers/${container}/blobs/${name}`,
     eventType: 'Microsoft.Storage.BlobCreated',
     eventTime: (p.lastModified ?? new Date()).toISOString(),
@@ -114,12 +132,20 @@ export async function blobCreatedEvent(blob: BlockBlobClient, container: string,
 
 export function blobDeletedEvent(url: string, container: string, name: string): Record<string, unknown> {
   return {
-    topic: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/devstoreaccount1',
+    topic:
+      '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/devstoreaccount1',
     subject: `/blobServices/default/containers/${container}/blobs/${name}`,
     eventType: 'Microsoft.Storage.BlobDeleted',
     eventTime: new Date().toISOString(),
     id: randomUUID(),
-    data: { api: 'DeleteBlob', requestId: randomUUID(), contentType: 'text/csv', blobType: 'BlockBlob', url, sequencer: '0000000000000442000000000002896a' },
+    data: {
+      api: 'DeleteBlob',
+      requestId: randomUUID(),
+      contentType: 'text/csv',
+      blobType: 'BlockBlob',
+      url,
+      sequencer: '0000000000000442000000000002896a',
+    },
     dataVersion: '',
     metadataVersion: '1',
   };
@@ -133,15 +159,26 @@ function tryJson(text: string): unknown {
   }
 }
 
-export async function upload(service: BlobServiceClient, container: string, name: string, content: string | Buffer, metadata?: Record<string, string>): Promise<BlockBlobClient> {
+export async function upload(
+  service: BlobServiceClient,
+  container: string,
+  name: string,
+  content: string | Buffer,
+  metadata?: Record<string, string>,
+): Promise<BlockBlobClient> {
   const blob = service.getContainerClient(container).getBlockBlobClient(name);
-  await blob.upload(content, Buffer.byteLength(content), { blobHTTPHeaders: { blobContentType: 'text/csv' }, ...(metadata ? { metadata } : {}) });
+  await blob.upload(content, Buffer.byteLength(content), {
+    blobHTTPHeaders: { blobContentType: 'text/csv' },
+    ...(metadata ? { metadata } : {}),
+  });
   return blob;
 }
 
 /** Schedule definitions through the real loader (schema + cross-field rules). */
 export function definitions(schedules: Array<Record<string, unknown>>): ScheduleDefinition[] {
-  const loaded = loadScheduleDefinitions([{ path: 'schedules.json', text: JSON.stringify({ schedules }) }], { now: new Date('2026-01-01T00:00:00Z') });
+  const loaded = loadScheduleDefinitions([{ path: 'schedules.json', text: JSON.stringify({ schedules }) }], {
+    now: new Date('2026-01-01T00:00:00Z'),
+  });
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.error, null, 2));
   return [...loaded.value.definitions];
 }

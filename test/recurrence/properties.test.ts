@@ -48,9 +48,13 @@ const wallStart = fc
     second: fc.constantFrom(0, 0, 0, 17),
   })
   .filter(({ year, month, day }) => new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day)
-  .map(({ year, month, day, hour, minute, second }) => `${year}-${pad(month)}-${pad(day)}T${pad(hour)}:${pad(minute)}:${pad(second)}`);
+  .map(
+    ({ year, month, day, hour, minute, second }) =>
+      `${year}-${pad(month)}-${pad(day)}T${pad(hour)}:${pad(minute)}:${pad(second)}`,
+  );
 
-const someOf = <T>(values: readonly T[], max: number) => fc.option(fc.uniqueArray(fc.constantFrom(...values), { minLength: 1, maxLength: max }), { nil: undefined });
+const someOf = <T>(values: readonly T[], max: number) =>
+  fc.option(fc.uniqueArray(fc.constantFrom(...values), { minLength: 1, maxLength: max }), { nil: undefined });
 const HOURS = Array.from({ length: 24 }, (_, i) => i);
 const MINUTES = Array.from({ length: 60 }, (_, i) => i);
 
@@ -60,15 +64,27 @@ const wallRecurrence = fc
     frequency: fc.constantFrom('Day', 'Week', 'Month'),
     interval: fc.integer({ min: 1, max: 12 }),
     // Mostly wall-clock starts; some instants (Z or an offset), read in the zone.
-    start_time: fc.oneof({ weight: 3, arbitrary: wallStart }, { weight: 1, arbitrary: wallStart.map((s) => `${s}Z`) }, { weight: 1, arbitrary: wallStart.map((s) => `${s}-03:30`) }),
+    start_time: fc.oneof(
+      { weight: 3, arbitrary: wallStart },
+      { weight: 1, arbitrary: wallStart.map((s) => `${s}Z`) },
+      { weight: 1, arbitrary: wallStart.map((s) => `${s}-03:30`) },
+    ),
     time_zone: fc.constantFrom(...ZONES),
     hours: someOf(HOURS, 4),
     minutes: someOf(MINUTES, 3),
     week_days: someOf(WEEK_DAYS, 4),
-    time_of_day: fc.option(fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 })).map(([h, m]) => `${h}:${pad(m)}`), { nil: undefined }),
+    time_of_day: fc.option(
+      fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 })).map(([h, m]) => `${h}:${pad(m)}`),
+      { nil: undefined },
+    ),
   })
   .map((r) => {
-    const json: Record<string, unknown> = { frequency: r.frequency, interval: r.interval, start_time: r.start_time, time_zone: r.time_zone };
+    const json: Record<string, unknown> = {
+      frequency: r.frequency,
+      interval: r.interval,
+      start_time: r.start_time,
+      time_zone: r.time_zone,
+    };
     if (r.frequency !== 'Month') {
       if (r.time_of_day !== undefined) json.time_of_day = r.time_of_day;
       else {
@@ -137,13 +153,22 @@ describe('wall-clock frequencies (Day, Week, Month)', () => {
         for (const t of occurrencesAfter(r, new Date(r.startMs + offset), 30).map((d) => d.getTime())) {
           const local = localOf(r.timeZone, t);
           const dayNumber = Date.UTC(local.year, local.month - 1, local.day) / DAY;
-          const direct = eligible(dayNumber) && times.some(([h, m, sec]) => local.hour === h && local.minute === m && local.second === sec);
+          const direct =
+            eligible(dayNumber) &&
+            times.some(([h, m, sec]) => local.hour === h && local.minute === m && local.second === sec);
           if (direct && !nearTransition(r.timeZone, t)) continue;
           // Near a transition: some pattern time on an eligible day maps to exactly this instant.
           const image = [dayNumber - 1, dayNumber].some(
-            (d) => eligible(d) && times.some(([h, m, sec]) => refToInstant(r.timeZone, d * DAY + h * 3_600_000 + m * 60_000 + sec * 1000) === t),
+            (d) =>
+              eligible(d) &&
+              times.some(
+                ([h, m, sec]) => refToInstant(r.timeZone, d * DAY + h * 3_600_000 + m * 60_000 + sec * 1000) === t,
+              ),
           );
-          expect(direct || image, `${new Date(t).toISOString()} (${local.toISO()}) is not in the pattern of ${JSON.stringify(json)}`).toBe(true);
+          expect(
+            direct || image,
+            `${new Date(t).toISOString()} (${local.toISO()}) is not in the pattern of ${JSON.stringify(json)}`,
+          ).toBe(true);
         }
       }),
       { numRuns: 150 },
@@ -167,7 +192,12 @@ describe('around daylight-saving changes', () => {
   it('agree with the rrule reference on the first 50 occurrences', () => {
     fc.assert(
       fc.property(nearChange, ({ zone, year, which, weekly, interval, extraHours, minutes }) => {
-        const iana = parse({ frequency: 'Day', interval: 1, start_time: '2000-01-01T00:00:00', time_zone: zone }).timeZone;
+        const iana = parse({
+          frequency: 'Day',
+          interval: 1,
+          start_time: '2000-01-01T00:00:00',
+          time_zone: zone,
+        }).timeZone;
         const changes = transitionsIn(iana, year);
         fc.pre(changes.length > 0);
         const change = changes[which % changes.length] as number;
@@ -200,7 +230,11 @@ describe('elapsed frequencies (Minute, Hour)', () => {
   const elapsed = fc.record({
     frequency: fc.constantFrom('Minute', 'Hour'),
     interval: fc.integer({ min: 1, max: 12000 }),
-    start_time: fc.oneof(wallStart, wallStart.map((s) => `${s}Z`), wallStart.map((s) => `${s}+05:45`)),
+    start_time: fc.oneof(
+      wallStart,
+      wallStart.map((s) => `${s}Z`),
+      wallStart.map((s) => `${s}+05:45`),
+    ),
     time_zone: fc.constantFrom(...ZONES),
     after: fc.integer({ min: -5 * 365, max: 40 * 365 }).map((d) => d * DAY + 777),
   });
@@ -247,7 +281,9 @@ describe('croner agrees on the cron-expressible subset', () => {
         const ours = occurrencesAfter(r, new Date(r.startMs + offset), 50).map((d) => d.getTime());
         const last = ours[ours.length - 1] as number;
         const dow = weekly ? week_days.map((d) => (WEEK_DAYS.indexOf(d) + 1) % 7).join(',') : '*';
-        const cron = new Cron(`0 ${rest.minutes.join(',')} ${rest.hours.join(',')} * * ${dow}`, { timezone: r.timeZone });
+        const cron = new Cron(`0 ${rest.minutes.join(',')} ${rest.hours.join(',')} * * ${dow}`, {
+          timezone: r.timeZone,
+        });
         const theirs: number[] = [];
         let cursor = new Date(lower);
         for (let i = 0; i < 200; i++) {
@@ -257,7 +293,9 @@ describe('croner agrees on the cron-expressible subset', () => {
           cursor = n;
         }
         const steady = (t: number) => !nearTransition(r.timeZone, t);
-        expect(ours.filter(steady).map((t) => new Date(t).toISOString())).toEqual(theirs.filter(steady).map((t) => new Date(t).toISOString()));
+        expect(ours.filter(steady).map((t) => new Date(t).toISOString())).toEqual(
+          theirs.filter(steady).map((t) => new Date(t).toISOString()),
+        );
       }),
       { numRuns: 100 },
     );

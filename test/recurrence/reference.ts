@@ -34,7 +34,15 @@ export function localOf(zone: string, t: number): DateTime {
 }
 
 const RR_DAYS: Weekday[] = [RRule.MO, RRule.TU, RRule.WE, RRule.TH, RRule.FR, RRule.SA, RRule.SU];
-const ISO: Record<string, number> = { Monday: 0, Tuesday: 1, Wednesday: 2, Thursday: 3, Friday: 4, Saturday: 5, Sunday: 6 };
+const ISO: Record<string, number> = {
+  Monday: 0,
+  Tuesday: 1,
+  Wednesday: 2,
+  Thursday: 3,
+  Friday: 4,
+  Saturday: 5,
+  Sunday: 6,
+};
 
 /** Reference occurrences strictly after `after` whose wall-clock time is at most `untilLocal`. */
 export function referenceOccurrences(r: Recurrence, after: number, untilLocal: number): number[] {
@@ -54,7 +62,9 @@ export function referenceOccurrences(r: Recurrence, after: number, untilLocal: n
           byhour: [...(r.hours ?? [s.hour])],
           byminute: [...(r.minutes ?? [s.minute])],
           bysecond: [0],
-          ...(r.frequency === 'Week' && r.weekDays ? { byweekday: r.weekDays.map((d) => RR_DAYS[ISO[d] as number] as Weekday) } : {}),
+          ...(r.frequency === 'Week' && r.weekDays
+            ? { byweekday: r.weekDays.map((d) => RR_DAYS[ISO[d] as number] as Weekday) }
+            : {}),
         }
       : {}),
   });

@@ -18,18 +18,42 @@ const T0 = new Date('2026-01-01T00:00:00Z');
 const at = (iso: string): Date => new Date(iso);
 const json = (path: string, data: unknown): ScheduleFile => ({ path, text: JSON.stringify(data, null, 2) });
 
-const BIWEEKLY_RECURRENCE = { frequency: 'Week', interval: 2, week_days: ['Monday'], time_of_day: '9:30', start_time: '2026-01-05T00:00:00', time_zone: 'W. Europe Standard Time' };
+const BIWEEKLY_RECURRENCE = {
+  frequency: 'Week',
+  interval: 2,
+  week_days: ['Monday'],
+  time_of_day: '9:30',
+  start_time: '2026-01-05T00:00:00',
+  time_zone: 'W. Europe Standard Time',
+};
 
 const appSchedules = [
   { name: 'biweekly', target: 'train', description: 'Retrain', recurrence: BIWEEKLY_RECURRENCE },
-  { name: 'hourly', pipeline_id: 'pub-inline', experiment_name: 'hourly-exp', recurrence: { frequency: 'Hour', interval: 1, start_time: '2026-01-01T00:30:00Z' } },
-  { name: 'endpoint-daily', pipeline_endpoint_id: 'pe-1', experiment_name: 'daily', status: 'Disabled', recurrence: { frequency: 'Day', interval: 1, start_time: '2026-01-01T06:00:00Z' } },
+  {
+    name: 'hourly',
+    pipeline_id: 'pub-inline',
+    experiment_name: 'hourly-exp',
+    recurrence: { frequency: 'Hour', interval: 1, start_time: '2026-01-01T00:30:00Z' },
+  },
+  {
+    name: 'endpoint-daily',
+    pipeline_endpoint_id: 'pe-1',
+    experiment_name: 'daily',
+    status: 'Disabled',
+    recurrence: { frequency: 'Day', interval: 1, start_time: '2026-01-01T06:00:00Z' },
+  },
   { name: 'landing', target: 'score', datastore: 'landing', path_on_datastore: 'incoming', polling_interval: 10 },
 ];
 const appFiles = [json('config/schedules/app.json', appSchedules)];
 
 function target(name: string, pipelineId: string): PipelineTarget {
-  return { name, experimentName: name, pipeline: { kind: 'published', pipelineId }, parameterAssignments: {}, dataPathAssignments: {} };
+  return {
+    name,
+    experimentName: name,
+    pipeline: { kind: 'published', pipelineId },
+    parameterAssignments: {},
+    dataPathAssignments: {},
+  };
 }
 const targets = new Map([
   ['train', target('train', 'pub-train')],
@@ -83,16 +107,26 @@ describe('list', () => {
       pendingRetries: 0,
     });
     expect(byName.get('biweekly')?.summary).toContain('Runs at 9:30 on Monday every 2 Weeks (W. Europe Standard Time');
-    expect(byName.get('hourly')).toMatchObject({ nextRun: '2026-01-01T00:30:00Z', pipeline: { pipelineId: 'pub-inline' }, experimentName: 'hourly-exp' });
-    expect(byName.get('endpoint-daily')).toMatchObject({ status: 'Disabled', pipeline: { pipelineEndpointId: 'pe-1' } });
+    expect(byName.get('hourly')).toMatchObject({
+      nextRun: '2026-01-01T00:30:00Z',
+      pipeline: { pipelineId: 'pub-inline' },
+      experimentName: 'hourly-exp',
+    });
+    expect(byName.get('endpoint-daily')).toMatchObject({
+      status: 'Disabled',
+      pipeline: { pipelineEndpointId: 'pe-1' },
+    });
     expect(byName.get('endpoint-daily')?.nextRun).toBeUndefined();
-    expect(byName.get('landing')?.summary).toBe('Runs when a blob is added or modified in "incoming/" in datastore landing');
+    expect(byName.get('landing')?.summary).toBe(
+      'Runs when a blob is added or modified in "incoming/" in datastore landing',
+    );
     expect(byName.get('landing')?.nextRun).toBeUndefined();
   });
 
   it('filters like Schedule.list(active_only, pipeline_id, pipeline_endpoint_id), plus target', async () => {
     await registry.sync(T0);
-    const names = async (filter: Parameters<ScheduleOperations['list']>[0]) => (await ops.list(filter)).map((s) => s.name);
+    const names = async (filter: Parameters<ScheduleOperations['list']>[0]) =>
+      (await ops.list(filter)).map((s) => s.name);
     expect(await names({ activeOnly: true })).toEqual(['biweekly', 'hourly', 'landing']);
     // A target-based schedule matches the pipeline id of its target, an inline one its own id.
     expect(await names({ pipelineId: 'pub-train' })).toEqual(['biweekly']);
@@ -118,7 +152,7 @@ describe('list', () => {
 });
 
 describe('get', () => {
-  it('the next N occurrences are exactly the recurrence engine\'s, with state, notes and last runs', async () => {
+  it("the next N occurrences are exactly the recurrence engine's, with state, notes and last runs", async () => {
     await registry.sync(T0);
     const now = at('2026-02-10T12:00:00Z');
     const d = must(await ops.get('biweekly', { now, next: 7 }));
@@ -127,15 +161,32 @@ describe('get', () => {
     expect(d.nextOccurrences).toEqual(occurrencesAfter(engine.value, now, 7).map(formatInstant));
     expect(d.nextOccurrences).toHaveLength(7);
     expect(d.nextOccurrences[0]).toBe('2026-02-16T08:30:00Z');
-    expect(d.recurrence).toMatchObject({ frequency: 'Week', interval: 2, week_days: ['Monday'], time_zone: 'W. Europe Standard Time' });
+    expect(d.recurrence).toMatchObject({
+      frequency: 'Week',
+      interval: 2,
+      week_days: ['Monday'],
+      time_zone: 'W. Europe Standard Time',
+    });
     expect(d.state).toMatchObject({ createdAt: '2026-01-01T00:00:00Z', nextDue: '2026-01-05T08:30:00Z', pending: [] });
     expect(d.lastRuns).toEqual([]);
     expect(d.missedRuns).toBe('skip');
   });
 
-  it('a recurrence without start_time counts from the state\'s creation, as the timer does', async () => {
+  it("a recurrence without start_time counts from the state's creation, as the timer does", async () => {
     await registry.sync(T0);
-    const r = must(await ops.apply([json('ops/every7.json', { name: 'every7', pipeline_id: 'p', experiment_name: 'e', recurrence: { frequency: 'Minute', interval: 7 } })], { now: at('2026-01-01T00:03:00Z') }));
+    const r = must(
+      await ops.apply(
+        [
+          json('ops/every7.json', {
+            name: 'every7',
+            pipeline_id: 'p',
+            experiment_name: 'e',
+            recurrence: { frequency: 'Minute', interval: 7 },
+          }),
+        ],
+        { now: at('2026-01-01T00:03:00Z') },
+      ),
+    );
     expect(r.created).toBe(1);
     const d = must(await ops.get('every7', { now: at('2026-01-01T01:00:00Z'), next: 3 }));
     // Created at 00:03: 00:10, 00:17, ... 00:59, 01:06, 01:13, 01:20
@@ -160,9 +211,23 @@ describe('get', () => {
 
   it('reactive runs (recorded only in the history) show as the last run in listings', async () => {
     await registry.sync(T0);
-    await store.history.append('landing', { occurrence: 'evt-1', trigger: 'blob', status: 'submitted', runId: 'run-blob', attempts: 1, recordedAt: '2026-01-01T03:00:00Z', detail: 'incoming/a.csv' });
+    await store.history.append('landing', {
+      occurrence: 'evt-1',
+      trigger: 'blob',
+      status: 'submitted',
+      runId: 'run-blob',
+      attempts: 1,
+      recordedAt: '2026-01-01T03:00:00Z',
+      detail: 'incoming/a.csv',
+    });
     const landing = (await ops.list()).find((s) => s.name === 'landing');
-    expect(landing?.lastRun).toEqual({ status: 'submitted', trigger: 'blob', occurrence: 'evt-1', runId: 'run-blob', recordedAt: '2026-01-01T03:00:00Z' });
+    expect(landing?.lastRun).toEqual({
+      status: 'submitted',
+      trigger: 'blob',
+      occurrence: 'evt-1',
+      runId: 'run-blob',
+      recordedAt: '2026-01-01T03:00:00Z',
+    });
     expect((await ops.list()).find((s) => s.name === 'biweekly')?.lastRun).toBeUndefined();
   });
 
@@ -175,7 +240,14 @@ describe('get', () => {
 
 function entry(i: number): HistoryEntry {
   const occurrence = formatInstant(new Date(Date.UTC(2026, 0, 1, i, 30)));
-  return { occurrence, trigger: 'schedule', status: 'submitted', runId: `run-${i}`, attempts: 1, recordedAt: occurrence };
+  return {
+    occurrence,
+    trigger: 'schedule',
+    status: 'submitted',
+    runId: `run-${i}`,
+    attempts: 1,
+    recordedAt: occurrence,
+  };
 }
 
 describe('enable / disable', () => {
@@ -221,21 +293,53 @@ describe('enable / disable', () => {
 });
 
 describe('apply', () => {
-  const mine = (extra: Record<string, unknown> = {}) => ({ name: 'ops-daily', pipeline_id: 'pub-ops', experiment_name: 'ops', recurrence: { frequency: 'Day', interval: 1, start_time: '2026-01-01T07:00:00Z' }, ...extra });
+  const mine = (extra: Record<string, unknown> = {}) => ({
+    name: 'ops-daily',
+    pipeline_id: 'pub-ops',
+    experiment_name: 'ops',
+    recurrence: { frequency: 'Day', interval: 1, start_time: '2026-01-01T07:00:00Z' },
+    ...extra,
+  });
 
   it('reports created, then unchanged, then updated with the changed fields; the state follows', async () => {
     const created = must(await ops.apply([json('ops.json', mine())], { now: T0 }));
     expect(created).toMatchObject({ dryRun: false, created: 1, updated: 0, unchanged: 0 });
-    expect(created.schedules).toEqual([expect.objectContaining({ name: 'ops-daily', action: 'created', status: 'Active', nextRun: '2026-01-01T07:00:00Z' })]);
+    expect(created.schedules).toEqual([
+      expect.objectContaining({
+        name: 'ops-daily',
+        action: 'created',
+        status: 'Active',
+        nextRun: '2026-01-01T07:00:00Z',
+      }),
+    ]);
     expect((await ops.list()).map((s) => s.name)).toContain('ops-daily');
 
     const same = must(await ops.apply([json('ops.json', mine())], { now: at('2026-01-01T01:00:00Z') }));
     expect(same).toMatchObject({ created: 0, updated: 0, unchanged: 1 });
 
-    const changed = must(await ops.apply([json('ops.json', mine({ recurrence: { frequency: 'Day', interval: 1, start_time: '2026-01-01T09:00:00Z' }, description: 'now at nine' }))], { now: at('2026-01-01T02:00:00Z') }));
+    const changed = must(
+      await ops.apply(
+        [
+          json(
+            'ops.json',
+            mine({
+              recurrence: { frequency: 'Day', interval: 1, start_time: '2026-01-01T09:00:00Z' },
+              description: 'now at nine',
+            }),
+          ),
+        ],
+        { now: at('2026-01-01T02:00:00Z') },
+      ),
+    );
     expect(changed).toMatchObject({ created: 0, updated: 1, unchanged: 0 });
-    expect(changed.schedules[0]).toMatchObject({ action: 'updated', changedFields: ['description', 'recurrence'], nextRun: '2026-01-01T09:00:00Z' });
-    expect(must(await ops.get('ops-daily', { now: at('2026-01-01T02:00:00Z'), next: 1 })).description).toBe('now at nine');
+    expect(changed.schedules[0]).toMatchObject({
+      action: 'updated',
+      changedFields: ['description', 'recurrence'],
+      nextRun: '2026-01-01T09:00:00Z',
+    });
+    expect(must(await ops.get('ops-daily', { now: at('2026-01-01T02:00:00Z'), next: 1 })).description).toBe(
+      'now at nine',
+    );
   });
 
   it('dry run reports without storing anything', async () => {
@@ -246,7 +350,10 @@ describe('apply', () => {
   });
 
   it('invalid definitions: every problem with file, field and value; nothing stored', async () => {
-    const r = await ops.apply([json('bad.json', [mine({ recurrence: { frequency: 'Day', interval: 0 } }), { name: 'x', pipeline_id: 'p' }])], { now: T0 });
+    const r = await ops.apply(
+      [json('bad.json', [mine({ recurrence: { frequency: 'Day', interval: 0 } }), { name: 'x', pipeline_id: 'p' }])],
+      { now: T0 },
+    );
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.error.code).toBe('schedule.invalid');
@@ -260,20 +367,48 @@ describe('apply', () => {
   it('a name the app files define is a 409 conflict; an unknown target a 400', async () => {
     const clash = await ops.apply([json('ops.json', mine({ name: 'hourly' }))], { now: T0 });
     expect(clash.ok ? undefined : clash.error).toMatchObject({ status: 409, value: 'hourly' });
-    const unknown = await ops.apply([json('ops.json', { name: 'u', target: 'nope', recurrence: { frequency: 'Day', interval: 1 } })], { now: T0 });
+    const unknown = await ops.apply(
+      [json('ops.json', { name: 'u', target: 'nope', recurrence: { frequency: 'Day', interval: 1 } })],
+      { now: T0 },
+    );
     // Reported with the file's other problems (here none), as one invalid-definitions error.
-    expect(unknown.ok ? undefined : unknown.error).toMatchObject({ code: 'schedule.invalid', errors: [expect.objectContaining({ code: 'schedule.target.unknown', value: 'nope', field: 'target' })] });
+    expect(unknown.ok ? undefined : unknown.error).toMatchObject({
+      code: 'schedule.invalid',
+      errors: [expect.objectContaining({ code: 'schedule.target.unknown', value: 'nope', field: 'target' })],
+    });
   });
 
   it('warnings such as the unused polling_interval come back with the report', async () => {
-    const r = must(await ops.apply([json('react.json', { name: 'r1', target: 'score', datastore: 'ds', polling_interval: 5 })], { now: T0 }));
-    expect(r.warnings).toEqual([expect.objectContaining({ code: 'schedule.polling_interval.unused', source: 'react.json', field: 'polling_interval' })]);
+    const r = must(
+      await ops.apply([json('react.json', { name: 'r1', target: 'score', datastore: 'ds', polling_interval: 5 })], {
+        now: T0,
+      }),
+    );
+    expect(r.warnings).toEqual([
+      expect.objectContaining({
+        code: 'schedule.polling_interval.unused',
+        source: 'react.json',
+        field: 'polling_interval',
+      }),
+    ]);
   });
 });
 
 describe('delete', () => {
   it('removes an applied schedule with its state and history', async () => {
-    must(await ops.apply([json('ops.json', { name: 'temp', pipeline_id: 'p', experiment_name: 'e', recurrence: { frequency: 'Hour', interval: 1 } })], { now: T0 }));
+    must(
+      await ops.apply(
+        [
+          json('ops.json', {
+            name: 'temp',
+            pipeline_id: 'p',
+            experiment_name: 'e',
+            recurrence: { frequency: 'Hour', interval: 1 },
+          }),
+        ],
+        { now: T0 },
+      ),
+    );
     await store.history.append('temp', entry(1));
     const r = must(await ops.delete('temp', T0));
     expect(r).toMatchObject({ name: 'temp', definition: 'applied' });
@@ -299,7 +434,17 @@ describe('delete', () => {
   it('orphans (definition removed) are listed as such and can be deleted; enabling one is a 409', async () => {
     await registry.sync(T0);
     // The app's files lose "hourly": the next sync disables it and keeps its state.
-    const fewer = new ScheduleRegistry({ store, files: [json('config/schedules/app.json', appSchedules.filter((s) => s.name !== 'hourly'))], clock: () => T0, targets: () => targets });
+    const fewer = new ScheduleRegistry({
+      store,
+      files: [
+        json(
+          'config/schedules/app.json',
+          appSchedules.filter((s) => s.name !== 'hourly'),
+        ),
+      ],
+      clock: () => T0,
+      targets: () => targets,
+    });
     await fewer.sync(at('2026-01-01T01:00:00Z'));
     const opsAfter = new ScheduleOperations({ registry: fewer, store });
     const orphan = (await opsAfter.list()).find((s) => s.name === 'hourly');

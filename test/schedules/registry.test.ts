@@ -18,7 +18,12 @@ const daily = (name: string, extra: Record<string, unknown> = {}): Record<string
   ...extra,
 });
 
-const appFiles: ScheduleFile[] = [json('config/schedules/app.json', [daily('nightly'), daily('weekly', { recurrence: { frequency: 'Week', interval: 1, week_days: ['Monday'], time_of_day: '05:00' } })])];
+const appFiles: ScheduleFile[] = [
+  json('config/schedules/app.json', [
+    daily('nightly'),
+    daily('weekly', { recurrence: { frequency: 'Week', interval: 1, week_days: ['Monday'], time_of_day: '05:00' } }),
+  ]),
+];
 
 let store: ScheduleStateStore;
 
@@ -29,7 +34,10 @@ async function newStore(container = uniqueContainerName('reg')): Promise<Schedul
   return s;
 }
 
-function registry(s: ScheduleStateStore = store, extra: Partial<ConstructorParameters<typeof ScheduleRegistry>[0]> = {}): ScheduleRegistry {
+function registry(
+  s: ScheduleStateStore = store,
+  extra: Partial<ConstructorParameters<typeof ScheduleRegistry>[0]> = {},
+): ScheduleRegistry {
   return new ScheduleRegistry({ store: s, files: appFiles, clock: () => T0, ...extra });
 }
 
@@ -67,8 +75,16 @@ describe('list and get', () => {
     expect((await b.list()).map((d) => d.name)).toEqual(['nightly', 'weekly']);
   });
 
-  it('an invalid app file makes every call fail with the loader\'s message', async () => {
-    const r = registry(store, { files: [json('config/schedules/bad.json', { name: 'x', target: 't', recurrence: { frequency: 'Fortnight', interval: 1 } })] });
+  it("an invalid app file makes every call fail with the loader's message", async () => {
+    const r = registry(store, {
+      files: [
+        json('config/schedules/bad.json', {
+          name: 'x',
+          target: 't',
+          recurrence: { frequency: 'Fortnight', interval: 1 },
+        }),
+      ],
+    });
     await expect(r.list()).rejects.toThrow(/bad\.json.*frequency/s);
   });
 });
@@ -87,7 +103,10 @@ describe('apply', () => {
     expect(again.schedules.map((s) => s.action)).toEqual(['unchanged', 'unchanged']);
 
     const edited = await mustApply(r, [
-      json('ops/s.json', [daily('a', { pipeline_parameters: { lr: 0.1 }, recurrence: { frequency: 'Hour', interval: 2 } }), daily('b', { status: 'Disabled' })]),
+      json('ops/s.json', [
+        daily('a', { pipeline_parameters: { lr: 0.1 }, recurrence: { frequency: 'Hour', interval: 2 } }),
+        daily('b', { status: 'Disabled' }),
+      ]),
     ]);
     expect(edited.schedules.map((s) => [s.name, s.action, s.changedFields])).toEqual([
       ['a', 'updated', ['pipeline_parameters', 'recurrence']],
@@ -130,7 +149,15 @@ describe('apply', () => {
 
   it('invalid definitions fail with every problem and store nothing', async () => {
     const r = registry();
-    const result = await r.apply([json('ops/bad.json', [daily('ok1'), { name: 'bad', target: 't', recurrence: { frequency: 'Day', interval: 0 } }])], T0);
+    const result = await r.apply(
+      [
+        json('ops/bad.json', [
+          daily('ok1'),
+          { name: 'bad', target: 't', recurrence: { frequency: 'Day', interval: 0 } },
+        ]),
+      ],
+      T0,
+    );
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.error.code).toBe('schedule.invalid');
@@ -139,7 +166,9 @@ describe('apply', () => {
   });
 
   it('rejects an unknown target when the targets are known', async () => {
-    const targets = new Map<string, PipelineTarget>([['train', { name: 'train', experimentName: 'e', parameterAssignments: {}, dataPathAssignments: {} }]]);
+    const targets = new Map<string, PipelineTarget>([
+      ['train', { name: 'train', experimentName: 'e', parameterAssignments: {}, dataPathAssignments: {} }],
+    ]);
     const r = registry(store, { targets: () => targets });
     const result = await r.apply([json('ops/s.json', daily('a', { target: 'trian' }))], T0);
     expect(result.ok || result.error.errors?.map((e) => e.code)).toEqual(['schedule.target.unknown']);
@@ -158,7 +187,10 @@ describe('apply', () => {
       path: 'ops/v1-train.yaml',
       text: 'Schedule:\n  description: from v1\n  target: train\n  recurrence:\n    frequency: Day\n    interval: 1\n    start_time: "2026-01-01T09:00:00"\n    time_of_day: "17:30"\n',
     };
-    const yaml: ScheduleFile = { path: 'ops/y.yaml', text: 'name: y\ntarget: train\nrecurrence:\n  frequency: Week\n  interval: 1\n  week_days: [Friday]\n  time_of_day: 17:30\n' };
+    const yaml: ScheduleFile = {
+      path: 'ops/y.yaml',
+      text: 'name: y\ntarget: train\nrecurrence:\n  frequency: Week\n  interval: 1\n  week_days: [Friday]\n  time_of_day: 17:30\n',
+    };
     const report = await mustApply(r, [v1, yaml]);
     expect(report.schedules.map((s) => s.name)).toEqual(['v1-train', 'y']);
     const fresh = registry(await newStoreSameContainer(store)); // read back from storage
@@ -172,10 +204,21 @@ describe('apply', () => {
   });
 
   it('concurrent applies from several instances all land (the index is replaced with its ETag)', async () => {
-    const instances = await Promise.all(Array.from({ length: 6 }, async () => registry(await newStoreSameContainer(store))));
+    const instances = await Promise.all(
+      Array.from({ length: 6 }, async () => registry(await newStoreSameContainer(store))),
+    );
     const results = await Promise.all(instances.map((r, i) => r.apply([json(`ops/${i}.json`, daily(`s${i}`))], T0)));
     expect(results.every((x) => x.ok)).toBe(true);
-    expect((await registry().list()).map((d) => d.name)).toEqual(['nightly', 'weekly', 's0', 's1', 's2', 's3', 's4', 's5']);
+    expect((await registry().list()).map((d) => d.name)).toEqual([
+      'nightly',
+      'weekly',
+      's0',
+      's1',
+      's2',
+      's3',
+      's4',
+      's5',
+    ]);
   });
 
   it('an update keeps one stored version per schedule', async () => {
@@ -192,7 +235,12 @@ describe('remove', () => {
   it('removes an applied schedule: gone from the list, its state disabled, its history kept', async () => {
     const r = registry();
     await mustApply(r, [json('ops/s.json', daily('a'))]);
-    await store.history.append('a', { trigger: 'schedule', status: 'submitted', runId: 'r1', recordedAt: '2026-01-01T06:00:00Z' });
+    await store.history.append('a', {
+      trigger: 'schedule',
+      status: 'submitted',
+      runId: 'r1',
+      recordedAt: '2026-01-01T06:00:00Z',
+    });
     expect(await r.remove('a', T1)).toEqual({ ok: true, value: { removed: true } });
     expect(await r.get('a')).toBeUndefined();
     expect((await store.states.get('a'))?.state).toMatchObject({ enabled: false });
@@ -264,7 +312,10 @@ describe('sync', () => {
     expect((await store.states.get('nightly'))?.state.enabled).toBe(false);
     expect((await r.sync(new Date(T0.getTime() + 60_000))).synced).toBeUndefined(); // inside the interval
     await r.sync(new Date(T0.getTime() + 11 * 60_000));
-    expect((await store.states.get('nightly'))?.state).toMatchObject({ enabled: true, nextDue: '2026-01-01T06:00:00Z' });
+    expect((await store.states.get('nightly'))?.state).toMatchObject({
+      enabled: true,
+      nextDue: '2026-01-01T06:00:00Z',
+    });
   });
 });
 

@@ -29,7 +29,11 @@ function app(files: Record<string, string>): string {
 async function validate(root: string, env: Record<string, string> = {}): Promise<{ ok: boolean; lines: string[] }> {
   const lines: string[] = [];
   const runtime = createRuntime({ appRoot: root, env, telemetry: noTelemetry });
-  const ok = await runtime.validateSchedules({ info: (l) => lines.push(`info: ${l}`), warn: (l) => lines.push(`warn: ${l}`), error: (l) => lines.push(`error: ${l}`) });
+  const ok = await runtime.validateSchedules({
+    info: (l) => lines.push(`info: ${l}`),
+    warn: (l) => lines.push(`warn: ${l}`),
+    error: (l) => lines.push(`error: ${l}`),
+  });
   return { ok, lines };
 }
 
@@ -50,19 +54,29 @@ describe('schedule files at start-up', () => {
     });
     const { ok, lines } = await validate(root);
     expect(ok).toBe(true);
-    expect(lines[0]).toBe("info: Loaded 2 schedule(s) from the app's files (1 time-based, 1 reactive): nightly, on-landing.");
+    expect(lines[0]).toBe(
+      "info: Loaded 2 schedule(s) from the app's files (1 time-based, 1 reactive): nightly, on-landing.",
+    );
     expect(lines.some((l) => l.startsWith('warn: ') && l.includes('polling_interval'))).toBe(true);
     expect(lines.some((l) => l.startsWith('error: '))).toBe(false);
   });
 
   it('an invalid file: an error line with the file, line, field and value; resolves false and throws nothing', async () => {
     const root = app({
-      'config/schedules/bad.yaml': ['schedules:', '  - name: hourly', '    target: train', '    recurrence: { frequency: Hourly, interval: 1 }', ''].join('\n'),
+      'config/schedules/bad.yaml': [
+        'schedules:',
+        '  - name: hourly',
+        '    target: train',
+        '    recurrence: { frequency: Hourly, interval: 1 }',
+        '',
+      ].join('\n'),
     });
     const { ok, lines } = await validate(root);
     expect(ok).toBe(false);
     const error = lines.find((l) => l.startsWith('error: '));
-    expect(error).toMatch(/^error: Schedule files are invalid; no schedule from them runs until they are fixed \(schedule\.invalid\)/);
+    expect(error).toMatch(
+      /^error: Schedule files are invalid; no schedule from them runs until they are fixed \(schedule\.invalid\)/,
+    );
     expect(error).toContain('config/schedules/bad.yaml:4');
     expect(error).toContain('Hourly');
   });

@@ -23,7 +23,9 @@ const root = join(__dirname, '..', '..');
 const NOT_SETTINGS = new Set(['DUPLICATE_KEY', 'ERR_NETWORK']);
 
 function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 /** The code of a source file, comments removed (they may name settings). */
@@ -50,13 +52,23 @@ describe('src/settings.ts is the one place settings are named and read', () => {
     const found: string[] = [];
     const strings = /'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`/g;
     for (const o of others) {
-      const names = [...o.code.matchAll(strings)].map((m) => m[0].slice(1, -1)).filter((t) => /^[A-Z][A-Za-z0-9]*_[A-Za-z0-9_]+$/.test(t));
+      const names = [...o.code.matchAll(strings)]
+        .map((m) => m[0].slice(1, -1))
+        .filter((t) => /^[A-Z][A-Za-z0-9]*_[A-Za-z0-9_]+$/.test(t));
       names.push(...[...o.code.replace(strings, '""').matchAll(/\benv\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!));
-      for (const name of names) if (!NOT_SETTINGS.has(name)) found.push(`${o.file}: ${name}${defined.has(name.split('__')[0]!) ? '' : ' (not even defined in src/settings.ts)'}`);
+      for (const name of names)
+        if (!NOT_SETTINGS.has(name))
+          found.push(
+            `${o.file}: ${name}${defined.has(name.split('__')[0]!) ? '' : ' (not even defined in src/settings.ts)'}`,
+          );
     }
     expect(found).toEqual([]);
     // The scan sees what it looks for: a setting literal, and a read through env.
-    const probe = [...`const a = 'SCHEDULE_TICK_CRON'; x = env.AML_CREDENTIAL; m = 'prose naming \`AML_TARGETS_FILE\` is fine';`.matchAll(strings)].map((m) => m[0].slice(1, -1));
+    const probe = [
+      ...`const a = 'SCHEDULE_TICK_CRON'; x = env.AML_CREDENTIAL; m = 'prose naming \`AML_TARGETS_FILE\` is fine';`.matchAll(
+        strings,
+      ),
+    ].map((m) => m[0].slice(1, -1));
     expect(probe.filter((t) => /^[A-Z][A-Za-z0-9]*_[A-Za-z0-9_]+$/.test(t))).toEqual(['SCHEDULE_TICK_CRON']);
   });
 
@@ -91,9 +103,13 @@ describe('an invalid value', () => {
   });
 
   it('rounding and other number spellings are refused: 2.5, 1e3, 0x10, -1', () => {
-    for (const bad of ['2.5', '1e3', '0x10', '-1', '10 ms']) expect(readSetting({ AML_DEADLINE_MS: bad }, SETTINGS.deadlineMs).ok, bad).toBe(false);
+    for (const bad of ['2.5', '1e3', '0x10', '-1', '10 ms'])
+      expect(readSetting({ AML_DEADLINE_MS: bad }, SETTINGS.deadlineMs).ok, bad).toBe(false);
     expect(readSetting({ AML_DEADLINE_MS: '5000' }, SETTINGS.deadlineMs)).toEqual({ ok: true, value: 5000 });
-    expect(readSetting({ REACTIVE_TRIGGER_SOURCE: 'eventgridtrigger' }, SETTINGS.triggerSource)).toEqual({ ok: true, value: 'EventGridTrigger' });
+    expect(readSetting({ REACTIVE_TRIGGER_SOURCE: 'eventgridtrigger' }, SETTINGS.triggerSource)).toEqual({
+      ok: true,
+      value: 'EventGridTrigger',
+    });
   });
 });
 
@@ -106,7 +122,11 @@ describe('one bad setting stays local', () => {
   });
 
   it('a wrong timer setting: start-up logs it by name and goes on; every tick fails naming it', () => {
-    const rt = createRuntime({ env: { ...base, SCHEDULE_TICK_CONCURRENCY: '2.5', SCHEDULE_TICK_CRON: '*/5 * * * *' }, appRoot, pipelineClient: unusedClient });
+    const rt = createRuntime({
+      env: { ...base, SCHEDULE_TICK_CONCURRENCY: '2.5', SCHEDULE_TICK_CRON: '*/5 * * * *' },
+      appRoot,
+      pipelineClient: unusedClient,
+    });
     const lines: string[] = [];
     expect(() => rt.validateStartup((l) => lines.push(l))).not.toThrow();
     expect(lines.join('\n')).toContain('Setting SCHEDULE_TICK_CONCURRENCY is "2.5"');
@@ -116,13 +136,23 @@ describe('one bad setting stays local', () => {
   });
 
   it('a wrong reactive setting fails every blob event naming it, and leaves the timer alone', async () => {
-    const rt = createRuntime({ env: { ...base, REACTIVE_TRIGGER_SOURCE: 'Polling' }, appRoot, pipelineClient: unusedClient });
-    await expect(createReactiveDepsProvider(rt)()).rejects.toMatchObject({ error: { code: 'reactive.setting.invalid', field: 'REACTIVE_TRIGGER_SOURCE', value: 'Polling' } });
+    const rt = createRuntime({
+      env: { ...base, REACTIVE_TRIGGER_SOURCE: 'Polling' },
+      appRoot,
+      pipelineClient: unusedClient,
+    });
+    await expect(createReactiveDepsProvider(rt)()).rejects.toMatchObject({
+      error: { code: 'reactive.setting.invalid', field: 'REACTIVE_TRIGGER_SOURCE', value: 'Polling' },
+    });
     expect(runtimeTickDeps(rt)().settings.concurrency).toBe(32);
   });
 
   it('a wrong health setting is reported by the health check and the default applies', async () => {
-    const rt = createRuntime({ env: { ...base, HEALTH_TICK_STALE_MINUTES: 'ten' }, appRoot, pipelineClient: unusedClient });
+    const rt = createRuntime({
+      env: { ...base, HEALTH_TICK_STALE_MINUTES: 'ten' },
+      appRoot,
+      pipelineClient: unusedClient,
+    });
     const deps = runtimeHealthDeps(rt);
     expect(deps.tickStaleAfterMs).toBe(10 * 60_000);
     expect((await deps.configurationProblems()).map((p) => p.field)).toContain('HEALTH_TICK_STALE_MINUTES');

@@ -14,7 +14,12 @@ import { readTickSettings } from '../../src/schedules/tick';
 describe('numeric settings', () => {
   it('SCHEDULE_TICK_CONCURRENCY 2.5 is an error, not 2', () => {
     const r = readTickSettings({ SCHEDULE_TICK_CONCURRENCY: '2.5' });
-    expect(r.ok ? r.value.concurrency : r.error).toMatchObject({ code: 'schedule.setting.invalid', field: 'SCHEDULE_TICK_CONCURRENCY', value: '2.5', message: expect.stringContaining('a whole number from 1 to 256') });
+    expect(r.ok ? r.value.concurrency : r.error).toMatchObject({
+      code: 'schedule.setting.invalid',
+      field: 'SCHEDULE_TICK_CONCURRENCY',
+      value: '2.5',
+      message: expect.stringContaining('a whole number from 1 to 256'),
+    });
     expect(readTickSettings({ SCHEDULE_MISSED_GRACE_MINUTES: '1e1' }).ok).toBe(false);
     expect(readTickSettings({ SCHEDULE_TICK_CONCURRENCY: '8' })).toMatchObject({ ok: true, value: { concurrency: 8 } });
   });
@@ -24,11 +29,17 @@ describe('numeric settings', () => {
     expect(readRefreshMs({ REACTIVE_REFRESH_MS: '60000' })).toEqual({ ok: true, value: 60_000 });
     for (const bad of ['soon', '0', '-5', '1.5e3', '100']) {
       const r = readRefreshMs({ REACTIVE_REFRESH_MS: bad });
-      expect(r.ok ? r.value : r.error).toMatchObject({ code: 'reactive.setting.invalid', field: 'REACTIVE_REFRESH_MS', value: bad });
+      expect(r.ok ? r.value : r.error).toMatchObject({
+        code: 'reactive.setting.invalid',
+        field: 'REACTIVE_REFRESH_MS',
+        value: bad,
+      });
     }
     const appRoot = mkdtempSync(join(tmpdir(), 'refresh-'));
     const provider = createReactiveDepsProvider(createRuntime({ env: { REACTIVE_REFRESH_MS: 'soon' }, appRoot }));
-    await expect(provider()).rejects.toMatchObject({ error: { code: 'reactive.setting.invalid', message: expect.stringContaining('REACTIVE_REFRESH_MS is "soon"') } });
+    await expect(provider()).rejects.toMatchObject({
+      error: { code: 'reactive.setting.invalid', message: expect.stringContaining('REACTIVE_REFRESH_MS is "soon"') },
+    });
   });
 
   it('AML_* numbers: not a whole number is an error naming the setting', () => {

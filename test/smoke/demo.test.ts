@@ -24,46 +24,75 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-it('npm run demo: a scheduled and a reactive run reach the fake Azure ML; Ctrl+C stops it and what it started', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', join('scripts', 'demo.ts'), '--tick-interval', '2', '--upload-after', '1'], { cwd: APP_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  let stderr = '';
-  let buffered = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    lines.push(...parts);
-  });
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+it(
+  'npm run demo: a scheduled and a reactive run reach the fake Azure ML; Ctrl+C stops it and what it started',
+  async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join('scripts', 'demo.ts'), '--tick-interval', '2', '--upload-after', '1'],
+      { cwd: APP_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const lines: string[] = [];
+    let stderr = '';
+    let buffered = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const parts = buffered.split('\n');
+      buffered = parts.pop() ?? '';
+      lines.push(...parts);
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
-  const fakeRuns = (kind: RegExp) => lines.filter((l) => l.startsWith('[fake Azure ML] started run') && kind.test(l));
-  const deadline = Date.now() + WAIT_FOR_RUNS_MS;
-  while ((fakeRuns(/trigger schedule/).length === 0 || fakeRuns(/for blob/).length === 0) && child.exitCode === null && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  child.kill('SIGINT');
-  const code = await exited;
-  const output = `${lines.join('\n')}\n${stderr}`;
+    const fakeRuns = (kind: RegExp) => lines.filter((l) => l.startsWith('[fake Azure ML] started run') && kind.test(l));
+    const deadline = Date.now() + WAIT_FOR_RUNS_MS;
+    while (
+      (fakeRuns(/trigger schedule/).length === 0 || fakeRuns(/for blob/).length === 0) &&
+      child.exitCode === null &&
+      Date.now() < deadline
+    ) {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    child.kill('SIGINT');
+    const code = await exited;
+    const output = `${lines.join('\n')}\n${stderr}`;
 
-  expect(fakeRuns(/occurrence .* of schedule demo-every-minute \(trigger schedule\), experiment demo-train/), output).toHaveLength(fakeRuns(/trigger schedule/).length);
-  expect(fakeRuns(/trigger schedule/).length, output).toBeGreaterThanOrEqual(1);
-  expect(fakeRuns(/for blob \(schedule demo-on-upload\).*"RelativePath":"incoming\/sales-[^"]+\.csv"/), output).toHaveLength(1);
-  expect(code, output).toBe(0);
-  const summary = lines.map((l) => /^\[demo\] runs the fake Azure ML received: (\d+) scheduled, (\d+) reactive\.$/.exec(l)).find(Boolean);
-  expect(summary, output).toBeTruthy();
-  expect(Number(summary![1])).toBeGreaterThanOrEqual(1);
-  expect(Number(summary![2])).toBe(1);
-  // The history the app recorded names both runs.
-  expect(lines.filter((l) => l.startsWith('[aml-triggers schedules history]') && / schedule +submitted /.test(l)).length).toBeGreaterThanOrEqual(1);
-  expect(lines.filter((l) => l.startsWith('[aml-triggers schedules history]') && / blob +submitted /.test(l)).length).toBeGreaterThanOrEqual(1);
-  // Every line says who speaks; nothing went to stderr.
-  expect(lines.filter((l) => !/^\[(demo|fake Azure ML|fake managed identity|aml-triggers [a-z -]+)\] /.test(l)), output).toEqual([]);
-  expect(stderr).toBe('');
-  // What it started is stopped.
-  const port = Number(/listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(lines.find((l) => l.startsWith('[demo] Azurite')) ?? '')?.[1]);
-  expect(port).toBeGreaterThan(0);
-  expect(await portOpen(port)).toBe(false);
-  expect(lines.at(-1)).toBe('[demo] stopped Azurite and the fakes, removed the temporary folders.');
-}, WAIT_FOR_RUNS_MS + 60_000);
+    expect(
+      fakeRuns(/occurrence .* of schedule demo-every-minute \(trigger schedule\), experiment demo-train/),
+      output,
+    ).toHaveLength(fakeRuns(/trigger schedule/).length);
+    expect(fakeRuns(/trigger schedule/).length, output).toBeGreaterThanOrEqual(1);
+    expect(
+      fakeRuns(/for blob \(schedule demo-on-upload\).*"RelativePath":"incoming\/sales-[^"]+\.csv"/),
+      output,
+    ).toHaveLength(1);
+    expect(code, output).toBe(0);
+    const summary = lines
+      .map((l) => /^\[demo\] runs the fake Azure ML received: (\d+) scheduled, (\d+) reactive\.$/.exec(l))
+      .find(Boolean);
+    expect(summary, output).toBeTruthy();
+    expect(Number(summary![1])).toBeGreaterThanOrEqual(1);
+    expect(Number(summary![2])).toBe(1);
+    // The history the app recorded names both runs.
+    expect(
+      lines.filter((l) => l.startsWith('[aml-triggers schedules history]') && / schedule +submitted /.test(l)).length,
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      lines.filter((l) => l.startsWith('[aml-triggers schedules history]') && / blob +submitted /.test(l)).length,
+    ).toBeGreaterThanOrEqual(1);
+    // Every line says who speaks; nothing went to stderr.
+    expect(
+      lines.filter((l) => !/^\[(demo|fake Azure ML|fake managed identity|aml-triggers [a-z -]+)\] /.test(l)),
+      output,
+    ).toEqual([]);
+    expect(stderr).toBe('');
+    // What it started is stopped.
+    const port = Number(
+      /listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(lines.find((l) => l.startsWith('[demo] Azurite')) ?? '')?.[1],
+    );
+    expect(port).toBeGreaterThan(0);
+    expect(await portOpen(port)).toBe(false);
+    expect(lines.at(-1)).toBe('[demo] stopped Azurite and the fakes, removed the temporary folders.');
+  },
+  WAIT_FOR_RUNS_MS + 60_000,
+);

@@ -31,7 +31,9 @@ describe('BlobJsonStore against Azurite', () => {
   });
 
   it('concurrent createIfAbsent of one name: exactly one wins', async () => {
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.createIfAbsent('race/create.json', { i })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => store.createIfAbsent('race/create.json', { i })),
+    );
     expect(results.filter((r) => r.status === 'written')).toHaveLength(1);
     expect(results.filter((r) => r.status === 'exists')).toHaveLength(19);
   });
@@ -77,7 +79,9 @@ describe('BlobJsonStore against Azurite', () => {
     const all = await store.list('list/', { pageSize: 5 });
     expect(all.map((b) => b.name)).toEqual(names);
     expect(all.every((b) => b.etag.length > 0)).toBe(true);
-    expect((await store.list('list/', { pageSize: 5, through: 'list/k06' })).map((b) => b.name)).toEqual(names.slice(0, 7));
+    expect((await store.list('list/', { pageSize: 5, through: 'list/k06' })).map((b) => b.name)).toEqual(
+      names.slice(0, 7),
+    );
     expect((await store.list('list/', { pageSize: 5, limit: 3 })).map((b) => b.name)).toEqual(names.slice(0, 3));
   });
 
@@ -108,7 +112,9 @@ describe('BlobJsonStore against Azurite', () => {
     }
     await store.upsert('shape.json', { x: 1 });
     const parser: JsonParser<{ y: number }> = (raw) =>
-      typeof raw === 'object' && raw !== null && 'y' in raw ? { ok: true, value: raw as { y: number } } : { ok: false, message: 'has no y' };
+      typeof raw === 'object' && raw !== null && 'y' in raw
+        ? { ok: true, value: raw as { y: number } }
+        : { ok: false, message: 'has no y' };
     const wrong = await store.read('shape.json', parser);
     expect(wrong.status === 'corrupt' && wrong.error.message).toContain('has no y');
   });
@@ -134,16 +140,27 @@ describe('blobServiceFromSettings', () => {
   });
 
   it('uses AzureWebJobsStorage__blobServiceUri with a token credential', () => {
-    const built = blobServiceFromSettings({ AzureWebJobsStorage__blobServiceUri: 'https://acct.blob.core.windows.net/' });
+    const built = blobServiceFromSettings({
+      AzureWebJobsStorage__blobServiceUri: 'https://acct.blob.core.windows.net/',
+    });
     expect(built.ok && built.value.url).toMatch(/^https:\/\/acct\.blob\.core\.windows\.net\/?$/);
-    const byName = blobServiceFromSettings({ AzureWebJobsStorage__accountName: 'acct2', AzureWebJobsStorage__credential: 'managedidentity' });
+    const byName = blobServiceFromSettings({
+      AzureWebJobsStorage__accountName: 'acct2',
+      AzureWebJobsStorage__credential: 'managedidentity',
+    });
     expect(byName.ok && byName.value.accountName).toBe('acct2');
   });
 
   it('names the settings to set when there is no connection', () => {
     const built = blobServiceFromSettings({});
-    expect(built).toMatchObject({ ok: false, error: { code: 'storage.connection.missing', field: 'AzureWebJobsStorage' } });
+    expect(built).toMatchObject({
+      ok: false,
+      error: { code: 'storage.connection.missing', field: 'AzureWebJobsStorage' },
+    });
     const bad = blobServiceFromSettings({ AzureWebJobsStorage__blobServiceUri: 'not a url' });
-    expect(bad).toMatchObject({ ok: false, error: { code: 'storage.connection.invalid', field: 'AzureWebJobsStorage__blobServiceUri', value: 'not a url' } });
+    expect(bad).toMatchObject({
+      ok: false,
+      error: { code: 'storage.connection.invalid', field: 'AzureWebJobsStorage__blobServiceUri', value: 'not a url' },
+    });
   });
 });

@@ -52,7 +52,10 @@ describe('ServiceClock.verify', () => {
   it('with no anchor yet, probes once, then judges', async () => {
     const { clock } = clockWith(0);
     let probes = 0;
-    const verdict = await clock.verify(new Date(T), { toleranceMs: 10_000, probe: async () => void (probes++, clock.observe(new Date(T), 0, 5)) });
+    const verdict = await clock.verify(new Date(T), {
+      toleranceMs: 10_000,
+      probe: async () => void (probes++, clock.observe(new Date(T), 0, 5)),
+    });
     expect(verdict.kind).toBe('agrees');
     expect(probes).toBe(1);
   });
@@ -62,7 +65,9 @@ describe('ServiceClock.verify', () => {
     clock.observe(new Date(T), 0, 5);
     advance(60_000);
     let probes = 0;
-    expect((await clock.verify(new Date(T + 60_000), { toleranceMs: 10_000, probe: async () => void probes++ })).kind).toBe('agrees');
+    expect(
+      (await clock.verify(new Date(T + 60_000), { toleranceMs: 10_000, probe: async () => void probes++ })).kind,
+    ).toBe('agrees');
     expect(probes).toBe(0);
   });
 
@@ -71,7 +76,10 @@ describe('ServiceClock.verify', () => {
     clock.observe(new Date(T), 0, 5);
     advance(2 * HOUR);
     let probes = 0;
-    const verdict = await clock.verify(new Date(T + 2 * HOUR), { toleranceMs: 10_000, probe: async () => void (probes++, clock.observe(new Date(T + 2 * HOUR), 2 * HOUR, 2 * HOUR + 5)) });
+    const verdict = await clock.verify(new Date(T + 2 * HOUR), {
+      toleranceMs: 10_000,
+      probe: async () => void (probes++, clock.observe(new Date(T + 2 * HOUR), 2 * HOUR, 2 * HOUR + 5)),
+    });
     expect(verdict.kind).toBe('agrees');
     expect(probes).toBe(1);
   });
@@ -88,20 +96,28 @@ describe('ServiceClock.verify', () => {
   it('a clock that disagrees with a fresh answer too is reported with its skew', async () => {
     const { clock } = clockWith(0);
     clock.observe(new Date(T), 0, 5);
-    const verdict = await clock.verify(new Date(T + 3 * HOUR), { toleranceMs: 10_000, probe: async () => clock.observe(new Date(T), 5, 10) });
+    const verdict = await clock.verify(new Date(T + 3 * HOUR), {
+      toleranceMs: 10_000,
+      probe: async () => clock.observe(new Date(T), 5, 10),
+    });
     expect(verdict).toMatchObject({ kind: 'disagrees' });
   });
 
   it('a probe whose answer has no Date is an error, not a silent pass', async () => {
     const { clock } = clockWith(0);
-    await expect(clock.verify(new Date(T), { toleranceMs: 10_000, probe: async () => undefined })).rejects.toThrow(/Date header/);
+    await expect(clock.verify(new Date(T), { toleranceMs: 10_000, probe: async () => undefined })).rejects.toThrow(
+      /Date header/,
+    );
   });
 });
 
 describe('BlobJsonStore feeds the service clock from real answers (Azurite)', () => {
   let store: BlobJsonStore;
   beforeAll(async () => {
-    store = BlobJsonStore.forContainer(BlobServiceClient.fromConnectionString(azuriteConnectionString()), uniqueContainerName('clock'));
+    store = BlobJsonStore.forContainer(
+      BlobServiceClient.fromConnectionString(azuriteConnectionString()),
+      uniqueContainerName('clock'),
+    );
     await store.ensureContainer();
   });
 
@@ -119,7 +135,10 @@ describe('BlobJsonStore feeds the service clock from real answers (Azurite)', ()
   });
 
   it('the real clock agrees; a clock 3 hours ahead or behind disagrees; a probe is one counted request', async () => {
-    const fresh = BlobJsonStore.forContainer(BlobServiceClient.fromConnectionString(azuriteConnectionString()), store.containerName);
+    const fresh = BlobJsonStore.forContainer(
+      BlobServiceClient.fromConnectionString(azuriteConnectionString()),
+      store.containerName,
+    );
     const probe = (): Promise<void> => fresh.probeClock();
     expect((await fresh.clock.verify(new Date(), { toleranceMs: 10_000, probe })).kind).toBe('agrees');
     expect(fresh.counter.total).toBe(1);
@@ -136,7 +155,10 @@ describe('BlobJsonStore feeds the service clock from real answers (Azurite)', ()
 
 describe('a new deployment', () => {
   it("the storage service's clock is read even before the state container exists (its 404 answer has a Date)", async () => {
-    const missing = BlobJsonStore.forContainer(BlobServiceClient.fromConnectionString(azuriteConnectionString()), uniqueContainerName('none'));
+    const missing = BlobJsonStore.forContainer(
+      BlobServiceClient.fromConnectionString(azuriteConnectionString()),
+      uniqueContainerName('none'),
+    );
     const verdict = await missing.verifyClock(new Date(), 10_000);
     expect(verdict.kind).toBe('agrees');
   });

@@ -38,7 +38,9 @@ export const TEST_WORKSPACE: FakeWorkspace = {
   workspaceName: 'mlw-tests',
 };
 
-export async function startAmlTestBed(options: { workspace?: FakeWorkspace; location?: string } = {}): Promise<AmlTestBed> {
+export async function startAmlTestBed(
+  options: { workspace?: FakeWorkspace; location?: string } = {},
+): Promise<AmlTestBed> {
   const msi = await startFakeMsi();
   process.env.IDENTITY_ENDPOINT = msi.env.IDENTITY_ENDPOINT;
   process.env.IDENTITY_HEADER = msi.env.IDENTITY_HEADER;

@@ -46,8 +46,18 @@ export interface AppBed {
 
 export async function startAppBed(): Promise<AppBed> {
   const aml = await startAmlTestBed();
-  aml.aml.addPipeline({ id: TRAIN_ID, kind: 'published', workspace: aml.workspace, parameters: ['epochs', 'mode', 'dry_run', 'note'] });
-  aml.aml.addPipeline({ id: SCORE_ID, kind: 'published', workspace: aml.workspace, dataPathParameters: ['input_data'] });
+  aml.aml.addPipeline({
+    id: TRAIN_ID,
+    kind: 'published',
+    workspace: aml.workspace,
+    parameters: ['epochs', 'mode', 'dry_run', 'note'],
+  });
+  aml.aml.addPipeline({
+    id: SCORE_ID,
+    kind: 'published',
+    workspace: aml.workspace,
+    dataPathParameters: ['input_data'],
+  });
   const dataContainer = uniqueContainerName('app-data');
   const app = createAppFolder({
     targets: [
@@ -101,10 +111,18 @@ export async function startAppBed(): Promise<AppBed> {
       if (left < 10_000) await new Promise((r) => setTimeout(r, left + 100));
       const minute = Date.now() - (Date.now() % 60_000);
       const before = new Date(minute - 1000);
-      await new ScheduleRegistry({ store: store(settings), env: settings, appRoot: app.root, clock: () => before }).sync(before);
+      await new ScheduleRegistry({
+        store: store(settings),
+        env: settings,
+        appRoot: app.root,
+        clock: () => before,
+      }).sync(before);
       return isoInstant(new Date(minute));
     },
-    runsOf: (schedule) => aml.aml.submissions.filter((s) => (s.body.Tags as Record<string, string> | undefined)?.['aml-triggers.schedule'] === schedule),
+    runsOf: (schedule) =>
+      aml.aml.submissions.filter(
+        (s) => (s.body.Tags as Record<string, string> | undefined)?.['aml-triggers.schedule'] === schedule,
+      ),
     async close() {
       process.chdir(cwd);
       app.remove();

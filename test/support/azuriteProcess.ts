@@ -16,8 +16,7 @@ import { childReady } from './childReady';
 import { freePort } from './freePort';
 
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
-export const AZURITE_KEY =
-  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+export const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 export interface RunningAzurite {
   blobEndpoint: string;
@@ -36,16 +35,41 @@ export interface AzuriteOptions {
   readonly location?: string;
 }
 
-function startOnce(port: number, options: AzuriteOptions, location: string | undefined): Promise<{ child: ChildProcess; port: number }> {
+function startOnce(
+  port: number,
+  options: AzuriteOptions,
+  location: string | undefined,
+): Promise<{ child: ChildProcess; port: number }> {
   const bin = join(__dirname, '..', '..', 'node_modules', 'azurite', 'dist', 'src', 'blob', 'main.js');
   // Azurite refuses --inMemoryPersistence and --extentMemoryLimit with SQL metadata.
-  const storage = location === undefined ? ['--inMemoryPersistence', '--extentMemoryLimit', '1024'] : ['--location', location];
+  const storage =
+    location === undefined ? ['--inMemoryPersistence', '--extentMemoryLimit', '1024'] : ['--location', location];
   const child = spawn(
     process.execPath,
-    [bin, '--blobHost', '127.0.0.1', '--blobPort', String(port), ...storage, '--silent', '--skipApiVersionCheck', '--loose', '--disableProductStyleUrl', '--disableTelemetry'],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: options.metadataDb === undefined ? process.env : { ...process.env, AZURITE_DB: options.metadataDb } },
+    [
+      bin,
+      '--blobHost',
+      '127.0.0.1',
+      '--blobPort',
+      String(port),
+      ...storage,
+      '--silent',
+      '--skipApiVersionCheck',
+      '--loose',
+      '--disableProductStyleUrl',
+      '--disableTelemetry',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: options.metadataDb === undefined ? process.env : { ...process.env, AZURITE_DB: options.metadataDb },
+    },
   );
-  return childReady(child, { name: `Azurite on port ${port}`, ready: /successfully listen/i, failed: /EADDRINUSE|exception/i, timeoutMs: 30_000 }).then(() => ({ child, port }));
+  return childReady(child, {
+    name: `Azurite on port ${port}`,
+    ready: /successfully listen/i,
+    failed: /EADDRINUSE|exception/i,
+    timeoutMs: 30_000,
+  }).then(() => ({ child, port }));
 }
 
 export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
@@ -81,4 +105,3 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   removeLocation();
   throw lastError;
 }
-

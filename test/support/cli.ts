@@ -21,7 +21,11 @@ export function emptyCwd(): string {
 }
 
 /** A captured io: what the command printed, with `env`, `now` and `cwd` as given. */
-export function captureIo(env: CliIo['env'] = {}, now: () => Date = () => new Date(0), cwd: string = emptyCwd()): { io: CliIo; stdout: string[]; stderr: string[] } {
+export function captureIo(
+  env: CliIo['env'] = {},
+  now: () => Date = () => new Date(0),
+  cwd: string = emptyCwd(),
+): { io: CliIo; stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
   const stderr: string[] = [];
   return { io: { stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l), env, now, cwd }, stdout, stderr };
@@ -43,7 +47,10 @@ export function cliRunner(
   /** Runs and expects success (exit 0, nothing on stderr but warnings); returns stdout. */
   const ok = async (...argv: string[]): Promise<string[]> => {
     const r = await run(...argv);
-    expect(r.stderr.filter((l) => !l.startsWith('warning:')), r.stderr.join('\n')).toEqual([]);
+    expect(
+      r.stderr.filter((l) => !l.startsWith('warning:')),
+      r.stderr.join('\n'),
+    ).toEqual([]);
     expect(r.code).toBe(0);
     return r.stdout;
   };

@@ -165,13 +165,18 @@ export interface FakeAml {
   /** Drops scripted answers not yet used. */
   clearScript(): void;
   /** Submit URL for a registered pipeline (optionally a version, or by name). */
-  submitUrl(workspace: FakeWorkspace, ref: { published: string } | { endpointId: string; version?: string } | { endpointName: string; version?: string }): string;
+  submitUrl(
+    workspace: FakeWorkspace,
+    ref: { published: string } | { endpointId: string; version?: string } | { endpointName: string; version?: string },
+  ): string;
   close(): Promise<void>;
 }
 
-const PREFIX = /^\/pipelines\/v1\.0\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)\/PipelineRuns\/(.+)$/i;
+const PREFIX =
+  /^\/pipelines\/v1\.0\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)\/PipelineRuns\/(.+)$/i;
 
-const STATUS = /^\/pipelines\/v1\.0\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)\/pipelines\/([^/]+)\/status$/i;
+const STATUS =
+  /^\/pipelines\/v1\.0\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)\/pipelines\/([^/]+)\/status$/i;
 
 const KNOWN_KEYS = new Set([
   'ExperimentName',
@@ -185,17 +190,24 @@ const KNOWN_KEYS = new Set([
   'Properties',
 ]);
 
-const HISTORY = /^\/history\/v1\.0\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)\/experiments\/([^/]+)\/runs(?::query|\/([^/]+))$/i;
+const HISTORY =
+  /^\/history\/v1\.0\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)\/experiments\/([^/]+)\/runs(?::query|\/([^/]+))$/i;
 
 const CLAUSE = /^\((Properties|Tags)\/([A-Za-z0-9_.-]+) eq (?:"([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+))\)$/;
 
 /** Parses a run-history filter into clauses, or returns an error message. */
-export function parseRunFilter(filter: string): Array<{ field: 'properties' | 'tags'; name: string; value: string }> | string {
+export function parseRunFilter(
+  filter: string,
+): Array<{ field: 'properties' | 'tags'; name: string; value: string }> | string {
   const clauses: Array<{ field: 'properties' | 'tags'; name: string; value: string }> = [];
   for (const part of filter.split(' and ')) {
     const m = CLAUSE.exec(part.trim());
     if (!m) return `Unsupported filter clause '${part}'.`;
-    clauses.push({ field: m[1] === 'Properties' ? 'properties' : 'tags', name: m[2] ?? '', value: m[3] ?? m[4] ?? m[5] ?? '' });
+    clauses.push({
+      field: m[1] === 'Properties' ? 'properties' : 'tags',
+      name: m[2] ?? '',
+      value: m[3] ?? m[4] ?? m[5] ?? '',
+    });
   }
   return clauses;
 }
@@ -239,7 +251,8 @@ export function validateSubmissionBody(body: unknown, pipeline?: FakePipeline): 
         return `DataPathAssignments.${name} must be { DataStoreName: string, RelativePath: string }.`;
       }
       for (const key of Object.keys(value)) {
-        if (key !== 'DataStoreName' && key !== 'RelativePath') return `Unknown property '${key}' in DataPathAssignments.${name}.`;
+        if (key !== 'DataStoreName' && key !== 'RelativePath')
+          return `Unknown property '${key}' in DataPathAssignments.${name}.`;
       }
       if (pipeline?.dataPathParameters && !pipeline.dataPathParameters.includes(name)) {
         return `DataPath parameter '${name}' is not a parameter of pipeline ${pipeline.id}.`;
@@ -261,7 +274,8 @@ export function validateSubmissionBody(body: unknown, pipeline?: FakePipeline): 
     }
   }
   if (body.DataSetDefinitionValueAssignments !== undefined) {
-    if (!isRecord(body.DataSetDefinitionValueAssignments)) return 'DataSetDefinitionValueAssignments must be an object.';
+    if (!isRecord(body.DataSetDefinitionValueAssignments))
+      return 'DataSetDefinitionValueAssignments must be an object.';
     for (const [name, value] of Object.entries(body.DataSetDefinitionValueAssignments)) {
       const ref = isRecord(value) ? value.SavedDataSetReference : undefined;
       if (!isRecord(ref) || typeof ref.Id !== 'string') {
@@ -285,12 +299,23 @@ export async function startFakeAml(options: FakeAmlOptions = {}): Promise<FakeAm
   let pageSize = options.historyPageSize ?? 100;
   let origin = '';
 
-  const error = (res: ServerResponse, attempt: AmlAttempt, status: number, code: string, message: string, headers: Record<string, string> = {}): void => {
+  const error = (
+    res: ServerResponse,
+    attempt: AmlAttempt,
+    status: number,
+    code: string,
+    message: string,
+    headers: Record<string, string> = {},
+  ): void => {
     attempt.outcome = status;
     sendJson(res, status, { error: { code, message } }, headers);
   };
 
-  const findPipeline = (workspace: FakeWorkspace, rest: string, search: URLSearchParams): { pipeline?: FakePipeline; version?: string; message: string } => {
+  const findPipeline = (
+    workspace: FakeWorkspace,
+    rest: string,
+    search: URLSearchParams,
+  ): { pipeline?: FakePipeline; version?: string; message: string } => {
     const inWorkspace = (p: FakePipeline): boolean =>
       !p.workspace ||
       (sameText(p.workspace.subscriptionId, workspace.subscriptionId) &&
@@ -300,16 +325,42 @@ export async function startFakeAml(options: FakeAmlOptions = {}): Promise<FakeAm
     const [first, second, third, fourth] = segments;
     if (first && sameText(first, 'PipelineSubmit') && second && segments.length === 2) {
       const pipeline = pipelines.find((p) => p.kind === 'published' && sameText(p.id, second) && inWorkspace(p));
-      return { pipeline, message: `Published pipeline ${second} was not found in workspace ${workspace.workspaceName}.` };
+      return {
+        pipeline,
+        message: `Published pipeline ${second} was not found in workspace ${workspace.workspaceName}.`,
+      };
     }
-    if (first && sameText(first, 'PipelineEndpointSubmit') && second && sameText(second, 'Id') && third && segments.length <= 4) {
+    if (
+      first &&
+      sameText(first, 'PipelineEndpointSubmit') &&
+      second &&
+      sameText(second, 'Id') &&
+      third &&
+      segments.length <= 4
+    ) {
       const pipeline = pipelines.find((p) => p.kind === 'endpoint' && sameText(p.id, third) && inWorkspace(p));
-      return { pipeline, version: fourth, message: `Pipeline endpoint ${third} was not found in workspace ${workspace.workspaceName}.` };
+      return {
+        pipeline,
+        version: fourth,
+        message: `Pipeline endpoint ${third} was not found in workspace ${workspace.workspaceName}.`,
+      };
     }
-    if (first && sameText(first, 'PipelineEndpointSubmit') && second && sameText(second, 'Name') && segments.length === 2) {
+    if (
+      first &&
+      sameText(first, 'PipelineEndpointSubmit') &&
+      second &&
+      sameText(second, 'Name') &&
+      segments.length === 2
+    ) {
       const name = search.get('name') ?? '';
-      const pipeline = pipelines.find((p) => p.kind === 'endpoint' && p.name !== undefined && sameText(p.name, name) && inWorkspace(p));
-      return { pipeline, version: search.get('pipelineVersion') ?? undefined, message: `Pipeline endpoint named '${name}' was not found in workspace ${workspace.workspaceName}.` };
+      const pipeline = pipelines.find(
+        (p) => p.kind === 'endpoint' && p.name !== undefined && sameText(p.name, name) && inWorkspace(p),
+      );
+      return {
+        pipeline,
+        version: search.get('pipelineVersion') ?? undefined,
+        message: `Pipeline endpoint named '${name}' was not found in workspace ${workspace.workspaceName}.`,
+      };
     }
     return { message: `No route matches ${rest}.` };
   };
@@ -328,14 +379,29 @@ export async function startFakeAml(options: FakeAmlOptions = {}): Promise<FakeAm
   });
 
   const inWorkspace = (run: FakeRun, ws: FakeWorkspace): boolean =>
-    sameText(run.workspace.subscriptionId, ws.subscriptionId) && sameText(run.workspace.resourceGroup, ws.resourceGroup) && sameText(run.workspace.workspaceName, ws.workspaceName);
+    sameText(run.workspace.subscriptionId, ws.subscriptionId) &&
+    sameText(run.workspace.resourceGroup, ws.resourceGroup) &&
+    sameText(run.workspace.workspaceName, ws.workspaceName);
 
-  const handleHistory = (req: IncomingMessage, res: ServerResponse, attempt: AmlAttempt, m: RegExpExecArray, rawBody: string): void => {
-    const ws: FakeWorkspace = { subscriptionId: decodeURIComponent(m[1] ?? ''), resourceGroup: decodeURIComponent(m[2] ?? ''), workspaceName: decodeURIComponent(m[3] ?? '') };
+  const handleHistory = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    attempt: AmlAttempt,
+    m: RegExpExecArray,
+    rawBody: string,
+  ): void => {
+    const ws: FakeWorkspace = {
+      subscriptionId: decodeURIComponent(m[1] ?? ''),
+      resourceGroup: decodeURIComponent(m[2] ?? ''),
+      workspaceName: decodeURIComponent(m[3] ?? ''),
+    };
     const experimentName = decodeURIComponent(m[4] ?? '');
     const runId = m[5] === undefined ? undefined : decodeURIComponent(m[5]);
     if (runId !== undefined) {
-      const run = req.method === 'GET' ? runs.find((r) => r.runId === runId && sameText(r.experimentName, experimentName) && inWorkspace(r, ws)) : undefined;
+      const run =
+        req.method === 'GET'
+          ? runs.find((r) => r.runId === runId && sameText(r.experimentName, experimentName) && inWorkspace(r, ws))
+          : undefined;
       if (!run) {
         error(res, attempt, 404, 'NotFound', `Run ${runId} was not found in experiment ${experimentName}.`);
         return;
@@ -359,21 +425,33 @@ export async function startFakeAml(options: FakeAmlOptions = {}): Promise<FakeAm
     }
     if (!isRecord(body)) return fail(400, 'ValidationError', 'The body must be a QueryParams object.');
     query.body = body;
-    for (const k of Object.keys(body)) if (!['filter', 'continuationToken', 'orderBy', 'top'].includes(k)) return fail(400, 'ValidationError', `Unknown QueryParams member '${k}'.`);
+    for (const k of Object.keys(body))
+      if (!['filter', 'continuationToken', 'orderBy', 'top'].includes(k))
+        return fail(400, 'ValidationError', `Unknown QueryParams member '${k}'.`);
     const filter = typeof body.filter === 'string' ? body.filter : '';
     query.filter = filter;
     const clauses = filter === '' ? [] : parseRunFilter(filter);
     if (typeof clauses === 'string') return fail(400, 'ValidationError', clauses);
     const top = typeof body.top === 'number' && body.top > 0 ? Math.min(body.top, pageSize) : pageSize;
     const token = body.continuationToken;
-    const offset = typeof token === 'string' && token !== '' ? Number(Buffer.from(token, 'base64').toString('utf8')) : 0;
+    const offset =
+      typeof token === 'string' && token !== '' ? Number(Buffer.from(token, 'base64').toString('utf8')) : 0;
     if (!Number.isInteger(offset) || offset < 0) return fail(400, 'ValidationError', 'Invalid continuationToken.');
-    const selected = runs.filter((r) => sameText(r.experimentName, experimentName) && inWorkspace(r, ws) && clauses.every((c) => r[c.field][c.name] === c.value));
+    const selected = runs.filter(
+      (r) =>
+        sameText(r.experimentName, experimentName) &&
+        inWorkspace(r, ws) &&
+        clauses.every((c) => r[c.field][c.name] === c.value),
+    );
     const page = selected.slice(offset, offset + top);
     const next = offset + top < selected.length ? Buffer.from(String(offset + top), 'utf8').toString('base64') : null;
     query.outcome = 200;
     attempt.outcome = 200;
-    sendJson(res, 200, { value: page.map(runView), continuationToken: next, nextLink: next ? `${origin}${attempt.path}?continuationToken=${next}` : null });
+    sendJson(res, 200, {
+      value: page.map(runView),
+      continuationToken: next,
+      nextLink: next ? `${origin}${attempt.path}?continuationToken=${next}` : null,
+    });
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse, rawBody: string): Promise<void> => {
@@ -408,28 +486,60 @@ export async function startFakeAml(options: FakeAmlOptions = {}): Promise<FakeAm
       const headers: Record<string, string> = { ...(scripted.headers ?? {}) };
       if (scripted.retryAfter !== undefined) headers['retry-after'] = scripted.retryAfter;
       attempt.outcome = scripted.status;
-      sendJson(res, scripted.status, scripted.body ?? { error: { code: `Scripted${scripted.status}`, message: `Scripted answer ${scripted.status}.` } }, headers);
+      sendJson(
+        res,
+        scripted.status,
+        scripted.body ?? {
+          error: { code: `Scripted${scripted.status}`, message: `Scripted answer ${scripted.status}.` },
+        },
+        headers,
+      );
       return;
     }
 
     if (req.method === 'GET' && url.pathname === '/discovery') {
       // Shape of the regional discovery document: service name → base URL.
       attempt.outcome = 200;
-      sendJson(res, 200, { api: origin, catalog: origin, experimentation: origin, history: origin, hyperdrive: origin, modelmanagement: origin, pipelines: origin, studio: 'https://ml.azure.com' });
+      sendJson(res, 200, {
+        api: origin,
+        catalog: origin,
+        experimentation: origin,
+        history: origin,
+        hyperdrive: origin,
+        modelmanagement: origin,
+        pipelines: origin,
+        studio: 'https://ml.azure.com',
+      });
       return;
     }
 
     if (!token) {
-      error(res, attempt, 401, 'AuthenticationFailed', 'Authentication failed: the Authorization header with a Bearer token is missing.', { 'www-authenticate': 'Bearer' });
+      error(
+        res,
+        attempt,
+        401,
+        'AuthenticationFailed',
+        'Authentication failed: the Authorization header with a Bearer token is missing.',
+        { 'www-authenticate': 'Bearer' },
+      );
       return;
     }
     if (options.validateToken) {
       if (!validated) {
-        error(res, attempt, 401, 'InvalidAuthenticationToken', 'The access token is invalid or expired.', { 'www-authenticate': 'Bearer error="invalid_token"' });
+        error(res, attempt, 401, 'InvalidAuthenticationToken', 'The access token is invalid or expired.', {
+          'www-authenticate': 'Bearer error="invalid_token"',
+        });
         return;
       }
       if (trimSlash(validated.audience) !== expectedAudience) {
-        error(res, attempt, 401, 'InvalidAuthenticationTokenAudience', `The access token has the wrong audience '${validated.audience}'; expected '${expectedAudience}'.`, { 'www-authenticate': 'Bearer error="invalid_token"' });
+        error(
+          res,
+          attempt,
+          401,
+          'InvalidAuthenticationTokenAudience',
+          `The access token has the wrong audience '${validated.audience}'; expected '${expectedAudience}'.`,
+          { 'www-authenticate': 'Bearer error="invalid_token"' },
+        );
         return;
       }
     }
@@ -441,7 +551,11 @@ export async function startFakeAml(options: FakeAmlOptions = {}): Promise<FakeAm
 
     const statusRoute = STATUS.exec(url.pathname);
     if (statusRoute && req.method === 'PUT') {
-      const workspace: FakeWorkspace = { subscriptionId: decodeURIComponent(statusRoute[1] ?? ''), resourceGroup: decodeURIComponent(statusRoute[2] ?? ''), workspaceName: decodeURIComponent(statusRoute[3] ?? '') };
+      const workspace: FakeWorkspace = {
+        subscriptionId: decodeURIComponent(statusRoute[1] ?? ''),
+        resourceGroup: decodeURIComponent(statusRoute[2] ?? ''),
+        workspaceName: decodeURIComponent(statusRoute[3] ?? ''),
+      };
       const id = decodeURIComponent(statusRoute[4] ?? '');
       const found = findPipeline(workspace, `PipelineSubmit/${encodeURIComponent(id)}`, url.searchParams);
       if (!found.pipeline) {
@@ -455,11 +569,23 @@ export async function startFakeAml(options: FakeAmlOptions = {}): Promise<FakeAm
         status = undefined;
       }
       if (status !== 'Active' && status !== 'Disabled' && status !== 'Deprecated') {
-        error(res, attempt, 400, 'BadRequest', `The body must be the new status as a JSON string ("Active", "Deprecated" or "Disabled"), not ${rawBody.slice(0, 80)}.`);
+        error(
+          res,
+          attempt,
+          400,
+          'BadRequest',
+          `The body must be the new status as a JSON string ("Active", "Deprecated" or "Disabled"), not ${rawBody.slice(0, 80)}.`,
+        );
         return;
       }
       found.pipeline.disabled = status !== 'Active';
-      statusUpdates.push({ path: attempt.path, pipelineId: found.pipeline.id, rawBody, status: status === 'Active' ? 'Active' : 'Disabled', at: attempt.at });
+      statusUpdates.push({
+        path: attempt.path,
+        pipelineId: found.pipeline.id,
+        rawBody,
+        status: status === 'Active' ? 'Active' : 'Disabled',
+        at: attempt.at,
+      });
       attempt.outcome = 200;
       res.writeHead(200, { 'content-length': '0' });
       res.end();
@@ -483,7 +609,13 @@ export async function startFakeAml(options: FakeAmlOptions = {}): Promise<FakeAm
       return;
     }
     if (pipeline.disabled) {
-      error(res, attempt, 404, 'PipelineDisabled', `Pipeline ${pipeline.id} is disabled; only Active pipelines accept submissions.`);
+      error(
+        res,
+        attempt,
+        404,
+        'PipelineDisabled',
+        `Pipeline ${pipeline.id} is disabled; only Active pipelines accept submissions.`,
+      );
       return;
     }
     const versions = pipeline.versions ?? ['0'];
@@ -533,7 +665,10 @@ export async function startFakeAml(options: FakeAmlOptions = {}): Promise<FakeAm
       workspace,
       status: 'NotStarted',
       createdUtc: now,
-      properties: { ...(isRecord(body.Properties) ? (body.Properties as Record<string, string>) : {}), 'azureml.runsource': 'azureml.PipelineRun' },
+      properties: {
+        ...(isRecord(body.Properties) ? (body.Properties as Record<string, string>) : {}),
+        'azureml.runsource': 'azureml.PipelineRun',
+      },
       tags: { ...(isRecord(body.Tags) ? (body.Tags as Record<string, string>) : {}) },
       runType: 'azureml.PipelineRun',
       description: typeof body.Description === 'string' ? body.Description : null,
@@ -554,7 +689,10 @@ export async function startFakeAml(options: FakeAmlOptions = {}): Promise<FakeAm
     sendJson(res, 200, run);
   };
 
-  const server = await startLoopbackServer(handle, options.keepAliveTimeoutMs ? { keepAliveTimeoutMs: options.keepAliveTimeoutMs } : {});
+  const server = await startLoopbackServer(
+    handle,
+    options.keepAliveTimeoutMs ? { keepAliveTimeoutMs: options.keepAliveTimeoutMs } : {},
+  );
   origin = server.origin;
 
   const base = (ws: FakeWorkspace): string =>

@@ -57,7 +57,11 @@ export interface V2Request {
   status: number | 'timeout' | 'reset';
 }
 
-export type V2ScriptEntry = { status: number; body?: unknown; headers?: Record<string, string> } | 'create_then_502' | 'create_then_reset' | 'timeout';
+export type V2ScriptEntry =
+  | { status: number; body?: unknown; headers?: Record<string, string> }
+  | 'create_then_502'
+  | 'create_then_reset'
+  | 'timeout';
 
 export interface FakeAmlV2 {
   readonly scoringOrigin: string;
@@ -73,7 +77,11 @@ export interface FakeAmlV2 {
   asyncAccepted: boolean;
   addComponent(workspace: FakeWorkspace, name: string, versions: string[]): void;
   /** Registers a batch endpoint; `scoringUri` overrides the URI it reports (e.g. through a fault proxy). */
-  addBatchEndpoint(workspace: FakeWorkspace, name: string, options?: { deployments?: string[]; scoringUri?: string }): string;
+  addBatchEndpoint(
+    workspace: FakeWorkspace,
+    name: string,
+    options?: { deployments?: string[]; scoringUri?: string },
+  ): string;
   script(entries: V2ScriptEntry[]): void;
   /** Handles an ARM request whose path is under a workspace; false when the path is not a v2 route. */
   arm(req: IncomingMessage, res: ServerResponse, body: string, path: string, workspace: FakeWorkspace): boolean;
@@ -91,11 +99,15 @@ function armId(ws: FakeWorkspace): string {
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 function strings(value: unknown): Record<string, string> {
-  return Object.fromEntries(Object.entries(record(value) ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  return Object.fromEntries(
+    Object.entries(record(value) ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
 }
 
 function parse(text: string): Record<string, unknown> | undefined {
@@ -107,24 +119,47 @@ function parse(text: string): Record<string, unknown> | undefined {
 }
 
 function userError(res: ServerResponse, status: number, message: string, inner?: string): void {
-  sendJson(res, status, { error: { code: 'UserError', message, ...(inner ? { innerError: { code: 'Immutable', innerError: { code: inner } } } : {}) } }, { 'x-ms-request-id': randomUUID() });
+  sendJson(
+    res,
+    status,
+    {
+      error: {
+        code: 'UserError',
+        message,
+        ...(inner ? { innerError: { code: 'Immutable', innerError: { code: inner } } } : {}),
+      },
+    },
+    { 'x-ms-request-id': randomUUID() },
+  );
 }
 
 const PIPELINE_INPUT_TYPES = new Set(['uri_file', 'uri_folder', 'literal']);
 const BATCH_INPUT_TYPES = new Set(['UriFile', 'UriFolder', 'Literal']);
 
 /** Why a pipeline job PUT body is invalid, or undefined. */
-function invalidPipelineJob(props: Record<string, unknown> | undefined, components: Map<string, string[]>, ws: FakeWorkspace): string | undefined {
+function invalidPipelineJob(
+  props: Record<string, unknown> | undefined,
+  components: Map<string, string[]>,
+  ws: FakeWorkspace,
+): string | undefined {
   if (!props) return 'The request body must be {"properties": {...}}.';
   if (props.jobType !== 'Pipeline') return `properties.jobType must be Pipeline, not ${JSON.stringify(props.jobType)}.`;
   const id = typeof props.componentId === 'string' ? props.componentId : '';
   const m = /\/components\/([^/]+)\/versions\/([^/]+)$/.exec(id);
-  if (!m || !id.toLowerCase().startsWith(armId(ws).toLowerCase())) return `properties.componentId ${JSON.stringify(id)} is not a component version of this workspace.`;
-  if (!(components.get(`${wsKey(ws)}/${decodeURIComponent(m[1]!).toLowerCase()}`) ?? []).includes(decodeURIComponent(m[2]!))) return `Component ${m[1]} version ${m[2]} not found.`;
+  if (!m || !id.toLowerCase().startsWith(armId(ws).toLowerCase()))
+    return `properties.componentId ${JSON.stringify(id)} is not a component version of this workspace.`;
+  if (
+    !(components.get(`${wsKey(ws)}/${decodeURIComponent(m[1]!).toLowerCase()}`) ?? []).includes(
+      decodeURIComponent(m[2]!),
+    )
+  )
+    return `Component ${m[1]} version ${m[2]} not found.`;
   for (const [name, input] of Object.entries(record(props.inputs) ?? {})) {
     const i = record(input);
-    if (!i || !PIPELINE_INPUT_TYPES.has(String(i.jobInputType))) return `Input ${name}: jobInputType must be uri_file, uri_folder or literal (lower case), not ${JSON.stringify(i?.jobInputType)}.`;
-    if (i.jobInputType === 'literal' ? typeof i.value !== 'string' : typeof i.uri !== 'string') return `Input ${name}: ${i.jobInputType === 'literal' ? 'value' : 'uri'} is required.`;
+    if (!i || !PIPELINE_INPUT_TYPES.has(String(i.jobInputType)))
+      return `Input ${name}: jobInputType must be uri_file, uri_folder or literal (lower case), not ${JSON.stringify(i?.jobInputType)}.`;
+    if (i.jobInputType === 'literal' ? typeof i.value !== 'string' : typeof i.uri !== 'string')
+      return `Input ${name}: ${i.jobInputType === 'literal' ? 'value' : 'uri'} is required.`;
   }
   return undefined;
 }
@@ -133,19 +168,27 @@ function invalidInvoke(props: Record<string, unknown> | undefined): string | und
   if (!props) return 'The request body must be {"properties": {...}}.';
   for (const [name, input] of Object.entries(record(props.InputData) ?? {})) {
     const i = record(input);
-    if (!i || !BATCH_INPUT_TYPES.has(String(i.JobInputType))) return `InputData.${name}: JobInputType must be UriFile, UriFolder or Literal, not ${JSON.stringify(i?.JobInputType)}.`;
-    if (i.JobInputType === 'Literal' ? typeof i.Value !== 'string' : typeof i.Uri !== 'string') return `InputData.${name}: ${i.JobInputType === 'Literal' ? 'Value' : 'Uri'} is required.`;
+    if (!i || !BATCH_INPUT_TYPES.has(String(i.JobInputType)))
+      return `InputData.${name}: JobInputType must be UriFile, UriFolder or Literal, not ${JSON.stringify(i?.JobInputType)}.`;
+    if (i.JobInputType === 'Literal' ? typeof i.Value !== 'string' : typeof i.Uri !== 'string')
+      return `InputData.${name}: ${i.JobInputType === 'Literal' ? 'Value' : 'Uri'} is required.`;
   }
   return undefined;
 }
 
-const immutable = (p: Record<string, unknown>): string => JSON.stringify([p.componentId, p.inputs ?? {}, p.settings ?? {}, p.jobType]);
+const immutable = (p: Record<string, unknown>): string =>
+  JSON.stringify([p.componentId, p.inputs ?? {}, p.settings ?? {}, p.jobType]);
 
-export async function startFakeAmlV2(options: { validateToken?: (token: string) => { audience: string } | undefined } = {}): Promise<FakeAmlV2> {
+export async function startFakeAmlV2(
+  options: { validateToken?: (token: string) => { audience: string } | undefined } = {},
+): Promise<FakeAmlV2> {
   const jobs: FakeJob[] = [];
   const byName = new Map<string, FakeJob>();
   const components = new Map<string, string[]>();
-  const endpoints = new Map<string, { workspace: FakeWorkspace; name: string; deployments: string[]; scoringUri: string }>();
+  const endpoints = new Map<
+    string,
+    { workspace: FakeWorkspace; name: string; deployments: string[]; scoringUri: string }
+  >();
   const puts: V2Request[] = [];
   const invokes: V2Request[] = [];
   const gets: V2Request[] = [];
@@ -162,7 +205,12 @@ export async function startFakeAmlV2(options: { validateToken?: (token: string) 
       tags: job.tags,
       properties: job.properties,
       status: 'NotStarted',
-      services: { Studio: { jobServiceType: 'Studio', endpoint: `https://ml.azure.com/runs/${job.name}?wsid=${armId(job.workspace)}` } },
+      services: {
+        Studio: {
+          jobServiceType: 'Studio',
+          endpoint: `https://ml.azure.com/runs/${job.name}?wsid=${armId(job.workspace)}`,
+        },
+      },
     },
     systemData: { createdAt: job.createdAt, createdBy: 'fake', createdByType: 'Application' },
   });
@@ -175,7 +223,12 @@ export async function startFakeAmlV2(options: { validateToken?: (token: string) 
   };
 
   /** Applies a scripted entry: true when it answered (or will never answer). */
-  const scripted = (res: ServerResponse, entry: V2ScriptEntry | undefined, request: V2Request, make: () => FakeJob | undefined): boolean => {
+  const scripted = (
+    res: ServerResponse,
+    entry: V2ScriptEntry | undefined,
+    request: V2Request,
+    make: () => FakeJob | undefined,
+  ): boolean => {
     if (entry === undefined) return false;
     if (entry === 'timeout') {
       request.status = 'timeout';
@@ -193,20 +246,39 @@ export async function startFakeAmlV2(options: { validateToken?: (token: string) 
       return true;
     }
     request.status = entry.status;
-    sendJson(res, entry.status, entry.body ?? { error: { code: `Scripted${entry.status}`, message: `Scripted answer ${entry.status}.` } }, entry.headers ?? {});
+    sendJson(
+      res,
+      entry.status,
+      entry.body ?? { error: { code: `Scripted${entry.status}`, message: `Scripted answer ${entry.status}.` } },
+      entry.headers ?? {},
+    );
     return true;
   };
 
   const putJob = (req: IncomingMessage, res: ServerResponse, body: string, ws: FakeWorkspace, name: string): void => {
     const parsed = parse(body);
     const props = record(parsed?.properties);
-    const request: V2Request = { method: 'PUT', path: req.url ?? '', headers: plainHeaders(req), body: parsed, audience: undefined, status: 0 };
+    const request: V2Request = {
+      method: 'PUT',
+      path: req.url ?? '',
+      headers: plainHeaders(req),
+      body: parsed,
+      audience: undefined,
+      status: 0,
+    };
     puts.push(request);
     const existing = byName.get(`${wsKey(ws)}/${name}`);
     const make = (): FakeJob | undefined => {
       if (!props || byName.has(`${wsKey(ws)}/${name}`)) return byName.get(`${wsKey(ws)}/${name}`);
       const { tags, properties, ...rest } = props;
-      return create({ name, workspace: ws, kind: 'pipeline', request: rest, tags: strings(tags), properties: strings(properties) });
+      return create({
+        name,
+        workspace: ws,
+        kind: 'pipeline',
+        request: rest,
+        tags: strings(tags),
+        properties: strings(properties),
+      });
     };
     if (scripted(res, queue.shift(), request, make)) return;
     const invalid = invalidPipelineJob(props, components, ws);
@@ -220,7 +292,12 @@ export async function startFakeAmlV2(options: { validateToken?: (token: string) 
       const { tags: _t, properties: _p, ...rest } = props!;
       if (fakeV2.secondPut === 'immutable' || immutable(rest) !== immutable(existing.request)) {
         request.status = 400;
-        userError(res, 400, "A job with this name already exists. If you are trying to create a new job, use a different name. If you are trying to update an existing job, the existing job's Settings, Inputs, Outputs, Jobs, InputBindings, OutputBindings cannot be changed. Only description, tags, displayName, properties, and isArchived can be updated.", 'JobPropertyImmutable');
+        userError(
+          res,
+          400,
+          "A job with this name already exists. If you are trying to create a new job, use a different name. If you are trying to update an existing job, the existing job's Settings, Inputs, Outputs, Jobs, InputBindings, OutputBindings cannot be changed. Only description, tags, displayName, properties, and isArchived can be updated.",
+          'JobPropertyImmutable',
+        );
         return;
       }
       existing.tags = strings(props!.tags);
@@ -232,7 +309,13 @@ export async function startFakeAmlV2(options: { validateToken?: (token: string) 
     if (fakeV2.asyncAccepted) {
       request.status = 202;
       const op = `${armId(ws)}/operations/${randomUUID()}`;
-      res.writeHead(202, { 'azure-asyncoperation': `${op}?api-version=x`, location: `${op}?api-version=x`, 'content-length': '0' }).end();
+      res
+        .writeHead(202, {
+          'azure-asyncoperation': `${op}?api-version=x`,
+          location: `${op}?api-version=x`,
+          'content-length': '0',
+        })
+        .end();
       return;
     }
     request.status = 201;
@@ -254,7 +337,12 @@ export async function startFakeAmlV2(options: { validateToken?: (token: string) 
     },
     addBatchEndpoint(ws, name, opts = {}) {
       const scoringUri = opts.scoringUri ?? `${scoringOrigin}/${name}/jobs`;
-      endpoints.set(`${wsKey(ws)}/${name.toLowerCase()}`, { workspace: ws, name, deployments: opts.deployments ?? ['default'], scoringUri });
+      endpoints.set(`${wsKey(ws)}/${name.toLowerCase()}`, {
+        workspace: ws,
+        name,
+        deployments: opts.deployments ?? ['default'],
+        scoringUri,
+      });
       return scoringUri;
     },
     script(entries) {
@@ -270,7 +358,14 @@ export async function startFakeAmlV2(options: { validateToken?: (token: string) 
         return true;
       }
       if (req.method !== 'GET') return false;
-      const request: V2Request = { method: 'GET', path: req.url ?? '', headers: plainHeaders(req), body: undefined, audience: undefined, status: 0 };
+      const request: V2Request = {
+        method: 'GET',
+        path: req.url ?? '',
+        headers: plainHeaders(req),
+        body: undefined,
+        audience: undefined,
+        status: 0,
+      };
       gets.push(request);
       const answer = (status: number, value: unknown): void => {
         request.status = status;
@@ -282,10 +377,23 @@ export async function startFakeAmlV2(options: { validateToken?: (token: string) 
         answer(job ? 200 : 404, job ? resource(job) : undefined);
       } else if (kind === 'components') {
         const versions = components.get(`${wsKey(ws)}/${name.toLowerCase()}`);
-        answer(versions ? 200 : 404, { id: `${armId(ws)}/components/${name}`, name, properties: { latestVersion: versions?.at(-1), isArchived: false } });
+        answer(versions ? 200 : 404, {
+          id: `${armId(ws)}/components/${name}`,
+          name,
+          properties: { latestVersion: versions?.at(-1), isArchived: false },
+        });
       } else {
         const ep = endpoints.get(`${wsKey(ws)}/${name.toLowerCase()}`);
-        answer(ep ? 200 : 404, { id: `${armId(ws)}/batchEndpoints/${name}`, name, properties: { scoringUri: ep?.scoringUri, authMode: 'AADToken', provisioningState: 'Succeeded', defaults: { deploymentName: ep?.deployments[0] } } });
+        answer(ep ? 200 : 404, {
+          id: `${armId(ws)}/batchEndpoints/${name}`,
+          name,
+          properties: {
+            scoringUri: ep?.scoringUri,
+            authMode: 'AADToken',
+            provisioningState: 'Succeeded',
+            defaults: { deploymentName: ep?.deployments[0] },
+          },
+        });
       }
       return true;
     },
@@ -297,13 +405,35 @@ export async function startFakeAmlV2(options: { validateToken?: (token: string) 
     const parsed = parse(body);
     const token = bearerToken(req);
     const validated = token && options.validateToken ? options.validateToken(token) : undefined;
-    const request: V2Request = { method: req.method ?? '', path: url.pathname, headers: plainHeaders(req), body: parsed, audience: validated?.audience, status: 0 };
+    const request: V2Request = {
+      method: req.method ?? '',
+      path: url.pathname,
+      headers: plainHeaders(req),
+      body: parsed,
+      audience: validated?.audience,
+      status: 0,
+    };
     invokes.push(request);
     const m = /^\/([^/]+)\/jobs$/.exec(url.pathname);
-    const ep = m ? [...endpoints.values()].find((e) => e.name.toLowerCase() === decodeURIComponent(m[1]!).toLowerCase()) : undefined;
-    if (!token || (options.validateToken && (!validated || validated.audience.replace(/\/+$/, '') !== BATCH_AUDIENCE))) {
+    const ep = m
+      ? [...endpoints.values()].find((e) => e.name.toLowerCase() === decodeURIComponent(m[1]!).toLowerCase())
+      : undefined;
+    if (
+      !token ||
+      (options.validateToken && (!validated || validated.audience.replace(/\/+$/, '') !== BATCH_AUDIENCE))
+    ) {
       request.status = 401;
-      sendJson(res, 401, { error: { code: 'Unauthorized', message: `The token's audience must be ${BATCH_AUDIENCE}${validated ? `, not ${validated.audience}` : ''}.` } }, { 'www-authenticate': 'Bearer' });
+      sendJson(
+        res,
+        401,
+        {
+          error: {
+            code: 'Unauthorized',
+            message: `The token's audience must be ${BATCH_AUDIENCE}${validated ? `, not ${validated.audience}` : ''}.`,
+          },
+        },
+        { 'www-authenticate': 'Bearer' },
+      );
       return;
     }
     if (!ep || req.method !== 'POST') {
@@ -318,7 +448,16 @@ export async function startFakeAmlV2(options: { validateToken?: (token: string) 
       const taken = byName.get(`${wsKey(ep.workspace)}/${name}`);
       if (taken) return taken;
       const { tags, properties, ...rest } = props ?? {};
-      return create({ name, workspace: ep.workspace, kind: 'batch', endpoint: ep.name, ...(deployment ? { deployment } : {}), request: rest, tags: strings(tags), properties: strings(properties) });
+      return create({
+        name,
+        workspace: ep.workspace,
+        kind: 'batch',
+        endpoint: ep.name,
+        ...(deployment ? { deployment } : {}),
+        request: rest,
+        tags: strings(tags),
+        properties: strings(properties),
+      });
     };
     if (scripted(res, queue.shift(), request, make)) return;
     const invalid = invalidInvoke(props);

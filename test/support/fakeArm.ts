@@ -72,7 +72,8 @@ export interface FakeArm {
   close(): Promise<void>;
 }
 
-const V2_PATH = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+)(\/(?:jobs|components|batchEndpoints)\/[^/]+)$/i;
+const V2_PATH =
+  /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+)(\/(?:jobs|components|batchEndpoints)\/[^/]+)$/i;
 
 const WORKSPACE_PATH =
   /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)(?:\/datastores\/([^/]+))?$/i;
@@ -92,7 +93,14 @@ export async function startFakeArm(options: FakeArmOptions = {}): Promise<FakeAr
   const calls: ArmCall[] = [];
   const failures: Array<{ status: number; retryAfter?: string }> = [];
 
-  const armError = (res: ServerResponse, call: ArmCall, status: number, code: string, message: string, headers: Record<string, string> = {}): void => {
+  const armError = (
+    res: ServerResponse,
+    call: ArmCall,
+    status: number,
+    code: string,
+    message: string,
+    headers: Record<string, string> = {},
+  ): void => {
     call.status = status;
     sendJson(res, status, { error: { code, message } }, { 'x-ms-request-id': randomUUID(), ...headers });
   };
@@ -113,11 +121,25 @@ export async function startFakeArm(options: FakeArmOptions = {}): Promise<FakeAr
     calls.push(call);
     const failure = failures.shift();
     if (failure) {
-      armError(res, call, failure.status, `Scripted${failure.status}`, `Scripted ARM failure ${failure.status}.`, failure.retryAfter ? { 'retry-after': failure.retryAfter } : {});
+      armError(
+        res,
+        call,
+        failure.status,
+        `Scripted${failure.status}`,
+        `Scripted ARM failure ${failure.status}.`,
+        failure.retryAfter ? { 'retry-after': failure.retryAfter } : {},
+      );
       return;
     }
     if (!token) {
-      armError(res, call, 401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.", { 'www-authenticate': 'Bearer' });
+      armError(
+        res,
+        call,
+        401,
+        'AuthenticationFailed',
+        "Authentication failed. The 'Authorization' header is missing.",
+        { 'www-authenticate': 'Bearer' },
+      );
       return;
     }
     if (options.validateToken) {
@@ -126,12 +148,24 @@ export async function startFakeArm(options: FakeArmOptions = {}): Promise<FakeAr
         return;
       }
       if (trimSlash(validated.audience) !== expectedAudience) {
-        armError(res, call, 401, 'InvalidAuthenticationTokenAudience', `The access token has an invalid audience '${validated.audience}'.`);
+        armError(
+          res,
+          call,
+          401,
+          'InvalidAuthenticationTokenAudience',
+          `The access token has an invalid audience '${validated.audience}'.`,
+        );
         return;
       }
     }
     if (!call.apiVersion) {
-      armError(res, call, 400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+      armError(
+        res,
+        call,
+        400,
+        'MissingApiVersionParameter',
+        'The api-version query parameter (?api-version=) is required for all requests.',
+      );
       return;
     }
     const v2 = V2_PATH.exec(url.pathname);
@@ -148,7 +182,13 @@ export async function startFakeArm(options: FakeArmOptions = {}): Promise<FakeAr
     const workspace = workspaces.get(key(ref));
     const workspaceId = `/subscriptions/${ref.subscriptionId}/resourceGroups/${ref.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${ref.workspaceName}`;
     if (!workspace) {
-      armError(res, call, 404, 'ResourceNotFound', `The Resource 'Microsoft.MachineLearningServices/workspaces/${ref.workspaceName}' under resource group '${ref.resourceGroup}' was not found.`);
+      armError(
+        res,
+        call,
+        404,
+        'ResourceNotFound',
+        `The Resource 'Microsoft.MachineLearningServices/workspaces/${ref.workspaceName}' under resource group '${ref.resourceGroup}' was not found.`,
+      );
       return;
     }
     if (v2) {

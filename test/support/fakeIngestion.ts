@@ -34,7 +34,10 @@ function parseItems(text: string): unknown[] {
   const trimmed = text.trim();
   if (trimmed === '') return [];
   if (trimmed.startsWith('[')) return JSON.parse(trimmed) as unknown[];
-  return trimmed.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown);
+  return trimmed
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as unknown);
 }
 
 /** Over TLS (the exporter's choice of scheme follows the endpoint): children need `NODE_EXTRA_CA_CERTS` = `ca`. */
@@ -48,7 +51,10 @@ export async function startFakeIngestion(): Promise<FakeIngestion> {
       if (req.method === 'POST' && /\/track\b/.test(req.url ?? '')) {
         const raw = Buffer.concat(chunks);
         const text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
-        for (const envelope of parseItems(text) as Array<{ name?: string; data?: { baseType?: string; baseData?: { name?: string; properties?: Record<string, string> } } }>) {
+        for (const envelope of parseItems(text) as Array<{
+          name?: string;
+          data?: { baseType?: string; baseData?: { name?: string; properties?: Record<string, string> } };
+        }>) {
           received++;
           items.push({
             name: envelope.name ?? '',

@@ -106,7 +106,11 @@ export async function startFakeMsi(options: FakeMsiOptions = {}): Promise<FakeMs
     };
     const failure = failures.shift();
     if (failure !== undefined) {
-      answer(failure, { statusCode: failure, message: `Fake MSI failure ${failure} (scripted).`, correlationId: randomUUID() });
+      answer(failure, {
+        statusCode: failure,
+        message: `Fake MSI failure ${failure} (scripted).`,
+        correlationId: randomUUID(),
+      });
       return;
     }
     if (record.method !== 'GET') {
@@ -115,11 +119,17 @@ export async function startFakeMsi(options: FakeMsiOptions = {}): Promise<FakeMs
     }
     if (!record.headerOk) {
       // App Service refuses a request without the right secret header.
-      answer(401, { statusCode: 401, message: 'The X-IDENTITY-HEADER header is missing or does not match IDENTITY_HEADER.' });
+      answer(401, {
+        statusCode: 401,
+        message: 'The X-IDENTITY-HEADER header is missing or does not match IDENTITY_HEADER.',
+      });
       return;
     }
     if (record.apiVersion !== APP_SERVICE_MSI_API_VERSION) {
-      answer(400, { statusCode: 400, message: `Unsupported api-version ${String(record.apiVersion)}; expected ${APP_SERVICE_MSI_API_VERSION}.` });
+      answer(400, {
+        statusCode: 400,
+        message: `Unsupported api-version ${String(record.apiVersion)}; expected ${APP_SERVICE_MSI_API_VERSION}.`,
+      });
       return;
     }
     if (!record.resource) {

@@ -25,10 +25,21 @@
  * until the upstream's first answer bytes arrive, then reset the client side); `resetAll()` resets every
  * open connection at once; `refuse()` / `accept()` as above.
  */
-import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import { connect, createServer as createNetServer, type Server, type Socket } from 'node:net';
 
-export type HttpFault = 'pass' | 'drop_after_forward' | 'answer_502_after_forward' | 'answer_504_after_forward' | 'stall_after_forward' | 'reset_before_forward';
+export type HttpFault =
+  | 'pass'
+  | 'drop_after_forward'
+  | 'answer_502_after_forward'
+  | 'answer_504_after_forward'
+  | 'stall_after_forward'
+  | 'reset_before_forward';
 
 export interface ProxiedRequest {
   method: string;
@@ -113,15 +124,23 @@ export async function startHttpFaultProxy(upstreamOrigin: string): Promise<HttpF
   const queue: Array<{ fault: HttpFault; when: RequestMatch }> = [];
   const requests: ProxiedRequest[] = [];
 
-  const forward = (req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer } | undefined> =>
+  const forward = (
+    req: IncomingMessage,
+    body: Buffer,
+  ): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer } | undefined> =>
     new Promise((resolve) => {
       const headers = { ...req.headers, host: upstream.host, connection: 'close' };
-      const out = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', () => resolve(undefined));
-      });
+      const out = httpRequest(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers, agent: false },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
+          res.on('error', () => resolve(undefined));
+        },
+      );
       out.on('error', () => resolve(undefined));
       out.end(body);
     });

@@ -42,10 +42,25 @@ export function selfSignedCert(): Certificate {
     execFileSync(
       'openssl',
       [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-        '-keyout', keyPath, '-out', certPath, '-days', '2', '-subj', '/CN=localhost',
-        '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-        '-addext', 'basicConstraints=critical,CA:TRUE',
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        keyPath,
+        '-out',
+        certPath,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
       ],
       { stdio: 'ignore' },
     );
@@ -57,7 +72,10 @@ export function selfSignedCert(): Certificate {
 }
 
 /** Starts a server on 127.0.0.1 (HTTP, or HTTPS with the self-signed certificate when `tls`). */
-export async function startLoopbackServer(handler: Handler, options: { tls?: boolean; keepAliveTimeoutMs?: number } = {}): Promise<LoopbackServer> {
+export async function startLoopbackServer(
+  handler: Handler,
+  options: { tls?: boolean; keepAliveTimeoutMs?: number } = {},
+): Promise<LoopbackServer> {
   const sockets = new Set<Socket>();
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = [];
@@ -70,9 +88,7 @@ export async function startLoopbackServer(handler: Handler, options: { tls?: boo
       });
     });
   };
-  const server = options.tls
-    ? createHttpsServer({ ...selfSignedCert() }, listener)
-    : createHttpServer(listener);
+  const server = options.tls ? createHttpsServer({ ...selfSignedCert() }, listener) : createHttpServer(listener);
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 5_000;
   const track = (socket: Socket): void => {
     sockets.add(socket);
@@ -98,7 +114,12 @@ export async function startLoopbackServer(handler: Handler, options: { tls?: boo
   };
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',

@@ -13,7 +13,8 @@ import { delimiter, join } from 'node:path';
 import { childReady } from './childReady';
 import { freePort } from './freePort';
 
-export const MARIADB_INSTALL_HINT = 'install MariaDB to measure on a store whose cost per call does not grow with the blob count: `sudo apt-get install -y mariadb-server` (Debian/Ubuntu; the bench starts and stops its own server, no service needed)';
+export const MARIADB_INSTALL_HINT =
+  'install MariaDB to measure on a store whose cost per call does not grow with the blob count: `sudo apt-get install -y mariadb-server` (Debian/Ubuntu; the bench starts and stops its own server, no service needed)';
 
 /** The database Azurite keeps its metadata in (it creates the tables; the database must exist). */
 const DATABASE = 'azurite_blob';
@@ -42,7 +43,13 @@ function executable(path: string): boolean {
 
 /** `mariadbd` and `mariadb-install-db` from PATH or the sbin folders (not on a non-root PATH), or undefined. */
 export function findMariadb(env: NodeJS.ProcessEnv = process.env): MariadbBinaries | undefined {
-  const dirs = [...(env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/sbin', '/usr/local/sbin', '/usr/bin', '/usr/local/bin'];
+  const dirs = [
+    ...(env.PATH ?? '').split(delimiter).filter(Boolean),
+    '/usr/sbin',
+    '/usr/local/sbin',
+    '/usr/bin',
+    '/usr/local/bin',
+  ];
   const find = (name: string): string | undefined => dirs.map((d) => join(d, name)).find(executable);
   const mariadbd = find('mariadbd');
   const installDb = find('mariadb-install-db');
@@ -75,7 +82,11 @@ function startOnce(bin: MariadbBinaries, dir: string, port: number): Promise<Chi
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  return childReady(child, { name: `mariadbd on port ${port}`, ready: /ready for connections/, timeoutMs: 60_000 }).then(() => child);
+  return childReady(child, {
+    name: `mariadbd on port ${port}`,
+    ready: /ready for connections/,
+    timeoutMs: 60_000,
+  }).then(() => child);
 }
 
 /** Starts a fresh server in its own temp folder; `stop()` ends it and removes the folder. */
@@ -83,8 +94,15 @@ export async function startMariadb(bin: MariadbBinaries): Promise<RunningMariadb
   const dir = mkdtempSync(join(tmpdir(), 'aml-triggers-mariadb-'));
   const remove = (): void => rmSync(dir, { recursive: true, force: true });
   try {
-    const install = spawnSync(bin.installDb, ['--no-defaults', `--datadir=${join(dir, 'data')}`, '--skip-test-db', ...userArgs()], { encoding: 'utf8' });
-    if (install.status !== 0) throw new Error(`mariadb-install-db failed (exit ${String(install.status)}):\n${install.stdout}${install.stderr}${install.error?.message ?? ''}`);
+    const install = spawnSync(
+      bin.installDb,
+      ['--no-defaults', `--datadir=${join(dir, 'data')}`, '--skip-test-db', ...userArgs()],
+      { encoding: 'utf8' },
+    );
+    if (install.status !== 0)
+      throw new Error(
+        `mariadb-install-db failed (exit ${String(install.status)}):\n${install.stdout}${install.stderr}${install.error?.message ?? ''}`,
+      );
     writeFileSync(join(dir, 'init.sql'), `CREATE DATABASE IF NOT EXISTS ${DATABASE};\n`);
     let lastError: unknown;
     for (let attempt = 0; attempt < 5; attempt++) {

@@ -103,7 +103,10 @@ export async function ensureBuilt(root = APP_ROOT): Promise<void> {
   try {
     if (!isStale(root)) return;
     try {
-      await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+      await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], {
+        cwd: root,
+        maxBuffer: 16 * 1024 * 1024,
+      });
     } catch (error) {
       if (!existsSync(join(root, 'dist', 'src'))) throw error;
     }
@@ -125,7 +128,12 @@ export async function loadApp(options: { root?: string; env?: NodeJS.ProcessEnv 
     delete env.NODE_OPTIONS;
     // The worker's cwd is the app folder, where a user's config/schedules may be: run in an empty folder
     // instead so only the settings given here count (tests pass SCHEDULES_PATH when they want schedules).
-    await run(process.execPath, [LOADER, root, outFile], { cwd: dir, env, maxBuffer: 16 * 1024 * 1024, timeout: 30_000 });
+    await run(process.execPath, [LOADER, root, outFile], {
+      cwd: dir,
+      env,
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 30_000,
+    });
     return JSON.parse(readFileSync(outFile, 'utf8')) as LoadedApp;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -136,10 +144,13 @@ export async function loadApp(options: { root?: string; env?: NodeJS.ProcessEnv 
  * What `registerFunction` received for every function of the built app. Throws when a file failed to
  * load, a name was registered twice, or a registration came after start-up: each breaks the real host.
  */
-export async function loadRegistrations(options: { root?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RegisteredFunction[]> {
+export async function loadRegistrations(
+  options: { root?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<RegisteredFunction[]> {
   const loaded = await loadApp(options);
   const problems: string[] = [];
-  if (loaded.files.length === 0) problems.push(`package.json main "${loaded.main}" matched no built file (no functions found)`);
+  if (loaded.files.length === 0)
+    problems.push(`package.json main "${loaded.main}" matched no built file (no functions found)`);
   for (const e of loaded.errors) problems.push(`${e.file} failed to load: ${e.message}`);
   for (const name of loaded.duplicates) problems.push(`function "${name}" registered more than once`);
   for (const name of loaded.late) problems.push(`function "${name}" registered after start-up`);

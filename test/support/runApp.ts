@@ -31,14 +31,26 @@ export interface RunAppResult {
   packagesAtEnd?: string[];
   rssAfterStartMb?: number;
   heapUsedAfterStartMb?: number;
-  invocation?: { totalMs: number; cpuMs: number; moduleLoadMs: number; networkMs: number; setupMs: number; status?: number; error?: string; logs: string[] };
+  invocation?: {
+    totalMs: number;
+    cpuMs: number;
+    moduleLoadMs: number;
+    networkMs: number;
+    setupMs: number;
+    status?: number;
+    error?: string;
+    logs: string[];
+  };
   telemetrySdkLoad?: { wallMs?: number; cpuMs?: number };
   terminateMs?: number;
   rss?: Array<{ invocations: number; rssMb: number; heapUsedMb: number }>;
 }
 
 /** Runs `job` in a child with exactly `env` (plus NODE_PATH to the stand-in functions-core), in `cwd`. */
-export async function runApp(job: RunAppJob, options: { env: NodeJS.ProcessEnv; cwd: string; nodeArgs?: string[] }): Promise<RunAppResult> {
+export async function runApp(
+  job: RunAppJob,
+  options: { env: NodeJS.ProcessEnv; cwd: string; nodeArgs?: string[] },
+): Promise<RunAppResult> {
   const dir = mkdtempSync(join(tmpdir(), 'run-app-'));
   try {
     const jobFile = join(dir, 'job.json');

@@ -13,7 +13,12 @@ import { runtimeHealthDeps } from '../../src/health/probe';
 import { randomUUID } from 'node:crypto';
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { createOpenApiHandler } from '../../src/functions/openapi';
-import { createApplySchedulesHandler, createDeleteScheduleHandler, createHistoryHandler, schedulesDepsFrom } from '../../src/http/schedulesHandlers';
+import {
+  createApplySchedulesHandler,
+  createDeleteScheduleHandler,
+  createHistoryHandler,
+  schedulesDepsFrom,
+} from '../../src/http/schedulesHandlers';
 import type { Runtime } from '../../src/runtime';
 import { uiApiFrom, type HttpHandler } from '../../src/ui/api';
 import { uiHandlers } from '../../src/ui/routes';
@@ -81,7 +86,10 @@ function compile(template: string): { pattern: RegExp; params: string[] } {
   return { pattern: new RegExp(`^${source}$`, 'i'), params };
 }
 
-export async function startAppServer(runtime: Runtime, keys: AppKeys = { functionKey: 'function-key-for-tests', masterKey: 'master-key-for-tests' }): Promise<AppServer> {
+export async function startAppServer(
+  runtime: Runtime,
+  keys: AppKeys = { functionKey: 'function-key-for-tests', masterKey: 'master-key-for-tests' },
+): Promise<AppServer> {
   await ensureBuilt();
   const registered = await loadRegistrations();
   const handlers = handlersFor(runtime);
@@ -90,9 +98,17 @@ export async function startAppServer(runtime: Runtime, keys: AppKeys = { functio
     const trigger = triggerOf(fn);
     if (trigger?.type !== 'httpTrigger') continue;
     const handler = handlers[fn.name];
-    if (!handler) throw new Error(`uiServer: no handler for the registered HTTP function ${fn.name}; add it to handlersFor()`);
+    if (!handler)
+      throw new Error(`uiServer: no handler for the registered HTTP function ${fn.name}; add it to handlersFor()`);
     const { pattern, params } = compile(String(trigger.route));
-    routes.push({ name: fn.name, methods: (trigger.methods as string[]).map((m) => m.toUpperCase()), authLevel: String(trigger.authLevel), pattern, params, handler });
+    routes.push({
+      name: fn.name,
+      methods: (trigger.methods as string[]).map((m) => m.toUpperCase()),
+      authLevel: String(trigger.authLevel),
+      pattern,
+      params,
+      handler,
+    });
   }
   const logs: string[] = [];
   const server = await startLoopbackServer(async (req, res, body) => {
@@ -105,8 +121,15 @@ export async function startAppServer(runtime: Runtime, keys: AppKeys = { functio
       res.writeHead(candidates.length > 0 ? 405 : 404).end();
       return;
     }
-    const key = url.searchParams.get('code') ?? (typeof req.headers['x-functions-key'] === 'string' ? req.headers['x-functions-key'] : undefined);
-    const allowed = route.authLevel === 'admin' ? [keys.masterKey] : route.authLevel === 'anonymous' ? undefined : [keys.functionKey, keys.masterKey];
+    const key =
+      url.searchParams.get('code') ??
+      (typeof req.headers['x-functions-key'] === 'string' ? req.headers['x-functions-key'] : undefined);
+    const allowed =
+      route.authLevel === 'admin'
+        ? [keys.masterKey]
+        : route.authLevel === 'anonymous'
+          ? undefined
+          : [keys.functionKey, keys.masterKey];
     if (allowed && (key === undefined || !allowed.includes(key))) {
       res.writeHead(401).end();
       return;
@@ -115,8 +138,15 @@ export async function startAppServer(runtime: Runtime, keys: AppKeys = { functio
     const params: Record<string, string> = {};
     route.params.forEach((p, i) => (params[p] = decodeURIComponent(match[i + 1]!)));
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-    const request = new HttpRequest({ method, url: url.toString(), headers, params, ...(body !== '' ? { body: { string: body } } : {}) });
+    for (const [k, v] of Object.entries(req.headers))
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    const request = new HttpRequest({
+      method,
+      url: url.toString(),
+      headers,
+      params,
+      ...(body !== '' ? { body: { string: body } } : {}),
+    });
     const context = new InvocationContext({
       functionName: route.name,
       invocationId: randomUUID(),
@@ -124,7 +154,12 @@ export async function startAppServer(runtime: Runtime, keys: AppKeys = { functio
     });
     const response: HttpResponseInit = await route.handler(request, context);
     const out = new Headers(response.headers as Record<string, string> | undefined);
-    const text = response.jsonBody !== undefined ? JSON.stringify(response.jsonBody) : typeof response.body === 'string' ? response.body : '';
+    const text =
+      response.jsonBody !== undefined
+        ? JSON.stringify(response.jsonBody)
+        : typeof response.body === 'string'
+          ? response.body
+          : '';
     if (response.jsonBody !== undefined && !out.has('content-type')) out.set('content-type', 'application/json');
     res.writeHead(response.status ?? 200, Object.fromEntries(out.entries()));
     res.end(text);
@@ -133,6 +168,7 @@ export async function startAppServer(runtime: Runtime, keys: AppKeys = { functio
     ...server,
     keys,
     logs,
-    url: (path: string, key = keys.functionKey) => `${server.origin}/api${path}${path.includes('?') ? '&' : '?'}code=${encodeURIComponent(key)}`,
+    url: (path: string, key = keys.functionKey) =>
+      `${server.origin}/api${path}${path.includes('?') ? '&' : '?'}code=${encodeURIComponent(key)}`,
   };
 }

@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { mayFire, statusOf, type TargetStatusMap } from '../../src/targets/mayFire';
 
 const statuses: TargetStatusMap = {
-  retired: { status: 'Disabled', changedAt: '2026-06-01T10:00:00Z', changedBy: 'alice (CLI)', reason: 'replaced by v2' },
+  retired: {
+    status: 'Disabled',
+    changedAt: '2026-06-01T10:00:00Z',
+    changedBy: 'alice (CLI)',
+    reason: 'replaced by v2',
+  },
   back: { status: 'Active', changedAt: '2026-06-02T10:00:00Z', changedBy: 'bob (CLI)' },
   quiet: { status: 'Disabled', changedAt: '2026-06-03T10:00:00Z', changedBy: 'HTTP (master key)' },
 };

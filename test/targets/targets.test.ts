@@ -18,9 +18,24 @@ let app: AppBed;
 let env: Record<string, string>;
 let runtime: Runtime;
 
-const targets = cliRunner('targets', () => env, () => new Date(), () => app.app.root);
-const blob = cliRunner('blob', () => env, () => new Date(), () => app.app.root);
-const schedules = cliRunner('schedules', () => env, () => new Date(), () => app.app.root);
+const targets = cliRunner(
+  'targets',
+  () => env,
+  () => new Date(),
+  () => app.app.root,
+);
+const blob = cliRunner(
+  'blob',
+  () => env,
+  () => new Date(),
+  () => app.app.root,
+);
+const schedules = cliRunner(
+  'schedules',
+  () => env,
+  () => new Date(),
+  () => app.app.root,
+);
 
 beforeAll(async () => {
   app = await startAppBed();
@@ -37,7 +52,13 @@ beforeEach(() => {
 
 type Answer = { status: number; body: Record<string, unknown> };
 
-async function call(handler: (r: HttpRequest, c: InvocationContext) => Promise<HttpResponseInit>, method: string, path: string, params: Record<string, string>, body?: unknown): Promise<Answer> {
+async function call(
+  handler: (r: HttpRequest, c: InvocationContext) => Promise<HttpResponseInit>,
+  method: string,
+  path: string,
+  params: Record<string, string>,
+  body?: unknown,
+): Promise<Answer> {
   const request = new HttpRequest({
     method,
     url: `http://localhost/api${path}`,
@@ -45,15 +66,31 @@ async function call(handler: (r: HttpRequest, c: InvocationContext) => Promise<H
     headers: body !== undefined ? { 'content-type': 'application/json' } : {},
     ...(body !== undefined ? { body: { string: JSON.stringify(body) } } : {}),
   });
-  const response = await handler(request, new InvocationContext({ functionName: 'test', invocationId: '11111111-2222-3333-4444-555555555555' }));
+  const response = await handler(
+    request,
+    new InvocationContext({ functionName: 'test', invocationId: '11111111-2222-3333-4444-555555555555' }),
+  );
   return { status: response.status ?? 200, body: (response.jsonBody ?? {}) as Record<string, unknown> };
 }
 
 const setStatus = (action: 'disable' | 'enable', target: string, query = ''): Promise<Answer> =>
-  call(createSetTargetStatusHandler(targetsDepsFrom(runtime), action === 'disable' ? 'Disabled' : 'Active'), 'POST', `/pipelines/${target}/${action}${query}`, { target });
+  call(
+    createSetTargetStatusHandler(targetsDepsFrom(runtime), action === 'disable' ? 'Disabled' : 'Active'),
+    'POST',
+    `/pipelines/${target}/${action}${query}`,
+    { target },
+  );
 const list = (): Promise<Answer> => call(createListTargetsHandler(runtime), 'GET', '/pipelines', {});
-const submit = (target: string): Promise<Answer> => call(createSubmitRunHandler(runtime), 'POST', `/pipelines/${target}/runs`, { target }, { ParameterAssignments: { epochs: 3 } });
-const view = async (name: string): Promise<Record<string, unknown>> => ((await list()).body.targets as Record<string, unknown>[]).find((t) => t.name === name)!;
+const submit = (target: string): Promise<Answer> =>
+  call(
+    createSubmitRunHandler(runtime),
+    'POST',
+    `/pipelines/${target}/runs`,
+    { target },
+    { ParameterAssignments: { epochs: 3 } },
+  );
+const view = async (name: string): Promise<Record<string, unknown>> =>
+  ((await list()).body.targets as Record<string, unknown>[]).find((t) => t.name === name)!;
 
 describe('POST /api/pipelines/{target}/disable|enable and GET /api/pipelines', () => {
   it('refuses to disable a target with active schedules, naming them; withSchedules disables them and reports it', async () => {
@@ -61,17 +98,29 @@ describe('POST /api/pipelines/{target}/disable|enable and GET /api/pipelines', (
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ code: 'target.schedules.active' });
     expect(String(refused.body.detail)).toContain('still has active schedules: minutely');
-    expect(await view('train')).toMatchObject({ status: 'Active', schedules: [{ name: 'minutely', status: 'Active' }] });
+    expect(await view('train')).toMatchObject({
+      status: 'Active',
+      schedules: [{ name: 'minutely', status: 'Active' }],
+    });
 
     const done = await setStatus('disable', 'train', '?withSchedules=true&reason=replaced%20by%20train-v2');
     expect(done.status).toBe(200);
-    expect(done.body).toMatchObject({ name: 'train', status: 'Disabled', changed: true, schedulesDisabled: ['minutely'], statusChange: { status: 'Disabled', changedBy: 'HTTP (master key)', reason: 'replaced by train-v2' } });
+    expect(done.body).toMatchObject({
+      name: 'train',
+      status: 'Disabled',
+      changed: true,
+      schedulesDisabled: ['minutely'],
+      statusChange: { status: 'Disabled', changedBy: 'HTTP (master key)', reason: 'replaced by train-v2' },
+    });
     expect(await view('train')).toMatchObject({
       status: 'Disabled',
       statusChange: { status: 'Disabled', reason: 'replaced by train-v2' },
       schedules: [{ name: 'minutely', status: 'Disabled' }],
     });
-    expect(await view('score')).toMatchObject({ status: 'Active', schedules: [{ name: 'arrivals', status: 'Active' }] });
+    expect(await view('score')).toMatchObject({
+      status: 'Active',
+      schedules: [{ name: 'arrivals', status: 'Active' }],
+    });
   });
 
   it('a submission to a disabled target is 409 target.disabled (problem+json naming it and how to enable it) with no call to Azure ML', async () => {
@@ -96,7 +145,9 @@ describe('aml-triggers targets', () => {
     const refused = await targets.run('disable', 'train');
     expect(refused.code).toBe(2);
     expect(refused.stdout).toEqual([]);
-    expect(refused.stderr.join('\n')).toContain('aml-triggers targets disable: Target "train" still has active schedules: minutely.');
+    expect(refused.stderr.join('\n')).toContain(
+      'aml-triggers targets disable: Target "train" still has active schedules: minutely.',
+    );
 
     const done = await targets.ok('disable', 'train', '--with-schedules', '--reason', 'retired', '--by', 'alice');
     expect(done[0]).toMatch(/^Target train is now Disabled \(by alice at \S+: retired\)\.$/);
@@ -105,19 +156,30 @@ describe('aml-triggers targets', () => {
 
     const table = await targets.ok('list');
     expect(table[0]).toMatch(/^TARGET\s+STATUS\s+CHANGED\s+SCHEDULES$/);
-    expect(table.find((l) => l.startsWith('train'))).toMatch(/^train\s+Disabled\s+\S+ by alice: retired\s+minutely \(Disabled\)$/);
+    expect(table.find((l) => l.startsWith('train'))).toMatch(
+      /^train\s+Disabled\s+\S+ by alice: retired\s+minutely \(Disabled\)$/,
+    );
     expect(table.find((l) => l.startsWith('score'))).toMatch(/^score\s+Active\s+-\s+arrivals \(Active\)$/);
 
     const again = await targets.ok('enable', 'train', '--json');
-    expect(JSON.parse(again.join('\n'))).toMatchObject({ name: 'train', status: 'Active', changed: true, schedulesStillDisabled: ['minutely'] });
-    expect((await targets.run('disable', 'nope')).stderr.join('\n')).toContain('No target named "nope" is configured; the configured targets are train, score.');
+    expect(JSON.parse(again.join('\n'))).toMatchObject({
+      name: 'train',
+      status: 'Active',
+      changed: true,
+      schedulesStillDisabled: ['minutely'],
+    });
+    expect((await targets.run('disable', 'nope')).stderr.join('\n')).toContain(
+      'No target named "nope" is configured; the configured targets are train, score.',
+    );
   });
 });
 
 describe('reactive schedule of a disabled target', () => {
   it('ignores a blob with the reason in its log and history, and runs for blobs after the target is enabled', async () => {
     const name = 'in/while-disabled.csv';
-    const data = BlobServiceClient.fromConnectionString(azuriteConnectionString()).getContainerClient(app.dataContainer);
+    const data = BlobServiceClient.fromConnectionString(azuriteConnectionString()).getContainerClient(
+      app.dataContainer,
+    );
     await data.getBlockBlobClient(name).upload('a\n', 2);
     await targets.ok('disable', 'score', '--with-schedules', '--reason', 'maintenance');
     await schedules.ok('enable', 'arrivals'); // the schedule on, its target off
@@ -129,27 +191,37 @@ describe('reactive schedule of a disabled target', () => {
     expect(lines).toContain(`warning: Reactive: schedule "arrivals" ignores blob ${app.dataContainer}/"${name}"`);
     expect(lines).toContain('Target "score" is disabled (by');
     const [entry] = await app.store(env).history.entries('arrivals');
-    expect(entry).toMatchObject({ trigger: 'blob', status: 'skipped', detail: `${app.dataContainer}/${name}`, error: { code: 'target.disabled' } });
+    expect(entry).toMatchObject({
+      trigger: 'blob',
+      status: 'skipped',
+      detail: `${app.dataContainer}/${name}`,
+      error: { code: 'target.disabled' },
+    });
     expect(entry!.error!.message).toContain(': maintenance)');
 
     await targets.ok('enable', 'score');
     const later = 'in/after-enable.csv';
     await data.getBlockBlobClient(later).upload('b\n', 2);
     await blob.ok(`${app.dataContainer}/${later}`);
-    const runs = app.runsOf('arrivals').slice(before).map((s) => (s.body.DataPathAssignments as Record<string, { RelativePath: string }>).input_data?.RelativePath);
+    const runs = app
+      .runsOf('arrivals')
+      .slice(before)
+      .map((s) => (s.body.DataPathAssignments as Record<string, { RelativePath: string }>).input_data?.RelativePath);
     expect(runs).toEqual([later]); // the blob that arrived while disabled is not replayed
   });
 });
 
 describe('--in-azure-ml / ?inAzureMl=true', () => {
-  it('sets the published pipeline\'s own status with PUT .../pipelines/<id>/status and the status as a JSON string', async () => {
+  it("sets the published pipeline's own status with PUT .../pipelines/<id>/status and the status as a JSON string", async () => {
     const updates = app.aml.aml.statusUpdates.length;
     const ws = app.aml.workspace;
     const r = await setStatus('disable', 'train', '?withSchedules=true&inAzureMl=true');
     expect(r.status).toBe(200);
     const path = `/pipelines/v1.0/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${ws.workspaceName}/pipelines/${TRAIN_ID}/status`;
     expect(r.body.azureMl).toEqual({ pipelineId: TRAIN_ID, status: 'Disabled', url: `${app.aml.aml.origin}${path}` });
-    expect(app.aml.aml.statusUpdates.slice(updates)).toEqual([expect.objectContaining({ path, pipelineId: TRAIN_ID, rawBody: '"Disabled"', status: 'Disabled' })]);
+    expect(app.aml.aml.statusUpdates.slice(updates)).toEqual([
+      expect.objectContaining({ path, pipelineId: TRAIN_ID, rawBody: '"Disabled"', status: 'Disabled' }),
+    ]);
     const put = app.aml.aml.attempts.filter((a) => a.method === 'PUT').at(-1)!;
     expect(put.headers['content-type']).toMatch(/^application\/json/);
     expect(put.audience).toBe('https://management.azure.com');
@@ -159,7 +231,7 @@ describe('--in-azure-ml / ?inAzureMl=true', () => {
     expect(app.aml.aml.statusUpdates.at(-1)).toMatchObject({ pipelineId: TRAIN_ID, rawBody: '"Active"' });
   });
 
-  it('a 404 or 403 from Azure ML leaves the app\'s own status unchanged and says why', async () => {
+  it("a 404 or 403 from Azure ML leaves the app's own status unchanged and says why", async () => {
     // Resolve the workspace's service host first (cached), so the scripted answers reach the PUT itself.
     expect((await setStatus('enable', 'score', '?inAzureMl=true')).status).toBe(200);
     app.aml.aml.script([{ status: 404, body: { error: { code: 'NotFound', message: 'Pipeline not found.' } } }]);
@@ -175,7 +247,10 @@ describe('--in-azure-ml / ?inAzureMl=true', () => {
     expect(forbidden.body).toMatchObject({ code: 'aml.pipeline_status.forbidden' });
     expect(String(forbidden.body.detail)).toContain('lacks the right to change published pipelines');
 
-    expect(await view('score')).toMatchObject({ status: 'Active', schedules: [{ name: 'arrivals', status: 'Active' }] });
+    expect(await view('score')).toMatchObject({
+      status: 'Active',
+      schedules: [{ name: 'arrivals', status: 'Active' }],
+    });
   });
 });
 
@@ -192,10 +267,20 @@ describe('run now of a schedule whose target is disabled', () => {
 
 describe('when the statuses cannot be read', () => {
   it('the listing still lists the targets (without status, saying why) and a submission is refused without calling Azure ML', async () => {
-    runtime = createRuntime({ env: { ...env, AzureWebJobsStorage: 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=bm9rZXk=;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1' }, appRoot: app.app.root });
+    runtime = createRuntime({
+      env: {
+        ...env,
+        AzureWebJobsStorage:
+          'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=bm9rZXk=;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1',
+      },
+      appRoot: app.app.root,
+    });
     const listed = await list();
     expect(listed.status).toBe(200);
-    expect((listed.body.targets as { name: string; status?: string }[]).map((t) => [t.name, t.status])).toEqual([['train', undefined], ['score', undefined]]);
+    expect((listed.body.targets as { name: string; status?: string }[]).map((t) => [t.name, t.status])).toEqual([
+      ['train', undefined],
+      ['score', undefined],
+    ]);
     expect(listed.body.statusProblem).toMatchObject({ code: expect.stringMatching(/^storage\./) });
     const calls = app.aml.aml.attempts.length;
     const refused = await submit('train');

@@ -71,14 +71,19 @@ async function emit(marker: string, env: Record<string, string>): Promise<Ingest
 
 describe('telemetry under Entra-only ingestion', () => {
   it('reads the authentication string as the host does', () => {
-    expect(parseAuthenticationString(`ClientId=${CLIENT_ID};Authorization=AAD`)).toEqual({ aad: true, clientId: CLIENT_ID });
+    expect(parseAuthenticationString(`ClientId=${CLIENT_ID};Authorization=AAD`)).toEqual({
+      aad: true,
+      clientId: CLIENT_ID,
+    });
     expect(parseAuthenticationString('authorization=aad')).toEqual({ aad: true });
     expect(parseAuthenticationString(undefined)).toEqual({ aad: false });
     expect(parseAuthenticationString('ClientId=x')).toEqual({ aad: false });
   });
 
   it('sends the managed identity token for Azure Monitor when Authorization=AAD is set', async () => {
-    const posts = await emit('AadMarkerEvent', { APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `ClientId=${CLIENT_ID};Authorization=AAD` });
+    const posts = await emit('AadMarkerEvent', {
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `ClientId=${CLIENT_ID};Authorization=AAD`,
+    });
     expect(posts.length).toBeGreaterThan(0);
     const token = /^Bearer (.+)$/.exec(posts[0]!.authorization ?? '')?.[1];
     expect(token, 'no bearer token on the ingestion request').toBeDefined();

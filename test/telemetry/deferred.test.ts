@@ -96,7 +96,12 @@ describe('the app telemetry with Application Insights 3.x', () => {
       const loaded = Object.keys(require.cache).some((f) => f.includes('/node_modules/applicationinsights/'));
       telemetry.flushTelemetry().then(() => { console.log(JSON.stringify({ loadedBeforeStart: loaded })); process.exit(0); }, (e) => { console.error(e); process.exit(1); });`;
     const { stdout } = await run(process.execPath, ['-e', script], {
-      env: { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'), APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString, APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL: 'true' },
+      env: {
+        PATH: process.env.PATH,
+        NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'),
+        APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString,
+        APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL: 'true',
+      },
       timeout: 60_000,
     });
     expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({ loadedBeforeStart: false });

@@ -22,12 +22,22 @@ describe('Azure ML test bed', () => {
     const client = createPipelineClient({ env: bed.env });
     try {
       const result = await client.submit(
-        { name: 'bed', workspace: bed.workspace, pipeline: { kind: 'published', pipelineId: 'p-bed' }, experimentName: 'e', parameterAssignments: {}, dataPathAssignments: {} },
+        {
+          name: 'bed',
+          workspace: bed.workspace,
+          pipeline: { kind: 'published', pipelineId: 'p-bed' },
+          experimentName: 'e',
+          parameterAssignments: {},
+          dataPathAssignments: {},
+        },
         { ExperimentName: 'e', RunSource: 'SDK' },
       );
       expect(result.ok, JSON.stringify(result)).toBe(true);
       expect(bed.aml.submissions).toHaveLength(1);
-      expect(bed.aml.submissions[0]).toMatchObject({ body: { ExperimentName: 'e', RunSource: 'SDK' }, audience: 'https://management.azure.com' });
+      expect(bed.aml.submissions[0]).toMatchObject({
+        body: { ExperimentName: 'e', RunSource: 'SDK' },
+        audience: 'https://management.azure.com',
+      });
       expect(bed.arm.calls.map((c) => c.status)).toEqual([200]);
     } finally {
       client.close();

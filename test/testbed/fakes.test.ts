@@ -11,7 +11,11 @@ import { startFakeAml, type FakeAml } from '../support/fakeAml';
 import { startFakeArm, type FakeArm } from '../support/fakeArm';
 import { startFakeMsi, type FakeMsi } from '../support/fakeMsi';
 
-const ws = { subscriptionId: '11111111-2222-3333-4444-555555555555', resourceGroup: 'rg-ml', workspaceName: 'mlw-test' };
+const ws = {
+  subscriptionId: '11111111-2222-3333-4444-555555555555',
+  resourceGroup: 'rg-ml',
+  workspaceName: 'mlw-test',
+};
 
 let msi: FakeMsi;
 let aml: FakeAml;
@@ -37,14 +41,22 @@ interface Answer {
 
 function post(url: string, body: string, headers: Record<string, string>): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'POST', headers: { 'content-length': Buffer.byteLength(body), ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, json: text ? (JSON.parse(text) as unknown) : undefined });
-      });
-    });
+    const req = httpRequest(
+      url,
+      { method: 'POST', headers: { 'content-length': Buffer.byteLength(body), ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            json: text ? (JSON.parse(text) as unknown) : undefined,
+          });
+        });
+      },
+    );
     req.on('error', reject);
     req.setTimeout(1_000, () => req.destroy(new Error('timeout')));
     req.end(body);
@@ -63,7 +75,14 @@ describe('fake MSI (App Service protocol) with the real @azure/identity', () => 
     const credential = new ManagedIdentityCredential();
     const result = await credential.getToken('https://fake-audience-one.example/.default');
     const request = msi.requests[before];
-    expect(request).toMatchObject({ method: 'GET', resource: 'https://fake-audience-one.example', apiVersion: '2019-08-01', headerOk: true, clientId: undefined, status: 200 });
+    expect(request).toMatchObject({
+      method: 'GET',
+      resource: 'https://fake-audience-one.example',
+      apiVersion: '2019-08-01',
+      headerOk: true,
+      clientId: undefined,
+      status: 200,
+    });
     expect(msi.issued.get(result.token)?.resource).toBe('https://fake-audience-one.example');
     expect(result.expiresOnTimestamp).toBeGreaterThan(Date.now() + 3000_000);
   });
@@ -95,8 +114,16 @@ describe('fake AML pipelines endpoint', () => {
   it('accepts a valid submission with an ARM token, answers a run id and records it', async () => {
     aml.addPipeline({ id: 'pp-1', kind: 'published', workspace: ws, parameters: ['alpha'] });
     const bearer = await token('https://management.azure.com');
-    const body = { ExperimentName: 'exp', ParameterAssignments: { alpha: 1 }, DataPathAssignments: { input: { DataStoreName: 'ds', RelativePath: 'a/b.csv' } }, RunSource: 'SDK' };
-    const res = await post(aml.submitUrl(ws, { published: 'pp-1' }), JSON.stringify(body), { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' });
+    const body = {
+      ExperimentName: 'exp',
+      ParameterAssignments: { alpha: 1 },
+      DataPathAssignments: { input: { DataStoreName: 'ds', RelativePath: 'a/b.csv' } },
+      RunSource: 'SDK',
+    };
+    const res = await post(aml.submitUrl(ws, { published: 'pp-1' }), JSON.stringify(body), {
+      authorization: `Bearer ${bearer}`,
+      'content-type': 'application/json',
+    });
     expect(res.status).toBe(200);
     const run = res.json as { Id: string; ExperimentName: string };
     expect(run.Id).toMatch(/^[0-9a-f-]{36}$/);
@@ -123,7 +150,9 @@ describe('fake AML pipelines endpoint', () => {
     const url = aml.submitUrl(ws, { published: 'pp-auth' });
     const body = JSON.stringify({ ExperimentName: 'e' });
     expect((await post(url, body, { 'content-type': 'application/json' })).status).toBe(401);
-    expect((await post(url, body, { authorization: 'Bearer made-up', 'content-type': 'application/json' })).status).toBe(401);
+    expect(
+      (await post(url, body, { authorization: 'Bearer made-up', 'content-type': 'application/json' })).status,
+    ).toBe(401);
     const other = await token('https://fake-audience-four.example');
     const res = await post(url, body, { authorization: `Bearer ${other}`, 'content-type': 'application/json' });
     expect(res.status).toBe(401);
@@ -150,7 +179,10 @@ describe('fake AML pipelines endpoint', () => {
       [JSON.stringify({ ExperimentName: 'e', Bogus: 1 }), /Bogus/],
       [JSON.stringify({ ExperimentName: 'e', ParameterAssignments: { alpha: { x: 1 } } }), /alpha/],
       [JSON.stringify({ ExperimentName: 'e', ParameterAssignments: { beta: 1 } }), /beta/],
-      [JSON.stringify({ ExperimentName: 'e', DataPathAssignments: { d: { DataStoreName: 'x' } } }), /DataPathAssignments\.d/],
+      [
+        JSON.stringify({ ExperimentName: 'e', DataPathAssignments: { d: { DataStoreName: 'x' } } }),
+        /DataPathAssignments\.d/,
+      ],
       [JSON.stringify({ ExperimentName: 'e', Tags: { a: 1 } }), /Tags\.a/],
     ];
     for (const [body, message] of bad) {
@@ -158,7 +190,9 @@ describe('fake AML pipelines endpoint', () => {
       expect(res.status, body).toBe(400);
       expect((res.json as { error: { message: string } }).error.message).toMatch(message);
     }
-    expect((await post(url, good, { authorization: `Bearer ${bearer}`, 'content-type': 'text/plain' })).status).toBe(415);
+    expect((await post(url, good, { authorization: `Bearer ${bearer}`, 'content-type': 'text/plain' })).status).toBe(
+      415,
+    );
   });
 
   it('plays scripted answers in order, including Retry-After, resets and hangs', async () => {
@@ -195,18 +229,30 @@ describe('fake ARM with the real @azure/arm-machinelearning', () => {
     expect(workspace.location).toBe('northeurope');
     expect(workspace.discoveryUrl).toBe(aml.discoveryUrl);
     const call = arm.calls.at(-1);
-    expect(call).toMatchObject({ method: 'GET', apiVersion: '2022-10-01', audience: 'https://management.azure.com', status: 200 });
+    expect(call).toMatchObject({
+      method: 'GET',
+      apiVersion: '2022-10-01',
+      audience: 'https://management.azure.com',
+      status: 200,
+    });
   });
 
   it('serves datastores.get as an AzureBlob datastore', async () => {
     arm.addDatastore(ws, { name: 'landing', accountName: 'stlanding', containerName: 'incoming' });
     const datastore = await client().datastores.get(ws.resourceGroup, ws.workspaceName, 'landing');
-    expect(datastore.properties).toMatchObject({ datastoreType: 'AzureBlob', accountName: 'stlanding', containerName: 'incoming', endpoint: 'core.windows.net' });
+    expect(datastore.properties).toMatchObject({
+      datastoreType: 'AzureBlob',
+      accountName: 'stlanding',
+      containerName: 'incoming',
+      endpoint: 'core.windows.net',
+    });
   });
 
   it('answers 404 for an unknown workspace and scripted failures', async () => {
     await expect(client().workspaces.get(ws.resourceGroup, 'missing')).rejects.toMatchObject({ statusCode: 404 });
     arm.failNext(403);
-    await expect(client().workspaces.get(ws.resourceGroup, ws.workspaceName)).rejects.toMatchObject({ statusCode: 403 });
+    await expect(client().workspaces.get(ws.resourceGroup, ws.workspaceName)).rejects.toMatchObject({
+      statusCode: 403,
+    });
   });
 });

@@ -8,7 +8,12 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { azuriteBlobEndpoint, connectionStringFor, uniqueContainerName } from '../support/azurite';
 import { startFakeAml, type FakeAml } from '../support/fakeAml';
-import { startHttpFaultProxy, startTcpFaultProxy, type HttpFaultProxy, type TcpFaultProxy } from '../support/faultProxy';
+import {
+  startHttpFaultProxy,
+  startTcpFaultProxy,
+  type HttpFaultProxy,
+  type TcpFaultProxy,
+} from '../support/faultProxy';
 
 function get(url: string, timeoutMs = 1_000): Promise<{ status: number; body: string } | { error: string }> {
   return new Promise((resolve) => {
@@ -69,7 +74,9 @@ describe('TCP fault proxy in front of Azurite', () => {
     proxy = await startTcpFaultProxy(Number(new URL(azuriteBlobEndpoint()).port));
     const endpoint = new URL(azuriteBlobEndpoint());
     endpoint.port = String(proxy.port);
-    service = BlobServiceClient.fromConnectionString(connectionStringFor(endpoint.toString().replace(/\/$/, '')), { retryOptions: { maxTries: 1 } });
+    service = BlobServiceClient.fromConnectionString(connectionStringFor(endpoint.toString().replace(/\/$/, '')), {
+      retryOptions: { maxTries: 1 },
+    });
   });
   afterAll(async () => {
     await proxy.close();

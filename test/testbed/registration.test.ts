@@ -40,7 +40,11 @@ describe('registration harness', () => {
     const write = (files: Record<string, string>, main: string): void => {
       root = mkdtempSync(join(tmpdir(), 'reg-app-'));
       mkdirSync(join(root, 'node_modules', '@azure'), { recursive: true });
-      symlinkSync(join(APP_ROOT, 'node_modules', '@azure', 'functions'), join(root, 'node_modules', '@azure', 'functions'), 'dir');
+      symlinkSync(
+        join(APP_ROOT, 'node_modules', '@azure', 'functions'),
+        join(root, 'node_modules', '@azure', 'functions'),
+        'dir',
+      );
       writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'x', main }));
       for (const [name, text] of Object.entries(files)) {
         mkdirSync(join(root, name, '..'), { recursive: true });
@@ -66,11 +70,23 @@ describe('registration harness', () => {
         expect(functions.map((f) => f.name)).toEqual(['submit', 'tick', 'landed']);
         const [submit, tick, landed] = functions;
         if (!submit || !tick || !landed) throw new Error('missing registrations');
-        expect(triggerOf(submit)).toMatchObject({ type: 'httpTrigger', direction: 'in', route: 'runs/{target}', methods: ['POST'], authLevel: 'function' });
+        expect(triggerOf(submit)).toMatchObject({
+          type: 'httpTrigger',
+          direction: 'in',
+          route: 'runs/{target}',
+          methods: ['POST'],
+          authLevel: 'function',
+        });
         expect(bindingOfType(submit, 'http')).toMatchObject({ direction: 'out' });
         expect(triggerOf(tick)).toMatchObject({ type: 'timerTrigger', direction: 'in', schedule: '0 */1 * * * *' });
         expect(tick.retryOptions).toMatchObject({ retryStrategy: 'fixedDelay', maxRetryCount: 2 });
-        expect(triggerOf(landed)).toMatchObject({ type: 'blobTrigger', direction: 'in', path: 'in/{name}', connection: 'Landing', source: 'EventGrid' });
+        expect(triggerOf(landed)).toMatchObject({
+          type: 'blobTrigger',
+          direction: 'in',
+          path: 'in/{name}',
+          connection: 'Landing',
+          source: 'EventGrid',
+        });
       } finally {
         rmSync(root, { recursive: true, force: true });
       }

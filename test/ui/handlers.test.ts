@@ -19,18 +19,36 @@ let pages: Record<string, HttpHandler>;
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'ui-handlers-'));
   writeFileSync(join(root, 'host.json'), '{}');
-  writeFileSync(join(root, 'targets.yaml'), 'targets:\n  train:\n    endpoint_url: https://westeurope.api.azureml.ms/pipelines/v1.0/x\n    experiment_name: training\n');
+  writeFileSync(
+    join(root, 'targets.yaml'),
+    'targets:\n  train:\n    endpoint_url: https://westeurope.api.azureml.ms/pipelines/v1.0/x\n    experiment_name: training\n',
+  );
   // No storage settings: every schedule read fails with the API's 500 problem.
-  runtime = createRuntime({ appRoot: root, telemetry: new MemoryTelemetry(), env: { AzureWebJobsStorage: '', AML_TARGETS_FILE: 'targets.yaml' } });
+  runtime = createRuntime({
+    appRoot: root,
+    telemetry: new MemoryTelemetry(),
+    env: { AzureWebJobsStorage: '', AML_TARGETS_FILE: 'targets.yaml' },
+  });
   pages = uiHandlers({ api: uiApiFrom(runtime) });
 });
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function get(name: string, path: string, params: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: string }> {
+async function get(
+  name: string,
+  path: string,
+  params: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; body: string }> {
   const request = new HttpRequest({ method: 'GET', url: `https://app.example/api${path}`, params });
-  const response: HttpResponseInit = await pages[name]!(request, new InvocationContext({ functionName: name, invocationId: '11111111-2222-3333-4444-555555555555' }));
-  return { status: response.status ?? 200, headers: new Headers(response.headers as Record<string, string>), body: String(response.body ?? '') };
+  const response: HttpResponseInit = await pages[name]!(
+    request,
+    new InvocationContext({ functionName: name, invocationId: '11111111-2222-3333-4444-555555555555' }),
+  );
+  return {
+    status: response.status ?? 200,
+    headers: new Headers(response.headers as Record<string, string>),
+    body: String(response.body ?? ''),
+  };
 }
 
 describe('UI page handlers', () => {
@@ -46,23 +64,36 @@ describe('UI page handlers', () => {
     expect(r.body).toContain('<input type="hidden" name="code" value="abc">');
   });
 
-  it('an unknown target\'s form names the configured targets', async () => {
+  it("an unknown target's form names the configured targets", async () => {
     const r = await get('uiSubmitForm', '/ui/submit/nope', { target: 'nope' });
     expect(r.status).toBe(404);
     expect(r.body).toContain('No target named &quot;nope&quot; is configured; the configured targets are train.');
   });
 
   it('a page that cannot be built is still a page: the problem and the log reference, HTTP 500', async () => {
-    const broken = uiHandlers({ api: { ...uiApiFrom(runtime), listTargets: async () => ({ status: 200, jsonBody: { unexpected: true } }) } });
-    const request = new HttpRequest({ method: 'GET', url: 'https://app.example/api/ui/submit/train', params: { target: 'train' } });
-    const response = await broken.uiSubmitForm!(request, new InvocationContext({ functionName: 'uiSubmitForm', invocationId: '11111111-2222-3333-4444-555555555555' }));
+    const broken = uiHandlers({
+      api: { ...uiApiFrom(runtime), listTargets: async () => ({ status: 200, jsonBody: { unexpected: true } }) },
+    });
+    const request = new HttpRequest({
+      method: 'GET',
+      url: 'https://app.example/api/ui/submit/train',
+      params: { target: 'train' },
+    });
+    const response = await broken.uiSubmitForm!(
+      request,
+      new InvocationContext({ functionName: 'uiSubmitForm', invocationId: '11111111-2222-3333-4444-555555555555' }),
+    );
     expect(response.status).toBe(500);
     expect(String(response.body)).toContain('The page could not be built; the Function App log has the details.');
     expect(String(response.body)).toContain('urn:uuid:11111111-2222-3333-4444-555555555555');
   });
 
-  it('every page allows no script, is not cached, and keeps its address out of other sites\' logs', async () => {
-    for (const [name, path] of [['uiSchedules', '/ui'], ['uiPreview', '/ui/preview'], ['uiSubmitTargets', '/ui/submit']] as const) {
+  it("every page allows no script, is not cached, and keeps its address out of other sites' logs", async () => {
+    for (const [name, path] of [
+      ['uiSchedules', '/ui'],
+      ['uiPreview', '/ui/preview'],
+      ['uiSubmitTargets', '/ui/submit'],
+    ] as const) {
       const r = await get(name, path);
       expect(r.headers.get('content-security-policy'), name).toContain("default-src 'none'");
       expect(r.headers.get('content-security-policy'), name).not.toContain('script-src');

@@ -89,12 +89,19 @@ function tick(at: Date): Promise<TickReport> {
   });
 }
 
-const submissionsOf = (name: string): AmlSubmission[] => bed.aml.submissions.filter((s) => (s.body.Tags as Record<string, string> | undefined)?.[TAG_SCHEDULE] === name);
+const submissionsOf = (name: string): AmlSubmission[] =>
+  bed.aml.submissions.filter((s) => (s.body.Tags as Record<string, string> | undefined)?.[TAG_SCHEDULE] === name);
 const plus = (d: Date, ms: number): Date => new Date(d.getTime() + ms);
 
 beforeAll(async () => {
   bed = await startAmlTestBed();
-  bed.aml.addPipeline({ id: PIPELINE_ID, kind: 'published', workspace: bed.workspace, parameters: ['epochs', 'mode', 'learning_rate'], dataPathParameters: ['input_data', 'extra_data'] });
+  bed.aml.addPipeline({
+    id: PIPELINE_ID,
+    kind: 'published',
+    workspace: bed.workspace,
+    parameters: ['epochs', 'mode', 'learning_rate'],
+    dataPathParameters: ['input_data', 'extra_data'],
+  });
   root = mkdtempSync(join(tmpdir(), 'ui-app-'));
   writeFileSync(join(root, 'host.json'), '{}');
   writeFileSync(join(root, 'targets.yaml'), targetsYaml());
@@ -102,7 +109,11 @@ beforeAll(async () => {
   writeFileSync(join(root, 'schedules', 'app.yaml'), SCHEDULES);
   client = createPipelineClient({
     env: bed.env,
-    settings: { attemptTimeoutMs: 5_000, deadlineMs: 10_000, retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10, maxRetryAfterMs: 10 } },
+    settings: {
+      attemptTimeoutMs: 5_000,
+      deadlineMs: 10_000,
+      retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10, maxRetryAfterMs: 10 },
+    },
   });
   runtime = createRuntime({
     appRoot: root,
@@ -129,7 +140,11 @@ beforeAll(async () => {
     status: 'failed',
     attempts: 1,
     recordedAt: '2026-11-30T08:35:10Z',
-    error: { code: 'schedule.submit.outcome_unknown', message: 'Azure ML did not answer the submission of occurrence 2026-11-30T08:30:00Z within the deadline; it may or may not have created a run.' },
+    error: {
+      code: 'schedule.submit.outcome_unknown',
+      message:
+        'Azure ML did not answer the submission of occurrence 2026-11-30T08:30:00Z within the deadline; it may or may not have created a run.',
+    },
   });
   await runtime.scheduleStore.history.append('landing', {
     occurrence: '"0x8DD11F0A2B3C4D5"',
@@ -141,7 +156,10 @@ beforeAll(async () => {
     detail: 'landing/incoming/2026-11-30.csv',
   });
   server = await startAppServer(runtime);
-  if (!existsSync(CHROMIUM)) throw new Error(`The browser tests need headless Chromium at ${CHROMIUM}: apt-get install chromium (bash .ci/run does), or set CHROMIUM_PATH.`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `The browser tests need headless Chromium at ${CHROMIUM}: apt-get install chromium (bash .ci/run does), or set CHROMIUM_PATH.`,
+    );
   browser = await chromium.launch({ executablePath: CHROMIUM });
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
 }, 120_000);
@@ -162,7 +180,10 @@ async function newPage(viewport = DESKTOP): Promise<Page> {
 
 /** Screenshots of `url` at desktop and phone width, as test-output/ui-screenshots/<name>-desktop|phone.png. */
 async function photograph(name: string, url: string): Promise<void> {
-  for (const [size, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+  for (const [size, viewport] of [
+    ['desktop', DESKTOP],
+    ['phone', PHONE],
+  ] as const) {
     const page = await newPage(viewport);
     await page.goto(url);
     await page.locator('main h1').waitFor();
@@ -183,7 +204,8 @@ async function listRow(page: Page, name: string): Promise<Record<string, string>
   await row.waitFor();
   const cells = row.locator('td');
   const out: Record<string, string> = {};
-  for (let i = 0; i < (await cells.count()); i++) out[(await cells.nth(i).getAttribute('data-label')) ?? String(i)] = (await cells.nth(i).innerText()).trim();
+  for (let i = 0; i < (await cells.count()); i++)
+    out[(await cells.nth(i).getAttribute('data-label')) ?? String(i)] = (await cells.nth(i).innerText()).trim();
   return out;
 }
 
@@ -198,7 +220,9 @@ describe('Schedules page', () => {
     const nightly = await listRow(page, 'nightly-retrain');
     expect(nightly).toMatchObject({ Kind: 'Time', Status: 'Active' });
     expect(nightly.Pipeline).toContain('target train');
-    expect(nightly['When it runs']).toContain('Runs at 9:30 on Monday, Thursday every Week (W. Europe Standard Time, Europe/Berlin)');
+    expect(nightly['When it runs']).toContain(
+      'Runs at 9:30 on Monday, Thursday every Week (W. Europe Standard Time, Europe/Berlin)',
+    );
     expect(nightly['Next run']).toMatch(/^\d{4}-\d\d-\d\d 0[78]:30 UTC\n.* 09:30 .*Europe\/Berlin$/);
     expect(nightly['Last run']).toContain('Outcome unknown');
 
@@ -244,8 +268,8 @@ describe('Schedules page', () => {
   });
 });
 
-describe('A schedule\'s page', () => {
-  it('shows the definition, the next 10 occurrences in UTC and the schedule\'s zone, and the history with unknown outcomes standing out', async () => {
+describe("A schedule's page", () => {
+  it("shows the definition, the next 10 occurrences in UTC and the schedule's zone, and the history with unknown outcomes standing out", async () => {
     const page = await newPage();
     await page.goto(server.url('/ui'));
     await page.getByRole('link', { name: 'nightly-retrain', exact: true }).click();
@@ -256,7 +280,8 @@ describe('A schedule\'s page', () => {
     expect(definition).toContain('schedules/app.yaml');
     const occurrences = await page.locator('ol.occurrences li').allInnerTexts();
     expect(occurrences).toHaveLength(10);
-    for (const o of occurrences) expect(o).toMatch(/^\d{4}-\d\d-\d\d 0[78]:30 UTC\n(Mon|Thu) .* 09:30 .*Europe\/Berlin$/);
+    for (const o of occurrences)
+      expect(o).toMatch(/^\d{4}-\d\d-\d\d 0[78]:30 UTC\n(Mon|Thu) .* 09:30 .*Europe\/Berlin$/);
     const unknown = page.locator('tr.unknown');
     expect(await unknown.innerText()).toContain('Outcome unknown');
     expect(await unknown.innerText()).toContain('What to do');
@@ -268,7 +293,9 @@ describe('A schedule\'s page', () => {
   it('a blob schedule shows its watched folder and, per run, the blob and its version', async () => {
     const page = await newPage();
     await page.goto(server.url('/ui/schedules/landing'));
-    expect(await page.locator('dl.definition').innerText()).toContain('incoming/ of datastore workspaceblobstore; subfolders are ignored');
+    expect(await page.locator('dl.definition').innerText()).toContain(
+      'incoming/ of datastore workspaceblobstore; subfolders are ignored',
+    );
     const row = await page.locator('tbody tr').first().innerText();
     expect(row).toContain('landing/incoming/2026-11-30.csv');
     expect(row).toContain('version "0x8DD11F0A2B3C4D5"');
@@ -282,7 +309,9 @@ describe('A schedule\'s page', () => {
     await page.goto(server.url('/ui/schedules/every-minute'));
     const run = submissionsOf('every-minute')[0]!;
     const link = page.getByRole('link', { name: new RegExp(run.runId) });
-    expect(await link.getAttribute('href')).toBe(`https://ml.azure.com/runs/${run.runId}?wsid=/subscriptions/${bed.workspace.subscriptionId}/resourcegroups/${bed.workspace.resourceGroup}/workspaces/${bed.workspace.workspaceName}`);
+    expect(await link.getAttribute('href')).toBe(
+      `https://ml.azure.com/runs/${run.runId}?wsid=/subscriptions/${bed.workspace.subscriptionId}/resourcegroups/${bed.workspace.resourceGroup}/workspaces/${bed.workspace.workspaceName}`,
+    );
     await page.close();
   });
 
@@ -349,7 +378,9 @@ describe('Submit page', () => {
     });
     expect(sent.body.ExperimentName).toBe('training');
     expect(await page.locator('main').innerText()).toContain(sent.runId);
-    expect(await page.getByRole('link', { name: new RegExp(sent.runId) }).getAttribute('href')).toContain(`https://ml.azure.com/runs/${sent.runId}?wsid=`);
+    expect(await page.getByRole('link', { name: new RegExp(sent.runId) }).getAttribute('href')).toContain(
+      `https://ml.azure.com/runs/${sent.runId}?wsid=`,
+    );
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'submit-accepted-desktop.png'), fullPage: true });
     // Reloading the answer shows it again; it does not submit a second run.
     await page.reload();
@@ -358,7 +389,7 @@ describe('Submit page', () => {
     await page.close();
   });
 
-  it('an invalid value shows the API\'s message by the field it names, and nothing is submitted', async () => {
+  it("an invalid value shows the API's message by the field it names, and nothing is submitted", async () => {
     const page = await newPage();
     await page.goto(server.url('/ui/submit/train'));
     await page.getByLabel('input_data: Datastore').fill('');
@@ -371,7 +402,10 @@ describe('Submit page', () => {
     const api = await fetch(server.url('/pipelines/train/runs'), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ExperimentName: 'not a valid name!', DataPathAssignments: { input_data: { DataStoreName: '', RelativePath: 'landing/' } } }),
+      body: JSON.stringify({
+        ExperimentName: 'not a valid name!',
+        DataPathAssignments: { input_data: { DataStoreName: '', RelativePath: 'landing/' } },
+      }),
     });
     expect(api.status).toBe(400);
     const problem = (await api.json()) as { errors: { field: string; detail: string }[] };
@@ -404,12 +438,18 @@ describe('Preview page', () => {
   it('shows the description and next occurrences of a typed recurrence, and a problem by its field', async () => {
     const page = await newPage();
     await page.goto(server.url('/ui/preview'));
-    await page.getByLabel(/^Recurrence/).fill('{"frequency": "Day", "interval": 2, "time_of_day": "18:15", "time_zone": "Pacific Standard Time", "start_time": "2026-01-01T00:00:00"}');
+    await page
+      .getByLabel(/^Recurrence/)
+      .fill(
+        '{"frequency": "Day", "interval": 2, "time_of_day": "18:15", "time_zone": "Pacific Standard Time", "start_time": "2026-01-01T00:00:00"}',
+      );
     await page.getByLabel('How many occurrences').fill('4');
     await page.getByRole('button', { name: 'Preview' }).click();
     const result = page.getByRole('heading', { level: 2 });
     await result.waitFor();
-    expect(await result.innerText()).toContain('Runs at 18:15 every 2 Days (Pacific Standard Time, America/Los_Angeles)');
+    expect(await result.innerText()).toContain(
+      'Runs at 18:15 every 2 Days (Pacific Standard Time, America/Los_Angeles)',
+    );
     const items = await page.locator('main ol li').allInnerTexts();
     expect(items).toHaveLength(4);
     for (const i of items) expect(i).toMatch(/18:15 P[SD]T \(UTC-0[78]:00\) America\/Los_Angeles$/);
@@ -425,12 +465,14 @@ describe('Preview page', () => {
 });
 
 describe('keyboard only', () => {
-  it('skip link, navigation, a schedule\'s page, Disable and Enable, and the filter form all work from the keyboard', async () => {
+  it("skip link, navigation, a schedule's page, Disable and Enable, and the filter form all work from the keyboard", async () => {
     const page = await newPage();
     await page.goto(server.url('/ui', server.keys.masterKey));
     const focused = (): Promise<{ tag: string; id: string; text: string; outline: string }> =>
       // A string, evaluated in the page (the test program has no DOM types).
-      page.evaluate(`(() => { const el = document.activeElement; return { tag: el.tagName, id: el.id, text: (el.innerText || '').trim(), outline: getComputedStyle(el).outlineStyle }; })()`) as Promise<{ tag: string; id: string; text: string; outline: string }>;
+      page.evaluate(
+        `(() => { const el = document.activeElement; return { tag: el.tagName, id: el.id, text: (el.innerText || '').trim(), outline: getComputedStyle(el).outlineStyle }; })()`,
+      ) as Promise<{ tag: string; id: string; text: string; outline: string }>;
     /** Presses Tab until the focused element's text is `text`, or its id is `#id` (at most 60 presses). */
     const tabTo = async (text: string): Promise<void> => {
       for (let i = 0; i < 60; i++) {
@@ -479,7 +521,8 @@ describe('keyboard only', () => {
 describe('screenshots', () => {
   it('are saved for every page at desktop and phone width', () => {
     for (const name of ['schedules', 'schedule', 'schedule-blob', 'submit-targets', 'submit-form', 'preview']) {
-      for (const size of ['desktop', 'phone']) expect(existsSync(join(SCREENSHOT_DIR, `${name}-${size}.png`)), `${name}-${size}.png`).toBe(true);
+      for (const size of ['desktop', 'phone'])
+        expect(existsSync(join(SCREENSHOT_DIR, `${name}-${size}.png`)), `${name}-${size}.png`).toBe(true);
     }
   });
 });

@@ -6,13 +6,21 @@ import { formatInZone, formatUtc } from '../time';
 
 /** An API problem as a notice: title, detail, every listed problem with its field, the log reference. */
 export function problemNotice(problem: ProblemView, heading = 'The operation failed'): Html {
-  const listed = problem.errors.length > 1 || (problem.errors.length === 1 && problem.errors[0]?.detail !== problem.detail);
+  const listed =
+    problem.errors.length > 1 || (problem.errors.length === 1 && problem.errors[0]?.detail !== problem.detail);
   return html`<section class="notice notice-error" role="alert" aria-labelledby="problem-title">
-<h2 id="problem-title">${heading}: ${problem.title} (HTTP ${problem.status})</h2>
-<p>${problem.detail}</p>
-${listed && html`<ul>${problem.errors.map((e) => html`<li>${e.field && html`<code>${e.field}</code>: `}${e.detail}</li>`)}</ul>`}
-<p class="muted">${problem.code && html`Code <code>${problem.code}</code>. `}${problem.instance && html`Log reference <code>${problem.instance}</code>.`}</p>
-</section>`;
+    <h2 id="problem-title">${heading}: ${problem.title} (HTTP ${problem.status})</h2>
+    <p>${problem.detail}</p>
+    ${
+      listed &&
+      html`<ul>
+        ${problem.errors.map((e) => html`<li>${e.field && html`<code>${e.field}</code>: `}${e.detail}</li>`)}
+      </ul>`
+    }
+    <p class="muted">
+      ${problem.code && html`Code <code>${problem.code}</code>. `}${problem.instance && html`Log reference <code>${problem.instance}</code>.`}
+    </p>
+  </section>`;
 }
 
 /** An instant in UTC and, when known, in a zone (two lines). */
@@ -20,7 +28,8 @@ export function instant(iso: string | undefined, zone?: string): Html {
   if (!iso) return html`<span class="muted">none</span>`;
   const local = formatInZone(iso, zone);
   const showLocal = local !== undefined && zone !== 'Etc/UTC' && zone !== 'UTC';
-  return html`<time datetime="${iso}">${formatUtc(iso)}</time>${showLocal && html`<br><span class="muted">${local} ${zone}</span>`}`;
+  return html`<time datetime="${iso}">${formatUtc(iso)}</time
+    >${showLocal && html`<br /><span class="muted">${local} ${zone}</span>`}`;
 }
 
 export const OUTCOME_WORDS: Record<string, string> = {
@@ -46,5 +55,11 @@ export const UNKNOWN_OUTCOME_ADVICE =
 
 /** A page that could not be built at all: the problem, and the way back. */
 export function renderErrorPage(links: UiLinks, problem: ProblemView): string {
-  return layout({ title: 'Error', page: 'schedules', links, body: html`<h1>The page could not be shown</h1>${problemNotice(problem, 'Something went wrong')}` });
+  return layout({
+    title: 'Error',
+    page: 'schedules',
+    links,
+    body: html`<h1>The page could not be shown</h1>
+      ${problemNotice(problem, 'Something went wrong')}`,
+  });
 }

@@ -5,7 +5,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { occurrenceSubmissionKey } from '../../../src/schedules/submitOccurrence';
 import type { Engine } from './harness';
-import { engine, HOUR, MINUTE, newContainer, occurrencesOf, runsOf, scheduleFile, series, startBed, tags, ticks, triggerOf, type Bed } from './harness';
+import {
+  engine,
+  HOUR,
+  MINUTE,
+  newContainer,
+  occurrencesOf,
+  runsOf,
+  scheduleFile,
+  series,
+  startBed,
+  tags,
+  ticks,
+  triggerOf,
+  type Bed,
+} from './harness';
 
 let bed: Bed;
 
@@ -24,7 +38,9 @@ async function runTicks(e: Engine, instants: readonly Date[]): Promise<Map<strin
     const report = await e.tick(now);
     expect(report.errors).toEqual([]);
     for (const s of report.submitted) {
-      expect(submittedAt.has(`${s.schedule}@${s.occurrence}`), `${s.schedule}@${s.occurrence} submitted twice`).toBe(false);
+      expect(submittedAt.has(`${s.schedule}@${s.occurrence}`), `${s.schedule}@${s.occurrence} submitted twice`).toBe(
+        false,
+      );
       submittedAt.set(`${s.schedule}@${s.occurrence}`, now);
     }
   }
@@ -32,7 +48,7 @@ async function runTicks(e: Engine, instants: readonly Date[]): Promise<Map<strin
 }
 
 describe('a schedule every 15 minutes over a simulated day', () => {
-  it('submits exactly 96 runs, each at the first tick at or after its instant, with the schedule\'s body and tags', async () => {
+  it("submits exactly 96 runs, each at the first tick at or after its instant, with the schedule's body and tags", async () => {
     const container = await newContainer();
     const e = engine(bed, {
       container,
@@ -67,20 +83,40 @@ describe('a schedule every 15 minutes over a simulated day', () => {
     });
     // The occurrence's submission key rides in Tags and Properties, so an unknown outcome can be reconciled.
     const key = occurrenceSubmissionKey('quarter-hourly', new Date('2026-06-01T00:15:00Z'));
-    expect(tags(first)).toEqual({ team: 'ml', 'aml-triggers.schedule': 'quarter-hourly', 'aml-triggers.occurrence': '2026-06-01T00:15:00Z', 'aml-triggers.trigger': 'schedule', aml_triggers_key: key });
+    expect(tags(first)).toEqual({
+      team: 'ml',
+      'aml-triggers.schedule': 'quarter-hourly',
+      'aml-triggers.occurrence': '2026-06-01T00:15:00Z',
+      'aml-triggers.trigger': 'schedule',
+      aml_triggers_key: key,
+    });
     expect(first.body.Properties).toEqual({ aml_triggers_key: key });
 
     // History and state agree with what Azure ML received.
     const history = await e.store.history.entries('quarter-hourly');
-    expect(history[0]).toMatchObject({ occurrence: '2026-06-02T00:00:00Z', status: 'submitted', runId: runsOf(bed.aml, 'quarter-hourly')[95]!.runId });
+    expect(history[0]).toMatchObject({
+      occurrence: '2026-06-02T00:00:00Z',
+      status: 'submitted',
+      runId: runsOf(bed.aml, 'quarter-hourly')[95]!.runId,
+    });
     const state = (await e.store.states.get('quarter-hourly'))!.state;
-    expect(state).toMatchObject({ lastOccurrence: '2026-06-02T00:00:00Z', nextDue: '2026-06-02T00:15:00Z', pending: [] });
+    expect(state).toMatchObject({
+      lastOccurrence: '2026-06-02T00:00:00Z',
+      nextDue: '2026-06-02T00:15:00Z',
+      pending: [],
+    });
     // Logs and telemetry name schedule, instant and run id.
     const runId = runsOf(bed.aml, 'quarter-hourly')[0]!.runId;
-    expect(e.lines).toContain(`info: schedule quarter-hourly occurrence 2026-06-01T00:15:00Z submitted run ${runId} (attempt 1)`);
+    expect(e.lines).toContain(
+      `info: schedule quarter-hourly occurrence 2026-06-01T00:15:00Z submitted run ${runId} (attempt 1)`,
+    );
     const events = e.telemetry.events.filter((ev) => ev.name === 'ScheduleOccurrenceSubmitted');
     expect(events).toHaveLength(96);
-    expect(events[0]!.properties).toMatchObject({ schedule: 'quarter-hourly', occurrence: '2026-06-01T00:15:00Z', runId });
+    expect(events[0]!.properties).toMatchObject({
+      schedule: 'quarter-hourly',
+      occurrence: '2026-06-01T00:15:00Z',
+      runId,
+    });
   }, 120_000);
 });
 
@@ -90,14 +126,29 @@ describe('weekly schedules across daylight-saving changes', () => {
     const e = engine(bed, {
       container,
       files: scheduleFile([
-        { name: 'weekly-spring', target: 'train', recurrence: { frequency: 'Week', interval: 1, week_days: ['Sunday'], time_of_day: '02:30', start_time: '2019-03-01T00:00:00', time_zone: 'Central Standard Time' } },
+        {
+          name: 'weekly-spring',
+          target: 'train',
+          recurrence: {
+            frequency: 'Week',
+            interval: 1,
+            week_days: ['Sunday'],
+            time_of_day: '02:30',
+            start_time: '2019-03-01T00:00:00',
+            time_zone: 'Central Standard Time',
+          },
+        },
       ]),
       settings: { graceMs: 2 * HOUR },
     });
     await e.tick('2019-03-01T00:00:00Z');
     const submittedAt = await runTicks(e, ticks('2019-03-01T00:00:00Z', '2019-03-18T00:00:00Z', HOUR));
     // 02:30 CST = 08:30Z; on the 10th 02:30 is in the gap → 03:30 CDT = 08:30Z; then 02:30 CDT = 07:30Z.
-    expect(occurrencesOf(bed.aml, 'weekly-spring')).toEqual(['2019-03-03T08:30:00Z', '2019-03-10T08:30:00Z', '2019-03-17T07:30:00Z']);
+    expect(occurrencesOf(bed.aml, 'weekly-spring')).toEqual([
+      '2019-03-03T08:30:00Z',
+      '2019-03-10T08:30:00Z',
+      '2019-03-17T07:30:00Z',
+    ]);
     for (const [key, at] of submittedAt) {
       const occurrence = Date.parse(key.split('@')[1]!);
       expect(at.getTime() >= occurrence && at.getTime() - occurrence < HOUR, key).toBe(true);
@@ -109,27 +160,65 @@ describe('weekly schedules across daylight-saving changes', () => {
     const e = engine(bed, {
       container,
       files: scheduleFile([
-        { name: 'weekly-fall', target: 'train', recurrence: { frequency: 'Week', interval: 1, week_days: ['Sunday'], time_of_day: '01:30', start_time: '2019-10-20T00:00:00', time_zone: 'Central Standard Time' } },
+        {
+          name: 'weekly-fall',
+          target: 'train',
+          recurrence: {
+            frequency: 'Week',
+            interval: 1,
+            week_days: ['Sunday'],
+            time_of_day: '01:30',
+            start_time: '2019-10-20T00:00:00',
+            time_zone: 'Central Standard Time',
+          },
+        },
       ]),
       settings: { graceMs: 2 * HOUR },
     });
     await e.tick('2019-10-25T00:00:00Z');
     await runTicks(e, ticks('2019-10-25T00:00:00Z', '2019-11-11T00:00:00Z', HOUR));
-    expect(occurrencesOf(bed.aml, 'weekly-fall')).toEqual(['2019-10-27T06:30:00Z', '2019-11-03T06:30:00Z', '2019-11-10T07:30:00Z']);
+    expect(occurrencesOf(bed.aml, 'weekly-fall')).toEqual([
+      '2019-10-27T06:30:00Z',
+      '2019-11-03T06:30:00Z',
+      '2019-11-10T07:30:00Z',
+    ]);
   }, 60_000);
 
-  it('the spec\'s two-weekly Monday/Friday example fires at its instants', async () => {
+  it("the spec's two-weekly Monday/Friday example fires at its instants", async () => {
     const container = await newContainer();
     const e = engine(bed, {
       container,
       files: scheduleFile([
-        { name: 'biweekly', target: 'train', recurrence: { frequency: 'Week', interval: 2, start_time: '2026-01-07T09:00:00', time_zone: 'W. Europe Standard Time', week_days: ['Monday', 'Friday'], time_of_day: '17:30' } },
+        {
+          name: 'biweekly',
+          target: 'train',
+          recurrence: {
+            frequency: 'Week',
+            interval: 2,
+            start_time: '2026-01-07T09:00:00',
+            time_zone: 'W. Europe Standard Time',
+            week_days: ['Monday', 'Friday'],
+            time_of_day: '17:30',
+          },
+        },
       ]),
       settings: { graceMs: 2 * HOUR },
     });
     await e.tick('2026-01-01T00:00:00Z');
     await runTicks(e, ticks('2026-01-01T00:00:00Z', '2026-02-07T00:00:00Z', HOUR));
-    expect(occurrencesOf(bed.aml, 'biweekly')).toEqual(['2026-01-09T16:30:00Z', '2026-01-19T16:30:00Z', '2026-01-23T16:30:00Z', '2026-02-02T16:30:00Z', '2026-02-06T16:30:00Z']);
-    expect(runsOf(bed.aml, 'biweekly').map(triggerOf)).toEqual(['schedule', 'schedule', 'schedule', 'schedule', 'schedule']);
+    expect(occurrencesOf(bed.aml, 'biweekly')).toEqual([
+      '2026-01-09T16:30:00Z',
+      '2026-01-19T16:30:00Z',
+      '2026-01-23T16:30:00Z',
+      '2026-02-02T16:30:00Z',
+      '2026-02-06T16:30:00Z',
+    ]);
+    expect(runsOf(bed.aml, 'biweekly').map(triggerOf)).toEqual([
+      'schedule',
+      'schedule',
+      'schedule',
+      'schedule',
+      'schedule',
+    ]);
   }, 60_000);
 });

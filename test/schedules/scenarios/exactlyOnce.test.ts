@@ -4,7 +4,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineClient } from '../../../src/aml/types';
-import { engine, MINUTE, newContainer, occurrencesOf, runsOf, scheduleFile, series, startBed, ticks, type Bed } from './harness';
+import {
+  engine,
+  MINUTE,
+  newContainer,
+  occurrencesOf,
+  runsOf,
+  scheduleFile,
+  series,
+  startBed,
+  ticks,
+  type Bed,
+} from './harness';
 
 let bed: Bed;
 
@@ -16,7 +27,11 @@ afterAll(async () => {
   await bed?.close();
 });
 
-const every15 = (name: string): Record<string, unknown> => ({ name, target: 'train', recurrence: { frequency: 'Minute', interval: 15, start_time: '2026-06-01T00:00:00Z' } });
+const every15 = (name: string): Record<string, unknown> => ({
+  name,
+  target: 'train',
+  recurrence: { frequency: 'Minute', interval: 15, start_time: '2026-06-01T00:00:00Z' },
+});
 
 class ProcessDied extends Error {}
 
@@ -28,7 +43,8 @@ describe('a restart between claim and submit', () => {
       container,
       files,
       afterClaim: (_schedule, occurrence) => {
-        if (occurrence.toISOString() === '2026-06-01T00:30:00.000Z') throw new ProcessDied('the process died after claiming');
+        if (occurrence.toISOString() === '2026-06-01T00:30:00.000Z')
+          throw new ProcessDied('the process died after claiming');
       },
     });
     await dying.tick('2026-06-01T00:00:00Z');
@@ -47,10 +63,16 @@ describe('a restart between claim and submit', () => {
     // looked up by its key, none is found, and only then is the occurrence sent.
     expect(Date.parse(submittedAt['2026-06-01T00:30:00Z']!)).toBeGreaterThanOrEqual(Date.parse('2026-06-01T00:32:30Z'));
     expect(Date.parse(submittedAt['2026-06-01T00:30:00Z']!)).toBeLessThan(Date.parse('2026-06-01T00:34:00Z'));
-    const resolved = restarted.lines.filter((l) => l.startsWith('warn: schedule restart occurrence 2026-06-01T00:30:00Z: the app stopped while submitting this occurrence'));
+    const resolved = restarted.lines.filter((l) =>
+      l.startsWith(
+        'warn: schedule restart occurrence 2026-06-01T00:30:00Z: the app stopped while submitting this occurrence',
+      ),
+    );
     expect(resolved).toEqual([expect.stringContaining('so none was created: submitting it again')]);
     const history = await restarted.store.history.entries('restart');
-    expect(history.filter((h) => h.occurrence === '2026-06-01T00:30:00Z')).toEqual([expect.objectContaining({ status: 'submitted', attempts: 2, trigger: 'retry' })]);
+    expect(history.filter((h) => h.occurrence === '2026-06-01T00:30:00Z')).toEqual([
+      expect.objectContaining({ status: 'submitted', attempts: 2, trigger: 'retry' }),
+    ]);
   }, 60_000);
 });
 
@@ -65,7 +87,8 @@ describe('concurrency', () => {
       const [ra, rb] = await Promise.all([a.tick(now), b.tick(now)]);
       expect([...ra.errors, ...rb.errors]).toEqual([]);
     }
-    for (const name of ['c1', 'c2', 'c3', 'c4', 'c5']) expect(occurrencesOf(bed.aml, name), name).toEqual(series('2026-06-01T00:15:00Z', 15 * MINUTE, 12));
+    for (const name of ['c1', 'c2', 'c3', 'c4', 'c5'])
+      expect(occurrencesOf(bed.aml, name), name).toEqual(series('2026-06-01T00:15:00Z', 15 * MINUTE, 12));
   }, 90_000);
 
   it('duplicate ticks (the same instant, at once and again) submit every occurrence once', async () => {
@@ -102,13 +125,31 @@ describe('a crash while the request is in flight', () => {
     expect(occurrencesOf(bed.aml, 'inflight')).toEqual(['2026-06-01T00:15:00Z']);
     const runId = runsOf(bed.aml, 'inflight')[0]?.runId;
 
-    const restarted = engine(bed, { container, files, settings: { claimTimeoutMs: 2 * MINUTE, submitDeadlineMs: 30_000 } });
+    const restarted = engine(bed, {
+      container,
+      files,
+      settings: { claimTimeoutMs: 2 * MINUTE, submitDeadlineMs: 30_000 },
+    });
     for (const now of ticks('2026-06-01T00:15:00Z', '2026-06-01T00:45:00Z', MINUTE)) await restarted.tick(now);
     // 00:15 was sent once and never again; later occurrences run normally.
-    expect(occurrencesOf(bed.aml, 'inflight')).toEqual(['2026-06-01T00:15:00Z', '2026-06-01T00:30:00Z', '2026-06-01T00:45:00Z']);
-    const entry = (await restarted.store.history.entries('inflight')).find((h) => h.occurrence === '2026-06-01T00:15:00Z');
-    expect(entry).toMatchObject({ status: 'submitted', runId, detail: expect.stringContaining('found in Azure ML by its key') });
-    expect(restarted.telemetry.events.find((ev) => ev.name === 'ScheduleOccurrenceSubmitted' && ev.properties.occurrence === '2026-06-01T00:15:00Z')?.properties).toMatchObject({ runId, reconciled: 'true' });
+    expect(occurrencesOf(bed.aml, 'inflight')).toEqual([
+      '2026-06-01T00:15:00Z',
+      '2026-06-01T00:30:00Z',
+      '2026-06-01T00:45:00Z',
+    ]);
+    const entry = (await restarted.store.history.entries('inflight')).find(
+      (h) => h.occurrence === '2026-06-01T00:15:00Z',
+    );
+    expect(entry).toMatchObject({
+      status: 'submitted',
+      runId,
+      detail: expect.stringContaining('found in Azure ML by its key'),
+    });
+    expect(
+      restarted.telemetry.events.find(
+        (ev) => ev.name === 'ScheduleOccurrenceSubmitted' && ev.properties.occurrence === '2026-06-01T00:15:00Z',
+      )?.properties,
+    ).toMatchObject({ runId, reconciled: 'true' });
     expect((await restarted.store.states.get('inflight'))?.state.pending).toEqual([]);
   }, 60_000);
 
@@ -120,10 +161,22 @@ describe('a crash while the request is in flight', () => {
     await dying.tick('2026-06-01T00:15:02Z');
     expect(occurrencesOf(bed.aml, 'notsent')).toEqual([]);
 
-    const restarted = engine(bed, { container, files, settings: { claimTimeoutMs: 2 * MINUTE, submitDeadlineMs: 30_000 } });
+    const restarted = engine(bed, {
+      container,
+      files,
+      settings: { claimTimeoutMs: 2 * MINUTE, submitDeadlineMs: 30_000 },
+    });
     for (const now of ticks('2026-06-01T00:15:00Z', '2026-06-01T00:31:00Z', MINUTE)) await restarted.tick(now);
     expect(occurrencesOf(bed.aml, 'notsent')).toEqual(['2026-06-01T00:15:00Z', '2026-06-01T00:30:00Z']);
-    expect(restarted.lines.some((l) => l.startsWith('warn: schedule notsent occurrence 2026-06-01T00:15:00Z: the app stopped while submitting') && l.includes('so none was created: submitting it again'))).toBe(true);
-    expect((await restarted.store.history.entries('notsent')).find((h) => h.occurrence === '2026-06-01T00:15:00Z')).toMatchObject({ status: 'submitted', trigger: 'retry' });
+    expect(
+      restarted.lines.some(
+        (l) =>
+          l.startsWith('warn: schedule notsent occurrence 2026-06-01T00:15:00Z: the app stopped while submitting') &&
+          l.includes('so none was created: submitting it again'),
+      ),
+    ).toBe(true);
+    expect(
+      (await restarted.store.history.entries('notsent')).find((h) => h.occurrence === '2026-06-01T00:15:00Z'),
+    ).toMatchObject({ status: 'submitted', trigger: 'retry' });
   }, 60_000);
 });

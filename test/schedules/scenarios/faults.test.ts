@@ -11,8 +11,24 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PipelineTarget } from '../../../src/aml/types';
 import { occurrenceSubmissionKey } from '../../../src/schedules/submitOccurrence';
 import { azuriteBlobEndpoint, connectionStringFor } from '../../support/azurite';
-import { isHistory, isSubmit, startHttpFaultProxy, type HttpFault, type HttpFaultProxy } from '../../support/faultProxy';
-import { engine, MINUTE, newContainer, occurrencesOf, runsOf, scheduleFile, startBed, ticks, type Bed } from './harness';
+import {
+  isHistory,
+  isSubmit,
+  startHttpFaultProxy,
+  type HttpFault,
+  type HttpFaultProxy,
+} from '../../support/faultProxy';
+import {
+  engine,
+  MINUTE,
+  newContainer,
+  occurrencesOf,
+  runsOf,
+  scheduleFile,
+  startBed,
+  ticks,
+  type Bed,
+} from './harness';
 
 let bed: Bed;
 let amlProxy: HttpFaultProxy;
@@ -25,7 +41,9 @@ beforeAll(async () => {
   storageProxy = await startHttpFaultProxy(new URL(azuriteBlobEndpoint()).origin);
   const train = bed.targets.get('train')!;
   // The same published pipeline, reached through the fault proxy (submit and run look-ups alike).
-  targets = new Map([['train', { ...train, endpointUrl: amlProxy.via(bed.aml.submitUrl(bed.workspace, { published: 'pp-scheduled' })) }]]);
+  targets = new Map([
+    ['train', { ...train, endpointUrl: amlProxy.via(bed.aml.submitUrl(bed.workspace, { published: 'pp-scheduled' })) }],
+  ]);
 });
 
 afterAll(async () => {
@@ -39,24 +57,40 @@ beforeEach(() => {
   storageProxy.clear();
 });
 
-const every15 = (name: string): Record<string, unknown> => ({ name, target: 'train', recurrence: { frequency: 'Minute', interval: 15, start_time: '2026-06-01T00:00:00Z' } });
+const every15 = (name: string): Record<string, unknown> => ({
+  name,
+  target: 'train',
+  recurrence: { frequency: 'Minute', interval: 15, start_time: '2026-06-01T00:00:00Z' },
+});
 
 async function scheduled(name: string, options: { blobService?: BlobServiceClient } = {}) {
   const container = await newContainer();
-  const e = engine(bed, { container, files: scheduleFile([every15(name)]), targets, ...(options.blobService ? { blobService: options.blobService } : {}) });
+  const e = engine(bed, {
+    container,
+    files: scheduleFile([every15(name)]),
+    targets,
+    ...(options.blobService ? { blobService: options.blobService } : {}),
+  });
   await e.tick('2026-06-01T00:00:00Z');
   return e;
 }
 
 describe('the answer is lost after Azure ML created the run', () => {
-  const lost: HttpFault[] = ['drop_after_forward', 'answer_502_after_forward', 'answer_504_after_forward', 'stall_after_forward'];
+  const lost: HttpFault[] = [
+    'drop_after_forward',
+    'answer_502_after_forward',
+    'answer_504_after_forward',
+    'stall_after_forward',
+  ];
   for (const fault of lost) {
     it(`${fault}: the run is found by its key at once and recorded; one run, never resent`, async () => {
       const name = `lost-${fault.split('_')[0]}-${fault.split('_')[1]}`;
       const e = await scheduled(name);
       amlProxy.fault([fault], isSubmit);
       const report = await e.tick('2026-06-01T00:15:01Z');
-      expect(report.submitted).toEqual([expect.objectContaining({ occurrence: '2026-06-01T00:15:00Z', reconciled: true })]);
+      expect(report.submitted).toEqual([
+        expect.objectContaining({ occurrence: '2026-06-01T00:15:00Z', reconciled: true }),
+      ]);
       for (const now of ticks('2026-06-01T00:15:01Z', '2026-06-01T00:31:00Z', MINUTE)) await e.tick(now);
       expect(occurrencesOf(bed.aml, name)).toEqual(['2026-06-01T00:15:00Z', '2026-06-01T00:30:00Z']);
       const entry = (await e.store.history.entries(name)).find((h) => h.occurrence === '2026-06-01T00:15:00Z');
@@ -78,21 +112,34 @@ describe('the answer is lost after Azure ML created the run', () => {
     expect(unknown).toMatchObject({ status: 'unknown', error: { code: 'schedule.submit.outcome_unknown' } });
     expect(unknown?.error?.message).toContain(key);
     expect(unknown?.error?.message).toContain('does not submit it again');
-    expect(e.telemetry.events.filter((ev) => ev.name === 'ScheduleOutcomeUnknown')).toEqual([expect.objectContaining({ properties: expect.objectContaining({ schedule: name, key, final: 'false' }) })]);
-    expect(e.lines.some((l) => l.startsWith(`error: schedule ${name} occurrence 2026-06-01T00:15:00Z: outcome unknown:`))).toBe(true);
+    expect(e.telemetry.events.filter((ev) => ev.name === 'ScheduleOutcomeUnknown')).toEqual([
+      expect.objectContaining({ properties: expect.objectContaining({ schedule: name, key, final: 'false' }) }),
+    ]);
+    expect(
+      e.lines.some((l) => l.startsWith(`error: schedule ${name} occurrence 2026-06-01T00:15:00Z: outcome unknown:`)),
+    ).toBe(true);
 
     amlProxy.clear(); // Azure ML answers look-ups again
     for (const now of ticks('2026-06-01T00:15:01Z', '2026-06-01T00:20:00Z', MINUTE)) await e.tick(now);
     expect(occurrencesOf(bed.aml, name)).toEqual(['2026-06-01T00:15:00Z']);
     const settled = (await e.store.history.entries(name)).find((h) => h.occurrence === '2026-06-01T00:15:00Z');
-    expect(settled).toMatchObject({ status: 'submitted', runId: runsOf(bed.aml, name)[0]!.runId, detail: expect.stringContaining(key) });
+    expect(settled).toMatchObject({
+      status: 'submitted',
+      runId: runsOf(bed.aml, name)[0]!.runId,
+      detail: expect.stringContaining(key),
+    });
     expect((await e.store.states.get(name))?.state.pending).toEqual([]);
   }, 60_000);
 
   it('and look-ups fail until the retry deadline: left unknown for good, still never resent, with what to do', async () => {
     const name = 'lost-for-good';
     const container = await newContainer();
-    const e = engine(bed, { container, files: scheduleFile([every15(name)]), targets, settings: { retryDeadlineMs: 10 * MINUTE } });
+    const e = engine(bed, {
+      container,
+      files: scheduleFile([every15(name)]),
+      targets,
+      settings: { retryDeadlineMs: 10 * MINUTE },
+    });
     await e.tick('2026-06-01T00:00:00Z');
     amlProxy.fault(['drop_after_forward'], isSubmit);
     amlProxy.fault(Array<HttpFault>(200).fill('reset_before_forward'), isHistory);
@@ -102,7 +149,9 @@ describe('the answer is lost after Azure ML created the run', () => {
     const entries = (await e.store.history.entries(name)).filter((h) => h.occurrence === '2026-06-01T00:15:00Z');
     expect(entries.map((h) => h.status)).toEqual(['unknown', 'unknown']); // when it became unknown, and when the app stopped looking
     expect(entries.every((h) => h.status !== 'failed')).toBe(true);
-    expect(e.telemetry.events.filter((ev) => ev.name === 'ScheduleOutcomeUnknown').map((ev) => ev.properties.final)).toEqual(['false', 'true']);
+    expect(
+      e.telemetry.events.filter((ev) => ev.name === 'ScheduleOutcomeUnknown').map((ev) => ev.properties.final),
+    ).toEqual(['false', 'true']);
   }, 60_000);
 });
 
@@ -144,15 +193,24 @@ describe('storage fails right after the run was created', () => {
   it('the run id is not lost: the occurrence stays pending and a later tick records the same run, found by its key; never failed, never resent', async () => {
     const name = 'outcome-write';
     const endpoint = `${storageProxy.origin}${new URL(azuriteBlobEndpoint()).pathname}`;
-    const service = BlobServiceClient.fromConnectionString(connectionStringFor(endpoint), { retryOptions: { maxTries: 1 } });
+    const service = BlobServiceClient.fromConnectionString(connectionStringFor(endpoint), {
+      retryOptions: { maxTries: 1 },
+    });
     const e = await scheduled(name, { blobService: service });
     // Once the run exists, every write of this schedule's claim fails (the storage SDK's retries included).
-    const afterTheRun = (r: { method: string; path: string }): boolean => r.method === 'PUT' && r.path.includes(`/claims/${name}/`) && runsOf(bed.aml, name).length > 0;
+    const afterTheRun = (r: { method: string; path: string }): boolean =>
+      r.method === 'PUT' && r.path.includes(`/claims/${name}/`) && runsOf(bed.aml, name).length > 0;
     storageProxy.fault(Array<HttpFault>(10).fill('reset_before_forward'), afterTheRun);
     const first = await e.tick('2026-06-01T00:15:01Z');
     expect(first.failed).toEqual([]);
     const runId = runsOf(bed.aml, name)[0]!.runId;
-    expect(e.lines.some((l) => l.startsWith(`error: schedule ${name} occurrence 2026-06-01T00:15:00Z: run ${runId} was created, but storage refused to record it`))).toBe(true);
+    expect(
+      e.lines.some((l) =>
+        l.startsWith(
+          `error: schedule ${name} occurrence 2026-06-01T00:15:00Z: run ${runId} was created, but storage refused to record it`,
+        ),
+      ),
+    ).toBe(true);
     storageProxy.clear();
     for (const now of ticks('2026-06-01T00:15:01Z', '2026-06-01T00:20:00Z', MINUTE)) await e.tick(now);
     expect(occurrencesOf(bed.aml, name)).toEqual(['2026-06-01T00:15:00Z']);

@@ -15,7 +15,13 @@ import type { ScheduleFile } from '../../../src/schedules/loadDefinitions';
 import { ScheduleRegistry } from '../../../src/schedules/registry';
 import { ScheduleStateStore } from '../../../src/schedules/stateStore';
 import { TAG_OCCURRENCE, TAG_SCHEDULE, TAG_TRIGGER } from '../../../src/schedules/submitOccurrence';
-import { DEFAULT_TICK_SETTINGS, runTick, type TickDeps, type TickReport, type TickSettings } from '../../../src/schedules/tick';
+import {
+  DEFAULT_TICK_SETTINGS,
+  runTick,
+  type TickDeps,
+  type TickReport,
+  type TickSettings,
+} from '../../../src/schedules/tick';
 import { BlobJsonStore } from '../../../src/storage/blobJson';
 import { MemoryTelemetry } from '../../../src/telemetry';
 import { startAmlTestBed, type AmlTestBed } from '../../support/amlTestBed';
@@ -39,9 +45,44 @@ export async function startBed(): Promise<Bed> {
   const bed = await startAmlTestBed();
   bed.aml.addPipeline({ id: PIPELINE_ID, kind: 'published', workspace: bed.workspace });
   const targets = new Map<string, PipelineTarget>([
-    ['train', { name: 'train', workspace: bed.workspace, pipeline: { kind: 'published', pipelineId: PIPELINE_ID }, experimentName: 'scheduled-training', parameterAssignments: { mode: 'full' }, dataPathAssignments: {}, tags: { team: 'ml' } }],
-    ['train-v2', { name: 'train-v2', workspace: bed.workspace, v2: { kind: 'pipeline_job', componentName: 'train', componentVersion: 'latest' }, inputs: {}, experimentName: 'scheduled-training', parameterAssignments: { mode: 'full' }, dataPathAssignments: {}, tags: { team: 'ml' } }],
-    ['score-v2', { name: 'score-v2', workspace: bed.workspace, v2: { kind: 'batch_endpoint', endpointName: 'score' }, inputs: {}, experimentName: 'scoring', parameterAssignments: { mode: 'full' }, dataPathAssignments: {}, tags: { team: 'ml' } }],
+    [
+      'train',
+      {
+        name: 'train',
+        workspace: bed.workspace,
+        pipeline: { kind: 'published', pipelineId: PIPELINE_ID },
+        experimentName: 'scheduled-training',
+        parameterAssignments: { mode: 'full' },
+        dataPathAssignments: {},
+        tags: { team: 'ml' },
+      },
+    ],
+    [
+      'train-v2',
+      {
+        name: 'train-v2',
+        workspace: bed.workspace,
+        v2: { kind: 'pipeline_job', componentName: 'train', componentVersion: 'latest' },
+        inputs: {},
+        experimentName: 'scheduled-training',
+        parameterAssignments: { mode: 'full' },
+        dataPathAssignments: {},
+        tags: { team: 'ml' },
+      },
+    ],
+    [
+      'score-v2',
+      {
+        name: 'score-v2',
+        workspace: bed.workspace,
+        v2: { kind: 'batch_endpoint', endpointName: 'score' },
+        inputs: {},
+        experimentName: 'scoring',
+        parameterAssignments: { mode: 'full' },
+        dataPathAssignments: {},
+        tags: { team: 'ml' },
+      },
+    ],
   ]);
   bed.v2.addComponent(bed.workspace, 'train', ['1', '2']);
   bed.v2.addBatchEndpoint(bed.workspace, 'score');
@@ -54,7 +95,12 @@ export async function startBed(): Promise<Bed> {
     client() {
       const c = createPipelineClient({
         env: bed.env,
-        settings: { attemptTimeoutMs: 2_000, deadlineMs: 4_000, reconcileDelayMs: 50, retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10, maxRetryAfterMs: 10 } },
+        settings: {
+          attemptTimeoutMs: 2_000,
+          deadlineMs: 4_000,
+          reconcileDelayMs: 50,
+          retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10, maxRetryAfterMs: 10 },
+        },
       });
       clients.push(c);
       return c;
@@ -97,11 +143,15 @@ export async function newContainer(): Promise<string> {
 }
 
 export function storeFor(container: string): ScheduleStateStore {
-  return new ScheduleStateStore(BlobJsonStore.forContainer(BlobServiceClient.fromConnectionString(azuriteConnectionString()), container));
+  return new ScheduleStateStore(
+    BlobJsonStore.forContainer(BlobServiceClient.fromConnectionString(azuriteConnectionString()), container),
+  );
 }
 
 export function engine(bed: Bed, options: EngineOptions): Engine {
-  const store = options.blobService ? new ScheduleStateStore(BlobJsonStore.forContainer(options.blobService, options.container)) : storeFor(options.container);
+  const store = options.blobService
+    ? new ScheduleStateStore(BlobJsonStore.forContainer(options.blobService, options.container))
+    : storeFor(options.container);
   const loadedAt = options.loadedAt ?? new Date('2026-01-01T00:00:00Z');
   const registry = new ScheduleRegistry({ store, files: options.files, clock: () => loadedAt });
   const telemetry = new MemoryTelemetry();
@@ -112,7 +162,11 @@ export function engine(bed: Bed, options: EngineOptions): Engine {
     client: options.client ?? bed.client(),
     targets: () => options.targets ?? bed.targets,
     telemetry,
-    log: { info: (l) => lines.push(`info: ${l}`), warn: (l) => lines.push(`warn: ${l}`), error: (l) => lines.push(`error: ${l}`) },
+    log: {
+      info: (l) => lines.push(`info: ${l}`),
+      warn: (l) => lines.push(`warn: ${l}`),
+      error: (l) => lines.push(`error: ${l}`),
+    },
     settings: { ...DEFAULT_TICK_SETTINGS, owner: 'test', ...(options.settings ?? {}) },
     ...(options.afterClaim ? { afterClaim: options.afterClaim } : {}),
   };
@@ -128,7 +182,9 @@ export function engine(bed: Bed, options: EngineOptions): Engine {
   return built;
 }
 
-export const scheduleFile = (schedules: readonly Record<string, unknown>[]): ScheduleFile[] => [{ path: 'config/schedules/test.json', text: JSON.stringify(schedules) }];
+export const scheduleFile = (schedules: readonly Record<string, unknown>[]): ScheduleFile[] => [
+  { path: 'config/schedules/test.json', text: JSON.stringify(schedules) },
+];
 
 /** Submissions the fake Azure ML accepted for `schedule`, as [occurrence tag, trigger tag]. */
 export function runsOf(aml: Bed['aml'], schedule: string): AmlSubmission[] {
@@ -148,7 +204,12 @@ export function tags(s: AmlSubmission): Record<string, string> {
 }
 
 /** Instants from `from` (exclusive) to `to` (inclusive) every `stepMs`, each `jitterMs(i)` late. */
-export function ticks(from: string, to: string, stepMs: number, jitterMs: (i: number) => number = (i) => (i * 7919) % 4000): Date[] {
+export function ticks(
+  from: string,
+  to: string,
+  stepMs: number,
+  jitterMs: (i: number) => number = (i) => (i * 7919) % 4000,
+): Date[] {
   const out: Date[] = [];
   const end = Date.parse(to);
   for (let t = Date.parse(from) + stepMs, i = 0; t <= end; t += stepMs, i++) out.push(new Date(t + jitterMs(i)));
@@ -157,7 +218,9 @@ export function ticks(from: string, to: string, stepMs: number, jitterMs: (i: nu
 
 /** `n` ISO instants from `first`, `stepMs` apart. */
 export function series(first: string, stepMs: number, n: number): string[] {
-  return Array.from({ length: n }, (_, i) => new Date(Date.parse(first) + i * stepMs).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+  return Array.from({ length: n }, (_, i) =>
+    new Date(Date.parse(first) + i * stepMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  );
 }
 
 export const MINUTE = 60_000;

@@ -4,7 +4,21 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TimeScheduleDefinition } from '../../../src/schedules/definition';
-import { engine, HOUR, MINUTE, newContainer, occurrencesOf, runsOf, scheduleFile, series, startBed, ticks, triggerOf, type Bed, type Engine } from './harness';
+import {
+  engine,
+  HOUR,
+  MINUTE,
+  newContainer,
+  occurrencesOf,
+  runsOf,
+  scheduleFile,
+  series,
+  startBed,
+  ticks,
+  triggerOf,
+  type Bed,
+  type Engine,
+} from './harness';
 
 let bed: Bed;
 
@@ -38,7 +52,12 @@ async function definition(e: Engine, name: string): Promise<TimeScheduleDefiniti
 
 describe('disable / enable', () => {
   it('a disabled schedule never fires; enabling does not replay what was missed meanwhile', async () => {
-    const e = engine(bed, { container: await newContainer(), files: scheduleFile([{ ...hourly('toggled'), recurrence: { frequency: 'Minute', interval: 15, start_time: '2026-06-01T00:00:00Z' } }]) });
+    const e = engine(bed, {
+      container: await newContainer(),
+      files: scheduleFile([
+        { ...hourly('toggled'), recurrence: { frequency: 'Minute', interval: 15, start_time: '2026-06-01T00:00:00Z' } },
+      ]),
+    });
     await e.tick('2026-06-01T00:00:00Z');
     await tickEach(e, '2026-06-01T00:00:00Z', '2026-06-01T01:00:00Z');
     const def = await definition(e, 'toggled');
@@ -47,12 +66,18 @@ describe('disable / enable', () => {
     expect(occurrencesOf(bed.aml, 'toggled')).toEqual(series('2026-06-01T00:15:00Z', 15 * MINUTE, 4));
     await e.store.states.setEnabled(def, true, new Date('2026-06-01T03:07:00Z'));
     await tickEach(e, '2026-06-01T03:07:00Z', '2026-06-01T04:00:00Z');
-    expect(occurrencesOf(bed.aml, 'toggled')).toEqual([...series('2026-06-01T00:15:00Z', 15 * MINUTE, 4), ...series('2026-06-01T03:15:00Z', 15 * MINUTE, 4)]);
+    expect(occurrencesOf(bed.aml, 'toggled')).toEqual([
+      ...series('2026-06-01T00:15:00Z', 15 * MINUTE, 4),
+      ...series('2026-06-01T03:15:00Z', 15 * MINUTE, 4),
+    ]);
     expect((await e.store.history.entries('toggled')).some((h) => h.status === 'skipped')).toBe(false); // nothing replayed, nothing "missed"
   }, 60_000);
 
   it('`status: Disabled` in the file: never fires', async () => {
-    const e = engine(bed, { container: await newContainer(), files: scheduleFile([hourly('off', { status: 'Disabled' })]) });
+    const e = engine(bed, {
+      container: await newContainer(),
+      files: scheduleFile([hourly('off', { status: 'Disabled' })]),
+    });
     await e.tick('2026-06-01T00:00:00Z');
     await tickEach(e, '2026-06-01T00:00:00Z', '2026-06-01T03:00:00Z', 10 * MINUTE);
     expect(runsOf(bed.aml, 'off')).toEqual([]);
@@ -76,30 +101,76 @@ describe('missed_runs after downtime', () => {
 
   it('skip (default): occurrences missed while down are not run, and are recorded as skipped', async () => {
     const e = await downtime('skipper', {}, '2026-06-01T05:20:00Z');
-    expect(occurrencesOf(bed.aml, 'skipper')).toEqual(['2026-06-01T01:00:00Z', '2026-06-01T02:00:00Z', '2026-06-01T06:00:00Z', '2026-06-01T07:00:00Z']);
-    const skipped = (await e.store.history.entries('skipper')).filter((h) => h.status === 'skipped').map((h) => h.occurrence);
+    expect(occurrencesOf(bed.aml, 'skipper')).toEqual([
+      '2026-06-01T01:00:00Z',
+      '2026-06-01T02:00:00Z',
+      '2026-06-01T06:00:00Z',
+      '2026-06-01T07:00:00Z',
+    ]);
+    const skipped = (await e.store.history.entries('skipper'))
+      .filter((h) => h.status === 'skipped')
+      .map((h) => h.occurrence);
     expect(skipped.sort()).toEqual(['2026-06-01T03:00:00Z', '2026-06-01T04:00:00Z', '2026-06-01T05:00:00Z']);
     expect(e.lines.some((l) => l.startsWith('warn: schedule tick at 2026-06-01T05:20:00Z is past due'))).toBe(true);
-    expect(e.telemetry.events.find((ev) => ev.name === 'ScheduleOccurrenceSkipped')?.measurements).toEqual({ count: 3 });
+    expect(e.telemetry.events.find((ev) => ev.name === 'ScheduleOccurrenceSkipped')?.measurements).toEqual({
+      count: 3,
+    });
   }, 60_000);
 
   it('skip: an occurrence only a little late (within the grace) still runs', async () => {
     const e = await downtime('briefly-down', {}, '2026-06-01T05:03:00Z');
-    expect(occurrencesOf(bed.aml, 'briefly-down')).toEqual(['2026-06-01T01:00:00Z', '2026-06-01T02:00:00Z', '2026-06-01T05:00:00Z', '2026-06-01T06:00:00Z', '2026-06-01T07:00:00Z']);
-    expect((await e.store.history.entries('briefly-down')).filter((h) => h.status === 'skipped').map((h) => h.occurrence).sort()).toEqual(['2026-06-01T03:00:00Z', '2026-06-01T04:00:00Z']);
+    expect(occurrencesOf(bed.aml, 'briefly-down')).toEqual([
+      '2026-06-01T01:00:00Z',
+      '2026-06-01T02:00:00Z',
+      '2026-06-01T05:00:00Z',
+      '2026-06-01T06:00:00Z',
+      '2026-06-01T07:00:00Z',
+    ]);
+    expect(
+      (await e.store.history.entries('briefly-down'))
+        .filter((h) => h.status === 'skipped')
+        .map((h) => h.occurrence)
+        .sort(),
+    ).toEqual(['2026-06-01T03:00:00Z', '2026-06-01T04:00:00Z']);
   }, 60_000);
 
   it('latest: the most recent missed occurrence runs once (as a catch-up), earlier ones are skipped', async () => {
     const e = await downtime('latest', { missed_runs: 'latest' }, '2026-06-01T05:20:00Z');
-    expect(occurrencesOf(bed.aml, 'latest')).toEqual(['2026-06-01T01:00:00Z', '2026-06-01T02:00:00Z', '2026-06-01T05:00:00Z', '2026-06-01T06:00:00Z', '2026-06-01T07:00:00Z']);
-    expect(runsOf(bed.aml, 'latest').map(triggerOf)).toEqual(['schedule', 'schedule', 'catch_up', 'schedule', 'schedule']);
-    expect((await e.store.history.entries('latest')).filter((h) => h.status === 'skipped').map((h) => h.occurrence).sort()).toEqual(['2026-06-01T03:00:00Z', '2026-06-01T04:00:00Z']);
+    expect(occurrencesOf(bed.aml, 'latest')).toEqual([
+      '2026-06-01T01:00:00Z',
+      '2026-06-01T02:00:00Z',
+      '2026-06-01T05:00:00Z',
+      '2026-06-01T06:00:00Z',
+      '2026-06-01T07:00:00Z',
+    ]);
+    expect(runsOf(bed.aml, 'latest').map(triggerOf)).toEqual([
+      'schedule',
+      'schedule',
+      'catch_up',
+      'schedule',
+      'schedule',
+    ]);
+    expect(
+      (await e.store.history.entries('latest'))
+        .filter((h) => h.status === 'skipped')
+        .map((h) => h.occurrence)
+        .sort(),
+    ).toEqual(['2026-06-01T03:00:00Z', '2026-06-01T04:00:00Z']);
   }, 60_000);
 
   it('all (limit 2): the newest two missed occurrences run, oldest first; older ones are skipped', async () => {
     const e = await downtime('all', { missed_runs: 'all', missed_runs_limit: 2 }, '2026-06-01T05:20:00Z');
-    expect(occurrencesOf(bed.aml, 'all')).toEqual(['2026-06-01T01:00:00Z', '2026-06-01T02:00:00Z', '2026-06-01T04:00:00Z', '2026-06-01T05:00:00Z', '2026-06-01T06:00:00Z', '2026-06-01T07:00:00Z']);
-    expect((await e.store.history.entries('all')).filter((h) => h.status === 'skipped').map((h) => h.occurrence)).toEqual(['2026-06-01T03:00:00Z']);
+    expect(occurrencesOf(bed.aml, 'all')).toEqual([
+      '2026-06-01T01:00:00Z',
+      '2026-06-01T02:00:00Z',
+      '2026-06-01T04:00:00Z',
+      '2026-06-01T05:00:00Z',
+      '2026-06-01T06:00:00Z',
+      '2026-06-01T07:00:00Z',
+    ]);
+    expect(
+      (await e.store.history.entries('all')).filter((h) => h.status === 'skipped').map((h) => h.occurrence),
+    ).toEqual(['2026-06-01T03:00:00Z']);
   }, 60_000);
 
   it('all (default limit): every missed occurrence runs, in order', async () => {
@@ -113,7 +184,13 @@ describe('failures', () => {
     const names = ['storm-a', 'storm-b', 'storm-c'];
     const e = engine(bed, {
       container: await newContainer(),
-      files: scheduleFile(names.map((name) => ({ name, target: 'train', recurrence: { frequency: 'Minute', interval: 15, start_time: '2026-06-01T00:00:00Z' } }))),
+      files: scheduleFile(
+        names.map((name) => ({
+          name,
+          target: 'train',
+          recurrence: { frequency: 'Minute', interval: 15, start_time: '2026-06-01T00:00:00Z' },
+        })),
+      ),
     });
     await e.tick('2026-06-01T00:00:00Z');
     // The app has been running: the workspace's service host was looked up before the storm (a lookup
@@ -130,22 +207,40 @@ describe('failures', () => {
     }
     bed.aml.clearScript();
     expect(retrying.size).toBeGreaterThan(0); // the storm did delay some
-    for (const name of names) expect(occurrencesOf(bed.aml, name).sort(), name).toEqual(series('2026-06-01T00:15:00Z', 15 * MINUTE, 8));
+    for (const name of names)
+      expect(occurrencesOf(bed.aml, name).sort(), name).toEqual(series('2026-06-01T00:15:00Z', 15 * MINUTE, 8));
     const delayed = (await e.store.history.entries('storm-a')).filter((h) => h.status === 'retrying');
     expect(delayed[0]?.error?.code).toMatch(/^aml\./);
-    expect(e.telemetry.events.some((ev) => ev.name === 'ScheduleOccurrenceRetrying' && ev.properties.schedule === 'storm-a')).toBe(true);
-    expect(e.lines.some((l) => /^warn: schedule storm-a occurrence 2026-06-01T00:30:00Z not submitted \(attempt 1; certainly no run was created\): aml\.\S+: .*retrying at 2026-06-01T00:31:0\dZ/.test(l))).toBe(true);
+    expect(
+      e.telemetry.events.some((ev) => ev.name === 'ScheduleOccurrenceRetrying' && ev.properties.schedule === 'storm-a'),
+    ).toBe(true);
+    expect(
+      e.lines.some((l) =>
+        /^warn: schedule storm-a occurrence 2026-06-01T00:30:00Z not submitted \(attempt 1; certainly no run was created\): aml\.\S+: .*retrying at 2026-06-01T00:31:0\dZ/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
   }, 90_000);
 
   it('a transient failure past the retry deadline is recorded as failed', async () => {
-    const e = engine(bed, { container: await newContainer(), files: scheduleFile([hourly('deadline')]), settings: { retryDeadlineMs: 10 * MINUTE } });
+    const e = engine(bed, {
+      container: await newContainer(),
+      files: scheduleFile([hourly('deadline')]),
+      settings: { retryDeadlineMs: 10 * MINUTE },
+    });
     await e.tick('2026-06-01T00:00:00Z');
     bed.aml.script(Array.from({ length: 40 }, () => ({ status: 503, retryAfter: '0' })));
     await tickEach(e, '2026-06-01T00:59:00Z', '2026-06-01T01:30:00Z');
     bed.aml.clearScript();
     expect(runsOf(bed.aml, 'deadline')).toEqual([]);
     const failed = (await e.store.history.entries('deadline')).filter((h) => h.status === 'failed');
-    expect(failed).toEqual([expect.objectContaining({ occurrence: '2026-06-01T01:00:00Z', error: expect.objectContaining({ message: expect.stringContaining('retry deadline') }) })]);
+    expect(failed).toEqual([
+      expect.objectContaining({
+        occurrence: '2026-06-01T01:00:00Z',
+        error: expect.objectContaining({ message: expect.stringContaining('retry deadline') }),
+      }),
+    ]);
     expect((await e.store.states.get('deadline'))?.state.pending).toEqual([]);
   }, 60_000);
 
@@ -155,20 +250,37 @@ describe('failures', () => {
     bed.aml.setDisabled('pp-scheduled', true);
     try {
       const report = await e.tick('2026-06-01T01:00:03Z');
-      expect(report.failed).toEqual([expect.objectContaining({ schedule: 'refused', occurrence: '2026-06-01T01:00:00Z', attempts: 1 })]);
+      expect(report.failed).toEqual([
+        expect.objectContaining({ schedule: 'refused', occurrence: '2026-06-01T01:00:00Z', attempts: 1 }),
+      ]);
       await tickEach(e, '2026-06-01T01:00:03Z', '2026-06-01T01:30:00Z');
     } finally {
       bed.aml.setDisabled('pp-scheduled', false);
     }
     const history = await e.store.history.entries('refused');
-    expect(history).toEqual([expect.objectContaining({ occurrence: '2026-06-01T01:00:00Z', status: 'failed', error: expect.objectContaining({ code: expect.stringMatching(/^aml\./) }) })]);
-    expect(e.lines.some((l) => l.startsWith('error: schedule refused occurrence 2026-06-01T01:00:00Z failed (attempt 1; no run was created): aml.'))).toBe(true);
+    expect(history).toEqual([
+      expect.objectContaining({
+        occurrence: '2026-06-01T01:00:00Z',
+        status: 'failed',
+        error: expect.objectContaining({ code: expect.stringMatching(/^aml\./) }),
+      }),
+    ]);
+    expect(
+      e.lines.some((l) =>
+        l.startsWith(
+          'error: schedule refused occurrence 2026-06-01T01:00:00Z failed (attempt 1; no run was created): aml.',
+        ),
+      ),
+    ).toBe(true);
     await tickEach(e, '2026-06-01T01:30:00Z', '2026-06-01T02:00:00Z');
     expect(occurrencesOf(bed.aml, 'refused')).toEqual(['2026-06-01T02:00:00Z']); // the next occurrence runs normally
   }, 60_000);
 
   it('a schedule naming an unknown target fails each occurrence with a message naming the target', async () => {
-    const e = engine(bed, { container: await newContainer(), files: scheduleFile([hourly('typo', { target: 'trian' })]) });
+    const e = engine(bed, {
+      container: await newContainer(),
+      files: scheduleFile([hourly('typo', { target: 'trian' })]),
+    });
     await e.tick('2026-06-01T00:00:00Z');
     const report = await e.tick('2026-06-01T01:00:01Z');
     expect(report.failed[0]?.error).toMatchObject({ code: 'schedule.target.unknown' });

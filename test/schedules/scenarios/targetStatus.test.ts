@@ -19,11 +19,18 @@ afterAll(async () => {
   await bed?.close();
 });
 
-const hourly = (name: string): Record<string, unknown> => ({ name, target: 'train', recurrence: { frequency: 'Hour', interval: 1, start_time: '2026-06-01T00:00:00Z' } });
+const hourly = (name: string): Record<string, unknown> => ({
+  name,
+  target: 'train',
+  recurrence: { frequency: 'Hour', interval: 1, start_time: '2026-06-01T00:00:00Z' },
+});
 
 function operations(e: Engine): { targets: TargetOperations; schedules: ScheduleOperations } {
   const schedules = new ScheduleOperations({ registry: e.registry, store: e.store, targets: () => bed.targets });
-  return { schedules, targets: new TargetOperations({ statuses: e.store.targets, schedules, targets: () => bed.targets }) };
+  return {
+    schedules,
+    targets: new TargetOperations({ statuses: e.store.targets, schedules, targets: () => bed.targets }),
+  };
 }
 
 describe('a disabled target', () => {
@@ -40,13 +47,26 @@ describe('a disabled target', () => {
     expect(refused.error.message).toContain('--with-schedules / ?withSchedules=true');
     expect(await e.store.targets.statuses()).toEqual({}); // nothing changed
 
-    const done = await targets.setStatus('train', 'Disabled', { now, by: 'alice', reason: 'retired', withSchedules: true });
-    expect(done.ok && done.value).toMatchObject({ status: 'Disabled', changed: true, schedulesDisabled: ['h1', 'h2'], statusChange: { status: 'Disabled', changedBy: 'alice', changedAt: '2026-06-01T00:10:00Z', reason: 'retired' } });
+    const done = await targets.setStatus('train', 'Disabled', {
+      now,
+      by: 'alice',
+      reason: 'retired',
+      withSchedules: true,
+    });
+    expect(done.ok && done.value).toMatchObject({
+      status: 'Disabled',
+      changed: true,
+      schedulesDisabled: ['h1', 'h2'],
+      statusChange: { status: 'Disabled', changedBy: 'alice', changedAt: '2026-06-01T00:10:00Z', reason: 'retired' },
+    });
     expect((await targets.list()).find((t) => t.name === 'train')).toEqual({
       name: 'train',
       status: 'Disabled',
       statusChange: { status: 'Disabled', changedBy: 'alice', changedAt: '2026-06-01T00:10:00Z', reason: 'retired' },
-      schedules: [{ name: 'h1', status: 'Disabled' }, { name: 'h2', status: 'Disabled' }],
+      schedules: [
+        { name: 'h1', status: 'Disabled' },
+        { name: 'h2', status: 'Disabled' },
+      ],
     });
   }, 60_000);
 
@@ -54,19 +74,34 @@ describe('a disabled target', () => {
     const e = engine(bed, { container: await newContainer(), files: scheduleFile([hourly('skips')]) });
     await e.tick('2026-06-01T00:00:00Z');
     const { targets, schedules } = operations(e);
-    expect((await targets.setStatus('train', 'Disabled', { now: new Date('2026-06-01T00:20:00Z'), by: 'alice', reason: 'retired', withSchedules: true })).ok).toBe(true);
+    expect(
+      (
+        await targets.setStatus('train', 'Disabled', {
+          now: new Date('2026-06-01T00:20:00Z'),
+          by: 'alice',
+          reason: 'retired',
+          withSchedules: true,
+        })
+      ).ok,
+    ).toBe(true);
     // The schedule is switched back on by hand while its target stays disabled.
     expect((await schedules.setEnabled('skips', true, new Date('2026-06-01T00:30:00Z'))).ok).toBe(true);
 
     const skipped = await e.tick('2026-06-01T01:00:05Z');
     expect(skipped.errors).toEqual([]);
     expect(skipped.submitted).toEqual([]);
-    expect(skipped.skipped).toEqual([{ schedule: 'skips', count: 1, first: '2026-06-01T01:00:00Z', last: '2026-06-01T01:00:00Z' }]);
+    expect(skipped.skipped).toEqual([
+      { schedule: 'skips', count: 1, first: '2026-06-01T01:00:00Z', last: '2026-06-01T01:00:00Z' },
+    ]);
     expect(occurrencesOf(bed.aml, 'skips')).toEqual([]);
     const [entry] = await e.store.history.entries('skips');
     expect(entry).toMatchObject({ occurrence: '2026-06-01T01:00:00Z', status: 'skipped' });
     expect(entry!.detail).toContain('Target "train" is disabled (by alice at 2026-06-01T00:20:00Z: retired)');
-    expect(e.lines.some((l) => l.startsWith('warn: schedule skips occurrence 2026-06-01T01:00:00Z skipped: Target "train" is disabled'))).toBe(true);
+    expect(
+      e.lines.some((l) =>
+        l.startsWith('warn: schedule skips occurrence 2026-06-01T01:00:00Z skipped: Target "train" is disabled'),
+      ),
+    ).toBe(true);
     // Ticks while disabled change nothing more.
     expect((await e.tick('2026-06-01T01:00:35Z')).skipped).toEqual([]);
 

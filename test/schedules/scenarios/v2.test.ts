@@ -17,7 +17,9 @@ let proxy: HttpFaultProxy;
 beforeAll(async () => {
   bed = await startBed();
   proxy = await startHttpFaultProxy(bed.v2.scoringOrigin);
-  bed.v2.addBatchEndpoint(bed.workspace, 'score-proxied', { scoringUri: proxy.via(`${bed.v2.scoringOrigin}/score-proxied/jobs`) });
+  bed.v2.addBatchEndpoint(bed.workspace, 'score-proxied', {
+    scoringUri: proxy.via(`${bed.v2.scoringOrigin}/score-proxied/jobs`),
+  });
 });
 
 afterAll(async () => {
@@ -25,9 +27,16 @@ afterAll(async () => {
   await bed?.close();
 });
 
-const every15 = (name: string, target: string): Record<string, unknown> => ({ name, target, recurrence: { frequency: 'Minute', interval: 15, start_time: '2026-06-01T00:00:00Z' } });
+const every15 = (name: string, target: string): Record<string, unknown> => ({
+  name,
+  target,
+  recurrence: { frequency: 'Minute', interval: 15, start_time: '2026-06-01T00:00:00Z' },
+});
 const jobsOf = (schedule: string): FakeJob[] => bed.v2.jobs.filter((j) => j.tags['aml-triggers.schedule'] === schedule);
-const occurrences = (schedule: string): string[] => jobsOf(schedule).map((j) => j.tags['aml-triggers.occurrence']!).sort();
+const occurrences = (schedule: string): string[] =>
+  jobsOf(schedule)
+    .map((j) => j.tags['aml-triggers.occurrence']!)
+    .sort();
 
 describe.each([
   ['pipeline_job', 'train-v2'],
@@ -40,46 +49,84 @@ describe.each([
     const a = engine(bed, { container, files });
     const b = engine(bed, { container, files });
     await a.tick('2026-06-01T00:00:00Z');
-    for (const now of ticks('2026-06-01T00:00:01Z', '2026-06-01T00:46:00Z', MINUTE)) await Promise.all([a.tick(now), b.tick(now), a.tick(now)]);
+    for (const now of ticks('2026-06-01T00:00:01Z', '2026-06-01T00:46:00Z', MINUTE))
+      await Promise.all([a.tick(now), b.tick(now), a.tick(now)]);
     expect(occurrences(name)).toEqual(['2026-06-01T00:15:00Z', '2026-06-01T00:30:00Z', '2026-06-01T00:45:00Z']);
     const job = jobsOf(name)[0]!;
     expect(job.name).toBe(occurrenceSubmissionKey(name, new Date(job.tags['aml-triggers.occurrence']!)));
     if (kind === 'pipeline_job') {
-      expect(job.request).toMatchObject({ jobType: 'Pipeline', componentId: expect.stringMatching(/\/components\/train\/versions\/2$/), experimentName: 'scheduled-training', inputs: { mode: { jobInputType: 'literal', value: 'full' } } });
+      expect(job.request).toMatchObject({
+        jobType: 'Pipeline',
+        componentId: expect.stringMatching(/\/components\/train\/versions\/2$/),
+        experimentName: 'scheduled-training',
+        inputs: { mode: { jobInputType: 'literal', value: 'full' } },
+      });
     } else {
-      expect(job.request).toMatchObject({ name: job.name, InputData: { mode: { JobInputType: 'Literal', Value: 'full' } } });
+      expect(job.request).toMatchObject({
+        name: job.name,
+        InputData: { mode: { JobInputType: 'Literal', Value: 'full' } },
+      });
     }
     expect(job.tags).toMatchObject({ team: 'ml', 'aml-triggers.trigger': 'schedule', aml_triggers_key: job.name });
     const history = await a.store.history.entries(name);
-    expect(history.filter((h) => h.status === 'submitted').map((h) => h.runId).sort()).toEqual(jobsOf(name).map((j) => j.name).sort());
+    expect(
+      history
+        .filter((h) => h.status === 'submitted')
+        .map((h) => h.runId)
+        .sort(),
+    ).toEqual(
+      jobsOf(name)
+        .map((j) => j.name)
+        .sort(),
+    );
   }, 90_000);
 });
 
 describe('lost answers and answers that created nothing', () => {
-  it.each(['create_then_502', 'create_then_reset'] as const)('pipeline_job, %s: the same PUT again settles it; one job, recorded submitted', async (fault) => {
-    const name = `v2-job-${fault.split('_').at(-1)}`;
-    const e = engine(bed, { container: await newContainer(), files: scheduleFile([every15(name, 'train-v2')]) });
-    await e.tick('2026-06-01T00:00:00Z');
-    bed.v2.script([fault]);
-    const report = await e.tick('2026-06-01T00:15:01Z');
-    expect(report.submitted).toEqual([expect.objectContaining({ occurrence: '2026-06-01T00:15:00Z' })]);
-    for (const now of ticks('2026-06-01T00:15:01Z', '2026-06-01T00:20:00Z', MINUTE)) await e.tick(now);
-    expect(occurrences(name)).toEqual(['2026-06-01T00:15:00Z']);
-  }, 60_000);
+  it.each(['create_then_502', 'create_then_reset'] as const)(
+    'pipeline_job, %s: the same PUT again settles it; one job, recorded submitted',
+    async (fault) => {
+      const name = `v2-job-${fault.split('_').at(-1)}`;
+      const e = engine(bed, { container: await newContainer(), files: scheduleFile([every15(name, 'train-v2')]) });
+      await e.tick('2026-06-01T00:00:00Z');
+      bed.v2.script([fault]);
+      const report = await e.tick('2026-06-01T00:15:01Z');
+      expect(report.submitted).toEqual([expect.objectContaining({ occurrence: '2026-06-01T00:15:00Z' })]);
+      for (const now of ticks('2026-06-01T00:15:01Z', '2026-06-01T00:20:00Z', MINUTE)) await e.tick(now);
+      expect(occurrences(name)).toEqual(['2026-06-01T00:15:00Z']);
+    },
+    60_000,
+  );
 
-  it.each(['drop_after_forward', 'answer_502_after_forward', 'stall_after_forward'] as const)('batch_endpoint, %s behind the proxy: found by its job name, never resent', async (fault) => {
-    const name = `v2-batch-${fault.split('_')[0]}`;
-    const targets = new Map([...bed.targets, ['score-v2', { ...bed.targets.get('score-v2')!, v2: { kind: 'batch_endpoint' as const, endpointName: 'score-proxied' } }]]);
-    const e = engine(bed, { container: await newContainer(), files: scheduleFile([every15(name, 'score-v2')]), targets });
-    await e.tick('2026-06-01T00:00:00Z');
-    const invokes = bed.v2.invokes.length;
-    proxy.fault([fault]);
-    const report = await e.tick('2026-06-01T00:15:01Z');
-    expect(report.submitted).toEqual([expect.objectContaining({ occurrence: '2026-06-01T00:15:00Z', reconciled: true })]);
-    for (const now of ticks('2026-06-01T00:15:01Z', '2026-06-01T00:20:00Z', MINUTE)) await e.tick(now);
-    expect(bed.v2.invokes.length - invokes).toBe(1);
-    expect(occurrences(name)).toEqual(['2026-06-01T00:15:00Z']);
-  }, 60_000);
+  it.each(['drop_after_forward', 'answer_502_after_forward', 'stall_after_forward'] as const)(
+    'batch_endpoint, %s behind the proxy: found by its job name, never resent',
+    async (fault) => {
+      const name = `v2-batch-${fault.split('_')[0]}`;
+      const targets = new Map([
+        ...bed.targets,
+        [
+          'score-v2',
+          { ...bed.targets.get('score-v2')!, v2: { kind: 'batch_endpoint' as const, endpointName: 'score-proxied' } },
+        ],
+      ]);
+      const e = engine(bed, {
+        container: await newContainer(),
+        files: scheduleFile([every15(name, 'score-v2')]),
+        targets,
+      });
+      await e.tick('2026-06-01T00:00:00Z');
+      const invokes = bed.v2.invokes.length;
+      proxy.fault([fault]);
+      const report = await e.tick('2026-06-01T00:15:01Z');
+      expect(report.submitted).toEqual([
+        expect.objectContaining({ occurrence: '2026-06-01T00:15:00Z', reconciled: true }),
+      ]);
+      for (const now of ticks('2026-06-01T00:15:01Z', '2026-06-01T00:20:00Z', MINUTE)) await e.tick(now);
+      expect(bed.v2.invokes.length - invokes).toBe(1);
+      expect(occurrences(name)).toEqual(['2026-06-01T00:15:00Z']);
+    },
+    60_000,
+  );
 
   it('batch_endpoint, a 502 that created nothing: unknown first, looked up by name, then submitted once', async () => {
     const name = 'v2-batch-nothing';
@@ -87,7 +134,12 @@ describe('lost answers and answers that created nothing', () => {
     await e.tick('2026-06-01T00:00:00Z');
     bed.v2.script([{ status: 502 }]);
     const first = await e.tick('2026-06-01T00:15:01Z');
-    expect(first.unknown).toEqual([expect.objectContaining({ occurrence: '2026-06-01T00:15:00Z', key: occurrenceSubmissionKey(name, new Date('2026-06-01T00:15:00Z')) })]);
+    expect(first.unknown).toEqual([
+      expect.objectContaining({
+        occurrence: '2026-06-01T00:15:00Z',
+        key: occurrenceSubmissionKey(name, new Date('2026-06-01T00:15:00Z')),
+      }),
+    ]);
     expect(occurrences(name)).toEqual([]);
     for (const now of ticks('2026-06-01T00:15:01Z', '2026-06-01T00:25:00Z', MINUTE)) await e.tick(now);
     expect(occurrences(name)).toEqual(['2026-06-01T00:15:00Z']);

@@ -111,7 +111,10 @@ async function invokeOnce(fns, job, core, n) {
   const { HttpRequest, InvocationContext } = fns;
   const { invoke } = job;
   const callback = core.__recorded.callbacks.get(invoke.function);
-  if (!callback) throw new Error(`no function "${invoke.function}" registered (have ${[...core.__recorded.callbacks.keys()].join(', ')})`);
+  if (!callback)
+    throw new Error(
+      `no function "${invoke.function}" registered (have ${[...core.__recorded.callbacks.keys()].join(', ')})`,
+    );
   const logs = [];
   const context = new InvocationContext({
     invocationId: `bench-${n}`,
@@ -122,9 +125,23 @@ async function invokeOnce(fns, job, core, n) {
   let trigger;
   if (invoke.kind === 'http') {
     const i = invoke.input;
-    trigger = new HttpRequest({ method: i.method, url: i.url, body: { string: i.body }, headers: i.headers, params: i.params ?? {}, query: {} });
+    trigger = new HttpRequest({
+      method: i.method,
+      url: i.url,
+      body: { string: i.body },
+      headers: i.headers,
+      params: i.params ?? {},
+      query: {},
+    });
   } else if (invoke.kind === 'timer') {
-    trigger = { isPastDue: false, scheduleStatus: { last: new Date(Date.now() - 60_000).toISOString(), next: new Date(Date.now() + 60_000).toISOString(), lastUpdated: new Date().toISOString() } };
+    trigger = {
+      isPastDue: false,
+      scheduleStatus: {
+        last: new Date(Date.now() - 60_000).toISOString(),
+        next: new Date(Date.now() + 60_000).toISOString(),
+        lastUpdated: new Date().toISOString(),
+      },
+    };
   } else {
     trigger = invoke.input.blob;
   }
@@ -172,7 +189,8 @@ async function main() {
   out.driverOverheadMs = t0 - started;
   const t1 = performance.now();
   const cpu1 = process.cpuUsage();
-  for (const h of core.__recorded.hooks.filter((x) => x.hookName === 'appStart')) await h.callback({ hookData: {}, appHookData: {} });
+  for (const h of core.__recorded.hooks.filter((x) => x.hookName === 'appStart'))
+    await h.callback({ hookData: {}, appHookData: {} });
   out.appStartMs = performance.now() - t1;
   out.appStartCpuMs = cpuMsSince(cpu1);
   out.packagesAtStart = loadedPackages();
@@ -195,7 +213,10 @@ async function main() {
       error: first.error,
       logs: first.logs.slice(0, 20),
     };
-    out.invocation.setupMs = Math.max(0, out.invocation.totalMs - out.invocation.moduleLoadMs - out.invocation.networkMs);
+    out.invocation.setupMs = Math.max(
+      0,
+      out.invocation.totalMs - out.invocation.moduleLoadMs - out.invocation.networkMs,
+    );
     out.packagesAtFirstAnswer = loadedPackages();
     if (job.repeat) {
       out.rss = [];
@@ -205,20 +226,32 @@ async function main() {
           if (r.error) throw new Error(`invocation ${n} failed: ${r.error}`);
         }
         collect();
-        out.rss.push({ invocations: (round + 1) * job.repeat + 1, rssMb: rssMb(), heapUsedMb: process.memoryUsage().heapUsed / 1024 / 1024 });
+        out.rss.push({
+          invocations: (round + 1) * job.repeat + 1,
+          rssMb: rssMb(),
+          heapUsedMb: process.memoryUsage().heapUsed / 1024 / 1024,
+        });
       }
     }
   }
   if (job.startTelemetry) {
     // The app starts Application Insights from a timer its postInvocation hook sets (src/index.ts): run
     // the hooks if nothing was invoked, then give the timer time to fire.
-    if (!job.invoke) await postInvocation(core, { invocationContext: undefined, inputs: [], result: undefined, error: undefined, hookData: {} });
+    if (!job.invoke)
+      await postInvocation(core, {
+        invocationContext: undefined,
+        inputs: [],
+        result: undefined,
+        error: undefined,
+        hookData: {},
+      });
     await new Promise((resolve) => setTimeout(resolve, 1000));
     out.telemetrySdkLoad = sdkLoad;
   }
   if (job.terminate) {
     const t5 = performance.now();
-    for (const h of core.__recorded.hooks.filter((x) => x.hookName === 'appTerminate')) await h.callback({ hookData: {}, appHookData: {} });
+    for (const h of core.__recorded.hooks.filter((x) => x.hookName === 'appTerminate'))
+      await h.callback({ hookData: {}, appHookData: {} });
     out.terminateMs = performance.now() - t5;
   }
   out.packagesAtEnd = loadedPackages();

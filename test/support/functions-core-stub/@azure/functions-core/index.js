@@ -39,7 +39,8 @@ const recorded = {
 };
 
 function registerFunction(metadata, callback) {
-  if (typeof callback !== 'function') throw new Error(`registerFunction: callback for "${metadata && metadata.name}" is not a function`);
+  if (typeof callback !== 'function')
+    throw new Error(`registerFunction: callback for "${metadata && metadata.name}" is not a function`);
   if (recorded.finishedStartup) {
     recorded.late.push(metadata.name);
     throw new Error('A function can only be registered during app startup.');
