@@ -28,7 +28,7 @@ export function uiHref(links: UiLinks, path: string, query: Record<string, strin
 
 /** Hidden input carrying the key in GET forms (their query replaces the action's). */
 export function keyInput(links: UiLinks): Html {
-  return links.key ? html`<input type="hidden" name="code" value="${links.key}" />` : html``;
+  return links.key ? html`<input type="hidden" name="code" value="${links.key}">` : html``;
 }
 
 const NAV: ReadonlyArray<{ id: PageId; path: string; label: string }> = [
@@ -48,27 +48,28 @@ export function layout(options: PageOptions): string {
   const { links } = options;
   const current = options.page === 'schedule' ? 'schedules' : options.page;
   return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="robots" content="noindex" />
-        <title>${options.title} · aml-pipeline-triggers</title>
-        <style>
-          ${raw(UI_STYLES)}
-        </style>
-      </head>
-      <body>
-        <a class="skip" href="#main">Skip to content</a>
-        <header class="site">
-          <p class="brand">aml-pipeline-triggers</p>
-          <nav aria-label="Main">
-            <ul>
-              ${NAV.map((n) => html`<li><a href="${uiHref(links, n.path)}" ${raw(n.id === current ? ' aria-current="page"' : '')}>${n.label}</a></li>`)}
-            </ul>
-          </nav>
-        </header>
-        <main id="main" tabindex="-1">${options.body}</main>
-      </body>
-    </html> `.text;
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${options.title} · aml-pipeline-triggers</title>
+<style>${raw(UI_STYLES)}</style>
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header class="site">
+<p class="brand">aml-pipeline-triggers</p>
+<nav aria-label="Main">
+<ul>
+${NAV.map((n) => html`<li><a href="${uiHref(links, n.path)}"${raw(n.id === current ? ' aria-current="page"' : '')}>${n.label}</a></li>`)}
+</ul>
+</nav>
+</header>
+<main id="main" tabindex="-1">
+${options.body}
+</main>
+</body>
+</html>
+`.text;
 }

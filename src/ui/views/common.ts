@@ -9,18 +9,11 @@ export function problemNotice(problem: ProblemView, heading = 'The operation fai
   const listed =
     problem.errors.length > 1 || (problem.errors.length === 1 && problem.errors[0]?.detail !== problem.detail);
   return html`<section class="notice notice-error" role="alert" aria-labelledby="problem-title">
-    <h2 id="problem-title">${heading}: ${problem.title} (HTTP ${problem.status})</h2>
-    <p>${problem.detail}</p>
-    ${
-      listed &&
-      html`<ul>
-        ${problem.errors.map((e) => html`<li>${e.field && html`<code>${e.field}</code>: `}${e.detail}</li>`)}
-      </ul>`
-    }
-    <p class="muted">
-      ${problem.code && html`Code <code>${problem.code}</code>. `}${problem.instance && html`Log reference <code>${problem.instance}</code>.`}
-    </p>
-  </section>`;
+<h2 id="problem-title">${heading}: ${problem.title} (HTTP ${problem.status})</h2>
+<p>${problem.detail}</p>
+${listed && html`<ul>${problem.errors.map((e) => html`<li>${e.field && html`<code>${e.field}</code>: `}${e.detail}</li>`)}</ul>`}
+<p class="muted">${problem.code && html`Code <code>${problem.code}</code>. `}${problem.instance && html`Log reference <code>${problem.instance}</code>.`}</p>
+</section>`;
 }
 
 /** An instant in UTC and, when known, in a zone (two lines). */
@@ -28,8 +21,7 @@ export function instant(iso: string | undefined, zone?: string): Html {
   if (!iso) return html`<span class="muted">none</span>`;
   const local = formatInZone(iso, zone);
   const showLocal = local !== undefined && zone !== 'Etc/UTC' && zone !== 'UTC';
-  return html`<time datetime="${iso}">${formatUtc(iso)}</time
-    >${showLocal && html`<br /><span class="muted">${local} ${zone}</span>`}`;
+  return html`<time datetime="${iso}">${formatUtc(iso)}</time>${showLocal && html`<br><span class="muted">${local} ${zone}</span>`}`;
 }
 
 export const OUTCOME_WORDS: Record<string, string> = {
@@ -59,7 +51,6 @@ export function renderErrorPage(links: UiLinks, problem: ProblemView): string {
     title: 'Error',
     page: 'schedules',
     links,
-    body: html`<h1>The page could not be shown</h1>
-      ${problemNotice(problem, 'Something went wrong')}`,
+    body: html`<h1>The page could not be shown</h1>${problemNotice(problem, 'Something went wrong')}`,
   });
 }

@@ -47,9 +47,7 @@ const SYNC_NOTES: Record<string, string> = {
 
 export function pipelineText(p: ScheduleSummary['pipeline']): Html {
   if (p.target)
-    return html`target
-      <strong>${p.target}</strong
-      >${p.pipelineId && html`<br /><span class="muted mono">pipeline ${p.pipelineId}</span>`}${p.pipelineEndpointId && html`<br /><span class="muted mono">endpoint ${p.pipelineEndpointId}</span>`}${p.pipelineEndpointName && html`<br /><span class="muted">endpoint ${p.pipelineEndpointName}</span>`}`;
+    return html`target <strong>${p.target}</strong>${p.pipelineId && html`<br><span class="muted mono">pipeline ${p.pipelineId}</span>`}${p.pipelineEndpointId && html`<br><span class="muted mono">endpoint ${p.pipelineEndpointId}</span>`}${p.pipelineEndpointName && html`<br><span class="muted">endpoint ${p.pipelineEndpointName}</span>`}`;
   if (p.pipelineId) return html`<span class="mono">pipeline ${p.pipelineId}</span>`;
   if (p.pipelineEndpointId)
     return html`<span class="mono">endpoint ${p.pipelineEndpointId}${p.version && ` version ${p.version}`}</span>`;
@@ -58,39 +56,35 @@ export function pipelineText(p: ScheduleSummary['pipeline']): Html {
 
 export function statusCell(s: ScheduleSummary): Html {
   const unreadable = stateErrorOf(s);
-  if (unreadable) return html`<span class="status status-unreadable">Unreadable</span><br />${unreadable}`;
+  if (unreadable) return html`<span class="status status-unreadable">Unreadable</span><br>${unreadable}`;
   const cls = s.status === 'Active' ? 'status-active' : 'status-disabled';
   const note = SYNC_NOTES[s.sync];
-  return html`<span class="status ${cls}">${s.status}</span
-    >${note && html`<br /><span class="muted">${note}</span>`}${s.pendingRetries > 0 && html`<br />${s.pendingRetries} retr${s.pendingRetries === 1 ? 'y' : 'ies'} pending`}`;
+  return html`<span class="status ${cls}">${s.status}</span>${note && html`<br><span class="muted">${note}</span>`}${s.pendingRetries > 0 && html`<br>${s.pendingRetries} retr${s.pendingRetries === 1 ? 'y' : 'ies'} pending`}`;
 }
 
 function lastRunCell(s: ScheduleSummary): Html {
   const r = s.lastRun;
   if (!r) return html`<span class="muted">never</span>`;
-  return html`${outcome(r.status, r.error)}<br />${instant(r.recordedAt)}${r.runId && html`<br /><span class="mono">${r.runId}</span>`}${r.error && html`<br />${r.error.message}`}`;
+  return html`${outcome(r.status, r.error)}<br>${instant(r.recordedAt)}${r.runId && html`<br><span class="mono">${r.runId}</span>`}${r.error && html`<br>${r.error.message}`}`;
 }
 
 function filterForm(model: ScheduleListModel): Html {
   const { filter } = model;
   const option = (value: string, label: string, selected: boolean): Html =>
-    html`<option value="${value}" ${raw(selected ? ' selected' : '')}>${label}</option>`;
+    html`<option value="${value}"${raw(selected ? ' selected' : '')}>${label}</option>`;
   return html`<form class="filters" method="get" action="${uiHref(model.links, '')}" aria-label="Filter schedules">
-    ${keyInput(model.links)}
-    <div>
-      <label for="filter-status">Status</label>
-      <select id="filter-status" name="status">
-        ${option('all', 'All', filter.status === 'all')}${option('Active', 'Active', filter.status === 'Active')}${option('Disabled', 'Disabled', filter.status === 'Disabled')}
-      </select>
-    </div>
-    <div>
-      <label for="filter-target">Target</label>
-      <select id="filter-target" name="target">
-        ${option('', 'All targets', !filter.target)} ${model.targets.map((t) => option(t, t, filter.target === t))}
-      </select>
-    </div>
-    <div><button type="submit">Apply filters</button></div>
-  </form>`;
+${keyInput(model.links)}
+<div><label for="filter-status">Status</label>
+<select id="filter-status" name="status">
+${option('all', 'All', filter.status === 'all')}${option('Active', 'Active', filter.status === 'Active')}${option('Disabled', 'Disabled', filter.status === 'Disabled')}
+</select></div>
+<div><label for="filter-target">Target</label>
+<select id="filter-target" name="target">
+${option('', 'All targets', !filter.target)}
+${model.targets.map((t) => option(t, t, filter.target === t))}
+</select></div>
+<div><button type="submit">Apply filters</button></div>
+</form>`;
 }
 
 export function renderScheduleList(model: ScheduleListModel): string {
@@ -101,47 +95,28 @@ export function renderScheduleList(model: ScheduleListModel): string {
       ? ''
       : `${schedules.length} schedule${schedules.length === 1 ? '' : 's'}${model.filter.status !== 'all' || model.filter.target ? ' match the filters' : ''}.`;
   const table = html`<table class="responsive" aria-describedby="schedule-count">
-    <thead>
-      <tr>
-        <th scope="col">Name</th>
-        <th scope="col">Kind</th>
-        <th scope="col">Pipeline</th>
-        <th scope="col">When it runs</th>
-        <th scope="col">Status</th>
-        <th scope="col">Next run</th>
-        <th scope="col">Last run</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${schedules.map(
-        (s) =>
-          html`<tr>
-            <td data-label="Name">
-              <a href="${uiHref(links, `/schedules/${encodeURIComponent(s.name)}`)}">${s.name}</a
-              >${s.description && html`<br /><span class="muted">${s.description}</span>`}
-            </td>
-            <td data-label="Kind">${s.kind === 'time' ? 'Time' : 'Blob'}</td>
-            <td data-label="Pipeline">${pipelineText(s.pipeline)}</td>
-            <td data-label="When it runs">${s.summary}</td>
-            <td data-label="Status">${statusCell(s)}</td>
-            <td data-label="Next run">
-              ${s.kind === 'reactive' ? html`<span class="muted">when a blob lands</span>` : instant(s.nextRun, s.timeZone)}
-            </td>
-            <td data-label="Last run">${lastRunCell(s)}</td>
-          </tr>`,
-      )}
-    </tbody>
-  </table>`;
+<thead><tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Pipeline</th><th scope="col">When it runs</th><th scope="col">Status</th><th scope="col">Next run</th><th scope="col">Last run</th></tr></thead>
+<tbody>
+${schedules.map(
+  (s) => html`<tr>
+<td data-label="Name"><a href="${uiHref(links, `/schedules/${encodeURIComponent(s.name)}`)}">${s.name}</a>${s.description && html`<br><span class="muted">${s.description}</span>`}</td>
+<td data-label="Kind">${s.kind === 'time' ? 'Time' : 'Blob'}</td>
+<td data-label="Pipeline">${pipelineText(s.pipeline)}</td>
+<td data-label="When it runs">${s.summary}</td>
+<td data-label="Status">${statusCell(s)}</td>
+<td data-label="Next run">${s.kind === 'reactive' ? html`<span class="muted">when a blob lands</span>` : instant(s.nextRun, s.timeZone)}</td>
+<td data-label="Last run">${lastRunCell(s)}</td>
+</tr>`,
+)}
+</tbody>
+</table>`;
   return layout({
     title: 'Schedules',
     page: 'schedules',
     links,
     body: html`<h1>Schedules</h1>
-      ${filterForm(model)} ${model.problem && problemNotice(model.problem, 'The schedules could not be listed')}
-      ${
-        model.schedules !== undefined &&
-        html`<p id="schedule-count" role="status">${count}</p>
-          ${schedules.length > 0 && table}`
-      }`,
+${filterForm(model)}
+${model.problem && problemNotice(model.problem, 'The schedules could not be listed')}
+${model.schedules !== undefined && html`<p id="schedule-count" role="status">${count}</p>${schedules.length > 0 && table}`}`,
   });
 }
