@@ -54,8 +54,8 @@ import type { Transport } from './transport';
 import type {
   AmlError,
   FoundRun,
+  PipelineClient,
   PipelineTarget,
-  RunQuery,
   SubmissionBody,
   SubmitOptions,
   SubmitResult,
@@ -77,17 +77,8 @@ export interface V2ClientDeps {
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-export interface V2Client {
-  submit(
-    target: PipelineTarget,
-    body: SubmissionBody,
-    options?: SubmitOptions,
-  ): Promise<Result<SubmitResult, AmlError>>;
-  findRun(
-    target: PipelineTarget,
-    query: RunQuery,
-    options?: { signal?: AbortSignal },
-  ): Promise<Result<FoundRun | undefined, AmlError>>;
+/** The same `submit` and `findRun` as every pipeline client (types.ts). */
+export interface V2Client extends PipelineClient {
   /** Batch endpoint scoring URIs read from ARM so far (each endpoint once). */
   readonly scoringUriLookups: number;
 }
@@ -361,6 +352,24 @@ export function createV2Client(deps: V2ClientDeps): V2Client {
     try {
       const ws = target.workspace;
       if (!ws) return err(noWorkspace(target));
+      /** The job's name settles an outcome: found → created (reconciled); not found or look-up failed → unknown. */
+      const settleByName = async (
+        attempt: number,
+        attemptError: AmlError,
+        sentAt: number,
+      ): Promise<Result<SubmitResult, AmlError>> => {
+        const existing = await getJob(target, ws, jobName, options.signal);
+        if (existing.ok && existing.value) return reconciled(existing.value, attempt, attemptError.code);
+        return err(
+          unknownError(
+            attemptError,
+            sentAt,
+            existing.ok
+              ? { result: 'not_found' }
+              : { result: 'failed', code: existing.error.code, message: existing.error.message },
+          ),
+        );
+      };
       const inputs = v2Inputs(target, body);
       if (!inputs.ok) return err(beforeSending(inputs.error));
 
@@ -460,17 +469,7 @@ export function createV2Client(deps: V2ClientDeps): V2Client {
         // The name is taken, so the job exists (an earlier attempt or delivery made it). For batch invoke a
         // refusal of a taken `properties.name` is not documented; if the service gives one, it is read the same way.
         if (answer.kind === 'response' && answer.status >= 400 && answer.status < 500 && saysJobExists(answer.text)) {
-          const existing = await getJob(target, ws, jobName, options.signal);
-          if (existing.ok && existing.value) return reconciled(existing.value, attempt, attemptError.code);
-          return err(
-            unknownError(
-              attemptError,
-              attemptStarted,
-              existing.ok
-                ? { result: 'not_found' }
-                : { result: 'failed', code: existing.error.code, message: existing.error.message },
-            ),
-          );
+          return settleByName(attempt, attemptError, attemptStarted);
         }
 
         if (verdict.outcome === 'unknown') {
@@ -481,17 +480,7 @@ export function createV2Client(deps: V2ClientDeps): V2Client {
             await deps.sleep(settings.reconcileDelayMs, options.signal);
             if (options.signal?.aborted)
               return err(unknownError(attemptError, attemptStarted, { result: 'not_attempted' }));
-            const existing = await getJob(target, ws, jobName, options.signal);
-            if (existing.ok && existing.value) return reconciled(existing.value, attempt, attemptError.code);
-            return err(
-              unknownError(
-                attemptError,
-                attemptStarted,
-                existing.ok
-                  ? { result: 'not_found' }
-                  : { result: 'failed', code: existing.error.code, message: existing.error.message },
-              ),
-            );
+            return settleByName(attempt, attemptError, attemptStarted);
           }
           // pipeline_job: the same PUT again is harmless (same name), so an unknown answer is retried.
           maybeSent = { at: attemptStarted, error: attemptError };
