@@ -44,6 +44,7 @@ import {
 } from './errors';
 import { classifyAttempt, observe } from './outcome';
 import { decideRetry, retryAfterSeconds } from './retry';
+import { startDeadline } from './deadline';
 import { createRunLookup } from './runLookup';
 import { readAmlSettings, type AmlSettings } from './settings';
 import { isSubmissionKey } from './submissionKey';
@@ -222,12 +223,9 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
     }
     const deadlineMs = submitOptions.deadlineMs ?? settings.deadlineMs;
     const key = submitOptions.key;
-    const started = now();
-    const remaining = (): number => deadlineMs - (now() - started);
     // One signal for everything this submission does: the caller's, or the deadline passing.
-    const deadline = new AbortController();
-    const deadlineTimer = setTimeout(() => deadline.abort(), deadlineMs);
-    const signal = submitOptions.signal ? AbortSignal.any([submitOptions.signal, deadline.signal]) : deadline.signal;
+    const deadline = startDeadline(deadlineMs, now, submitOptions.signal);
+    const { signal, remaining } = deadline;
     const ctx: ErrorContext = {
       target,
       url: target.endpointUrl ?? '',
@@ -432,7 +430,7 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
         if (signal.aborted) return err(stopped(lastError));
       }
     } finally {
-      clearTimeout(deadlineTimer);
+      deadline.dispose();
     }
   }
 

@@ -49,6 +49,7 @@ import {
 } from './errors';
 import { classifyAttempt, observe } from './outcome';
 import { decideRetry, retryAfterSeconds } from './retry';
+import { startDeadline } from './deadline';
 import type { AmlSettings } from './settings';
 import type { Transport } from './transport';
 import type {
@@ -294,11 +295,9 @@ export function createV2Client(deps: V2ClientDeps): V2Client {
     if (!v2) throw new Error('v2Client.submit: not a v2 target');
     const deadlineMs = options.deadlineMs ?? settings.deadlineMs;
     const key = options.key;
-    const started = now();
-    const remaining = (): number => deadlineMs - (now() - started);
-    const deadline = new AbortController();
-    const deadlineTimer = setTimeout(() => deadline.abort(), deadlineMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
+    // One signal for everything this submission does: the caller's, or the deadline passing.
+    const deadline = startDeadline(deadlineMs, now, options.signal);
+    const { signal, remaining } = deadline;
     const audience = v2.kind === 'batch_endpoint' ? settings.batchAudience : settings.armAudience;
     const ctx: ErrorContext = {
       target,
@@ -550,7 +549,7 @@ export function createV2Client(deps: V2ClientDeps): V2Client {
       if (options.signal?.aborted || !lastError) return err(stopped(lastError));
       return err(remaining() <= 0 ? deadlineError(ctx, deadlineMs, lastError, lastError.retryAfterSeconds) : lastError);
     } finally {
-      clearTimeout(deadlineTimer);
+      deadline.dispose();
     }
   }
 
