@@ -36,6 +36,7 @@ import { noTelemetry } from '../src/telemetry';
 import { startFakeAml } from '../test/support/fakeAml';
 import { startFakeMsi, type FakeMsi } from '../test/support/fakeMsi';
 import { benchStorage, type BenchStorage, type StorageChoice } from './benchStorage';
+import { cpuSince, cpuSnapshot, type CpuSpent } from './processCpu';
 
 const DUE = 100;
 /** Reads of the targets' status blob per busy tick (every bench schedule names a target). */
@@ -58,6 +59,15 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const millis = (ms: number): string => (ms >= 10_000 ? seconds(ms) : `${ms.toFixed(ms >= 100 ? 0 : 1)} ms`);
 const count = (n: number): string => n.toLocaleString('en-US');
+/** Wall time and CPU (this process and its storage servers) of one measured stretch. */
+async function timedCpu(run: () => Promise<unknown>): Promise<{ ms: number; cpu: CpuFigures }> {
+  const before = cpuSnapshot();
+  const start = performance.now();
+  await run();
+  const ms = performance.now() - start;
+  return { ms, cpu: cpuFigures(cpuSince(before)) };
+}
+
 const load = (): string =>
   loadavg()
     .map((l) => l.toFixed(1))
@@ -84,8 +94,87 @@ interface SizeResult {
   readonly floorMs: number;
   /** Median over the busy ticks of tick / the floor measured just before it. */
   readonly ratio: number;
+  /**
+   * The same storage calls as the busy tick (its kinds and counts, bodies of its sizes) issued all at
+   * once, with no dependency between them and none of the app's work: what the storage server alone
+   * needs for the tick's calls. Measured right after each busy tick.
+   */
+  readonly sameCallsMs: number;
+  /** Median over the busy ticks of tick / the same calls at once measured right after it. */
+  readonly sameRatio: number;
+  /** CPU spent (medians): by the bench process (app + SDKs + loopback Azure ML) and by the storage servers. */
+  readonly cpu: { readonly floor: CpuFigures; readonly tick: CpuFigures; readonly same: CpuFigures };
   /** One state read at a time, this store's own cost per call at this size. */
   readonly perCallMs: number;
+}
+
+/** CPU ms of one measured stretch: this process, Azurite (a `node` child), MariaDB (`mariadbd`, when used). */
+interface CpuFigures {
+  readonly app: number;
+  readonly azurite: number;
+  readonly db: number;
+}
+
+const cpuFigures = (spent: CpuSpent): CpuFigures => ({
+  app: spent.self,
+  azurite: spent.children['node'] ?? 0,
+  db: spent.children['mariadbd'] ?? 0,
+});
+
+const medianCpu = (xs: readonly CpuFigures[]): CpuFigures => ({
+  app: median(xs.map((x) => x.app)),
+  azurite: median(xs.map((x) => x.azurite)),
+  db: median(xs.map((x) => x.db)),
+});
+
+const cpuText = (c: CpuFigures): string =>
+  `app ${millis(c.app)} + Azurite ${millis(c.azurite)}${c.db > 0 ? ` + MariaDB ${millis(c.db)}` : ''}`;
+
+/** Bodies of the sizes the tick writes: a state (replaces) and a claim (creates, upserts). */
+interface ReferenceBodies {
+  readonly state: unknown;
+  readonly small: unknown;
+}
+
+/**
+ * Prepares (not timed) and returns the run of the reference "the same calls at once": the calls of
+ * `mix` (kinds and counts as the tick's counter recorded them) against a container of their own, all
+ * started together. Reads read the due states (`readOne`); replaces overwrite blobs created beforehand (If-Match on
+ * their ETags); creates and upserts write new names; the list reads one page of about the due count; a
+ * batch deletes that many blobs created beforehand.
+ */
+async function prepareSameCalls(
+  service: BlobServiceClient,
+  run: number,
+  mix: Readonly<Partial<Record<string, number>>>,
+  readOne: (i: number) => Promise<unknown>,
+  bodies: ReferenceBodies,
+): Promise<() => Promise<void>> {
+  const blobs = BlobJsonStore.forContainer(service, 'bench-reference');
+  await blobs.ensureContainer();
+  const prefix = `run-${run}/`;
+  const n = (kind: string): number => mix[kind] ?? 0;
+  const known = new Set(['read', 'replace', 'create', 'upsert', 'list', 'batch']);
+  const unknown = Object.keys(mix).filter((k) => !known.has(k) && (mix[k] ?? 0) > 0);
+  if (unknown.length > 0)
+    throw new Error(`the busy tick made calls the reference does not model: ${unknown.join(', ')}`);
+  const replaceTargets = await mapLimit(
+    Array.from({ length: n('replace') }, (_, i) => `${prefix}replace-${i}`),
+    64,
+    async (name) => ({ name, etag: (await blobs.upsert(name, bodies.state)).etag }),
+  );
+  const deleteTargets = Array.from({ length: n('batch') * DUE }, (_, i) => `${prefix}delete-${i}`);
+  await mapLimit(deleteTargets, 64, (name) => blobs.upsert(name, bodies.small));
+  return async () => {
+    const calls: Promise<unknown>[] = [];
+    for (let i = 0; i < n('read'); i++) calls.push(readOne(i));
+    for (const t of replaceTargets) calls.push(blobs.replaceIfMatch(t.name, bodies.state, t.etag));
+    for (let i = 0; i < n('create'); i++) calls.push(blobs.createIfAbsent(`${prefix}create-${i}`, bodies.small));
+    for (let i = 0; i < n('upsert'); i++) calls.push(blobs.upsert(`${prefix}upsert-${i}`, bodies.small));
+    for (let i = 0; i < n('list'); i++) calls.push(blobs.list(`${prefix}delete-`, { limit: DUE, pageSize: DUE }));
+    for (let b = 0; b < n('batch'); b++) calls.push(blobs.deleteMany(deleteTargets.slice(b * DUE, (b + 1) * DUE)));
+    await Promise.all(calls);
+  };
 }
 
 function options(): { sizes: number[]; store: StorageChoice } {
@@ -185,13 +274,25 @@ async function measureSize(msi: FakeMsi, storage: BenchStorage, total: number): 
 
     const measure = async (
       now: string,
-    ): Promise<{ ms: number; ops: number; batches: number; snapshot: string; report: TickReport }> => {
+    ): Promise<{
+      ms: number;
+      cpu: CpuFigures;
+      mix: Readonly<Partial<Record<string, number>>>;
+      ops: number;
+      batches: number;
+      snapshot: string;
+      report: TickReport;
+    }> => {
       counter.reset();
+      const cpuBefore = cpuSnapshot();
       const start = performance.now();
       const report = await runTick(at(now), deps);
       const ms = performance.now() - start;
+      const cpu = cpuFigures(cpuSince(cpuBefore));
       return {
         ms,
+        cpu,
+        mix: counter.snapshot(),
         ops: counter.total,
         batches: counter.count('batch'),
         snapshot: JSON.stringify(counter.snapshot()),
@@ -202,28 +303,53 @@ async function measureSize(msi: FakeMsi, storage: BenchStorage, total: number): 
     // Floor: one read of each due schedule's state, all at once, measured right before each busy tick so
     // that both see the same load; the ratio is taken per pair.
     const dueNames = schedules.slice(0, DUE).map((d) => d.name);
-    const floor = async (): Promise<number> => {
-      const t = performance.now();
-      await mapLimit(dueNames, DUE, (name) => store.states.get(name));
-      return performance.now() - t;
+    const floor = (): Promise<{ ms: number; cpu: CpuFigures }> =>
+      timedCpu(() => mapLimit(dueNames, DUE, (name) => store.states.get(name)));
+    const bodies: ReferenceBodies = {
+      state: (await store.states.get(dueNames[0]!))?.state,
+      small: { occurrence: T0.toISOString(), owner: 'bench', submittingAt: T0.toISOString() },
     };
 
-    const busy: { ms: number; ops: number; batches: number; floorMs: number }[] = [];
+    const busy: {
+      ms: number;
+      ops: number;
+      batches: number;
+      cpu: CpuFigures;
+      floorMs: number;
+      floorCpu: CpuFigures;
+      sameMs: number;
+      sameCpu: CpuFigures;
+    }[] = [];
     const idle: { ms: number; ops: number; listMs: number; syncMs: number }[] = [];
     const timed = async (run: () => Promise<unknown>): Promise<number> => {
       const t = performance.now();
       await run();
       return performance.now() - t;
     };
+    let references = 0;
     for (const quarter of ['00:15', '00:30', '00:45']) {
-      const floorMs = await floor();
+      const floored = await floor();
       const tick = await measure(`2026-06-01T${quarter}:01Z`);
       if (tick.report.submitted.length !== DUE || tick.report.errors.length > 0) {
         throw new Error(
           `${tag} tick at ${quarter} submitted ${tick.report.submitted.length} (expected ${DUE}); errors: ${JSON.stringify(tick.report.errors.slice(0, 3))}`,
         );
       }
-      busy.push({ ...tick, floorMs });
+      const sameCalls = await prepareSameCalls(
+        service,
+        references++,
+        tick.mix,
+        (i) => store.states.get(dueNames[i % DUE]!),
+        bodies,
+      );
+      const same = await timedCpu(sameCalls);
+      busy.push({
+        ...tick,
+        floorMs: floored.ms,
+        floorCpu: floored.cpu,
+        sameMs: same.ms,
+        sameCpu: same.cpu,
+      });
       const idleAt = at(`2026-06-01T${quarter}:31Z`);
       const quiet = await measure(idleAt.toISOString());
       if (quiet.report.submitted.length !== 0)
@@ -234,7 +360,8 @@ async function measureSize(msi: FakeMsi, storage: BenchStorage, total: number): 
       const listMs = await timed(() => store.states.findDue(idleAt, deps.settings.maxDuePerTick));
       idle.push({ ...quiet, listMs, syncMs });
       console.log(
-        `${tag} floor ${millis(floorMs)}; tick ${quarter}:01: ${tick.report.due} due, ${tick.report.submitted.length} submitted, ${millis(tick.ms)} (${(tick.ms / floorMs).toFixed(1)}× the floor), ${tick.ops} storage calls ${tick.snapshot}; ` +
+        `${tag} floor ${millis(floored.ms)} (CPU: ${cpuText(floored.cpu)}); tick ${quarter}:01: ${tick.report.due} due, ${tick.report.submitted.length} submitted, ${millis(tick.ms)} (${(tick.ms / floored.ms).toFixed(1)}× the floor, CPU: ${cpuText(tick.cpu)}), ${tick.ops} storage calls ${tick.snapshot}; ` +
+          `the same calls at once ${millis(same.ms)} (CPU: ${cpuText(same.cpu)}); ` +
           `idle tick ${quarter}:31: ${millis(quiet.ms)}, ${quiet.ops} calls (alone: registry sync ${millis(syncMs)}, due-index listing ${millis(listMs)})`,
       );
     }
@@ -261,10 +388,17 @@ async function measureSize(msi: FakeMsi, storage: BenchStorage, total: number): 
       idleListMs: median(idle.map((b) => b.listMs)),
       floorMs: median(busy.map((b) => b.floorMs)),
       ratio: median(busy.map((b) => b.ms / b.floorMs)),
+      sameCallsMs: median(busy.map((b) => b.sameMs)),
+      sameRatio: median(busy.map((b) => b.ms / b.sameMs)),
+      cpu: {
+        floor: medianCpu(busy.map((b) => b.floorCpu)),
+        tick: medianCpu(busy.map((b) => b.cpu)),
+        same: medianCpu(busy.map((b) => b.sameCpu)),
+      },
       perCallMs,
     };
     console.log(
-      `${tag} busy ${millis(result.busyMs)}, idle ${millis(result.idleMs)}, floor ${millis(result.floorMs)}, tick/floor ${result.ratio.toFixed(1)}, one call ${millis(perCallMs)} (set-up ${seconds(setupMs)})`,
+      `${tag} busy ${millis(result.busyMs)}, idle ${millis(result.idleMs)}, floor ${millis(result.floorMs)}, tick/floor ${result.ratio.toFixed(1)}, same calls at once ${millis(result.sameCallsMs)}, tick/same calls ${result.sameRatio.toFixed(2)}, one call ${millis(perCallMs)} (set-up ${seconds(setupMs)})`,
     );
     return result;
   } finally {
@@ -272,6 +406,14 @@ async function measureSize(msi: FakeMsi, storage: BenchStorage, total: number): 
     await aml.close();
     await azurite.stop();
   }
+}
+
+function printTable(head: readonly string[], rows: readonly (readonly string[])[]): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(line(head));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const row of rows) console.log(line(row));
 }
 
 function report(storage: BenchStorage, results: readonly SizeResult[], conditions: string): void {
@@ -284,6 +426,8 @@ function report(storage: BenchStorage, results: readonly SizeResult[], condition
     `${millis(r.idleSyncMs)} / ${millis(r.idleListMs)}`,
     millis(r.floorMs),
     `${r.ratio.toFixed(1)}×`,
+    millis(r.sameCallsMs),
+    `${r.sameRatio.toFixed(2)}×`,
     millis(r.perCallMs),
   ]);
   const head = [
@@ -295,17 +439,29 @@ function report(storage: BenchStorage, results: readonly SizeResult[], condition
     'idle alone: sync / listing',
     `floor (${DUE} reads at once)`,
     'tick / floor',
+    'same calls at once',
+    'tick / same calls',
     'one call',
   ];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   console.log('');
   console.log(
-    `Storage: ${storage.label}. ${conditions}. Medians of 3 ticks, each just after its floor; wall time includes the ${DUE} Azure ML submissions (loopback); tick / floor is the median of the 3 pairs' ratios.`,
+    `Storage: ${storage.label}. ${conditions}. Medians of 3 ticks, each just after its floor and just before the same calls at once; wall time includes the ${DUE} Azure ML submissions (loopback); the ratios are medians of the 3 ticks' ratios.`,
   );
-  console.log(line(head));
-  console.log(line(widths.map((w) => '-'.repeat(w))));
-  for (const row of rows) console.log(line(row));
+  printTable(head, rows);
+  console.log('');
+  console.log(
+    'CPU spent (medians of 3): app = this process (the app, the Azure SDKs, the loopback Azure ML); Azurite serves requests on one thread, so its CPU is a lower bound of the wall time of what it serves.',
+  );
+  printTable(
+    [`schedules`, 'floor: CPU', 'busy tick: CPU', 'same calls at once: CPU', 'Azurite busy during the tick'],
+    results.map((r) => [
+      count(r.total),
+      cpuText(r.cpu.floor),
+      cpuText(r.cpu.tick),
+      cpuText(r.cpu.same),
+      `${Math.round((100 * r.cpu.tick.azurite) / r.busyMs)}% of its wall time`,
+    ]),
+  );
   console.log('');
   for (const r of results) {
     const perDue = r.perDue;
