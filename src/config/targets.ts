@@ -126,7 +126,7 @@ export function loadTargets(options: LoadTargetsOptions = {}): Result<TargetCata
     return err({
       code: 'config.file.unreadable',
       source: shown,
-      message: `${shown} cannot be read: ${e instanceof Error ? e.message : String(e)}.`,
+      message: `${shown} cannot be read: ${e instanceof Error ? e.message : String(e)}. Make it a readable file deployed with the app${configured === undefined ? '' : `, or correct app setting ${SETTINGS.targetsFile}`}.`,
     });
   }
   return parseTargets(text, shown, format, env);

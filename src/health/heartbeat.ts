@@ -85,7 +85,14 @@ export class TickHeartbeat {
       await this.blobs.upsert(TICK_HEARTBEAT_BLOB, next);
       return ok(next);
     } catch (e) {
-      return err(e instanceof AppFailure ? e.error : { code: 'storage.unknown', message: String(e) });
+      return err(
+        e instanceof AppFailure
+          ? e.error
+          : {
+              code: 'storage.unknown',
+              message: `Recording the tick's heartbeat (${TICK_HEARTBEAT_BLOB}) failed unexpectedly: ${String(e)}. The health endpoint shows the previous tick until a later one is recorded; report this if it repeats.`,
+            },
+      );
     }
   }
 }

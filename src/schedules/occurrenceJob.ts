@@ -18,6 +18,7 @@
  *     `unknown` for good (history, log, `ScheduleOutcomeUnknown` event) for the operator to check.
  */
 import { SUBMISSION_KEY_NAME } from '../aml/constants';
+import { SETTINGS } from '../settings';
 import type { FoundRun, PipelineTarget } from '../aml/types';
 import type { AppError, Result } from '../errors';
 import { backoffDelay } from '../util/backoff';
@@ -151,11 +152,11 @@ async function carryOut(job: OccurrenceJob, decision: ClaimDecision, read: Claim
       if (!taken) return { kind: 'leave' };
       const error = (read.status === 'found' ? read.claim.error : undefined) ?? {
         code: 'schedule.retry.deadline',
-        message: 'The retry deadline passed.',
+        message: 'No attempt submitted the occurrence',
       };
       return finishFailed(job, taken, {
         code: error.code,
-        message: `${error.message} (gave up: the retry deadline ${isoInstant(decision.deadline)} passed)`,
+        message: gaveUp(error.message, `the retry deadline ${isoInstant(decision.deadline)} passed`, def.name),
       });
     }
     case 'reconcile':
@@ -280,10 +281,19 @@ async function submit(job: OccurrenceJob, held: Held): Promise<PendingChange> {
   const final = result.error.transient
     ? {
         code: error.code,
-        message: `${error.message} (gave up after ${attempt} attempt(s): the retry deadline ${isoInstant(new Date(deadline))} would pass)`,
+        message: gaveUp(
+          error.message,
+          `after ${attempt} attempt(s): the retry deadline ${isoInstant(new Date(deadline))} would pass`,
+          job.def.name,
+        ),
       }
     : error;
   return finishFailed(job, held, final);
+}
+
+/** The failure recorded when an occurrence's retries end: why, and what the user can do about it. */
+function gaveUp(message: string, why: string, schedule: string): string {
+  return `${message} (gave up ${why}; app setting ${SETTINGS.retryDeadlineMinutes.name}). The next occurrence runs as usual; to run one now: aml-triggers schedules run ${schedule}.`;
 }
 
 /**

@@ -374,6 +374,15 @@ describe('loadTargets: where the file is', () => {
     expect(!r.ok && r.error.message).toMatch(/AML_TARGETS_FILE names config\/nope\.yaml/);
   });
 
+  it('refuses an AML_TARGETS_FILE that cannot be read, saying why and what to do', () => {
+    const root = appRoot({ 'config/targets.yaml/readme.txt': 'a folder where the file should be' });
+    const r = loadTargets({ appRoot: root, env: { AML_TARGETS_FILE: 'config/targets.yaml' } });
+    expect(!r.ok && r.error.code).toBe('config.file.unreadable');
+    expect(!r.ok && r.error.message).toMatch(
+      /^config\/targets\.yaml cannot be read: EISDIR.*\. Make it a readable file deployed with the app, or correct app setting AML_TARGETS_FILE\.$/,
+    );
+  });
+
   it('refuses a file that is neither JSON nor YAML by name', () => {
     const root = appRoot({ 'targets.toml': '' });
     const r = loadTargets({ appRoot: root, env: { AML_TARGETS_FILE: 'targets.toml' } });

@@ -223,7 +223,7 @@ describe('failures', () => {
     ).toBe(true);
   }, 90_000);
 
-  it('a transient failure past the retry deadline is recorded as failed', async () => {
+  it('a transient failure past the retry deadline is recorded as failed, saying which setting set the deadline and how to run it now', async () => {
     const e = engine(bed, {
       container: await newContainer(),
       files: scheduleFile([hourly('deadline')]),
@@ -238,7 +238,11 @@ describe('failures', () => {
     expect(failed).toEqual([
       expect.objectContaining({
         occurrence: '2026-06-01T01:00:00Z',
-        error: expect.objectContaining({ message: expect.stringContaining('retry deadline') }),
+        error: expect.objectContaining({
+          message: expect.stringMatching(
+            /retry deadline 2026-06-01T01:10:00Z would pass; app setting SCHEDULE_RETRY_DEADLINE_MINUTES\)\. The next occurrence runs as usual; to run one now: aml-triggers schedules run deadline\.$/,
+          ),
+        }),
       }),
     ]);
     expect((await e.store.states.get('deadline'))?.state.pending).toEqual([]);
