@@ -10,7 +10,7 @@
  *
  *   npm run bench -- apply
  *   npm run bench -- apply --sizes 1000,5000        (default 5000)
- *   npm run bench -- apply --store memory           (auto | mariadb | memory; default auto)
+ *   npm run bench -- apply --store memory           (auto | mariadb | memory | azure; default auto)
  */
 import { BlobServiceClient } from '@azure/storage-blob';
 import { cpus, loadavg } from 'node:os';
@@ -23,7 +23,7 @@ import { ScheduleStateStore } from '../src/schedules/stateStore';
 import { BlobJsonStore } from '../src/storage/blobJson';
 import { OperationCounter } from '../src/storage/operationCounter';
 import { mapLimit } from '../src/util/mapLimit';
-import { benchStorage, type BenchStorage, type StorageChoice } from './benchStorage';
+import { benchStorage, storageChoice, type BenchStorage, type StorageChoice } from './benchStorage';
 
 /** Storage calls per schedule of a first apply: definition create, state read (404), marker, state create. */
 const GOAL_CALLS_PER_CREATED = 4;
@@ -45,9 +45,7 @@ function options(): { sizes: number[]; store: StorageChoice } {
   const bad = sizes.find((n) => !Number.isInteger(n) || n < 1);
   if (bad !== undefined)
     throw new Error(`--sizes ${values.sizes}: each size must be a whole number of schedules, e.g. --sizes 1000,5000`);
-  if (!['auto', 'mariadb', 'memory'].includes(values.store))
-    throw new Error(`--store ${values.store}: use auto (MariaDB when installed), mariadb or memory`);
-  return { sizes, store: values.store as StorageChoice };
+  return { sizes, store: storageChoice(values.store) };
 }
 
 async function measureSize(storage: BenchStorage, total: number): Promise<boolean> {
@@ -56,7 +54,7 @@ async function measureSize(storage: BenchStorage, total: number): Promise<boolea
   try {
     const counter = new OperationCounter();
     const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
-    const store = new ScheduleStateStore(BlobJsonStore.forContainer(service, 'aml-triggers', counter));
+    const store = new ScheduleStateStore(BlobJsonStore.forContainer(service, azurite.containers.states, counter));
     await store.ensureContainer();
     const floorBlobs = new BlobJsonStore(service.getContainerClient('floor'));
     await floorBlobs.ensureContainer();

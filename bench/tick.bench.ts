@@ -18,7 +18,9 @@
  *
  *   npm run bench -- tick
  *   npm run bench -- tick --sizes 1000,10000,50000     (default 1000,10000)
- *   npm run bench -- tick --store memory               (auto | mariadb | memory; default auto)
+ *   npm run bench -- tick --store memory               (auto | mariadb | memory | azure; default auto)
+ *   BENCH_STORAGE_CONNECTION_STRING='…' npm run bench -- tick --store azure   (a real account; run it in the
+ *                                                      account's region; containers aml-triggers-bench-* deleted at the end)
  */
 import { BlobServiceClient } from '@azure/storage-blob';
 import { cpus, loadavg } from 'node:os';
@@ -35,7 +37,7 @@ import { OperationCounter } from '../src/storage/operationCounter';
 import { noTelemetry } from '../src/telemetry';
 import { startFakeAml } from '../test/support/fakeAml';
 import { startFakeMsi, type FakeMsi } from '../test/support/fakeMsi';
-import { benchStorage, type BenchStorage, type StorageChoice } from './benchStorage';
+import { benchStorage, storageChoice, type BenchStorage, type StorageChoice } from './benchStorage';
 import { cpuSince, cpuSnapshot, type CpuSpent } from './processCpu';
 
 const DUE = 100;
@@ -127,8 +129,9 @@ const medianCpu = (xs: readonly CpuFigures[]): CpuFigures => ({
   db: median(xs.map((x) => x.db)),
 });
 
+/** The storage servers' part only when they run here (not with `--store azure`). */
 const cpuText = (c: CpuFigures): string =>
-  `app ${millis(c.app)} + Azurite ${millis(c.azurite)}${c.db > 0 ? ` + MariaDB ${millis(c.db)}` : ''}`;
+  `app ${millis(c.app)}${c.azurite > 0 ? ` + Azurite ${millis(c.azurite)}` : ''}${c.db > 0 ? ` + MariaDB ${millis(c.db)}` : ''}`;
 
 /** Bodies of the sizes the tick writes: a state (replaces) and a claim (creates, upserts). */
 interface ReferenceBodies {
@@ -145,12 +148,13 @@ interface ReferenceBodies {
  */
 async function prepareSameCalls(
   service: BlobServiceClient,
+  container: string,
   run: number,
   mix: Readonly<Partial<Record<string, number>>>,
   readOne: (i: number) => Promise<unknown>,
   bodies: ReferenceBodies,
 ): Promise<() => Promise<void>> {
-  const blobs = BlobJsonStore.forContainer(service, 'bench-reference');
+  const blobs = BlobJsonStore.forContainer(service, container);
   await blobs.ensureContainer();
   const prefix = `run-${run}/`;
   const n = (kind: string): number => mix[kind] ?? 0;
@@ -187,9 +191,7 @@ function options(): { sizes: number[]; store: StorageChoice } {
     throw new Error(
       `--sizes ${values.sizes}: each size must be a whole number of schedules of at least ${DUE} (the due ones); for example --sizes 1000,10000,50000`,
     );
-  if (!['auto', 'mariadb', 'memory'].includes(values.store))
-    throw new Error(`--store ${values.store}: use auto (MariaDB when installed), mariadb or memory`);
-  return { sizes, store: values.store as StorageChoice };
+  return { sizes, store: storageChoice(values.store) };
 }
 
 /** `total` time schedules of which DUE are due each quarter hour, in a store of their own. */
@@ -202,7 +204,7 @@ async function measureSize(msi: FakeMsi, storage: BenchStorage, total: number): 
   try {
     const counter = new OperationCounter();
     const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
-    const store = new ScheduleStateStore(BlobJsonStore.forContainer(service, 'aml-triggers', counter), {
+    const store = new ScheduleStateStore(BlobJsonStore.forContainer(service, azurite.containers.states, counter), {
       concurrency: 64,
     });
     await store.ensureContainer();
@@ -337,6 +339,7 @@ async function measureSize(msi: FakeMsi, storage: BenchStorage, total: number): 
       }
       const sameCalls = await prepareSameCalls(
         service,
+        azurite.containers.reference,
         references++,
         tick.mix,
         (i) => store.states.get(dueNames[i % DUE]!),
@@ -450,7 +453,7 @@ function report(storage: BenchStorage, results: readonly SizeResult[], condition
   printTable(head, rows);
   console.log('');
   console.log(
-    'CPU spent (medians of 3): app = this process (the app, the Azure SDKs, the loopback Azure ML); Azurite serves requests on one thread, so its CPU is a lower bound of the wall time of what it serves.',
+    `CPU spent (medians of 3): app = this process (the app, the Azure SDKs, the loopback Azure ML)${storage.kind === 'azure' ? '' : '; Azurite serves requests on one thread, so its CPU is a lower bound of the wall time of what it serves'}.`,
   );
   printTable(
     [`schedules`, 'floor: CPU', 'busy tick: CPU', 'same calls at once: CPU', 'Azurite busy during the tick'],
@@ -459,7 +462,7 @@ function report(storage: BenchStorage, results: readonly SizeResult[], condition
       cpuText(r.cpu.floor),
       cpuText(r.cpu.tick),
       cpuText(r.cpu.same),
-      `${Math.round((100 * r.cpu.tick.azurite) / r.busyMs)}% of its wall time`,
+      storage.kind === 'azure' ? 'not here' : `${Math.round((100 * r.cpu.tick.azurite) / r.busyMs)}% of its wall time`,
     ]),
   );
   console.log('');
