@@ -16,7 +16,7 @@ import { handleBlobEvent, type ReactiveOutcome } from '../reactive/handler';
 import { REACTIVE_CONNECTION } from '../reactive/registration';
 import { createReactiveDepsProvider } from '../reactive/runtimeDeps';
 import { statusOf, storageError } from '../storage/blobJson';
-import { parseOptions } from './args';
+import { parseOneArgument, usage, type UsageSpec } from './args';
 import { errorOf, openRuntime, reportError } from './appRuntime';
 import type { CliIo } from './main';
 
@@ -24,6 +24,7 @@ export const summary =
   'Handle one blob as the reactive blob trigger would (match schedules, claim its version, submit).';
 
 const PREFIX = 'aml-triggers blob';
+const USAGE: UsageSpec = { prefix: PREFIX, helpCommand: 'aml-triggers blob --help' };
 
 const HELP = [
   'Usage: aml-triggers blob <container>/<path> [--json]',
@@ -38,25 +39,19 @@ const HELP = [
 ];
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseOptions(argv, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, true);
-  if (!parsed.ok) return usage(io, parsed.error);
-  const { values, positionals } = parsed.value;
-  if (values.help === true) {
-    for (const line of HELP) io.stdout(line);
-    return 0;
-  }
-  if (positionals.length !== 1)
-    return usage(
-      io,
-      positionals.length === 0
-        ? 'missing the blob, as <container>/<path>'
-        : `unexpected argument ${JSON.stringify(positionals[1])}`,
-    );
-  const path = positionals[0]!;
+  const parsed = parseOneArgument(argv, io, {
+    ...USAGE,
+    options: { json: { type: 'boolean' } },
+    help: HELP,
+    missing: 'missing the blob, as <container>/<path>',
+  });
+  if ('exit' in parsed) return parsed.exit;
+  const { values, argument: path } = parsed;
   const slash = path.indexOf('/');
   if (slash <= 0 || slash === path.length - 1)
     return usage(
       io,
+      USAGE,
       `${JSON.stringify(path)} is not <container>/<path>; give the container, a slash, then the blob's name, e.g. incoming/daily/2026-03-01.csv`,
     );
   const container = path.slice(0, slash);
@@ -122,9 +117,4 @@ function noSuchBlob(container: string, blobName: string): AppError {
     value: `${container}/${blobName}`,
     message: `There is no blob ${JSON.stringify(blobName)} in container ${JSON.stringify(container)} of the watched account (${REACTIVE_CONNECTION}); check the container and the blob's full name.`,
   };
-}
-
-function usage(io: CliIo, line: string): number {
-  io.stderr(`${PREFIX}: ${line}; run \`aml-triggers blob --help\`.`);
-  return 2;
 }

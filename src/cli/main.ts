@@ -10,6 +10,9 @@ import * as tick from './tick';
 import * as blob from './blob';
 import * as submit from './submit';
 import * as targets from './targets';
+import { EXIT_USAGE } from './args';
+
+export { EXIT_USAGE };
 
 export interface CliIo {
   stdout(line: string): void;
@@ -40,7 +43,6 @@ export const commands: Readonly<Record<string, CliCommand>> = {
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
 
 function usage(): string[] {
   const width = Math.max(...Object.keys(commands).map((n) => n.length));

@@ -11,40 +11,28 @@ import type { AppError } from '../errors';
 import { resolveScheduleTarget } from '../schedules/definition';
 import { checkName } from '../schedules/operations';
 import { runScheduleNow, runtimeRunNowDeps, type RunNowRequest } from '../schedules/runNow';
-import { parseOptions } from './args';
+import { parseOneArgument } from './args';
 import { errorOf, openRuntime } from './appRuntime';
 import type { CliIo } from './main';
 import { exitCodeOf } from './schedules';
 import { requestBody } from './submit';
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseOptions(
-    argv,
-    {
+  const parsed = parseOneArgument(argv, io, {
+    helpCommand: 'aml-triggers schedules --help',
+    options: {
       param: { type: 'string', multiple: true, short: 'p' },
       'data-path': { type: 'string', multiple: true },
       'request-id': { type: 'string' },
       json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
-    true,
-  );
-  if (!parsed.ok) return usage(io, parsed.error);
-  const { values, positionals } = parsed.value;
-  if (values.help === true) {
-    io.stdout(
+    help: [
       'Usage: aml-triggers schedules run <name> [--param NAME=VALUE]... [--data-path NAME=DATASTORE/PATH]... [--request-id ID] [--json]',
-    );
-    return 0;
-  }
-  if (positionals.length !== 1)
-    return usage(
-      io,
-      positionals.length === 0
-        ? 'missing schedule name (aml-triggers schedules run <name>)'
-        : `unexpected argument ${JSON.stringify(positionals[1])}`,
-    );
-  const name = positionals[0]!;
+    ],
+    missing: 'missing schedule name (aml-triggers schedules run <name>)',
+  });
+  if ('exit' in parsed) return parsed.exit;
+  const { values, argument: name } = parsed;
   const badName = checkName(name);
   if (badName) return fail(io, badName);
 
@@ -99,9 +87,4 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 function fail(io: CliIo, error: AppError): number {
   for (const line of error.message.split('\n')) io.stderr(line);
   return exitCodeOf(error);
-}
-
-function usage(io: CliIo, line: string): number {
-  io.stderr(`${line}; run \`aml-triggers schedules --help\`.`);
-  return 2;
 }

@@ -43,7 +43,7 @@ import {
   formatJson,
   formatList,
 } from '../schedules/format';
-import { parseOptions, type OptionSpec } from './args';
+import { EXIT_USAGE, parseOptions, usage as usageLine, type OptionSpec } from './args';
 import { count, progressPrinter, type ProgressLine } from './progress';
 import * as runNow from './runNow';
 import type { CliIo } from './main';
@@ -56,7 +56,6 @@ export const summary =
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
-const EXIT_USAGE = 2;
 
 const HELP = [
   'Usage: aml-triggers schedules <command> [options]',
@@ -169,8 +168,7 @@ function fail(io: CliIo, error: AppError): number {
 }
 
 function usage(io: CliIo, line: string): number {
-  io.stderr(`${line}; run \`aml-triggers schedules --help\`.`);
-  return EXIT_USAGE;
+  return usageLine(io, { helpCommand: 'aml-triggers schedules --help' }, line);
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import type { ParameterValue, PipelineTarget } from '../aml/types';
 import type { AppError } from '../errors';
 import { parseRunRequest, type RunRequest } from '../http/submitRequest';
 import { findTarget, submitRun } from '../http/submitRun';
-import { parseOptions } from './args';
+import { parseOneArgument } from './args';
 import { errorOf, openRuntime, reportError } from './appRuntime';
 import type { CliIo } from './main';
 
@@ -43,32 +43,21 @@ const HELP = [
 ];
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseOptions(
-    argv,
-    {
+  const parsed = parseOneArgument(argv, io, {
+    prefix: PREFIX,
+    helpCommand: 'aml-triggers submit --help',
+    options: {
       param: { type: 'string', multiple: true, short: 'p' },
       'data-path': { type: 'string', multiple: true },
       experiment: { type: 'string' },
       description: { type: 'string' },
       json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
-    true,
-  );
-  if (!parsed.ok) return usage(io, parsed.error);
-  const { values, positionals } = parsed.value;
-  if (values.help === true) {
-    for (const line of HELP) io.stdout(line);
-    return 0;
-  }
-  if (positionals.length !== 1)
-    return usage(
-      io,
-      positionals.length === 0
-        ? 'missing the target name (aml-triggers submit <target>)'
-        : `unexpected argument ${JSON.stringify(positionals[1])}`,
-    );
-  const name = positionals[0]!;
+    help: HELP,
+    missing: 'missing the target name (aml-triggers submit <target>)',
+  });
+  if ('exit' in parsed) return parsed.exit;
+  const { values, argument: name } = parsed;
 
   const runtime = openRuntime(io);
   if (!runtime.ok) return reportError(io, PREFIX, runtime.error);
@@ -198,9 +187,4 @@ export function typedValue(
     };
   }
   return { ok: true, value: text };
-}
-
-function usage(io: CliIo, line: string): number {
-  io.stderr(`${PREFIX}: ${line}; run \`aml-triggers submit --help\`.`);
-  return 2;
 }

@@ -15,7 +15,7 @@
 import { runTick, type TickLog, type TickReport } from '../schedules/tick';
 import { runtimeTickDeps } from '../schedules/tickDeps';
 import type { Runtime } from '../runtime';
-import { parseOptions } from './args';
+import { parseOptions, usage as usageLine } from './args';
 import { errorOf, openRuntime, reportError } from './appRuntime';
 import type { CliIo } from './main';
 
@@ -134,6 +134,5 @@ function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
 }
 
 function usage(io: CliIo, line: string): number {
-  io.stderr(`${PREFIX}: ${line}; run \`aml-triggers tick --help\`.`);
-  return 2;
+  return usageLine(io, { prefix: PREFIX, helpCommand: 'aml-triggers tick --help' }, line);
 }
