@@ -111,6 +111,14 @@ if (documented !== [...KNOWN_FIELDS].sort().join())
 
 // Schedule operations (src/functions/schedules.ts). Reads take a function key; changes take the host's
 // master key (authLevel admin), declared per operation with the masterKey* schemes.
+/** An optional query parameter. */
+const optionalQuery = (name: string, description: string, schema: Json): Json => ({
+  name,
+  in: 'query',
+  required: false,
+  description,
+  schema,
+});
 const masterKey: Json[] = [{ masterKeyHeader: [] }, { masterKeyQuery: [] }];
 const hostAnswers401 = { description: 'Missing or wrong key (answered by the Functions host, no body)' };
 const scheduleName = {
@@ -138,34 +146,25 @@ const targetName: Json = {
   description: 'Name of a configured target (GET /api/pipelines lists them).',
   schema: { type: 'string' },
 };
-const withSchedulesParam: Json = {
-  name: 'withSchedules',
-  in: 'query',
-  required: false,
-  description: "Also disable the target's active schedules (else their names are answered with 409).",
-  schema: { type: 'boolean' },
-};
-const inAzureMlParam: Json = {
-  name: 'inAzureMl',
-  in: 'query',
-  required: false,
-  description: "Also set the published pipeline's own status in Azure ML (published pipelines only).",
-  schema: { type: 'boolean' },
-};
-const reasonParam: Json = {
-  name: 'reason',
-  in: 'query',
-  required: false,
-  description: 'Why (kept with the status, shown in listings and refusals).',
-  schema: { type: 'string', maxLength: 500 },
-};
-const byParam: Json = {
-  name: 'by',
-  in: 'query',
-  required: false,
-  description: 'Who (when App Service authentication names no principal; default "HTTP (master key)").',
-  schema: { type: 'string', maxLength: 200 },
-};
+const withSchedulesParam: Json = optionalQuery(
+  'withSchedules',
+  "Also disable the target's active schedules (else their names are answered with 409).",
+  { type: 'boolean' },
+);
+const inAzureMlParam: Json = optionalQuery(
+  'inAzureMl',
+  "Also set the published pipeline's own status in Azure ML (published pipelines only).",
+  { type: 'boolean' },
+);
+const reasonParam: Json = optionalQuery('reason', 'Why (kept with the status, shown in listings and refusals).', {
+  type: 'string',
+  maxLength: 500,
+});
+const byParam: Json = optionalQuery(
+  'by',
+  'Who (when App Service authentication names no principal; default "HTTP (master key)").',
+  { type: 'string', maxLength: 200 },
+);
 const targetStatusChangeSchema: Json = {
   type: 'object',
   required: ['status', 'changedAt', 'changedBy'],
@@ -203,34 +202,14 @@ const schedulePaths = {
       description:
         "Like the SDK's `Schedule.list`: every schedule (from the app's schedule files and applied ones), with an SDK-like summary (\"Runs at 9:30 on Monday every 2 Weeks (W. Europe Standard Time, …)\"). Filters combine; the SDK's snake_case spellings (`active_only`, `pipeline_id`, `pipeline_endpoint_id`) are accepted too.",
       parameters: [
-        {
-          name: 'activeOnly',
-          in: 'query',
-          required: false,
-          description: 'Only schedules that fire (status Active).',
-          schema: { type: 'boolean' },
-        },
-        {
-          name: 'pipelineId',
-          in: 'query',
-          required: false,
-          description: 'Only schedules submitting to this published pipeline (written in the schedule or its target).',
-          schema: { type: 'string' },
-        },
-        {
-          name: 'pipelineEndpointId',
-          in: 'query',
-          required: false,
-          description: 'Only schedules submitting to this pipeline endpoint.',
-          schema: { type: 'string' },
-        },
-        {
-          name: 'target',
-          in: 'query',
-          required: false,
-          description: 'Only schedules naming this configured target.',
-          schema: { type: 'string' },
-        },
+        optionalQuery('activeOnly', 'Only schedules that fire (status Active).', { type: 'boolean' }),
+        optionalQuery(
+          'pipelineId',
+          'Only schedules submitting to this published pipeline (written in the schedule or its target).',
+          { type: 'string' },
+        ),
+        optionalQuery('pipelineEndpointId', 'Only schedules submitting to this pipeline endpoint.', { type: 'string' }),
+        optionalQuery('target', 'Only schedules naming this configured target.', { type: 'string' }),
       ],
       responses: {
         '200': { description: 'The schedules', content: jsonOf('ScheduleList') },
@@ -246,13 +225,7 @@ const schedulePaths = {
       description: `Like \`Schedule.create\` / \`update\`: validates every schedule in the body (a schedule, a list, \`{schedules: [...]}\`, or a v1 \`Schedule:\` document with \`name:\` added), then stores them, reporting for each whether it was created, updated (with the fields that changed) or unchanged. All or nothing: any problem stores nothing. Names defined in the app's schedule files cannot be applied (409). At most ${MAX_BODY_BYTES} bytes. Needs the master key.`,
       security: masterKey,
       parameters: [
-        {
-          name: 'dryRun',
-          in: 'query',
-          required: false,
-          description: 'Only report what would change (`dry_run` is accepted too).',
-          schema: { type: 'boolean' },
-        },
+        optionalQuery('dryRun', 'Only report what would change (`dry_run` is accepted too).', { type: 'boolean' }),
       ],
       requestBody: {
         required: true,
@@ -289,20 +262,16 @@ const schedulePaths = {
       summary: 'One schedule with its next occurrences and last runs',
       parameters: [
         scheduleName,
-        {
-          name: 'next',
-          in: 'query',
-          required: false,
-          description: `How many upcoming occurrences to compute (default ${DEFAULT_NEXT_COUNT}).`,
-          schema: { type: 'integer', minimum: 1, maximum: MAX_NEXT_COUNT },
-        },
-        {
-          name: 'runs',
-          in: 'query',
-          required: false,
-          description: `How many of the last runs to include (default ${DEFAULT_LAST_RUNS}).`,
-          schema: { type: 'integer', minimum: 1, maximum: MAX_HISTORY_COUNT },
-        },
+        optionalQuery('next', `How many upcoming occurrences to compute (default ${DEFAULT_NEXT_COUNT}).`, {
+          type: 'integer',
+          minimum: 1,
+          maximum: MAX_NEXT_COUNT,
+        }),
+        optionalQuery('runs', `How many of the last runs to include (default ${DEFAULT_LAST_RUNS}).`, {
+          type: 'integer',
+          minimum: 1,
+          maximum: MAX_HISTORY_COUNT,
+        }),
       ],
       responses: {
         '200': { description: 'The schedule', content: jsonOf('ScheduleDetail') },
@@ -339,13 +308,11 @@ const schedulePaths = {
         "Like the SDK's `get_pipeline_runs()`: each handled occurrence (or blob) with its outcome and run id. The app keeps the newest `retained` entries per schedule.",
       parameters: [
         scheduleName,
-        {
-          name: 'limit',
-          in: 'query',
-          required: false,
-          description: `At most this many entries (default ${DEFAULT_HISTORY_COUNT}).`,
-          schema: { type: 'integer', minimum: 1, maximum: MAX_HISTORY_COUNT },
-        },
+        optionalQuery('limit', `At most this many entries (default ${DEFAULT_HISTORY_COUNT}).`, {
+          type: 'integer',
+          minimum: 1,
+          maximum: MAX_HISTORY_COUNT,
+        }),
       ],
       responses: {
         '200': { description: 'The history', content: jsonOf('ScheduleHistory') },
