@@ -309,11 +309,15 @@ describe('retries', () => {
   it('reports a deadline that runs out, with the attempts made', async () => {
     aml.script(Array(50).fill({ status: 429 }));
     const before = aml.attempts.length;
+    // Waits of ~1 s and a 2.5 s deadline: the third answer comes ~2 s in, when a fourth attempt no longer
+    // fits, so the client stops between attempts with nothing in flight. Each attempt (an immediate 429 on
+    // loopback) has about 500 ms of slack before it could be the one the deadline cuts off, however loaded
+    // the machine (a 300 ms deadline with 100 ms waits failed that way at load average 6).
     const result = await client({
       random: () => 0.999,
       settings: {
-        deadlineMs: 300,
-        retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 20, baseDelayMs: 100, maxDelayMs: 100 },
+        deadlineMs: 2500,
+        retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 20, baseDelayMs: 1000, maxDelayMs: 1000 },
       },
     }).submit(explicitTarget(), body);
     // An attempt cut off by the deadline may still reach the fake a moment later: let it land, then clean up.
@@ -328,7 +332,7 @@ describe('retries', () => {
       transient: true,
       outcome: 'not_created',
     });
-    const reported = Number(/300 ms deadline was reached after (\d+) attempts/.exec(result.error.message)?.[1]);
+    const reported = Number(/2500 ms deadline was reached after (\d+) attempts/.exec(result.error.message)?.[1]);
     expect(reported).toBeGreaterThanOrEqual(2);
     expect(reported).toBeLessThanOrEqual(4);
     expect(made).toBe(reported);
