@@ -27,7 +27,10 @@ function header(schemaFile) {
   ].join('\n');
 }
 
-/** Schedule files: one schedule object, `$defs/schedule` of schedule.schema.json. */
+/**
+ * Schedule files: one schedule object, `$defs/schedule` of schedule.schema.json. Its `inputs` refer to
+ * `$defs/v2Input` of targets.schema.json (one input shape for both files), so that schema is added too.
+ */
 export function scheduleValidatorText() {
   const schema = readJson('src/schedules/schedule.schema.json');
   // verbose: errors carry their schema (for the allowed field names).
@@ -38,6 +41,10 @@ export function scheduleValidatorText() {
     verbose: true,
     code: { source: true, esm: true },
   });
+  ajv.addVocabulary(['x-message']);
+  // Only the targets schema's definitions (under its own $id), so its root rules need not compile here.
+  const targets = readJson('src/config/targets.schema.json');
+  ajv.addSchema({ $id: targets.$id, $defs: targets.$defs });
   ajv.addSchema(schema);
   const validate = ajv.getSchema(`${schema.$id}#/$defs/schedule`);
   return `${header('src/schedules/schedule.schema.json')}${standalone(ajv, validate)}\n`;

@@ -835,6 +835,18 @@ const SCHEDULE = {
     title: 'The schedule files read here differ from the ones the app last synced.',
     hint: 'Run the command where the deployed files are (or set SCHEDULES_PATH to them), or deploy these files first.',
   },
+  'schedule.inputs.invalid': {
+    status: 400,
+    title:
+      "A schedule's v2 input is inconsistent: a literal with a path, a uri input with a value or without a path, an input also set in pipeline_parameters or filled by the blob.",
+    hint: 'uri_file / uri_folder inputs take path (and mode), literal inputs take value; give each input once (the blob fills data_path_parameter_name); see docs/schedules.md.',
+  },
+  'schedule.inputs.v1_pipeline': {
+    status: 400,
+    title:
+      'A schedule gives v2 `inputs` but its pipeline is an Azure ML v1 published pipeline or pipeline endpoint, which takes no inputs.',
+    hint: "Pass the values in pipeline_parameters (DataPaths in the target's data_paths), or point the schedule at a v2 target (pipeline_job, batch_endpoint); see docs/migration-v2.md.",
+  },
   'schedule.invalid': {
     status: 400,
     title: 'Schedule definitions have problems (listed in `errors`).',

@@ -9,9 +9,14 @@
  *   3. DataPathAssignments: `azureml://datastores/<DataStoreName>/paths/<RelativePath>`, typed by the
  *      target's declaration of that input (a v1 DataPath does not say file or folder, so an undeclared
  *      one is refused, naming what to declare);
- *   4. the submission's own `Inputs`: an HTTP request's in v2 terms, the reactive blob (a uri_file).
- * DataSetDefinitionValueAssignments (v1 datasets) have no v2 counterpart and are refused. Schedules are
- * checked with this at start-up (`resolveScheduleTarget`), HTTP requests when they arrive (400).
+ *   4. the submission's own `Inputs`, in v2 terms: an HTTP request's `Inputs`; a schedule's `inputs`,
+ *      then (reactive) the blob as a uri_file. An entry the target declares must have the declared type;
+ *      it keeps the declared mode unless it gives its own. Names the target does not declare pass as
+ *      given (the component's interface is not read).
+ * So the one merge order, for every path: the target's inputs < the schedule's `inputs` < the blob; for
+ * HTTP, the target's < the request's. DataSetDefinitionValueAssignments (v1 datasets) have no v2
+ * counterpart and are refused. Schedules are checked with this at start-up and apply
+ * (`resolveScheduleTarget`), HTTP requests when they arrive (400).
  *
  * The job name: the submission key as it is (`[a-z0-9-]`, ≤ 57 characters; see submissionKey.ts), so
  * the create of one occurrence / blob version / HTTP request names the same job on every attempt and a
@@ -21,6 +26,58 @@ import { err, ok, type AppError, type Result } from '../errors';
 import { SUBMISSION_KEY_NAME } from './constants';
 import { datastoreUri } from './submission';
 import type { PipelineTarget, SubmissionBody, V2Input, WorkspaceRef } from './types';
+
+/**
+ * An input as the files write it (the targets file's `inputs`, a schedule's `inputs`; the shape is
+ * `$defs/v2Input` of targets.schema.json, which the schedule schema refers to): snake_case, `path` for
+ * a uri input, `value` (string, number or boolean) for a literal.
+ */
+export interface FileInput {
+  type: 'uri_file' | 'uri_folder' | 'literal';
+  path?: string;
+  value?: string | number | boolean;
+  mode?: string;
+}
+
+/** The app's form of an input written in a file (a literal's value as text, as the wire takes it). */
+export function inputFromFile(raw: FileInput): V2Input {
+  if (raw.type === 'literal')
+    return { type: 'literal', ...(raw.value !== undefined ? { value: String(raw.value) } : {}) };
+  return {
+    type: raw.type,
+    ...(raw.path !== undefined ? { uri: raw.path } : {}),
+    ...(raw.mode !== undefined ? { mode: raw.mode } : {}),
+  };
+}
+
+/** A problem of one input written in a file: the key at fault (absent: the input itself) and what to do. */
+export interface FileInputProblem {
+  key?: 'path' | 'value' | 'mode';
+  message: string;
+}
+
+/**
+ * What the JSON Schema cannot say about one input written in a file: a literal takes no path or mode, a
+ * uri input no value. With `filled` (a schedule's inputs, which pass values rather than declare them), an
+ * input must also carry its path or value (said only when nothing else is wrong with it).
+ */
+export function fileInputProblems(raw: FileInput, options: { filled?: boolean } = {}): FileInputProblem[] {
+  const out: FileInputProblem[] = [];
+  const literal = raw.type === 'literal';
+  if (literal && raw.path !== undefined)
+    out.push({ key: 'path', message: 'is for uri_file / uri_folder inputs; a literal input takes value.' });
+  if (!literal && raw.value !== undefined)
+    out.push({ key: 'value', message: `is for literal inputs; a ${raw.type} input takes path.` });
+  if (literal && raw.mode !== undefined)
+    out.push({ key: 'mode', message: 'is for uri_file / uri_folder inputs only.' });
+  if (options.filled && out.length === 0 && (literal ? raw.value === undefined : raw.path === undefined))
+    out.push({
+      message: literal
+        ? 'gives no value: a schedule passes inputs, so a literal input needs value (declare inputs without one in the target).'
+        : `gives no path: a schedule passes inputs, so a ${raw.type} input needs path (azureml://datastores/<datastore>/paths/<path>, https://…, or azureml:<data asset>:<version>).`,
+    });
+  return out;
+}
 
 /** A v2 input with what it carries (declared-only inputs are dropped before sending). */
 export type FilledInput =
@@ -105,7 +162,7 @@ export function v2Inputs(target: PipelineTarget, body: SubmissionBody): Result<R
       continue;
     }
     const f = filled(
-      d && d.type !== 'literal' && d.mode !== undefined && input.type !== 'literal'
+      d && d.type !== 'literal' && d.mode !== undefined && input.type !== 'literal' && input.mode === undefined
         ? { ...input, mode: d.mode }
         : input,
     );

@@ -24,10 +24,10 @@ import type {
   ParameterValue,
   PipelineRef,
   PipelineTarget,
-  V2Input,
   V2Target,
   WorkspaceRef,
 } from '../aml/types';
+import { fileInputProblems, inputFromFile, type FileInput } from '../aml/v2Body';
 import { formatOf, parseConfigText, where, type ConfigDocument, type ConfigFormat } from './loadFile';
 import { jsonPath, resolveSettingRefs } from './settingsRefs';
 import schema from './targets.schema.json';
@@ -205,25 +205,8 @@ interface RawTarget {
     settings?: { continue_on_step_failure?: boolean; default_compute?: string; default_datastore?: string };
   };
   batch_endpoint?: { endpoint_name: string; deployment?: string };
-  inputs?: Record<string, RawInput>;
+  inputs?: Record<string, FileInput>;
 }
-interface RawInput {
-  type: 'uri_file' | 'uri_folder' | 'literal';
-  path?: string;
-  value?: string | number | boolean;
-  mode?: string;
-}
-
-function toInput(raw: RawInput): V2Input {
-  if (raw.type === 'literal')
-    return { type: 'literal', ...(raw.value !== undefined ? { value: String(raw.value) } : {}) };
-  return {
-    type: raw.type,
-    ...(raw.path !== undefined ? { uri: raw.path } : {}),
-    ...(raw.mode !== undefined ? { mode: raw.mode } : {}),
-  };
-}
-
 function toV2(raw: RawTarget): V2Target | undefined {
   if (raw.batch_endpoint)
     return {
@@ -287,24 +270,8 @@ function checkKinds(data: TargetsFile, doc: ConfigDocument): AppError[] {
         'cannot be passed to a batch endpoint invocation (the deployment decides); remove it.',
       );
     for (const [input, i] of Object.entries(t.inputs ?? {})) {
-      if (i.type === 'literal' && i.path !== undefined)
-        fail(
-          ['targets', name, 'inputs', input, 'path'],
-          'config.target.input',
-          'is for uri_file / uri_folder inputs; a literal input takes value.',
-        );
-      if (i.type !== 'literal' && i.value !== undefined)
-        fail(
-          ['targets', name, 'inputs', input, 'value'],
-          'config.target.input',
-          `is for literal inputs; a ${i.type} input takes path.`,
-        );
-      if (i.type === 'literal' && i.mode !== undefined)
-        fail(
-          ['targets', name, 'inputs', input, 'mode'],
-          'config.target.input',
-          'is for uri_file / uri_folder inputs only.',
-        );
+      for (const p of fileInputProblems(i))
+        fail(['targets', name, 'inputs', input, ...(p.key ? [p.key] : [])], 'config.target.input', p.message);
       if (t.parameters && Object.hasOwn(t.parameters, input))
         fail(
           ['targets', name, 'parameters', input],
@@ -351,7 +318,7 @@ function toPipelineTarget(name: string, raw: RawTarget): PipelineTarget {
   const v2 = toV2(raw);
   if (v2) {
     target.v2 = v2;
-    target.inputs = Object.fromEntries(Object.entries(raw.inputs ?? {}).map(([k, i]) => [k, toInput(i)]));
+    target.inputs = Object.fromEntries(Object.entries(raw.inputs ?? {}).map(([k, i]) => [k, inputFromFile(i)]));
   }
   return target;
 }

@@ -21,7 +21,7 @@ import { SDK_RUN_SOURCE as DEFAULT_RUN_SOURCE } from '../aml/constants';
 import { toSubmission } from '../aml/submission';
 import type { PipelineClient, PipelineTarget, SubmissionBody } from '../aml/types';
 import { AppFailure, errorFrom, type AppError, type Result } from '../errors';
-import type { ReactiveScheduleDefinition } from '../schedules/definition';
+import { scheduleRequest, type ReactiveScheduleDefinition } from '../schedules/definition';
 import type { Telemetry } from '../telemetry';
 import type { BlobEvent } from './blobEvent';
 import { decideAfterLookup, decideClaim, type ClaimPolicy, type LookupAnswer } from './claimDecision';
@@ -157,7 +157,7 @@ export interface HandleOptions {
   readonly signal?: AbortSignal;
 }
 
-/** The submission body for one blob (pure): the target's assignments plus the blob (`toSubmission`). */
+/** The submission body for one blob (pure): the target's assignments, the schedule's inputs, the blob last (`toSubmission`). */
 export function reactiveSubmissionBody(
   target: PipelineTarget,
   definition: ReactiveScheduleDefinition,
@@ -166,6 +166,7 @@ export function reactiveSubmissionBody(
 ): SubmissionBody {
   return toSubmission(target, {
     runSource,
+    ...scheduleRequest(definition),
     ...(target.description !== undefined ? { description: target.description } : {}),
     ...(definition.dataPathParameterName !== undefined
       ? { blob: { parameter: definition.dataPathParameterName, datastore: definition.datastore, path: blobName } }

@@ -7,9 +7,9 @@
  * Pure: no I/O; `now` is only used as the creation instant of a recurrence without `start_time`.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
-import type { ParameterValue, PipelineRef, PipelineTarget, WorkspaceRef } from '../aml/types';
-import { toSubmission } from '../aml/submission';
-import { v2Inputs } from '../aml/v2Body';
+import type { ParameterValue, PipelineRef, PipelineTarget, V2Input, WorkspaceRef } from '../aml/types';
+import { toSubmission, type SubmissionRequest } from '../aml/submission';
+import { fileInputProblems, inputFromFile, v2Inputs, type FileInput } from '../aml/v2Body';
 import { appError, fieldPath, showValue, type AppError, type Result, err, ok } from '../errors';
 import { parseRecurrence, type Recurrence } from '../recurrence';
 import { canonicalHash } from '../util/canonicalJson';
@@ -51,6 +51,11 @@ interface ScheduleCommon {
   /** Required for inline pipelines; for a target, absent means the target's experiment. */
   readonly experimentName?: string;
   readonly pipelineParameters: Readonly<Record<string, ParameterValue>>;
+  /**
+   * Azure ML v2 targets only: inputs in v2 terms (the file's `inputs`), laid over the target's inputs
+   * and the parameters mapped onto them; a reactive schedule's blob is laid over these (v2Body.ts).
+   */
+  readonly inputs?: Readonly<Record<string, V2Input>>;
   readonly continueOnStepFailure?: boolean;
   readonly status: ScheduleStatus;
   readonly source: ScheduleSource;
@@ -272,6 +277,37 @@ export function validateSchedule(
     );
   }
 
+  // v2 inputs: the shape is the targets file's (schema); here what it cannot say, and that a v1 pipeline
+  // named by id takes none (a v1 target is refused when the schedule is resolved against it).
+  const rawInputs =
+    isRecord(raw.inputs) && !structurallyBad('inputs') ? (raw.inputs as Record<string, FileInput>) : undefined;
+  if (rawInputs && inline && Object.keys(rawInputs).length > 0) {
+    issue(
+      'schedule.inputs.v1_pipeline',
+      ['inputs'],
+      raw.inputs,
+      `is for Azure ML v2 targets (pipeline_job, batch_endpoint), but this schedule names a v1 ${has('pipeline_id') ? 'published pipeline (`pipeline_id`)' : 'pipeline endpoint (`pipeline_endpoint_id`)'}, which takes no inputs: pass the values in \`pipeline_parameters\`, or set \`target\` to a v2 target.`,
+    );
+  }
+  for (const [input, i] of Object.entries(rawInputs ?? {})) {
+    for (const p of fileInputProblems(i, { filled: true }))
+      issue('schedule.inputs.invalid', ['inputs', input, ...(p.key ? [p.key] : [])], p.key ? i[p.key] : i, p.message);
+    if (Object.prototype.hasOwnProperty.call(parameters, input))
+      issue(
+        'schedule.inputs.invalid',
+        ['inputs', input],
+        i,
+        `is also set in \`pipeline_parameters\`; give "${input}" once (in inputs, with its v2 type).`,
+      );
+    if (input === dataPathName)
+      issue(
+        'schedule.inputs.invalid',
+        ['inputs', input],
+        i,
+        `is the input the arriving blob fills (\`data_path_parameter_name\`); remove it from inputs (declare its type or mode in the target's inputs).`,
+      );
+  }
+
   // Recurrence (validated by the recurrence engine, unless the schema already found it malformed).
   let recurrence: Recurrence | undefined;
   let recurrenceInput: Raw | undefined;
@@ -346,6 +382,9 @@ export function validateSchedule(
     pipeline,
     ...(str('experiment_name') !== undefined ? { experimentName: str('experiment_name') } : {}),
     pipelineParameters: { ...parameters },
+    ...(rawInputs && Object.keys(rawInputs).length > 0
+      ? { inputs: Object.fromEntries(Object.entries(rawInputs).map(([k, i]) => [k, inputFromFile(i)])) }
+      : {}),
     ...(typeof raw.continue_on_step_failure === 'boolean'
       ? { continueOnStepFailure: raw.continue_on_step_failure }
       : {}),
@@ -448,6 +487,15 @@ export function recurrenceFor(def: TimeScheduleDefinition, createdAt: Date): Rec
   return parsed.ok ? parsed.value : def.recurrence;
 }
 
+/**
+ * What a schedule adds to every submission of its (resolved) target besides the path's own tags and
+ * blob: its v2 `inputs`, laid over the target's (see toSubmission). One place for the timer, run-now,
+ * the reactive handler and the check above.
+ */
+export function scheduleRequest(def: ScheduleDefinition): Pick<SubmissionRequest, 'inputs'> {
+  return def.inputs !== undefined ? { inputs: def.inputs } : {};
+}
+
 export interface WorkspaceDefaults {
   /** App-level default workspace for inline pipelines without `workspace`. */
   readonly workspace?: WorkspaceRef;
@@ -487,19 +535,50 @@ export function resolveScheduleTarget(
       dataPathAssignments: { ...target.dataPathAssignments },
       ...(def.continueOnStepFailure !== undefined ? { continueOnStepFailure: def.continueOnStepFailure } : {}),
     };
+    if (!resolved.v2 && def.inputs !== undefined) {
+      const field = fieldPath(base.path || undefined, 'inputs');
+      const at = `${def.source.file}${def.source.line !== undefined ? `:${def.source.line}` : ''}`;
+      const kind =
+        target.pipeline?.kind === 'published' || !target.pipeline ? 'published pipeline' : 'pipeline endpoint';
+      return err({
+        code: 'schedule.inputs.v1_pipeline',
+        message: `${at}: schedule "${def.name}" gives \`${field}\` (${Object.keys(def.inputs)
+          .map((n) => JSON.stringify(n))
+          .join(
+            ', ',
+          )}), but its target ${showValue(name)} is an Azure ML v1 ${kind}, which takes no inputs: pass the values in \`pipeline_parameters\` (DataPaths in the target's data_paths), or point the schedule at a v2 target (pipeline_job, batch_endpoint; docs/migration-v2.md).`,
+        field,
+        value: def.inputs,
+        source: base.file,
+        ...(def.source.line !== undefined ? { line: def.source.line } : {}),
+      });
+    }
     if (resolved.v2) {
       // What the schedule passes must map onto the v2 target's inputs: checked now, not at the first run.
       const blob =
         def.kind === 'reactive' && def.dataPathParameterName !== undefined
           ? { parameter: def.dataPathParameterName, datastore: def.datastore, path: 'blob' }
           : undefined;
-      const mapped = v2Inputs(resolved, toSubmission(resolved, { runSource: 'SDK', ...(blob ? { blob } : {}) }));
+      const mapped = v2Inputs(
+        resolved,
+        toSubmission(resolved, { runSource: 'SDK', ...scheduleRequest(def), ...(blob ? { blob } : {}) }),
+      );
       if (!mapped.ok) {
+        // An input the schedule gives is named as the schedule file writes it (`inputs.<name>`).
+        const own = /^Inputs\.(.+)$/.exec(mapped.error.field ?? '')?.[1];
+        const field =
+          own !== undefined && def.inputs?.[own] !== undefined
+            ? fieldPath(fieldPath(base.path || undefined, 'inputs'), own)
+            : fieldPath(base.path || undefined, 'target');
+        const text =
+          own !== undefined && def.inputs?.[own] !== undefined
+            ? mapped.error.message.replace(`Inputs.${own}`, `\`${field}\``)
+            : mapped.error.message;
         return err({
           code: 'schedule.target.inputs',
-          message: `Schedule "${def.name}" (${def.source.file}) cannot start target ${showValue(name)}: ${mapped.error.message}`,
-          field: fieldPath(base.path || undefined, 'target'),
-          value: name,
+          message: `Schedule "${def.name}" (${def.source.file}) cannot start target ${showValue(name)}: ${text}`,
+          field,
+          value: field.endsWith('target') ? name : def.inputs?.[own!],
           source: base.file,
         });
       }

@@ -42,7 +42,7 @@ import { parse as parseYaml } from 'yaml';
 import type { PipelineTarget } from '../aml/types';
 import { AppFailure, appError, err, ok, showValue, type AppError, type Result } from '../errors';
 import type { JsonParser } from '../storage/blobJson';
-import type { ScheduleDefinition, ScheduleIssue, ScheduleSource } from './definition';
+import { resolveScheduleTarget, type ScheduleDefinition, type ScheduleIssue, type ScheduleSource } from './definition';
 import {
   loadScheduleDefinitions,
   loadScheduleDefinitionsFromSettings,
@@ -299,6 +299,11 @@ export class ScheduleRegistry {
             { field: 'target', value: def.pipeline.target, source: def.source.file },
           ),
         );
+      } else if (known && def.pipeline.kind === 'target') {
+        // What the schedule passes must suit its target (v2 inputs onto a v1 pipeline, unmappable ones):
+        // refused now rather than at its first run.
+        const resolved = resolveScheduleTarget(def, known);
+        if (!resolved.ok) problems.push({ ...resolved.error, status: resolved.error.status ?? 400 });
       }
     }
     if (problems.length > 0) return err(problems.length === 1 ? problems[0]! : combined(problems));

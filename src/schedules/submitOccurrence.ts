@@ -1,13 +1,13 @@
 /**
  * The Azure ML submission for one occurrence of a time schedule (pure): the resolved target (whose
  * parameters, experiment, description and continue_on_step_failure already carry the schedule's own,
- * see `resolveScheduleTarget`) plus tags that tie the run back to the schedule and the instant, so a
+ * see `resolveScheduleTarget`), the schedule's v2 inputs (`scheduleRequest`), plus tags that tie the run back to the schedule and the instant, so a
  * run found in the workspace can be matched to its occurrence (and a doubtful one looked up by hand).
  */
 import { toSubmission } from '../aml/submission';
 import { submissionKey } from '../aml/submissionKey';
 import type { PipelineTarget, SubmissionBody } from '../aml/types';
-import type { TimeScheduleDefinition } from './definition';
+import { scheduleRequest, type TimeScheduleDefinition } from './definition';
 import { isoInstant } from './instants';
 
 export const TAG_SCHEDULE = 'aml-triggers.schedule';
@@ -38,6 +38,7 @@ export function occurrenceSubmission(
   const description = target.description ?? def.description;
   return toSubmission(target, {
     runSource: info.runSource,
+    ...scheduleRequest(def),
     ...(description !== undefined ? { description } : {}),
     tags: { [TAG_SCHEDULE]: def.name, [TAG_OCCURRENCE]: isoInstant(info.occurrence), [TAG_TRIGGER]: info.trigger },
   });
