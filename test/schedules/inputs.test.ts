@@ -55,6 +55,8 @@ const v1: PipelineTarget = {
   dataPathAssignments: {},
 };
 const targets = { 'train-v2': job, 'score-v2': batch, 'train-v1': v1 };
+/** One occurrence of `weekly`. */
+const monday = { occurrence: new Date('2026-01-05T05:00:00Z'), trigger: 'schedule', runSource: 'SDK' };
 
 function load(file: ScheduleFile) {
   return loadScheduleDefinitions([file], { now: NOW });
@@ -269,11 +271,7 @@ describe('schedule inputs: merge order and the definition hash', () => {
     const def = one({ ...weekly, inputs }) as TimeScheduleDefinition;
     const target = resolveScheduleTarget(def, targets);
     if (!target.ok) throw new Error(target.error.message);
-    const body = occurrenceSubmission(def, target.value, {
-      occurrence: new Date('2026-01-05T05:00:00Z'),
-      trigger: 'schedule',
-      runSource: 'SDK',
-    });
+    const body = occurrenceSubmission(def, target.value, monday);
     expect(v2Inputs(target.value, body)).toEqual({
       ok: true,
       value: {
@@ -283,11 +281,7 @@ describe('schedule inputs: merge order and the definition hash', () => {
       },
     });
     const own = one({ ...weekly, inputs: { training_data: { ...inputs.training_data, mode: 'download' } } });
-    const withMode = occurrenceSubmission(own as TimeScheduleDefinition, target.value, {
-      occurrence: new Date('2026-01-05T05:00:00Z'),
-      trigger: 'schedule',
-      runSource: 'SDK',
-    });
+    const withMode = occurrenceSubmission(own as TimeScheduleDefinition, target.value, monday);
     expect(v2Inputs(target.value, withMode)).toMatchObject({
       ok: true,
       value: { training_data: { type: 'uri_folder', uri: 'azureml://datastores/x/paths/weekly/', mode: 'download' } },
@@ -332,7 +326,6 @@ describe('schedule inputs on the wire (exact bodies)', () => {
       threshold: { type: 'literal', value: 0.9 },
     },
   }) as TimeScheduleDefinition;
-  const info = { occurrence: new Date('2026-01-05T05:00:00Z'), trigger: 'schedule', runSource: 'SDK' };
   const tags = {
     'aml-triggers.schedule': 'weekly-train',
     'aml-triggers.occurrence': '2026-01-05T05:00:00Z',
@@ -343,7 +336,7 @@ describe('schedule inputs on the wire (exact bodies)', () => {
   it('pipeline_job: the ARM PUT body', () => {
     const target = resolveScheduleTarget(def, targets);
     if (!target.ok) throw new Error(target.error.message);
-    const body = occurrenceSubmission(def, target.value, info);
+    const body = occurrenceSubmission(def, target.value, monday);
     const inputs = v2Inputs(target.value, body);
     if (!inputs.ok) throw new Error(inputs.error.message);
     expect(pipelineJobBody(target.value, body, inputs.value, 'component-id', 'k-1')).toEqual({
@@ -369,7 +362,7 @@ describe('schedule inputs on the wire (exact bodies)', () => {
   it('batch_endpoint: the invoke body', () => {
     const target = resolveScheduleTarget({ ...def, pipeline: { kind: 'target', target: 'score-v2' } }, targets);
     if (!target.ok) throw new Error(target.error.message);
-    const body = occurrenceSubmission(def, target.value, info);
+    const body = occurrenceSubmission(def, target.value, monday);
     const inputs = v2Inputs(target.value, body);
     if (!inputs.ok) throw new Error(inputs.error.message);
     expect(batchInvokeBody(body, inputs.value, 'k-1', 'k-1')).toEqual({
