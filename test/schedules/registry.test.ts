@@ -176,6 +176,49 @@ describe('apply', () => {
     expect((await r.apply([json('ops/s.json', daily('a'))], T0)).ok).toBe(true);
   });
 
+  it("v2 inputs: refused on a v1 target, naming the schedule; an edit of a v2 schedule's inputs is an update", async () => {
+    const ws = { subscriptionId: 's', resourceGroup: 'rg', workspaceName: 'ws' };
+    const targets = new Map<string, PipelineTarget>([
+      ['train', { name: 'train', experimentName: 'e', parameterAssignments: {}, dataPathAssignments: {} }],
+      [
+        'train-v2',
+        {
+          name: 'train-v2',
+          workspace: ws,
+          experimentName: 'e',
+          parameterAssignments: {},
+          dataPathAssignments: {},
+          v2: { kind: 'pipeline_job', componentName: 'train', componentVersion: 'latest' },
+          inputs: {},
+        },
+      ],
+    ]);
+    const r = registry(store, { targets: () => targets });
+    const weekly = { training_data: { type: 'uri_folder', path: 'azureml://datastores/x/paths/weekly/' } };
+    const refused = await r.apply([json('ops/s.json', daily('a', { inputs: weekly }))], T0);
+    expect(refused.ok || [refused.error.code, refused.error.status, refused.error.field]).toEqual([
+      'schedule.inputs.v1_pipeline',
+      400,
+      'inputs',
+    ]);
+    expect(refused.ok || refused.error.message).toMatch(
+      /^ops\/s\.json:\d+: schedule "a" gives `inputs` \("training_data"\), but its target "train" is an Azure ML v1 published pipeline/,
+    );
+    expect(await r.get('a')).toBeUndefined();
+
+    await mustApply(r, [json('ops/s.json', daily('a', { target: 'train-v2', inputs: weekly }))]);
+    const hash = (await r.get('a'))?.hash;
+    const daily2 = { training_data: { type: 'uri_folder', path: 'azureml://datastores/x/paths/daily/' } };
+    const edited = await mustApply(r, [json('ops/s.json', daily('a', { target: 'train-v2', inputs: daily2 }))]);
+    expect(edited.schedules.map((s) => [s.name, s.action, s.changedFields])).toEqual([['a', 'updated', ['inputs']]]);
+    const a = await r.get('a');
+    expect(a?.inputs).toEqual({
+      training_data: { type: 'uri_folder', uri: 'azureml://datastores/x/paths/daily/' },
+    });
+    expect(a?.hash).not.toBe(hash);
+    expect((await store.catalog.read()).schedules).toMatchObject({ a: a?.hash });
+  });
+
   it('an empty file is an error', async () => {
     const result = await registry().apply([{ path: 'ops/empty.yaml', text: '' }], T0);
     expect(result.ok || result.error.code).toBe('schedule.apply.empty');
