@@ -367,7 +367,7 @@ const schedulePaths = {
       operationId: 'runScheduleNow',
       summary: 'Run a time-based schedule now (master key)',
       description:
-        'Submits one run of the schedule now with its parameters, optionally overridden key by key by the body, recorded in its history as a `manual` trigger with who asked (the signed-in principal, else "the holder of an admin key"). It is not an occurrence: the next occurrence runs as planned. ' +
+        'Submits one run of the schedule now with its parameters and inputs, optionally overridden key by key by the body (a name the body sets replaces the schedule\'s input of that name), recorded in its history as a `manual` trigger with who asked (the signed-in principal, else "the holder of an admin key"). It is not an occurrence: the next occurrence runs as planned. ' +
         'Send a request id (`Idempotency-Key` or `x-ms-client-request-id`) to make retries safe: a repeated id submits nothing and answers with the first run (`Idempotent-Replayed: true`), or 409 while it is in progress (Retry-After), after it failed, or when its outcome is unknown. Reactive schedules cannot be run now (409).',
       security: masterKey,
       parameters: [
@@ -398,6 +398,7 @@ const schedulePaths = {
               properties: {
                 ParameterAssignments: { $ref: '#/components/schemas/RunRequest/properties/ParameterAssignments' },
                 DataPathAssignments: { $ref: '#/components/schemas/RunRequest/properties/DataPathAssignments' },
+                Inputs: { $ref: '#/components/schemas/RunRequest/properties/Inputs' },
               },
             },
           },

@@ -8,8 +8,9 @@
  * progress (with Retry-After), failed, or ended with an unknown outcome. Without one, every request is a
  * new run; the id made up for it is in the answer.
  *
- * Body (optional, JSON): `{"ParameterAssignments": {...}, "DataPathAssignments": {...}}`, checked by the
- * submit route's parser and merged over the schedule's own values key by key; other fields are refused
+ * Body (optional, JSON): `{"ParameterAssignments": {...}, "DataPathAssignments": {...}, "Inputs": {...}}`
+ * (Inputs: v2 targets), checked by the submit route's parser and merged over the schedule's own values
+ * key by key (a name the request sets replaces the schedule's input of that name); other fields are refused
  * (the schedule decides its experiment, tags and the rest).
  *
  * Who asked: the signed-in principal App Service authentication passes on (`x-ms-client-principal-name`),
@@ -23,7 +24,7 @@ import type { TickLog } from '../schedules/tick';
 import { problemResponse } from './problem';
 import { readRunRequest } from './submitRun';
 
-export const RUN_NOW_FIELDS = ['ParameterAssignments', 'DataPathAssignments'] as const;
+export const RUN_NOW_FIELDS = ['ParameterAssignments', 'DataPathAssignments', 'Inputs'] as const;
 export const ADMIN_KEY_HOLDER = 'the holder of an admin key';
 
 export function createRunNowHandler(getDeps: (log: TickLog) => RunNowDeps, now: () => Date = () => new Date()) {
@@ -76,6 +77,7 @@ export function createRunNowHandler(getDeps: (log: TickLog) => RunNowDeps, now: 
           : {}),
         ...(parsed.value.ParameterAssignments ? { parameters: parsed.value.ParameterAssignments } : {}),
         ...(parsed.value.DataPathAssignments ? { dataPaths: parsed.value.DataPathAssignments } : {}),
+        ...(parsed.value.Inputs ? { inputs: parsed.value.Inputs } : {}),
         requestedBy: principal || ADMIN_KEY_HOLDER,
         now: now(),
       });

@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { submissionKey } from '../aml/submissionKey';
-import type { DataPathAssignment, ParameterValue, PipelineClient, PipelineTarget } from '../aml/types';
+import type { DataPathAssignment, ParameterValue, PipelineClient, PipelineTarget, V2Input } from '../aml/types';
 import { err, ok, type AppError, type Result } from '../errors';
 import { upstreamStatus } from '../http/submitRun';
 import type { Runtime } from '../runtime';
@@ -23,7 +23,7 @@ import type { SyncReport } from './registry';
 import { notFound } from './operations';
 import { manualClaimId } from './blobNames';
 import { historyEntryOf } from './occurrenceClaims';
-import { checkRequestId, decideRepeat, runNowSubmission } from './runNowDecision';
+import { checkRequestId, decideRepeat, runNowSubmission, type RunNowOverrides } from './runNowDecision';
 import type { ScheduleStateStore } from './stateStore';
 import type { Claim } from './stateTypes';
 import type { TickLog } from './tick';
@@ -61,6 +61,8 @@ export interface RunNowRequest {
   readonly requestIdField?: string;
   readonly parameters?: Readonly<Record<string, ParameterValue>>;
   readonly dataPaths?: Readonly<Record<string, DataPathAssignment>>;
+  /** v2 targets: inputs in v2 terms, over the schedule's own. */
+  readonly inputs?: Readonly<Record<string, V2Input>>;
   /** Who asked (a signed-in principal, "holder of the admin key", user@host for the CLI). */
   readonly requestedBy: string;
   readonly now: Date;
@@ -210,12 +212,10 @@ export async function runScheduleNow(
 /** Prefix of a run-now claim's `owner`: who asked (for diagnosis, and so a replay names the first caller). */
 const REQUESTED_BY = 'requested by ';
 
-function overrides(request: RunNowRequest): {
-  parameters?: Readonly<Record<string, ParameterValue>>;
-  dataPaths?: Readonly<Record<string, DataPathAssignment>>;
-} {
+function overrides(request: RunNowRequest): RunNowOverrides {
   return {
     ...(request.parameters ? { parameters: request.parameters } : {}),
     ...(request.dataPaths ? { dataPaths: request.dataPaths } : {}),
+    ...(request.inputs ? { inputs: request.inputs } : {}),
   };
 }

@@ -7,7 +7,7 @@
  * have, so a manual run never takes an occurrence's claim nor counts as one. What a repeated request
  * gets is the tick's own claim decision (claimDecision.ts) read for a request.
  */
-import type { DataPathAssignment, ParameterValue, PipelineTarget, SubmissionBody } from '../aml/types';
+import type { DataPathAssignment, ParameterValue, PipelineTarget, SubmissionBody, V2Input } from '../aml/types';
 import { showValue, type AppError } from '../errors';
 import { manualClaimId } from './blobNames';
 import { decideClaim, type ClaimPolicy } from './claimDecision';
@@ -118,12 +118,15 @@ export function decideRepeat(read: ClaimRead, requestId: string, now: Date, poli
 export interface RunNowOverrides {
   readonly parameters?: Readonly<Record<string, ParameterValue>>;
   readonly dataPaths?: Readonly<Record<string, DataPathAssignment>>;
+  /** v2 targets: inputs in v2 terms (the request's `Inputs`). */
+  readonly inputs?: Readonly<Record<string, V2Input>>;
 }
 
 /**
  * The body of a run-now submission: the occurrence body of the schedule (its resolved target, its own
- * parameters and tags) with the request's overrides key by key, tagged `manual` with the request id and
- * who asked instead of an occurrence instant.
+ * parameters, inputs and tags) with the request's overrides key by key, tagged `manual` with the request
+ * id and who asked instead of an occurrence instant. A name the request sets in any terms replaces the
+ * schedule's input of that name (the request's value wins, as on the submit route).
  */
 export function runNowSubmission(
   def: TimeScheduleDefinition,
@@ -141,10 +144,17 @@ export function runNowSubmission(
     runSource: request.runSource,
   });
   const { [TAG_OCCURRENCE]: _occurrence, ...tags } = base.Tags ?? {};
+  const replaced = new Set([...Object.keys(request.parameters ?? {}), ...Object.keys(request.dataPaths ?? {})]);
+  const inputs = {
+    ...Object.fromEntries(Object.entries(base.Inputs ?? {}).filter(([n]) => !replaced.has(n))),
+    ...(request.inputs ?? {}),
+  };
+  const { Inputs: _schedule, ...withoutInputs } = base;
   return {
-    ...base,
+    ...withoutInputs,
     ParameterAssignments: { ...base.ParameterAssignments, ...(request.parameters ?? {}) },
     DataPathAssignments: { ...base.DataPathAssignments, ...(request.dataPaths ?? {}) },
+    ...(Object.keys(inputs).length > 0 ? { Inputs: inputs } : {}),
     // Azure ML tag values are strings of bounded length: who asked is kept short.
     Tags: { ...tags, [TAG_REQUEST]: request.requestId, [TAG_REQUESTED_BY]: request.requestedBy.slice(0, 256) },
   };

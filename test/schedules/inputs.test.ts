@@ -14,6 +14,7 @@ import {
   type TimeScheduleDefinition,
 } from '../../src/schedules/definition';
 import { loadScheduleDefinitions, type ScheduleFile } from '../../src/schedules/loadDefinitions';
+import { runNowSubmission } from '../../src/schedules/runNowDecision';
 import { occurrenceSubmission } from '../../src/schedules/submitOccurrence';
 
 const NOW = new Date('2026-01-01T00:00:00Z');
@@ -285,6 +286,28 @@ describe('schedule inputs: merge order and the definition hash', () => {
     expect(v2Inputs(target.value, withMode)).toMatchObject({
       ok: true,
       value: { training_data: { type: 'uri_folder', uri: 'azureml://datastores/x/paths/weekly/', mode: 'download' } },
+    });
+  });
+
+  it("run now: the request's values win over the schedule's inputs, in either terms", () => {
+    const def = one({ ...weekly, inputs }) as TimeScheduleDefinition;
+    const target = resolveScheduleTarget(def, targets);
+    if (!target.ok) throw new Error(target.error.message);
+    const body = runNowSubmission(def, target.value, {
+      requestId: 'r1',
+      requestedBy: 'alice',
+      now: NOW,
+      runSource: 'SDK',
+      parameters: { threshold: 0.5 },
+      inputs: { training_data: { type: 'uri_folder', uri: 'azureml://datastores/x/paths/backfill/' } },
+    });
+    expect(v2Inputs(target.value, body)).toEqual({
+      ok: true,
+      value: {
+        training_data: { type: 'uri_folder', uri: 'azureml://datastores/x/paths/backfill/', mode: 'ro_mount' },
+        threshold: { type: 'literal', value: '0.5' },
+        epochs: { type: 'literal', value: '3' },
+      },
     });
   });
 
