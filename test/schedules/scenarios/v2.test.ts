@@ -6,6 +6,7 @@
  * answers that created nothing. Faults on the batch scoring host go through the fault proxy.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { componentVersionId } from '../../../src/aml/v2Body';
 import { occurrenceSubmissionKey } from '../../../src/schedules/submitOccurrence';
 import { startHttpFaultProxy, type HttpFaultProxy } from '../../support/faultProxy';
 import type { FakeJob } from '../../support/fakeAmlV2';
@@ -80,6 +81,92 @@ describe.each([
         .sort(),
     );
   }, 90_000);
+});
+
+describe("a schedule's own inputs (one target, one schedule per input set)", () => {
+  const at = (folder: string): Record<string, unknown> => ({
+    training_data: { type: 'uri_folder', path: `azureml://datastores/x/paths/${folder}/`, mode: 'download' },
+    threshold: { type: 'literal', value: 0.9 },
+  });
+
+  it("reach the pipeline job PUT and the batch invoke exactly, over the target's parameters, per schedule", async () => {
+    const e = engine(bed, {
+      container: await newContainer(),
+      files: scheduleFile([
+        { ...every15('inputs-weekly', 'train-v2'), inputs: at('weekly') },
+        {
+          ...every15('inputs-daily', 'train-v2'),
+          inputs: { ...at('daily'), mode: { type: 'literal', value: 'fast' } },
+        },
+        { ...every15('inputs-batch', 'score-v2'), inputs: at('scoring') },
+      ]),
+    });
+    await e.tick('2026-06-01T00:00:00Z');
+    await e.tick('2026-06-01T00:15:01Z');
+    const only = (schedule: string): FakeJob => {
+      expect(jobsOf(schedule)).toHaveLength(1);
+      return jobsOf(schedule)[0]!;
+    };
+    const marks = (schedule: string, job: FakeJob): Pick<FakeJob, 'tags' | 'properties'> => ({
+      tags: {
+        team: 'ml',
+        'aml-triggers.schedule': schedule,
+        'aml-triggers.occurrence': '2026-06-01T00:15:00Z',
+        'aml-triggers.trigger': 'schedule',
+        aml_triggers_key: job.name,
+      },
+      properties: { 'aml-triggers.run_source': 'SDK', aml_triggers_key: job.name },
+    });
+    const weekly = only('inputs-weekly');
+    expect(weekly.request).toEqual({
+      jobType: 'Pipeline',
+      componentId: componentVersionId(bed.workspace, 'train', '2'),
+      experimentName: 'scheduled-training',
+      inputs: {
+        mode: { jobInputType: 'literal', value: 'full' },
+        training_data: { jobInputType: 'uri_folder', uri: 'azureml://datastores/x/paths/weekly/', mode: 'download' },
+        threshold: { jobInputType: 'literal', value: '0.9' },
+      },
+    });
+    expect({ tags: weekly.tags, properties: weekly.properties }).toEqual(marks('inputs-weekly', weekly));
+    const daily = only('inputs-daily');
+    expect(daily.request.inputs).toEqual({
+      mode: { jobInputType: 'literal', value: 'fast' },
+      training_data: { jobInputType: 'uri_folder', uri: 'azureml://datastores/x/paths/daily/', mode: 'download' },
+      threshold: { jobInputType: 'literal', value: '0.9' },
+    });
+    const batch = only('inputs-batch');
+    expect(batch.request).toEqual({
+      name: batch.name,
+      InputData: {
+        mode: { JobInputType: 'Literal', Value: 'full' },
+        training_data: { JobInputType: 'UriFolder', Uri: 'azureml://datastores/x/paths/scoring/' },
+        threshold: { JobInputType: 'Literal', Value: '0.9' },
+      },
+    });
+    expect({ tags: batch.tags, properties: batch.properties }).toEqual(marks('inputs-batch', batch));
+  }, 60_000);
+
+  it('a schedule with inputs on a v1 target is not submitted: the occurrence fails naming schedule, field and what to do', async () => {
+    const e = engine(bed, {
+      container: await newContainer(),
+      files: scheduleFile([{ ...every15('inputs-on-v1', 'train'), inputs: at('weekly') }]),
+    });
+    const submissions = bed.aml.submissions.length;
+    await e.tick('2026-06-01T00:00:00Z');
+    await e.tick('2026-06-01T00:15:01Z');
+    expect(bed.aml.submissions.length).toBe(submissions);
+    const history = await e.store.history.entries('inputs-on-v1');
+    expect(history).toEqual([
+      expect.objectContaining({
+        occurrence: '2026-06-01T00:15:00Z',
+        error: expect.objectContaining({ code: 'schedule.inputs.v1_pipeline' }),
+      }),
+    ]);
+    expect(e.lines.join('\n')).toMatch(
+      /schedule "inputs-on-v1" gives `\[0\]\.inputs` \("training_data", "threshold"\), but its target "train" is an Azure ML v1 published pipeline, which takes no inputs: pass the values in `pipeline_parameters`/,
+    );
+  }, 60_000);
 });
 
 describe('lost answers and answers that created nothing', () => {
