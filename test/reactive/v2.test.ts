@@ -108,6 +108,48 @@ describe.each([
   });
 });
 
+describe.each([
+  ['pipeline_job', 'ingest-job'],
+  ['batch_endpoint', 'ingest-batch'],
+])("%s target, the schedule's own inputs", (kind, target) => {
+  it("each job gets the target's values, the schedule's inputs over them, and the blob last", async () => {
+    const s = await setup({
+      aml: bed.aml,
+      client,
+      schedules: (c) => [
+        sales(c, {
+          target,
+          inputs: {
+            reference: { type: 'uri_folder', path: 'azureml://datastores/ref/paths/2026/', mode: 'ro_mount' },
+            region: { type: 'literal', value: 'us' },
+          },
+        }),
+      ],
+      targets: targets(),
+    });
+    const blob = await upload(s.service, s.container, `in/${s.container}.csv`, 'a,b\n1,2\n');
+    await s.invokeBlobTrigger(await hostTriggerMetadata(blob, s.container, `in/${s.container}.csv`));
+    const made = jobsFor(s.container);
+    expect(made).toHaveLength(1);
+    const uri = `azureml://datastores/landing/paths/in/${s.container}.csv`;
+    if (kind === 'pipeline_job')
+      expect(made[0]!.request.inputs).toEqual({
+        region: { jobInputType: 'literal', value: 'us' },
+        mode: { jobInputType: 'literal', value: 'fast' },
+        reference: { jobInputType: 'uri_folder', uri: 'azureml://datastores/ref/paths/2026/', mode: 'ro_mount' },
+        input_data: { jobInputType: 'uri_file', uri },
+      });
+    else
+      expect(made[0]!.request.InputData).toEqual({
+        region: { JobInputType: 'Literal', Value: 'us' },
+        mode: { JobInputType: 'Literal', Value: 'fast' },
+        reference: { JobInputType: 'UriFolder', Uri: 'azureml://datastores/ref/paths/2026/' },
+        input_data: { JobInputType: 'UriFile', Uri: uri },
+      });
+    expect(s.history).toMatchObject([{ status: 'submitted', runId: made[0]!.name }]);
+  });
+});
+
 describe('faults', () => {
   it.each(['create_then_502', 'create_then_reset'] as const)(
     'pipeline_job, %s: one job, recorded submitted; a redelivery adds none',
@@ -177,6 +219,49 @@ describe('at start-up', () => {
         code: 'schedule.target.inputs',
         message: expect.stringContaining('declares input_data as uri_folder'),
       },
+    ]);
+  });
+
+  it('a schedule giving inputs to a v1 target is reported by name, field and what to do; the others are built', async () => {
+    const t = new Map([
+      [
+        'ingest-v1',
+        {
+          name: 'ingest-v1',
+          workspace: WS,
+          pipeline: { kind: 'published' as const, pipelineId: 'p-1' },
+          experimentName: 'reactive-v1',
+          parameterAssignments: {},
+          dataPathAssignments: {},
+        },
+      ],
+      ...targets(),
+    ]);
+    const built = await buildReactiveSchedules(
+      definitions([
+        sales('landing-one', {
+          name: 'v1-with-inputs',
+          target: 'ingest-v1',
+          inputs: { region: { type: 'literal', value: 'us' } },
+        }),
+        sales('landing-two', {
+          name: 'good',
+          target: 'ingest-job',
+          inputs: { region: { type: 'literal', value: 'us' } },
+        }),
+      ]),
+      { targets: t },
+    );
+    expect(built.schedules.map((x) => x.definition.name)).toEqual(['good']);
+    expect(built.problems).toEqual([
+      expect.objectContaining({
+        schedule: 'v1-with-inputs',
+        code: 'schedule.inputs.v1_pipeline',
+        field: 'schedules[0].inputs',
+        source: 'schedules.json',
+        message:
+          'schedules.json:1: schedule "v1-with-inputs" gives `schedules[0].inputs` ("region"), but its target "ingest-v1" is an Azure ML v1 published pipeline, which takes no inputs: pass the values in `pipeline_parameters` (DataPaths in the target\'s data_paths), or point the schedule at a v2 target (pipeline_job, batch_endpoint; docs/migration-v2.md).',
+      }),
     ]);
   });
 });
