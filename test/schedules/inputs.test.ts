@@ -4,8 +4,11 @@
  * do; merged as the target's inputs < the schedule's < the blob; part of the definition's hash; and the
  * exact pipeline-job and batch-invoke bodies they make.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PipelineTarget } from '../../src/aml/types';
+import { parseTargets } from '../../src/config/targets';
 import { batchInvokeBody, pipelineJobBody, v2Inputs } from '../../src/aml/v2Body';
 import { reactiveSubmissionBody } from '../../src/reactive/handler';
 import {
@@ -400,5 +403,57 @@ describe('schedule inputs on the wire (exact bodies)', () => {
         properties: { 'aml-triggers.run_source': 'SDK', aml_triggers_key: 'k-1' },
       },
     });
+  });
+});
+
+describe('the example of docs/migration-v2.md', () => {
+  const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'migration-v2.md'), 'utf8');
+  const block = (file: string): string => {
+    const m = new RegExp('```yaml file=' + file.replace(/\./g, '\\.') + '\\n([\\s\\S]*?)```').exec(doc);
+    if (!m) throw new Error(`no block file=${file} in docs/migration-v2.md`);
+    return m[1]!;
+  };
+
+  it("loads against the doc's v2 targets, and each schedule sends what the text says", () => {
+    const catalog = parseTargets(block('config/pipelines.v2.yaml'), 'config/pipelines.v2.yaml', 'yaml', {});
+    if (!catalog.ok) throw new Error(catalog.error.message);
+    const loaded = load({ path: 'config/schedules/churn-v2.yaml', text: block('config/schedules/churn-v2.yaml') });
+    if (!loaded.ok) throw new Error(loaded.error.message);
+    const sent = loaded.value.definitions.map((def) => {
+      const target = resolveScheduleTarget(def, catalog.value.targets);
+      if (!target.ok) throw new Error(target.error.message);
+      const body = occurrenceSubmission(def as TimeScheduleDefinition, target.value, monday);
+      return [def.name, v2Inputs(target.value, body)];
+    });
+    expect(sent).toEqual([
+      [
+        'churn-weekly',
+        {
+          ok: true,
+          value: {
+            input_data: {
+              type: 'uri_folder',
+              uri: 'azureml://datastores/workspaceblobstore/paths/landing/churn/',
+              mode: 'ro_mount',
+            },
+            epochs: { type: 'literal', value: '10' },
+          },
+        },
+      ],
+      [
+        'churn-daily',
+        {
+          ok: true,
+          value: {
+            input_data: {
+              type: 'uri_folder',
+              uri: 'azureml://datastores/workspaceblobstore/paths/landing/churn/daily/',
+              mode: 'download',
+            },
+            epochs: { type: 'literal', value: '2' },
+          },
+        },
+      ],
+    ]);
   });
 });
