@@ -50,6 +50,17 @@ export function inputFromFile(raw: FileInput): V2Input {
   };
 }
 
+/** An input in the files' terms again (`uri` as `path`), for showing a definition as it was written. */
+export function inputToFile(input: V2Input): FileInput {
+  if (input.type === 'literal')
+    return { type: 'literal', ...(input.value !== undefined ? { value: input.value } : {}) };
+  return {
+    type: input.type,
+    ...(input.uri !== undefined ? { path: input.uri } : {}),
+    ...(input.mode !== undefined ? { mode: input.mode } : {}),
+  };
+}
+
 /** A problem of one input written in a file: the key at fault (absent: the input itself) and what to do. */
 export interface FileInputProblem {
   key?: 'path' | 'value' | 'mode';

@@ -571,6 +571,21 @@ const scheduleSchemas = {
         },
       },
       pipelineParameters: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+      inputs: {
+        type: 'object',
+        description:
+          "v2 targets: the schedule's own inputs as its file gives them (literal values as text), laid over the target's (docs/schedules.md)",
+        additionalProperties: {
+          type: 'object',
+          required: ['type'],
+          properties: {
+            type: { enum: ['uri_file', 'uri_folder', 'literal'] },
+            path: { type: 'string' },
+            value: { type: 'string' },
+            mode: { type: 'string' },
+          },
+        },
+      },
       continueOnStepFailure: { type: 'boolean' },
       missedRuns: { enum: ['skip', 'latest', 'all'] },
       missedRunsLimit: { type: 'integer' },

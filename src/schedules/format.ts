@@ -139,6 +139,19 @@ export function formatDetail(d: ScheduleDetail): string[] {
   field('Experiment', d.experimentName);
   const params = Object.entries(d.pipelineParameters);
   field('Parameters', params.length ? params.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ') : undefined);
+  const inputs = Object.entries(d.inputs ?? {});
+  field(
+    'Inputs',
+    inputs.length
+      ? inputs
+          .map(([k, i]) =>
+            i.type === 'literal'
+              ? `${k}=literal ${JSON.stringify(i.value)}`
+              : `${k}=${i.type} ${i.path ?? ''}${i.mode !== undefined ? ` (${i.mode})` : ''}`,
+          )
+          .join(', ')
+      : undefined,
+  );
   if (d.continueOnStepFailure !== undefined)
     field('On failure', d.continueOnStepFailure ? 'continue other steps' : 'stop');
   if (d.datastore) {

@@ -15,6 +15,7 @@
  * Views are plain JSON (ISO 8601 UTC instants) so the CLI's `--json` and the HTTP responses are the
  * same documents (described in src/http/openapi.ts).
  */
+import { inputToFile, type FileInput } from '../aml/v2Body';
 import type { PipelineTarget } from '../aml/types';
 import { AppFailure, appError, err, errorFrom, ok, showValue, type AppError, type Result } from '../errors';
 import {
@@ -129,6 +130,8 @@ export interface ScheduleDetail extends ScheduleSummary {
   recurrence?: RecurrenceJson;
   datastore?: DatastoreView;
   pipelineParameters: Record<string, unknown>;
+  /** v2 targets: the schedule's own inputs, in the schedule file's terms ({type, path, mode} / {type, value}). */
+  inputs?: Record<string, FileInput>;
   continueOnStepFailure?: boolean;
   missedRuns?: 'skip' | 'latest' | 'all';
   missedRunsLimit?: number;
@@ -372,6 +375,9 @@ export function detail(
     ...base,
     ...extra,
     pipelineParameters: { ...def.pipelineParameters },
+    ...(def.inputs
+      ? { inputs: Object.fromEntries(Object.entries(def.inputs).map(([n, i]) => [n, inputToFile(i)])) }
+      : {}),
     ...(def.continueOnStepFailure !== undefined ? { continueOnStepFailure: def.continueOnStepFailure } : {}),
     nextOccurrences,
     ...(state ? { state: stateView(state) } : {}),

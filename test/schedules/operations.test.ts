@@ -6,6 +6,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { PipelineTarget } from '../../src/aml/types';
 import { formatInstant, occurrencesAfter, parseRecurrence } from '../../src/recurrence';
+import { formatDetail } from '../../src/schedules/format';
 import type { ScheduleFile } from '../../src/schedules/loadDefinitions';
 import { ScheduleOperations } from '../../src/schedules/operations';
 import { ScheduleRegistry } from '../../src/schedules/registry';
@@ -229,6 +230,38 @@ describe('get', () => {
       recordedAt: '2026-01-01T03:00:00Z',
     });
     expect((await ops.list()).find((s) => s.name === 'biweekly')?.lastRun).toBeUndefined();
+  });
+
+  it("a v2 schedule's own inputs, as its file gives them, in the document and the CLI's text", async () => {
+    const v2: PipelineTarget = {
+      ...target('train-v2', 'unused'),
+      pipeline: undefined,
+      v2: { kind: 'pipeline_job', componentName: 'train', componentVersion: 'latest' },
+      inputs: {},
+    };
+    const files = [
+      json('config/schedules/v2.json', {
+        name: 'weekly-v2',
+        target: 'train-v2',
+        recurrence: { frequency: 'Week', interval: 1, week_days: ['Monday'], time_of_day: '05:00' },
+        inputs: {
+          training_data: { type: 'uri_folder', path: 'azureml://datastores/x/paths/weekly/', mode: 'download' },
+          threshold: { type: 'literal', value: 0.9 },
+        },
+      }),
+    ];
+    const v2Targets = new Map([['train-v2', v2]]);
+    const v2Registry = new ScheduleRegistry({ store, files, clock: () => T0, targets: () => v2Targets });
+    const v2Ops = new ScheduleOperations({ registry: v2Registry, store, targets: () => v2Targets });
+    const d = must(await v2Ops.get('weekly-v2', { now: T0 }));
+    expect(d.inputs).toEqual({
+      training_data: { type: 'uri_folder', path: 'azureml://datastores/x/paths/weekly/', mode: 'download' },
+      threshold: { type: 'literal', value: '0.9' },
+    });
+    expect(formatDetail(d)).toContain(
+      '  Inputs:       training_data=uri_folder azureml://datastores/x/paths/weekly/ (download), threshold=literal "0.9"',
+    );
+    expect(must(await ops.get('biweekly', { now: T0 })).inputs).toBeUndefined();
   });
 
   it('an unknown schedule is schedule.not_found (404) naming it', async () => {
