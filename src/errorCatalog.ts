@@ -372,7 +372,7 @@ const CONFIG = {
     status: 500,
     title:
       'A v2 target input is inconsistent (a literal with a path, a uri input with a value, an input also set in parameters).',
-    hint: 'uri_file / uri_folder inputs take path (and mode); literal inputs take value; give each input once.',
+    hint: 'uri_file / uri_folder / mltable inputs take path (and mode), mltable only on pipeline_job targets; literal inputs take value; give each input once.',
   },
   'config.target.workspace_missing': {
     status: 500,
@@ -839,7 +839,7 @@ const SCHEDULE = {
     status: 400,
     title:
       "A schedule's v2 input is inconsistent: a literal with a path, a uri input with a value or without a path, an input also set in pipeline_parameters or filled by the blob.",
-    hint: 'uri_file / uri_folder inputs take path (and mode), literal inputs take value; give each input once (the blob fills data_path_parameter_name); see docs/schedules.md.',
+    hint: 'uri_file / uri_folder / mltable inputs take path (and mode), literal inputs take value; give each input once (the blob fills data_path_parameter_name); see docs/schedules.md.',
   },
   'schedule.inputs.v1_pipeline': {
     status: 400,

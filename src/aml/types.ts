@@ -29,8 +29,14 @@ export type PipelineRef =
  * `uri` / `value` may be absent in a target's declaration: the input's type is then declared for a
  * request or a blob to fill, and it is not sent when nothing does.
  */
-export type V2Input =
-  { type: 'uri_file' | 'uri_folder'; uri?: string; mode?: string } | { type: 'literal'; value?: string };
+export type V2Input = { type: V2DataType; uri?: string; mode?: string } | { type: 'literal'; value?: string };
+
+/**
+ * The v2 input types that point at data (`uri`, `mode`). `mltable` only for pipeline jobs: batch
+ * endpoints do not take tables ("Data assets of type table (MLTable) aren't currently supported", Learn,
+ * "Create jobs and input data for batch endpoints"), so v2Body.ts refuses them there.
+ */
+export type V2DataType = 'uri_file' | 'uri_folder' | 'mltable';
 
 /** A v2 target's own part: what to create, besides the workspace and the inputs. */
 export type V2Target =

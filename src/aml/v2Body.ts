@@ -25,7 +25,10 @@
 import { err, ok, type AppError, type Result } from '../errors';
 import { SUBMISSION_KEY_NAME } from './constants';
 import { datastoreUri } from './submission';
-import type { PipelineTarget, SubmissionBody, V2Input, WorkspaceRef } from './types';
+import type { PipelineTarget, SubmissionBody, V2DataType, V2Input, WorkspaceRef } from './types';
+
+/** Every v2 input type the app takes, in the words its messages use. */
+export const V2_INPUT_TYPES_TEXT = 'uri_file, uri_folder, mltable or literal';
 
 /**
  * An input as the files write it (the targets file's `inputs`, a schedule's `inputs`; the shape is
@@ -33,7 +36,7 @@ import type { PipelineTarget, SubmissionBody, V2Input, WorkspaceRef } from './ty
  * a uri input, `value` (string, number or boolean) for a literal.
  */
 export interface FileInput {
-  type: 'uri_file' | 'uri_folder' | 'literal';
+  type: V2DataType | 'literal';
   path?: string;
   value?: string | number | boolean;
   mode?: string;
@@ -76,11 +79,11 @@ export function fileInputProblems(raw: FileInput, options: { filled?: boolean } 
   const out: FileInputProblem[] = [];
   const literal = raw.type === 'literal';
   if (literal && raw.path !== undefined)
-    out.push({ key: 'path', message: 'is for uri_file / uri_folder inputs; a literal input takes value.' });
+    out.push({ key: 'path', message: 'is for uri_file / uri_folder / mltable inputs; a literal input takes value.' });
   if (!literal && raw.value !== undefined)
     out.push({ key: 'value', message: `is for literal inputs; a ${raw.type} input takes path.` });
   if (literal && raw.mode !== undefined)
-    out.push({ key: 'mode', message: 'is for uri_file / uri_folder inputs only.' });
+    out.push({ key: 'mode', message: 'is for uri_file / uri_folder / mltable inputs only.' });
   if (options.filled && out.length === 0 && (literal ? raw.value === undefined : raw.path === undefined))
     out.push({
       message: literal
@@ -91,8 +94,7 @@ export function fileInputProblems(raw: FileInput, options: { filled?: boolean } 
 }
 
 /** A v2 input with what it carries (declared-only inputs are dropped before sending). */
-export type FilledInput =
-  { type: 'uri_file' | 'uri_folder'; uri: string; mode?: string } | { type: 'literal'; value: string };
+export type FilledInput = { type: V2DataType; uri: string; mode?: string } | { type: 'literal'; value: string };
 
 function unmapped(target: PipelineTarget, field: string, value: unknown, message: string): AppError {
   return {
@@ -116,12 +118,15 @@ function filled(input: V2Input): FilledInput | undefined {
 export function v2Inputs(target: PipelineTarget, body: SubmissionBody): Result<Record<string, FilledInput>, AppError> {
   const declared = target.inputs ?? {};
   const out: Record<string, FilledInput> = {};
+  /** Where each input's value came from, for a message about it. */
+  const from: Record<string, string> = {};
   const errors: AppError[] = [];
   for (const [name, input] of Object.entries(declared)) {
     const f = filled(input);
-    if (f) out[name] = f;
+    if (f) [out[name], from[name]] = [f, `inputs.${name} of target ${target.name}`];
   }
   for (const [name, value] of Object.entries(body.ParameterAssignments ?? {})) {
+    from[name] = `ParameterAssignments.${name}`;
     const d = declared[name];
     if (d && d.type !== 'literal') {
       if (typeof value !== 'string')
@@ -139,6 +144,7 @@ export function v2Inputs(target: PipelineTarget, body: SubmissionBody): Result<R
   for (const [name, path] of Object.entries(body.DataPathAssignments ?? {})) {
     const d = declared[name];
     const field = `DataPathAssignments.${name}`;
+    from[name] = field;
     if (!d)
       errors.push(
         unmapped(
@@ -177,8 +183,19 @@ export function v2Inputs(target: PipelineTarget, body: SubmissionBody): Result<R
         ? { ...input, mode: d.mode }
         : input,
     );
-    if (f) out[name] = f;
+    if (f) [out[name], from[name]] = [f, `Inputs.${name}`];
   }
+  if (target.v2?.kind === 'batch_endpoint')
+    for (const [name, i] of Object.entries(out))
+      if (i.type === 'mltable')
+        errors.push(
+          unmapped(
+            target,
+            from[name] ?? `Inputs.${name}`,
+            undefined,
+            `input ${name} is an mltable, which batch endpoints do not take ("Data assets of type table (MLTable) aren't currently supported"); pass the table's folder or file as uri_folder / uri_file, or use a pipeline_job target.`,
+          ),
+        );
   if (
     body.DataSetDefinitionValueAssignments !== undefined &&
     Object.keys(body.DataSetDefinitionValueAssignments).length > 0
@@ -271,6 +288,7 @@ export function pipelineJobBody(
   };
 }
 
+/** Batch invoke spellings; no `mltable`: refused for batch endpoints by `v2Inputs` before a body is built. */
 const BATCH_INPUT_TYPE = { uri_file: 'UriFile', uri_folder: 'UriFolder', literal: 'Literal' } as const;
 
 /**
@@ -286,6 +304,7 @@ export function batchInvokeBody(
 ): Record<string, unknown> {
   const data: Record<string, unknown> = {};
   for (const [name, i] of Object.entries(inputs)) {
+    if (i.type === 'mltable') throw new Error(`internal: mltable input ${name} reached a batch invoke body`);
     data[name] =
       i.type === 'literal'
         ? { JobInputType: BATCH_INPUT_TYPE.literal, Value: i.value }

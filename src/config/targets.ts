@@ -272,6 +272,12 @@ function checkKinds(data: TargetsFile, doc: ConfigDocument): AppError[] {
     for (const [input, i] of Object.entries(t.inputs ?? {})) {
       for (const p of fileInputProblems(i))
         fail(['targets', name, 'inputs', input, ...(p.key ? [p.key] : [])], 'config.target.input', p.message);
+      if (v2 === 'batch_endpoint' && i.type === 'mltable')
+        fail(
+          ['targets', name, 'inputs', input, 'type'],
+          'config.target.input',
+          'is mltable, which batch endpoints do not take ("Data assets of type table (MLTable) aren\'t currently supported"); declare the table\'s folder or file as uri_folder / uri_file, or use a pipeline_job target.',
+        );
       if (t.parameters && Object.hasOwn(t.parameters, input))
         fail(
           ['targets', name, 'parameters', input],

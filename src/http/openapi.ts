@@ -53,7 +53,7 @@ const requestSchema = {
             additionalProperties: false,
             required: ['type', 'path'],
             properties: {
-              type: { enum: ['uri_file', 'uri_folder'] },
+              type: { enum: ['uri_file', 'uri_folder', 'mltable'] },
               path: { type: 'string', minLength: 1 },
               mode: { type: 'string' },
             },
@@ -579,7 +579,7 @@ const scheduleSchemas = {
           type: 'object',
           required: ['type'],
           properties: {
-            type: { enum: ['uri_file', 'uri_folder', 'literal'] },
+            type: { enum: ['uri_file', 'uri_folder', 'mltable', 'literal'] },
             path: { type: 'string' },
             value: { type: 'string' },
             mode: { type: 'string' },
@@ -1049,7 +1049,7 @@ const document = {
               type: 'object',
               required: ['type'],
               properties: {
-                type: { enum: ['uri_file', 'uri_folder', 'literal'] },
+                type: { enum: ['uri_file', 'uri_folder', 'mltable', 'literal'] },
                 uri: { type: 'string' },
                 value: { type: 'string' },
                 mode: { type: 'string' },

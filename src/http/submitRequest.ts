@@ -9,7 +9,15 @@
  */
 import type { AppError, Result } from '../errors';
 import { appError, err, fieldPath, ok, showValue } from '../errors';
-import type { DataPathAssignment, ParameterValue, PipelineTarget, SubmissionBody, V2Input } from '../aml/types';
+import type {
+  DataPathAssignment,
+  ParameterValue,
+  PipelineTarget,
+  SubmissionBody,
+  V2DataType,
+  V2Input,
+} from '../aml/types';
+import { V2_INPUT_TYPES_TEXT } from '../aml/v2Body';
 import { EXPERIMENT_NAME_PATTERN, suggest } from '../config/targets';
 import { SUBMISSION_KEY_NAME } from '../aml/constants';
 import { toSubmission } from '../aml/submission';
@@ -152,20 +160,20 @@ export function parseRunRequest(text: string): Result<RunRequest, AppError> {
             v,
             field,
             errors,
-            '{"type": "uri_file" | "uri_folder", "path": "..."} or {"type": "literal", "value": ...}',
+            '{"type": "uri_file" | "uri_folder" | "mltable", "path": "..."} or {"type": "literal", "value": ...}',
           );
           if (!i) continue;
           const before = errors.length;
           const literal = i.type === 'literal';
           unknownKeys(i, field, literal ? ['type', 'value'] : ['type', 'path', 'mode'], errors);
           requireKeys(i, field, ['type', literal ? 'value' : 'path'], errors);
-          if (i.type !== undefined && !literal && i.type !== 'uri_file' && i.type !== 'uri_folder')
+          if (i.type !== undefined && !literal && !['uri_file', 'uri_folder', 'mltable'].includes(String(i.type)))
             errors.push({
               code: 'request.field.invalid',
               status: 400,
               field: fieldPath(field, 'type'),
               value: i.type,
-              message: `${fieldPath(field, 'type')} must be uri_file, uri_folder or literal, not ${showValue(i.type)}.`,
+              message: `${fieldPath(field, 'type')} must be ${V2_INPUT_TYPES_TEXT}, not ${showValue(i.type)}.`,
             });
           if (literal && i.value !== undefined && !['string', 'number', 'boolean'].includes(typeof i.value))
             errors.push(wrongType(fieldPath(field, 'value'), i.value, 'a string, number or boolean'));
@@ -177,7 +185,7 @@ export function parseRunRequest(text: string): Result<RunRequest, AppError> {
           inputs[name] = literal
             ? { type: 'literal', value: String(i.value) }
             : {
-                type: i.type as 'uri_file' | 'uri_folder',
+                type: i.type as V2DataType,
                 uri: i.path as string,
                 ...(typeof i.mode === 'string' ? { mode: i.mode } : {}),
               };

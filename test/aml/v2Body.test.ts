@@ -127,3 +127,27 @@ describe('wire bodies', () => {
     });
   });
 });
+
+describe('mltable inputs', () => {
+  const table = { customers: { type: 'mltable' as const, uri: 'azureml:customers:3', mode: 'eval_mount' } };
+
+  it('a pipeline job takes them as jobInputType mltable, with uri and mode', () => {
+    const body = toSubmission(job, { runSource: 'SDK', inputs: table });
+    const inputs = v2Inputs(job, body);
+    if (!inputs.ok) throw new Error(inputs.error.message);
+    expect(pipelineJobBody(job, body, inputs.value, 'c', undefined).properties).toMatchObject({
+      inputs: { customers: { jobInputType: 'mltable', uri: 'azureml:customers:3', mode: 'eval_mount' } },
+    });
+  });
+
+  it('a batch endpoint refuses them, naming the field and what to do, before anything is built', () => {
+    const r = v2Inputs(batch, toSubmission(batch, { runSource: 'SDK', inputs: table }));
+    expect(r).toMatchObject({
+      ok: false,
+      error: { code: 'aml.v2.input_unmapped', status: 400, field: 'Inputs.customers' },
+    });
+    expect(!r.ok && r.error.message).toBe(
+      'Inputs.customers cannot be passed to batch_endpoint target score-v2: input customers is an mltable, which batch endpoints do not take ("Data assets of type table (MLTable) aren\'t currently supported"); pass the table\'s folder or file as uri_folder / uri_file, or use a pipeline_job target.',
+    );
+  });
+});

@@ -87,13 +87,18 @@ targets:
     ],
     [
       'an unknown input type',
+      `targets:\n  t:\n    experiment_name: e\n    batch_endpoint: { endpoint_name: b }\n    inputs: { d: { type: table } }\n`,
+      /inputs\.d\.type must be uri_file, uri_folder, mltable or literal/,
+    ],
+    [
+      'an mltable input on a batch endpoint',
       `targets:\n  t:\n    experiment_name: e\n    batch_endpoint: { endpoint_name: b }\n    inputs: { d: { type: mltable } }\n`,
-      /inputs\.d\.type must be uri_file, uri_folder or literal/,
+      /inputs\.d\.type is mltable, which batch endpoints do not take .*use a pipeline_job target/,
     ],
     [
       'a literal with a path',
       `targets:\n  t:\n    experiment_name: e\n    batch_endpoint: { endpoint_name: b }\n    inputs: { d: { type: literal, path: x } }\n`,
-      /inputs\.d\.path is for uri_file \/ uri_folder inputs; a literal input takes value/,
+      /inputs\.d\.path is for uri_file \/ uri_folder \/ mltable inputs; a literal input takes value/,
     ],
     [
       'continue_on_step_failure on a batch endpoint',

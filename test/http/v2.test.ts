@@ -173,10 +173,12 @@ describe('v2 targets over HTTP', () => {
   it('Inputs with a wrong shape, or given to a v1 target, is a 400 naming the field; nothing is sent', async () => {
     const invokes = bed.v2.invokes.length;
     const bad = await post('churn-v2', {
-      Inputs: { input_data: { type: 'mltable', path: 'x' }, n: { type: 'literal' } },
+      Inputs: { input_data: { type: 'table', path: 'x' }, n: { type: 'literal' } },
     });
     expect(bad.status).toBe(400);
-    expect(JSON.stringify(bad.json)).toContain('Inputs.input_data.type must be uri_file, uri_folder or literal');
+    expect(JSON.stringify(bad.json)).toContain(
+      'Inputs.input_data.type must be uri_file, uri_folder, mltable or literal, not \\"table\\"',
+    );
     expect(JSON.stringify(bad.json)).toContain('Inputs.n.value');
     const wrongType = await post('churn-v2', {
       Inputs: { input_data: { type: 'uri_file', path: 'azureml://datastores/d/paths/a.csv' } },

@@ -125,7 +125,7 @@ describe('schedule inputs: accepted shapes', () => {
         value: 'azureml://datastores/x/paths/t',
         line: 10,
         message:
-          's.yaml:10: `inputs.threshold.path` ("azureml://datastores/x/paths/t") is for uri_file / uri_folder inputs; a literal input takes value.',
+          's.yaml:10: `inputs.threshold.path` ("azureml://datastores/x/paths/t") is for uri_file / uri_folder / mltable inputs; a literal input takes value.',
       }),
     ]);
   });
@@ -148,7 +148,7 @@ describe('schedule inputs: refused shapes, each naming the field, the value and 
       {
         code: 'schedule.field.enum',
         field: 'inputs.a.type',
-        message: 's.json:14: `inputs.a.type` ("table") must be uri_file, uri_folder or literal.',
+        message: 's.json:14: `inputs.a.type` ("table") must be uri_file, uri_folder, mltable or literal.',
       },
       expect.objectContaining({ code: 'schedule.field.unknown', field: 'inputs.b.uri' }),
       {
@@ -185,7 +185,7 @@ describe('schedule inputs: refused shapes, each naming the field, the value and 
       {
         code: 'schedule.inputs.invalid',
         field: 'inputs.t.mode',
-        message: 's.json:14: `inputs.t.mode` ("download") is for uri_file / uri_folder inputs only.',
+        message: 's.json:14: `inputs.t.mode` ("download") is for uri_file / uri_folder / mltable inputs only.',
       },
       {
         code: 'schedule.inputs.invalid',
@@ -248,6 +248,18 @@ describe('schedule inputs: refused shapes, each naming the field, the value and 
     });
     expect(!r.ok && r.error.message).toBe(
       's.json:1: schedule "weekly-train" gives `inputs` ("training_data"), but its target "train-v1" is an Azure ML v1 published pipeline, which takes no inputs: pass the values in `pipeline_parameters` (DataPaths in the target\'s data_paths), or point the schedule at a v2 target (pipeline_job, batch_endpoint; docs/migration-v2.md).',
+    );
+  });
+
+  it('an mltable input: accepted for a pipeline job, refused for a batch endpoint (which takes no tables)', () => {
+    const table = { customers: { type: 'mltable', path: 'azureml:customers:3', mode: 'eval_mount' } };
+    const def = one({ ...weekly, inputs: table });
+    expect(def.inputs).toEqual({ customers: { type: 'mltable', uri: 'azureml:customers:3', mode: 'eval_mount' } });
+    expect(resolveScheduleTarget(def, targets).ok).toBe(true);
+    const onBatch = resolveScheduleTarget({ ...def, pipeline: { kind: 'target', target: 'score-v2' } }, targets);
+    expect(onBatch).toMatchObject({ ok: false, error: { code: 'schedule.target.inputs', field: 'inputs.customers' } });
+    expect(!onBatch.ok && onBatch.error.message).toContain(
+      '`inputs.customers` cannot be passed to batch_endpoint target score-v2: input customers is an mltable, which batch endpoints do not take',
     );
   });
 

@@ -133,7 +133,7 @@ function userError(res: ServerResponse, status: number, message: string, inner?:
   );
 }
 
-const PIPELINE_INPUT_TYPES = new Set(['uri_file', 'uri_folder', 'literal']);
+const PIPELINE_INPUT_TYPES = new Set(['uri_file', 'uri_folder', 'mltable', 'literal']);
 const BATCH_INPUT_TYPES = new Set(['UriFile', 'UriFolder', 'Literal']);
 
 /** Why a pipeline job PUT body is invalid, or undefined. */
@@ -157,7 +157,7 @@ function invalidPipelineJob(
   for (const [name, input] of Object.entries(record(props.inputs) ?? {})) {
     const i = record(input);
     if (!i || !PIPELINE_INPUT_TYPES.has(String(i.jobInputType)))
-      return `Input ${name}: jobInputType must be uri_file, uri_folder or literal (lower case), not ${JSON.stringify(i?.jobInputType)}.`;
+      return `Input ${name}: jobInputType must be uri_file, uri_folder, mltable or literal (lower case), not ${JSON.stringify(i?.jobInputType)}.`;
     if (i.jobInputType === 'literal' ? typeof i.value !== 'string' : typeof i.uri !== 'string')
       return `Input ${name}: ${i.jobInputType === 'literal' ? 'value' : 'uri'} is required.`;
   }

@@ -96,7 +96,11 @@ describe("a schedule's own inputs (one target, one schedule per input set)", () 
         { ...every15('inputs-weekly', 'train-v2'), inputs: at('weekly') },
         {
           ...every15('inputs-daily', 'train-v2'),
-          inputs: { ...at('daily'), mode: { type: 'literal', value: 'fast' } },
+          inputs: {
+            ...at('daily'),
+            mode: { type: 'literal', value: 'fast' },
+            customers: { type: 'mltable', path: 'azureml:customers:3', mode: 'eval_mount' },
+          },
         },
         { ...every15('inputs-batch', 'score-v2'), inputs: at('scoring') },
       ]),
@@ -134,6 +138,7 @@ describe("a schedule's own inputs (one target, one schedule per input set)", () 
       mode: { jobInputType: 'literal', value: 'fast' },
       training_data: { jobInputType: 'uri_folder', uri: 'azureml://datastores/x/paths/daily/', mode: 'download' },
       threshold: { jobInputType: 'literal', value: '0.9' },
+      customers: { jobInputType: 'mltable', uri: 'azureml:customers:3', mode: 'eval_mount' },
     });
     const batch = only('inputs-batch');
     expect(batch.request).toEqual({
