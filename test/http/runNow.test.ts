@@ -190,6 +190,12 @@ describe('POST /api/schedules/{name}/run', () => {
       ],
       [post('minutely', { body: { ExperimentName: 'other' } }), 400, /schedule\.run_now\.field\.unsupported/],
       [post('minutely', { body: { ParameterAssignments: { epochs: [1] } } }), 400, /request\.field\.type/],
+      // v2 terms are taken by run-now, and refused for this v1 schedule before anything is sent.
+      [
+        post('minutely', { body: { Inputs: { epochs: { type: 'literal', value: 5 } } } }),
+        400,
+        /aml\.v1\.inputs_unsupported/,
+      ],
     ];
     const before = app.aml.aml.submissions.length;
     for (const [call, status, code] of cases) {
