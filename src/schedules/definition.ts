@@ -538,15 +538,14 @@ export function resolveScheduleTarget(
     if (!resolved.v2 && def.inputs !== undefined) {
       const field = fieldPath(base.path || undefined, 'inputs');
       const at = `${def.source.file}${def.source.line !== undefined ? `:${def.source.line}` : ''}`;
+      const names = Object.keys(def.inputs)
+        .map((n) => JSON.stringify(n))
+        .join(', ');
       const kind =
         target.pipeline?.kind === 'published' || !target.pipeline ? 'published pipeline' : 'pipeline endpoint';
       return err({
         code: 'schedule.inputs.v1_pipeline',
-        message: `${at}: schedule "${def.name}" gives \`${field}\` (${Object.keys(def.inputs)
-          .map((n) => JSON.stringify(n))
-          .join(
-            ', ',
-          )}), but its target ${showValue(name)} is an Azure ML v1 ${kind}, which takes no inputs: pass the values in \`pipeline_parameters\` (DataPaths in the target's data_paths), or point the schedule at a v2 target (pipeline_job, batch_endpoint; docs/migration-v2.md).`,
+        message: `${at}: schedule "${def.name}" gives \`${field}\` (${names}), but its target ${showValue(name)} is an Azure ML v1 ${kind}, which takes no inputs: pass the values in \`pipeline_parameters\` (DataPaths in the target's data_paths), or point the schedule at a v2 target (pipeline_job, batch_endpoint; docs/migration-v2.md).`,
         field,
         value: def.inputs,
         source: base.file,
@@ -566,19 +565,18 @@ export function resolveScheduleTarget(
       if (!mapped.ok) {
         // An input the schedule gives is named as the schedule file writes it (`inputs.<name>`).
         const own = /^Inputs\.(.+)$/.exec(mapped.error.field ?? '')?.[1];
+        const mine = own !== undefined && def.inputs?.[own] !== undefined ? own : undefined;
         const field =
-          own !== undefined && def.inputs?.[own] !== undefined
-            ? fieldPath(fieldPath(base.path || undefined, 'inputs'), own)
+          mine !== undefined
+            ? fieldPath(fieldPath(base.path || undefined, 'inputs'), mine)
             : fieldPath(base.path || undefined, 'target');
         const text =
-          own !== undefined && def.inputs?.[own] !== undefined
-            ? mapped.error.message.replace(`Inputs.${own}`, `\`${field}\``)
-            : mapped.error.message;
+          mine !== undefined ? mapped.error.message.replace(`Inputs.${mine}`, `\`${field}\``) : mapped.error.message;
         return err({
           code: 'schedule.target.inputs',
           message: `Schedule "${def.name}" (${def.source.file}) cannot start target ${showValue(name)}: ${text}`,
           field,
-          value: field.endsWith('target') ? name : def.inputs?.[own!],
+          value: mine !== undefined ? def.inputs?.[mine] : name,
           source: base.file,
         });
       }
