@@ -173,7 +173,7 @@ export function v2Inputs(target: PipelineTarget, body: SubmissionBody): Result<R
           target,
           `Inputs.${name}`,
           undefined,
-          `it is given as a ${input.type} input (a reactive schedule passes its blob as uri_file), but the target declares ${name} as ${d.type}; give the declared type, or declare it ${input.type}.`,
+          `it is given as a ${input.type} input${input.type === 'uri_file' ? ' (a reactive schedule passes its blob as uri_file)' : ''}, but the target declares ${name} as ${d.type}; give the declared type, or declare it ${input.type}.`,
         ),
       );
       continue;

@@ -271,7 +271,7 @@ describe('schedule inputs: refused shapes, each naming the field, the value and 
     const r = resolveScheduleTarget(def, targets);
     expect(r).toMatchObject({ ok: false, error: { code: 'schedule.target.inputs', field: 'inputs.input_file' } });
     expect(!r.ok && r.error.message).toMatch(
-      /^Schedule "weekly-train" \(s\.json\) cannot start target "train-v2": `inputs\.input_file` cannot be passed .* the target declares input_file as uri_file/,
+      /^Schedule "weekly-train" \(s\.json\) cannot start target "train-v2": `inputs\.input_file` cannot be passed to pipeline_job target train-v2: it is given as a uri_folder input, but the target declares input_file as uri_file; give the declared type, or declare it uri_folder\.$/,
     );
   });
 });
