@@ -5,7 +5,7 @@
  * Inputs, one model for every kind (`v2Inputs`), later entries winning:
  *   1. the target's declared `inputs` that carry a path or value;
  *   2. ParameterAssignments: a literal (the value as text), or the uri of an input the target declares as
- *      uri_file / uri_folder;
+ *      uri_file / uri_folder / mltable;
  *   3. DataPathAssignments: `azureml://datastores/<DataStoreName>/paths/<RelativePath>`, typed by the
  *      target's declaration of that input (a v1 DataPath does not say file or folder, so an undeclared
  *      one is refused, naming what to declare);
@@ -123,7 +123,7 @@ export function v2Inputs(target: PipelineTarget, body: SubmissionBody): Result<R
   const errors: AppError[] = [];
   for (const [name, input] of Object.entries(declared)) {
     const f = filled(input);
-    if (f) [out[name], from[name]] = [f, `inputs.${name} of target ${target.name}`];
+    if (f) [out[name], from[name]] = [f, `inputs.${name}`];
   }
   for (const [name, value] of Object.entries(body.ParameterAssignments ?? {})) {
     from[name] = `ParameterAssignments.${name}`;
