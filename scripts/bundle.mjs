@@ -4,13 +4,32 @@
 // dist/src/index.js first, then every dist/src/functions/*.js in name order (the order the worker used to
 // load them through the old `main` glob). Modules the app requires on first use stay lazy inside the
 // bundle (esbuild evaluates a bundled module when it is first required). The source map goes back to src/*.ts through tsc's maps (run the host with --enable-source-maps).
+//
+// Then the Azure SDKs the app loads on first use (src/sdks.ts), each into its own file beside it, so the
+// first answer that needs one reads one file instead of resolving and reading ~150-280 modules:
+//   dist/sdk-identity.js   @azure/identity (+ MSAL)
+//   dist/sdk-storage.js    @azure/storage-blob
+//   dist/sdk-arm.js        @azure/arm-machinelearning
+//   dist/sdk-core.js       what two or more of them share (core-client, core-rest-pipeline, ts-http-runtime,
+//                          core-lro, the proxy agents, tslib, ...): one copy, loaded with the first of them
+// Each SDK file requires the shared packages from dist/sdk-core.js, which exposes each import path an SDK
+// uses (e.g. `@typespec/ts-http-runtime/internal/util`) as a lazily evaluated module. dist/sdk-bundles.json
+// says which packages each file holds (test/support/functions-core-stub/run-app.js reads it).
 //   node scripts/bundle.mjs        (npm run build runs it after tsc)
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const root = join(import.meta.dirname, '..');
 const dist = join(root, 'dist');
+
+/** The SDK files and the package each one holds; src/sdks.ts requires the same file names. */
+export const SDK_BUNDLES = {
+  'sdk-identity.js': '@azure/identity',
+  'sdk-storage.js': '@azure/storage-blob',
+  'sdk-arm.js': '@azure/arm-machinelearning',
+};
+const SHARED = 'sdk-core.js';
 
 export function entryText() {
   const functions = readdirSync(join(dist, 'src', 'functions'))
@@ -21,23 +40,113 @@ export function entryText() {
     .join('\n');
 }
 
+const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' };
+
+/** `./sdk-*.js` are files beside the bundle, not modules to bundle. */
+const sdkFilesExternal = {
+  name: 'sdk-files-external',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/sdk-[a-z]+\.js$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
 export async function bundle() {
   await build({
+    ...common,
     stdin: { contents: entryText(), resolveDir: dist, sourcefile: 'dist/app-entry.js', loader: 'js' },
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    // The Azure SDKs stay in node_modules: @azure/functions and @azure/functions-extensions-base must be
-    // the instances the worker and each other load, the others load on first use (src/sdks.ts), as does
-    // applicationinsights. Small pure-JS libraries needed at start-up (yaml, luxon, windows-iana, ajv's
-    // runtime helpers) go into the bundle: they were ~80 more files to resolve and read.
+    // The Azure SDKs stay out of dist/app.js: @azure/functions and @azure/functions-extensions-base must be
+    // the instances the worker and each other load, applicationinsights loads from node_modules after the
+    // first answer, and the SDKs of src/sdks.ts come from dist/sdk-*.js (below) on first use. Small pure-JS
+    // libraries needed at start-up (yaml, luxon, windows-iana, ajv's runtime helpers) go into the bundle:
+    // they were ~80 more files to resolve and read.
     external: ['@azure/*', 'applicationinsights'],
+    define: { SDK_BUNDLES: 'true' },
+    plugins: [sdkFilesExternal],
     sourcemap: 'linked',
     sourcesContent: false,
     outfile: join(dist, 'app.js'),
-    logLevel: 'warning',
   });
+  await bundleSdks();
+}
+
+/** `@scope/name` or `name` of a path inside node_modules, with the path below it; undefined elsewhere. */
+function packageOf(file) {
+  const m = /(?:^|[\\/])node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(file);
+  return m ? m[1].replace('\\', '/') : undefined;
+}
+
+async function bundleSdks() {
+  // 1. Which packages each SDK pulls in (a dry run: metafile only).
+  const contents = {};
+  for (const [file, pkg] of Object.entries(SDK_BUNDLES)) {
+    const r = await build({
+      ...common,
+      stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: root, loader: 'js' },
+      write: false,
+      metafile: true,
+    });
+    contents[file] = new Map(
+      Object.keys(r.metafile.inputs)
+        .map((f) => [packageOf(f), f])
+        .filter(([p]) => p),
+    );
+  }
+  // 2. Shared: a package that two or more SDKs load from the same place (a nested copy stays with its SDK).
+  const shared = new Set();
+  const files = Object.keys(SDK_BUNDLES);
+  for (const [i, a] of files.entries())
+    for (const b of files.slice(i + 1))
+      for (const [pkg, path] of contents[a]) {
+        const other = contents[b].get(pkg);
+        if (other && other.split(pkg)[0] === path.split(pkg)[0]) shared.add(pkg);
+      }
+  // 3. Each SDK file, its imports of shared packages (from outside them) replaced by dist/sdk-core.js's.
+  const importPaths = new Set();
+  const manifest = {};
+  for (const [file, pkg] of Object.entries(SDK_BUNDLES)) {
+    const r = await build({
+      ...common,
+      stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: root, loader: 'js' },
+      outfile: join(dist, file),
+      metafile: true,
+      plugins: [
+        {
+          name: 'shared-from-sdk-core',
+          setup(b) {
+            b.onResolve({ filter: /^[@a-z]/ }, (args) => {
+              const target = /^((?:@[^/]+\/)?[^/]+)/.exec(args.path)[1];
+              if (!shared.has(target) || shared.has(packageOf(args.importer) ?? '')) return undefined;
+              importPaths.add(args.path);
+              return { path: args.path, namespace: 'sdk-core' };
+            });
+            b.onLoad({ filter: /.*/, namespace: 'sdk-core' }, (args) => ({
+              contents: `module.exports = require('./${SHARED}')[${JSON.stringify(args.path)}];`,
+              loader: 'js',
+            }));
+            b.onResolve({ filter: /^\.\/sdk-core\.js$/ }, (args) => ({ path: args.path, external: true }));
+          },
+        },
+      ],
+    });
+    manifest[file] = [
+      ...new Set(
+        Object.keys(r.metafile.inputs)
+          .map(packageOf)
+          .filter((p) => p && !shared.has(p)),
+      ),
+    ].sort();
+  }
+  // 4. dist/sdk-core.js: every import path used above, each evaluated when first read.
+  const getters = [...importPaths]
+    .sort()
+    .map((p) => `  get ${JSON.stringify(p)}() { return require(${JSON.stringify(p)}); },`);
+  await build({
+    ...common,
+    stdin: { contents: `module.exports = {\n${getters.join('\n')}\n};`, resolveDir: root, loader: 'js' },
+    outfile: join(dist, SHARED),
+  });
+  manifest[SHARED] = [...shared].sort();
+  writeFileSync(join(dist, 'sdk-bundles.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 if (process.argv[1] === import.meta.filename) await bundle();

@@ -14,14 +14,27 @@ import type * as Identity from '@azure/identity';
 import type * as StorageBlob from '@azure/storage-blob';
 import type * as ApplicationInsights from 'applicationinsights';
 
+/**
+ * `true` in dist/app.js (scripts/bundle.mjs defines it), where each SDK is bundled into one file beside the
+ * app (dist/sdk-identity.js etc., sharing dist/sdk-core.js): one file to read instead of 150-280 modules to
+ * resolve and read on the first answer that needs it. Undeclared elsewhere (tsc's dist/src for the CLI,
+ * tests run from src), where the packages load from node_modules.
+ */
+declare const SDK_BUNDLES: boolean | undefined;
+const bundled = typeof SDK_BUNDLES !== 'undefined' && SDK_BUNDLES;
+
 export const sdks = {
-  identity: (): typeof Identity => require('@azure/identity'),
-  storageBlob: (): typeof StorageBlob => require('@azure/storage-blob'),
-  armMachineLearning: (): typeof ArmMachineLearning => require('@azure/arm-machinelearning'),
+  identity: (): typeof Identity => (bundled ? require('./sdk-identity.js') : require('@azure/identity')),
+  storageBlob: (): typeof StorageBlob => (bundled ? require('./sdk-storage.js') : require('@azure/storage-blob')),
+  armMachineLearning: (): typeof ArmMachineLearning =>
+    bundled ? require('./sdk-arm.js') : require('@azure/arm-machinelearning'),
   applicationInsights: (): typeof ApplicationInsights => require('applicationinsights'),
 };
 
-/** Package names of the SDKs above: none is loaded by the app's entry points. */
+/**
+ * Package names of the SDKs above: none is loaded by the app's entry points (in dist/app.js the first three
+ * come from dist/sdk-*.js; dist/sdk-bundles.json names the packages in each file).
+ */
 export const LAZY_SDK_PACKAGES = [
   '@azure/identity',
   '@azure/storage-blob',

@@ -111,6 +111,11 @@ describe('start-up loads only what every path needs', () => {
     );
     expect(ticked.invocation?.error).toBeUndefined();
     expect(ticked.packagesAtFirstAnswer).toContain('@azure/storage-blob');
+    // The tick read and wrote its state in Azurite through the bundled storage SDK (dist/sdk-storage.js and
+    // the shared dist/sdk-core.js, scripts/bundle.mjs), not through node_modules.
+    expect(ticked.sdkFilesAtFirstAnswer).toEqual(['sdk-core.js', 'sdk-storage.js']);
+    expect(ticked.nodeModulesAtFirstAnswer).not.toContain('@azure/storage-blob');
+    expect(ticked.nodeModulesAtFirstAnswer).not.toContain('@azure/core-rest-pipeline');
     expect(ticked.packagesAtFirstAnswer).not.toContain('@azure/arm-machinelearning');
     expect(ticked.packagesAtFirstAnswer).not.toContain('applicationinsights');
   }, 60_000);
@@ -136,6 +141,13 @@ describe('start-up loads only what every path needs', () => {
     );
     expect(submitted.invocation?.status).toBe(202);
     expect(submitted.packagesAtFirstAnswer).toContain('@azure/identity');
+    // Its token came from the loopback managed-identity endpoint through the bundled identity SDK (MSAL
+    // inside it) and the workspace from the fake ARM through the bundled ARM client: all from dist/.
+    expect(submitted.sdkFilesAtFirstAnswer).toEqual(
+      expect.arrayContaining(['sdk-arm.js', 'sdk-core.js', 'sdk-identity.js']),
+    );
+    for (const pkg of ['@azure/identity', '@azure/msal-node', '@azure/arm-machinelearning', '@azure/core-client'])
+      expect(submitted.nodeModulesAtFirstAnswer, `${pkg} loaded from node_modules`).not.toContain(pkg);
     expect(submitted.packagesAtFirstAnswer).not.toContain('applicationinsights');
     expect(submitted.packagesAtEnd).toContain('applicationinsights');
     const events = ingestion.events('PipelineRunSubmitted');

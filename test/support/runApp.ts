@@ -28,6 +28,10 @@ export interface RunAppResult {
   appStartCpuMs?: number;
   packagesAtStart?: string[];
   packagesAtFirstAnswer?: string[];
+  /** The built app's SDK files loaded at the first answer (dist/sdk-*.js, scripts/bundle.mjs). */
+  sdkFilesAtFirstAnswer?: string[];
+  /** Packages loaded from node_modules at the first answer (the rest came from the app's own files). */
+  nodeModulesAtFirstAnswer?: string[];
   packagesAtEnd?: string[];
   rssAfterStartMb?: number;
   heapUsedAfterStartMb?: number;

@@ -87,8 +87,17 @@ function networkBetween(from, to) {
   return total;
 }
 
-/** Packages in require.cache (`@scope/name` or `name`), and the app's own built files. */
-function loadedPackages() {
+/** The built app's SDK files (dist/sdk-*.js, scripts/bundle.mjs) by absolute path, and the packages each holds. */
+let sdkBundles = {};
+function readSdkBundles(appRoot) {
+  const manifest = path.join(appRoot, 'dist', 'sdk-bundles.json');
+  if (!fs.existsSync(manifest)) return {};
+  const files = JSON.parse(fs.readFileSync(manifest, 'utf8'));
+  return Object.fromEntries(Object.entries(files).map(([file, pkgs]) => [path.join(appRoot, 'dist', file), pkgs]));
+}
+
+/** Packages loaded from node_modules (`@scope/name` or `name`), read from require.cache. */
+function packagesFromNodeModules() {
   const names = new Set();
   for (const file of Object.keys(require.cache)) {
     const i = file.lastIndexOf(`${path.sep}node_modules${path.sep}`);
@@ -96,6 +105,21 @@ function loadedPackages() {
     const parts = file.slice(i + 14).split(path.sep);
     names.add(parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]);
   }
+  return [...names].sort();
+}
+
+/** The app's SDK files loaded (`sdk-storage.js`, ...). */
+function sdkFilesLoaded() {
+  return Object.keys(sdkBundles)
+    .filter((file) => require.cache[file])
+    .map((file) => path.basename(file))
+    .sort();
+}
+
+/** Packages loaded, from node_modules or from one of the app's SDK files. */
+function loadedPackages() {
+  const names = new Set(packagesFromNodeModules());
+  for (const file of Object.keys(sdkBundles)) if (require.cache[file]) for (const p of sdkBundles[file]) names.add(p);
   return [...names].sort();
 }
 
@@ -176,6 +200,7 @@ async function main() {
     fs.writeFileSync(outFile, JSON.stringify(out));
     process.exit(0);
   }
+  sdkBundles = readSdkBundles(job.appRoot);
   const { expandGlob } = require('./load-app.js');
   const pkg = JSON.parse(fs.readFileSync(path.join(job.appRoot, 'package.json'), 'utf8'));
   const files = expandGlob(job.appRoot, pkg.main);
@@ -218,6 +243,8 @@ async function main() {
       out.invocation.totalMs - out.invocation.moduleLoadMs - out.invocation.networkMs,
     );
     out.packagesAtFirstAnswer = loadedPackages();
+    out.sdkFilesAtFirstAnswer = sdkFilesLoaded();
+    out.nodeModulesAtFirstAnswer = packagesFromNodeModules();
     if (job.repeat) {
       out.rss = [];
       for (let round = 0; round < 3; round++) {
