@@ -11,23 +11,28 @@
 //   dist/sdk-storage.js    @azure/storage-blob
 //   dist/sdk-arm.js        @azure/arm-machinelearning
 //   dist/sdk-core.js       what two or more of them share (core-client, core-rest-pipeline, ts-http-runtime,
-//                          core-lro, the proxy agents, tslib, ...): one copy, loaded with the first of them
-// Each SDK file requires the shared packages from dist/sdk-core.js, which exposes each import path an SDK
-// uses (e.g. `@typespec/ts-http-runtime/internal/util`) as a lazily evaluated module. dist/sdk-bundles.json
+//                          core-lro, the proxy agents, ...): one copy, loaded with the first of them
+// Each SDK file is built from the package's ES module build and exports only what src/sdks.ts SDK_EXPORTS
+// names, so esbuild leaves out what those exports never reach (a third of identity and storage-blob). The
+// ES builds compute their own location from `import.meta.url` (storage-common's CRC64 module, `open`):
+// that becomes the SDK file's own URL. Each SDK file requires the shared packages from dist/sdk-core.js,
+// which exposes each import path an SDK uses (e.g. `@azure/core-rest-pipeline`) as a module evaluated when
+// first read, from the package's CommonJS build, the same instance for every SDK. dist/sdk-bundles.json
 // says which packages each file holds (test/support/functions-core-stub/run-app.js reads it).
 //   node scripts/bundle.mjs        (npm run build runs it after tsc)
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const root = join(import.meta.dirname, '..');
 const dist = join(root, 'dist');
 
-/** The SDK files and the package each one holds; src/sdks.ts requires the same file names. */
+/** The SDK files, by src/sdks.ts getter: the file src/sdks.ts requires and the package it holds. */
 export const SDK_BUNDLES = {
-  'sdk-identity.js': '@azure/identity',
-  'sdk-storage.js': '@azure/storage-blob',
-  'sdk-arm.js': '@azure/arm-machinelearning',
+  identity: { file: 'sdk-identity.js', pkg: '@azure/identity' },
+  storageBlob: { file: 'sdk-storage.js', pkg: '@azure/storage-blob' },
+  armMachineLearning: { file: 'sdk-arm.js', pkg: '@azure/arm-machinelearning' },
 };
 const SHARED = 'sdk-core.js';
 
@@ -47,6 +52,28 @@ const sdkFilesExternal = {
   name: 'sdk-files-external',
   setup(b) {
     b.onResolve({ filter: /^\.\/sdk-[a-z]+\.js$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
+/**
+ * ts-http-runtime (under core-rest-pipeline) asks `body instanceof FormData` of every request body. In
+ * Node, the first read of the `FormData` global loads undici (~20 ms CPU), on the first answer of every
+ * kind, though the app never sends a form. Every FormData (undici's, Node's global) has the
+ * `Symbol.toStringTag` "FormData": asking for that first keeps the answer the same for every body and
+ * reads the global only for a body that may be one. When an SDK update changes that line, the build says
+ * so and the check is left as it is (slower, same behaviour).
+ */
+const FORM_DATA_CHECK = 'typeof FormData !== "undefined" && body instanceof FormData';
+const formDataOnlyForForms = {
+  name: 'form-data-only-for-forms',
+  setup(b) {
+    b.onLoad({ filter: /ts-http-runtime[\\/]dist[\\/]commonjs[\\/](formData|client[\\/]sendRequest)\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes(FORM_DATA_CHECK))
+        return { contents: text, loader: 'js', warnings: [{ text: `no "${FORM_DATA_CHECK}" to narrow` }] };
+      const narrowed = `body != null && body[Symbol.toStringTag] === "FormData" && ${FORM_DATA_CHECK}`;
+      return { contents: text.replaceAll(FORM_DATA_CHECK, narrowed), loader: 'js' };
+    });
   },
 };
 
@@ -76,16 +103,22 @@ function packageOf(file) {
 }
 
 async function bundleSdks() {
+  const { SDK_EXPORTS } = createRequire(import.meta.url)(join(dist, 'src', 'sdks.js'));
+  const entry = (getter) => ({
+    contents: `export { ${SDK_EXPORTS[getter].join(', ')} } from ${JSON.stringify(SDK_BUNDLES[getter].pkg)};`,
+    resolveDir: root,
+    loader: 'js',
+  });
+  const esm = {
+    ...common,
+    banner: { js: 'var __sdk_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
+    define: { 'import.meta.url': '__sdk_import_meta_url' },
+  };
   // 1. Which packages each SDK pulls in (a dry run: metafile only).
   const contents = {};
-  for (const [file, pkg] of Object.entries(SDK_BUNDLES)) {
-    const r = await build({
-      ...common,
-      stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: root, loader: 'js' },
-      write: false,
-      metafile: true,
-    });
-    contents[file] = new Map(
+  for (const getter of Object.keys(SDK_BUNDLES)) {
+    const r = await build({ ...esm, stdin: entry(getter), write: false, metafile: true });
+    contents[getter] = new Map(
       Object.keys(r.metafile.inputs)
         .map((f) => [packageOf(f), f])
         .filter(([p]) => p),
@@ -93,9 +126,9 @@ async function bundleSdks() {
   }
   // 2. Shared: a package that two or more SDKs load from the same place (a nested copy stays with its SDK).
   const shared = new Set();
-  const files = Object.keys(SDK_BUNDLES);
-  for (const [i, a] of files.entries())
-    for (const b of files.slice(i + 1))
+  const getters = Object.keys(SDK_BUNDLES);
+  for (const [i, a] of getters.entries())
+    for (const b of getters.slice(i + 1))
       for (const [pkg, path] of contents[a]) {
         const other = contents[b].get(pkg);
         if (other && other.split(pkg)[0] === path.split(pkg)[0]) shared.add(pkg);
@@ -103,10 +136,10 @@ async function bundleSdks() {
   // 3. Each SDK file, its imports of shared packages (from outside them) replaced by dist/sdk-core.js's.
   const importPaths = new Set();
   const manifest = {};
-  for (const [file, pkg] of Object.entries(SDK_BUNDLES)) {
+  for (const [getter, { file }] of Object.entries(SDK_BUNDLES)) {
     const r = await build({
-      ...common,
-      stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: root, loader: 'js' },
+      ...esm,
+      stdin: entry(getter),
       outfile: join(dist, file),
       metafile: true,
       plugins: [
@@ -137,12 +170,13 @@ async function bundleSdks() {
     ].sort();
   }
   // 4. dist/sdk-core.js: every import path used above, each evaluated when first read.
-  const getters = [...importPaths]
+  const modules = [...importPaths]
     .sort()
     .map((p) => `  get ${JSON.stringify(p)}() { return require(${JSON.stringify(p)}); },`);
   await build({
     ...common,
-    stdin: { contents: `module.exports = {\n${getters.join('\n')}\n};`, resolveDir: root, loader: 'js' },
+    stdin: { contents: `module.exports = {\n${modules.join('\n')}\n};`, resolveDir: root, loader: 'js' },
+    plugins: [formDataOnlyForForms],
     outfile: join(dist, SHARED),
   });
   manifest[SHARED] = [...shared].sort();

@@ -15,18 +15,35 @@ import type * as StorageBlob from '@azure/storage-blob';
 import type * as ApplicationInsights from 'applicationinsights';
 
 /**
- * `true` in dist/app.js (scripts/bundle.mjs defines it), where each SDK is bundled into one file beside the
- * app (dist/sdk-identity.js etc., sharing dist/sdk-core.js): one file to read instead of 150-280 modules to
- * resolve and read on the first answer that needs it. Undeclared elsewhere (tsc's dist/src for the CLI,
- * tests run from src), where the packages load from node_modules.
+ * What the app uses of each SDK, and nothing more: in dist/app.js each SDK comes from its own file beside
+ * the app (dist/sdk-identity.js etc., sharing dist/sdk-core.js; scripts/bundle.mjs), built from the SDK's
+ * ES module build and holding only these exports and what they reach. The getters' types allow only these
+ * names, so code that needs another export fails to compile until it is added here (and so to the file).
+ */
+export const SDK_EXPORTS = {
+  identity: ['AzureCliCredential', 'DefaultAzureCredential', 'ManagedIdentityCredential'],
+  storageBlob: ['BlobServiceClient'],
+  armMachineLearning: ['AzureMachineLearningWorkspaces'],
+} as const;
+type Picked<Module, Key extends keyof typeof SDK_EXPORTS> = Pick<
+  Module,
+  (typeof SDK_EXPORTS)[Key][number] & keyof Module
+>;
+
+/**
+ * `true` in dist/app.js (scripts/bundle.mjs defines it), where the SDKs come from dist/sdk-*.js: one file to
+ * read instead of 150-280 modules to resolve and read on the first answer that needs it. Undeclared
+ * elsewhere (tsc's dist/src for the CLI, tests run from src), where the packages load from node_modules.
  */
 declare const SDK_BUNDLES: boolean | undefined;
 const bundled = typeof SDK_BUNDLES !== 'undefined' && SDK_BUNDLES;
 
 export const sdks = {
-  identity: (): typeof Identity => (bundled ? require('./sdk-identity.js') : require('@azure/identity')),
-  storageBlob: (): typeof StorageBlob => (bundled ? require('./sdk-storage.js') : require('@azure/storage-blob')),
-  armMachineLearning: (): typeof ArmMachineLearning =>
+  identity: (): Picked<typeof Identity, 'identity'> =>
+    bundled ? require('./sdk-identity.js') : require('@azure/identity'),
+  storageBlob: (): Picked<typeof StorageBlob, 'storageBlob'> =>
+    bundled ? require('./sdk-storage.js') : require('@azure/storage-blob'),
+  armMachineLearning: (): Picked<typeof ArmMachineLearning, 'armMachineLearning'> =>
     bundled ? require('./sdk-arm.js') : require('@azure/arm-machinelearning'),
   applicationInsights: (): typeof ApplicationInsights => require('applicationinsights'),
 };
