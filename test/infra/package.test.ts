@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SDK_EXPORTS } from '../../src/sdks';
 import { APP_ROOT, ensureBuilt, loadApp } from '../support/registration';
 
 const run = promisify(execFile);
@@ -74,6 +75,33 @@ describe('deployment package', () => {
     const names = loaded.functions.map((f) => f.name);
     expect(names).toEqual(expect.arrayContaining(['submitPipelineRun', 'scheduleTimer', 'health']));
     expect(loaded.programmingModel?.name).toBe('@azure/functions');
+  });
+
+  it('ships the SDK files the app requires on first use, each loading from the package with what the app uses', async () => {
+    // scripts/bundle.mjs: dist/sdk-*.js hold @azure/identity, storage-blob and arm-machinelearning (src/sdks.ts).
+    const manifest = JSON.parse(readFileSync(join(out, 'dist', 'sdk-bundles.json'), 'utf8')) as Record<
+      string,
+      string[]
+    >;
+    expect(Object.keys(manifest).sort()).toEqual(['sdk-arm.js', 'sdk-core.js', 'sdk-identity.js', 'sdk-storage.js']);
+    const files = { identity: 'sdk-identity.js', storageBlob: 'sdk-storage.js', armMachineLearning: 'sdk-arm.js' };
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '-e',
+        `const files = ${JSON.stringify(files)};
+         const out = {};
+         for (const [getter, file] of Object.entries(files)) {
+           const m = require(require('node:path').join(process.cwd(), 'dist', file));
+           out[getter] = Object.keys(m).filter((k) => typeof m[k] === 'function');
+         }
+         console.log(JSON.stringify(out));`,
+      ],
+      { cwd: out, env: { PATH: process.env.PATH } },
+    );
+    const exported = JSON.parse(stdout) as Record<keyof typeof SDK_EXPORTS, string[]>;
+    for (const getter of Object.keys(SDK_EXPORTS) as Array<keyof typeof SDK_EXPORTS>)
+      expect(exported[getter].sort(), getter).toEqual([...SDK_EXPORTS[getter]].sort());
   });
 
   it('refuses to package without the targets file the app will read, and says what to create', async () => {
