@@ -93,6 +93,10 @@ export async function bundle() {
     sourcesContent: false,
     outfile: join(dist, 'app.js'),
   });
+  // src/sdks.ts names the same files: fail here, not at the first answer in Azure, if they part ways.
+  const app = readFileSync(join(dist, 'app.js'), 'utf8');
+  for (const { file } of Object.values(SDK_BUNDLES))
+    if (!app.includes(`require("./${file}")`)) throw new Error(`dist/app.js does not require ./${file} (src/sdks.ts)`);
   await bundleSdks();
 }
 
