@@ -67,7 +67,15 @@ const FORM_DATA_CHECK = 'typeof FormData !== "undefined" && body instanceof Form
 const formDataOnlyForForms = {
   name: 'form-data-only-for-forms',
   setup(b) {
+    let narrowedFiles = 0;
+    b.onEnd(() => {
+      if (narrowedFiles === 0)
+        console.warn(
+          "bundle: ts-http-runtime's formData.js is not in dist/sdk-core.js: its FormData check is unchanged",
+        );
+    });
     b.onLoad({ filter: /ts-http-runtime[\\/]dist[\\/]commonjs[\\/](formData|client[\\/]sendRequest)\.js$/ }, (args) => {
+      narrowedFiles++;
       const text = readFileSync(args.path, 'utf8');
       if (!text.includes(FORM_DATA_CHECK))
         return { contents: text, loader: 'js', warnings: [{ text: `no "${FORM_DATA_CHECK}" to narrow` }] };
