@@ -55,36 +55,6 @@ const sdkFilesExternal = {
   },
 };
 
-/**
- * ts-http-runtime (under core-rest-pipeline) asks `body instanceof FormData` of every request body. In
- * Node, the first read of the `FormData` global loads undici (~20 ms CPU), on the first answer of every
- * kind, though the app never sends a form. Every FormData (undici's, Node's global) has the
- * `Symbol.toStringTag` "FormData": asking for that first keeps the answer the same for every body and
- * reads the global only for a body that may be one. When an SDK update changes that line, the build says
- * so and the check is left as it is (slower, same behaviour).
- */
-const FORM_DATA_CHECK = 'typeof FormData !== "undefined" && body instanceof FormData';
-const formDataOnlyForForms = {
-  name: 'form-data-only-for-forms',
-  setup(b) {
-    let narrowedFiles = 0;
-    b.onEnd(() => {
-      if (narrowedFiles === 0)
-        console.warn(
-          "bundle: ts-http-runtime's formData.js is not in dist/sdk-core.js: its FormData check is unchanged",
-        );
-    });
-    b.onLoad({ filter: /ts-http-runtime[\\/]dist[\\/]commonjs[\\/](formData|client[\\/]sendRequest)\.js$/ }, (args) => {
-      narrowedFiles++;
-      const text = readFileSync(args.path, 'utf8');
-      if (!text.includes(FORM_DATA_CHECK))
-        return { contents: text, loader: 'js', warnings: [{ text: `no "${FORM_DATA_CHECK}" to narrow` }] };
-      const narrowed = `body != null && body[Symbol.toStringTag] === "FormData" && ${FORM_DATA_CHECK}`;
-      return { contents: text.replaceAll(FORM_DATA_CHECK, narrowed), loader: 'js' };
-    });
-  },
-};
-
 export async function bundle() {
   await build({
     ...common,
@@ -188,7 +158,6 @@ async function bundleSdks() {
   await build({
     ...common,
     stdin: { contents: `module.exports = {\n${modules.join('\n')}\n};`, resolveDir: root, loader: 'js' },
-    plugins: [formDataOnlyForForms],
     outfile: join(dist, SHARED),
   });
   manifest[SHARED] = [...shared].sort();
