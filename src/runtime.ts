@@ -21,7 +21,16 @@ import type { TickLog } from './schedules/tick';
 import { TickHeartbeat } from './health/heartbeat';
 import { BlobJsonStore } from './storage/blobJson';
 import { blobServiceFromSettings } from './storage/blobService';
-import { FEATURES, processSettings, REACTIVE_CONNECTION, readSetting, settingProblems, SETTINGS } from './settings';
+import {
+  defaultWorkspaceSettings,
+  FEATURES,
+  processSettings,
+  REACTIVE_CONNECTION,
+  readSetting,
+  settingProblems,
+  SETTINGS,
+} from './settings';
+import { resolveScheduleTarget } from './schedules/definition';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { TargetStatusMap } from './targets/mayFire';
 import { TargetOperations } from './targets/operations';
@@ -213,6 +222,28 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
         `Loaded ${defs.length} schedule(s) from the app's files (${time} time-based, ${defs.length - time} reactive)${defs.length ? `: ${defs.map((d) => d.name).join(', ')}` : ''}.`,
       );
       for (const w of loaded.value.warnings) log.warn(`${w.code}: ${w.message}`);
+      // A time schedule that cannot be resolved against the targets (an unknown target, v2 inputs on a v1
+      // pipeline, inputs its target cannot take) would fail each occurrence when it comes due: said now, by
+      // name, so a broken deployment shows in the start-up log. It stays local: the files are valid and
+      // every other schedule runs. (Reactive schedules are resolved when the blob trigger starts,
+      // src/reactive/schedules.ts; an invalid targets file is reported by validateStartup.)
+      let catalog: TargetCatalog | undefined;
+      try {
+        catalog = runtime.targets;
+      } catch {
+        catalog = undefined;
+      }
+      if (catalog) {
+        const workspace = defaultWorkspaceSettings(runtime.env);
+        for (const def of defs) {
+          if (def.kind !== 'time') continue;
+          const resolved = resolveScheduleTarget(def, catalog.targets, workspace ? { workspace } : {});
+          if (!resolved.ok)
+            log.error(
+              `schedule ${def.name}: each occurrence will fail until this is fixed (${resolved.error.code}): ${resolved.error.message}`,
+            );
+        }
+      }
       return true;
     },
   };

@@ -38,8 +38,18 @@ async function validate(root: string, env: Record<string, string> = {}): Promise
 }
 
 describe('schedule files at start-up', () => {
+  /** A targets file with one v1 target, `train`, given by its endpoint URL. */
+  const TRAIN_TARGET = [
+    'targets:',
+    '  train:',
+    '    endpoint_url: https://westeurope.api.azureml.ms/pipelines/v1.0/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w/PipelineRuns/PipelineSubmit/p-1',
+    '    experiment_name: train',
+    '',
+  ].join('\n');
+
   it('valid files: one line naming how many schedules of each kind and which, plus each warning', async () => {
     const root = app({
+      'config/pipelines.yaml': TRAIN_TARGET,
       'config/schedules/nightly.yaml': [
         'schedules:',
         '  - name: nightly',
@@ -59,6 +69,38 @@ describe('schedule files at start-up', () => {
     );
     expect(lines.some((l) => l.startsWith('warn: ') && l.includes('polling_interval'))).toBe(true);
     expect(lines.some((l) => l.startsWith('error: '))).toBe(false);
+  });
+
+  it('a time schedule its target cannot run: an error line naming the schedule and what is wrong; the files stay valid', async () => {
+    const root = app({
+      'config/pipelines.yaml': TRAIN_TARGET,
+      'config/schedules/nightly.yaml': [
+        'schedules:',
+        '  - name: nightly',
+        '    target: train',
+        '    recurrence: { frequency: Day, interval: 1, time_of_day: "02:00" }',
+        '  - name: typo',
+        '    target: trian',
+        '    recurrence: { frequency: Day, interval: 1, time_of_day: "03:00" }',
+        '  - name: v2-inputs',
+        '    target: train',
+        '    recurrence: { frequency: Day, interval: 1, time_of_day: "04:00" }',
+        '    inputs:',
+        '      data: { type: uri_folder, path: "azureml://datastores/landing/paths/daily/" }',
+        '',
+      ].join('\n'),
+    });
+    const { ok, lines } = await validate(root);
+    expect(ok).toBe(true);
+    const errors = lines.filter((l) => l.startsWith('error: '));
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toMatch(
+      /^error: schedule typo: each occurrence will fail until this is fixed \(schedule\.target\.unknown\): .*config\/schedules\/nightly\.yaml:\d+.*trian.*train/,
+    );
+    expect(errors[1]).toMatch(
+      /^error: schedule v2-inputs: each occurrence will fail until this is fixed \(schedule\.inputs\.v1_pipeline\): /,
+    );
+    expect(lines.join('\n')).not.toContain('schedule nightly:');
   });
 
   it('an invalid file: an error line with the file, line, field and value; resolves false and throws nothing', async () => {
