@@ -47,14 +47,19 @@ describe('schedule files at start-up', () => {
     '',
   ].join('\n');
 
+  /** A schedule file's start: one valid daily schedule, `nightly`, naming `train`. */
+  const NIGHTLY = [
+    'schedules:',
+    '  - name: nightly',
+    '    target: train',
+    '    recurrence: { frequency: Day, interval: 1, time_of_day: "02:00" }',
+  ];
+
   it('valid files: one line naming how many schedules of each kind and which, plus each warning', async () => {
     const root = app({
       'config/pipelines.yaml': TRAIN_TARGET,
       'config/schedules/nightly.yaml': [
-        'schedules:',
-        '  - name: nightly',
-        '    target: train',
-        '    recurrence: { frequency: Day, interval: 1, time_of_day: "02:00" }',
+        ...NIGHTLY,
         '  - name: on-landing',
         '    target: train',
         '    datastore: landing',
@@ -75,10 +80,7 @@ describe('schedule files at start-up', () => {
     const root = app({
       'config/pipelines.yaml': TRAIN_TARGET,
       'config/schedules/nightly.yaml': [
-        'schedules:',
-        '  - name: nightly',
-        '    target: train',
-        '    recurrence: { frequency: Day, interval: 1, time_of_day: "02:00" }',
+        ...NIGHTLY,
         '  - name: typo',
         '    target: trian',
         '    recurrence: { frequency: Day, interval: 1, time_of_day: "03:00" }',
