@@ -48,7 +48,7 @@ import {
   type ErrorContext,
 } from './errors';
 import { classifyAttempt, observe } from './outcome';
-import { decideRetry, retryAfterSeconds } from './retry';
+import { decideRetry, retryAfterSeconds, type AttemptOutcome } from './retry';
 import { startDeadline } from './deadline';
 import type { AmlSettings } from './settings';
 import type { Transport } from './transport';
@@ -396,6 +396,20 @@ export function createV2Client(deps: V2ClientDeps): V2Client {
       let lastError: AmlError | undefined;
       /** Set once an attempt may have reached Azure ML (pipeline_job only: its PUT is sent again). */
       let maybeSent: { at: number; error: AmlError } | undefined;
+      /** Waits as the retry policy says after `outcome`; false when no attempt is left or the wait was cut short. */
+      const backedOff = async (outcome: AttemptOutcome, attempt: number): Promise<boolean> => {
+        const decision = decideRetry({
+          outcome,
+          attempt,
+          policy: settings.retry,
+          nowMs: now(),
+          remainingMs: remaining(),
+          random: deps.random,
+        });
+        if (!decision.retry) return false;
+        await deps.sleep(decision.delayMs, signal);
+        return !signal.aborted;
+      };
       for (let attempt = 1; ; attempt++) {
         let token: string;
         try {
@@ -485,18 +499,8 @@ export function createV2Client(deps: V2ClientDeps): V2Client {
           maybeSent = { at: attemptStarted, error: attemptError };
           lastError = attemptError;
           if (answer.kind === 'response' || answer.kind === 'timeout' || answer.kind === 'network') {
-            // Backoff as for a retryable refusal (the observation below only selects that policy).
-            const decision = decideRetry({
-              outcome: { kind: 'network', code: 'unknown', connected: false },
-              attempt,
-              policy: settings.retry,
-              nowMs: now(),
-              remainingMs: remaining(),
-              random: deps.random,
-            });
-            if (!decision.retry) break;
-            await deps.sleep(decision.delayMs, signal);
-            if (signal.aborted) break;
+            // Backoff as for a retryable refusal (the observation only selects that policy).
+            if (!(await backedOff({ kind: 'network', code: 'unknown', connected: false }, attempt))) break;
             continue;
           }
           break;
@@ -510,17 +514,7 @@ export function createV2Client(deps: V2ClientDeps): V2Client {
           if (!maybeSent) return err(lastError);
           break;
         }
-        const decision = decideRetry({
-          outcome: observe(answer, undefined),
-          attempt,
-          policy: settings.retry,
-          nowMs: now(),
-          remainingMs: remaining(),
-          random: deps.random,
-        });
-        if (!decision.retry) break;
-        await deps.sleep(decision.delayMs, signal);
-        if (signal.aborted) break;
+        if (!(await backedOff(observe(answer, undefined), attempt))) break;
       }
 
       // Out of attempts or time.
