@@ -170,6 +170,22 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
   const credentialKind = options.credential
     ? 'the configured credential'
     : describeCredential(settings.credentialKind, settings.managedIdentityClientId);
+  /** No token for `audience`: the error that names the credential and what to check. */
+  const tokenError = (error: unknown, target: PipelineTarget, audience: string): AmlError =>
+    credentialError(error, {
+      target,
+      audience,
+      credentialKind,
+      ...(settings.managedIdentityClientId ? { clientId: settings.managedIdentityClientId } : {}),
+    });
+  /** Headers of a JSON request to Azure ML. */
+  const jsonHeaders = (token: string, requestId: string): Record<string, string> => ({
+    authorization: `Bearer ${token}`,
+    'content-type': 'application/json; charset=utf-8',
+    accept: 'application/json',
+    'user-agent': USER_AGENT,
+    'x-ms-client-request-id': requestId,
+  });
 
   let v2: V2Client | undefined;
   const getV2 = (): V2Client =>
@@ -177,13 +193,7 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
       settings,
       transport,
       token: (tokenScope, signal) => getTokens().getToken(tokenScope, signal),
-      credentialError: (error, target, audience) =>
-        credentialError(error, {
-          target,
-          audience,
-          credentialKind,
-          ...(settings.managedIdentityClientId ? { clientId: settings.managedIdentityClientId } : {}),
-        }),
+      credentialError: tokenError,
       telemetry,
       userAgent: USER_AGENT,
       now,
@@ -336,14 +346,7 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
           token = await getTokens().getToken(scope, signal);
         } catch (error) {
           if (signal.aborted) return err(stopped(lastError));
-          return err(
-            credentialError(error, {
-              target,
-              audience: settings.tokenAudience,
-              credentialKind,
-              ...(settings.managedIdentityClientId ? { clientId: settings.managedIdentityClientId } : {}),
-            }),
-          );
+          return err(tokenError(error, target, settings.tokenAudience));
         }
         if (signal.aborted) return err(stopped(lastError));
         ctx.attempts = attempt;
@@ -353,11 +356,7 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
           method: 'POST',
           url,
           headers: {
-            authorization: `Bearer ${token}`,
-            'content-type': 'application/json; charset=utf-8',
-            accept: 'application/json',
-            'user-agent': USER_AGENT,
-            'x-ms-client-request-id': requestId,
+            ...jsonHeaders(token, requestId),
             ...(submitOptions.traceParent ? { traceparent: submitOptions.traceParent } : {}),
           },
           body: payload,
@@ -453,26 +452,13 @@ export function createPipelineClient(options: PipelineClientOptions = {}): AmlPi
     try {
       token = await getTokens().getToken(scope);
     } catch (error) {
-      return err(
-        credentialError(error, {
-          target,
-          audience: settings.tokenAudience,
-          credentialKind,
-          ...(settings.managedIdentityClientId ? { clientId: settings.managedIdentityClientId } : {}),
-        }),
-      );
+      return err(tokenError(error, target, settings.tokenAudience));
     }
     const started = now();
     const answer = await transport.send({
       method: 'PUT',
       url,
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json; charset=utf-8',
-        accept: 'application/json',
-        'user-agent': USER_AGENT,
-        'x-ms-client-request-id': randomUUID(),
-      },
+      headers: jsonHeaders(token, randomUUID()),
       body: JSON.stringify(status),
       timeoutMs: settings.attemptTimeoutMs,
     });
