@@ -17,9 +17,9 @@ import { ScheduleRegistry } from '../src/schedules/registry';
 import { ScheduleStateStore } from '../src/schedules/stateStore';
 import { BlobJsonStore } from '../src/storage/blobJson';
 import { startAzurite } from '../test/support/azuriteProcess';
+import { benchScheduleFiles } from './benchSchedules';
 
 const SIZES = [1000, 10_000, 50_000];
-const FILE_SCHEDULES = 5000;
 const ROUNDS = 9;
 const T0 = new Date('2026-06-01T00:00:00Z');
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
@@ -42,10 +42,7 @@ async function main(): Promise<void> {
         target: 'bench',
         recurrence: { frequency: 'Day', interval: 1, time_of_day: '12:00', start_time: '2026-05-01T00:00:00Z' },
       }));
-      const files = Array.from({ length: Math.ceil(total / FILE_SCHEDULES) }, (_, f) => ({
-        path: `config/schedules/bench-${String(f).padStart(3, '0')}.json`,
-        text: JSON.stringify({ schedules: schedules.slice(f * FILE_SCHEDULES, (f + 1) * FILE_SCHEDULES) }),
-      }));
+      const files = benchScheduleFiles(schedules);
       const registry = new ScheduleRegistry({ store, files, clock: () => T0, resyncIntervalMs: 24 * 3600_000 });
       const { definitions } = await registry.fileDefinitions();
       await store.catalog.write(Object.fromEntries(definitions.map((d) => [d.name, d.hash])), undefined, T0);

@@ -39,6 +39,7 @@ import { startFakeAml } from '../test/support/fakeAml';
 import { startFakeMsi, type FakeMsi } from '../test/support/fakeMsi';
 import { benchStorage, storageChoice, type BenchStorage, type StorageChoice } from './benchStorage';
 import { cpuSince, cpuSnapshot, type CpuSpent } from './processCpu';
+import { benchScheduleFiles } from './benchSchedules';
 
 const DUE = 100;
 /** Reads of the targets' status blob per busy tick (every bench schedule names a target). */
@@ -48,7 +49,6 @@ const GOAL_FLOOR_RATIO = 2;
 const GOAL_CALLS_PER_DUE = 6;
 const GOAL_IDLE_CALLS = 2;
 const SETUP_BATCH = 1000;
-const FILE_SCHEDULES = 5000;
 const WS = {
   subscriptionId: '7e1c2d3f-0000-4000-8000-00000000beef',
   resourceGroup: 'rg-bench',
@@ -61,13 +61,13 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const millis = (ms: number): string => (ms >= 10_000 ? seconds(ms) : `${ms.toFixed(ms >= 100 ? 0 : 1)} ms`);
 const count = (n: number): string => n.toLocaleString('en-US');
-/** Wall time and CPU (this process and its storage servers) of one measured stretch. */
-async function timedCpu(run: () => Promise<unknown>): Promise<{ ms: number; cpu: CpuFigures }> {
+/** Wall time and CPU (this process and its storage servers) of one measured stretch, and what it returned. */
+async function timedCpu<T>(run: () => Promise<T>): Promise<{ ms: number; cpu: CpuFigures; value: T }> {
   const before = cpuSnapshot();
   const start = performance.now();
-  await run();
+  const value = await run();
   const ms = performance.now() - start;
-  return { ms, cpu: cpuFigures(cpuSince(before)) };
+  return { ms, cpu: cpuFigures(cpuSince(before)), value };
 }
 
 const load = (): string =>
@@ -222,11 +222,7 @@ async function measureSize(msi: FakeMsi, storage: BenchStorage, total: number): 
             recurrence: { frequency: 'Day', interval: 1, time_of_day: '12:00', start_time: '2026-05-01T00:00:00Z' },
           },
     );
-    // Files of FILE_SCHEDULES each: a schedule file may hold at most 1 MiB.
-    const files = Array.from({ length: Math.ceil(total / FILE_SCHEDULES) }, (_, f) => ({
-      path: `config/schedules/bench-${String(f).padStart(3, '0')}.json`,
-      text: JSON.stringify({ schedules: schedules.slice(f * FILE_SCHEDULES, (f + 1) * FILE_SCHEDULES) }),
-    }));
+    const files = benchScheduleFiles(schedules);
     const registry = new ScheduleRegistry({ store, files, clock: () => T0, resyncIntervalMs: 24 * 3600_000 });
     const targets = new Map<string, PipelineTarget>([
       [
@@ -286,11 +282,7 @@ async function measureSize(msi: FakeMsi, storage: BenchStorage, total: number): 
       report: TickReport;
     }> => {
       counter.reset();
-      const cpuBefore = cpuSnapshot();
-      const start = performance.now();
-      const report = await runTick(at(now), deps);
-      const ms = performance.now() - start;
-      const cpu = cpuFigures(cpuSince(cpuBefore));
+      const { ms, cpu, value: report } = await timedCpu(() => runTick(at(now), deps));
       return {
         ms,
         cpu,
@@ -323,11 +315,7 @@ async function measureSize(msi: FakeMsi, storage: BenchStorage, total: number): 
       sameCpu: CpuFigures;
     }[] = [];
     const idle: { ms: number; ops: number; listMs: number; syncMs: number }[] = [];
-    const timed = async (run: () => Promise<unknown>): Promise<number> => {
-      const t = performance.now();
-      await run();
-      return performance.now() - t;
-    };
+    const timed = async (run: () => Promise<unknown>): Promise<number> => (await timedCpu(run)).ms;
     let references = 0;
     for (const quarter of ['00:15', '00:30', '00:45']) {
       const floored = await floor();
