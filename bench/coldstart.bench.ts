@@ -26,6 +26,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { startAmlTestBed } from '../test/support/amlTestBed';
+import { appBedSchedulesYaml } from '../test/support/appBedFiles';
 import { connectionStringFor, startAzurite } from '../test/support/azuriteProcess';
 import { startFakeIngestion } from '../test/support/fakeIngestion';
 import { hostTriggerMetadata, upload } from '../test/reactive/support';
@@ -84,21 +85,7 @@ async function main(): Promise<void> {
         '    experiment_name: score',
       ].join('\n'),
     );
-    writeFileSync(
-      join(appDir, 'schedules', 'app.yaml'),
-      [
-        'schedules:',
-        '  - name: minutely',
-        '    target: train',
-        '    recurrence: { frequency: Minute, interval: 1, start_time: "2026-01-01T00:00:00Z" }',
-        '  - name: arrivals',
-        '    target: score',
-        '    datastore: landing',
-        `    container: ${dataContainer}`,
-        '    path_on_datastore: in',
-        '    data_path_parameter_name: input_data',
-      ].join('\n'),
-    );
+    writeFileSync(join(appDir, 'schedules', 'app.yaml'), appBedSchedulesYaml(dataContainer));
     const service = BlobServiceClient.fromConnectionString(storage);
     await service.getContainerClient(dataContainer).create();
     const blob = await upload(service, dataContainer, 'in/2026-03-01.csv', 'a,b\n1,2\n');

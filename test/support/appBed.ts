@@ -17,6 +17,7 @@ import { ScheduleRegistry } from '../../src/schedules/registry';
 import { isoInstant } from '../../src/schedules/instants';
 import { ScheduleStateStore } from '../../src/schedules/stateStore';
 import { createAppFolder, type AppFolder } from './appFolder';
+import { appBedSchedulesYaml } from './appBedFiles';
 import { startAmlTestBed, type AmlTestBed } from './amlTestBed';
 import { azuriteConnectionString, uniqueContainerName } from './azurite';
 import type { AmlSubmission } from './fakeAml';
@@ -70,18 +71,7 @@ export async function startAppBed(): Promise<AppBed> {
       `    pipeline_id: ${SCORE_ID}`,
       '    experiment_name: score',
     ].join('\n'),
-    schedules: [
-      'schedules:',
-      '  - name: minutely',
-      '    target: train',
-      '    recurrence: { frequency: Minute, interval: 1, start_time: "2026-01-01T00:00:00Z" }',
-      '  - name: arrivals',
-      '    target: score',
-      '    datastore: landing',
-      `    container: ${dataContainer}`,
-      '    path_on_datastore: in',
-      '    data_path_parameter_name: input_data',
-    ].join('\n'),
+    schedules: appBedSchedulesYaml(dataContainer),
   });
   const cwd = process.cwd();
   process.chdir(app.root);
