@@ -36,7 +36,8 @@ export type V2Input = { type: V2DataType; uri?: string; mode?: string } | { type
  * endpoints do not take tables ("Data assets of type table (MLTable) aren't currently supported", Learn,
  * "Create jobs and input data for batch endpoints"), so v2Body.ts refuses them there.
  */
-export type V2DataType = 'uri_file' | 'uri_folder' | 'mltable';
+export const V2_DATA_TYPES = ['uri_file', 'uri_folder', 'mltable'] as const;
+export type V2DataType = (typeof V2_DATA_TYPES)[number];
 
 /** A v2 target's own part: what to create, besides the workspace and the inputs. */
 export type V2Target =

@@ -9,13 +9,14 @@
  */
 import type { AppError, Result } from '../errors';
 import { appError, err, fieldPath, ok, showValue } from '../errors';
-import type {
-  DataPathAssignment,
-  ParameterValue,
-  PipelineTarget,
-  SubmissionBody,
-  V2DataType,
-  V2Input,
+import {
+  V2_DATA_TYPES,
+  type DataPathAssignment,
+  type ParameterValue,
+  type PipelineTarget,
+  type SubmissionBody,
+  type V2DataType,
+  type V2Input,
 } from '../aml/types';
 import { V2_INPUT_TYPES_TEXT } from '../aml/v2Body';
 import { EXPERIMENT_NAME_PATTERN, suggest } from '../config/targets';
@@ -167,7 +168,7 @@ export function parseRunRequest(text: string): Result<RunRequest, AppError> {
           const literal = i.type === 'literal';
           unknownKeys(i, field, literal ? ['type', 'value'] : ['type', 'path', 'mode'], errors);
           requireKeys(i, field, ['type', literal ? 'value' : 'path'], errors);
-          if (i.type !== undefined && !literal && !['uri_file', 'uri_folder', 'mltable'].includes(String(i.type)))
+          if (i.type !== undefined && !literal && !(V2_DATA_TYPES as readonly string[]).includes(String(i.type)))
             errors.push({
               code: 'request.field.invalid',
               status: 400,

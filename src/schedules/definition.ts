@@ -44,6 +44,11 @@ export interface ScheduleSource {
   readonly line?: number;
 }
 
+/** Where a schedule is defined, as messages and listings show it: `file:line`, or the file alone. */
+export function sourceLocation(source: Pick<ScheduleSource, 'file' | 'line'>): string {
+  return `${source.file}${source.line !== undefined ? `:${source.line}` : ''}`;
+}
+
 interface ScheduleCommon {
   readonly name: string;
   readonly description?: string;
@@ -518,7 +523,7 @@ export function resolveScheduleTarget(
     if (!target) {
       const known = targets instanceof Map ? [...targets.keys()] : Object.keys(targets);
       const field = fieldPath(base.path || undefined, 'target');
-      const at = `${def.source.file}${def.source.line !== undefined ? `:${def.source.line}` : ''}`;
+      const at = sourceLocation(def.source);
       return err(
         appError(
           'schedule.target.unknown',
@@ -537,7 +542,7 @@ export function resolveScheduleTarget(
     };
     if (!resolved.v2 && def.inputs !== undefined) {
       const field = fieldPath(base.path || undefined, 'inputs');
-      const at = `${def.source.file}${def.source.line !== undefined ? `:${def.source.line}` : ''}`;
+      const at = sourceLocation(def.source);
       const names = Object.keys(def.inputs)
         .map((n) => JSON.stringify(n))
         .join(', ');

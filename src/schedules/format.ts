@@ -4,6 +4,7 @@
  * prints the views themselves (`formatJson`), the same documents the HTTP routes answer with.
  * Pure: strings in, lines out.
  */
+import { sourceLocation } from './definition';
 import type { HistoryEntry } from './stateTypes';
 import type {
   ApplyResult,
@@ -159,10 +160,7 @@ export function formatDetail(d: ScheduleDetail): string[] {
     field('Path', d.datastore.pathOnDatastore ? `${d.datastore.pathOnDatastore}/` : '(top level)');
   }
   field('Missed runs', d.missedRuns === 'all' ? `all (at most ${d.missedRunsLimit ?? '?'})` : d.missedRuns);
-  field(
-    'Defined in',
-    d.source ? `${d.source.file}${d.source.line !== undefined ? `:${d.source.line}` : ''}` : undefined,
-  );
+  field('Defined in', d.source ? sourceLocation(d.source) : undefined);
   field('Next run', d.nextRun ?? (d.kind === 'time' ? '-' : undefined));
   field('Last run', d.lastRun ? lastRunText(d.lastRun) : '-');
   field('Pending', d.pendingRetries ? `${d.pendingRetries} occurrence(s) waiting for a retry` : undefined);
@@ -198,7 +196,7 @@ export function formatApply(r: ApplyResult): string[] {
     s.name,
     s.action === 'updated' && s.changedFields?.length ? `changed: ${s.changedFields.join(', ')}` : '',
     s.status ? `${s.status}${s.nextRun ? `, next run ${s.nextRun}` : ''}` : '',
-    `${s.source.file}${s.source.line !== undefined ? `:${s.source.line}` : ''}`,
+    sourceLocation(s.source),
   ]);
   const total = r.schedules.length;
   const tail = `${total} schedule${total === 1 ? '' : 's'}: ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged${r.dryRun ? ' (dry run: nothing was stored)' : ''}.`;

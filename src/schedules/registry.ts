@@ -42,7 +42,13 @@ import { parse as parseYaml } from 'yaml';
 import type { PipelineTarget } from '../aml/types';
 import { AppFailure, appError, err, ok, showValue, type AppError, type Result } from '../errors';
 import type { JsonParser } from '../storage/blobJson';
-import { resolveScheduleTarget, type ScheduleDefinition, type ScheduleIssue, type ScheduleSource } from './definition';
+import {
+  resolveScheduleTarget,
+  sourceLocation,
+  type ScheduleDefinition,
+  type ScheduleIssue,
+  type ScheduleSource,
+} from './definition';
 import {
   loadScheduleDefinitions,
   loadScheduleDefinitionsFromSettings,
@@ -277,7 +283,7 @@ export class ScheduleRegistry {
       if (inFile) {
         problems.push({
           code: 'schedule.apply.conflict',
-          message: `Schedule ${showValue(def.name)} in ${where(def.source)} cannot be applied: the app's schedule file ${where(inFile.source)} defines that name. Edit the file and deploy, or choose another name.`,
+          message: `Schedule ${showValue(def.name)} in ${sourceLocation(def.source)} cannot be applied: the app's schedule file ${sourceLocation(inFile.source)} defines that name. Edit the file and deploy, or choose another name.`,
           field: 'name',
           value: def.name,
           source: def.source.file,
@@ -290,7 +296,7 @@ export class ScheduleRegistry {
           appError(
             'schedule.target.unknown',
             {
-              at: where(def.source),
+              at: sourceLocation(def.source),
               field: 'target',
               target: def.pipeline.target,
               configured: [...known.keys()],
@@ -402,7 +408,7 @@ export class ScheduleRegistry {
     if (inFile) {
       return err({
         code: 'schedule.remove.file_defined',
-        message: `Schedule ${showValue(name)} is defined in the app's schedule file ${where(inFile.source)} and cannot be removed at run time: delete it from that file and deploy (or disable it to stop it now).`,
+        message: `Schedule ${showValue(name)} is defined in the app's schedule file ${sourceLocation(inFile.source)} and cannot be removed at run time: delete it from that file and deploy (or disable it to stop it now).`,
         field: 'name',
         value: name,
         source: inFile.source.file,
@@ -630,10 +636,6 @@ function changedFields(
         (before[k] === undefined) !== (after[k] === undefined) || canonicalJson(before[k]) !== canonicalJson(after[k]),
     )
     .sort();
-}
-
-function where(source: ScheduleSource): string {
-  return `${source.file}${source.line !== undefined ? `:${source.line}` : ''}`;
 }
 
 function combined(problems: readonly AppError[]): AppError {

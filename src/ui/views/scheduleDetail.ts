@@ -3,6 +3,7 @@
  * zone), and its run history with a link to each run in Azure ML studio; unknown outcomes stand out
  * with what to do.
  */
+import { sourceLocation } from '../../schedules/definition';
 import type { ScheduleDetail } from '../../schedules/operations';
 import type { HistoryEntry } from '../../schedules/stateTypes';
 import type { ProblemView } from '../api';
@@ -71,7 +72,7 @@ ${ds?.dataPathParameterName && row('Blob passed as', html`data path parameter <c
 ${row('Parameters', params.length === 0 ? html`<span class="muted">none (the target's defaults apply)</span>` : html`<code>${JSON.stringify(s.pipelineParameters)}</code>`)}
 ${s.missedRuns && row('Missed runs', s.missedRuns === 'all' ? `all (at most ${s.missedRunsLimit ?? '?'})` : s.missedRuns)}
 ${s.continueOnStepFailure !== undefined && row('Continue on step failure', s.continueOnStepFailure ? 'yes' : 'no')}
-${s.source && row('Defined in', html`<code>${s.source.file}${s.source.line !== undefined ? `:${s.source.line}` : ''}</code>`)}
+${s.source && row('Defined in', html`<code>${sourceLocation(s.source)}</code>`)}
 ${s.state?.enabledChangedAt && row('Status changed', instant(s.state.enabledChangedAt))}
 </dl>`;
 }
